@@ -1,0 +1,39 @@
+/**
+ * The result of loading one config document (and the files it references):
+ * the usable config, if any, every diagnostic, and where things are written.
+ */
+import type { Diagnostic } from './diagnostics';
+import type { Range, ShardConfig } from './types';
+
+/** Where the parts of a config are written in its main file. */
+export interface SourceMap {
+  /** The main file (as given to loadConfig). */
+  file: string;
+  /** Per table name: the range of its list item and of its `name` value. */
+  tables: Map<string, { item: Range; name: Range }>;
+  /** Per table name: the range of its entry in `placement:` (key to end of value). */
+  placementEntries: Map<string, Range>;
+  /** The whole `placement:` section, key included; absent if there is none. */
+  placementSection?: Range;
+  /** The `devices:` key (in the main file). */
+  devices?: Range;
+  /** Range of the first line of the document, where file-level lenses go. */
+  top: Range;
+}
+
+export interface LoadedConfig {
+  /** Absent when errors make the document unusable for costing/planning. */
+  config?: ShardConfig;
+  diagnostics: Diagnostic[];
+  source: SourceMap;
+  /** Every file read (main first), for file watching and cache keys. */
+  files: string[];
+}
+
+/** Injected file access, so the engine needs no fs and tests need no disk. */
+export interface FileReader {
+  /** The text of a file, or undefined if it does not exist or cannot be read. */
+  readFile(path: string): string | undefined;
+  /** Whether a referenced path may be read (workspace trust, stays inside the workspace). */
+  mayRead?(path: string): boolean;
+}

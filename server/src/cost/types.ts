@@ -1,0 +1,55 @@
+/**
+ * The cost-model interface. Both the analytic model (analytic.ts) and the
+ * learned ONNX model implement `CostModel`; planners, the LSP layer and the CLI
+ * only see this interface. Units: milliseconds per training step.
+ */
+import type { DeviceSpec, Optimizer } from '../config/types';
+
+/**
+ * The work one GPU does for one table or one shard of it. A column shard has a
+ * smaller `dim`; a row shard has fewer `rows` and sees `rowFraction` of the
+ * lookups (pooling is scaled by the caller).
+ */
+export interface Shard {
+  /** Table name (shards of one table share it). */
+  table: string;
+  rows: number;
+  dim: number;
+  /** Mean lookups per bag that land on this shard. */
+  pooling: number;
+  /** Power-law exponent of the index distribution; 0 = uniform. */
+  zipf: number;
+  /** Optional 17-bin reuse histogram from the config. */
+  histogram?: number[];
+  dtypeBytes: 2 | 4;
+}
+
+/** Everything about the run that is not a property of one shard. */
+export interface CostEnv {
+  /** Bags per table per step, global (the config's batch_size). */
+  batchSize: number;
+  optimizer: Optimizer;
+  device: DeviceSpec;
+}
+
+/** Compute time of the shards fused on one GPU. */
+export interface ComputeCost {
+  fwdMs: number;
+  bwdMs: number;
+}
+
+/** Synchronous scorer over a fixed list of shards, for planners' inner loops. */
+export interface SetScorer {
+  /** Compute cost of the shards `members` (indices into the prepared list) fused on one GPU. */
+  score(members: readonly number[]): ComputeCost;
+}
+
+export interface CostModel {
+  /** Shown to users: e.g. "learned: h100-cost-v1" or "analytic: H100-80GB". */
+  readonly name: string;
+  readonly source: 'learned' | 'analytic';
+  /** Batched: one call scores every set (a set = the shards on one GPU). */
+  predict(sets: readonly (readonly Shard[])[], env: CostEnv): Promise<ComputeCost[]>;
+  /** Synchronous scorer with the same numbers as `predict`, for search. */
+  prepare(shards: readonly Shard[], env: CostEnv): SetScorer;
+}
