@@ -3,7 +3,7 @@
  * the usable config, if any, every diagnostic, and where things are written.
  */
 import type { Diagnostic } from './diagnostics';
-import type { Range, ShardConfig } from './types';
+import type { Position, Range, ShardConfig } from './types';
 
 /** Where the parts of a config are written in its main file. */
 export interface SourceMap {
@@ -19,6 +19,13 @@ export interface SourceMap {
   devices?: Range;
   /** Range of the first line of the document, where file-level lenses go. */
   top: Range;
+  /**
+   * How placementEdit writes a new or replaced `placement:` section in the main
+   * file: block style at the end of the file, or flow (JSON) style before the
+   * closing brace of a `{…}` document. Absent when the file is not a mapping.
+   * (Optional field added by the config engineer.)
+   */
+  placementWrite?: { style: 'block' | 'flow'; insertAt: Position; insertPrefix: string; newline: string };
 }
 
 export interface LoadedConfig {

@@ -1,0 +1,181 @@
+/**
+ * The catalogue of every key a `*.shard.yaml` file may hold, per section: type,
+ * allowed values or range, default and documentation (with units). It is the
+ * single source for unknown-key checks, type/range validation, hover text,
+ * completion and the JSON schema (scripts/genSchema.ts writes
+ * server/schema/shardlens.schema.json from it).
+ */
+import { GPU_PRESETS, PRESET_OVERRIDE_KEYS } from './presets';
+
+/** `top`: the document; `devices`: the devices mapping; `table`: one item of `tables`;
+ *  `placement`: the mapping form of one placement entry (`{column: [..]}`). */
+export type Section = 'top' | 'devices' | 'table' | 'placement';
+export const SECTIONS: readonly Section[] = ['top', 'devices', 'table', 'placement'];
+
+/**
+ * - integer/number: a scalar number (plain `50_000_000` accepted);
+ * - string: any string; enum: one of `values`; enumList: a list of `values`;
+ * - numberList: a list of `length` numbers; gpuList: a list of GPU indices;
+ * - devices/tables/placement: the structured sections (or a file path for devices).
+ */
+export type KeyKind = 'integer' | 'number' | 'string' | 'enum' | 'enumList' | 'numberList' | 'gpuList' | 'devices' | 'tables' | 'placement';
+
+export interface KeyInfo {
+  key: string;
+  kind: KeyKind;
+  /** Allowed words for enum / enumList. */
+  values?: readonly string[];
+  /** Inclusive lower bound unless minExclusive. */
+  min?: number;
+  minExclusive?: boolean;
+  /** Inclusive upper bound unless maxExclusive. */
+  max?: number;
+  maxExclusive?: boolean;
+  /** Exact list length (numberList). */
+  length?: number;
+  /** Default as a value, when it is a constant. */
+  default?: number | string | readonly string[];
+  /** Default in words when it depends on other keys (e.g. "min(count, 8)"). */
+  defaultText?: string;
+  required?: boolean;
+  /** One paragraph, with units. */
+  doc: string;
+}
+
+export const PRESET_NAMES: readonly string[] = Object.keys(GPU_PRESETS);
+export const DTYPES = ['fp32', 'fp16'] as const;
+export const OPTIMIZERS = ['sgd', 'rowwise_adagrad', 'adam'] as const;
+export const SHARDING_KINDS = ['table', 'column', 'row'] as const;
+/** Number of log2 reuse bins of a histogram (DreamShard's table feature, shared notes perf-models.md). */
+export const HISTOGRAM_BINS = 17;
+
+/** Upper bounds that catch typos and overflow (a row count of 1e15 is a slip, not a model). */
+const MAX_ROWS = 1e12;
+const MAX_DIM = 65_536;
+
+const TOP: readonly KeyInfo[] = [
+  { key: 'version', kind: 'integer', min: 1, max: 1, required: true, default: 1,
+    doc: 'Format version of this file. Must be 1.' },
+  { key: 'batch_size', kind: 'integer', min: 1, max: 2 ** 31 - 1, required: true,
+    doc: 'Global batch size: bags (samples) looked up per table per training step, summed over all GPUs. Drives lookup traffic and all-to-all volume.' },
+  { key: 'dtype', kind: 'enum', values: DTYPES, default: 'fp32',
+    doc: 'Default element type of the embedding weights: fp32 (4 bytes) or fp16 (2 bytes). A table may override it.' },
+  { key: 'optimizer', kind: 'enum', values: OPTIMIZERS, default: 'sgd',
+    doc: 'Sparse optimizer, which sets the optimizer state kept per table: sgd none; rowwise_adagrad one fp32 per row (4 B/row); adam two fp32 moments per element (8 B/element). State counts against GPU memory and adds backward traffic.' },
+  { key: 'devices', kind: 'devices', required: true,
+    doc: 'The GPUs: a mapping (type, count, per_host, reserve and optional preset overrides) or a relative path to a file holding that mapping, e.g. `./cluster.shard.yaml`.' },
+  { key: 'tables', kind: 'tables', required: true,
+    doc: 'The embedding tables: a list of mappings with name, rows, dim, pooling and optional zipf/histogram, dtype, sharding and pin.' },
+  { key: 'placement', kind: 'placement',
+    doc: 'Where each table lives: `name: 3` (whole table on GPU 3), `name: {column: [0, 1]}` (dim split equally across GPUs 0 and 1), `name: {row: [0, 1, 2]}` (rows split equally). Written by Replan; hand-editable. When present, every table must be placed.' },
+];
+
+const OVERRIDE_DOCS: Record<string, Omit<KeyInfo, 'key'>> = {
+  memory_bytes: { kind: 'integer', min: 1, max: 1e13, doc: 'HBM capacity per GPU in bytes (overrides the preset), before `reserve` is taken off.' },
+  hbm_gbps: { kind: 'number', min: 0, minExclusive: true, max: 1e6, doc: 'Peak HBM bandwidth per GPU in GB/s (1e9 bytes/s), overrides the preset.' },
+  l2_bytes: { kind: 'integer', min: 0, max: 1e11, doc: 'L2 cache size per GPU in bytes (overrides the preset); sets the hit-rate estimate of lookups.' },
+  sms: { kind: 'integer', min: 1, max: 100_000, doc: 'Streaming multiprocessors per GPU (overrides the preset).' },
+  nvlink_gbps: { kind: 'number', min: 0, minExclusive: true, max: 1e6, doc: 'GPU-to-GPU bandwidth inside a host in GB/s per direction (overrides the preset); used for all-to-all within a host.' },
+  network_gbps: { kind: 'number', min: 0, minExclusive: true, max: 1e6, doc: 'Network bandwidth per GPU across hosts in GB/s per direction (overrides the preset); used for all-to-all between hosts.' },
+};
+
+const DEVICES: readonly KeyInfo[] = [
+  { key: 'type', kind: 'enum', values: PRESET_NAMES, required: true,
+    doc: `GPU preset, which sets memory, HBM bandwidth, L2, SMs, NVLink and network bandwidth: ${PRESET_NAMES.join(', ')}. Any number can be overridden below; with all six overrides any name is accepted.` },
+  { key: 'count', kind: 'integer', min: 1, max: 65_536, required: true,
+    doc: 'Number of GPUs in the cluster (all of the same type). GPUs are numbered 0 … count−1 in `placement` and `pin`.' },
+  { key: 'per_host', kind: 'integer', min: 1, max: 65_536, defaultText: 'min(count, 8)',
+    doc: 'GPUs per host. All-to-all between GPUs of one host uses NVLink; between hosts it uses the network. Default min(count, 8).' },
+  { key: 'reserve', kind: 'number', min: 0, max: 0.9, maxExclusive: true, default: 0.15,
+    doc: 'Fraction of each GPU\'s memory kept free for activations, dense parameters and workspace (0 ≤ reserve < 0.9). Default 0.15: 15% of HBM is not used for tables.' },
+  ...Object.values(PRESET_OVERRIDE_KEYS).map((key) => ({ key, ...OVERRIDE_DOCS[key] })),
+];
+
+const TABLE: readonly KeyInfo[] = [
+  { key: 'name', kind: 'string', required: true,
+    doc: 'Unique table name; `placement` refers to the table by it.' },
+  { key: 'rows', kind: 'integer', min: 1, max: MAX_ROWS, required: true,
+    doc: 'Number of embedding rows (the feature\'s cardinality, hash size). Plain underscores are allowed: 50_000_000.' },
+  { key: 'dim', kind: 'integer', min: 4, max: MAX_DIM, required: true,
+    doc: 'Embedding dimension (elements per row); a multiple of 4, as FBGEMM\'s kernels require. Memory = rows × dim × dtype bytes (+ optimizer state).' },
+  { key: 'pooling', kind: 'number', min: 0, minExclusive: true, max: 1e6, required: true,
+    doc: 'Mean number of lookups (indices) per bag; 1 for one-hot features, tens to hundreds for multi-hot histories.' },
+  { key: 'zipf', kind: 'number', min: 0, max: 10, default: 0,
+    doc: 'Skew of the index distribution as a power-law exponent; 0 = uniform, ~1 = typical hot-ID skew. Higher skew means more cache hits and cheaper lookups.' },
+  { key: 'histogram', kind: 'numberList', length: HISTOGRAM_BINS, min: 0,
+    doc: 'Optional reuse histogram: 17 non-negative numbers, the fraction of unique indices in each log2 reuse bin (DreamShard\'s table feature). Takes precedence over zipf where a cost model uses it.' },
+  { key: 'dtype', kind: 'enum', values: DTYPES, defaultText: 'the top-level dtype',
+    doc: 'Element type of this table\'s weights: fp32 (4 bytes) or fp16 (2 bytes); overrides the top-level dtype.' },
+  { key: 'sharding', kind: 'enumList', values: SHARDING_KINDS, default: SHARDING_KINDS,
+    doc: 'Sharding kinds the planner may use for this table: table (whole table on one GPU), column (dim split across GPUs), row (rows split across GPUs). Default all three.' },
+  { key: 'pin', kind: 'integer', min: 0,
+    doc: 'Optional GPU index (0 … count−1) this table must live on, whole.' },
+];
+
+const PLACEMENT: readonly KeyInfo[] = [
+  { key: 'table', kind: 'integer', min: 0,
+    doc: 'Whole table on this GPU; same as writing the GPU index directly (`name: 3`).' },
+  { key: 'column', kind: 'gpuList',
+    doc: 'Split the table by columns: dim is divided equally among the listed GPUs (one shard each, in order); each width must be a multiple of 4.' },
+  { key: 'row', kind: 'gpuList',
+    doc: 'Split the table by rows: rows are divided equally among the listed GPUs (one shard each, in order); each GPU sees its share of the lookups.' },
+];
+
+const CATALOGUE: Readonly<Record<Section, readonly KeyInfo[]>> = { top: TOP, devices: DEVICES, table: TABLE, placement: PLACEMENT };
+const INDEX: ReadonlyMap<Section, ReadonlyMap<string, KeyInfo>> = new Map(
+  SECTIONS.map((s) => [s, new Map(CATALOGUE[s].map((k) => [k.key, k]))]),
+);
+
+/** Every key of a section, in documentation order. */
+export function keysOf(section: Section): readonly KeyInfo[] {
+  return CATALOGUE[section];
+}
+
+/** The catalogue entry of one key, if the key exists in that section. */
+export function keyInfo(section: Section, key: string): KeyInfo | undefined {
+  return INDEX.get(section)?.get(key);
+}
+
+/** Markdown-free documentation of a key: the paragraph plus type, range and default. */
+export function keyDoc(section: Section, key: string): string | undefined {
+  const info = keyInfo(section, key);
+  if (!info) return undefined;
+  const facts = [describeType(info)];
+  const range = describeRange(info);
+  if (range) facts.push(range);
+  const def = info.defaultText ?? (info.default === undefined ? undefined : Array.isArray(info.default) ? `[${info.default.join(', ')}]` : String(info.default));
+  if (def !== undefined) facts.push(`default ${def}`);
+  if (info.required) facts.push('required');
+  return `${info.doc}\n\n${facts.join('; ')}.`;
+}
+
+/** Allowed words of an enum key (empty when the key is not an enum). */
+export function valuesOf(section: Section, key: string): readonly string[] {
+  return keyInfo(section, key)?.values ?? [];
+}
+
+function describeType(info: KeyInfo): string {
+  switch (info.kind) {
+    case 'integer': return 'whole number';
+    case 'number': return 'number';
+    case 'string': return 'string';
+    case 'enum': return `one of ${info.values!.join(' | ')}`;
+    case 'enumList': return `list of ${info.values!.join(' | ')}`;
+    case 'numberList': return `list of ${info.length} numbers`;
+    case 'gpuList': return 'list of GPU indices';
+    case 'devices': return 'mapping or file path';
+    case 'tables': return 'list of tables';
+    case 'placement': return 'mapping of table name to GPU or split';
+  }
+}
+
+export function describeRange(info: Pick<KeyInfo, 'min' | 'max' | 'minExclusive' | 'maxExclusive'>): string | undefined {
+  const lo = info.min === undefined ? undefined : `${info.minExclusive ? '>' : '≥'} ${fmt(info.min)}`;
+  const hi = info.max === undefined ? undefined : `${info.maxExclusive ? '<' : '≤'} ${fmt(info.max)}`;
+  if (lo && hi) return info.min === info.max ? `= ${fmt(info.min!)}` : `${lo} and ${hi}`;
+  return lo ?? hi;
+}
+
+function fmt(n: number): string {
+  return Math.abs(n) >= 1e6 && Number.isInteger(n) ? n.toExponential().replace('e+', 'e') : String(n);
+}

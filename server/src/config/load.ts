@@ -1,0 +1,180 @@
+/**
+ * loadConfig: text of a `*.shard.yaml` (and the devices file it references) →
+ * the usable ShardConfig, every diagnostic on its exact range, and the source
+ * map the LSP layer and Replan use. Pure: files come through the FileReader.
+ *
+ * A file that holds only a devices mapping (`type:`, `count:` … or just
+ * `devices:`) is a devices file: it is validated as such and has no config.
+ */
+import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
+import { readDevicesNode } from './devicesRef';
+import { checkKnownKeys, readEnum, readNumber } from './fields';
+import { keyInfo } from './keys';
+import type { FileReader, LoadedConfig, SourceMap } from './loaded';
+import type { Dtype, Optimizer, Range, ShardConfig } from './types';
+import { readDevicesMap, type DevicesRead } from './validateDevices';
+import { checkGpuMemory, checkTableMemory, placementLoads } from './validateMemory';
+import { checkUnplaced, readPlacement } from './validatePlacement';
+import { checkPins, readTables } from './validateTables';
+import { endOffset, entriesOf, nodeRange, offsetsRange, pairRange, parseSource, report, type Entry, type Sink, type SourceFile } from './yamlSource';
+
+/** Batch size assumed for costs while `batch_size` is missing (reported as SL009). */
+const FALLBACK_BATCH_SIZE = 65_536;
+/** Keys that mark a document as a bare devices mapping. */
+const DEVICE_FILE_MARKERS = ['type', 'count'];
+
+export function loadConfig(file: string, text: string, reader: FileReader): LoadedConfig {
+  const out: Sink = [];
+  const files = [file];
+  const { src, ok } = parseSource(file, text, out);
+  const source = emptySourceMap(src);
+  const loaded: LoadedConfig = { diagnostics: out, source, files };
+  if (!ok) return loaded;
+
+  const top = src.contents;
+  if (!isMap(top)) {
+    report(out, src, top ? nodeRange(src, top) : source.top, 'SL002',
+      top ? 'A ShardLens config must be a mapping with version, batch_size, devices and tables.' : 'This file is empty: write version, batch_size, devices and tables (see examples/criteo-26.shard.yaml).');
+    return loaded;
+  }
+  source.placementWrite = placementWrite(src, top);
+  const entries = entriesOf(src, top, out, 'the config');
+
+  if (isDevicesFile(entries)) {
+    if (entries.has('devices')) {
+      checkKnownKeys(src, entries, 'top', 'a devices file', out);
+      const d = entries.get('devices')!;
+      source.devices = d.keyRange;
+      readDevicesNode(src, d.value, d.keyRange, reader, [file], files, out);
+    } else {
+      readDevicesMap(src, top, source.top, out);
+    }
+    return loaded;
+  }
+
+  checkKnownKeys(src, entries, 'top', 'the config', out);
+  checkVersion(src, entries.get('version'), source.top, out);
+  const batchSize = readBatchSize(src, entries.get('batch_size'), source.top, out);
+  const dtype = readWord(src, entries.get('dtype'), 'dtype', out) as Dtype;
+  const optimizer = readWord(src, entries.get('optimizer'), 'optimizer', out) as Optimizer;
+
+  const devicesEntry = entries.get('devices');
+  let devices: DevicesRead | undefined;
+  if (devicesEntry) {
+    source.devices = devicesEntry.keyRange;
+    devices = readDevicesNode(src, devicesEntry.value, devicesEntry.keyRange, reader, [file], files, out);
+  } else {
+    report(out, src, source.top, 'SL009', "The config has no 'devices': add a devices mapping (type, count) or a path to a file holding one.");
+  }
+
+  const tablesEntry = entries.get('tables');
+  if (!tablesEntry) report(out, src, source.top, 'SL009', "The config has no 'tables': add a list of tables (name, rows, dim, pooling).");
+  const tablesRead = tablesEntry ? readTables(src, tablesEntry, dtype, out) : { tables: [], unusable: new Set<string>() };
+  for (const t of tablesRead.tables) source.tables.set(t.spec.name, { item: t.item, name: t.name });
+
+  const device = devices?.spec;
+  if (device) {
+    checkPins(src, tablesRead.tables, device.count, out);
+    checkTableMemory(file, tablesRead.tables, tablesEntry?.keyRange ?? source.top, device, optimizer, out);
+  }
+
+  const placementEntry = entries.get('placement');
+  const placementRead = placementEntry ? readPlacement(src, placementEntry, tablesRead.tables, tablesRead.unusable, device, out) : undefined;
+  if (placementEntry) source.placementSection = sectionRange(src, placementEntry);
+  if (placementRead) {
+    for (const [name, e] of placementRead.entries) source.placementEntries.set(name, e.range);
+    let loads: ReturnType<typeof placementLoads> | undefined;
+    if (device) {
+      const byName = new Map(tablesRead.tables.map((t) => [t.spec.name, t.spec]));
+      loads = placementLoads(placementRead.placement, byName, device, optimizer);
+      checkGpuMemory(file, placementRead, loads, device, out);
+    }
+    checkUnplaced(src, tablesRead.tables, placementRead, loads?.bytes, out);
+  }
+
+  if (!device || tablesRead.tables.length === 0) return loaded;
+  const config: ShardConfig = {
+    version: 1,
+    batchSize: batchSize ?? FALLBACK_BATCH_SIZE,
+    dtype,
+    optimizer,
+    devices: device,
+    tables: tablesRead.tables.map((t) => t.spec),
+  };
+  if (placementRead) config.placement = placementRead.placement;
+  loaded.config = config;
+  return loaded;
+}
+
+function emptySourceMap(src: SourceFile): SourceMap {
+  const eol = src.text.search(/\r?\n/);
+  const firstLineEnd = eol < 0 ? src.text.length : eol;
+  return {
+    file: src.file,
+    tables: new Map(),
+    placementEntries: new Map(),
+    top: offsetsRange(src, 0, firstLineEnd),
+  };
+}
+
+function isDevicesFile(entries: Map<string, Entry>): boolean {
+  if (entries.has('tables')) return false;
+  if (DEVICE_FILE_MARKERS.some((k) => entries.has(k))) return true;
+  return entries.has('devices') && [...entries.keys()].every((k) => k === 'devices' || k === 'version');
+}
+
+function checkVersion(src: SourceFile, entry: Entry | undefined, top: Range, out: Sink): void {
+  if (!entry) {
+    report(out, src, top, 'SL009', "The config has no 'version': add `version: 1` as the first line.", 'error',
+      [{ title: 'Add version: 1', file: src.file, edits: [{ range: { start: top.start, end: top.start }, newText: `version: 1${newlineOf(src)}` }], preferred: true }]);
+    return;
+  }
+  const v = isScalar(entry.value) ? entry.value.value : undefined;
+  if (v === 1) return;
+  const range = nodeRange(src, entry.value, entry.keyRange);
+  report(out, src, range, 'SL010', `Unsupported version ${v === undefined || v === null ? '(none)' : JSON.stringify(v)}: this ShardLens reads version 1.`, 'error',
+    [{ title: 'Set version to 1', file: src.file, edits: [{ range, newText: '1' }], preferred: true }]);
+}
+
+function readBatchSize(src: SourceFile, entry: Entry | undefined, top: Range, out: Sink): number | undefined {
+  if (entry) return readNumber(src, entry, keyInfo('top', 'batch_size')!, out);
+  report(out, src, top, 'SL009', `The config has no 'batch_size' (bags per table per step, global); costs assume ${FALLBACK_BATCH_SIZE} until it is written.`);
+  return undefined;
+}
+
+function readWord(src: SourceFile, entry: Entry | undefined, key: 'dtype' | 'optimizer', out: Sink): string {
+  const info = keyInfo('top', key)!;
+  if (!entry) return info.default as string;
+  return readEnum(src, entry.value, entry.keyRange, info.values!, `'${key}'`, out) ?? (info.default as string);
+}
+
+function newlineOf(src: SourceFile): string {
+  return src.text.includes('\r\n') ? '\r\n' : '\n';
+}
+
+/**
+ * The placement section's range: key to end of value, extended over a trailing
+ * comment on the value's last line (it belongs to the section Replan rewrites).
+ */
+function sectionRange(src: SourceFile, entry: Entry): Range {
+  const r = pairRange(src, entry.pair);
+  const valueEnd = endOffset(entry.value) ?? (entry.key.range?.[1] ?? 0);
+  if (isMap(entry.value) && entry.value.flow) return r;
+  const eol = src.text.indexOf('\n', valueEnd);
+  const lineEnd = eol < 0 ? src.text.length : src.text[eol - 1] === '\r' ? eol - 1 : eol;
+  const rest = src.text.slice(valueEnd, lineEnd);
+  if (/^\s*(#.*)?$/.test(rest) && rest.trim() !== '') return { start: r.start, end: offsetsRange(src, lineEnd, lineEnd).end };
+  return r;
+}
+
+function placementWrite(src: SourceFile, top: YAMLMap): SourceMap['placementWrite'] {
+  const newline = newlineOf(src);
+  if (top.flow && top.range) {
+    const close = src.text.lastIndexOf('}', top.range[1]);
+    const at = close >= 0 ? close : top.range[1];
+    return { style: 'flow', insertAt: offsetsRange(src, at, at).start, insertPrefix: top.items.length > 0 ? ', ' : '', newline };
+  }
+  const endsWithNewline = src.text.length === 0 || src.text.endsWith('\n');
+  const end = offsetsRange(src, src.text.length, src.text.length).start;
+  return { style: 'block', insertAt: end, insertPrefix: endsWithNewline ? '' : newline, newline };
+}

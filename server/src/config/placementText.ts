@@ -1,0 +1,73 @@
+/**
+ * Writing placements back as YAML text: the `placement:` section Replan
+ * produces, and the single edit that replaces only that section (or appends
+ * one), so every other byte of the user's file survives.
+ */
+import type { TextEdit } from './diagnostics';
+import type { LoadedConfig } from './loaded';
+import type { Placement, PlacementEntry } from './types';
+
+/** Plain scalars that YAML 1.1/1.2 would read as something other than a string. */
+const RESERVED_WORDS = /^(?:true|false|yes|no|on|off|y|n|null|~|\.nan|\.inf|-\.inf|\+\.inf)$/i;
+const PLAIN_SAFE = /^[A-Za-z_][A-Za-z0-9_.\-/]*$/;
+
+/** A table name as a YAML key: plain when safe, else double-quoted (JSON escapes are valid YAML). */
+export function renderName(name: string): string {
+  return PLAIN_SAFE.test(name) && !RESERVED_WORDS.test(name) ? name : JSON.stringify(name);
+}
+
+/** `3`, `{column: [0, 1]}` or `{row: [0, 1, 2]}`. */
+export function renderEntry(entry: PlacementEntry): string {
+  return entry.kind === 'table' ? String(entry.gpu) : `{${entry.kind}: [${entry.gpus.join(', ')}]}`;
+}
+
+/** The entry in JSON syntax (also valid YAML), for flow-style mappings. */
+export function renderEntryJson(entry: PlacementEntry): string {
+  return entry.kind === 'table' ? String(entry.gpu) : `{"${entry.kind}": [${entry.gpus.join(', ')}]}`;
+}
+
+/** Entries in table order (then any others in the order written). */
+function ordered(placement: Placement, tableOrder: readonly string[]): [string, PlacementEntry][] {
+  const result: [string, PlacementEntry][] = [];
+  for (const name of tableOrder) {
+    const e = placement.get(name);
+    if (e) result.push([name, e]);
+  }
+  if (result.length < placement.size) {
+    const listed = new Set(tableOrder);
+    for (const [name, e] of placement) if (!listed.has(name)) result.push([name, e]);
+  }
+  return result;
+}
+
+/** The YAML text of a `placement:` section, ending with a newline. */
+export function renderPlacement(placement: Placement, tableOrder: readonly string[], newline = '\n'): string {
+  const items = ordered(placement, tableOrder);
+  if (items.length === 0) return `placement: {}${newline}`;
+  const lines = ['placement:'];
+  for (const [name, e] of items) lines.push(`  ${renderName(name)}: ${renderEntry(e)}`);
+  return lines.join(newline) + newline;
+}
+
+/** The section in flow (JSON) style, for `{…}` documents: `"placement": {…}`. */
+function renderPlacementFlow(placement: Placement, tableOrder: readonly string[]): string {
+  const items = ordered(placement, tableOrder).map(([name, e]) => `${JSON.stringify(name)}: ${renderEntryJson(e)}`);
+  return `"placement": {${items.join(', ')}}`;
+}
+
+/**
+ * The edit that writes `placement` into the main file: it replaces only the
+ * existing `placement:` section (key to end of value), or inserts a new section
+ * at the end of the file (before the closing brace of a JSON-style document).
+ */
+export function placementEdit(loaded: LoadedConfig, placement: Placement): { file: string; edit: TextEdit } {
+  const source = loaded.source;
+  const order = [...source.tables.keys()];
+  const write = source.placementWrite ?? { style: 'block' as const, insertAt: source.top.end, insertPrefix: '\n', newline: '\n' };
+  const text = write.style === 'flow' ? renderPlacementFlow(placement, order) : renderPlacement(placement, order, write.newline);
+  if (source.placementSection) {
+    const body = write.style === 'flow' ? text : text.slice(0, text.length - write.newline.length);
+    return { file: source.file, edit: { range: source.placementSection, newText: body } };
+  }
+  return { file: source.file, edit: { range: { start: write.insertAt, end: write.insertAt }, newText: write.insertPrefix + text } };
+}

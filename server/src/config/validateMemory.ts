@@ -1,0 +1,94 @@
+/**
+ * Memory rules, in bytes, with the same accounting as the planners
+ * (cost/memory.ts: weights + optimizer state; usable = HBM × (1 − reserve)):
+ * a table that fits no GPU under its allowed sharding, tables that exceed the
+ * whole cluster, and GPUs over capacity in the written placement.
+ */
+import { shardMemoryBytes, tableMemoryBytes, usableMemoryBytes } from '../cost/memory';
+import { DTYPE_BYTES, type DeviceSpec, type Optimizer, type PlacementEntry, type Range, type TableSpec } from './types';
+import { DIM_MULTIPLE, type TableRead } from './validateTables';
+import type { PlacementRead } from './validatePlacement';
+import { report, type Sink } from './yamlSource';
+
+const GB = 1e9;
+
+function gb(bytes: number): string {
+  return `${(bytes / GB).toFixed(bytes < 10 * GB ? 2 : 1)} GB`;
+}
+
+/** Bytes of the largest shard a table needs when spread as far as its allowed kinds let it. */
+export function smallestFootprintBytes(t: TableSpec, optimizer: Optimizer, gpus: number): number {
+  const bytes = DTYPE_BYTES[t.dtype];
+  let best = tableMemoryBytes(t, optimizer);
+  if (t.pin !== undefined) return best;
+  if (t.sharding.includes('row')) best = Math.min(best, shardMemoryBytes(Math.ceil(t.rows / gpus), t.dim, bytes, optimizer));
+  if (t.sharding.includes('column')) {
+    const shards = Math.max(1, Math.min(gpus, Math.floor(t.dim / DIM_MULTIPLE)));
+    const width = Math.ceil(t.dim / shards / DIM_MULTIPLE) * DIM_MULTIPLE;
+    best = Math.min(best, shardMemoryBytes(t.rows, Math.min(width, t.dim), bytes, optimizer));
+  }
+  return best;
+}
+
+/** SL036 per table no GPU can hold; SL037 when all tables together exceed the cluster. */
+export function checkTableMemory(file: string, tables: readonly TableRead[], tablesKey: Range, device: DeviceSpec, optimizer: Optimizer, out: Sink): void {
+  const usable = usableMemoryBytes(device);
+  let total = 0;
+  for (const t of tables) {
+    total += tableMemoryBytes(t.spec, optimizer);
+    const need = smallestFootprintBytes(t.spec, optimizer, device.count);
+    if (need > usable) {
+      const how = t.spec.pin !== undefined ? `pinned whole to GPU ${t.spec.pin}`
+        : `with sharding [${t.spec.sharding.join(', ')}] over ${device.count} GPU${device.count === 1 ? '' : 's'}`;
+      const advice = t.spec.sharding.includes('row') ? 'Add GPUs, lower rows/dim, use fp16, or lower reserve.' : "Allow 'row' in sharding, add GPUs, or shrink the table.";
+      report(out, file, t.name, 'SL036', `Table '${t.spec.name}' needs at least ${gb(need)} on one GPU ${how}, but a ${device.type} has ${gb(usable)} usable (reserve ${device.reserve}). ${advice}`);
+    }
+  }
+  const capacity = usable * device.count;
+  if (total > capacity) {
+    report(out, file, tablesKey, 'SL037', `The tables need ${gb(total)} (weights + ${optimizer} state) but ${device.count} × ${device.type} hold ${gb(capacity)} usable. Add GPUs, use fp16, shrink tables or lower reserve.`);
+  }
+}
+
+/** Bytes each GPU holds under the written placement, and which entry contributes most to each. */
+export function placementLoads(placement: ReadonlyMap<string, PlacementEntry>, tables: ReadonlyMap<string, TableSpec>, device: DeviceSpec, optimizer: Optimizer): { bytes: Float64Array; largest: (string | undefined)[]; largestBytes: Float64Array } {
+  const bytes = new Float64Array(device.count);
+  const largestBytes = new Float64Array(device.count);
+  const largest: (string | undefined)[] = new Array(device.count).fill(undefined);
+  const add = (g: number, name: string, b: number) => {
+    if (g < 0 || g >= device.count) return;
+    bytes[g] += b;
+    if (b > largestBytes[g]) { largestBytes[g] = b; largest[g] = name; }
+  };
+  for (const [name, e] of placement) {
+    const t = tables.get(name);
+    if (!t) continue;
+    const dt = DTYPE_BYTES[t.dtype];
+    if (e.kind === 'table') add(e.gpu, name, tableMemoryBytes(t, optimizer));
+    else if (e.kind === 'column') {
+      const width = Math.ceil(t.dim / e.gpus.length);
+      for (const g of e.gpus) add(g, name, shardMemoryBytes(t.rows, width, dt, optimizer));
+    } else {
+      const rows = Math.ceil(t.rows / e.gpus.length);
+      for (const g of e.gpus) add(g, name, shardMemoryBytes(rows, t.dim, dt, optimizer));
+    }
+  }
+  return { bytes, largest, largestBytes };
+}
+
+/** SL047 once per GPU over capacity, on the GPU index of its largest entry. */
+export function checkGpuMemory(file: string, read: PlacementRead, loads: ReturnType<typeof placementLoads>, device: DeviceSpec, out: Sink): void {
+  const usable = usableMemoryBytes(device);
+  for (let g = 0; g < loads.bytes.length; g++) {
+    if (loads.bytes[g] <= usable) continue;
+    const name = loads.largest[g]!;
+    const entry = read.entries.get(name);
+    const placed = read.placement.get(name);
+    let range = entry?.range ?? read.section;
+    if (entry && placed) {
+      const i = placed.kind === 'table' ? 0 : placed.gpus.indexOf(g);
+      range = entry.gpuRange(i) ?? entry.valueRange();
+    }
+    report(out, file, range, 'SL047', `GPU ${g} needs ${gb(loads.bytes[g])} for its tables but has ${gb(usable)} usable; its largest is '${name}' (${gb(loads.largestBytes[g])}). Move tables off GPU ${g} or run Replan.`);
+  }
+}
