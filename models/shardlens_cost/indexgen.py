@@ -1,0 +1,56 @@
+"""Index batches as in the H100 campaign (shared/data/h100/README.md):
+
+- bag lengths ~ Poisson(pooling), `batch` bags per table;
+- ranks from a bounded continuous power law with density ∝ x^-alpha on
+  [1, rows+1), rank = floor(x) - 1 (alpha = 0: uniform);
+- ranks hashed over the table so hot rows are scattered:
+  row = (rank * 2654435761 + 12345) mod rows.
+
+Works on any torch device (CPU for tests); `gen` must live on that device. indexstats.py holds the matching
+expected values.
+"""
+import torch
+
+HASH_MULT = 2654435761
+HASH_ADD = 12345
+
+
+def power_law_ranks(n: int, rows: int, alpha: float, gen: torch.Generator, device="cpu") -> torch.Tensor:
+    """n int64 ranks in [0, rows) by inverse-CDF sampling of the continuous law."""
+    u = torch.rand(n, generator=gen, dtype=torch.float64, device=device)
+    if alpha == 0:
+        x = 1 + u * rows
+    elif abs(alpha - 1) < 1e-9:
+        x = torch.exp(u * torch.log(torch.tensor(rows + 1.0, dtype=torch.float64, device=device)))
+    else:
+        e = 1 - alpha
+        x = (1 + u * ((rows + 1.0) ** e - 1)) ** (1 / e)
+    return torch.clamp(torch.floor(x).long() - 1, 0, rows - 1)
+
+
+def hash_rows(ranks: torch.Tensor, rows: int) -> torch.Tensor:
+    return (ranks * HASH_MULT + HASH_ADD) % rows
+
+
+def bag_lengths(batch: int, pooling: float, gen: torch.Generator, device="cpu") -> torch.Tensor:
+    rate = torch.full((batch,), float(pooling), dtype=torch.float64, device=device)
+    return torch.poisson(rate, generator=gen).long()
+
+
+def table_batch(rows: int, pooling: float, alpha: float, batch: int, gen: torch.Generator, device="cpu"):
+    """(indices int64 [n], lengths int64 [batch]) for one table."""
+    lengths = bag_lengths(batch, pooling, gen, device)
+    n = int(lengths.sum().item())
+    idx = hash_rows(power_law_ranks(n, rows, alpha, gen, device), rows)
+    return idx, lengths
+
+
+def observed_stats(indices: torch.Tensor, rows: int) -> dict:
+    """What the data file records per table: n_idx, unique, top1pct_share."""
+    n = int(indices.numel())
+    if n == 0:
+        return {"n_idx": 0, "unique": 0, "top1pct_share": 0.0}
+    _, counts = torch.unique(indices, return_counts=True)
+    k = max(1, int(0.01 * rows))
+    top = torch.topk(counts, min(k, counts.numel())).values.sum().item()
+    return {"n_idx": n, "unique": int(counts.numel()), "top1pct_share": round(top / n, 5)}

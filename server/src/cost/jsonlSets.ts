@@ -1,0 +1,129 @@
+/**
+ * Reads the measured-sets JSONL format (shared/data/h100/README.md; the
+ * collector in models/ writes the same) into cost-model inputs, for
+ * `shardlens predict --sets FILE.jsonl` and the accuracy benchmark.
+ * One line = one set of tables on one GPU; measured fields (`fwd_ms`,
+ * `bwd_ms`, `singles`, per-table `n_idx`/`unique`/`top1pct_share`) are optional.
+ * Bad lines become located errors ("line 7: tables[2].dim must be ..."), never
+ * exceptions; good lines are still returned.
+ */
+import { DTYPE_BYTES, type DeviceSpec, type Dtype, type Optimizer } from '../config/types';
+import type { ComputeCost, CostEnv, Shard } from './types';
+
+export interface JsonlSet {
+  id: string;
+  /** 1-based line number in the file. */
+  line: number;
+  shards: Shard[];
+  env: CostEnv;
+  /** Present when the line holds measured `fwd_ms` and `bwd_ms`. */
+  measured?: ComputeCost;
+  /** Each table measured alone, in order, when the line has `singles`. */
+  singles?: ComputeCost[];
+}
+
+export interface JsonlError {
+  /** 1-based line number. */
+  line: number;
+  message: string;
+}
+
+export interface JsonlSetsResult {
+  sets: JsonlSet[];
+  errors: JsonlError[];
+}
+
+export interface JsonlOptions {
+  /** Device the sets are scored for (the measurements' GPU). */
+  device: DeviceSpec;
+  /** The data's backward includes a plain SGD update (README); default 'sgd'. */
+  optimizer?: Optimizer;
+}
+
+const HIST_BINS = 17;
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function positive(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0;
+}
+
+function measuredPair(v: Record<string, unknown>): ComputeCost | undefined {
+  return positive(v.fwd_ms) && positive(v.bwd_ms) ? { fwdMs: v.fwd_ms, bwdMs: v.bwd_ms } : undefined;
+}
+
+/** Parse one JSON value of a line; returns the set or an error message. */
+function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet | string {
+  if (!isObj(rec)) return 'expected a JSON object';
+  const id = typeof rec.id === 'string' || typeof rec.id === 'number' ? String(rec.id) : `line-${line}`;
+  if (!(Number.isInteger(rec.batch) && (rec.batch as number) > 0)) return '"batch" must be a positive integer (bags per table per step)';
+  const dtype = rec.dtype ?? 'fp32';
+  if (dtype !== 'fp32' && dtype !== 'fp16') return `"dtype" must be "fp32" or "fp16", got ${JSON.stringify(dtype)}`;
+  if (!Array.isArray(rec.tables) || rec.tables.length === 0) return '"tables" must be a non-empty array';
+  const shards: Shard[] = [];
+  for (let i = 0; i < rec.tables.length; i++) {
+    const t = rec.tables[i];
+    const at = `tables[${i}]`;
+    if (!isObj(t)) return `${at} must be an object`;
+    if (!(Number.isInteger(t.rows) && (t.rows as number) > 0)) return `${at}.rows must be a positive integer`;
+    if (!(Number.isInteger(t.dim) && (t.dim as number) > 0)) return `${at}.dim must be a positive integer`;
+    if (!positive(t.pooling)) return `${at}.pooling must be a positive number (mean lookups per bag)`;
+    const alpha = t.alpha ?? t.zipf ?? 0;
+    if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) return `${at}.alpha must be a number >= 0 (0 = uniform)`;
+    let histogram: number[] | undefined;
+    if (t.histogram !== undefined) {
+      const h = t.histogram;
+      if (!Array.isArray(h) || h.length !== HIST_BINS || !h.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) {
+        return `${at}.histogram must be ${HIST_BINS} non-negative numbers`;
+      }
+      histogram = h as number[];
+    }
+    const tdtype = t.dtype ?? dtype;
+    if (tdtype !== 'fp32' && tdtype !== 'fp16') return `${at}.dtype must be "fp32" or "fp16"`;
+    shards.push({
+      table: typeof t.name === 'string' ? t.name : `t${i}`,
+      rows: t.rows as number,
+      dim: t.dim as number,
+      pooling: t.pooling,
+      zipf: alpha,
+      ...(histogram ? { histogram } : {}),
+      dtypeBytes: DTYPE_BYTES[tdtype as Dtype],
+    });
+  }
+  const set: JsonlSet = {
+    id, line, shards,
+    env: { batchSize: rec.batch as number, optimizer: opts.optimizer ?? 'sgd', device: opts.device },
+  };
+  const m = measuredPair(rec);
+  if (m) set.measured = m;
+  if (Array.isArray(rec.singles) && rec.singles.length === shards.length) {
+    const singles = rec.singles.map((s) => (isObj(s) ? measuredPair(s) : undefined));
+    if (singles.every((s): s is ComputeCost => s !== undefined)) set.singles = singles;
+  }
+  return set;
+}
+
+/** Parse JSONL text; blank lines are skipped. */
+export function parseJsonlSets(text: string, opts: JsonlOptions): JsonlSetsResult {
+  const sets: JsonlSet[] = [];
+  const errors: JsonlError[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const src = lines[i].trim();
+    if (src === '') continue;
+    const line = i + 1;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(src);
+    } catch (e) {
+      errors.push({ line, message: `line ${line}: invalid JSON (${(e as Error).message})` });
+      continue;
+    }
+    const r = parseRecord(rec, line, opts);
+    if (typeof r === 'string') errors.push({ line, message: `line ${line}: ${r}` });
+    else sets.push(r);
+  }
+  return { sets, errors };
+}

@@ -1,0 +1,110 @@
+/**
+ * The JSON sidecar written next to each ONNX cost model by
+ * models/shardlens_cost/export.py: feature list and normalisation, GPU type,
+ * data provenance, held-out metrics and the network's weights as plain arrays.
+ * `parseSidecar` checks everything the engine relies on and returns a message
+ * instead of throwing, so a bad file becomes a warning and the analytic model.
+ */
+import { FEATURE_NAMES, FEATURE_VERSION } from './features';
+
+/** Sidecar format version this engine reads (export.py SIDECAR_VERSION). */
+export const SIDECAR_VERSION = 1;
+
+/** One nn.Linear: weight[out][in], bias[out]. */
+export interface LinearWeights { weight: number[][]; bias: number[] }
+
+export interface MemberWeights {
+  /** 3 layers, each followed by ReLU. */
+  encoder: LinearWeights[];
+  /** 2 layers: Linear+ReLU, Linear → ln(ms). */
+  head_fwd: LinearWeights[];
+  head_bwd: LinearWeights[];
+}
+
+export interface HeldOutMetric { mape: number; median_ape: number; p90_ape: number; spearman: number; n: number }
+
+export interface CostModelSidecar {
+  format: 'shardlens-cost-model';
+  sidecar_version: number;
+  /** Shown to users, e.g. "h100-cost-v1". */
+  name: string;
+  /** ShardLens device type the data was measured on, e.g. "H100-80GB". */
+  gpu_type: string;
+  onnx: { file: string; sha256: string; opset: number };
+  feature_version: number;
+  feature_names: string[];
+  normalization: { mean: number[]; std: number[] };
+  architecture: { num_features: number; members: number; hidden: number; emb: number; head: number };
+  data?: { file: string; sha256: string; records?: number; split?: string };
+  training?: { command?: string; export_command?: string };
+  metrics?: { heldout?: Record<'fwd' | 'bwd' | 'fwd_bwd', HeldOutMetric> | null };
+  weights: MemberWeights[];
+}
+
+export type SidecarResult = { ok: true; sidecar: CostModelSidecar } | { ok: false; error: string };
+
+function isNumArray(v: unknown, len?: number): v is number[] {
+  return Array.isArray(v) && (len === undefined || v.length === len) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+}
+
+function checkLinear(l: unknown, inDim: number, outDim: number, where: string): string | undefined {
+  const lin = l as Partial<LinearWeights> | null;
+  if (!lin || typeof lin !== 'object') return `${where} is missing`;
+  if (!Array.isArray(lin.weight) || lin.weight.length !== outDim || !lin.weight.every((row) => isNumArray(row, inDim))) {
+    return `${where}.weight must be ${outDim}×${inDim} finite numbers`;
+  }
+  if (!isNumArray(lin.bias, outDim)) return `${where}.bias must be ${outDim} finite numbers`;
+  return undefined;
+}
+
+/** Validate a parsed sidecar against this engine's feature list and layout. */
+export function validateSidecar(raw: unknown): SidecarResult {
+  const s = raw as Partial<CostModelSidecar> | null;
+  if (!s || typeof s !== 'object') return { ok: false, error: 'sidecar is not a JSON object' };
+  if (s.format !== 'shardlens-cost-model') return { ok: false, error: `sidecar format is ${JSON.stringify(s.format)}, expected "shardlens-cost-model"` };
+  if (s.sidecar_version !== SIDECAR_VERSION) {
+    return { ok: false, error: `sidecar version ${String(s.sidecar_version)} is not supported (this ShardLens reads version ${SIDECAR_VERSION}); re-export the model with this version's models/shardlens_cost/export.py` };
+  }
+  if (s.feature_version !== FEATURE_VERSION || !Array.isArray(s.feature_names) || s.feature_names.join(',') !== FEATURE_NAMES.join(',')) {
+    return { ok: false, error: `model features (version ${String(s.feature_version)}) do not match this ShardLens (version ${FEATURE_VERSION}: ${FEATURE_NAMES.length} features); retrain with this version's models/shardlens_cost` };
+  }
+  if (typeof s.name !== 'string' || typeof s.gpu_type !== 'string') return { ok: false, error: 'sidecar lacks "name" or "gpu_type"' };
+  if (!s.onnx || typeof s.onnx.file !== 'string') return { ok: false, error: 'sidecar lacks "onnx.file"' };
+  const f = FEATURE_NAMES.length;
+  if (!s.normalization || !isNumArray(s.normalization.mean, f) || !isNumArray(s.normalization.std, f) || s.normalization.std.some((x) => x <= 0)) {
+    return { ok: false, error: `sidecar normalization must hold ${f} means and ${f} positive stds` };
+  }
+  const a = s.architecture;
+  if (!a || a.num_features !== f || ![a.members, a.hidden, a.emb, a.head].every((v) => Number.isInteger(v) && (v as number) > 0)) {
+    return { ok: false, error: 'sidecar architecture is missing or does not match the feature count' };
+  }
+  if (!Array.isArray(s.weights) || s.weights.length !== a.members) return { ok: false, error: `sidecar must hold weights of ${a.members} members` };
+  for (let k = 0; k < a.members; k++) {
+    const m = s.weights[k] as Partial<MemberWeights>;
+    const where = `weights[${k}]`;
+    if (!m || !Array.isArray(m.encoder) || m.encoder.length !== 3 || !Array.isArray(m.head_fwd) || m.head_fwd.length !== 2
+      || !Array.isArray(m.head_bwd) || m.head_bwd.length !== 2) {
+      return { ok: false, error: `${where} must have 3 encoder layers and 2 layers per head` };
+    }
+    const err = checkLinear(m.encoder[0], f, a.hidden, `${where}.encoder[0]`)
+      ?? checkLinear(m.encoder[1], a.hidden, a.hidden, `${where}.encoder[1]`)
+      ?? checkLinear(m.encoder[2], a.hidden, a.emb, `${where}.encoder[2]`)
+      ?? checkLinear(m.head_fwd[0], 2 * a.emb, a.head, `${where}.head_fwd[0]`)
+      ?? checkLinear(m.head_fwd[1], a.head, 1, `${where}.head_fwd[1]`)
+      ?? checkLinear(m.head_bwd[0], 2 * a.emb, a.head, `${where}.head_bwd[0]`)
+      ?? checkLinear(m.head_bwd[1], a.head, 1, `${where}.head_bwd[1]`);
+    if (err) return { ok: false, error: err };
+  }
+  return { ok: true, sidecar: s as CostModelSidecar };
+}
+
+/** Parse and validate sidecar text. */
+export function parseSidecar(text: string): SidecarResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, error: `sidecar is not valid JSON (${(e as Error).message})` };
+  }
+  return validateSidecar(raw);
+}

@@ -1,0 +1,58 @@
+/**
+ * CI smoke test of the Python pipeline (models/shardlens_cost): its unit tests,
+ * then a tiny training run on the committed H200 sample, ONNX export, and
+ * loading the result with onnxruntime-node. Needs Debian's python3-torch and
+ * python3-onnx for /usr/bin/python3 (.ci/run installs them).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, test } from 'node:test';
+import { loadCostModel } from '../../../server/src/cost/registry';
+import { device, MODELS_DIR, relErr } from './fixtures';
+
+const PYTHON = '/usr/bin/python3';
+const tmp = mkdtempSync(path.join(tmpdir(), 'shardlens-pipeline-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function py(args: string[]): { status: number | null; out: string } {
+  const r = spawnSync(PYTHON, args, { cwd: MODELS_DIR, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+}
+
+test('the Python toolchain is installed (torch + onnx for /usr/bin/python3)', () => {
+  const r = py(['-c', 'import torch, onnx; print(torch.__version__, onnx.__version__)']);
+  assert.equal(r.status, 0,
+    `${PYTHON} cannot import torch and onnx; install them with "apt-get install python3-torch python3-onnx".\n${r.out}`);
+});
+
+test('Python unit tests of the collector, features and network pass', () => {
+  const r = py(['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.']);
+  assert.equal(r.status, 0, r.out);
+  assert.match(r.out, /OK/);
+});
+
+test('smoke training + export produce an ONNX model that onnxruntime-node loads and runs', async () => {
+  const data = path.join(MODELS_DIR, 'data', 'h200-sample.jsonl');
+  const ckpt = path.join(tmp, 'smoke.pt');
+  const train = py(['-m', 'shardlens_cost.train', '--smoke', '--quiet', '--data', data, '--gpu-type', 'H100-80GB', '--out', ckpt, '--threads', '1']);
+  assert.equal(train.status, 0, train.out);
+  const fixtures = path.join(tmp, 'smoke.fixtures.json');
+  const exp = py(['-m', 'shardlens_cost.export', '--ckpt', ckpt, '--name', 'smoke', '--out-dir', tmp, '--data', data, '--fixtures', fixtures, '--fixture-count', '6']);
+  assert.equal(exp.status, 0, exp.out);
+  assert.ok(existsSync(path.join(tmp, 'smoke.onnx')) && existsSync(path.join(tmp, 'smoke.json')));
+
+  const { model, warning } = await loadCostModel(device(), { modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': path.join(tmp, 'smoke.onnx') } });
+  assert.equal(warning, undefined);
+  assert.equal(model.name, 'learned: smoke-v1');
+  const fx = JSON.parse(readFileSync(fixtures, 'utf8')) as { records: { batch: number; dtype: string; tables: { rows: number; dim: number; pooling: number; alpha: number }[] }[]; torch: { fwd_ms: number[]; bwd_ms: number[] } };
+  assert.ok(fx.records.length > 0);
+  for (const [i, r] of fx.records.entries()) {
+    const shards = r.tables.map((t, j) => ({ table: `t${j}`, rows: t.rows, dim: t.dim, pooling: t.pooling, zipf: t.alpha, dtypeBytes: (r.dtype === 'fp16' ? 2 : 4) as 2 | 4 }));
+    const [c] = await model.predict([shards], { batchSize: r.batch, optimizer: 'sgd', device: device() });
+    assert.ok(Number.isFinite(c.fwdMs) && c.fwdMs > 0 && Number.isFinite(c.bwdMs) && c.bwdMs > 0);
+    assert.ok(relErr(c.fwdMs, fx.torch.fwd_ms[i]) <= 1e-4 && relErr(c.bwdMs, fx.torch.bwd_ms[i]) <= 1e-4);
+  }
+});
