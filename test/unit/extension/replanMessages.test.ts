@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { STALE_MESSAGE, infeasibleNote, isStale, planFailed, replanSummary } from '../../../extension/src/replanMessages';
+
+describe('replan messages', () => {
+  it('summarises the max GPU before and after with the change', () => {
+    assert.equal(replanSummary({ strategy: 'best', beforeMaxMs: 12.3, afterMaxMs: 9.1 }), 'Replan (best): max GPU 12.3 ms \u2192 9.10 ms (\u221226%)');
+    assert.equal(replanSummary({ strategy: 'greedy', beforeMaxMs: 5, afterMaxMs: 5.2 }), 'Replan (greedy): max GPU 5.00 ms \u2192 5.20 ms (+4%)');
+  });
+
+  it('gives only the new max when there was no written placement', () => {
+    assert.equal(replanSummary({ strategy: 'search', afterMaxMs: 140.4 }), 'Replan (search): max GPU 140 ms');
+    assert.equal(replanSummary({ strategy: 'search', beforeMaxMs: 0, afterMaxMs: 1 }), 'Replan (search): max GPU 1.00 ms');
+  });
+
+  it('notes why an infeasible plan breaks constraints, at most three reasons', () => {
+    assert.equal(infeasibleNote({ feasible: true, reasons: [] }), undefined);
+    assert.equal(infeasibleNote({ feasible: false, reasons: ['a', 'b', 'c', 'd', 'e'] }), 'The plan does not meet every constraint: a; b; c (+2 more).');
+    assert.equal(infeasibleNote({ feasible: false, reasons: [] }), 'The plan does not meet every constraint: see the Problems view.');
+  });
+
+  it('a plan is stale when the server says so or the version moved', () => {
+    assert.equal(isStale({ stale: true }, 3, 3), true);
+    assert.equal(isStale({ stale: false }, 3, 4), true);
+    assert.equal(isStale({}, 3, 3), false);
+    assert.equal(isStale(undefined, 3, 3), true);
+    assert.equal(STALE_MESSAGE, 'The file changed while planning; run Replan again.');
+  });
+});
+
+describe('planFailed', () => {
+  it('is true only for an infeasible plan without any GPU time', () => {
+    assert.equal(planFailed({ feasible: false, afterMaxMs: 0 }), true);
+    assert.equal(planFailed({ feasible: false, afterMaxMs: 3.2 }), false);
+    assert.equal(planFailed({ feasible: true, afterMaxMs: 0 }), false);
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * A `shardlens/balance` answer for the webview and extension tests: 4 GPUs,
+ * the written placement unbalanced (GPU 0 slow, GPU 3 over its memory), the
+ * proposed plan balanced. Numbers in ms per step and bytes.
+ */
+import type { BalanceResult, BalanceSide } from '../../../server/src/lsp/protocol';
+
+const GIB = 2 ** 30;
+const CAP = 68 * GIB;
+
+function side(strategy: BalanceSide['strategy'], rows: Array<[number, string[], number, number, number, number]>): BalanceSide {
+  const gpus = rows.map(([gpu, tables, fwdMs, bwdMs, commMs, memGiB]) => ({
+    gpu, tables, fwdMs, bwdMs, commMs, totalMs: fwdMs + bwdMs + commMs, memoryBytes: memGiB * GIB, capacityBytes: CAP,
+  }));
+  const totals = gpus.map((g) => g.totalMs);
+  const maxMs = Math.max(...totals);
+  const meanMs = totals.reduce((a, b) => a + b, 0) / totals.length;
+  return {
+    strategy, gpus, maxMs, meanMs, imbalance: maxMs / meanMs,
+    feasible: gpus.every((g) => g.memoryBytes <= g.capacityBytes),
+    reasons: gpus.filter((g) => g.memoryBytes > g.capacityBytes).map((g) => `GPU ${g.gpu} is over memory`),
+  };
+}
+
+export function sampleBalance(): BalanceResult {
+  return {
+    uri: 'file:///work/examples/criteo.shard.yaml',
+    version: 7,
+    costModel: 'learned: h100-cost-v1',
+    devices: '4 \u00d7 H100-80GB',
+    current: side('best', [
+      [0, ['user_id', 'item_id'], 4.0, 8.0, 1.0, 30],
+      [1, ['cat_1'], 1.0, 2.0, 0.5, 10],
+      [2, ['cat_2'], 1.0, 2.5, 0.5, 12],
+      [3, ['cat_3', 'huge'], 1.5, 3.0, 0.5, 70],
+    ]),
+    proposed: side('best', [
+      [0, ['user_id'], 2.5, 5.0, 0.8, 20],
+      [1, ['item_id', 'cat_1'], 2.2, 4.6, 0.9, 25],
+      [2, ['cat_2', 'cat_3'], 2.0, 4.2, 0.7, 22],
+      [3, ['huge'], 1.8, 3.9, 0.6, 55],
+    ]),
+    locations: {
+      user_id: { item: { start: { line: 9, character: 2 }, end: { line: 14, character: 0 } }, placement: { start: { line: 40, character: 2 }, end: { line: 40, character: 12 } } },
+      item_id: { item: { start: { line: 14, character: 2 }, end: { line: 19, character: 0 } } },
+      cat_1: { item: { start: { line: 19, character: 2 }, end: { line: 22, character: 0 } } },
+    },
+    errors: 0,
+  };
+}

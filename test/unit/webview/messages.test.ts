@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isBalanceResult, isFromWebview, isToWebview } from '../../../webview/src/messages';
+import { sampleBalance } from './fixtures';
+
+describe('webview messages: isToWebview', () => {
+  it('accepts each valid message shape', () => {
+    assert.equal(isToWebview({ type: 'balance', fileName: 'a.shard.yaml', result: sampleBalance() }), true);
+    assert.equal(isToWebview({ type: 'loading', fileName: 'a.shard.yaml' }), true);
+    assert.equal(isToWebview({ type: 'problem', message: 'server not running' }), true);
+  });
+
+  it('accepts a balance without sides (config with errors)', () => {
+    const r = sampleBalance();
+    delete r.current; delete r.proposed;
+    r.errors = 3;
+    assert.equal(isToWebview({ type: 'balance', fileName: 'a', result: r }), true);
+  });
+
+  it('rejects unknown types, non-objects and missing fields', () => {
+    for (const bad of [null, undefined, 42, 'balance', [], {}, { type: 'nope' }, { type: 'loading' },
+      { type: 'problem', message: 3 }, { type: 'balance', fileName: 'a' }, { type: 'reveal', side: 'current', gpu: 0 }]) {
+      assert.equal(isToWebview(bad), false, JSON.stringify(bad));
+    }
+  });
+
+  it('rejects a balance whose numbers are not finite or whose rows are malformed', () => {
+    const nan = sampleBalance();
+    nan.current!.gpus[1].fwdMs = NaN;
+    assert.equal(isBalanceResult(nan), false);
+    const str = sampleBalance() as unknown as { proposed: { gpus: Array<Record<string, unknown>> } };
+    str.proposed.gpus[0].totalMs = '12';
+    assert.equal(isBalanceResult(str), false);
+    const neg = sampleBalance();
+    neg.current!.gpus[0].gpu = -1;
+    assert.equal(isBalanceResult(neg), false);
+    const tables = sampleBalance() as unknown as { current: { gpus: Array<Record<string, unknown>> } };
+    tables.current.gpus[0].tables = ['a', 1];
+    assert.equal(isBalanceResult(tables), false);
+    const loc = sampleBalance() as unknown as { locations: Record<string, unknown> };
+    loc.locations.user_id = { item: { start: { line: 'x', character: 0 }, end: { line: 1, character: 0 } } };
+    assert.equal(isBalanceResult(loc), false);
+  });
+});
+
+describe('webview messages: isFromWebview', () => {
+  it('accepts ready, replan and reveal with a GPU index', () => {
+    assert.equal(isFromWebview({ type: 'ready' }), true);
+    assert.equal(isFromWebview({ type: 'replan' }), true);
+    assert.equal(isFromWebview({ type: 'reveal', side: 'current', gpu: 0 }), true);
+    assert.equal(isFromWebview({ type: 'reveal', side: 'proposed', gpu: 63 }), true);
+  });
+
+  it('rejects reveal with a bad side or GPU, and anything unknown', () => {
+    for (const bad of [
+      { type: 'reveal', side: 'other', gpu: 0 }, { type: 'reveal', side: 'current', gpu: -1 },
+      { type: 'reveal', side: 'current', gpu: 1.5 }, { type: 'reveal', side: 'current', gpu: '1' },
+      { type: 'reveal', side: 'current' }, { type: 'balance' }, { command: 'ready' }, null, 'ready',
+    ]) {
+      assert.equal(isFromWebview(bad), false, JSON.stringify(bad));
+    }
+  });
+});

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { restoreState } from '../../../webview/src/panelState';
+import { themeColors } from '../../../webview/src/theme';
+import {
+  emptyReason, gpuIndices, imbalanceFigures, mixColors, parseColor, subtitleOf, tableRows, toChartData, toMemoryChartData, withAlpha,
+  type ThemeColors,
+} from '../../../webview/src/viewModel';
+import { sampleBalance } from './fixtures';
+
+const GIB = 2 ** 30;
+const colors: ThemeColors = {
+  fwd: '#3794ff', bwd: '#b180d7', comm: '#d18616', memory: '#89d185', free: '#808080', over: '#f14c4c', foreground: '#cccccc', grid: '#444444', background: '#ffffff',
+};
+
+describe('toChartData (time per GPU)', () => {
+  it('has one category per GPU and fwd/bwd/comm stacks for each side', () => {
+    const data = toChartData(sampleBalance(), colors);
+    assert.deepEqual(data.gpus, [0, 1, 2, 3]);
+    assert.deepEqual(data.labels, ['GPU 0', 'GPU 1', 'GPU 2', 'GPU 3']);
+    assert.equal(data.datasets.length, 6);
+    assert.deepEqual(data.datasets.map((d) => d.stack), ['current', 'current', 'current', 'proposed', 'proposed', 'proposed']);
+    assert.deepEqual(data.datasets[0].data, [4.0, 1.0, 1.0, 1.5]);
+    assert.deepEqual(data.datasets[1].data, [8.0, 2.0, 2.5, 3.0]);
+    assert.deepEqual(data.datasets[5].data, [0.8, 0.9, 0.7, 0.6]);
+  });
+
+  it('each stack sums to the GPU total', () => {
+    const r = sampleBalance();
+    const data = toChartData(r, colors);
+    for (const [i, row] of r.proposed!.gpus.entries()) {
+      const sum = data.datasets.filter((d) => d.side === 'proposed').reduce((s, d) => s + d.data[i], 0);
+      assert.ok(Math.abs(sum - row.totalMs) < 1e-9);
+    }
+  });
+
+  it('uses the theme colours: as is for the written placement, lighter and opaque for the proposal', () => {
+    const data = toChartData(sampleBalance(), colors);
+    assert.equal(data.datasets[0].backgroundColor, '#3794ff');
+    // 0.6 × (55, 148, 255) + 0.4 × white
+    assert.equal(data.datasets[3].backgroundColor, 'rgb(135, 191, 255)');
+    assert.equal(data.datasets[3].borderColor, '#3794ff');
+    // An unparseable background falls back to translucency.
+    assert.equal(toChartData(sampleBalance(), { ...colors, background: 'var(--x)' }).datasets[3].backgroundColor, 'rgba(55, 148, 255, 0.6)');
+  });
+
+  it('fills GPUs one side lacks with zeros and draws only the sides present', () => {
+    const r = sampleBalance();
+    r.proposed!.gpus = r.proposed!.gpus.slice(0, 2);
+    delete r.current;
+    const data = toChartData(r, colors);
+    assert.deepEqual(data.gpus, [0, 1]);
+    assert.equal(data.datasets.length, 3);
+    const r2 = sampleBalance();
+    r2.current!.gpus = r2.current!.gpus.filter((g) => g.gpu !== 2);
+    assert.deepEqual(gpuIndices(r2), [0, 1, 2, 3]);
+    assert.equal(toChartData(r2, colors).datasets[0].data[2], 0);
+  });
+});
+
+describe('toMemoryChartData', () => {
+  it('stacks used and free GiB to the capacity and colours over-capacity GPUs', () => {
+    const data = toMemoryChartData(sampleBalance(), colors);
+    const used = data.datasets[0];
+    const free = data.datasets[1];
+    assert.deepEqual(used.data, [30, 10, 12, 70]);
+    assert.deepEqual(free.data, [38, 58, 56, 0]);
+    assert.deepEqual(used.backgroundColor, ['#89d185', '#89d185', '#89d185', '#f14c4c']);
+  });
+});
+
+describe('imbalanceFigures', () => {
+  it('gives max/mean, max and mean for each side and the change of the max', () => {
+    const f = imbalanceFigures(sampleBalance());
+    assert.equal(f.sides.length, 2);
+    const [cur, prop] = f.sides;
+    // written: totals 13, 3.5, 4, 5 → max 13, mean 6.375, ratio 2.04
+    assert.equal(cur.maxMs, '13.0 ms');
+    assert.equal(cur.meanMs, '6.38 ms');
+    assert.equal(cur.imbalance, '2.04\u00d7');
+    assert.equal(cur.feasible, false);
+    assert.deepEqual(cur.reasons, ['GPU 3 is over memory']);
+    // proposed: totals 8.3, 7.7, 6.9, 6.3 → max 8.3
+    assert.equal(prop.maxMs, '8.30 ms');
+    assert.equal(prop.title, 'Proposed (best)');
+    assert.equal(f.change, 'max GPU 13.0 ms \u2192 8.30 ms (\u221236%)');
+  });
+
+  it('has no change line with one side', () => {
+    const r = sampleBalance();
+    delete r.proposed;
+    assert.equal(imbalanceFigures(r).change, undefined);
+  });
+
+  it('shows dashes and no change for a plan that failed (no GPU rows)', () => {
+    const r = sampleBalance();
+    r.proposed = { ...r.proposed!, gpus: [], maxMs: 0, meanMs: 0, imbalance: 1, feasible: false, reasons: ['planning failed'] };
+    const f = imbalanceFigures(r);
+    assert.equal(f.change, undefined);
+    assert.deepEqual([f.sides[1].maxMs, f.sides[1].imbalance], ['\u2013', '\u2013']);
+    assert.deepEqual(f.sides[1].reasons, ['planning failed']);
+  });
+});
+
+describe('tableRows', () => {
+  it('one row per GPU and side with CLI-style cells and raw values', () => {
+    const rows = tableRows(sampleBalance());
+    assert.equal(rows.length, 8);
+    const r0 = rows[0];
+    assert.equal(r0.side, 'current');
+    assert.equal(r0.gpu, 0);
+    assert.deepEqual(r0.cells, { fwd: '4.000', bwd: '8.000', comm: '1.000', total: '13.000', memory: '30.0', capacity: '68.0' });
+    assert.equal(r0.raw.memory, 30 * GIB);
+    assert.equal(r0.tables, 'user_id, item_id');
+    assert.equal(rows[3].overCapacity, true);
+    assert.equal(rows[4].sideLabel, 'proposed (best)');
+  });
+});
+
+describe('small view helpers', () => {
+  it('withAlpha handles hex, rgb() and leaves unknown notations alone', () => {
+    assert.equal(withAlpha('#fff', 0.5), 'rgba(255, 255, 255, 0.5)');
+    assert.equal(withAlpha('#00000080', 0.5), 'rgba(0, 0, 0, 0.251)');
+    assert.equal(withAlpha('rgb(1, 2, 3)', 0.5), 'rgba(1, 2, 3, 0.5)');
+    assert.equal(withAlpha('rgba(1, 2, 3, 0.5)', 0.5), 'rgba(1, 2, 3, 0.25)');
+    assert.equal(withAlpha('red', 0.5), 'red');
+  });
+
+  it('mixColors blends opaque over the background, honouring the colour\'s own alpha', () => {
+    assert.equal(mixColors('#ff0000', '#000000', 0.5), 'rgb(128, 0, 0)');
+    assert.equal(mixColors('rgba(255, 0, 0, 0.5)', '#000', 1), 'rgb(128, 0, 0)');
+    assert.equal(mixColors('red', '#000', 0.5), undefined);
+    assert.deepEqual(parseColor('#0a0b0c'), [10, 11, 12, 1]);
+  });
+
+  it('subtitle and empty reason', () => {
+    const r = sampleBalance();
+    assert.equal(subtitleOf('a.shard.yaml', r), 'a.shard.yaml \u00b7 4 \u00d7 H100-80GB \u00b7 cost model learned: h100-cost-v1');
+    assert.equal(emptyReason(r), undefined);
+    delete r.current; delete r.proposed; r.errors = 2;
+    assert.equal(emptyReason(r), 'Fix the 2 errors in the file to see the balance.');
+  });
+
+  it('themeColors reads the --vscode-* variables and falls back when unset', () => {
+    const c = themeColors((v) => (v === '--vscode-charts-blue' ? ' #123456 ' : ''));
+    assert.equal(c.fwd, '#123456');
+    assert.equal(c.bwd, '#b180d7');
+  });
+
+  it('restoreState keeps a valid saved state and drops a malformed one', () => {
+    const good = restoreState({ fileName: 'a', result: sampleBalance(), showTable: true });
+    assert.equal(good.showTable, true);
+    assert.equal(good.result?.version, 7);
+    const bad = restoreState({ fileName: 'a', result: { uri: 1 }, showTable: 'yes' });
+    assert.deepEqual(bad, { showTable: false });
+    assert.deepEqual(restoreState(undefined), { showTable: false });
+  });
+});

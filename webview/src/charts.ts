@@ -1,0 +1,145 @@
+/**
+ * The two chart.js bar charts of the panel (time per step, memory) and their
+ * click handling. Only the chart.js pieces used are registered, so esbuild
+ * drops the rest. Animation is off: the numbers change while the user types, and
+ * a chart that lags behind the table would misreport them.
+ *
+ * After each render the canvas carries, for tests and for the end-to-end suite:
+ *   data-gpu-count  number of bar groups (GPUs)
+ *   data-bars       JSON [{side, gpu, x, y, top, base}]: per GPU and side, the centre of
+ *                   its stack (x, y: a click there selects that GPU) and the stack's
+ *                   top and bottom edges, in CSS px relative to the canvas
+ */
+import {
+  BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip,
+  type ChartDataset, type Plugin,
+} from 'chart.js';
+import type { SideName } from './messages';
+import type { ChartData, ThemeColors } from './viewModel';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+
+export type BarClick = (side: SideName, gpu: number) => void;
+
+interface BarCentre { side: SideName; gpu: number; x: number; y: number; top: number; base: number }
+
+/** Writes data-gpu-count and data-bars on the canvas after every draw. */
+const exposeBars: Plugin<'bar'> = {
+  id: 'shardlensExposeBars',
+  afterRender(chart) {
+    const model = (chart as unknown as { $shardlens?: ChartData }).$shardlens;
+    if (!model) return;
+    const centres: BarCentre[] = [];
+    const seen = new Map<string, { x: number; top: number; base: number; side: SideName; gpu: number }>();
+    model.datasets.forEach((ds, i) => {
+      const meta = chart.getDatasetMeta(i);
+      if (meta.hidden) return;
+      meta.data.forEach((el, j) => {
+        const bar = el as unknown as { x: number; y: number; base: number };
+        const key = `${ds.side}:${j}`;
+        const prev = seen.get(key);
+        const top = Math.min(bar.y, bar.base);
+        const base = Math.max(bar.y, bar.base);
+        if (!prev) seen.set(key, { x: bar.x, top, base, side: ds.side, gpu: model.gpus[j] });
+        else { prev.top = Math.min(prev.top, top); prev.base = Math.max(prev.base, base); }
+      });
+    });
+    for (const s of seen.values()) {
+      if (s.base - s.top < 1) continue; // nothing to click
+      centres.push({
+        side: s.side, gpu: s.gpu, x: Math.round(s.x), y: Math.round((s.top + s.base) / 2),
+        top: Math.round(s.top), base: Math.round(s.base),
+      });
+    }
+    chart.canvas.dataset.gpuCount = String(model.gpus.length);
+    chart.canvas.dataset.bars = JSON.stringify(centres);
+  },
+};
+
+function toChartJs(data: ChartData): ChartDataset<'bar', number[]>[] {
+  return data.datasets.map((d) => ({
+    label: d.label, data: d.data, stack: d.stack,
+    backgroundColor: d.backgroundColor, borderColor: d.borderColor, borderWidth: d.borderWidth,
+  }));
+}
+
+export class BarChart {
+  private chart: Chart<'bar', number[], string> | undefined;
+  private model: ChartData | undefined;
+
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly unit: string,
+    private readonly onBarClick: BarClick,
+    private readonly fontFamily: () => string,
+  ) {}
+
+  /** Draws `data` with `colors`; rebuilds the chart when the colours change. */
+  update(data: ChartData, colors: ThemeColors): void {
+    this.model = data;
+    if (this.chart) {
+      (this.chart as unknown as { $shardlens?: ChartData }).$shardlens = data;
+      this.chart.data.labels = data.labels;
+      this.chart.data.datasets = toChartJs(data);
+      this.applyColors(colors);
+      this.chart.update();
+      return;
+    }
+    this.chart = new Chart<'bar', number[], string>(this.canvas, {
+      type: 'bar',
+      data: { labels: data.labels, datasets: toChartJs(data) },
+      plugins: [exposeBars],
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: 'nearest', intersect: true },
+        scales: {
+          x: { stacked: true },
+          y: { stacked: true, beginAtZero: true, title: { display: true, text: this.unit } },
+        },
+        plugins: {
+          legend: { position: 'bottom' },
+          tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${Number(item.raw).toFixed(3)} ${this.unit}` } },
+        },
+        onClick: (_event, elements) => {
+          const hit = elements[0];
+          const model = this.model;
+          if (!hit || !model) return;
+          const ds = model.datasets[hit.datasetIndex];
+          const gpu = model.gpus[hit.index];
+          if (ds && gpu !== undefined) this.onBarClick(ds.side, gpu);
+        },
+        onHover: (_event, elements) => {
+          this.canvas.style.cursor = elements.length > 0 ? 'pointer' : 'default';
+        },
+      },
+    });
+    (this.chart as unknown as { $shardlens?: ChartData }).$shardlens = data;
+    this.applyColors(colors);
+    this.chart.update();
+  }
+
+  private applyColors(colors: ThemeColors): void {
+    const chart = this.chart;
+    if (!chart) return;
+    const font = { family: this.fontFamily() || undefined };
+    const opts = chart.options;
+    opts.color = colors.foreground;
+    opts.font = font;
+    for (const axis of ['x', 'y'] as const) {
+      const scale = opts.scales?.[axis];
+      if (!scale) continue;
+      scale.ticks = { ...scale.ticks, color: colors.foreground };
+      scale.grid = { ...scale.grid, color: colors.grid };
+      scale.border = { ...scale.border, color: colors.grid };
+      if ('title' in scale && scale.title) scale.title.color = colors.foreground;
+    }
+    if (opts.plugins?.legend) opts.plugins.legend.labels = { ...opts.plugins.legend.labels, color: colors.foreground };
+  }
+
+  destroy(): void {
+    this.chart?.destroy();
+    this.chart = undefined;
+  }
+}

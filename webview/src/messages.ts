@@ -1,0 +1,114 @@
+/**
+ * The one module of messages between the extension (panel host) and the balance
+ * webview, imported by both sides. Each side validates every message it receives
+ * with the guards below and drops (and logs) anything else: a webview is a
+ * separate document, and messages cross a trust boundary (issue 6, item 5).
+ *
+ * The numbers are the server's `shardlens/balance` answer, passed through as is
+ * (type-only import: no runtime code from the LSP protocol reaches the webview).
+ * Units: ms per training step, bytes.
+ */
+import type { BalanceGpuRow, BalanceResult, BalanceSide } from '../../server/src/lsp/protocol';
+
+export type { BalanceGpuRow, BalanceResult, BalanceSide };
+
+/** Which placement a GPU bar belongs to. */
+export type SideName = 'current' | 'proposed';
+export const SIDE_NAMES: readonly SideName[] = ['current', 'proposed'];
+
+// ------------------------------------------------------------ extension → webview
+
+/** New numbers for the document shown (`fileName` is for the heading only). */
+export interface BalanceMessage { type: 'balance'; fileName: string; result: BalanceResult }
+/** The server is computing; keep the old chart but say so. */
+export interface LoadingMessage { type: 'loading'; fileName: string }
+/** Nothing to draw (server not running, document closed, request failed). */
+export interface ProblemMessage { type: 'problem'; message: string }
+
+export type ToWebview = BalanceMessage | LoadingMessage | ProblemMessage;
+
+// ------------------------------------------------------------ webview → extension
+
+/** The webview script started and listens; the host answers with the latest numbers. */
+export interface ReadyMessage { type: 'ready' }
+/** A GPU's bar (or its table row) was clicked: reveal that GPU's tables in the editor. */
+export interface RevealMessage { type: 'reveal'; side: SideName; gpu: number }
+/** The "Apply proposed plan" button: run Replan on the shown document. */
+export interface ReplanMessage { type: 'replan' }
+
+export type FromWebview = ReadyMessage | RevealMessage | ReplanMessage;
+
+// ------------------------------------------------------------ validators
+
+type Obj = Record<string, unknown>;
+
+function isObj(x: unknown): x is Obj {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+function isNum(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x);
+}
+function isGpuIndex(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0;
+}
+function isStr(x: unknown): x is string {
+  return typeof x === 'string';
+}
+function isStrArray(x: unknown): x is string[] {
+  return Array.isArray(x) && x.every(isStr);
+}
+function isPosition(x: unknown): boolean {
+  return isObj(x) && isGpuIndex(x.line) && isGpuIndex(x.character);
+}
+function isRange(x: unknown): boolean {
+  return isObj(x) && isPosition(x.start) && isPosition(x.end);
+}
+
+export function isGpuRow(x: unknown): x is BalanceGpuRow {
+  return isObj(x) && isGpuIndex(x.gpu) && isStrArray(x.tables)
+    && isNum(x.fwdMs) && isNum(x.bwdMs) && isNum(x.commMs) && isNum(x.totalMs)
+    && isNum(x.memoryBytes) && isNum(x.capacityBytes);
+}
+
+export function isBalanceSide(x: unknown): x is BalanceSide {
+  return isObj(x) && isStr(x.strategy) && Array.isArray(x.gpus) && x.gpus.every(isGpuRow)
+    && isNum(x.maxMs) && isNum(x.meanMs) && isNum(x.imbalance)
+    && typeof x.feasible === 'boolean' && isStrArray(x.reasons);
+}
+
+function isLocations(x: unknown): boolean {
+  if (!isObj(x)) return false;
+  return Object.values(x).every((loc) => isObj(loc)
+    && (loc.item === undefined || isRange(loc.item))
+    && (loc.placement === undefined || isRange(loc.placement)));
+}
+
+export function isBalanceResult(x: unknown): x is BalanceResult {
+  return isObj(x) && isStr(x.uri) && Number.isInteger(x.version)
+    && (x.costModel === undefined || isStr(x.costModel))
+    && (x.devices === undefined || isStr(x.devices))
+    && (x.current === undefined || isBalanceSide(x.current))
+    && (x.proposed === undefined || isBalanceSide(x.proposed))
+    && isLocations(x.locations)
+    && isGpuIndex(x.errors);
+}
+
+export function isToWebview(x: unknown): x is ToWebview {
+  if (!isObj(x)) return false;
+  switch (x.type) {
+    case 'balance': return isStr(x.fileName) && isBalanceResult(x.result);
+    case 'loading': return isStr(x.fileName);
+    case 'problem': return isStr(x.message);
+    default: return false;
+  }
+}
+
+export function isFromWebview(x: unknown): x is FromWebview {
+  if (!isObj(x)) return false;
+  switch (x.type) {
+    case 'ready': return true;
+    case 'replan': return true;
+    case 'reveal': return (x.side === 'current' || x.side === 'proposed') && isGpuIndex(x.gpu);
+    default: return false;
+  }
+}
