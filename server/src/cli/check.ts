@@ -1,0 +1,87 @@
+/**
+ * `shardlens check FILE…`: every diagnostic of every file, as
+ * `file:line:col: severity CODE message` (1-based for people) or as the JSON of
+ * DESIGN.md (0-based LSP ranges). Exit 1 when any error is found.
+ */
+import type { Diagnostic } from '../config/diagnostics';
+import { tableMemoryBytes, usableMemoryBytes } from '../cost/memory';
+import type { Analysis } from '../engine';
+import { formatBytes, formatMs, formatPercent, formatRatio } from '../engine/format';
+import { UsageError } from './args';
+import { analyzeFile, type CliContext } from './context';
+import { diagnosticJson } from './jsonShapes';
+
+const SEVERITY_ORDER: Record<Diagnostic['severity'], number> = { error: 0, warning: 1, information: 2, hint: 3 };
+
+function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return [...ds].sort((a, b) => a.file.localeCompare(b.file) || a.range.start.line - b.range.start.line
+    || a.range.start.character - b.range.start.character || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+}
+
+export function formatDiagnosticLine(ctx: CliContext, d: Diagnostic, c = ctx.io.c): string {
+  const sev = d.severity === 'error' ? c.red('error') : d.severity === 'warning' ? c.yellow('warning') : c.cyan(d.severity);
+  return `${ctx.display(d.file)}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${sev} ${c.bold(d.code)} ${d.message}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** One line that says what the file describes, for a file that checks clean enough to cost. */
+export function summaryLine(ctx: CliContext, a: Analysis): string | undefined {
+  const config = a.loaded.config;
+  if (!config) return undefined;
+  const d = config.devices;
+  const tableBytes = config.tables.reduce((s, t) => s + tableMemoryBytes(t, config.optimizer), 0);
+  const usable = usableMemoryBytes(d) * d.count;
+  const hosts = Math.ceil(d.count / Math.max(1, d.perHost));
+  const parts = [
+    plural(config.tables.length, 'table'),
+    `${d.count} \u00d7 ${d.type} (${hosts} host${hosts === 1 ? '' : 's'} \u00d7 ${Math.min(d.perHost, d.count)})`,
+    `${formatBytes(tableBytes)} of ${formatBytes(usable)} usable HBM (${formatPercent(tableBytes / usable)})`,
+  ];
+  if (a.costModel) parts.push(`cost model ${a.costModel.name}`);
+  return parts.join(' \u00b7 ');
+}
+
+export function placementLine(a: Analysis): string | undefined {
+  const cur = a.current;
+  if (!cur || cur.gpus.length === 0) return undefined;
+  const worst = cur.gpus.reduce((x, y) => (y.totalMs > x.totalMs ? y : x));
+  return `written placement: max ${formatMs(cur.maxMs)} (GPU ${worst.gpu}) \u00b7 mean ${formatMs(cur.meanMs)} \u00b7 max/mean ${formatRatio(cur.maxMs / cur.meanMs)}${cur.feasible ? '' : ' \u00b7 infeasible'}`;
+}
+
+export async function runCheck(ctx: CliContext): Promise<number> {
+  const files = ctx.args.positionals;
+  if (files.length === 0) throw new UsageError('check needs at least one FILE');
+  const analyses: Analysis[] = [];
+  for (const f of files) analyses.push(await analyzeFile(ctx, f));
+
+  const all = analyses.flatMap((a) => a.diagnostics);
+  const errors = all.filter((d) => d.severity === 'error').length;
+  const warnings = all.filter((d) => d.severity === 'warning').length;
+
+  if (ctx.args.format === 'json') {
+    ctx.io.out(JSON.stringify({ diagnostics: sortDiagnostics(all).map((d) => diagnosticJson(d, ctx.display)) }, null, 2));
+    return errors > 0 ? 1 : 0;
+  }
+
+  const { c } = ctx.io;
+  for (const a of analyses) {
+    const ds = sortDiagnostics(a.diagnostics);
+    for (const d of ds) ctx.io.out(formatDiagnosticLine(ctx, d));
+    const e = ds.filter((d) => d.severity === 'error').length;
+    const w = ds.filter((d) => d.severity === 'warning').length;
+    const mark = e > 0 ? c.red('\u2717') : w > 0 ? c.yellow('!') : c.green('\u2713');
+    const counts = e + w === 0 ? 'no problems' : [e ? plural(e, 'error') : '', w ? plural(w, 'warning') : ''].filter(Boolean).join(', ');
+    ctx.io.out(`${mark} ${c.bold(ctx.display(a.file))}: ${counts}`);
+    const summary = summaryLine(ctx, a);
+    if (summary) ctx.io.out(`  ${c.dim(summary)}`);
+    const placement = placementLine(a);
+    if (placement) ctx.io.out(`  ${c.dim(placement)}`);
+  }
+  if (analyses.length > 1) {
+    ctx.io.out(`${plural(analyses.length, 'file')} checked: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`);
+  }
+  return errors > 0 ? 1 : 0;
+}

@@ -1,0 +1,94 @@
+/**
+ * The machine-readable shapes of `--format json` (DESIGN.md "Command line"):
+ * snake_case keys, ms and bytes, 0-based LSP ranges. One function per shape so
+ * tests and scripts have one definition to rely on.
+ */
+import type { Diagnostic } from '../config/diagnostics';
+import type { Placement } from '../config/types';
+import type { PlanResult } from '../plan/types';
+
+export interface DiagnosticJson {
+  file: string;
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  severity: Diagnostic['severity'];
+  code: string;
+  message: string;
+}
+
+export function diagnosticJson(d: Diagnostic, displayFile: (f: string) => string): DiagnosticJson {
+  return {
+    file: displayFile(d.file),
+    range: {
+      start: { line: d.range.start.line, character: d.range.start.character },
+      end: { line: d.range.end.line, character: d.range.end.character },
+    },
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+  };
+}
+
+/** The placement as written in YAML: `name: gpu`, `name: {column: [..]}`, `name: {row: [..]}`. */
+export type PlacementJson = Record<string, number | { column: number[] } | { row: number[] }>;
+
+export function placementJson(placement: Placement): PlacementJson {
+  const out: PlacementJson = {};
+  for (const [name, entry] of placement) {
+    out[name] = entry.kind === 'table' ? entry.gpu : entry.kind === 'column' ? { column: [...entry.gpus] } : { row: [...entry.gpus] };
+  }
+  return out;
+}
+
+export interface GpuJson {
+  gpu: number;
+  tables: string[];
+  fwd_ms: number;
+  bwd_ms: number;
+  comm_ms: number;
+  total_ms: number;
+  memory_bytes: number;
+  capacity_bytes: number;
+}
+
+export interface PlanJson {
+  strategy: string;
+  elapsed_ms: number;
+  max_ms: number;
+  mean_ms: number;
+  feasible: boolean;
+  gpus: GpuJson[];
+  placement: PlacementJson;
+  /** Added fields (optional for consumers): why infeasible, the model that scored it. */
+  reasons: string[];
+  cost_model: string;
+}
+
+export function planJson(plan: PlanResult): PlanJson {
+  return {
+    strategy: plan.strategy,
+    elapsed_ms: plan.elapsedMs,
+    max_ms: plan.maxMs,
+    mean_ms: plan.meanMs,
+    feasible: plan.feasible,
+    gpus: plan.gpus.map((g) => ({
+      gpu: g.gpu, tables: g.tables, fwd_ms: g.fwdMs, bwd_ms: g.bwdMs, comm_ms: g.commMs,
+      total_ms: g.totalMs, memory_bytes: g.memoryBytes, capacity_bytes: g.capacityBytes,
+    })),
+    placement: placementJson(plan.placement),
+    reasons: plan.reasons,
+    cost_model: plan.costModel,
+  };
+}
+
+/** One row of `plan --compare --format json`. */
+export interface CompareRowJson {
+  strategy: string;
+  elapsed_ms: number;
+  max_ms: number | null;
+  mean_ms: number | null;
+  max_over_mean: number | null;
+  feasible: boolean;
+  reasons: string[];
+  /** Set when the strategy could not run at all. */
+  error?: string;
+}

@@ -1,0 +1,70 @@
+/**
+ * `shardlens predict --sets FILE.jsonl [--device TYPE]`: the cost model's
+ * forward/backward ms for each set of tables in the measured-data format
+ * (shared/data/h100/README.md). stdout: one `{"id","fwd_ms","bwd_ms"}` line per
+ * set, in input order. stderr (text mode): the model used, bad lines, and the
+ * error against measured times where the input has them.
+ */
+import * as path from 'node:path';
+import { GPU_PRESETS } from '../config/presets';
+import type { DeviceSpec } from '../config/types';
+import { parseJsonlSets } from '../cost/jsonlSets';
+import type { ComputeCost } from '../cost/types';
+import { UsageError } from './args';
+import type { CliContext } from './context';
+import { readTextFileOrWhy } from './diskFileReader';
+
+export const DEFAULT_PREDICT_DEVICE = 'H100-80GB';
+
+export function presetDevice(type: string): DeviceSpec {
+  const preset = GPU_PRESETS[type];
+  if (!preset) throw new UsageError(`unknown device type '${type}' (presets: ${Object.keys(GPU_PRESETS).join(', ')})`);
+  return { type, count: 1, perHost: 1, reserve: 0, ...preset };
+}
+
+function geoMeanRatio(pairs: Array<[number, number]>): number {
+  const logs = pairs.filter(([p, m]) => p > 0 && m > 0).map(([p, m]) => Math.abs(Math.log(p / m)));
+  return logs.length ? Math.exp(logs.reduce((s, x) => s + x, 0) / logs.length) : NaN;
+}
+
+export async function runPredict(ctx: CliContext): Promise<number> {
+  if (!ctx.args.sets) throw new UsageError('predict needs --sets FILE.jsonl');
+  if (ctx.args.positionals.length > 0) throw new UsageError(`predict takes no FILE arguments (got ${ctx.args.positionals.join(' ')}); use --sets FILE.jsonl`);
+  const device = presetDevice(ctx.args.device ?? DEFAULT_PREDICT_DEVICE);
+  const file = path.resolve(ctx.cwd, ctx.args.sets);
+  const read = readTextFileOrWhy(file);
+  if ('why' in read) {
+    ctx.io.err(`shardlens predict: cannot read ${ctx.args.sets}: ${read.why}`);
+    return 1;
+  }
+  const { sets, errors } = parseJsonlSets(read.text, { device });
+  for (const e of errors) ctx.io.err(`${ctx.display(file)}:${e.line}: ${e.message}`);
+  const { model, warning } = await ctx.costModels.get(device);
+  if (warning && ctx.args.format === 'text') ctx.io.err(`note: ${warning}`);
+
+  // predict() takes one environment per call: group sets by batch size (and optimizer).
+  const groups = new Map<string, number[]>();
+  sets.forEach((s, i) => {
+    const key = `${s.env.batchSize}|${s.env.optimizer}`;
+    const g = groups.get(key);
+    if (g) g.push(i); else groups.set(key, [i]);
+  });
+  const results: ComputeCost[] = new Array(sets.length);
+  for (const idx of groups.values()) {
+    const out = await model.predict(idx.map((i) => sets[i].shards), sets[idx[0]].env);
+    idx.forEach((i, j) => { results[i] = out[j]; });
+  }
+  ctx.io.out(sets.map((s, i) => JSON.stringify({ id: s.id, fwd_ms: results[i].fwdMs, bwd_ms: results[i].bwdMs })).join('\n'));
+
+  if (ctx.args.format === 'text') {
+    const measured = sets.map((s, i) => [s.measured, results[i]] as const).filter(([m]) => m !== undefined) as Array<readonly [ComputeCost, ComputeCost]>;
+    let line = `${sets.length} set${sets.length === 1 ? '' : 's'} predicted with ${model.name}`;
+    if (measured.length > 0) {
+      const fwd = geoMeanRatio(measured.map(([m, p]) => [p.fwdMs, m.fwdMs]));
+      const bwd = geoMeanRatio(measured.map(([m, p]) => [p.bwdMs, m.bwdMs]));
+      line += `; against the ${measured.length} measured: geometric-mean error factor fwd ${fwd.toFixed(2)}\u00d7, bwd ${bwd.toFixed(2)}\u00d7`;
+    }
+    ctx.io.err(line);
+  }
+  return errors.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,67 @@
+/**
+ * How numbers read to people, shared by code lenses, hovers, diagnostics and the
+ * CLI so the editor and the terminal agree. ms per step; bytes in GiB (2^30).
+ */
+
+const GIB = 2 ** 30;
+const MIB = 2 ** 20;
+
+/** "0.42 ms", "12.3 ms", "1234 ms": 3 significant digits below 100 ms. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return `${ms} ms`;
+  const abs = Math.abs(ms);
+  if (abs >= 100) return `${ms.toFixed(0)} ms`;
+  if (abs >= 10) return `${ms.toFixed(1)} ms`;
+  if (abs >= 0.01 || abs === 0) return `${ms.toFixed(2)} ms`;
+  return `${ms.toPrecision(2)} ms`;
+}
+
+/** Bare number of ms for tables: fixed 3 decimals. */
+export function msCell(ms: number): string {
+  return Number.isFinite(ms) ? ms.toFixed(3) : String(ms);
+}
+
+/** "1.2 GiB", "340 MiB", "12 KiB". */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return `${bytes} B`;
+  if (bytes >= GIB) return `${(bytes / GIB).toFixed(bytes >= 100 * GIB ? 0 : 1)} GiB`;
+  if (bytes >= MIB) return `${(bytes / MIB).toFixed(0)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(0)} KiB`;
+  return `${bytes} B`;
+}
+
+/** GiB with one decimal, no unit. */
+export function gibCell(bytes: number): string {
+  return (bytes / GIB).toFixed(1);
+}
+
+/** "74%"; one decimal under 10%. */
+export function formatPercent(fraction: number): string {
+  if (!Number.isFinite(fraction)) return '–';
+  const pct = fraction * 100;
+  return pct < 10 ? `${pct.toFixed(1)}%` : `${pct.toFixed(0)}%`;
+}
+
+/** "−28%" / "+3%" change from `before` to `after` (typographic minus). */
+export function formatChange(before: number, after: number): string {
+  if (!(before > 0) || !Number.isFinite(after)) return '';
+  const pct = ((after - before) / before) * 100;
+  const rounded = Math.round(pct);
+  if (rounded === 0) return '±0%';
+  return rounded < 0 ? `\u2212${-rounded}%` : `+${rounded}%`;
+}
+
+/** "1.42×". */
+export function formatRatio(ratio: number): string {
+  return Number.isFinite(ratio) ? `${ratio.toFixed(2)}\u00d7` : '–';
+}
+
+/** "GPU 3", "GPUs 0,1", "GPUs 0–7". */
+export function formatGpus(gpus: readonly number[]): string {
+  if (gpus.length === 0) return 'unplaced';
+  if (gpus.length === 1) return `GPU ${gpus[0]}`;
+  const sorted = [...gpus].sort((a, b) => a - b);
+  const contiguous = sorted.every((g, i) => i === 0 || g === sorted[i - 1] + 1);
+  if (contiguous && sorted.length > 2) return `GPUs ${sorted[0]}\u2013${sorted[sorted.length - 1]}`;
+  return `GPUs ${gpus.join(',')}`;
+}

@@ -1,0 +1,75 @@
+/**
+ * proposePlan: what "Replan" would write. Plans with the strategy from settings
+ * (default 'best'), starting from the written placement when there is one, and
+ * returns the text edit that replaces only the `placement:` section.
+ */
+import type { Diagnostic, TextEdit } from '../config/diagnostics';
+import { placementEdit } from '../config/placementText';
+import { planConfig } from '../plan/planner';
+import type { PlanResult, Strategy } from '../plan/types';
+import type { Analysis } from './analyze';
+import { formatChange, formatMs } from './format';
+
+export interface ProposeOptions {
+  strategy?: Strategy;
+  signal?: AbortSignal;
+  seed?: number;
+  timeBudgetMs?: number;
+}
+
+export interface Proposal {
+  strategy: Strategy;
+  plan: PlanResult;
+  /** Max per-GPU ms of the written placement, when it is complete. */
+  beforeMaxMs?: number;
+  /** Edit of the main file that writes `plan.placement`. */
+  edit: { file: string; edit: TextEdit };
+}
+
+/** Thrown when there is nothing to plan: the message is for the user. */
+export class NotPlannableError extends Error {}
+
+export const DEFAULT_STRATEGY: Strategy = 'best';
+
+/**
+ * Errors that stop planning: every error except those about the written
+ * placement itself (SL040–SL049: unknown/missing tables, bad GPUs, over memory),
+ * which are exactly what a new plan replaces.
+ */
+export function blockingErrors(analysis: Analysis): Diagnostic[] {
+  return analysis.diagnostics.filter((d) => d.severity === 'error' && !/^SL04\d$/.test(d.code));
+}
+
+export async function proposePlan(analysis: Analysis, options: ProposeOptions = {}): Promise<Proposal> {
+  const config = analysis.loaded.config;
+  const blocking = blockingErrors(analysis);
+  if (!config || blocking.length > 0) {
+    const errors = Math.max(1, blocking.length);
+    throw new NotPlannableError(`Fix the ${errors} error${errors === 1 ? '' : 's'} in ${analysis.file} before planning.`);
+  }
+  if (!analysis.model) throw new NotPlannableError('No cost model is available for this device, so no plan can be scored.');
+  const strategy = options.strategy ?? DEFAULT_STRATEGY;
+  const plan = await planConfig(config, strategy, analysis.model, {
+    seed: options.seed,
+    signal: options.signal,
+    start: config.placement && config.placement.size > 0 ? config.placement : undefined,
+    timeBudgetMs: options.timeBudgetMs,
+  });
+  const edit = placementEdit(analysis.loaded, plan.placement);
+  return { strategy, plan, beforeMaxMs: analysis.current?.maxMs, edit };
+}
+
+/** Title of the top code lens, e.g. "Replan — max GPU 41.2 ms → 29.8 ms (−28%) [best]". */
+export function replanTitle(proposal: Pick<Proposal, 'strategy' | 'plan' | 'beforeMaxMs'>): string {
+  const after = proposal.plan.maxMs;
+  if (!proposal.plan.feasible && proposal.plan.gpus.length === 0) {
+    const why = proposal.plan.reasons[0] ?? 'no plan found';
+    return `Replan [${proposal.strategy}] \u2014 cannot plan: ${why.length > 80 ? `${why.slice(0, 79)}\u2026` : why}`;
+  }
+  const infeasible = proposal.plan.feasible ? '' : ' — infeasible';
+  if (proposal.beforeMaxMs === undefined) {
+    return `Plan placement — max GPU ${formatMs(after)} [${proposal.strategy}]${infeasible}`;
+  }
+  const change = formatChange(proposal.beforeMaxMs, after);
+  return `Replan — max GPU ${formatMs(proposal.beforeMaxMs)} \u2192 ${formatMs(after)}${change ? ` (${change})` : ''} [${proposal.strategy}]${infeasible}`;
+}

@@ -1,0 +1,61 @@
+/**
+ * `shardlens/balance`: the per-GPU numbers of the written placement and of the
+ * proposed plan, for the balance panel. Answers for the current version.
+ */
+import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver/node';
+import { blockingErrors } from '../engine';
+import type { PlanResult } from '../plan/types';
+import type { DocumentAnalyses } from './documents';
+import type { BalanceParams, BalanceResult, BalanceSide } from './protocol';
+import { signalFromToken } from './replan';
+
+export function balanceSide(plan: PlanResult): BalanceSide {
+  return {
+    strategy: plan.strategy,
+    gpus: plan.gpus.map((g) => ({
+      gpu: g.gpu, tables: g.tables, fwdMs: g.fwdMs, bwdMs: g.bwdMs, commMs: g.commMs,
+      totalMs: g.totalMs, memoryBytes: g.memoryBytes, capacityBytes: g.capacityBytes,
+    })),
+    maxMs: plan.maxMs,
+    meanMs: plan.meanMs,
+    imbalance: plan.meanMs > 0 ? plan.maxMs / plan.meanMs : 1,
+    feasible: plan.feasible,
+    reasons: plan.reasons,
+  };
+}
+
+export async function handleBalance(
+  params: BalanceParams, token: CancellationToken, analyses: DocumentAnalyses, log: (m: string) => void,
+): Promise<BalanceResult> {
+  if (!params || typeof params.uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'shardlens/balance needs {uri}.');
+  const abort = signalFromToken(token);
+  const record = await analyses.whenAnalyzed(params.uri, undefined, abort.signal);
+  if (!record) {
+    if (abort.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+    throw new ResponseError(ErrorCodes.InvalidParams, `ShardLens: ${params.uri} is not open.`);
+  }
+  const a = record.analysis;
+  const config = a.loaded.config;
+  const locations: BalanceResult['locations'] = {};
+  for (const [name, where] of a.loaded.source.tables) locations[name] = { item: where.item };
+  for (const [name, range] of a.loaded.source.placementEntries) (locations[name] ??= {}).placement = range;
+  const result: BalanceResult = {
+    uri: record.uri,
+    version: record.version,
+    costModel: a.costModel?.name,
+    devices: config ? `${config.devices.count} \u00d7 ${config.devices.type}` : undefined,
+    current: a.current ? balanceSide(a.current) : undefined,
+    locations,
+    errors: a.diagnostics.filter((d) => d.severity === 'error').length,
+  };
+  if (params.includeProposed !== false && config && a.model && blockingErrors(a).length === 0) {
+    try {
+      const proposal = await analyses.proposal(record, record.settings.replanStrategy, abort.signal);
+      result.proposed = balanceSide(proposal.plan);
+    } catch (err) {
+      if (abort.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+      log(`balance: proposal failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,100 @@
+/**
+ * Code lenses from an analysis: one per table (its cost alone, memory, GPU),
+ * one per GPU at its first entry in `placement:` (total ms, memory %), and at the
+ * top the Replan lens ("Replan — max GPU a ms → b ms (−x%) [strategy]") and
+ * "Show GPU balance". Pure: data in, lenses out; cheap even at 10,000 tables.
+ */
+import type { CodeLens } from 'vscode-languageserver/node';
+import type { Range } from '../config/types';
+import { blockingErrors, replanTitle, type Proposal } from '../engine';
+import { formatBytes, formatGpus, formatMs, formatPercent, formatRatio } from '../engine/format';
+import type { AnalysisRecord } from './documents';
+import { ClientCommands, type ReplanCommandArgs, type RevealTablesCommandArgs, type ShowBalanceCommandArgs } from './protocol';
+
+/** A lens that is only text (VS Code renders a lens with an empty command id unclickable). */
+function label(range: Range, title: string): CodeLens {
+  return { range, command: { title, command: '' } };
+}
+
+function lineStart(range: Range): Range {
+  return { start: { line: range.start.line, character: 0 }, end: { line: range.start.line, character: 0 } };
+}
+
+export interface LensInput {
+  record: AnalysisRecord;
+  /** Settled proposal for this analysis, if any. */
+  proposal?: Proposal;
+  /** A proposal is being computed. */
+  pending: boolean;
+}
+
+export function buildCodeLenses({ record, proposal, pending }: LensInput): CodeLens[] {
+  const { analysis, uri, version } = record;
+  const config = analysis.loaded.config;
+  const source = analysis.loaded.source;
+  const lenses: CodeLens[] = [];
+  if (!config) return lenses;
+  const top = lineStart(source.top);
+
+  // Top: Replan, balance, model.
+  const strategy = proposal?.strategy ?? record.settings.replanStrategy;
+  const replanArgs: ReplanCommandArgs = { uri, version, strategy };
+  let title: string;
+  if (proposal) title = replanTitle(proposal);
+  else if (analysis.current) title = `Replan — max GPU ${formatMs(analysis.current.maxMs)} \u2192 \u2026 [${strategy}]${pending ? ' (planning)' : ''}`;
+  else title = `Plan placement [${strategy}]`;
+  const blocking = blockingErrors(analysis).length;
+  if (blocking > 0) lenses.push(label(top, `Fix ${blocking} error${blocking === 1 ? '' : 's'} to plan`));
+  else if (analysis.model) lenses.push({ range: top, command: { title, command: ClientCommands.replan, arguments: [replanArgs] } });
+  const balanceArgs: ShowBalanceCommandArgs = { uri };
+  lenses.push({ range: top, command: { title: 'Show GPU balance', command: ClientCommands.showBalance, arguments: [balanceArgs] } });
+  if (analysis.costModel) {
+    const imb = analysis.imbalance !== undefined ? ` · max/mean ${formatRatio(analysis.imbalance)}` : '';
+    lenses.push(label(top, `${analysis.costModel.name}${analysis.costModel.warning ? ' (fallback)' : ''}${imb}`));
+  }
+
+  // Per table.
+  for (const [name, cost] of analysis.tableCosts) {
+    const where = source.tables.get(name);
+    if (!where) continue;
+    const total = cost.fwdMs + cost.bwdMs;
+    const split = cost.kind && cost.kind !== 'table' ? ` (${cost.kind}-wise)` : '';
+    lenses.push(label(lineStart(where.item),
+      `\u2248 ${formatMs(total)} (fwd ${formatMs(cost.fwdMs).replace(' ms', '')} + bwd ${formatMs(cost.bwdMs).replace(' ms', '')}) \u00b7 ${formatBytes(cost.memoryBytes)} \u00b7 ${formatGpus(cost.gpus)}${split}`));
+  }
+
+  // Per GPU, on the first placement entry that mentions it.
+  const current = analysis.current;
+  if (current && config.placement) {
+    const byGpu = new Map(current.gpus.map((g) => [g.gpu, g]));
+    const firstLine = new Map<number, Range>();
+    /** Each GPU's placement entries, for the lens click (select them all). */
+    const entries = new Map<number, Range[]>();
+    for (const [name, entry] of config.placement) {
+      const range = source.placementEntries.get(name);
+      if (!range) continue;
+      const gpus = entry.kind === 'table' ? [entry.gpu] : entry.gpus;
+      for (const g of new Set(gpus)) {
+        if (!firstLine.has(g)) firstLine.set(g, range);
+        let list = entries.get(g);
+        if (!list) { list = []; entries.set(g, list); }
+        list.push(range);
+      }
+    }
+    for (const [g, range] of firstLine) {
+      const r = byGpu.get(g);
+      if (!r) continue;
+      const mem = r.capacityBytes > 0 ? r.memoryBytes / r.capacityBytes : NaN;
+      const worst = r.totalMs === current.maxMs && current.gpus.length > 1 ? ' \u00b7 slowest' : '';
+      lenses.push({
+        range: lineStart(range),
+        command: {
+          title: `GPU ${g}: ${formatMs(r.totalMs)} (fwd ${formatMs(r.fwdMs).replace(' ms', '')} + bwd ${formatMs(r.bwdMs).replace(' ms', '')} + comm ${formatMs(r.commMs).replace(' ms', '')}) \u00b7 ${r.tables.length} table${r.tables.length === 1 ? '' : 's'} \u00b7 memory ${formatPercent(mem)} of ${formatBytes(r.capacityBytes)}${worst}`,
+          command: ClientCommands.revealTables,
+          arguments: [{ uri, gpu: g, ranges: entries.get(g) ?? [] } satisfies RevealTablesCommandArgs],
+        },
+      });
+    }
+  }
+  return lenses;
+}

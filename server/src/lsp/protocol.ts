@@ -1,0 +1,216 @@
+/**
+ * The ShardLens custom protocol: every request and notification the language
+ * server and the VS Code client exchange beyond standard LSP, in one typed
+ * module both sides import (vscode-eslint style; method strings live only here).
+ *
+ * Keep this file free of server-only imports: only `vscode-languageserver-protocol`
+ * types and plain TypeScript, so the client bundle can import it.
+ *
+ * Units everywhere: milliseconds per training step, bytes. Ranges are 0-based (LSP).
+ */
+import {
+  NotificationType,
+  RequestType,
+  type ProgressToken,
+  type Range,
+  type WorkspaceEdit,
+} from 'vscode-languageserver-protocol';
+
+/** Planning strategies the server accepts (mirror of server/src/plan/types.ts STRATEGIES). */
+export type StrategyName =
+  | 'random' | 'round-robin' | 'size' | 'dim' | 'lookup' | 'size-lookup'
+  | 'greedy' | 'search' | 'column' | 'policy' | 'best';
+
+/**
+ * Commands the CLIENT registers (never `executeCommandProvider`: a second
+ * client would fail with "command already exists"; see vscode-anchors §6.3).
+ * The server puts them on code lenses with the argument shapes below.
+ */
+export const ClientCommands = {
+  /** Argument: one {@link ReplanCommandArgs}. Runs {@link ReplanRequest} and applies the edit. */
+  replan: 'shardlens.replan',
+  /** Argument: one {@link ShowBalanceCommandArgs}. Opens the balance panel for the document. */
+  showBalance: 'shardlens.showBalance',
+  /** Argument: one {@link RevealTablesCommandArgs}. Reveals/selects table ranges in the editor. */
+  revealTables: 'shardlens.revealTables',
+} as const;
+
+/** Argument of the `shardlens.replan` client command (from the top code lens). */
+export interface ReplanCommandArgs {
+  uri: string;
+  /** Document version the lens was computed for. */
+  version: number;
+  strategy?: StrategyName;
+}
+
+/** Argument of the `shardlens.showBalance` client command. */
+export interface ShowBalanceCommandArgs { uri: string }
+
+/** Argument of the `shardlens.revealTables` client command (GPU lenses). */
+export interface RevealTablesCommandArgs { uri: string; gpu: number; ranges: Range[] }
+
+/**
+ * Settings read through `workspace/configuration` (section `shardlens`, resource scoped).
+ * Dotted names as written in `contributes.configuration`.
+ */
+export const SettingKeys = {
+  section: 'shardlens',
+  /** Record<GPU type, path to an .onnx cost model>; ignored in untrusted workspaces. */
+  costModelPaths: 'costModel.paths',
+  /** Default strategy of Replan and of the top lens (default 'best'). */
+  replanStrategy: 'replan.strategy',
+  /** SL101 fires when predicted max/mean per-GPU time exceeds this (default 1.25). */
+  imbalanceThreshold: 'diagnostics.imbalanceThreshold',
+} as const;
+
+/** What the client passes in `initializationOptions`. */
+export interface ShardLensInitializationOptions {
+  /** Workspace Trust: when false the server loads no model files from settings or
+   *  the workspace and reads no referenced file outside the workspace folders. */
+  trusted?: boolean;
+  /** Directory holding the shipped ONNX models (default: `<extension>/models`). */
+  modelsDir?: string;
+  /** Debounce between an edit and its analysis, ms (default 30; tests may set 0). */
+  debounceMs?: number;
+}
+
+// ---------------------------------------------------------------- replan
+
+/** Params of {@link ReplanRequest}. */
+export interface ReplanParams {
+  uri: string;
+  /** The version the user saw; a different current version answers `{stale: true}`. */
+  version: number;
+  /** Default: the `replan.strategy` setting, else 'best'. */
+  strategy?: StrategyName;
+  /** Standard LSP work-done token: the server reports progress through it when given. */
+  workDoneToken?: ProgressToken;
+}
+
+/** A plan ready to apply. */
+export interface ReplanApplied {
+  stale?: false;
+  /**
+   * Replaces only the `placement:` section (or appends one). Uses versioned
+   * `documentChanges`, so VS Code refuses to apply it to a newer document.
+   */
+  edit: WorkspaceEdit;
+  /** Document version the edit was computed for. */
+  version: number;
+  /** Predicted max per-GPU ms of the written placement; absent when there is none or it is incomplete. */
+  beforeMaxMs?: number;
+  /** Predicted max per-GPU ms of the new plan. */
+  afterMaxMs: number;
+  afterMeanMs: number;
+  feasible: boolean;
+  /** Why the plan is infeasible, if it is. */
+  reasons: string[];
+  strategy: StrategyName;
+  /** Planner wall time, ms. */
+  elapsedMs: number;
+  costModel: string;
+}
+
+/** The document changed while planning (or before): nothing to apply; say so. */
+export interface ReplanStale { stale: true; currentVersion?: number }
+
+/** Result of {@link ReplanRequest}. */
+export type ReplanResult = ReplanApplied | ReplanStale;
+
+/**
+ * `shardlens/replan` (client → server): compute a plan for the document and
+ * return the edit that writes it. Honours `$/cancelRequest` (answers with error
+ * code RequestCancelled, -32800). Errors: InvalidParams for an unknown document,
+ * RequestFailed (-32803) with a user-readable message when the config has errors.
+ */
+export const ReplanRequest = new RequestType<ReplanParams, ReplanResult, void>('shardlens/replan');
+
+// ---------------------------------------------------------------- balance
+
+/** One GPU's predicted per-step numbers. */
+export interface BalanceGpuRow {
+  gpu: number;
+  /** Tables (or tables with a shard) on this GPU. */
+  tables: string[];
+  fwdMs: number;
+  bwdMs: number;
+  commMs: number;
+  totalMs: number;
+  memoryBytes: number;
+  /** Usable bytes after `reserve`. */
+  capacityBytes: number;
+}
+
+/** One placement (the written one or the proposed one), scored. */
+export interface BalanceSide {
+  strategy: StrategyName;
+  gpus: BalanceGpuRow[];
+  maxMs: number;
+  meanMs: number;
+  /** maxMs / meanMs (1 = perfectly balanced). */
+  imbalance: number;
+  feasible: boolean;
+  reasons: string[];
+}
+
+/** Params of {@link BalanceRequest}. */
+export interface BalanceParams {
+  uri: string;
+  /** Include the proposed plan (default true; computing it may take a while). */
+  includeProposed?: boolean;
+}
+
+/** Result of {@link BalanceRequest}. */
+export interface BalanceResult {
+  uri: string;
+  /** Document version these numbers belong to. */
+  version: number;
+  /** e.g. "learned: h100-cost-v1" or "analytic: H100-80GB"; absent when the config is unusable. */
+  costModel?: string;
+  /** Device summary, e.g. "64 × H100-80GB". */
+  devices?: string;
+  /** The written placement; absent when there is none or it is incomplete. */
+  current?: BalanceSide;
+  /** What Replan would write. */
+  proposed?: BalanceSide;
+  /** Where each table is written: its `tables:` item and its `placement:` entry, for reveal-on-click. */
+  locations: Record<string, { item?: Range; placement?: Range }>;
+  /** Error count of the document: when > 0 and no numbers, the panel says to fix them. */
+  errors: number;
+}
+
+/**
+ * `shardlens/balance` (client → server): per-GPU rows for the current and the
+ * proposed placement. Answers for the latest analysed version.
+ */
+export const BalanceRequest = new RequestType<BalanceParams, BalanceResult, void>('shardlens/balance');
+
+/** Params of {@link BalanceChangedNotification}. */
+export interface BalanceChangedParams { uri: string; version: number }
+
+/**
+ * `shardlens/balanceChanged` (server → client): the numbers of `uri` changed
+ * (new analysis or a new proposal); a visible balance panel re-requests.
+ */
+export const BalanceChangedNotification = new NotificationType<BalanceChangedParams>('shardlens/balanceChanged');
+
+// ---------------------------------------------------------------- status
+
+/** Params of {@link StatusNotification}. */
+export interface StatusParams {
+  /** Document the status refers to (the last analysed one). */
+  uri: string;
+  /** e.g. "learned: h100-cost-v1"; absent when no model could be chosen (config errors). */
+  costModel?: string;
+  source?: 'learned' | 'analytic';
+  /** Why the learned model was not used, or other model problems. */
+  warnings: string[];
+  /** Predicted max/mean of the written placement, when known. */
+  imbalance?: number;
+}
+
+/**
+ * `shardlens/status` (server → client): cost model in use and its warnings, for a
+ * status bar item. Sent after each analysis whose status differs from the last one sent for that document.
+ */
+export const StatusNotification = new NotificationType<StatusParams>('shardlens/status');

@@ -1,0 +1,58 @@
+/**
+ * The `shardlens.*` settings as the server uses them, read with
+ * workspace/configuration per document and cached until
+ * workspace/didChangeConfiguration. Anything malformed falls back to defaults.
+ */
+import * as path from 'node:path';
+import { STRATEGIES, type Strategy } from '../plan/types';
+import { DEFAULT_IMBALANCE_THRESHOLD, DEFAULT_STRATEGY } from '../engine';
+
+export interface ServerSettings {
+  /** GPU type → absolute ONNX path. In an untrusted workspace the registry ignores them (and says so). */
+  costModelPaths: Record<string, string>;
+  replanStrategy: Strategy;
+  imbalanceThreshold: number;
+}
+
+export const DEFAULT_SETTINGS: ServerSettings = {
+  costModelPaths: {},
+  replanStrategy: DEFAULT_STRATEGY,
+  imbalanceThreshold: DEFAULT_IMBALANCE_THRESHOLD,
+};
+
+/** Reads `a.b` from a nested object ({a: {b}}) or a flat one ({'a.b'}), as clients differ. */
+function lookup(raw: unknown, dotted: string): unknown {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const obj = raw as Record<string, unknown>;
+  if (dotted in obj) return obj[dotted];
+  let cur: unknown = obj;
+  for (const part of dotted.split('.')) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+export function isStrategy(s: unknown): s is Strategy {
+  return typeof s === 'string' && (STRATEGIES as readonly string[]).includes(s);
+}
+
+/**
+ * @param raw the `shardlens` section as the client returned it
+ * @param root folder relative model paths resolve against
+ */
+export function parseSettings(raw: unknown, root: string | undefined): ServerSettings {
+  const out: ServerSettings = { ...DEFAULT_SETTINGS, costModelPaths: {} };
+  const strategy = lookup(raw, 'replan.strategy');
+  if (isStrategy(strategy)) out.replanStrategy = strategy;
+  const threshold = lookup(raw, 'diagnostics.imbalanceThreshold');
+  if (typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 1) out.imbalanceThreshold = threshold;
+  const paths = lookup(raw, 'costModel.paths');
+  if (paths && typeof paths === 'object') {
+    for (const [gpu, p] of Object.entries(paths as Record<string, unknown>)) {
+      if (typeof p !== 'string' || p.trim() === '') continue;
+      out.costModelPaths[gpu] = path.isAbsolute(p) || !root ? p : path.resolve(root, p);
+    }
+  }
+  return out;
+}
