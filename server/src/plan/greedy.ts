@@ -1,0 +1,73 @@
+/**
+ * Cost-driven greedy (LPT over predicted fused cost): shards sorted by their
+ * predicted cost alone, descending, each put on the GPU whose predicted total
+ * (compute + comm) after adding it is lowest, within memory, pins and the
+ * optional dim-balance cap. Memory-heavy shards (over a quarter of a GPU) go
+ * first so they still find room.
+ */
+import type { PlanControl } from './control';
+import { bestGpuFor, DEFAULT_CANDIDATES } from './insert';
+import type { PlanState } from './state';
+
+const HEAVY_FRACTION = 0.25;
+
+/**
+ * Predicted fwd+bwd ms of each catalog shard alone (the sort key, and the
+ * basis of the call-free estimates); also stored on `state` (setSolo).
+ * Shards already known to `state.solo` are not asked again.
+ */
+export function soloCosts(state: PlanState): Float64Array {
+  const n = state.cat.shards.length;
+  const prev = state.solo;
+  const solo = new Float64Array(n);
+  const one = [0];
+  for (let s = 0; s < n; s++) {
+    if (s < prev.length) { solo[s] = prev[s]; continue; }
+    one[0] = s;
+    const c = state.scorer.score(one);
+    solo[s] = c.fwdMs + c.bwdMs;
+  }
+  state.setSolo(solo);
+  return solo;
+}
+
+/** Shards in greedy order: heavy-memory ones by bytes, then by `key` descending, index as tie-break. */
+export function greedyOrder(state: PlanState, shards: readonly number[], key: ArrayLike<number>): number[] {
+  const cat = state.cat;
+  const heavy = cat.capacity * HEAVY_FRACTION;
+  return shards.slice().sort((a, b) => {
+    const ha = cat.mem[a] > heavy ? 1 : 0;
+    const hb = cat.mem[b] > heavy ? 1 : 0;
+    if (ha !== hb) return hb - ha;
+    if (ha && cat.mem[a] !== cat.mem[b]) return cat.mem[b] - cat.mem[a];
+    return key[b] - key[a] || cat.mem[b] - cat.mem[a] || a - b;
+  });
+}
+
+export interface GreedyOptions {
+  /** NeuroShard dim-balance scale: a GPU's output bytes stay ≤ scale × mean (Infinity: off). */
+  scale?: number;
+  candidates?: number;
+}
+
+/**
+ * Places `order` into `state` (which may already hold pinned or kept shards).
+ * Returns the shards no GPU could host.
+ */
+export async function greedyPlace(state: PlanState, order: readonly number[], ctl: PlanControl, opts: GreedyOptions = {}): Promise<number[]> {
+  const cat = state.cat;
+  let totalOut = 0;
+  for (let g = 0; g < state.n; g++) totalOut += state.out[g] + state.rowb[g];
+  for (const s of order) totalOut += cat.out[s] + cat.rowb[s];
+  const scale = opts.scale ?? Infinity;
+  const outCap = scale === Infinity || state.n === 0 ? Infinity : (scale * totalOut) / state.n;
+  const unplaced: number[] = [];
+  let i = 0;
+  for (const s of order) {
+    if ((++i & 63) === 0) await ctl.tick();
+    const c = bestGpuFor(state, s, opts.candidates ?? DEFAULT_CANDIDATES, outCap);
+    if (c.gpu < 0) unplaced.push(s);
+    else state.place(s, c.gpu, c.cost);
+  }
+  return unplaced;
+}

@@ -1,0 +1,44 @@
+/** Small hand-made configs and invariant checks shared by the planner tests. */
+import assert from 'node:assert/strict';
+import type { ShardConfig, TableSpec } from '../../../server/src/config/types';
+import { shardMemoryBytes, usableMemoryBytes } from '../../../server/src/cost/memory';
+import { entryShards } from '../../../server/src/plan/evaluate';
+import type { PlanResult } from '../../../server/src/plan/types';
+import { h100 } from '../../bench/tasks';
+
+export function table(name: string, rows: number, dim: number, extra: Partial<TableSpec> = {}): TableSpec {
+  return { name, rows, dim, pooling: 4, zipf: 0.8, dtype: 'fp16', sharding: ['table', 'column', 'row'], ...extra };
+}
+
+export function config(tables: TableSpec[], gpus: number, extra: Partial<ShardConfig> = {}): ShardConfig {
+  return { version: 1, batchSize: 65536, dtype: 'fp16', optimizer: 'rowwise_adagrad', devices: h100(gpus), tables, ...extra };
+}
+
+/**
+ * Asserts every constraint a feasible plan must meet, recomputing memory from
+ * the placement itself: all tables placed, memory within usable capacity,
+ * pins, allowed kinds, column widths multiples of 4, GPUs distinct and in range.
+ */
+export function assertValidPlan(cfg: ShardConfig, plan: PlanResult): void {
+  const n = cfg.devices.count;
+  const cap = usableMemoryBytes(cfg.devices);
+  const mem = new Array<number>(n).fill(0);
+  for (const t of cfg.tables) {
+    const e = plan.placement.get(t.name);
+    assert.ok(e, `table ${t.name} is placed`);
+    assert.ok(t.sharding.includes(e.kind), `${t.name}: kind ${e.kind} is allowed (${t.sharding.join(',')})`);
+    const gpus = e.kind === 'table' ? [e.gpu] : e.gpus;
+    assert.equal(new Set(gpus).size, gpus.length, `${t.name}: distinct GPUs`);
+    for (const g of gpus) assert.ok(Number.isInteger(g) && g >= 0 && g < n, `${t.name}: GPU ${g} in range`);
+    if (t.pin !== undefined) assert.deepEqual(e, { kind: 'table', gpu: t.pin }, `${t.name} stays on its pin`);
+    if (e.kind === 'column') {
+      assert.equal(t.dim % gpus.length, 0, `${t.name}: dim splits evenly`);
+      assert.equal((t.dim / gpus.length) % 4, 0, `${t.name}: column shards are multiples of 4 wide`);
+    }
+    entryShards(t, e).forEach((s, i) => { mem[gpus[i]] += shardMemoryBytes(s.rows, s.dim, s.dtypeBytes, cfg.optimizer); });
+  }
+  mem.forEach((m, g) => assert.ok(m <= cap, `GPU ${g}: ${m} bytes within ${cap}`));
+  assert.equal(plan.placement.size, cfg.tables.length, 'no extra placement entries');
+  assert.equal(plan.gpus.length, n);
+  plan.gpus.forEach((r, g) => assert.ok(Math.abs(r.memoryBytes - mem[g]) <= 1, `GPU ${g} reported memory matches`));
+}
