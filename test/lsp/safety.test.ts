@@ -44,14 +44,18 @@ it('a devices file outside the workspace is not read (SL025 on the reference)', 
   assert.equal(d.range.start.line, text.split('\n').findIndex((l) => l.startsWith('devices:')));
 });
 
-it('a devices file inside the workspace is read', async () => {
+// Issue 6 §5: an untrusted workspace reads no referenced file, even inside it
+// (this server runs with trusted: false; the trusted case is in test/unit/safety).
+it('untrusted: a devices file inside the workspace is not read either (SL025)', async () => {
   const uri = `file://${path.join(ws, 'ok.shard.yaml')}`;
   await server.open(uri, configText({ devicesRef: './inside.shard.yaml' }));
   const pub = await until('diagnostics', () => server.lastPublished(uri));
-  assert.deepEqual(pub.diagnostics.filter((x) => x.severity === 1), []);
+  assert.deepEqual(pub.diagnostics.filter((x) => x.severity === 1).map((x) => x.code), ['SL025']);
 });
 
 it('untrusted: the model path from settings is ignored, and the status says why', async () => {
+  // A usable config (devices inline): the referenced-file ones above no longer load under untrusted.
+  await server.open(`file://${path.join(ws, 'inline.shard.yaml')}`, configText());
   const status = await until('status with a model', () => server.notifications
     .map((n) => (n.method === 'shardlens/status' ? n.params as StatusParams : undefined))
     .find((p) => p?.costModel !== undefined));

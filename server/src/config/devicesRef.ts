@@ -43,13 +43,14 @@ export function readDevicesNode(src: SourceFile, node: Node | null, anchor: Rang
     report(out, src, range, 'SL025', `'${ref}' is not read: it is outside the workspace or the workspace is not trusted. Move the file into the workspace (or trust it) or write the devices mapping here.`);
     return undefined;
   }
+  // Listed before reading: a missing file is watched too, so creating it re-checks this config.
+  files.push(target);
   let text: string | undefined;
   try { text = reader.readFile(target); } catch { text = undefined; }
   if (text === undefined) {
     report(out, src, range, 'SL023', `Cannot read the devices file '${ref}' (${target}): it does not exist or is unreadable. Fix the path or create the file.`);
     return undefined;
   }
-  files.push(target);
   const before = out.length;
   const { src: sub, ok } = parseSource(target, text, out);
   let read: DevicesRead | undefined;

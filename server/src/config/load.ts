@@ -125,8 +125,14 @@ function isDevicesFile(entries: Map<string, Entry>): boolean {
 
 function checkVersion(src: SourceFile, entry: Entry | undefined, top: Range, out: Sink): void {
   if (!entry) {
+    // A flow (JSON-style) document gets the key inside its braces: a line before `{` would break it.
+    const root = src.contents;
+    const open = isMap(root) && root.flow && root.range ? src.text.indexOf('{', root.range[0]) : -1;
+    const edit = open >= 0
+      ? { range: offsetsRange(src, open + 1, open + 1), newText: `"version": 1${(root as YAMLMap).items.length > 0 ? ',' : ''}` }
+      : { range: { start: top.start, end: top.start }, newText: `version: 1${newlineOf(src)}` };
     report(out, src, top, 'SL009', "The config has no 'version': add `version: 1` as the first line.", 'error',
-      [{ title: 'Add version: 1', file: src.file, edits: [{ range: { start: top.start, end: top.start }, newText: `version: 1${newlineOf(src)}` }], preferred: true }]);
+      [{ title: 'Add version: 1', file: src.file, edits: [edit], preferred: true }]);
     return;
   }
   const v = isScalar(entry.value) ? entry.value.value : undefined;

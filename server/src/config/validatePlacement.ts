@@ -183,7 +183,12 @@ function insertion(src: SourceFile, section: Entry, placement: Placement, tables
       const close = src.text.lastIndexOf('}', node.range[1]);
       if (close >= 0) {
         const at = offsetsRange(src, close, close);
-        return { range: at, newText: `${node.items.length > 0 ? ', ' : ''}${JSON.stringify(name)}: ${renderEntryJson(entry)}` };
+        // YAML allows a trailing comma in a flow map (`{a: 0,}`): do not add a second one.
+        const last = node.items[node.items.length - 1];
+        const lastEnd = last ? endOffset(last.value as Node | null) ?? (last.key as Node | null)?.range?.[1] : undefined;
+        const trailingComma = lastEnd !== undefined && src.text.slice(lastEnd, close).replace(/#[^\n]*/g, '').includes(',');
+        const prefix = node.items.length === 0 ? '' : trailingComma ? ' ' : ', ';
+        return { range: at, newText: `${prefix}${JSON.stringify(name)}: ${renderEntryJson(entry)}` };
       }
     }
     const next: Placement = new Map(placement);

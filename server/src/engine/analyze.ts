@@ -10,13 +10,14 @@ import type { FileReader, LoadedConfig } from '../config/loaded';
 import type { Range, ShardConfig } from '../config/types';
 import type { CostModel } from '../cost/types';
 import { loadConfig } from '../config/load';
-import { evaluatePlacement } from '../plan/evaluate';
+import { assessPlacement } from '../plan/evaluate';
 import type { PlanResult } from '../plan/types';
 import type { CostModels } from './costModelCache';
 import {
   DEFAULT_IMBALANCE_THRESHOLD, ZERO_RANGE, analyticFallbackDiagnostic, costModelFailedDiagnostic, errorText,
   headOf, imbalanceDiagnostic, internalErrorDiagnostic, placementUnscoredDiagnostic, unreadableDiagnostic,
 } from './engineDiagnostics';
+import { memoizedCompute } from './setCosts';
 import { computeTableCosts, type TableCost } from './tableCosts';
 
 export interface AnalyzeOptions {
@@ -108,7 +109,8 @@ export async function analyzeDocument(
 
   if (config.placement && placementComplete(config)) {
     try {
-      const current = await evaluatePlacement(config, config.placement, result.model);
+      // Same numbers as evaluatePlacement; unchanged GPUs' costs come from the memo.
+      const current = await assessPlacement(config, config.placement, result.model, 'best', memoizedCompute(result.model));
       result.current = current;
       if (current.gpus.length > 0 && current.meanMs > 0) {
         result.imbalance = current.maxMs / current.meanMs;

@@ -126,7 +126,7 @@ export function startServer(options: ServerOptions): Connection {
     analyze: async (uri, text) => {
       const settings = await settingsFor(uri);
       const file = uris.remember(uri);
-      const reader = workspaceReader(file, { openText, roots: () => roots });
+      const reader = workspaceReader(file, { openText, roots: () => roots, trusted: () => trusted });
       const analysis = await analyzeDocument(file, text, reader, costModelsFor(settings), { imbalanceThreshold: settings.imbalanceThreshold });
       return { analysis, settings };
     },

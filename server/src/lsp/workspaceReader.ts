@@ -15,12 +15,15 @@ export interface WorkspaceReaderDeps {
   openText(filePath: string): string | undefined;
   /** Workspace folder paths (may be empty). */
   roots(): string[];
+  /** Workspace Trust: when it answers false no referenced file is read at all (issue 6 §5). */
+  trusted?(): boolean;
 }
 
 export function workspaceReader(mainFile: string, deps: WorkspaceReaderDeps): FileReader {
   const roots = deps.roots();
   const allowed = roots.length > 0 ? roots : path.isAbsolute(mainFile) ? [path.dirname(mainFile)] : [];
   const mayRead = (p: string): boolean => {
+    if (deps.trusted && !deps.trusted()) return false;
     if (!path.isAbsolute(p)) return false;
     const resolved = path.resolve(p);
     if (!allowed.some((root) => isInside(root, resolved))) return false;

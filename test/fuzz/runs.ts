@@ -1,0 +1,42 @@
+/**
+ * How many cases each property runs, and the one line per property that the
+ * campaign (`npm run fuzz`, test/fuzz/campaign.ts) adds up.
+ *
+ * `npm test` runs the default counts (the whole fuzz suite takes ~20–40 s on a
+ * 2-core machine); FUZZ_RUNS=N scales every property to N cases (the campaign).
+ * FUZZ_SEED fixes the seed to replay a failure.
+ */
+import fc from 'fast-check';
+import assert from 'node:assert/strict';
+
+/** Cases for a property: its default in `npm test`, FUZZ_RUNS × weight in a campaign. */
+export function runs(defaultRuns: number, weight = 1): number {
+  const env = Number(process.env.FUZZ_RUNS);
+  return Number.isFinite(env) && env > 0 ? Math.max(1, Math.round(env * weight)) : defaultRuns;
+}
+
+function seed(): number | undefined {
+  const s = Number(process.env.FUZZ_SEED);
+  return Number.isInteger(s) ? s : undefined;
+}
+
+/**
+ * Runs a property, prints `fuzz: NAME: N cases, F failures` (the campaign sums
+ * these lines), and fails the test with the shrunk counterexample if any.
+ */
+export async function property<Ts extends [unknown, ...unknown[]]>(
+  name: string,
+  prop: fc.IAsyncPropertyWithHooks<Ts> | fc.IPropertyWithHooks<Ts>,
+  numRuns: number,
+): Promise<void> {
+  const s = seed();
+  const details = await fc.check(prop as fc.IAsyncProperty<Ts>, { numRuns, ...(s === undefined ? {} : { seed: s }), endOnFailure: false });
+  const cases = details.numRuns + (details.failed ? 1 : 0);
+  // One line per property: the campaign greps and sums these.
+  process.stdout.write(`fuzz: ${name}: ${cases} cases, ${details.failed ? 1 : 0} failures\n`);
+  if (details.failed) {
+    const err = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+    assert.fail(`${name}: counterexample (seed ${details.seed}, path ${details.counterexamplePath}):\n` +
+      `${JSON.stringify(details.counterexample, (_k, v) => (typeof v === 'string' && v.length > 2000 ? `${v.slice(0, 2000)}…(${v.length} chars)` : v))}\n${err}`);
+  }
+}

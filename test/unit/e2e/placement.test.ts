@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planFailureLens, replanLens, splitPlacement } from '../../e2e/lib/placement.mjs';
+
+const DOC = [
+  'version: 1',
+  'tables:',
+  '  - {name: a, rows: 10, dim: 4}',
+  'placement:',
+  '  a: 0',
+  '  # a comment inside',
+  '',
+  '  b: {column: [0, 1]}',
+  'notes: after',
+].join('\n');
+
+test('splitPlacement takes the placement section up to the next top-level key', () => {
+  const { placement, rest } = splitPlacement(DOC);
+  assert.equal(placement, 'placement:\n  a: 0\n  # a comment inside\n\n  b: {column: [0, 1]}');
+  assert.equal(rest, 'version: 1\ntables:\n  - {name: a, rows: 10, dim: 4}\nnotes: after');
+});
+
+test('splitPlacement of a document without placement keeps everything as rest', () => {
+  assert.deepEqual(splitPlacement('version: 1\n'), { placement: '', rest: 'version: 1' });
+});
+
+test('a changed placement leaves rest equal, a changed table does not', () => {
+  const replanned = DOC.replace('  a: 0', '  a: 1');
+  assert.equal(splitPlacement(replanned).rest, splitPlacement(DOC).rest);
+  assert.notEqual(splitPlacement(replanned).placement, splitPlacement(DOC).placement);
+  const edited = DOC.replace('rows: 10', 'rows: 11');
+  assert.notEqual(splitPlacement(edited).rest, splitPlacement(DOC).rest);
+});
+
+test('replanLens reads both maxima of the top lens, with thousands separators', () => {
+  const l = replanLens(['≈ 0.45 ms · 188 KiB · GPU 0', 'Replan — max GPU 3.51 ms → 2.48 ms (−29%) [best] | Show GPU balance']);
+  assert.deepEqual(l && [l.before, l.after], [3.51, 2.48]);
+  const big = replanLens(['Replan — max GPU 1,234 ms → 999 ms [best]']);
+  assert.deepEqual(big && [big.before, big.after], [1234, 999]);
+  assert.equal(replanLens(['Replan — max GPU 3.51 ms → … [best] (planning)']), undefined);
+});
+
+test('planFailureLens recognises a top lens that cannot plan', () => {
+  assert.match(planFailureLens(['Replan [best] — cannot plan: planning failed: x']) ?? '', /cannot plan/);
+  assert.equal(planFailureLens(['Replan — max GPU 3.51 ms → 2.48 ms [best]']), undefined);
+});
