@@ -8,6 +8,7 @@
  *
  * Units everywhere: milliseconds per training step, bytes. Ranges are 0-based (LSP).
  */
+import type { GpuReport } from '../plan/types';
 import {
   NotificationType,
   RequestType,
@@ -127,19 +128,8 @@ export const ReplanRequest = new RequestType<ReplanParams, ReplanResult, void>('
 
 // ---------------------------------------------------------------- balance
 
-/** One GPU's predicted per-step numbers. */
-export interface BalanceGpuRow {
-  gpu: number;
-  /** Tables (or tables with a shard) on this GPU. */
-  tables: string[];
-  fwdMs: number;
-  bwdMs: number;
-  commMs: number;
-  totalMs: number;
-  memoryBytes: number;
-  /** Usable bytes after `reserve`. */
-  capacityBytes: number;
-}
+/** One GPU's predicted per-step numbers: the planner's report row, as is. */
+export type BalanceGpuRow = GpuReport;
 
 /** One placement (the written one or the proposed one), scored. */
 export interface BalanceSide {
