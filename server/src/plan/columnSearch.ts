@@ -98,7 +98,9 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
   const depth = opts.depth ?? BEAM_DEPTH;
 
   // Prepare the split layouts of the candidate tables once, then re-prepare the model over the grown catalog.
-  let solo = soloCosts(from);
+  // The catalog is shared by every state of one plan: an earlier column search may have grown it
+  // beyond what `from`'s scorer was prepared on, so rank by the solo costs `from` already has.
+  let solo = from.solo.length > 0 ? from.solo : soloCosts(from);
   const byCost = cat.tables.map((_, t) => t).filter((t) => from.layoutOf[t])
     .sort((a, b) => Math.max(...from.layoutOf[b]!.shards.map((s) => solo[s])) - Math.max(...from.layoutOf[a]!.shards.map((s) => solo[s])) || a - b);
   const candidates = new Set<number>([...tablesOn(from, from.argMax(), solo), ...byCost.slice(0, Math.max(CANDIDATE_TABLES, from.n / 2))]);

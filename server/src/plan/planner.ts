@@ -37,6 +37,17 @@ export interface PlanOptions {
 
 /** Fraction of tables a start placement must keep for 'best' to stay incremental. */
 const SMALL_EDIT_KEPT = 0.9;
+/**
+ * Max/mean of predicted GPU time of the (repaired) start placement at or below which 'best'
+ * stays incremental; the same default as the SL101 imbalance warning.
+ */
+const WELL_BALANCED = 1.25;
+
+function imbalance(state: PlanState): number {
+  let sum = 0;
+  for (let g = 0; g < state.n; g++) sum += state.total[g];
+  return sum > 0 ? state.maxTotal() / (sum / state.n) : 1;
+}
 
 const HEURISTICS: Readonly<Partial<Record<Strategy, HeuristicKey>>> = {
   size: 'size', dim: 'dim', lookup: 'lookup', 'size-lookup': 'size-lookup',
@@ -141,13 +152,16 @@ async function runStrategy(
   const splits = strategy === 'column' || strategy === 'best';
   if (kept && keptCount >= tableCount / 2) {
     // Incremental: the start placement, repaired, refined; stable for small edits.
-    const inc = await incremental(base, kept, solo, ctl);
+    const { state: inc, startImbalance } = await incremental(base, kept, solo, ctl);
     candidates.push(inc);
     if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(inc, model, ctl, { seed }));
     // 'best' also plans from scratch after a large change (or when the start
     // covers little), in case the start is poor; small edits stay incremental
     // so live proposals come back well under a second.
-    const smallEdit = keptCount >= SMALL_EDIT_KEPT * tableCount;
+    // A start that was already balanced is a previous plan plus a small edit;
+    // an unbalanced one (e.g. a hand-written round-robin) is not worth keeping,
+    // so 'best' plans from scratch too.
+    const smallEdit = keptCount >= SMALL_EDIT_KEPT * tableCount && startImbalance <= WELL_BALANCED;
     if (strategy !== 'best' || smallEdit || ctl.outOfTime()) return pickBest(candidates);
   }
   if (strategy === 'greedy') {
@@ -157,12 +171,13 @@ async function runStrategy(
   } else {
     const searched = await gridSearch(base, ctl, { solo });
     await makeRoom(searched, solo, ctl);
-    candidates.push(searched);
     // 'best' also tries the learned policy (+ local search): at 856 tables it
     // often lands below the grid search in a fraction of its time (bench:policy),
-    // and the column search then starts from whichever is better.
-    if (strategy === 'best' && shippedPolicy().ok && !ctl.outOfTime()) candidates.push(await policySearch(base, ctl, { solo }));
-    if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(pickBest(candidates), model, ctl, { seed }));
+    // and the column search then starts from whichever of the two is better.
+    const starts = [searched];
+    if (strategy === 'best' && shippedPolicy().ok && !ctl.outOfTime()) starts.push(await policySearch(base, ctl, { solo }));
+    candidates.push(...starts);
+    if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(pickBest(starts), model, ctl, { seed }));
   }
   return pickBest(candidates);
 }
@@ -176,7 +191,7 @@ function pickBest(candidates: PlanState[]): PlanState {
 /** Repair the start placement, place the rest greedily, then local search. */
 async function incremental(
   base: PlanState, kept: NonNullable<ReturnType<typeof startLayouts>>, solo: Float64Array, ctl: PlanControl,
-): Promise<PlanState> {
+): Promise<{ state: PlanState; startImbalance: number }> {
   const state = base.clone();
   state.syncComm();
   kept.forEach((k, t) => {
@@ -191,6 +206,7 @@ async function incremental(
   await ctl.tick();
   await greedyPlace(state, greedyOrder(state, unplacedShards(state), solo), ctl);
   await makeRoom(state, solo, ctl);
+  const startImbalance = imbalance(state);
   await localSearch(state, ctl, { solo });
-  return state;
+  return { state, startImbalance };
 }

@@ -176,6 +176,17 @@ describe('planConfig: incremental replanning from a placement', () => {
     }
   });
 
+  it("'best' from an unbalanced written placement also plans from scratch, and is as good as planning from scratch", async () => {
+    const cfg = makeTask({ name: 'rr', tables: 150, gpus: 8, seed: 9, size: 'medium' });
+    const roundRobin = await planConfig(cfg, 'round-robin', model);
+    assert.equal(roundRobin.feasible, true, roundRobin.reasons.join('; '));
+    const fromStart = await planConfig(cfg, 'best', model, { seed: 0, start: roundRobin.placement });
+    const fromScratch = await planConfig(cfg, 'best', model, { seed: 0 });
+    assert.equal(fromStart.feasible, true, fromStart.reasons.join('; '));
+    assertValidPlan(cfg, fromStart);
+    assert.ok(fromStart.maxMs <= fromScratch.maxMs * 1.0001, `from start ${fromStart.maxMs} ms vs from scratch ${fromScratch.maxMs} ms`);
+  });
+
   it('drops invalid start entries (GPU out of range, pin violated) and re-places those tables', async () => {
     const cfg = config([table('a', 1000, 16, { pin: 1 }), table('b', 1000, 16), table('c', 1000, 16)], 2);
     const start = new Map([
