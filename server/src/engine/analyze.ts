@@ -23,6 +23,15 @@ import { computeTableCosts, type TableCost } from './tableCosts';
 export interface AnalyzeOptions {
   /** SL101 threshold on predicted max/mean (default 1.25). */
   imbalanceThreshold?: number;
+  /**
+   * Called with the config-only analysis (parse + validation diagnostics, no
+   * costs) when costing must first wait for a cost model that is still loading
+   * (first document after start: creating an ONNX session takes 100s of ms).
+   * Lets the editor underline config mistakes without waiting for the model;
+   * not called when the model is ready, so warm edits publish once (no flicker
+   * of cost warnings).
+   */
+  onConfigChecked?: (partial: Analysis) => void;
 }
 
 export interface CostModelInfo {
@@ -95,6 +104,12 @@ export async function analyzeDocument(
 
   const config = loaded.config;
   if (!config) return done();
+
+  if (options.onConfigChecked && !costModels.ready(config.devices)) {
+    try {
+      options.onConfigChecked({ file, loaded, tableCosts: new Map(), diagnostics: [...loaded.diagnostics], elapsedMs: performance.now() - t0 });
+    } catch { /* a listener's failure must not lose the full analysis */ }
+  }
 
   try {
     const { model, warning } = await costModels.get(config.devices);

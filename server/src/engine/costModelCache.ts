@@ -14,12 +14,16 @@ export type CostModelLoader = (device: DeviceSpec) => Promise<LoadedCostModel>;
 
 export interface CostModels {
   get(device: DeviceSpec): Promise<LoadedCostModel>;
+  /** Whether `get(device)` would answer at once (its model finished loading, successfully). */
+  ready(device: DeviceSpec): boolean;
   /** Forget every model (settings or trust changed). */
   clear(): void;
 }
 
 export function createCostModelCache(load: CostModelLoader): CostModels {
   const cache = new Map<string, Promise<LoadedCostModel>>();
+  /** Keys whose load settled successfully (a Promise cannot be inspected). */
+  const settled = new Set<string>();
   return {
     get(device) {
       // Keyed by the preset name: learned models are trained per GPU type; the
@@ -29,11 +33,14 @@ export function createCostModelCache(load: CostModelLoader): CostModels {
       if (!entry) {
         entry = load(device);
         // A failed load is not cached: the next analysis tries again (file may be fixed).
-        entry.catch(() => { if (cache.get(key) === entry) cache.delete(key); });
+        const mine = entry;
+        mine.then(() => { if (cache.get(key) === mine) settled.add(key); },
+          () => { if (cache.get(key) === mine) cache.delete(key); });
         cache.set(key, entry);
       }
       return entry;
     },
-    clear() { cache.clear(); },
+    ready(device) { return settled.has(device.type); },
+    clear() { cache.clear(); settled.clear(); },
   };
 }

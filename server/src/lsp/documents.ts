@@ -40,8 +40,18 @@ export interface ProposalRecord {
 }
 
 export interface AnalysesDeps {
-  analyze(uri: string, text: string): Promise<{ analysis: Analysis; settings: ServerSettings }>;
+  /**
+   * Analyse `text`; may call `early` once, before it resolves, with a config-only
+   * analysis (parse + validation diagnostics) when costing has to wait.
+   */
+  analyze(uri: string, text: string, early: (partial: Analysis) => void): Promise<{ analysis: Analysis; settings: ServerSettings }>;
   propose(record: AnalysisRecord, strategy: Strategy, signal: AbortSignal): Promise<Proposal>;
+  /**
+   * The config diagnostics of `version`, still current, are known before its costs
+   * (cold cost model): publish them now; onAnalysis follows with the full set for
+   * the same version, unless the document changed meanwhile.
+   */
+  onConfigChecked(uri: string, version: number, partial: Analysis): void;
   /** A current analysis landed (publish diagnostics, refresh lenses…). */
   onAnalysis(record: AnalysisRecord): void;
   /** A background proposal for the current version landed. */
@@ -215,7 +225,12 @@ export class DocumentAnalyses {
     st.rerun = false;
     const version = doc.version;
     try {
-      const { analysis, settings } = await this.deps.analyze(st.uri, doc.getText());
+      const early = (partial: Analysis) => {
+        const now = this.documents.get(st.uri);
+        // Same version guarantee as the full result: only while the text is still `version`.
+        if (!st.closed && now && now.version === version) this.deps.onConfigChecked(st.uri, version, partial);
+      };
+      const { analysis, settings } = await this.deps.analyze(st.uri, doc.getText(), early);
       const now = this.documents.get(st.uri);
       if (!st.closed && now && now.version === version) {
         const record: AnalysisRecord = { uri: st.uri, version, analysis, settings };

@@ -15,8 +15,9 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as path from 'node:path';
-import { loadCostModel } from '../cost/registry';
-import { analyzeDocument, createCostModelCache, proposePlan, type CostModels } from '../engine';
+import { GPU_PRESETS } from '../config/presets';
+import { BUILTIN_MODELS, loadCostModel } from '../cost/registry';
+import { analyzeDocument, createCostModelCache, proposePlan, type Analysis, type CostModels } from '../engine';
 import { errorText } from '../engine/engineDiagnostics';
 import { handleBalance } from './balance';
 import { buildCodeActions } from './codeActions';
@@ -122,28 +123,40 @@ export function startServer(options: ServerOptions): Connection {
     if (canRefreshLenses) connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
   }
 
+  /** Publishes an analysis's diagnostics: the document's own, and those it reports in other files. */
+  function publishDiagnostics(uri: string, version: number, analysis: Analysis): void {
+    const perFile = new Map<string, ReturnType<typeof toLspDiagnostic>[]>();
+    perFile.set(uri, []);
+    for (const d of analysis.diagnostics) {
+      const target = d.file === analysis.file ? uri : uris.toUri(d.file);
+      let list = perFile.get(target);
+      if (!list) { list = []; perFile.set(target, list); }
+      list.push(toLspDiagnostic(d));
+    }
+    publisher.update(uri, version, perFile);
+  }
+
   const analyses = new DocumentAnalyses(documents, {
-    analyze: async (uri, text) => {
+    analyze: async (uri, text, early) => {
       const settings = await settingsFor(uri);
       const file = uris.remember(uri);
       const reader = workspaceReader(file, { openText, roots: () => roots, trusted: () => trusted });
-      const analysis = await analyzeDocument(file, text, reader, costModelsFor(settings), { imbalanceThreshold: settings.imbalanceThreshold });
+      const analysis = await analyzeDocument(file, text, reader, costModelsFor(settings), {
+        imbalanceThreshold: settings.imbalanceThreshold,
+        onConfigChecked: early,
+      });
       return { analysis, settings };
     },
     // A soft budget keeps Replan (and the lens preview) interactive on DLRM-scale files.
     propose: (record, strategy, signal) => proposePlan(record.analysis, { strategy, signal, timeBudgetMs: REPLAN_BUDGET_MS }),
+    onConfigChecked: (uri, version, partial) => {
+      log(`checked ${uri} v${version} in ${partial.elapsedMs.toFixed(0)} ms; costing waits for the cost model`);
+      publishDiagnostics(uri, version, partial);
+    },
     onAnalysis: (record) => {
       const a = record.analysis;
       log(`analysed ${record.uri} v${record.version} in ${a.elapsedMs.toFixed(0)} ms (${a.loaded.config?.tables.length ?? 0} tables, ${a.diagnostics.length} diagnostics)`);
-      const perFile = new Map<string, ReturnType<typeof toLspDiagnostic>[]>();
-      perFile.set(record.uri, []);
-      for (const d of record.analysis.diagnostics) {
-        const target = d.file === record.analysis.file ? record.uri : uris.toUri(d.file);
-        let list = perFile.get(target);
-        if (!list) { list = []; perFile.set(target, list); }
-        list.push(toLspDiagnostic(d));
-      }
-      publisher.update(record.uri, record.version, perFile);
+      publishDiagnostics(record.uri, record.version, a);
       sendStatus(record);
       refreshLenses();
       void connection.sendNotification(BalanceChangedNotification, { uri: record.uri, version: record.version });
@@ -183,7 +196,32 @@ export function startServer(options: ServerOptions): Connection {
     };
   });
 
+  /**
+   * Loads the cost models of the GPU types that have a learned model (shipped or
+   * set by the user) in the background, before any document asks: requiring
+   * onnxruntime-node and creating an ONNX session take 100s of ms cold, which
+   * would otherwise sit between opening a config and its first costs. A failure
+   * here is not reported: the first analysis loads again and reports it.
+   */
+  async function preloadCostModels(): Promise<void> {
+    try {
+      const settings = canConfigure
+        ? parseSettings(await connection.workspace.getConfiguration({ section: SettingKeys.section }), roots[0])
+        : parseSettings(undefined, roots[0]);
+      const types = new Set([...Object.keys(BUILTIN_MODELS), ...Object.keys(settings.costModelPaths)]);
+      for (const type of types) {
+        const preset = GPU_PRESETS[type];
+        if (!preset) continue;
+        await costModelsFor(settings).get({ type, count: 1, perHost: 1, reserve: 0, ...preset }).catch(() => undefined);
+      }
+    } catch (err) {
+      log(`cost model preload skipped: ${errorText(err)}`);
+    }
+  }
+
   connection.onInitialized(() => {
+    // After the handshake's replies are out; analyses that start meanwhile share the same load.
+    setTimeout(() => { void preloadCostModels(); }, 0);
     if (canConfigure) void connection.client.register(DidChangeConfigurationNotification.type, { section: SettingKeys.section }).catch(() => undefined);
     if (canWatchFiles) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {
