@@ -16,13 +16,13 @@
  * Env: BENCH_EDITS (default 40), BENCH_LOAD_S (default 10), BENCH_SIZES (e.g. "100,1000"),
  * BENCH_CPU_PROF=DIR (write a V8 CPU profile of each server process there).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection,
+  CancellationTokenSource, type MessageConnection,
 } from 'vscode-jsonrpc/node';
-import { ensureBuilt, CLI, ROOT } from '../lsp/lspClient';
+import { connectServer, ensureBuilt, ROOT } from '../lsp/lspClient';
 
 interface Sized { tables: number; gpus: number }
 const ALL_SIZES: Sized[] = [{ tables: 100, gpus: 8 }, { tables: 1_000, gpus: 64 }, { tables: 10_000, gpus: 512 }];
@@ -94,38 +94,27 @@ interface Server {
 async function start(): Promise<Server> {
   // BENCH_CPU_PROF=DIR: profile the server (node --cpu-prof), one .cpuprofile per server process.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-  const proc = spawn(process.execPath, [...prof, CLI, 'serve', '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  const server: Server = { conn, proc, published: new Map(), waiters: [] };
-  conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: unknown[] }) => {
-    const at = performance.now();
-    const list = server.published.get(p.uri) ?? [];
-    list.push({ version: p.version ?? -1, at, count: p.diagnostics.length });
-    server.published.set(p.uri, list);
-    for (const w of server.waiters.filter((x) => x.uri === p.uri && (p.version ?? -1) >= x.version)) {
-      server.waiters.splice(server.waiters.indexOf(w), 1);
-      w.resolve(at);
-    }
-  });
-  conn.onNotification(() => undefined);
-  conn.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => ({})));
-  conn.onRequest('workspace/codeLens/refresh', () => null);
-  conn.onRequest('client/registerCapability', () => null);
-  conn.onRequest('window/workDoneProgress/create', () => null);
-  conn.listen();
-  await conn.sendRequest('initialize', {
-    processId: process.pid,
-    rootUri: `file://${ROOT}`,
-    workspaceFolders: [{ uri: `file://${ROOT}`, name: 'root' }],
-    capabilities: {
-      workspace: { configuration: true, codeLens: { refreshSupport: true } },
-      window: { workDoneProgress: true },
-      textDocument: { publishDiagnostics: { versionSupport: true } },
-    },
+  let server!: Server;
+  await connectServer({
+    nodeArgs: prof,
     // Default debounce (no debounceMs): what users get.
-    initializationOptions: { trusted: true, modelsDir: path.join(ROOT, 'models') },
+    initializationOptions: { modelsDir: path.join(ROOT, 'models') },
+    setup: (conn, proc) => {
+      proc.stderr.pipe(process.stderr);
+      server = { conn, proc, published: new Map(), waiters: [] };
+      conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: unknown[] }) => {
+        const at = performance.now();
+        const list = server.published.get(p.uri) ?? [];
+        list.push({ version: p.version ?? -1, at, count: p.diagnostics.length });
+        server.published.set(p.uri, list);
+        for (const w of server.waiters.filter((x) => x.uri === p.uri && (p.version ?? -1) >= x.version)) {
+          server.waiters.splice(server.waiters.indexOf(w), 1);
+          w.resolve(at);
+        }
+      });
+      conn.onNotification(() => undefined);
+    },
   });
-  await conn.sendNotification('initialized', {});
   return server;
 }
 

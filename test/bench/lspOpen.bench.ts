@@ -18,11 +18,9 @@
  * BENCH_OPEN_AFTER_MS (default 0): idle time between `initialized` and didOpen
  * (VS Code starts the server at activation, usually before a file is opened).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { ensureBuilt, CLI, ROOT } from '../lsp/lspClient';
+import { connectServer, ensureBuilt, ROOT } from '../lsp/lspClient';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const OPEN_AFTER_MS = Number(process.env.BENCH_OPEN_AFTER_MS ?? 0);
@@ -36,31 +34,20 @@ const replanSettled = (lenses: Lens[]) => lenses.some((l) => /^(Replan|Plan plac
 
 async function once(): Promise<Run> {
   const tSpawn = performance.now();
-  const proc = spawn(process.execPath, [CLI, 'serve', '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
   const uri = `file://${FILE}`;
   const publishes: Array<{ at: number; version?: number; codes: string[] }> = [];
   let onRefresh: () => void = () => undefined;
-  conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: Array<{ code?: string }> }) => {
-    if (p.uri === uri) publishes.push({ at: performance.now(), version: p.version, codes: p.diagnostics.map((d) => String(d.code)) });
-  });
-  conn.onNotification(() => undefined);
-  conn.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => ({})));
-  conn.onRequest('workspace/codeLens/refresh', () => { onRefresh(); return null; });
-  conn.onRequest('client/registerCapability', () => null);
-  conn.onRequest('window/workDoneProgress/create', () => null);
-  conn.listen();
-  await conn.sendRequest('initialize', {
-    processId: process.pid,
-    rootUri: `file://${ROOT}`,
-    workspaceFolders: [{ uri: `file://${ROOT}`, name: 'root' }],
-    capabilities: {
-      workspace: { configuration: true, codeLens: { refreshSupport: true } },
-      textDocument: { publishDiagnostics: { versionSupport: true } },
+  const { conn, proc } = await connectServer({
+    initializationOptions: { modelsDir: path.join(ROOT, 'models') },
+    onLensRefresh: () => onRefresh(),
+    setup: (c, p) => {
+      p.stderr.pipe(process.stderr);
+      c.onNotification('textDocument/publishDiagnostics', (d: { uri: string; version?: number; diagnostics: Array<{ code?: string }> }) => {
+        if (d.uri === uri) publishes.push({ at: performance.now(), version: d.version, codes: d.diagnostics.map((x) => String(x.code)) });
+      });
+      c.onNotification(() => undefined);
     },
-    initializationOptions: { trusted: true, modelsDir: path.join(ROOT, 'models') },
   });
-  await conn.sendNotification('initialized', {});
   const ready = performance.now();
   await new Promise((r) => setTimeout(r, OPEN_AFTER_MS));
 

@@ -67,13 +67,66 @@ export interface StartOptions {
   settings?: Record<string, unknown>;
 }
 
+export interface ConnectOptions {
+  rootDir?: string;
+  /** Extra node flags for the server process (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /** Merged over {trusted: true}. */
+  initializationOptions?: Record<string, unknown>;
+  /** Answers workspace/configuration for section `shardlens`. */
+  settings?: () => Record<string, unknown>;
+  onLensRefresh?: () => void;
+  /** Registers the caller's handlers before the connection listens (so nothing is missed). */
+  setup?: (conn: MessageConnection, proc: ChildProcessWithoutNullStreams) => void;
+}
+
+/**
+ * Spawns `node dist/cli.js serve --stdio`, answers the client-side requests an
+ * editor answers, and completes initialize/initialized. The one handshake shared
+ * by the protocol tests (startTestServer) and the LSP benchmarks.
+ */
+export async function connectServer(opts: ConnectOptions = {}): Promise<{ conn: MessageConnection; proc: ChildProcessWithoutNullStreams }> {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'serve', '--stdio'], { cwd: ROOT, stdio: 'pipe' });
+  const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
+  conn.onRequest('workspace/configuration', (p: { items: Array<{ section?: string }> }) =>
+    p.items.map((i) => (i.section === 'shardlens' ? opts.settings?.() ?? {} : null)));
+  conn.onRequest('workspace/codeLens/refresh', () => { opts.onLensRefresh?.(); return null; });
+  conn.onRequest('client/registerCapability', () => null);
+  conn.onRequest('window/workDoneProgress/create', () => null);
+  opts.setup?.(conn, proc);
+  conn.listen();
+  const rootDir = opts.rootDir ?? ROOT;
+  await conn.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: `file://${rootDir}`,
+    workspaceFolders: [{ uri: `file://${rootDir}`, name: 'root' }],
+    capabilities: {
+      workspace: { configuration: true, codeLens: { refreshSupport: true }, didChangeWatchedFiles: { dynamicRegistration: true } },
+      window: { workDoneProgress: true },
+      textDocument: { publishDiagnostics: { versionSupport: true } },
+    },
+    initializationOptions: { trusted: true, ...opts.initializationOptions },
+  });
+  await conn.sendNotification('initialized', {});
+  return { conn, proc };
+}
+
 export async function startTestServer(opts: StartOptions = {}): Promise<TestServer> {
   ensureBuilt();
-  const proc = spawn(process.execPath, [CLI, 'serve', '--stdio'], { cwd: ROOT, stdio: 'pipe' });
-  const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
+  let server: TestServer | undefined;
+  await connectServer({
+    rootDir: opts.rootDir,
+    initializationOptions: { trusted: opts.trusted ?? true, debounceMs: 10 },
+    settings: () => server?.settings ?? {},
+    onLensRefresh: () => { if (server) server.lensRefreshes++; },
+    setup: (conn, proc) => { server = testServer(conn, proc, opts.settings ?? {}); },
+  });
+  return server!;
+}
+
+function testServer(conn: MessageConnection, proc: ChildProcessWithoutNullStreams, settings: Record<string, unknown>): TestServer {
   const server: TestServer = {
-    conn, proc, published: new Map(), notifications: [], logs: [], lensRefreshes: 0,
-    settings: opts.settings ?? {},
+    conn, proc, published: new Map(), notifications: [], logs: [], lensRefreshes: 0, settings,
     async open(uri, text, version = 1) {
       await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'shardlens', version, text } });
     },
@@ -107,25 +160,5 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
   });
   conn.onNotification('window/logMessage', (p: { message: string }) => { server.logs.push(p.message); });
   conn.onNotification((method: string, params: unknown) => { server.notifications.push({ method, params }); });
-  conn.onRequest('workspace/configuration', (p: { items: Array<{ section?: string }> }) =>
-    p.items.map((i) => (i.section === 'shardlens' ? server.settings : null)));
-  conn.onRequest('workspace/codeLens/refresh', () => { server.lensRefreshes++; return null; });
-  conn.onRequest('client/registerCapability', () => null);
-  conn.onRequest('window/workDoneProgress/create', () => null);
-  conn.listen();
-
-  const rootDir = opts.rootDir ?? ROOT;
-  await conn.sendRequest('initialize', {
-    processId: process.pid,
-    rootUri: `file://${rootDir}`,
-    workspaceFolders: [{ uri: `file://${rootDir}`, name: 'root' }],
-    capabilities: {
-      workspace: { configuration: true, codeLens: { refreshSupport: true }, didChangeWatchedFiles: { dynamicRegistration: true } },
-      window: { workDoneProgress: true },
-      textDocument: { publishDiagnostics: { versionSupport: true } },
-    },
-    initializationOptions: { trusted: opts.trusted ?? true, debounceMs: 10 },
-  });
-  await conn.sendNotification('initialized', {});
   return server;
 }
