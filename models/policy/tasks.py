@@ -1,7 +1,7 @@
 """Random DLRM-like placement tasks for training and evaluation (seeded).
 
 Spreads follow the measured H100 data the cost network was trained on
-(shared/data/h100: rows 1e3..5e7, dim 4..256, pooling 0.5..100, power-law
+(models/data/h100: rows 1e3..5e7, dim 4..256, pooling 0.5..100, power-law
 alpha 0..1.3) and DreamShard's task shapes (10..100 tables on 2..8 GPUs,
 Zha et al. 2022 §5). GPU capacity is drawn so that the task uses 15..85% of the
 cluster's memory, never less than 1.05x the largest table: memory matters in

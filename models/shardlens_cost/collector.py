@@ -1,5 +1,5 @@
 """Measure embedding-bag costs of random sets of tables on your GPU(s) and
-write them in the JSONL format of shared/data/h100/embedding-costs.jsonl.
+write them in the JSONL format of models/data/h100/embedding-costs.jsonl.
 
 One GPU:
     cd models && /usr/bin/python3 -m shardlens_cost.collector --out data/my-gpu.jsonl \

@@ -1,7 +1,7 @@
 """Export a trained checkpoint to ONNX + JSON sidecar (+ fixtures for tests).
 
     cd models && /usr/bin/python3 -m shardlens_cost.export --ckpt build/h100-cost.pt \
-        --data ../../shared/data/h100/embedding-costs.jsonl --name h100-cost \
+        --data data/h100/embedding-costs.jsonl --name h100-cost \
         --out-dir . --fixtures fixtures/h100-cost.fixtures.json
 
 ONNX graph: inputs `features` float32 [sets, tables, F] (raw features, see

@@ -1,4 +1,4 @@
-"""Index batches as in the H100 campaign (shared/data/h100/README.md):
+"""Index batches as in the H100 campaign (models/data/h100/README.md):
 
 - bag lengths ~ Poisson(pooling), `batch` bags per table;
 - ranks from a bounded continuous power law with density ∝ x^-alpha on

@@ -1,7 +1,7 @@
 """The embedding kernels the collector times, one set of tables at a time.
 
 - `TorchKernel`: PyTorch `embedding_bag(mode="sum")`, exactly as the H100
-  campaign (shared/data/h100/README.md): tables of equal dim are concatenated
+  campaign (models/data/h100/README.md): tables of equal dim are concatenated
   into one weight and looked up in one call; backward = the same call with
   sparse=True, backward() of a random output gradient, coalesce, and
   `index_add_` of -lr * grad into the weight (an SGD step on touched rows).

@@ -1,6 +1,6 @@
 """Random set configurations for the collector (pure Python, seeded).
 
-Defaults reproduce the H100 campaign (shared/data/h100/README.md): rows
+Defaults reproduce the H100 campaign (models/data/h100/README.md): rows
 log-uniform 1e3..5e7 (<= 4 GiB per single table; <= 2 GiB per table and
 24 GiB per set in multi-table sets), dim from {4..256} in multiples of 4
 (powers of two by default), pooling log-uniform 0.5..100, alpha 0 (15%) or

@@ -1,7 +1,7 @@
 """Train the set cost network on measured JSONL sets.
 
     cd models && /usr/bin/python3 -m shardlens_cost.train \
-        --data ../../shared/data/h100/embedding-costs.jsonl --gpu-type H100-80GB \
+        --data data/h100/embedding-costs.jsonl --gpu-type H100-80GB \
         --out build/h100-cost.pt --split-out data/h100-split.json
 
 Writes a checkpoint (weights, normalisation, held-out metrics, provenance) and

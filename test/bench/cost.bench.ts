@@ -1,7 +1,7 @@
 /**
  * `npm run bench:cost`: accuracy and speed of the cost models.
  *
- * Accuracy: on the held-out split of shared/data/h100/embedding-costs.jsonl
+ * Accuracy: on the held-out split of models/data/h100/embedding-costs.jsonl
  * (ids in models/data/h100-split.json, written by the trainer; never trained
  * on), for forward, backward and their sum: mean / median / 90th-percentile
  * absolute percentage error and Spearman rank correlation of
@@ -12,7 +12,7 @@
  * Speed: one `predict` call scoring a 1,000-table plan on 128 GPUs (ONNX), and
  * `prepare` + scoring the same 128 sets in JS; medians over 20 runs.
  *
- * Data path: $SHARDLENS_H100_DATA or ../shared/data/h100/embedding-costs.jsonl.
+ * Data path: $SHARDLENS_H100_DATA or models/data/h100/embedding-costs.jsonl.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -29,7 +29,7 @@ import type { ComputeCost, CostEnv, CostModel, Shard } from '../../server/src/co
 
 const REPO = path.resolve(__dirname, '../..');
 const MODELS = path.join(REPO, 'models');
-const DATA = process.env.SHARDLENS_H100_DATA ?? path.resolve(REPO, '../shared/data/h100/embedding-costs.jsonl');
+const DATA = process.env.SHARDLENS_H100_DATA ?? path.resolve(REPO, 'models/data/h100/embedding-costs.jsonl');
 const SPLIT = path.join(MODELS, 'data', 'h100-split.json');
 
 const H100: DeviceSpec = { type: 'H100-80GB', count: 128, perHost: 8, reserve: 0.15, ...GPU_PRESETS['H100-80GB'] };

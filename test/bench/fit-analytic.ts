@@ -98,7 +98,7 @@ function report(label: string, ex: readonly Example[], k: AnalyticConstants): vo
 }
 
 function main(): void {
-  const file = process.argv[2] ?? path.resolve(__dirname, '../../../shared/data/h100/embedding-costs.jsonl');
+  const file = process.argv[2] ?? path.resolve(__dirname, '../../models/data/h100/embedding-costs.jsonl');
   const all = loadExamples(file);
   const train = all.filter((e) => !e.heldOut);
   const held = all.filter((e) => e.heldOut);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the VS Code server the e2e tests drive (code-server, pinned in host/package.json)
 # offline: only the npm registry and Debian packages are reachable. Recipe and its reasons:
-# ../../../shared/notes/e2e-recipe.md §2 (verified on this machine kind). Idempotent: does
+# ../../docs/research/e2e-recipe.md §2 (verified on this machine kind). Idempotent: does
 # nothing when the pinned version is already installed.
 # Needs Debian packages: ripgrep (seeds @vscode/ripgrep's download), libkrb5-dev (the nested
 # `kerberos` module compiles from source after its GitHub prebuild download fails),

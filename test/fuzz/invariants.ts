@@ -55,7 +55,7 @@ export function diagnosticProblems(diagnostics: readonly Diagnostic[], texts: Re
 
 const BYTES = { fp32: 4, fp16: 2 } as const;
 
-/** Weights + optimizer state of `rows × dim`, bytes (DESIGN.md optimizer line; FBGEMM state sizes). */
+/** Weights + optimizer state of `rows × dim`, bytes (docs/design.md optimizer line; FBGEMM state sizes). */
 function memBytes(rows: number, dim: number, dtypeBytes: number, optimizer: ShardConfig['optimizer']): number {
   const w = rows * dim * dtypeBytes;
   if (optimizer === 'rowwise_adagrad') return w + rows * 4;

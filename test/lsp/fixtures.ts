@@ -1,5 +1,5 @@
 /**
- * Config texts for the protocol and CLI tests, written per DESIGN.md's format.
+ * Config texts for the protocol and CLI tests, written per docs/design.md's format.
  * Small enough to plan in milliseconds; deterministic (no randomness).
  */
 

@@ -3,7 +3,7 @@
 // machines where desktop VS Code cannot be had (no internet: its download fails). It accepts
 // the arguments runTests passes (--extensionDevelopmentPath=, --extensionTestsPath=, a folder),
 // runs the tests in code-server's real Node extension host through the workbench `payload`
-// (shared/notes/e2e-recipe.md §7-8), and exits with the suite's code like VS Code would.
+// (docs/research/e2e-recipe.md §7-8), and exits with the suite's code like VS Code would.
 // It uses a fresh short profile of its own (the IPC socket path must stay short), ignoring
 // --user-data-dir/--extensions-dir; desktop-only flags (--no-sandbox, ...) are ignored too.
 import { makeProfile, removeProfile, startCodeServer } from '../e2e/lib/codeServer.mjs';

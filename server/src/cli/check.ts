@@ -1,7 +1,7 @@
 /**
  * `shardlens check FILE…`: every diagnostic of every file, as
  * `file:line:col: severity CODE message` (1-based for people) or as the JSON of
- * DESIGN.md (0-based LSP ranges). Exit 1 when any error is found.
+ * docs/design.md (0-based LSP ranges). Exit 1 when any error is found.
  */
 import type { Diagnostic } from '../config/diagnostics';
 import { tableMemoryBytes, usableMemoryBytes } from '../cost/memory';

@@ -1,5 +1,5 @@
 /**
- * The machine-readable shapes of `--format json` (DESIGN.md "Command line"):
+ * The machine-readable shapes of `--format json` (docs/design.md "Command line"):
  * snake_case keys, ms and bytes, 0-based LSP ranges. One function per shape so
  * tests and scripts have one definition to rely on.
  */

@@ -1,7 +1,7 @@
 /**
  * `shardlens predict --sets FILE.jsonl [--device TYPE]`: the cost model's
  * forward/backward ms for each set of tables in the measured-data format
- * (shared/data/h100/README.md). stdout: one `{"id","fwd_ms","bwd_ms"}` line per
+ * (models/data/h100/README.md). stdout: one `{"id","fwd_ms","bwd_ms"}` line per
  * set, in input order. stderr (text mode): the model used, bad lines, and the
  * error against measured times where the input has them.
  */

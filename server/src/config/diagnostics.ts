@@ -1,7 +1,7 @@
 /**
  * Engine diagnostics: what is wrong, exactly where, and how to fix it.
  * Same shapes as LSP (0-based ranges) so the LSP layer maps them 1:1 and the
- * CLI prints them as `shardlens check --format json` (DESIGN.md).
+ * CLI prints them as `shardlens check --format json` (docs/design.md).
  */
 import type { Range } from './types';
 

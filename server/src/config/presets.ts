@@ -7,7 +7,7 @@
  * Sources:
  * - H100 SXM5: NVIDIA H100 Tensor Core GPU datasheet (80 GB HBM3, 3.35 TB/s,
  *   50 MB L2, 132 SMs, NVLink4 900 GB/s bidirectional = 450 GB/s/dir). Memory is
- *   the driver-reported 85,017,493,504 B from shared/data/h100/env.json.
+ *   the driver-reported 85,017,493,504 B from models/data/h100/env.json.
  *   Network: one 400 Gb/s NDR InfiniBand NIC per GPU (DGX H100) = 50 GB/s/dir.
  * - H200 SXM: NVIDIA H200 datasheet (141 GB HBM3e, 4.8 TB/s, NVLink4 900 GB/s
  *   bidirectional); same L2, SMs and NIC as H100 SXM.

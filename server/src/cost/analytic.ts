@@ -85,7 +85,7 @@ export interface AnalyticConstants {
 
 /**
  * The six fitted numbers come from the training split of
- * shared/data/h100/embedding-costs.jsonl (the learned model's split: held out
+ * models/data/h100/embedding-costs.jsonl (the learned model's split: held out
  * when int(sha256(id)[:8], 16) % 100 < 20; training singles included),
  * minimising the squared log error of fwd and bwd separately:
  *   node --import tsx test/bench/fit-analytic.ts

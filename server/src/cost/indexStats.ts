@@ -2,7 +2,7 @@
  * Analytic statistics of one table's indices in one training step, from config
  * numbers only: rows E, lookups n = batch × pooling, power-law exponent alpha.
  *
- * Index model (the measurement campaign's generator, shared/data/h100/README.md;
+ * Index model (the measurement campaign's generator, models/data/h100/README.md;
  * the same scheme as NVIDIA cuEmbed's `datagen`): a continuous power law with
  * density ∝ x^−alpha on [1, E+1), rank = floor(x) − 1, then the rank is hashed
  * to a row (a bijection, so statistics over ranks equal those over rows). The
@@ -14,7 +14,7 @@
  * it ranks are grouped in geometric buckets (ratio BUCKET_RATIO) whose per-rank
  * mass varies by under 2%, so a table costs O(log E) steps (≈ 700 for 5e7 rows).
  * Median relative error of `expectedUnique` vs the observed `unique` of the
- * 5,043 tables in shared/data/h100/embedding-costs.jsonl: ≈ 0.05%
+ * 5,043 tables in models/data/h100/embedding-costs.jsonl: ≈ 0.05%
  * (test/unit/cost/indexStats.test.ts).
  *
  * Mirrored number for number by models/shardlens_cost/indexstats.py (the

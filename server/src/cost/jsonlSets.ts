@@ -1,5 +1,5 @@
 /**
- * Reads the measured-sets JSONL format (shared/data/h100/README.md; the
+ * Reads the measured-sets JSONL format (models/data/h100/README.md; the
  * collector in models/ writes the same) into cost-model inputs, for
  * `shardlens predict --sets FILE.jsonl` and the accuracy benchmark.
  * One line = one set of tables on one GPU; measured fields (`fwd_ms`,

@@ -6,7 +6,7 @@
 import { DTYPE_BYTES, type TableSpec } from '../config/types';
 import type { Shard } from './types';
 
-/** Column widths stay multiples of this (DESIGN.md: dim is a multiple of 4). */
+/** Column widths stay multiples of this (docs/design.md: dim is a multiple of 4). */
 export const COLUMN_ALIGN = 4;
 
 /** The whole table on one GPU. */

@@ -1,5 +1,5 @@
 /**
- * planConfig: the one entry point for every strategy (DESIGN.md "Planner").
+ * planConfig: the one entry point for every strategy (docs/design.md "Planner").
  * Builds the shard catalog, prepares the cost model once, runs the strategy,
  * and scores the result with `evaluatePlacement` (one batched predict).
  * Never throws on odd input (it returns an infeasible plan with reasons);

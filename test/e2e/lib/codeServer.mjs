@@ -1,5 +1,5 @@
 // Starts and stops a real VS Code server (code-server 4.100.3) on loopback, isolated from the
-// user's home and from the network (recipe: shared/notes/e2e-recipe.md §4-5).
+// user's home and from the network (recipe: docs/research/e2e-recipe.md §4-5).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, openSync, closeSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 // What a user does and sees in the VS Code workbench, as Playwright calls. Selectors verified on
-// VS Code 1.100.3 (code-server 4.100.3); see shared/notes/e2e-recipe.md §6.
+// VS Code 1.100.3 (code-server 4.100.3); see docs/research/e2e-recipe.md §6.
 import { waitFor } from './poll.mjs';
 
 /** `vscode-remote://HOST:PORT/ABS_PATH`: how the web workbench names a server-side path in `payload`. */

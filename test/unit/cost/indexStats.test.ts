@@ -76,7 +76,7 @@ test("Che's hit rate matches the notes' worked example and respects cold misses"
   assert.equal(l2HitRate(1e7, 2e6, 1.0, 0), 0);
 });
 
-// Observed over the 5,043 tables of shared/data/h100/embedding-costs.jsonl
+// Observed over the 5,043 tables of models/data/h100/embedding-costs.jsonl
 // (measured when written): median |U/unique − 1| ≈ 0.044%, p90 ≈ 0.44%;
 // sampled hot share median |rel err| ≈ 0.14%, p90 ≈ 1.1%. The bounds leave
 // room for a re-measured campaign.

@@ -1,9 +1,8 @@
 /**
  * The measured H100 sets the analytic tests compare against (not a test file).
- * Looked up in the repo first (models/data/h100/, if vendored), then beside the
- * clone (../shared/data/h100/, the layout of the project's workspace), or at
- * $SHARDLENS_DATA. Missing data is a failing test with a message saying where
- * it was looked for, never a silent skip.
+ * They live in the repo (models/data/h100/, with their README and provenance);
+ * $SHARDLENS_DATA points elsewhere. Missing data is a failing test with a
+ * message saying where it was looked for, never a silent skip.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -23,7 +22,6 @@ export function dataPath(): string {
   const candidates = [
     process.env.SHARDLENS_DATA,
     path.join(REPO, 'models', 'data', 'h100', 'embedding-costs.jsonl'),
-    path.join(REPO, '..', 'shared', 'data', 'h100', 'embedding-costs.jsonl'),
   ].filter((p): p is string => typeof p === 'string' && p.length > 0);
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`measured data not found; looked in: ${candidates.join(', ')}`);
