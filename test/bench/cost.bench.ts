@@ -178,6 +178,7 @@ function syntheticPlan(tables: number, gpus: number): Shard[][] {
     sets[t % gpus].push({
       table: `t${t}`, rows: Math.round(Math.exp(Math.log(1e3) + rnd() * Math.log(5e4))), dim: dims[Math.floor(rnd() * dims.length)],
       pooling: Math.exp(Math.log(0.5) + rnd() * Math.log(200)), zipf: rnd() < 0.15 ? 0 : 1.3 * rnd(), dtypeBytes: rnd() < 0.2 ? 2 : 4,
+      kernel: 'torch_embedding_bag',
     });
   }
   return sets;

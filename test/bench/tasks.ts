@@ -6,7 +6,7 @@
  * from which each task samples T tables for a cluster of N GPUs.
  */
 import { GPU_PRESETS } from '../../server/src/config/presets';
-import type { DeviceSpec, ShardConfig, TableSpec } from '../../server/src/config/types';
+import { DEFAULT_KERNEL, type DeviceSpec, type ShardConfig, type TableSpec } from '../../server/src/config/types';
 import { tableMemoryBytes, usableMemoryBytes } from '../../server/src/cost/memory';
 import { seededRng, type Rng } from '../../server/src/plan/rng';
 
@@ -32,7 +32,7 @@ export function makeTable(rng: Rng, name: string): TableSpec {
   const dim = DIMS[pickWeighted(rng, DIM_WEIGHTS)];
   const pooling = Math.round(Math.min(100, Math.max(1, Math.exp(1.2 + 1.1 * normal(rng)))) * 10) / 10;
   const zipf = Math.round(rng() * 1.2 * 100) / 100;
-  return { name, rows, dim, pooling, zipf, dtype: 'fp16', sharding: ['table', 'column', 'row'] };
+  return { name, rows, dim, pooling, zipf, dtype: 'fp16', kernel: DEFAULT_KERNEL, ids: 'hashed', sharding: ['table', 'column', 'row'] };
 }
 
 export function makePool(seed: number, size: number): TableSpec[] {
@@ -79,7 +79,7 @@ export function makeTask(spec: TaskSpec, poolSize = 856): ShardConfig {
     bytes += b;
     tables.push({ ...pool[i], name: `t${tables.length}` });
   }
-  return { version: 1, batchSize: 65536, dtype: 'fp16', optimizer: OPTIMIZER, devices, tables };
+  return { version: 1, batchSize: 65536, dtype: 'fp16', optimizer: OPTIMIZER, kernel: DEFAULT_KERNEL, denseBytes: 0, devices, tables };
 }
 
 export const BENCH_TASKS: TaskSpec[] = [

@@ -53,7 +53,7 @@ export function diagnosticProblems(diagnostics: readonly Diagnostic[], texts: Re
 
 // ---------------------------------------------------------------- plans
 
-const BYTES = { fp32: 4, fp16: 2 } as const;
+const BYTES = { fp32: 4, fp16: 2, bf16: 2 } as const;
 
 /** Weights + optimizer state of `rows × dim`, bytes (docs/design.md optimizer line; FBGEMM state sizes). */
 function memBytes(rows: number, dim: number, dtypeBytes: number, optimizer: ShardConfig['optimizer']): number {
@@ -87,6 +87,7 @@ export function planProblems(config: ShardConfig, plan: PlanResult): string[] {
     const e = plan.placement.get(t.name);
     if (!e) { out.push(`${t.name} unplaced in a feasible plan`); continue; }
     const kinds = t.sharding?.length ? t.sharding : ['table', 'column', 'row'];
+    if (e.kind !== 'table' && e.kind !== 'column' && e.kind !== 'row') { out.push(`${t.name}: kind ${e.kind} is not checked here yet`); continue; }
     const gpus = e.kind === 'table' ? [e.gpu] : e.gpus;
     // One GPU in a split list is the whole table there.
     const effectiveKind = gpus.length === 1 ? 'table' : e.kind;

@@ -4,7 +4,7 @@
  * tests and scripts have one definition to rely on.
  */
 import type { Diagnostic } from '../config/diagnostics';
-import type { Placement } from '../config/types';
+import type { Placement, PlacementEntry } from '../config/types';
 import type { PlanResult } from '../plan/types';
 
 export interface DiagnosticJson {
@@ -28,14 +28,27 @@ export function diagnosticJson(d: Diagnostic, displayFile: (f: string) => string
   };
 }
 
-/** The placement as written in YAML: `name: gpu`, `name: {column: [..]}`, `name: {row: [..]}`. */
-export type PlacementJson = Record<string, number | { column: number[] } | { row: number[] }>;
+/** The placement as written in YAML: `name: gpu`, `name: "dp"`, `name: {column: [..]}`, `name: {table_row: {host: h}}`, … */
+export type PlacementEntryJson =
+  | number | 'dp' | { column: number[] } | { row: number[] } | { table_column: number[] }
+  | { table_row: { host: number } } | { grid: { hosts: number[] } };
+export type PlacementJson = Record<string, PlacementEntryJson>;
+
+export function placementEntryJson(entry: PlacementEntry): PlacementEntryJson {
+  switch (entry.kind) {
+    case 'table': return entry.gpu;
+    case 'data_parallel': return 'dp';
+    case 'column': return { column: [...entry.gpus] };
+    case 'row': return { row: [...entry.gpus] };
+    case 'table_column': return { table_column: [...entry.gpus] };
+    case 'table_row': return { table_row: { host: entry.host } };
+    case 'grid': return { grid: { hosts: [...entry.hosts] } };
+  }
+}
 
 export function placementJson(placement: Placement): PlacementJson {
   const out: PlacementJson = {};
-  for (const [name, entry] of placement) {
-    out[name] = entry.kind === 'table' ? entry.gpu : entry.kind === 'column' ? { column: [...entry.gpus] } : { row: [...entry.gpus] };
-  }
+  for (const [name, entry] of placement) out[name] = placementEntryJson(entry);
   return out;
 }
 

@@ -77,6 +77,7 @@ const OVERRIDE_DOCS: Record<string, Omit<KeyInfo, 'key'>> = {
   sms: { kind: 'integer', min: 1, max: 100_000, doc: 'Streaming multiprocessors per GPU (overrides the preset).' },
   nvlink_gbps: { kind: 'number', min: 0, minExclusive: true, max: 1e6, doc: 'GPU-to-GPU bandwidth inside a host in GB/s per direction (overrides the preset); used for all-to-all within a host.' },
   network_gbps: { kind: 'number', min: 0, minExclusive: true, max: 1e6, doc: 'Network bandwidth per GPU across hosts in GB/s per direction (overrides the preset); used for all-to-all between hosts.' },
+  host_memory_bytes: { kind: 'integer', min: 0, max: 1e14, doc: 'Host (DDR) memory per GPU in bytes (overrides the preset); holds the weights of UVM tables (kernel fbgemm_tbe_uvm_caching).' },
 };
 
 const DEVICES: readonly KeyInfo[] = [

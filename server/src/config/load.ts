@@ -11,7 +11,7 @@ import { readDevicesNode } from './devicesRef';
 import { checkKnownKeys, readEnum, readNumber } from './fields';
 import { keyInfo } from './keys';
 import type { FileReader, LoadedConfig, SourceMap } from './loaded';
-import type { Dtype, Optimizer, Range, ShardConfig } from './types';
+import { DEFAULT_KERNEL, type Dtype, type Optimizer, type Range, type ShardConfig } from './types';
 import { readDevicesMap, type DevicesRead } from './validateDevices';
 import { checkGpuMemory, checkTableMemory, placementLoads } from './validateMemory';
 import { checkUnplaced, readPlacement } from './validatePlacement';
@@ -98,6 +98,8 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
     batchSize: batchSize ?? FALLBACK_BATCH_SIZE,
     dtype,
     optimizer,
+    kernel: DEFAULT_KERNEL,
+    denseBytes: 0,
     devices: device,
     tables: tablesRead.tables.map((t) => t.spec),
   };

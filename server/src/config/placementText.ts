@@ -16,14 +16,26 @@ export function renderName(name: string): string {
   return PLAIN_SAFE.test(name) && !RESERVED_WORDS.test(name) ? name : JSON.stringify(name);
 }
 
-/** `3`, `{column: [0, 1]}` or `{row: [0, 1, 2]}`. */
+/** `3`, `dp`, `{column: [0, 1]}`, `{row: [0, 1, 2]}`, `{table_row: {host: 1}}`, `{grid: {hosts: [0, 1]}}`. */
 export function renderEntry(entry: PlacementEntry): string {
-  return entry.kind === 'table' ? String(entry.gpu) : `{${entry.kind}: [${entry.gpus.join(', ')}]}`;
+  switch (entry.kind) {
+    case 'table': return String(entry.gpu);
+    case 'data_parallel': return 'dp';
+    case 'column': case 'row': case 'table_column': return `{${entry.kind}: [${entry.gpus.join(', ')}]}`;
+    case 'table_row': return `{table_row: {host: ${entry.host}}}`;
+    case 'grid': return `{grid: {hosts: [${entry.hosts.join(', ')}]}}`;
+  }
 }
 
 /** The entry in JSON syntax (also valid YAML), for flow-style mappings. */
 export function renderEntryJson(entry: PlacementEntry): string {
-  return entry.kind === 'table' ? String(entry.gpu) : `{"${entry.kind}": [${entry.gpus.join(', ')}]}`;
+  switch (entry.kind) {
+    case 'table': return String(entry.gpu);
+    case 'data_parallel': return '"dp"';
+    case 'column': case 'row': case 'table_column': return `{"${entry.kind}": [${entry.gpus.join(', ')}]}`;
+    case 'table_row': return `{"table_row": {"host": ${entry.host}}}`;
+    case 'grid': return `{"grid": {"hosts": [${entry.hosts.join(', ')}]}}`;
+  }
 }
 
 /** Entries in table order (then any others in the order written). */

@@ -4,11 +4,42 @@
  * (see `SourceRange`) so the LSP layer, the CLI and the tests share one model.
  */
 
-export type Dtype = 'fp32' | 'fp16';
-export type Optimizer = 'sgd' | 'rowwise_adagrad' | 'adam';
-export type ShardingKind = 'table' | 'column' | 'row';
+export type Dtype = 'fp32' | 'fp16' | 'bf16';
+export type Optimizer = 'sgd' | 'adagrad' | 'rowwise_adagrad' | 'adam';
 
-export const DTYPE_BYTES: Readonly<Record<Dtype, 2 | 4>> = { fp32: 4, fp16: 2 };
+/**
+ * The embedding kernel that runs a table, which is what a cost model prices:
+ * - fbgemm_tbe: FBGEMM's table-batched embedding with the optimizer fused into
+ *   the backward (TorchRec's `fused` compute kernel; the default);
+ * - fbgemm_tbe_uvm_caching: the same kernel with the weights in host memory
+ *   (UVM) behind an HBM cache of `cache_load_factor` × rows (TorchRec's
+ *   `fused_uvm_caching`);
+ * - torch_embedding_bag: PyTorch's `nn.EmbeddingBag(sparse=True)` + a sparse
+ *   optimizer step, as in the DLRM reference implementation (what the H100
+ *   campaign in models/data/h100 measured).
+ */
+export type Kernel = 'fbgemm_tbe' | 'fbgemm_tbe_uvm_caching' | 'torch_embedding_bag';
+export const KERNELS: readonly Kernel[] = ['fbgemm_tbe', 'fbgemm_tbe_uvm_caching', 'torch_embedding_bag'];
+export const DEFAULT_KERNEL: Kernel = 'fbgemm_tbe';
+
+/**
+ * How a table's ids map hot values to rows, which decides where the hot rows
+ * of a row-split table land: `hashed` (ids hashed over the rows, the default:
+ * the hottest rows are scattered, one block holds the hottest) or `sorted`
+ * (ids assigned by frequency: the first block holds the head).
+ */
+export type IdOrder = 'hashed' | 'sorted';
+
+/**
+ * TorchRec's sharding types, by the short words the config uses:
+ * data_parallel (DP: a replica on every GPU), table (TW), column (CW), row (RW:
+ * row blocks over every GPU), table_row (TWRW: row blocks over one host's
+ * GPUs), table_column (TWCW: column shards inside one host), grid (GS: column
+ * blocks, one per host, each row-split over that host's GPUs).
+ */
+export type ShardingKind = 'data_parallel' | 'table' | 'column' | 'row' | 'table_row' | 'table_column' | 'grid';
+
+export const DTYPE_BYTES: Readonly<Record<Dtype, 2 | 4>> = { fp32: 4, fp16: 2, bf16: 2 };
 
 /** 0-based line/character position, the same shape as an LSP Position. */
 export interface Position { line: number; character: number }
@@ -39,6 +70,8 @@ export interface DeviceSpec {
   nvlinkGBps: number;
   /** Network bandwidth per GPU across hosts, GB/s per direction. */
   networkGBps: number;
+  /** Host (DDR) memory per GPU for UVM-held weights, bytes. */
+  hostMemoryBytes: number;
 }
 
 export interface TableSpec {
@@ -53,17 +86,38 @@ export interface TableSpec {
   /** Optional 17-bin reuse histogram (fraction of unique indices per log2 reuse bin). */
   histogram?: number[];
   dtype: Dtype;
-  /** Allowed sharding kinds (default all three). */
+  /** Kernel that runs this table (the top-level `kernel:` unless overridden). */
+  kernel: Kernel;
+  /** fbgemm_tbe_uvm_caching only: HBM cache rows as a fraction of `rows` (0..1]. */
+  cacheLoadFactor?: number;
+  /** Where hot ids land among the rows (for row blocks); default hashed. */
+  ids: IdOrder;
+  /** Allowed sharding kinds (default: every kind). */
   sharding: ShardingKind[];
   /** GPU this table must live on, if pinned. */
   pin?: number;
 }
 
-/** Where one table lives. Column/row shards list one GPU per shard, in order. */
+/**
+ * Where one table lives, one variant per sharding kind (written forms in
+ * docs/design.md). Lists of GPUs are in shard order; `entryRanks`
+ * (config/placementRanks.ts) gives every kind's GPUs in shard order.
+ */
 export type PlacementEntry =
+  /** `name: dp`: a full replica on every GPU; each serves its local batch. */
+  | { kind: 'data_parallel' }
+  /** `name: 3`: the whole table on one GPU. */
   | { kind: 'table'; gpu: number }
+  /** `{column: [0, 1]}`: dim split into equal widths, one shard per listed GPU. */
   | { kind: 'column'; gpus: number[] }
-  | { kind: 'row'; gpus: number[] };
+  /** `{row: all}` (every GPU, TorchRec's row_wise) or `{row: [0, 1]}`: row blocks in order. */
+  | { kind: 'row'; gpus: number[] }
+  /** `{table_row: {host: 1}}`: row blocks over the GPUs of one host. */
+  | { kind: 'table_row'; host: number }
+  /** `{table_column: [8, 9]}`: column shards on GPUs of one host. */
+  | { kind: 'table_column'; gpus: number[] }
+  /** `{grid: {hosts: [0, 1]}}`: column block c on host hosts[c], row-split over that host's GPUs. */
+  | { kind: 'grid'; hosts: number[] };
 
 /** Table name → placement, in the order written. */
 export type Placement = Map<string, PlacementEntry>;
@@ -74,6 +128,10 @@ export interface ShardConfig {
   batchSize: number;
   dtype: Dtype;
   optimizer: Optimizer;
+  /** Default kernel of the tables (`kernel:`). */
+  kernel: Kernel;
+  /** Dense model + its optimizer state + DDP buffers on every GPU, bytes (`dense_bytes`, default 0). */
+  denseBytes: number;
   devices: DeviceSpec;
   tables: TableSpec[];
   /** Absent when the file has no `placement:` section. */

@@ -6,7 +6,7 @@ import { isScalar, type YAMLMap } from 'yaml';
 import { closest } from './didYouMean';
 import { checkKnownKeys, readNumber } from './fields';
 import { keyInfo, PRESET_NAMES } from './keys';
-import { GPU_PRESETS, PRESET_OVERRIDE_KEYS, type PresetNumbers } from './presets';
+import { CUSTOM_GPU_FIELDS, CUSTOM_HOST_MEMORY_BYTES, GPU_PRESETS, PRESET_OVERRIDE_KEYS, type PresetNumbers } from './presets';
 import type { DeviceSpec, Range } from './types';
 import { describeNode, entriesOf, nodeRange, report, type Entry, type Sink, type SourceFile } from './yamlSource';
 
@@ -40,7 +40,7 @@ export function readDevicesMap(src: SourceFile, map: YAMLMap, anchor: Range, out
     const v = num(key);
     if (v !== undefined) { overrides[field] = v; overrideCount++; }
   }
-  const allOverridden = overrideCount === Object.keys(PRESET_OVERRIDE_KEYS).length;
+  const allOverridden = CUSTOM_GPU_FIELDS.every((f) => overrides[f] !== undefined);
 
   const typeEntry = entries.get('type');
   let typeName: string | undefined;
@@ -86,11 +86,11 @@ function readType(src: SourceFile, entry: Entry, allOverridden: boolean, out: Si
   const preset = GPU_PRESETS[word];
   if (preset) return { typeName: word, preset };
   // A custom GPU: every number given explicitly, so no preset is needed.
-  if (allOverridden) return { typeName: word, preset: GPU_PRESETS[PRESET_NAMES[0]] };
+  if (allOverridden) return { typeName: word, preset: { ...GPU_PRESETS[PRESET_NAMES[0]], hostMemoryBytes: CUSTOM_HOST_MEMORY_BYTES } };
   const guess = closest(word, PRESET_NAMES);
   const fallback = guess ? ` Until then ${guess}'s numbers are assumed.` : '';
   report(out, src, range, 'SL020',
-    `Unknown device type '${word}'.${guess ? ` Did you mean '${guess}'?` : ''} Presets: ${PRESET_NAMES.join(', ')}; or give all of ${Object.values(PRESET_OVERRIDE_KEYS).join(', ')} for a custom GPU.${fallback}`,
+    `Unknown device type '${word}'.${guess ? ` Did you mean '${guess}'?` : ''} Presets: ${PRESET_NAMES.join(', ')}; or give all of ${CUSTOM_GPU_FIELDS.map((f) => PRESET_OVERRIDE_KEYS[f]).join(', ')} for a custom GPU.${fallback}`,
     'error', guess ? [{ title: `Change to '${guess}'`, file: src.file, edits: [{ range, newText: guess }], preferred: true }] : undefined);
   // Costs are computed for the suggested preset (and named after it) until the type is fixed.
   return guess ? { typeName: guess, preset: GPU_PRESETS[guess] } : {};

@@ -5,6 +5,8 @@
  * whole cluster, and GPUs over capacity in the written placement.
  */
 import { shardMemoryBytes, tableMemoryBytes, usableMemoryBytes } from '../cost/memory';
+import { placementShards } from '../cost/shards';
+import { entryRanks } from './placementRanks';
 import { DTYPE_BYTES, type DeviceSpec, type Optimizer, type PlacementEntry, type Range, type TableSpec } from './types';
 import { DIM_MULTIPLE, type TableRead } from './validateTables';
 import type { PlacementRead } from './validatePlacement';
@@ -63,14 +65,8 @@ export function placementLoads(placement: ReadonlyMap<string, PlacementEntry>, t
   for (const [name, e] of placement) {
     const t = tables.get(name);
     if (!t) continue;
-    const dt = DTYPE_BYTES[t.dtype];
-    if (e.kind === 'table') add(e.gpu, name, tableMemoryBytes(t, optimizer));
-    else if (e.kind === 'column') {
-      const width = Math.ceil(t.dim / e.gpus.length);
-      for (const g of e.gpus) add(g, name, shardMemoryBytes(t.rows, width, dt, optimizer));
-    } else {
-      const rows = Math.ceil(t.rows / e.gpus.length);
-      for (const g of e.gpus) add(g, name, shardMemoryBytes(rows, t.dim, dt, optimizer));
+    for (const { gpu, shard } of placementShards(t, e, { count: device.count, perHost: device.perHost, batchSize: 0 })) {
+      add(gpu, name, shardMemoryBytes(shard.rows, shard.dim, shard.dtypeBytes, optimizer));
     }
   }
   return { bytes, largest, largestBytes };
@@ -86,7 +82,7 @@ export function checkGpuMemory(file: string, read: PlacementRead, loads: ReturnT
     const placed = read.placement.get(name);
     let range = entry?.range ?? read.section;
     if (entry && placed) {
-      const i = placed.kind === 'table' ? 0 : placed.gpus.indexOf(g);
+      const i = entryRanks(placed, device).indexOf(g);
       range = entry.gpuRange(i) ?? entry.valueRange();
     }
     report(out, file, range, 'SL047', `GPU ${g} needs ${gb(loads.bytes[g])} for its tables but has ${gb(usable)} usable; its largest is '${name}' (${gb(loads.largestBytes[g])}). Move tables off GPU ${g} or run Replan.`);

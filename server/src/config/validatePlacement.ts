@@ -137,7 +137,7 @@ function readEntry(src: SourceFile, e: Entry, table: TableSpec, device: DeviceSp
       report(out, src, valueRange(), 'SL046', `Splitting dim ${table.dim} of '${e.name}' over ${k} GPUs gives width ${Number.isInteger(width) ? width : width.toFixed(2)}, not a multiple of ${DIM_MULTIPLE}. Use a GPU count that divides dim/${DIM_MULTIPLE} = ${table.dim / DIM_MULTIPLE}.`);
     }
   }
-  const entry: PlacementEntry = kind === 'table' ? { kind, gpu: gpus[0] } : { kind, gpus };
+  const entry: PlacementEntry = kind === 'table' ? { kind, gpu: gpus[0] } : { kind: kind as 'column' | 'row', gpus };
   return { entry, gpus: written };
 }
 

@@ -7,7 +7,7 @@
 import { isMap, isSeq, type Node } from 'yaml';
 import { checkKnownKeys, listItems, numberOf, readEnum, readNumber, readString } from './fields';
 import { HISTOGRAM_BINS, keyInfo, SHARDING_KINDS } from './keys';
-import type { Dtype, Range, ShardingKind, TableSpec } from './types';
+import { DEFAULT_KERNEL, type Dtype, type Range, type ShardingKind, type TableSpec } from './types';
 import { describeNode, entriesOf, nodeRange, report, type Entry, type Sink, type SourceFile } from './yamlSource';
 
 /** One table as written: its spec and the ranges later rules point at. */
@@ -110,6 +110,8 @@ function readTable(src: SourceFile, node: Node | null, defaultDtype: Dtype, out:
     name, rows, dim, pooling,
     zipf: zipf ?? 0,
     dtype: dtype ?? defaultDtype,
+    kernel: DEFAULT_KERNEL,
+    ids: 'hashed',
     sharding: sharding ?? [...SHARDING_KINDS],
   };
   if (histogram) spec.histogram = histogram;

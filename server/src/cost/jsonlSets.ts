@@ -90,6 +90,9 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
       zipf: alpha,
       ...(histogram ? { histogram } : {}),
       dtypeBytes: DTYPE_BYTES[tdtype as Dtype],
+      // The measured-sets format is what the collector writes: PyTorch's
+      // embedding_bag unless the line says otherwise.
+      kernel: 'torch_embedding_bag',
     });
   }
   const set: JsonlSet = {

@@ -3,6 +3,7 @@
  *
  * Weights: rows × dim × dtype bytes. Optimizer state, as FBGEMM/TorchRec keep it:
  * - sgd: none;
+ * - adagrad: one fp32 accumulator per element (4 B per element);
  * - rowwise_adagrad: one fp32 accumulator per row (4 B/row);
  * - adam: two fp32 moments per element (8 B per element).
  * Source: TorchRec `calculate_shard_storages` / FBGEMM TBE optimizer state
@@ -14,6 +15,7 @@ export function shardMemoryBytes(rows: number, dim: number, dtypeBytes: number, 
   const weights = rows * dim * dtypeBytes;
   switch (optimizer) {
     case 'sgd': return weights;
+    case 'adagrad': return weights + rows * dim * 4;
     case 'rowwise_adagrad': return weights + rows * 4;
     case 'adam': return weights + rows * dim * 8;
   }

@@ -3,7 +3,8 @@
  * equal column or row splits of it. Pure and throw-free: a split that cannot
  * be made returns [] (the validator and the planners report why).
  */
-import { DTYPE_BYTES, type TableSpec } from '../config/types';
+import { entryRanks, hostRanks, type RankShape } from '../config/placementRanks';
+import { DTYPE_BYTES, type PlacementEntry, type TableSpec } from '../config/types';
 import type { Shard } from './types';
 
 /** Column widths stay multiples of this (docs/design.md: dim is a multiple of 4). */
@@ -18,6 +19,7 @@ export function tableShard(table: TableSpec): Shard {
     pooling: table.pooling,
     zipf: table.zipf,
     dtypeBytes: DTYPE_BYTES[table.dtype] ?? 4,
+    kernel: table.kernel,
   };
   if (table.histogram) shard.histogram = [...table.histogram];
   return shard;
@@ -55,15 +57,57 @@ export function rowShards(table: TableSpec, parts: number): Shard[] {
   const base = tableShard(table);
   const q = Math.floor(table.rows / parts);
   const extra = table.rows % parts;
+  let offset = 0;
   return Array.from({ length: parts }, (_, i) => {
     const rows = q + (i < extra ? 1 : 0);
+    const block = { offset, tableRows: table.rows, ids: table.ids };
+    offset += rows;
     return dropUndefinedHistogram({
       ...base,
       rows,
       pooling: table.pooling * (rows / table.rows),
       histogram: base.histogram && [...base.histogram],
+      block,
     });
   });
+}
+
+/** The cluster numbers an entry's shards depend on. */
+export interface ShardShape extends RankShape {
+  /** Global bags per step (a data-parallel replica serves batchSize / count). */
+  batchSize: number;
+}
+
+/**
+ * Every shard a placement entry creates, with its GPU, for every sharding
+ * kind: data_parallel a full replica per GPU serving the local batch; table
+ * one shard; column / table_column equal widths; row / table_row row blocks;
+ * grid one column block per host, row-split over that host's GPUs. A split
+ * that cannot be made gives [] (the validator and evaluatePlacement say why).
+ */
+export function placementShards(table: TableSpec, entry: PlacementEntry, shape: ShardShape): { gpu: number; shard: Shard }[] {
+  const zip = (gpus: readonly number[], shards: readonly Shard[]) =>
+    shards.length === gpus.length ? shards.map((shard, i) => ({ gpu: gpus[i], shard })) : [];
+  const gpus = entryRanks(entry, shape);
+  switch (entry.kind) {
+    case 'table': return [{ gpu: entry.gpu, shard: tableShard(table) }];
+    case 'data_parallel': {
+      const bags = shape.count > 0 ? shape.batchSize / shape.count : 0;
+      return gpus.map((gpu) => ({ gpu, shard: { ...tableShard(table), bags } }));
+    }
+    case 'column': case 'table_column':
+      return gpus.length === 1 ? [{ gpu: gpus[0], shard: tableShard(table) }] : zip(gpus, columnShards(table, gpus.length));
+    case 'row': case 'table_row':
+      return gpus.length === 1 ? [{ gpu: gpus[0], shard: tableShard(table) }] : zip(gpus, rowShards(table, gpus.length));
+    case 'grid': {
+      if (!canSplitColumns(table.dim, entry.hosts.length)) return [];
+      const width = table.dim / entry.hosts.length;
+      return entry.hosts.flatMap((h) => {
+        const ranks = hostRanks(h, shape);
+        return zip(ranks, rowShards({ ...table, dim: width }, ranks.length));
+      });
+    }
+  }
 }
 
 function dropUndefinedHistogram(s: Shard): Shard {

@@ -3,7 +3,14 @@
  * learned ONNX model implement `CostModel`; planners, the LSP layer and the CLI
  * only see this interface. Units: milliseconds per training step.
  */
-import type { DeviceSpec, Optimizer } from '../config/types';
+import type { DeviceSpec, IdOrder, Kernel, Optimizer } from '../config/types';
+
+/** Where a row block sits in its table: rows [offset, offset + rows) of `tableRows`. */
+export interface RowBlock {
+  offset: number;
+  tableRows: number;
+  ids: IdOrder;
+}
 
 /**
  * The work one GPU does for one table or one shard of it. A column shard has a
@@ -22,6 +29,15 @@ export interface Shard {
   /** Optional 17-bin reuse histogram from the config. */
   histogram?: number[];
   dtypeBytes: 2 | 4;
+  /** The kernel that runs it; each kernel is a separate launch sequence on the GPU. */
+  kernel: Kernel;
+  /**
+   * Bags per step this shard looks up: absent for model-parallel shards (the
+   * global batch, env.batchSize); batch / N for a data-parallel replica.
+   */
+  bags?: number;
+  /** Present for a row block (row, table_row, grid shards): where its rows sit in the table. */
+  block?: RowBlock;
 }
 
 /** Everything about the run that is not a property of one shard. */

@@ -3,6 +3,7 @@
  * per-table code lens and hover show. Memoised per cost model and table shape so
  * typing in a 10,000-table file re-predicts only the tables that changed.
  */
+import { entryRanks, type RankShape } from '../config/placementRanks';
 import type { PlacementEntry, ShardConfig, ShardingKind } from '../config/types';
 import type { ComputeCost, CostEnv, CostModel } from '../cost/types';
 import { tableMemoryBytes } from '../cost/memory';
@@ -30,9 +31,8 @@ export function costEnv(config: ShardConfig): CostEnv {
   return { batchSize: config.batchSize, optimizer: config.optimizer, device: config.devices };
 }
 
-export function entryGpus(entry: PlacementEntry | undefined): number[] {
-  if (!entry) return [];
-  return entry.kind === 'table' ? [entry.gpu] : [...entry.gpus];
+export function entryGpus(entry: PlacementEntry | undefined, shape: RankShape): number[] {
+  return entry ? entryRanks(entry, shape) : [];
 }
 
 export async function computeTableCosts(config: ShardConfig, model: CostModel): Promise<Map<string, TableCost>> {
@@ -61,7 +61,7 @@ export async function computeTableCosts(config: ShardConfig, model: CostModel): 
       fwdMs: cost.fwdMs,
       bwdMs: cost.bwdMs,
       memoryBytes: tableMemoryBytes(table, config.optimizer),
-      gpus: entryGpus(entry),
+      gpus: entryGpus(entry, config.devices),
       kind: entry?.kind,
     });
   });

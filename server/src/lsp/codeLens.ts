@@ -5,6 +5,7 @@
  * "Show GPU balance". Pure: data in, lenses out; cheap even at 10,000 tables.
  */
 import type { CodeLens } from 'vscode-languageserver/node';
+import { entryRanks } from '../config/placementRanks';
 import type { Range } from '../config/types';
 import { blockingErrors, replanTitle, type Proposal } from '../engine';
 import { formatBytes, formatGpus, formatMs, formatPercent, formatRatio } from '../engine/format';
@@ -73,7 +74,7 @@ export function buildCodeLenses({ record, proposal, pending }: LensInput): CodeL
     for (const [name, entry] of config.placement) {
       const range = source.placementEntries.get(name);
       if (!range) continue;
-      const gpus = entry.kind === 'table' ? [entry.gpu] : entry.gpus;
+      const gpus = entryRanks(entry, config.devices);
       for (const g of new Set(gpus)) {
         if (!firstLine.has(g)) firstLine.set(g, range);
         let list = entries.get(g);

@@ -8,34 +8,33 @@
 import type { Placement, PlacementEntry, ShardConfig, TableSpec } from '../config/types';
 import { commMs, type CommLoad } from '../cost/comm';
 import { shardMemoryBytes, usableMemoryBytes } from '../cost/memory';
-import { columnShards, rowShards, tableShard } from '../cost/shards';
+import { entryRanks, type RankShape } from '../config/placementRanks';
+import { renderEntry } from '../config/placementText';
+import { placementShards } from '../cost/shards';
 import type { ComputeCost, CostEnv, CostModel, Shard } from '../cost/types';
 import { envOf, pooledBytesPerBag, validColumnParts } from './catalog';
 import type { GpuReport, PlanResult, Strategy } from './types';
 import { gib } from './units';
 
 function describe(entry: PlacementEntry): string {
-  return entry.kind === 'table' ? `GPU ${entry.gpu}` : `${entry.kind} [${entry.gpus.join(', ')}]`;
+  return entry.kind === 'table' ? `GPU ${entry.gpu}` : renderEntry(entry);
 }
 
-function entryGpus(entry: PlacementEntry): number[] {
-  return entry.kind === 'table' ? [entry.gpu] : entry.gpus;
-}
-
-/** Why `entry` is not usable for `table` on `n` GPUs (empty: usable). */
-export function entryProblems(table: TableSpec, entry: PlacementEntry, n: number): string[] {
+/** Why `entry` is not usable for `table` on the cluster `shape` (empty: usable). */
+export function entryProblems(table: TableSpec, entry: PlacementEntry, shape: RankShape): string[] {
   const problems: string[] = [];
+  const n = shape.count;
   const kinds = table.sharding && table.sharding.length ? table.sharding : ['table', 'column', 'row'];
   if (!kinds.includes(entry.kind)) {
     problems.push(`table ${table.name} is placed ${entry.kind}-wise but allows only ${kinds.join(', ')}`);
   }
-  const gpus = entryGpus(entry);
+  const gpus = entryRanks(entry, shape);
   if (entry.kind !== 'table' && gpus.length === 0) problems.push(`table ${table.name} has an empty ${entry.kind} GPU list`);
   for (const g of gpus) {
     if (!Number.isInteger(g) || g < 0 || g >= n) problems.push(`table ${table.name} is placed on GPU ${g}, but the cluster has GPUs 0–${n - 1}`);
   }
   if (new Set(gpus).size !== gpus.length) problems.push(`table ${table.name} lists a GPU more than once in ${describe(entry)}`);
-  if (entry.kind === 'column' && gpus.length > 0 && !validColumnParts(table.dim, gpus.length) && gpus.length > 1) {
+  if ((entry.kind === 'column' || entry.kind === 'table_column') && gpus.length > 1 && !validColumnParts(table.dim, gpus.length)) {
     problems.push(`table ${table.name}: dim ${table.dim} split into ${gpus.length} column shards is not a multiple of 4 wide`);
   }
   if (entry.kind === 'row' && gpus.length > table.rows) problems.push(`table ${table.name} has fewer rows than row shards`);
@@ -43,13 +42,6 @@ export function entryProblems(table: TableSpec, entry: PlacementEntry, n: number
     problems.push(`table ${table.name} is pinned to GPU ${table.pin} but placed on ${describe(entry)}`);
   }
   return problems;
-}
-
-/** The shards an entry creates, one per listed GPU (column/row shards split equally). */
-export function entryShards(table: TableSpec, entry: PlacementEntry): Shard[] {
-  if (entry.kind === 'table') return [tableShard(table)];
-  if (entry.gpus.length <= 1) return entry.gpus.length === 1 ? [tableShard(table)] : [];
-  return entry.kind === 'column' ? columnShards(table, entry.gpus.length) : rowShards(table, entry.gpus.length);
 }
 
 function emptyResult(config: ShardConfig | undefined, strategy: Strategy, model: CostModel, reasons: string[], placement: Placement): PlanResult {
@@ -93,19 +85,18 @@ export async function assessPlacement(
     known.add(table.name);
     const entry = place.get(table.name);
     if (!entry) { reasons.push(`table ${table.name} is not placed`); continue; }
-    const problems = entryProblems(table, entry, n);
+    const problems = entryProblems(table, entry, config.devices);
     reasons.push(...problems);
-    const gpus = entryGpus(entry);
+    const gpus = entryRanks(entry, config.devices);
     if (gpus.some((g) => !Number.isInteger(g) || g < 0 || g >= n)) continue;
-    if (entry.kind === 'column' && gpus.length > 1 && !validColumnParts(table.dim, gpus.length)) continue;
-    const shards = entryShards(table, entry);
-    shards.forEach((s, i) => {
-      const g = gpus[i];
+    const shards = placementShards(table, entry, config.devices.count === n ? { ...config.devices, batchSize: config.batchSize } : { count: n, perHost: config.devices.perHost, batchSize: config.batchSize });
+    if (shards.length === 0 && gpus.length > 0) continue;
+    shards.forEach(({ gpu: g, shard: s }) => {
       sets[g].push(s);
       if (!names[g].includes(table.name)) names[g].push(table.name);
       memory[g] += shardMemoryBytes(s.rows, s.dim, s.dtypeBytes, config.optimizer);
       const bytes = pooledBytesPerBag(s);
-      if (entry.kind === 'row' && gpus.length > 1) loads[g].rowShardBytesPerBag += bytes;
+      if (s.block) loads[g].rowShardBytesPerBag += bytes;
       else loads[g].outBytesPerBag += bytes;
     });
   }

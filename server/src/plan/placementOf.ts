@@ -10,7 +10,8 @@ export function placementOf(state: PlanState): Placement {
     const gpus = layout.shards.map((s) => state.gpuOfShard(s));
     if (gpus.some((g) => g < 0)) return;
     if (layout.kind === 'table') placement.set(table.name, { kind: 'table', gpu: gpus[0] });
-    else placement.set(table.name, { kind: layout.kind, gpus });
+    else if (layout.kind === 'column' || layout.kind === 'row') placement.set(table.name, { kind: layout.kind, gpus });
+    else throw new Error(`planner layouts of kind ${layout.kind} are not supported yet`);
   });
   return placement;
 }

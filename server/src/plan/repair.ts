@@ -18,8 +18,9 @@ export function startLayouts(cat: Catalog, start: Placement): (StartLayout | und
   return cat.tables.map((table, t) => {
     if (cat.tableIndex.get(table.name) !== t) return undefined;
     const entry = start.get(table.name);
-    if (!entry || entryProblems(table, entry, cat.gpus).length > 0) return undefined;
+    if (!entry || entryProblems(table, entry, cat.config.devices).length > 0) return undefined;
     if (entry.kind === 'table') return { layout: cat.layout(t, 'table', 1), gpus: [entry.gpu] };
+    if (entry.kind !== 'column' && entry.kind !== 'row') return undefined;
     if (entry.gpus.length === 1) return { layout: cat.layout(t, 'table', 1), gpus: entry.gpus.slice() };
     return { layout: cat.layout(t, entry.kind, entry.gpus.length), gpus: entry.gpus.slice() };
   });

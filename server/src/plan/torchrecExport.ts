@@ -7,12 +7,13 @@
  * constraints and a manual plan with `torchrec.distributed.sharding_plan`'s
  * table_wise / column_wise / row_wise generators.
  */
+import { entryRanks, type RankShape } from '../config/placementRanks';
 import type { PlacementEntry, ShardConfig, TableSpec } from '../config/types';
 import type { PlanResult } from './types';
 
 type TorchRecType = 'table_wise' | 'column_wise' | 'row_wise';
 
-const TYPE: Readonly<Record<PlacementEntry['kind'], TorchRecType>> = { table: 'table_wise', column: 'column_wise', row: 'row_wise' };
+const TYPE: Readonly<Partial<Record<PlacementEntry['kind'], TorchRecType>>> = { table: 'table_wise', column: 'column_wise', row: 'row_wise' };
 const PY_TYPE: Readonly<Record<TorchRecType, string>> = {
   table_wise: 'ShardingType.TABLE_WISE.value', column_wise: 'ShardingType.COLUMN_WISE.value', row_wise: 'ShardingType.ROW_WISE.value',
 };
@@ -29,18 +30,16 @@ interface TableExport {
   };
 }
 
-function ranksOf(e: PlacementEntry): number[] {
-  return e.kind === 'table' ? [e.gpu] : e.gpus.slice();
-}
-
 /** A one-GPU column/row entry is a whole table: export it table-wise. */
-function typeOf(e: PlacementEntry): TorchRecType {
-  return ranksOf(e).length === 1 ? 'table_wise' : TYPE[e.kind];
+function typeOf(e: PlacementEntry, ranks: readonly number[]): TorchRecType {
+  const type = ranks.length === 1 ? 'table_wise' : TYPE[e.kind];
+  if (!type) throw new Error(`exporting ${e.kind} placements to TorchRec is not supported yet`);
+  return type;
 }
 
-function exportTable(table: TableSpec, e: PlacementEntry): TableExport {
-  const type = typeOf(e);
-  const ranks = ranksOf(e);
+function exportTable(table: TableSpec, e: PlacementEntry, shape: RankShape): TableExport {
+  const ranks = entryRanks(e, shape);
+  const type = typeOf(e, ranks);
   const out: TableExport = {
     sharding_type: type, ranks, compute_kernel: 'fused',
     parameter_constraints: { sharding_types: [type], compute_kernels: ['fused'], pooling_factors: [table.pooling] },
@@ -69,7 +68,7 @@ export function toTorchRec(config: ShardConfig, plan: PlanResult, format: 'json'
   const unplaced: string[] = [];
   for (const t of config.tables) {
     const e = plan.placement.get(t.name);
-    if (e) tables.push([t, exportTable(t, e)]);
+    if (e) tables.push([t, exportTable(t, e, config.devices)]);
     else unplaced.push(t.name);
   }
   const header = {

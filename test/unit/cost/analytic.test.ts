@@ -11,7 +11,7 @@ function env(type = 'H100-80GB', optimizer: Optimizer = 'sgd', batchSize = 65536
   return { batchSize, optimizer, device };
 }
 function shard(over: Partial<Shard> = {}): Shard {
-  return { table: 't', rows: 1_000_000, dim: 64, pooling: 10, zipf: 0.8, dtypeBytes: 4, ...over };
+  return { table: 't', rows: 1_000_000, dim: 64, pooling: 10, zipf: 0.8, dtypeBytes: 4, kernel: 'torch_embedding_bag', ...over };
 }
 const model = new AnalyticCostModel('H100-80GB');
 async function one(s: Shard, e = env()): Promise<ComputeCost> {

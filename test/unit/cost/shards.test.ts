@@ -4,7 +4,7 @@ import type { TableSpec } from '../../../server/src/config/types';
 import { canSplitColumns, columnShards, rowShards, tableShard } from '../../../server/src/cost/shards';
 
 function table(over: Partial<TableSpec> = {}): TableSpec {
-  return { name: 't', rows: 1_000_003, dim: 128, pooling: 10, zipf: 1.05, dtype: 'fp16', sharding: ['table', 'column', 'row'], ...over };
+  return { name: 't', rows: 1_000_003, dim: 128, pooling: 10, zipf: 1.05, dtype: 'fp16', kernel: 'fbgemm_tbe', ids: 'hashed', sharding: ['table', 'column', 'row'], ...over };
 }
 
 test('a whole-table shard carries the table numbers and dtype bytes', () => {

@@ -21,7 +21,7 @@ test('parses a measured multi-table line into shards, env, measurements and sing
   assert.equal(s.line, 1);
   assert.equal(s.env.batchSize, 65536);
   assert.equal(s.env.optimizer, 'sgd');
-  assert.deepEqual(s.shards[0], { table: 'a', rows: 1000, dim: 64, pooling: 2.5, zipf: 1.1, dtypeBytes: 2 });
+  assert.deepEqual(s.shards[0], { table: 'a', rows: 1000, dim: 64, pooling: 2.5, zipf: 1.1, dtypeBytes: 2, kernel: 'torch_embedding_bag' });
   assert.deepEqual(s.measured, { fwdMs: 0.5, bwdMs: 3 });
   assert.deepEqual(s.singles, [{ fwdMs: 0.3, bwdMs: 2 }, { fwdMs: 0.2, bwdMs: 1 }]);
 });

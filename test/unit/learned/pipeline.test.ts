@@ -50,7 +50,7 @@ test('smoke training + export produce an ONNX model that onnxruntime-node loads 
   const fx = JSON.parse(readFileSync(fixtures, 'utf8')) as { records: { batch: number; dtype: string; tables: { rows: number; dim: number; pooling: number; alpha: number }[] }[]; torch: { fwd_ms: number[]; bwd_ms: number[] } };
   assert.ok(fx.records.length > 0);
   for (const [i, r] of fx.records.entries()) {
-    const shards = r.tables.map((t, j) => ({ table: `t${j}`, rows: t.rows, dim: t.dim, pooling: t.pooling, zipf: t.alpha, dtypeBytes: (r.dtype === 'fp16' ? 2 : 4) as 2 | 4 }));
+    const shards = r.tables.map((t, j) => ({ table: `t${j}`, rows: t.rows, dim: t.dim, pooling: t.pooling, zipf: t.alpha, dtypeBytes: (r.dtype === 'fp16' ? 2 : 4) as 2 | 4, kernel: 'torch_embedding_bag' as const }));
     const [c] = await model.predict([shards], { batchSize: r.batch, optimizer: 'sgd', device: device() });
     assert.ok(Number.isFinite(c.fwdMs) && c.fwdMs > 0 && Number.isFinite(c.bwdMs) && c.bwdMs > 0);
     assert.ok(relErr(c.fwdMs, fx.torch.fwd_ms[i]) <= 1e-4 && relErr(c.bwdMs, fx.torch.bwd_ms[i]) <= 1e-4);

@@ -1,17 +1,18 @@
 /** Small hand-made configs and invariant checks shared by the planner tests. */
 import assert from 'node:assert/strict';
-import type { ShardConfig, TableSpec } from '../../../server/src/config/types';
+import { entryRanks } from '../../../server/src/config/placementRanks';
+import { DEFAULT_KERNEL, type ShardConfig, type TableSpec } from '../../../server/src/config/types';
 import { shardMemoryBytes, usableMemoryBytes } from '../../../server/src/cost/memory';
-import { entryShards } from '../../../server/src/plan/evaluate';
+import { placementShards } from '../../../server/src/cost/shards';
 import type { PlanResult } from '../../../server/src/plan/types';
 import { h100 } from '../../bench/tasks';
 
 export function table(name: string, rows: number, dim: number, extra: Partial<TableSpec> = {}): TableSpec {
-  return { name, rows, dim, pooling: 4, zipf: 0.8, dtype: 'fp16', sharding: ['table', 'column', 'row'], ...extra };
+  return { name, rows, dim, pooling: 4, zipf: 0.8, dtype: 'fp16', kernel: DEFAULT_KERNEL, ids: 'hashed', sharding: ['table', 'column', 'row'], ...extra };
 }
 
 export function config(tables: TableSpec[], gpus: number, extra: Partial<ShardConfig> = {}): ShardConfig {
-  return { version: 1, batchSize: 65536, dtype: 'fp16', optimizer: 'rowwise_adagrad', devices: h100(gpus), tables, ...extra };
+  return { version: 1, batchSize: 65536, dtype: 'fp16', optimizer: 'rowwise_adagrad', kernel: DEFAULT_KERNEL, denseBytes: 0, devices: h100(gpus), tables, ...extra };
 }
 
 /**
@@ -27,7 +28,7 @@ export function assertValidPlan(cfg: ShardConfig, plan: PlanResult): void {
     const e = plan.placement.get(t.name);
     assert.ok(e, `table ${t.name} is placed`);
     assert.ok(t.sharding.includes(e.kind), `${t.name}: kind ${e.kind} is allowed (${t.sharding.join(',')})`);
-    const gpus = e.kind === 'table' ? [e.gpu] : e.gpus;
+    const gpus = entryRanks(e, cfg.devices);
     assert.equal(new Set(gpus).size, gpus.length, `${t.name}: distinct GPUs`);
     for (const g of gpus) assert.ok(Number.isInteger(g) && g >= 0 && g < n, `${t.name}: GPU ${g} in range`);
     if (t.pin !== undefined) assert.deepEqual(e, { kind: 'table', gpu: t.pin }, `${t.name} stays on its pin`);
@@ -35,7 +36,7 @@ export function assertValidPlan(cfg: ShardConfig, plan: PlanResult): void {
       assert.equal(t.dim % gpus.length, 0, `${t.name}: dim splits evenly`);
       assert.equal((t.dim / gpus.length) % 4, 0, `${t.name}: column shards are multiples of 4 wide`);
     }
-    entryShards(t, e).forEach((s, i) => { mem[gpus[i]] += shardMemoryBytes(s.rows, s.dim, s.dtypeBytes, cfg.optimizer); });
+    placementShards(t, e, { ...cfg.devices, batchSize: cfg.batchSize }).forEach(({ gpu, shard: s }) => { mem[gpu] += shardMemoryBytes(s.rows, s.dim, s.dtypeBytes, cfg.optimizer); });
   }
   mem.forEach((m, g) => assert.ok(m <= cap, `GPU ${g}: ${m} bytes within ${cap}`));
   assert.equal(plan.placement.size, cfg.tables.length, 'no extra placement entries');

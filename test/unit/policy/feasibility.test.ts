@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ShardConfig } from '../../../server/src/config/types';
+import { DEFAULT_KERNEL, type ShardConfig } from '../../../server/src/config/types';
 import { AnalyticCostModel } from '../../../server/src/cost/analytic';
 import { tableMemoryBytes } from '../../../server/src/cost/memory';
 import { roundRobinPlace } from '../../../server/src/plan/baselines';
@@ -22,7 +22,7 @@ import { baseState } from './fixtures';
 function randomTask(seed: number, tables: number, gpus: number, fill: number): ShardConfig {
   const rng = seededRng(seed);
   const list = Array.from({ length: tables }, (_, i) => makeTable(rng, `t${i}`));
-  const config: ShardConfig = { version: 1, batchSize: 65536, dtype: 'fp16', optimizer: 'rowwise_adagrad', devices: h100(gpus), tables: list };
+  const config: ShardConfig = { version: 1, batchSize: 65536, dtype: 'fp16', optimizer: 'rowwise_adagrad', kernel: DEFAULT_KERNEL, denseBytes: 0, devices: h100(gpus), tables: list };
   const total = list.reduce((a, t) => a + tableMemoryBytes(t, config.optimizer), 0);
   const biggest = Math.max(...list.map((t) => tableMemoryBytes(t, config.optimizer)));
   // Usable = memory × (1 − reserve): size the GPU so the task fills `fill` of the cluster, every table fits one GPU.

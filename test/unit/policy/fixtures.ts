@@ -36,11 +36,11 @@ export function policyFixtures(): PolicyFixtures {
 /** A config for a rollout fixture: capacity exact (reserve 0), tables t0..tN-1 table-wise. */
 export function fixtureConfig(fx: RolloutFixture): ShardConfig {
   return {
-    version: 1, batchSize: fx.batch, dtype: 'fp32', optimizer: fx.optimizer,
+    version: 1, batchSize: fx.batch, dtype: 'fp32', optimizer: fx.optimizer, kernel: 'torch_embedding_bag', denseBytes: 0,
     devices: { type: 'H100-80GB', count: fx.gpus, perHost: fx.per_host, reserve: 0, ...GPU_PRESETS['H100-80GB'], memoryBytes: fx.capacity_bytes },
     tables: fx.tables.map((t, i) => ({
       name: `t${i}`, rows: t.rows, dim: t.dim, pooling: t.pooling, zipf: t.alpha,
-      dtype: t.dtype_bytes === 2 ? 'fp16' as const : 'fp32' as const, sharding: ['table' as const],
+      dtype: t.dtype_bytes === 2 ? 'fp16' as const : 'fp32' as const, kernel: 'torch_embedding_bag' as const, ids: 'hashed' as const, sharding: ['table' as const],
       ...(t.pin === null ? {} : { pin: t.pin }),
     })),
   };

@@ -29,7 +29,7 @@ test('policy features and order equal the Python ones on the fixture tasks', () 
     const scales = taskScales(costs, dimBytes, r.gpus);
     config.tables.forEach((t, i) => {
       const mem = shardMemoryBytes(t.rows, t.dim, r.tables[i].dtype_bytes, r.optimizer);
-      const shard = { table: t.name, rows: t.rows, dim: t.dim, pooling: t.pooling, zipf: t.zipf, dtypeBytes: r.tables[i].dtype_bytes };
+      const shard = { table: t.name, rows: t.rows, dim: t.dim, pooling: t.pooling, zipf: t.zipf, dtypeBytes: r.tables[i].dtype_bytes, kernel: t.kernel };
       const x = shardFeatures(shard, costs[i], mem, r.capacity_bytes, scales);
       x.forEach((v, j) => assert.ok(Math.abs(v - r.features[i][j]) <= 1e-5 * Math.max(1, Math.abs(v)), `task ${k} table ${i} feature ${j}: ${v} vs ${r.features[i][j]}`));
     });

@@ -40,7 +40,7 @@ describe('faults: cost model files (engine)', () => {
     const r = await loadCostModel(H100, { modelsDir: empty });
     assert.equal(r.model.source, 'analytic');
     assert.match(r.warning ?? '', /missing|not used/i);
-    const [c] = await r.model.predict([[{ table: 't', rows: 1000, dim: 64, pooling: 2, zipf: 1, dtypeBytes: 2 }]], { batchSize: 1024, optimizer: 'sgd', device: H100 });
+    const [c] = await r.model.predict([[{ table: 't', rows: 1000, dim: 64, pooling: 2, zipf: 1, dtypeBytes: 2, kernel: 'torch_embedding_bag' }]], { batchSize: 1024, optimizer: 'sgd', device: H100 });
     assert.ok(Number.isFinite(c.fwdMs) && c.fwdMs > 0, 'the fallback still predicts');
   });
 
