@@ -22,6 +22,7 @@ export function tableShard(table: TableSpec): Shard {
     kernel: table.kernel,
   };
   if (table.histogram) shard.histogram = [...table.histogram];
+  if (table.cacheLoadFactor !== undefined) shard.cacheLoadFactor = table.cacheLoadFactor;
   return shard;
 }
 

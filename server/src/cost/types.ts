@@ -31,6 +31,8 @@ export interface Shard {
   dtypeBytes: 2 | 4;
   /** The kernel that runs it; each kernel is a separate launch sequence on the GPU. */
   kernel: Kernel;
+  /** fbgemm_tbe_uvm_caching: HBM cache rows as a fraction of the table's rows. */
+  cacheLoadFactor?: number;
   /**
    * Bags per step this shard looks up: absent for model-parallel shards (the
    * global batch, env.batchSize); batch / N for a data-parallel replica.
