@@ -26,6 +26,7 @@ import { shardFeatures, NUM_FEATURES } from '../../server/src/cost/features';
 import { parseJsonlSets, type JsonlSet } from '../../server/src/cost/jsonlSets';
 import { loadCostModel } from '../../server/src/cost/registry';
 import type { ComputeCost, CostEnv, CostModel, Shard } from '../../server/src/cost/types';
+import { printPublishedTable } from './fbgemmPublished';
 
 const REPO = path.resolve(__dirname, '../..');
 const MODELS = path.join(REPO, 'models');
@@ -256,6 +257,8 @@ async function main(): Promise<void> {
     console.log(`\nTransfer check: the H100 model on ${h200.length} sets measured on an H200 (models/data/h200-sample.jsonl; not a target, other GPU).\n`);
     printTable(['model', 'cost', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], accuracyRows(learned.name, await predictAll(learned, h200), h200));
   }
+
+  printPublishedTable();
 
   // ---- speed ----
   const plan = syntheticPlan(1000, 128);

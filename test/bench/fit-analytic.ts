@@ -49,7 +49,7 @@ export function predictAll(ex: readonly Example[], k: AnalyticConstants): Comput
   return ex.map((e) => scorerFromTraffic(e.traffic, e.env, k).score(e.traffic.map((_, i) => i)));
 }
 
-function nelderMead(f: (x: number[]) => number, x0: number[], iters = 600, step = 0.5): number[] {
+export function nelderMead(f: (x: number[]) => number, x0: number[], iters = 600, step = 0.5): number[] {
   const n = x0.length;
   let simplex = [x0, ...x0.map((_, i) => x0.map((v, j) => (i === j ? v + step : v)))].map((x) => ({ x, y: f(x) }));
   for (let it = 0; it < iters; it++) {

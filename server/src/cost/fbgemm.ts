@@ -2,121 +2,301 @@
  * Analytic cost model of FBGEMM's table-batched embedding (TBE), the kernel
  * TorchRec runs as its `fused` compute kernel, and of its UVM-caching variant.
  * FBGEMM cannot be installed on the project's machines, so the model follows
- * how the kernel works (docs/research/torchrec-planner.md §6,
- * docs/research/perf-models.md §3.2–3.3) rather than measurements of it.
- * Units: bytes, GB/s (1e9 B/s), ms.
+ * how the kernel works (FBGEMM fbgemm_gpu/codegen/training/{forward,backward}
+ * templates; docs/research/torchrec-planner.md §6, perf-models.md §3.2–3.4)
+ * and prices the bytes each step moves against the device preset's HBM
+ * bandwidth, L2 size and SM count. Units: bytes, GB/s (1e9 B/s), ms.
  *
- * FORWARD: one launch for every table of the GPU; each bag's rows are gathered
- * and summed, so the time is the bytes moved over the achievable bandwidth:
- *   fwd = t0_f + Σ_t [n(1−h)·rb + n·h·rb·(HBM/L2) + 8n + 8(B+1) + B·D·w] / (η_f·HBM)
- * BACKWARD + FUSED OPTIMIZER: sort the (table, row) ids, run-length encode,
- * accumulate each distinct row's gradients (hot rows are split across warps /
- * a CTA, not serialised), update each distinct row and its state once:
- *   bwd = t0_b + Σ_t [n·S + B·D·g + U·(2·rb + m)] / (η_b·HBM)
- *   S sort bytes per id, g gradient bytes per element (fp32), m optimizer state
- *   bytes read + written per distinct row (sgd 0, rowwise_adagrad 8,
- *   adagrad 8·D, adam 16·D).
- * UVM CACHING (fbgemm_tbe_uvm_caching): a cache of cache_load_factor × rows in
- * HBM; the distinct rows that miss it come over the host link in forward and
- * the evicted rows go back after the update:
- *   + misses·rb / host link, both directions.
+ * FORWARD (one launch for every table of the GPU). A warp (or a thread group of
+ * it) walks one bag: it loads the bag's indices, then each row with vector
+ * loads, and writes the pooled row once.
+ *   - A row costs its 32-byte sectors, rb = 32·⌈D·w/32⌉, and at least
+ *     `minRowBytes`: a row narrower than a cache line leaves lanes idle and
+ *     still pays a full DRAM transaction.
+ *   - Rows that hit in L2 (Che's LRU approximation, cost/indexStats.ts
+ *     `cacheProfile`, on `l2Share` of the L2) move at `l2BandwidthRatio` × HBM.
+ *   - Indices (int64) and offsets are read once; the pooled output B·D is
+ *     written once (nobag lookups write every row).
+ *   - A warp walks its bag's rows one after another, about one memory latency
+ *     per row (Little's law): the forward takes at least the longest bag's
+ *     chain, and all chains spread over sms × `residentWarpsPerSm` warps. With
+ *     few bags (a data-parallel replica, a small batch) this bound, not the
+ *     bytes, sets the time. The shards of one GPU run in one launch, so the
+ *     scorer adds their bytes and warp-time and takes the longest chain.
+ * BACKWARD + FUSED OPTIMIZER (embedding_backward_split_template.cu):
+ *   1. linearize (table, row) ids and radix-sort them with their positions:
+ *      ⌈log2(rows)/8⌉ passes of 8-bit digits over 8-byte keys + 4-byte values;
+ *   2. run-length encode into U distinct rows;
+ *   3. accumulate each distinct row's gradients from the output gradient of
+ *      every bag that used it. Runs of 32+ go to the CTA-per-row kernel
+ *      (max_segment_length_per_warp = 32, embedding_backward_split_host_template.cpp)
+ *      and runs of 1,024+ are split across CTAs (max_segment_length_per_cta,
+ *      embedding_backward_split_template.cu), so a hot row is not serialised:
+ *      skew only shrinks U;
+ *   4. update each distinct row once: read + write the row and its optimizer
+ *      state (sgd 0, rowwise_adagrad one fp32, adagrad D fp32, adam 2·D fp32,
+ *      each read and written), plus stochastic rounding for fp16/bf16 rows.
+ *   Output-gradient rows are reused by the L lookups of their bag and stay in
+ *   L2 when B·D·4 bytes fit in it.
+ * UVM CACHING (fbgemm_tbe_uvm_caching): the rows live in host memory behind an
+ * HBM cache of cache_load_factor × rows; the step's distinct rows that miss it
+ * (cost/uvmCache.ts, persistent LRU) come over the host link, and as many
+ * evicted, updated rows go back; every distinct id probes a 32-way cache set.
+ * The kernels then read and update the cached rows in HBM as above.
+ * FIXED TIMES: one forward and one backward launch chain per GPU (`t0FwdMs`,
+ * `t0BwdMs`), counted once per GPU by the scorer; `fbgemmShardMs` excludes them.
  *
- * The constants below are first estimates from public figures (sources at
- * each); `FBGEMM_CONSTANTS` is what a fit against published FBGEMM/TorchRec
- * benchmark results replaces.
+ * Constants: each has its source or is marked as an assumption. They were not
+ * refitted: `npm run fit:fbgemm` (test/bench/fit-fbgemm.ts) fits them on the
+ * training part of models/data/fbgemm-published.jsonl only when that part
+ * holds enough records to identify them, and it does not yet (see
+ * models/data/fbgemm-published.md).
  */
+import type { Optimizer } from '../config/types';
 import { cacheProfile } from './indexStats';
 import type { ComputeCost, CostEnv, CostModel, SetScorer, Shard } from './types';
+import { uvmCacheMisses } from './uvmCache';
 
 export interface FbgemmConstants {
-  /** Fixed time of the forward launch (bounds check + kernel), ms. */
+  /** Fixed time of the forward launch (bounds check + kernel) per GPU, ms [assumption: a few µs of launch plus the small-kernel tail; fit target]. */
   t0FwdMs: number;
-  /** Fixed time of the backward chain (sort, encode, kernels), ms. */
+  /** Fixed time of the backward chain per GPU (linearize, radix sort, run-length encode, warp and CTA kernels), ms [assumption: ~6 kernels; fit target]. */
   t0BwdMs: number;
-  /** Achieved fraction of HBM bandwidth in forward: 2.5–2.8 TB/s of 3.35 on H100 (FBGEMM PR #3993). */
+  /** Achieved fraction of HBM bandwidth for the forward gather: 2.5–2.8 TB/s of 3.35 on H100 for FBGEMM gather ops (FBGEMM PR #3993). */
   fwdEfficiency: number;
-  /** Achieved fraction in backward: 1.04 of ≈3.9 TB/s (TorchRec PR #4757, 26.5%). */
+  /** Achieved fraction for the backward chain's bytes [assumption: scattered row updates and sort passes; TorchRec PR #4757 reports 26.5% of peak under a coarser byte count; fit target]. */
   bwdEfficiency: number;
-  /** Bytes moved per id by the radix sort and run-length encode (key + value, read + write, passes). */
-  sortBytesPerId: number;
-  /** L2 bandwidth / HBM bandwidth (Lin et al., A100: 2,271 / 1,391 GB/s). */
+  /** L2 bandwidth / HBM bandwidth (Lin et al., A100: 2,271 / 1,391 GB/s measured). */
   l2BandwidthRatio: number;
   /** Share of L2 holding embedding rows [assumption, as in analytic.ts]. */
   l2Share: number;
-  /** Host link for UVM misses, GB/s: TorchRec's HBM_TO_DDR_MEM_BW, 32 GiB/s. */
+  /** Smallest effective transaction per row fetch, bytes: one 128-byte line [assumption; TorchRec's planner charges rows below 32 elements as 32 (shard_estimators.py)]. */
+  minRowBytes: number;
+  /** Bytes per id per radix-sort pass: 8-byte key + 4-byte value, read and written. */
+  sortPassBytesPerId: number;
+  /** Bits sorted per radix pass (CUB's 8-bit digits). */
+  sortDigitBits: number;
+  /** Extra traffic-equivalent bytes per element for stochastic rounding of fp16/bf16 rows [assumption: Philox draws per element]. */
+  stochasticRoundingBytesPerElem: number;
+  /** Bytes read per distinct id to probe its cache set: 32 ways × 8-byte tag (DEFAULT_ASSOC = 32, fbgemm_gpu/split_table_batched_embeddings_ops_training.py). */
+  cacheProbeBytesPerId: number;
+  /** Host link for UVM misses, GB/s: TorchRec's HBM_TO_DDR_MEM_BW, 32 GiB/s (torchrec/distributed/planner/constants.py). */
   hostLinkGBps: number;
+  /** DRAM load latency for Little's law, µs [assumption: ~0.6 µs, order of published GPU microbenchmarks]. */
+  memoryLatencyUs: number;
+  /** Independent row loads in flight per SM: one per resident warp, 64 warps per SM on sm_80/sm_90 (CUDA occupancy limits). */
+  residentWarpsPerSm: number;
 }
 
 export const FBGEMM_CONSTANTS: Readonly<FbgemmConstants> = {
   t0FwdMs: 0.02,
-  t0BwdMs: 0.06,
+  t0BwdMs: 0.08,
   fwdEfficiency: 0.78,
-  bwdEfficiency: 0.3,
-  sortBytesPerId: 48,
+  bwdEfficiency: 0.45,
   l2BandwidthRatio: 1.6,
   l2Share: 0.5,
+  minRowBytes: 128,
+  sortPassBytesPerId: 24,
+  sortDigitBits: 8,
+  stochasticRoundingBytesPerElem: 2,
+  cacheProbeBytesPerId: 32 * 8,
   hostLinkGBps: 32 * 1.073741824,
+  memoryLatencyUs: 0.6,
+  residentWarpsPerSm: 64,
 };
 
 /** TBE's default cache_load_factor (FBGEMM SplitTableBatchedEmbeddingBagsCodegen). */
 export const DEFAULT_CACHE_LOAD_FACTOR = 0.2;
 
-function stateBytesPerRow(optimizer: CostEnv['optimizer'], dim: number): number {
+/** Optimizer state bytes read + written per distinct row (FBGEMM keeps momentum in fp32). */
+export function stateBytesPerRow(optimizer: Optimizer, dim: number): number {
   switch (optimizer) {
     case 'sgd': return 0;
     case 'rowwise_adagrad': return 2 * 4;
     case 'adagrad': return 2 * 4 * dim;
-    case 'adam': return 2 * 8 * dim;
+    case 'adam': return 2 * 2 * 4 * dim;
   }
 }
 
-function finite(x: number, fallback = 0): number {
+/** How the rows' gradients are applied. */
+export type GradientMode =
+  /** TBE training: the optimizer update is fused into backward (the default). */
+  | 'fused'
+  /** TBE codegen without an optimizer (batch_index_select_dim0): distinct rows' gradients are written into a zero-filled dense gradient of the whole table. */
+  | 'dense';
+
+export interface TrafficOptions {
+  /** false: nobag lookups (sequence embeddings, index select), one output row per lookup. Default true. */
+  pooled?: boolean;
+  gradient?: GradientMode;
+  /** Output / output-gradient element bytes; default the weights' bytes. */
+  outputBytes?: number;
+}
+
+/** Bytes one shard moves per step, by where they move; no constants of time. */
+export interface FbgemmTraffic {
+  /** Forward bytes served from HBM. */
+  fwdHbmBytes: number;
+  /** Forward bytes served from L2. */
+  fwdL2Bytes: number;
+  /** Forward units of work: one warp (thread group) per bag, or per lookup without pooling. */
+  fwdWarps: number;
+  /** Rows each forward warp loads one after another (the bag's pooling; 1 without pooling). */
+  fwdChainRows: number;
+  /** Backward bytes (sort, gradients, update), all priced at the backward rate. */
+  bwdBytes: number;
+  /** Bytes over the host link per step (UVM misses in, evicted rows out). */
+  hostBytes: number;
+}
+
+function finite(x: number | undefined, fallback = 0): number {
   return typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : fallback;
+}
+
+/**
+ * The single place that turns a shard into bytes: everything `fbgemmShardMs`,
+ * the scorer and the published-figure pricing charge comes from here.
+ */
+export function fbgemmShardTraffic(shard: Shard, env: CostEnv, k: Readonly<FbgemmConstants> = FBGEMM_CONSTANTS, opts: TrafficOptions = {}): FbgemmTraffic {
+  const zero: FbgemmTraffic = { fwdHbmBytes: 0, fwdL2Bytes: 0, fwdWarps: 0, fwdChainRows: 0, bwdBytes: 0, hostBytes: 0 };
+  const rows = Math.max(1, finite(shard.rows, 1));
+  const dim = Math.max(1, finite(shard.dim, 1));
+  const w = shard.dtypeBytes === 2 ? 2 : 4;
+  const o = opts.outputBytes && opts.outputBytes > 0 ? opts.outputBytes : w;
+  const pooled = opts.pooled !== false;
+  const bags = finite(shard.bags ?? env?.batchSize);
+  const n = bags * finite(shard.pooling);
+  const alpha = finite(shard.zipf);
+  if (n <= 0) return zero;
+
+  const rb = 32 * Math.ceil((dim * w) / 32);
+  const rowEff = Math.max(rb, k.minRowBytes);
+  const cacheRows = (k.l2Share * finite(env?.device?.l2Bytes)) / rb;
+  const { unique, hitRate } = cacheProfile(rows, n, alpha, cacheRows);
+  const outRows = pooled ? bags : n;
+
+  // Forward: row gathers (misses from HBM, hits from L2), indices, offsets, output.
+  let fwdHbmBytes = n * (1 - hitRate) * rowEff + 8 * n + 8 * (bags + 1) + outRows * dim * o;
+  const fwdL2Bytes = n * hitRate * rowEff;
+  // One bag per warp walking its rows in turn; a nobag lookup is its own unit of work.
+  const fwdWarps = pooled ? bags : n;
+  const fwdChainRows = pooled ? finite(shard.pooling) : 1;
+
+  // Backward: linearize, radix sort, run-length encode.
+  const keyBits = Math.max(1, Math.ceil(Math.log2(rows + 1)));
+  const passes = Math.ceil(keyBits / k.sortDigitBits);
+  const sortBytes = n * (8 + passes * k.sortPassBytesPerId + 8) + unique * 12;
+  // Output gradients: each bag's row is read once per lookup; re-reads hit L2
+  // while the B·D gradient fits in the embedding share of L2.
+  const gradRowBytes = dim * o;
+  const gradOnce = outRows * gradRowBytes;
+  const gradReuse = Math.max(0, n - outRows) * gradRowBytes;
+  const gradFit = gradOnce > 0 ? Math.min(1, (k.l2Share * finite(env?.device?.l2Bytes)) / gradOnce) : 1;
+  const gradBytes = gradOnce + gradReuse * (1 - gradFit) + (gradReuse * gradFit) / k.l2BandwidthRatio;
+  let updateBytes: number;
+  if ((opts.gradient ?? 'fused') === 'dense') {
+    // Zero-fill the whole dense gradient, then write each distinct row's sum.
+    updateBytes = rows * dim * w + unique * rowEff;
+  } else {
+    updateBytes = unique * (2 * rowEff + stateBytesPerRow(env?.optimizer ?? 'sgd', dim));
+    if (w === 2) updateBytes += unique * dim * k.stochasticRoundingBytesPerElem;
+  }
+  const bwdBytes = sortBytes + gradBytes + updateBytes;
+
+  let hostBytes = 0;
+  if (shard.kernel === 'fbgemm_tbe_uvm_caching') {
+    const lf = Math.min(1, Math.max(0, shard.cacheLoadFactor ?? DEFAULT_CACHE_LOAD_FACTOR));
+    const misses = uvmCacheMisses(rows, n, alpha, lf * rows);
+    // Misses come in; as many evicted rows (updated, so dirty) go back out.
+    hostBytes = 2 * misses * rb;
+    // Probe the cache set of every distinct id; write and read the per-lookup cache slot.
+    fwdHbmBytes += unique * k.cacheProbeBytesPerId + 8 * n + misses * 2 * rb;
+  }
+  return { fwdHbmBytes, fwdL2Bytes, fwdWarps, fwdChainRows, bwdBytes, hostBytes };
+}
+
+/**
+ * A shard's times split by what bounds them, so that the scorer can combine
+ * the shards of one GPU (their bags run in one launch).
+ */
+export interface FbgemmTimes {
+  /** Forward bytes at the achievable bandwidth, plus host-link time, ms. */
+  fwdBytesMs: number;
+  /** Forward warp-time: every warp's row chain at one memory latency per row, spread over all resident warps, ms. */
+  fwdWarpMs: number;
+  /** The longest single warp's chain (a bag's rows one after another), ms. */
+  fwdChainMs: number;
+  /** Backward bytes at the achievable bandwidth, ms. */
+  bwdMs: number;
+}
+
+/** Times of `t` on `env.device`, without the per-GPU fixed times. */
+export function fbgemmTrafficTimes(t: FbgemmTraffic, env: CostEnv, k: Readonly<FbgemmConstants> = FBGEMM_CONSTANTS): FbgemmTimes {
+  const hbm = finite(env?.device?.hbmGBps) * 1e9;
+  if (!(hbm > 0)) return { fwdBytesMs: 0, fwdWarpMs: 0, fwdChainMs: 0, bwdMs: 0 };
+  const sms = Math.max(1, finite(env?.device?.sms, 1));
+  const latencyMs = k.memoryLatencyUs * 1e-3;
+  const linkMs = (t.hostBytes / (k.hostLinkGBps * 1e9)) * 1e3;
+  const fwdBytesMs = ((t.fwdHbmBytes + t.fwdL2Bytes / k.l2BandwidthRatio) / (k.fwdEfficiency * hbm)) * 1e3 + linkMs;
+  // Little's law: with one row load in flight per warp, a GPU keeps at most
+  // sms × residentWarpsPerSm loads in flight; few bags or long bags leave
+  // bandwidth unused however few bytes they move.
+  const fwdWarpMs = (t.fwdWarps * t.fwdChainRows * latencyMs) / (sms * k.residentWarpsPerSm);
+  const fwdChainMs = t.fwdWarps > 0 ? t.fwdChainRows * latencyMs : 0;
+  const bwdMs = (t.bwdBytes / (k.bwdEfficiency * hbm)) * 1e3;
+  return { fwdBytesMs: finite(fwdBytesMs), fwdWarpMs: finite(fwdWarpMs), fwdChainMs: finite(fwdChainMs), bwdMs: finite(bwdMs) };
+}
+
+/** Combine the times of the shards fused into one launch: bytes and warp-time add, the longest chain bounds. */
+export function combineFbgemmTimes(parts: readonly FbgemmTimes[]): ComputeCost {
+  let bytes = 0;
+  let warp = 0;
+  let chain = 0;
+  let bwd = 0;
+  for (const p of parts) {
+    bytes += p.fwdBytesMs;
+    warp += p.fwdWarpMs;
+    chain = Math.max(chain, p.fwdChainMs);
+    bwd += p.bwdMs;
+  }
+  return { fwdMs: Math.max(bytes, warp, chain), bwdMs: bwd };
 }
 
 /** Forward and backward ms of one shard, before the per-launch fixed times. */
 export function fbgemmShardMs(shard: Shard, env: CostEnv, k: Readonly<FbgemmConstants> = FBGEMM_CONSTANTS): ComputeCost {
-  const rows = Math.max(1, finite(shard.rows, 1));
-  const dim = Math.max(1, finite(shard.dim, 1));
-  const w = shard.dtypeBytes === 2 ? 2 : 4;
-  const bags = finite(shard.bags ?? env.batchSize);
-  const n = bags * finite(shard.pooling);
-  const alpha = finite(shard.zipf);
-  const rb = 32 * Math.ceil((dim * w) / 32);
-  const hbm = finite(env.device?.hbmGBps) * 1e9;
-  if (hbm <= 0 || n <= 0) return { fwdMs: 0, bwdMs: 0 };
-  const cacheRows = (k.l2Share * finite(env.device?.l2Bytes)) / rb;
-  const { unique, hitRate } = cacheProfile(rows, n, alpha, cacheRows);
-  const fwdBytes = n * (1 - hitRate) * rb + (n * hitRate * rb) / k.l2BandwidthRatio + 8 * n + 8 * (bags + 1) + bags * dim * w;
-  const bwdBytes = n * k.sortBytesPerId + bags * dim * 4 + unique * (2 * rb + stateBytesPerRow(env.optimizer, dim));
-  let fwdMs = (fwdBytes / (k.fwdEfficiency * hbm)) * 1e3;
-  let bwdMs = (bwdBytes / (k.bwdEfficiency * hbm)) * 1e3;
-  if (shard.kernel === 'fbgemm_tbe_uvm_caching') {
-    const lf = Math.min(1, Math.max(1e-6, shard.cacheLoadFactor ?? DEFAULT_CACHE_LOAD_FACTOR));
-    const misses = unique * (1 - cacheProfile(rows, n, alpha, lf * rows).hitRate);
-    const linkMs = ((misses * rb) / (k.hostLinkGBps * 1e9)) * 1e3;
-    fwdMs += linkMs;
-    bwdMs += linkMs;
-  }
-  return { fwdMs, bwdMs };
+  return combineFbgemmTimes([fbgemmShardTimes(shard, env, k)]);
+}
+
+/** A shard's times (see `FbgemmTimes`), for callers that combine shards themselves. */
+export function fbgemmShardTimes(shard: Shard, env: CostEnv, k: Readonly<FbgemmConstants> = FBGEMM_CONSTANTS, opts: TrafficOptions = {}): FbgemmTimes {
+  return fbgemmTrafficTimes(fbgemmShardTraffic(shard, env, k, opts), env, k);
+}
+
+/**
+ * The shards of one GPU in one TBE launch, with the per-GPU fixed times: what
+ * `FbgemmCostModel` returns for a set, with traffic options for non-training
+ * variants (published figures of nobag index select, int8 output).
+ */
+export function fbgemmSetMs(shards: readonly Shard[], env: CostEnv, k: Readonly<FbgemmConstants> = FBGEMM_CONSTANTS, opts: TrafficOptions = {}): ComputeCost {
+  if (shards.length === 0) return { fwdMs: 0, bwdMs: 0 };
+  const c = combineFbgemmTimes(shards.map((s) => fbgemmShardTimes(s, env, k, opts)));
+  return { fwdMs: c.fwdMs + k.t0FwdMs, bwdMs: c.bwdMs + k.t0BwdMs };
 }
 
 class FbgemmScorer implements SetScorer {
-  constructor(private readonly costs: readonly ComputeCost[], private readonly k: Readonly<FbgemmConstants>) {}
+  constructor(private readonly times: readonly FbgemmTimes[], private readonly k: Readonly<FbgemmConstants>) {}
 
   score(members: readonly number[]): ComputeCost {
-    let fwdMs = 0;
-    let bwdMs = 0;
-    let any = false;
+    const parts: FbgemmTimes[] = [];
     for (const i of members) {
-      const c = this.costs[i];
-      if (!c) continue;
-      any = true;
-      fwdMs += c.fwdMs;
-      bwdMs += c.bwdMs;
+      const t = this.times[i];
+      if (t) parts.push(t);
     }
-    // One TBE launch per GPU: the fixed times once; an empty GPU launches nothing.
-    return any ? { fwdMs: fwdMs + this.k.t0FwdMs, bwdMs: bwdMs + this.k.t0BwdMs } : { fwdMs: 0, bwdMs: 0 };
+    // An empty GPU launches nothing.
+    if (parts.length === 0) return { fwdMs: 0, bwdMs: 0 };
+    const c = combineFbgemmTimes(parts);
+    // One TBE launch chain per GPU: the fixed times once.
+    return { fwdMs: c.fwdMs + this.k.t0FwdMs, bwdMs: c.bwdMs + this.k.t0BwdMs };
   }
 }
 
@@ -138,6 +318,6 @@ export class FbgemmCostModel implements CostModel {
 
   prepare(shards: readonly Shard[], env: CostEnv): SetScorer {
     if (env?.device?.type) this.lastType = env.device.type;
-    return new FbgemmScorer(shards.map((s) => fbgemmShardMs(s, env, this.constants)), this.constants);
+    return new FbgemmScorer(shards.map((s) => fbgemmShardTimes(s, env, this.constants)), this.constants);
   }
 }

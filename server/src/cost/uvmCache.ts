@@ -1,0 +1,88 @@
+/**
+ * Rows an HBM software cache must fetch from host memory per training step, for
+ * FBGEMM's UVM-caching TBE (EmbeddingLocation.MANAGED_CACHING, TorchRec's
+ * `fused_uvm_caching`): the cache holds `cacheRows` of a table's `rows`, keeps
+ * its contents from step to step, and each step prefetches (deduplicated) the
+ * distinct rows of the step that are not resident.
+ *
+ * Index model: the power law of cost/indexStats.ts (`powerCdf`, exponent
+ * alpha over ranks; 0 = uniform). Cache model: Che's approximation for LRU
+ * (Che, Tung, Wang, IEEE JSAC 20(7), 2002): the characteristic time τ (in
+ * draws) solves Σ_r (1 − e^(−p_r·τ)) = C, and row r is resident with
+ * probability 1 − e^(−p_r·τ). A step of n draws references row r with
+ * probability 1 − e^(−p_r·n), so the expected misses per step are
+ *   M = Σ_r (1 − e^(−p_r·n)) · e^(−p_r·τ).
+ * Unlike the L2 model (`cacheProfile`), no cold start: the HBM cache persists
+ * across steps. FBGEMM's cache is 32-way set associative (DEFAULT_ASSOC in
+ * fbgemm_gpu/split_table_batched_embeddings_ops_training.py); LRU over the
+ * whole cache is the usual approximation of that.
+ */
+import { powerCdf } from './indexStats';
+
+/** Ratio between consecutive geometric rank buckets (as indexStats' coarse buckets). */
+const BUCKET_RATIO = 1.1;
+/** Ranks summed one by one before bucketing. */
+const EXACT_RANKS = 64;
+
+interface Buckets { count: number[]; p: number[] }
+
+function buckets(rows: number, alpha: number): Buckets {
+  const count: number[] = [];
+  const p: number[] = [];
+  const exact = Math.min(rows, EXACT_RANKS);
+  for (let r = 0; r < exact; r++) {
+    count.push(1);
+    p.push(powerCdf(r + 2, rows, alpha) - powerCdf(r + 1, rows, alpha));
+  }
+  let r0 = exact;
+  while (r0 < rows) {
+    const r1 = Math.min(rows, Math.max(r0 + 1, Math.ceil(r0 * BUCKET_RATIO)));
+    count.push(r1 - r0);
+    p.push((powerCdf(r1 + 1, rows, alpha) - powerCdf(r0 + 1, rows, alpha)) / (r1 - r0));
+    r0 = r1;
+  }
+  return { count, p };
+}
+
+/**
+ * Expected distinct rows per step that miss a persistent LRU cache of
+ * `cacheRows` rows (0 when the cache holds the whole table). Bounded by the
+ * step's distinct rows. Non-increasing in `cacheRows`, non-decreasing in `lookups`.
+ */
+export function uvmCacheMisses(rows: number, lookups: number, alpha: number, cacheRows: number): number {
+  const nRows = Math.max(1, Math.round(rows));
+  if (!(lookups > 0)) return 0;
+  if (cacheRows >= nRows) return 0;
+  const { count, p } = buckets(nRows, alpha);
+  const occupied = (tau: number): { u: number; du: number } => {
+    let u = 0;
+    let du = 0;
+    for (let i = 0; i < p.length; i++) {
+      const e = Math.exp(-p[i] * tau);
+      u += count[i] * (1 - e);
+      du += count[i] * p[i] * e;
+    }
+    return { u, du };
+  };
+  let tau = 0;
+  const c = Math.max(0, cacheRows);
+  if (c > 0) {
+    // Occupancy U(τ) is concave increasing with U(τ) ≤ τ: Newton from τ = C
+    // stays below the root and converges monotonically.
+    tau = c;
+    let cur = occupied(tau);
+    for (let it = 0; it < 100 && cur.u < c * (1 - 1e-9); it++) {
+      if (!(cur.du > 0)) break;
+      tau += (c - cur.u) / cur.du;
+      cur = occupied(tau);
+    }
+  }
+  let misses = 0;
+  let unique = 0;
+  for (let i = 0; i < p.length; i++) {
+    const touched = -Math.expm1(-p[i] * lookups);
+    unique += count[i] * touched;
+    misses += count[i] * touched * Math.exp(-p[i] * tau);
+  }
+  return Math.max(0, Math.min(misses, unique, lookups));
+}
