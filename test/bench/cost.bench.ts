@@ -26,6 +26,7 @@ import { shardFeatures, NUM_FEATURES } from '../../server/src/cost/features';
 import { parseJsonlSets, type JsonlSet } from '../../server/src/cost/jsonlSets';
 import { loadCostModel } from '../../server/src/cost/registry';
 import type { ComputeCost, CostEnv, CostModel, Shard } from '../../server/src/cost/types';
+import { noiseFloor } from './noiseFloor';
 
 const REPO = path.resolve(__dirname, '../..');
 const MODELS = path.join(REPO, 'models');
@@ -255,6 +256,16 @@ async function main(): Promise<void> {
     const h200 = parseJsonlSets(readFileSync(sample, 'utf8'), { device: H100 }).sets.filter((s) => s.measured);
     console.log(`\nTransfer check: the H100 model on ${h200.length} sets measured on an H200 (models/data/h200-sample.jsonl; not a target, other GPU).\n`);
     printTable(['model', 'cost', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], accuracyRows(learned.name, await predictAll(learned, h200), h200));
+  }
+
+  // Noise floor: the spread of repeated measurements, beside the model's error on the same sets.
+  const noise = await noiseFloor(path.join(MODELS, 'data'), learned, H100);
+  console.log('');
+  if (noise.rows.length) {
+    console.log('Noise floor: the same sets measured several times in shuffled order (collector --repeats); error of one measurement vs the sets\' median, beside the model\'s error vs that median.\n');
+    printTable(['file', 'sets', 'rounds', 'median spread', 'noise MAPE', 'model MAPE'], noise.rows.map((r) => [r.file, String(r.sets), String(r.rounds), pct(r.medianSpread), pct(r.noiseMape), pct(r.modelMape)]));
+  } else {
+    noise.lines.forEach((l) => console.log(l));
   }
 
   // ---- speed ----
