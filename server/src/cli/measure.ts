@@ -94,11 +94,10 @@ export interface PlanToMeasure {
 export async function measurePlan(ctx: CliContext, { file, config, plan, source }: PlanToMeasure): Promise<number> {
   const rounds = ctx.args.repeats ?? 1;
   const json = ctx.args.format === 'json';
-  const a = { file };
-  const outDir = ctx.args.out ? path.resolve(ctx.cwd, ctx.args.out) : defaultOutDir(ctx, a.file);
+  const outDir = ctx.args.out ? path.resolve(ctx.cwd, ctx.args.out) : defaultOutDir(ctx, file);
   const files = { specs: path.join(outDir, 'specs.jsonl'), plan: path.join(outDir, 'plan.json') };
   const result: MeasureJson = {
-    file: ctx.display(a.file), status: 'dry_run',
+    file: ctx.display(file), status: 'dry_run',
     plan: { source, strategy: source === 'written' ? 'written' : plan.strategy, cost_model: plan.costModel, feasible: plan.feasible, predicted_max_ms: jnum(plan.maxMs), gpus: plan.gpus.length },
     files: { specs: ctx.display(files.specs), plan: ctx.display(files.plan) }, rounds, gpus: [], problems: [],
   };
@@ -120,9 +119,9 @@ export async function measurePlan(ctx: CliContext, { file, config, plan, source 
   const specs: SetSpec[] = placementSpecs(config, plan.placement, { plan: planId });
   mkdirSync(outDir, { recursive: true });
   writeFileSync(files.specs, specLines(specs));
-  writeFileSync(files.plan, JSON.stringify({ ...planJson(plan), source, config: ctx.display(a.file) }, null, 2) + '\n');
+  writeFileSync(files.plan, JSON.stringify({ ...planJson(plan), source, config: ctx.display(file) }, null, 2) + '\n');
 
-  say(`${c.bold('ShardLens measure')} \u00b7 ${ctx.display(a.file)}`);
+  say(`${c.bold('ShardLens measure')} \u00b7 ${ctx.display(file)}`);
   say(`  plan: ${source === 'written' ? 'the written placement' : `${plan.strategy} (planned)`} \u00b7 ${plan.gpus.length} GPUs \u00b7 predicted max ${formatMs(plan.maxMs)} by ${plan.costModel}`);
   say(`  wrote ${specs.length} set specs to ${ctx.display(files.specs)}`);
 

@@ -169,7 +169,7 @@ describe('calibration file and registry', () => {
     const bad = (x: unknown) => { const r = parseCalibration(JSON.stringify(x)); assert.equal(r.ok, false); return (r as { error: string }).error; };
     assert.match(bad({ format: 'other' }), /not a ShardLens calibration file/);
     assert.match(bad({ format: CALIBRATION_FORMAT, version: 9, gpus: {} }), /version 9 is not supported/);
-    assert.match(bad(file({ A: { base_model: 'm', kernels: { cuda_magic: correction(1) } } })), /gpus\.A\.kernels\.cuda_magic: unknown kernel/);
+    assert.match(bad(file({ A: { base_model: 'm', kernels: { cuda_magic: correction(1) } as GpuCalibration['kernels'] } })), /gpus\.A\.kernels\.cuda_magic: unknown kernel/);
     const broken = correction(1) as unknown as Record<string, unknown>;
     broken.fwd = { scale: -1, offset: 0 };
     assert.match(bad(file({ A: { base_model: 'm', kernels: { fbgemm_tbe: broken as unknown as KernelCorrection } } })), /fwd\.scale must be a positive number/);
