@@ -269,7 +269,8 @@ function report(plans: PlansFile, measuredFile: string): TaskResult[] {
   console.log('  targets (issue): best ≥ 15% over the best baseline and ≥ 5% over torchrec; per-GPU MAPE ≤ 10%');
   if (env.device === 'cpu') console.log('  CPU run: a functional check of the pipeline (CPU times against a GPU model), not a result.');
   writeFileSync(path.join(outDir, 'plans-measured.jsonl'), joined.join('\n') + (joined.length ? '\n' : ''));
-  if (!noWrite && sets.size > 0) {
+  // Only a GPU's measurements become committed data (the collector's env says where it ran).
+  if (!noWrite && sets.size > 0 && String(env.device ?? '').startsWith('cuda')) {
     const slug = String(env.gpu ?? 'gpu').toLowerCase().replace(/nvidia\s*/, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
     const base = path.join(MODELS, 'data', `measured-plans-${slug}`);
     copyFileSync(measuredFile, `${base}.jsonl`);

@@ -175,6 +175,8 @@ Usage:
                                                 $PYTHON or python3; a GPU, else exit 2 after the specs)
              [--repeats N]                      measure every set N times, shuffled (noise floor)
              [--out DIR] [--dry-run]            where specs and results go; only write the specs
+             [--cpu]                            run the collector on CPU tensors (a functional
+                                                check of the pipeline; not GPU times)
   shardlens calibrate MEASURED.jsonl [--out PATH] [--device TYPE]
                                                 fit a per-GPU-type, per-kernel correction of the
                                                 cost model on your measurements (held-out check)

@@ -184,7 +184,7 @@ function printComparison(ctx: CliContext, cmp: PlanComparison, rounds: number): 
   const { c } = ctx.io;
   const commMeasured = cmp.gpus.some((g) => g.measured?.commMeasured);
   const columns = [
-    { header: 'GPU', align: 'right' as const }, { header: 'shards', align: 'right' as const },
+    { header: 'GPU', align: 'right' as const }, { header: 'tables', align: 'right' as const },
     { header: 'fwd pred', align: 'right' as const }, { header: 'fwd meas', align: 'right' as const }, { header: 'err', align: 'right' as const },
     { header: 'bwd pred', align: 'right' as const }, { header: 'bwd meas', align: 'right' as const }, { header: 'err', align: 'right' as const },
     { header: commMeasured ? 'comm pred' : 'comm (pred)', align: 'right' as const },
