@@ -9,6 +9,11 @@ all-to-all timings of the pooled embeddings to --comm-out):
     cd models && torchrun --nproc-per-node 8 -m shardlens_cost.collector \
         --out data/my-gpu.jsonl --comm-out data/my-gpu.comm.jsonl --singles 400 --multis 200
 
+Given sets (spec mode: `shardlens measure` writes them, one JSON line per GPU
+of a plan; format in setspec.py and docs/design.md):
+    cd models && /usr/bin/python3 -m shardlens_cost.collector --specs plan.specs.jsonl \
+        --out plan.measured.jsonl [--repeats 3] [--env-out plan.env.json]
+
 A set that runs out of GPU memory is written with "error" and no timings, and
 collection continues. Lines are flushed as they are measured, so a stopped run
 keeps what it measured. `--time-budget-s` stops cleanly before a deadline.
@@ -107,7 +112,8 @@ def time_all_to_all(dim_sums: List[int], rank: int, batch: int, dtype: torch.dty
     import torch.distributed as dist
     w = len(dim_sums)
     local = batch // w
-    send = torch.randn(local * w * dim_sums[rank], dtype=dtype, device=device)
+    # Contents do not matter for timing; ones work for every dtype (uint8 byte counts too).
+    send = torch.ones(local * w * dim_sums[rank], dtype=dtype, device=device)
     recv = torch.empty(local * sum(dim_sums), dtype=dtype, device=device)
     fwd_in = [local * dim_sums[rank]] * w
     fwd_out = [local * d for d in dim_sums]
@@ -134,6 +140,10 @@ def ranges_from_args(a) -> SamplingRanges:
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="JSONL to write (appends if it exists)")
+    p.add_argument("--specs", help="spec mode: measure the sets of this set-spec JSONL instead of random ones")
+    p.add_argument("--repeats", type=int, default=1,
+                   help="spec mode: measure every set this many times, shuffled per round, and report the spread")
+    p.add_argument("--env-out", help="spec mode: write the environment (GPU, torch, fbgemm, command) to this JSON")
     p.add_argument("--comm-out", help="torchrun only: JSONL of per-rank all-to-all timings")
     p.add_argument("--singles", type=int, default=100, help="single-table sets to measure")
     p.add_argument("--multis", type=int, default=50, help="multi-table sets to measure")
@@ -166,6 +176,9 @@ def parse_args(argv=None):
 
 def main(argv=None):
     a = parse_args(argv)
+    if a.specs:
+        from .specmode import main_specs
+        sys.exit(main_specs(a))
     t_start = time.monotonic()
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))

@@ -54,3 +54,23 @@ def observed_stats(indices: torch.Tensor, rows: int) -> dict:
     k = max(1, int(0.01 * rows))
     top = torch.topk(counts, min(k, counts.numel())).values.sum().item()
     return {"n_idx": n, "unique": int(counts.numel()), "top1pct_share": round(top / n, 5)}
+
+
+def block_batch(table_rows: int, table_pooling: float, alpha: float, bags: int, offset: int, rows: int, ids: str,
+                gen: torch.Generator, device="cpu"):
+    """(indices [n] local to the block, lengths [bags]) of a row block: rows
+    [offset, offset + rows) of a table of `table_rows` rows. The whole table's
+    lookups are generated (Poisson(table_pooling) per bag, power-law ranks) and
+    only those landing in the block are kept, so the block sees exactly its
+    share of the table's traffic: with `ids` = "hashed" ranks are scattered by
+    `hash_rows` (each block gets about its row fraction, hot rows anywhere);
+    with "sorted" rank r is row r (the first block holds the head), which is
+    how a frequency-ordered vocabulary lands on row-wise shards."""
+    lengths = bag_lengths(bags, table_pooling, gen, device)
+    n = int(lengths.sum().item())
+    ranks = power_law_ranks(n, table_rows, alpha, gen, device)
+    rows_of = hash_rows(ranks, table_rows) if ids == "hashed" else ranks
+    keep = (rows_of >= offset) & (rows_of < offset + rows)
+    bag_of = torch.repeat_interleave(torch.arange(bags, device=device), lengths)
+    local_lengths = torch.bincount(bag_of[keep], minlength=bags)
+    return rows_of[keep] - offset, local_lengths

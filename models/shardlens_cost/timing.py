@@ -8,6 +8,11 @@ import torch
 def time_ms(fn, device: torch.device, reps: int, warmup: int, before=None) -> float:
     """Median over `reps` timed runs of fn() (after `warmup` untimed runs), in ms.
     `before()` runs untimed before each run (e.g. the forward a backward needs)."""
+    return statistics.median(time_runs(fn, device, reps, warmup, before))
+
+
+def time_runs(fn, device: torch.device, reps: int, warmup: int, before=None) -> list:
+    """The `reps` timed runs of fn() in ms, in order (see time_ms)."""
     cuda = device.type == "cuda"
     times = []
     for i in range(warmup + reps):
@@ -28,4 +33,4 @@ def time_ms(fn, device: torch.device, reps: int, warmup: int, before=None) -> fl
             ms = (time.perf_counter() - t0) * 1e3
         if i >= warmup:
             times.append(ms)
-    return statistics.median(times)
+    return times

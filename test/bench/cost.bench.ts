@@ -27,6 +27,7 @@ import { parseJsonlSets, type JsonlSet } from '../../server/src/cost/jsonlSets';
 import { loadCostModel } from '../../server/src/cost/registry';
 import type { ComputeCost, CostEnv, CostModel, Shard } from '../../server/src/cost/types';
 import { printPublishedTable } from './fbgemmPublished';
+import { noiseFloor } from './noiseFloor';
 
 const REPO = path.resolve(__dirname, '../..');
 const MODELS = path.join(REPO, 'models');
@@ -259,6 +260,15 @@ async function main(): Promise<void> {
   }
 
   printPublishedTable();
+  // Noise floor: the spread of repeated measurements, beside the model's error on the same sets.
+  const noise = await noiseFloor(path.join(MODELS, 'data'), learned, H100);
+  console.log('');
+  if (noise.rows.length) {
+    console.log('Noise floor: the same sets measured several times in shuffled order (collector --repeats); error of one measurement vs the sets\' median, beside the model\'s error vs that median.\n');
+    printTable(['file', 'sets', 'rounds', 'median spread', 'noise MAPE', 'model MAPE'], noise.rows.map((r) => [r.file, String(r.sets), String(r.rounds), pct(r.medianSpread), pct(r.noiseMape), pct(r.modelMape)]));
+  } else {
+    noise.lines.forEach((l) => console.log(l));
+  }
 
   // ---- speed ----
   const plan = syntheticPlan(1000, 128);

@@ -25,7 +25,7 @@ before(async () => {
   server = await startTestServer({
     rootDir: ws,
     trusted: false,
-    settings: { costModel: { paths: { 'H100-80GB': path.join(ws, 'evil.onnx') } } },
+    settings: { costModel: { paths: { 'H100-80GB': path.join(ws, 'evil.onnx') }, calibrations: { 'H100-80GB': path.join(ws, 'evil.calibration.json') } } },
   });
 });
 after(async () => {
@@ -61,5 +61,7 @@ it('untrusted: the model path from settings is ignored, and the status says why'
     .find((p) => p?.costModel !== undefined));
   assert.match(status.costModel ?? '', /h100-cost|analytic/);
   assert.ok(status.warnings.some((w) => /untrusted/.test(w)), JSON.stringify(status));
+  assert.ok(status.warnings.some((w) => /calibration setting for H100-80GB .* ignored in an untrusted workspace/.test(w)), JSON.stringify(status));
+  assert.doesNotMatch(status.costModel ?? '', /calibrated/);
   assert.ok(!server.logs.some((l) => l.includes('evil.onnx') && /load|read/i.test(l) && !/ignored/.test(l)));
 });

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 
 export class UsageError extends Error {}
 
-export const COMMANDS = ['check', 'plan', 'predict', 'import', 'serve'] as const;
+export const COMMANDS = ['check', 'plan', 'predict', 'import', 'measure', 'calibrate', 'serve'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export type Format = 'text' | 'json';
@@ -31,6 +31,16 @@ export interface ParsedArgs {
   sets?: string;
   device?: string;
   output?: string;
+  /** measure: 'written' = measure the placement in FILE instead of planning. */
+  placement?: string;
+  /** measure: rounds per set (noise floor); calibrate/measure: output folder or file. */
+  repeats?: number;
+  dryRun: boolean;
+  out?: string;
+  /** measure: run the collector on CPU tensors (a functional check; not GPU times). */
+  cpu: boolean;
+  /** Calibration JSON (from `shardlens calibrate`) applied to the cost model. */
+  calibration?: string;
   stdio: boolean;
   nodeIpc: boolean;
 }
@@ -50,6 +60,12 @@ const OPTIONS = {
   sets: { type: 'string' },
   device: { type: 'string' },
   output: { type: 'string', short: 'o' },
+  placement: { type: 'string' },
+  repeats: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  out: { type: 'string' },
+  cpu: { type: 'boolean' },
+  calibration: { type: 'string' },
   stdio: { type: 'boolean' },
   'node-ipc': { type: 'boolean' },
   // Accepted (and ignored) because language clients append them for some transports.
@@ -60,10 +76,12 @@ type OptionName = keyof typeof OPTIONS;
 
 /** Which options each command accepts (beyond format/help/version/model/models-dir). */
 const ALLOWED: Record<Command, OptionName[]> = {
-  check: [],
-  plan: ['strategy', 'compare', 'export', 'write', 'seed', 'budget'],
-  predict: ['sets', 'device'],
+  check: ['calibration'],
+  plan: ['strategy', 'compare', 'export', 'write', 'seed', 'budget', 'calibration'],
+  predict: ['sets', 'device', 'calibration'],
   import: ['output', 'device'],
+  measure: ['strategy', 'placement', 'repeats', 'dry-run', 'out', 'seed', 'budget', 'cpu', 'calibration'],
+  calibrate: ['out', 'device'],
   serve: ['stdio', 'node-ipc', 'clientProcessId'],
 };
 const GLOBAL: OptionName[] = ['format', 'help', 'version', 'model', 'models-dir'];
@@ -103,6 +121,12 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     if (!(budgetMs >= 0)) throw new UsageError(`--budget must be a number of milliseconds >= 0, not '${v.budget}'`);
     if (budgetMs === 0) budgetMs = undefined; // 0 = no limit
   }
+  let repeats: number | undefined;
+  if (typeof v.repeats === 'string') {
+    repeats = Number(v.repeats);
+    if (!Number.isInteger(repeats) || repeats < 1 || repeats > 100) throw new UsageError(`--repeats must be an integer from 1 to 100, not '${v.repeats}'`);
+  }
+  if (typeof v.placement === 'string' && v.placement !== 'written') throw new UsageError(`--placement takes 'written' (measure the placement in FILE), not '${v.placement}'`);
   return {
     command,
     positionals: rest,
@@ -120,6 +144,12 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     sets: v.sets as string | undefined,
     device: v.device as string | undefined,
     output: v.output as string | undefined,
+    placement: v.placement as string | undefined,
+    repeats,
+    dryRun: v['dry-run'] === true,
+    out: v.out as string | undefined,
+    cpu: v.cpu === true,
+    calibration: v.calibration as string | undefined,
     stdio: v.stdio === true,
     nodeIpc: v['node-ipc'] === true,
   };
@@ -139,14 +169,26 @@ Usage:
                                                 predict fwd/bwd ms of measured-format sets
   shardlens import FILE.csv|FILE.json [-o OUT.shard.yaml] [--device TYPE]
                                                 turn a table list into a config
+  shardlens measure FILE [--strategy S | --placement written]
+                                                measure each GPU's shard set on this GPU; print
+                                                predicted vs measured per GPU (needs Python + PyTorch:
+                                                $PYTHON or python3; a GPU, else exit 2 after the specs)
+             [--repeats N]                      measure every set N times, shuffled (noise floor)
+             [--out DIR] [--dry-run]            where specs and results go; only write the specs
+             [--cpu]                            run the collector on CPU tensors (a functional
+                                                check of the pipeline; not GPU times)
+  shardlens calibrate MEASURED.jsonl [--out PATH] [--device TYPE]
+                                                fit a per-GPU-type, per-kernel correction of the
+                                                cost model on your measurements (held-out check)
   shardlens serve --stdio | --node-ipc          run the language server
 
 Options:
   --format text|json   output format (default text); JSON ranges are 0-based as in LSP
   --model PATH         ONNX cost model to use for the config's GPU type
   --models-dir DIR     folder of shipped models (default: <install>/models; env SHARDLENS_MODELS_DIR)
+  --calibration PATH   apply a calibration from 'shardlens calibrate' (check, plan, predict, measure)
   -h, --help           this help
   -v, --version        print the version
 
 Strategies: random, round-robin, size, dim, lookup, size-lookup, greedy, search, column, policy, best (default)
-Exit status: 0 fine, 1 errors found or plan infeasible, 2 usage error.`;
+Exit status: 0 fine, 1 errors found or plan infeasible, 2 usage error (measure: also no GPU, no PyTorch, or a kernel this machine cannot run).`;

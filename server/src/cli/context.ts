@@ -48,8 +48,9 @@ export function defaultModelsDir(): string {
 export function createContext(args: ParsedArgs, io: CliIo, cwd = process.cwd()): CliContext {
   const modelsDir = args.modelsDir ?? process.env.SHARDLENS_MODELS_DIR ?? defaultModelsDir();
   const userModel = args.model ? path.resolve(cwd, args.model) : undefined;
+  const calibrations = args.calibration ? { '*': path.resolve(cwd, args.calibration) } : undefined;
   const costModels = createCostModelCache((device) =>
-    loadCostModel(device, { modelPaths: userModel ? { [device.type]: userModel } : undefined, modelsDir, trusted: true }));
+    loadCostModel(device, { modelPaths: userModel ? { [device.type]: userModel } : undefined, calibrations, modelsDir, trusted: true }));
   return {
     args, io, cwd, costModels,
     display(file) {

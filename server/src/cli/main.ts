@@ -7,7 +7,9 @@ import pkg from '../../../package.json';
 import { USAGE, UsageError, parseCommandLine, type ParsedArgs } from './args';
 import { runCheck } from './check';
 import { createContext, defaultModelsDir, processIo, type CliIo } from './context';
+import { runCalibrate } from './calibrate';
 import { runImport } from './importCommand';
+import { runMeasure } from './measure';
 import { runPlan } from './plan';
 import { runPredict } from './predict';
 
@@ -43,6 +45,8 @@ export async function runCli(argv: string[], io: CliIo = processIo(), cwd = proc
       case 'plan': return await runPlan(ctx);
       case 'predict': return await runPredict(ctx);
       case 'import': return await runImport(ctx);
+      case 'measure': return await runMeasure(ctx);
+      case 'calibrate': return await runCalibrate(ctx);
     }
   } catch (err) {
     if (err instanceof UsageError) {

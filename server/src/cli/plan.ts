@@ -22,7 +22,7 @@ import { diagnosticJson, planJson, type CompareRowJson } from './jsonShapes';
 import { readTextFileOrWhy } from './diskFileReader';
 import { renderTable } from './textTable';
 
-function parseStrategy(s: string | undefined): Strategy {
+export function parseStrategy(s: string | undefined): Strategy {
   if (s === undefined) return DEFAULT_STRATEGY;
   if ((STRATEGIES as readonly string[]).includes(s)) return s as Strategy;
   throw new UsageError(`unknown strategy '${s}' (strategies: ${STRATEGIES.join(', ')})`);
@@ -39,7 +39,7 @@ function parseExport(s: string | undefined): ExportFormat | undefined {
 }
 
 /** Prints the config's problems (stderr in text mode) and returns whether it can be planned. */
-function reportProblems(ctx: CliContext, a: Analysis): boolean {
+export function reportProblems(ctx: CliContext, a: Analysis): boolean {
   // Errors in the written placement do not block: a new plan replaces it.
   const errors = blockingErrors(a);
   if (a.loaded.config && a.model && errors.length === 0) return true;

@@ -7,7 +7,7 @@
  * Bad lines become located errors ("line 7: tables[2].dim must be ..."), never
  * exceptions; good lines are still returned.
  */
-import { DTYPE_BYTES, type DeviceSpec, type Dtype, type Optimizer } from '../config/types';
+import { DTYPE_BYTES, KERNELS, type DeviceSpec, type Dtype, type Kernel, type Optimizer } from '../config/types';
 import type { ComputeCost, CostEnv, Shard } from './types';
 
 export interface JsonlSet {
@@ -20,6 +20,8 @@ export interface JsonlSet {
   measured?: ComputeCost;
   /** Each table measured alone, in order, when the line has `singles`. */
   singles?: ComputeCost[];
+  /** The line's `device_type` (set-spec lines from `shardlens measure` carry it). */
+  deviceType?: string;
 }
 
 export interface JsonlError {
@@ -41,6 +43,11 @@ export interface JsonlOptions {
 }
 
 const HIST_BINS = 17;
+const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'adagrad', 'rowwise_adagrad', 'adam'];
+
+function isDtype(v: unknown): v is Dtype {
+  return v === 'fp32' || v === 'fp16' || v === 'bf16';
+}
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -60,7 +67,9 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
   const id = typeof rec.id === 'string' || typeof rec.id === 'number' ? String(rec.id) : `line-${line}`;
   if (!(Number.isInteger(rec.batch) && (rec.batch as number) > 0)) return '"batch" must be a positive integer (bags per table per step)';
   const dtype = rec.dtype ?? 'fp32';
-  if (dtype !== 'fp32' && dtype !== 'fp16') return `"dtype" must be "fp32" or "fp16", got ${JSON.stringify(dtype)}`;
+  if (!isDtype(dtype)) return `"dtype" must be "fp32", "fp16" or "bf16", got ${JSON.stringify(dtype)}`;
+  const optimizer = rec.optimizer ?? opts.optimizer ?? 'sgd';
+  if (!OPTIMIZERS.includes(optimizer as Optimizer)) return `"optimizer" must be one of ${OPTIMIZERS.join(', ')}`;
   if (!Array.isArray(rec.tables) || rec.tables.length === 0) return '"tables" must be a non-empty array';
   const shards: Shard[] = [];
   for (let i = 0; i < rec.tables.length; i++) {
@@ -81,7 +90,15 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
       histogram = h as number[];
     }
     const tdtype = t.dtype ?? dtype;
-    if (tdtype !== 'fp32' && tdtype !== 'fp16') return `${at}.dtype must be "fp32" or "fp16"`;
+    if (!isDtype(tdtype)) return `${at}.dtype must be "fp32", "fp16" or "bf16"`;
+    // Set-spec lines (`shardlens measure`) say which kernel ran each shard; the
+    // campaign format is PyTorch's embedding_bag.
+    const kernel = t.kernel ?? 'torch_embedding_bag';
+    if (!(KERNELS as readonly string[]).includes(kernel as string)) return `${at}.kernel must be one of ${KERNELS.join(', ')}`;
+    if (t.bags !== undefined && !(Number.isInteger(t.bags) && (t.bags as number) > 0)) return `${at}.bags must be a positive integer`;
+    const block = isObj(t.block) && Number.isInteger(t.block.offset) && Number.isInteger(t.block.table_rows)
+      ? { offset: t.block.offset as number, tableRows: t.block.table_rows as number, ids: t.block.ids === 'sorted' ? 'sorted' as const : 'hashed' as const }
+      : undefined;
     shards.push({
       table: typeof t.name === 'string' ? t.name : `t${i}`,
       rows: t.rows as number,
@@ -90,15 +107,17 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
       zipf: alpha,
       ...(histogram ? { histogram } : {}),
       dtypeBytes: DTYPE_BYTES[tdtype as Dtype],
-      // The measured-sets format is what the collector writes: PyTorch's
-      // embedding_bag unless the line says otherwise.
-      kernel: 'torch_embedding_bag',
+      kernel: kernel as Kernel,
+      ...(t.bags !== undefined ? { bags: t.bags as number } : {}),
+      ...(block ? { block } : {}),
+      ...(typeof t.cache_load_factor === 'number' ? { cacheLoadFactor: t.cache_load_factor } : {}),
     });
   }
   const set: JsonlSet = {
     id, line, shards,
-    env: { batchSize: rec.batch as number, optimizer: opts.optimizer ?? 'sgd', device: opts.device },
+    env: { batchSize: rec.batch as number, optimizer: optimizer as Optimizer, device: opts.device },
   };
+  if (typeof rec.device_type === 'string' && rec.device_type) set.deviceType = rec.device_type;
   const m = measuredPair(rec);
   if (m) set.measured = m;
   if (Array.isArray(rec.singles) && rec.singles.length === shards.length) {

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceSpec } from '../config/types';
 import { AnalyticCostModel } from './analytic';
+import { applyCalibration } from './calibrationFile';
 import { LearnedCostModel, loadOnnxRuntime, type LearnedModelFiles, type OnnxRuntime } from './learnedModel';
 import type { CostModel } from './types';
 
@@ -25,6 +26,8 @@ export interface LoadCostModelOptions {
   trusted?: boolean;
   /** Injected for tests; default loads onnxruntime-node lazily. */
   loadRuntime?: () => OnnxRuntime;
+  /** Calibration files by device type ('*': any type); ignored when untrusted (cost/calibrationFile.ts). */
+  calibrations?: Record<string, string>;
 }
 
 export interface LoadedCostModel {
@@ -79,6 +82,10 @@ function analytic(device: DeviceSpec, warning: string): LoadedCostModel {
 }
 
 export async function loadCostModel(device: DeviceSpec, opts: LoadCostModelOptions): Promise<LoadedCostModel> {
+  return applyCalibration(await loadBaseModel(device, opts), device, opts);
+}
+
+async function loadBaseModel(device: DeviceSpec, opts: LoadCostModelOptions): Promise<LoadedCostModel> {
   const notes: string[] = [];
   try {
     let files: LearnedModelFiles | undefined;

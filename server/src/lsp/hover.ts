@@ -5,6 +5,7 @@
 import { MarkupKind, type Hover, type Position, type Range } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { GPU_PRESETS } from '../config/presets';
+import { calibrationNote } from '../cost/calibration';
 import { formatBytes, formatGpus, formatMs, formatPercent } from '../engine/format';
 import type { AnalysisRecord } from './documents';
 import { keyDoc, looksLikeDevicesFile } from './keyDocs';
@@ -60,6 +61,8 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
   lines.push('', `Memory: ${formatBytes(cost.memoryBytes)} (weights + ${a.loaded.config!.optimizer} state).`);
   lines.push(`Placement: ${formatGpus(cost.gpus)}${cost.kind && cost.kind !== 'table' ? ` (${cost.kind}-wise)` : ''}.`);
   if (a.costModel) lines.push('', `_Cost model: ${a.costModel.name}_`);
+  const calibration = calibrationNote(a.model);
+  if (calibration) lines.push('', `_${calibration}_`);
   return lines.join('\n');
 }
 

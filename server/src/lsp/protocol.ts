@@ -58,6 +58,8 @@ export const SettingKeys = {
   section: 'shardlens',
   /** Record<GPU type, path to an .onnx cost model>; ignored in untrusted workspaces. */
   costModelPaths: 'costModel.paths',
+  /** Record<GPU type, path to a calibration JSON from `shardlens calibrate`>; ignored in untrusted workspaces. */
+  costModelCalibrations: 'costModel.calibrations',
   /** Default strategy of Replan and of the top lens (default 'best'). */
   replanStrategy: 'replan.strategy',
   /** SL101 fires when predicted max/mean per-GPU time exceeds this (default 1.25). */

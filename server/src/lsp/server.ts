@@ -74,12 +74,14 @@ export function startServer(options: ServerOptions): Connection {
   const lastStatus = new Map<string, string>();
 
   function costModelsFor(settings: ServerSettings): CostModels {
-    const key = JSON.stringify(settings.costModelPaths);
+    const key = JSON.stringify([settings.costModelPaths, settings.costModelCalibrations]);
     let cache = modelCaches.get(key);
     if (!cache) {
       // Workspace Trust is enforced by the registry: with trusted=false it ignores
       // these paths and its warning says so (shown as SL102 and in the status).
-      cache = createCostModelCache((device) => loadCostModel(device, { modelPaths: settings.costModelPaths, modelsDir, trusted }));
+      cache = createCostModelCache((device) => loadCostModel(device, {
+        modelPaths: settings.costModelPaths, calibrations: settings.costModelCalibrations, modelsDir, trusted,
+      }));
       modelCaches.set(key, cache);
     }
     return cache;

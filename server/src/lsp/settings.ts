@@ -10,12 +10,15 @@ import { DEFAULT_IMBALANCE_THRESHOLD, DEFAULT_STRATEGY } from '../engine';
 export interface ServerSettings {
   /** GPU type → absolute ONNX path. In an untrusted workspace the registry ignores them (and says so). */
   costModelPaths: Record<string, string>;
+  /** GPU type → absolute calibration JSON path (`shardlens calibrate`); ignored in untrusted workspaces too. */
+  costModelCalibrations: Record<string, string>;
   replanStrategy: Strategy;
   imbalanceThreshold: number;
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
   costModelPaths: {},
+  costModelCalibrations: {},
   replanStrategy: DEFAULT_STRATEGY,
   imbalanceThreshold: DEFAULT_IMBALANCE_THRESHOLD,
 };
@@ -42,17 +45,21 @@ export function isStrategy(s: unknown): s is Strategy {
  * @param root folder relative model paths resolve against
  */
 export function parseSettings(raw: unknown, root: string | undefined): ServerSettings {
-  const out: ServerSettings = { ...DEFAULT_SETTINGS, costModelPaths: {} };
+  const out: ServerSettings = { ...DEFAULT_SETTINGS, costModelPaths: {}, costModelCalibrations: {} };
   const strategy = lookup(raw, 'replan.strategy');
   if (isStrategy(strategy)) out.replanStrategy = strategy;
   const threshold = lookup(raw, 'diagnostics.imbalanceThreshold');
   if (typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 1) out.imbalanceThreshold = threshold;
-  const paths = lookup(raw, 'costModel.paths');
-  if (paths && typeof paths === 'object') {
-    for (const [gpu, p] of Object.entries(paths as Record<string, unknown>)) {
-      if (typeof p !== 'string' || p.trim() === '') continue;
-      out.costModelPaths[gpu] = path.isAbsolute(p) || !root ? p : path.resolve(root, p);
-    }
-  }
+  readPathMap(lookup(raw, 'costModel.paths'), root, out.costModelPaths);
+  readPathMap(lookup(raw, 'costModel.calibrations'), root, out.costModelCalibrations);
   return out;
+}
+
+/** GPU type → path entries of a setting object; relative paths resolve against `root`. */
+function readPathMap(raw: unknown, root: string | undefined, into: Record<string, string>): void {
+  if (!raw || typeof raw !== 'object') return;
+  for (const [gpu, p] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof p !== 'string' || p.trim() === '') continue;
+    into[gpu] = path.isAbsolute(p) || !root ? p : path.resolve(root, p);
+  }
 }

@@ -41,7 +41,7 @@ describe('package.json contributes', () => {
   });
 
   it('declares the settings the server reads, resource scoped, and a window-scoped trace', () => {
-    for (const key of [SettingKeys.costModelPaths, SettingKeys.replanStrategy, SettingKeys.imbalanceThreshold]) {
+    for (const key of [SettingKeys.costModelPaths, SettingKeys.costModelCalibrations, SettingKeys.replanStrategy, SettingKeys.imbalanceThreshold]) {
       const s = settings[`${SettingKeys.section}.${key}`];
       assert.ok(s, key);
       assert.equal(s.scope, 'resource', key);
@@ -51,10 +51,10 @@ describe('package.json contributes', () => {
     assert.equal(settings['shardlens.diagnostics.imbalanceThreshold'].default, 1.25);
   });
 
-  it('restricts the model paths setting in untrusted workspaces', () => {
+  it('restricts the model paths and calibration settings in untrusted workspaces', () => {
     const u = pkg.capabilities.untrustedWorkspaces;
     assert.equal(u.supported, 'limited');
-    assert.deepEqual(u.restrictedConfigurations, [`${SettingKeys.section}.${SettingKeys.costModelPaths}`]);
+    assert.deepEqual(u.restrictedConfigurations, [SettingKeys.costModelPaths, SettingKeys.costModelCalibrations].map((k) => `${SettingKeys.section}.${k}`));
     for (const key of u.restrictedConfigurations) assert.ok(settings[key], key);
   });
 
