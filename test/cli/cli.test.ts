@@ -205,6 +205,19 @@ describe('import and export', () => {
     assert.equal(run(['check', 'imported.shard.yaml']).code, 0);
   });
 
+  it('import lists every rejected row with its line (exit 1); a newline in the file name stays in a comment', () => {
+    write('evil\nversion: 2\n.csv', 'name,num_embeddings,embedding_dim,pooling_factor,weight_init_max\nuser,1000000,64,1,\n"bad",1e300,64,1,\nitem,500000,130,10,\n');
+    const r = run(['import', 'evil\nversion: 2\n.csv', '-o', 'evil.shard.yaml']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /:1: warning: column "weight_init_max" is not used by ShardLens/);
+    assert.match(r.stderr, /:3: error: table "bad": num_embeddings/);
+    assert.match(r.stderr, /:4: error: table "item": embedding_dim 130 is not a multiple of 4/);
+    assert.match(r.stderr, /2 rows not imported \(listed above\); 1 table imported/);
+    const text = readFileSync(path.join(dir, 'evil.shard.yaml'), 'utf8');
+    assert.equal(text.split('\n').filter((l) => l.startsWith('version:')).length, 1);
+    assert.equal(run(['check', 'evil.shard.yaml']).code, 0);
+  });
+
   it('import of a missing file: exit 1, message', () => {
     const r = run(['import', 'none.csv']);
     assert.equal(r.code, 1);
