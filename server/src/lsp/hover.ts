@@ -56,8 +56,12 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
   const current = a.current;
   if (current && cost.gpus.length > 0) {
     const comm = current.gpus.filter((g) => cost.gpus.includes(g.gpu));
-    for (const g of comm) {
-      lines.push(`| GPU ${g.gpu} all-to-all (all its tables) | ${formatMs(g.commMs)} |`);
+    if (comm.length <= 4) {
+      for (const g of comm) lines.push(`| GPU ${g.gpu} all-to-all (all its tables) | ${formatMs(g.commMs)} |`);
+    } else {
+      // A table on many GPUs (data-parallel, row-wise): the spread, not one line per GPU.
+      const ms = comm.map((g) => g.commMs);
+      lines.push(`| all-to-all on its ${comm.length} GPUs (all their tables), max / mean | ${formatMs(Math.max(...ms))} / ${formatMs(ms.reduce((a, b) => a + b, 0) / ms.length)} |`);
     }
   }
   lines.push('', `Memory: ${formatBytes(cost.memoryBytes)} (weights + ${a.loaded.config!.optimizer} state).`);
