@@ -418,5 +418,17 @@ placement:
     const only = await at('only');
     assert.ok(only.includes('dp') && only.includes('3'));
     assert.ok(!only.includes('{row: all}') && !only.includes('{grid: {hosts: [...]}}'), only.join(' '));
+    const rowLine = lineOf(text, '  rows: {row: all}');
+    const inRow = await server.conn.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri: uri2 }, position: { line: rowLine, character: KINDS.split('\n')[lineOf(KINDS, '  rows: {row: all}')].indexOf('all') } });
+    assert.equal(inRow[0].label, 'all');
+  });
+
+  it('the balance panel shows a data-parallel table on every GPU and a table_row one on its host', async () => {
+    const b = await server.conn.sendRequest(BalanceRequest, { uri }) as BalanceResult;
+    assert.equal(b.current!.gpus.length, 16);
+    for (const g of b.current!.gpus) {
+      assert.ok(g.tables.includes('small'), `GPU ${g.gpu} holds a replica of small`);
+      assert.equal(g.tables.includes('trow'), g.gpu >= 8, `GPU ${g.gpu}: trow only on host 1`);
+    }
   });
 });

@@ -287,17 +287,29 @@ function checkKind(c: EntryContext, entry: PlacementEntry): void {
   if (!table.sharding.includes(kind)) {
     report(out, src, valueRange, 'SL044', `'${e.name}' allows sharding [${table.sharding.join(', ')}], so it cannot be placed ${kindLabel(kind)}. Change the placement or the table's sharding.`);
   }
+  const shape = device && { count: device.count, perHost: device.perHost };
   if (table.pin !== undefined && (kind !== 'table' || entry.gpu !== table.pin)) {
     report(out, src, valueRange, 'SL045', `'${e.name}' is pinned to GPU ${table.pin} but placed ${kind === 'table' ? `on GPU ${entry.gpu}` : kindLabel(kind)}. Place it whole on GPU ${table.pin} or remove the pin.`, 'error',
       [replaceWith(c, `Place '${e.name}' on GPU ${table.pin}`, { kind: 'table', gpu: table.pin })]);
   }
-  const shape = device && { count: device.count, perHost: device.perHost };
   // Column widths: dim / shards, a multiple of 4 (FBGEMM rows are 4-element aligned).
   const columnParts = kind === 'column' || kind === 'table_column' ? entry.gpus.length : kind === 'grid' ? entry.hosts.length : 1;
   if (columnParts > 1 && !canSplitColumns(table.dim, columnParts)) {
     const width = table.dim / columnParts;
     const what = kind === 'grid' ? `${columnParts} hosts (one column block each)` : `${columnParts} GPUs`;
-    report(out, src, valueRange, 'SL046', `Splitting dim ${table.dim} of '${e.name}' over ${what} gives width ${Number.isInteger(width) ? width : width.toFixed(2)}, not a multiple of ${DIM_MULTIPLE}. Use a count that divides dim/${DIM_MULTIPLE} = ${table.dim / DIM_MULTIPLE}.`);
+    // Fix: the first k listed (the most that split evenly); for a grid, TorchRec's own block count when the cluster has the hosts.
+    let fix: Fix | undefined;
+    if (kind === 'grid') {
+      const gap = shape && torchrecGap(table, { kind, hosts: entry.hosts.slice(0, 1) }, shape);
+      const hosts = gap?.suggestion?.kind === 'grid' ? gap.suggestion.hosts : entry.hosts.slice(0, 1);
+      if (canSplitColumns(table.dim, hosts.length)) fix = replaceWith(c, `Use ${hosts.length} host${hosts.length === 1 ? '' : 's'}: {grid: {hosts: [${hosts.join(', ')}]}}`, { kind, hosts });
+    } else if (entry.kind === 'column' || entry.kind === 'table_column') {
+      let k = columnParts - 1;
+      while (k > 1 && !canSplitColumns(table.dim, k)) k--;
+      const gpus = entry.gpus.slice(0, k);
+      fix = replaceWith(c, k > 1 ? `Split over ${k} GPUs: [${gpus.join(', ')}]` : `Place it whole on GPU ${gpus[0]}`, k > 1 ? { kind: entry.kind, gpus } : { kind: 'table', gpu: gpus[0] });
+    }
+    report(out, src, valueRange, 'SL046', `Splitting dim ${table.dim} of '${e.name}' over ${what} gives width ${Number.isInteger(width) ? width : width.toFixed(2)}, not a multiple of ${DIM_MULTIPLE}. Use a count that divides dim/${DIM_MULTIPLE} = ${table.dim / DIM_MULTIPLE}.`, 'error', fix ? [fix] : undefined);
   }
   // Row blocks: one row at least per block.
   if (shape && (kind === 'row' || kind === 'table_row' || kind === 'grid')) {

@@ -120,6 +120,14 @@ export function buildCompletions(doc: TextDocument, position: Position, record: 
       }));
     return [...forms, ...(!allowed || allowed.includes('table') ? gpus : [])];
   }
+  // Inside a placement mapping: `{row: |}` takes `all` or GPUs, `{table: |}` a GPU.
+  if (top === 'placement' && ctx.section.length === 2 && (key === 'row' || key === 'table')) {
+    const count = record?.analysis.loaded.config?.devices.count ?? 8;
+    const gpus = Array.from({ length: Math.min(count, 1024) }, (_, g) => ({ label: String(g), kind: CompletionItemKind.Value, detail: `GPU ${g}`, sortText: String(g).padStart(6, '0'), textEdit: { range, newText: String(g) } }));
+    return key === 'row'
+      ? [{ label: 'all', kind: CompletionItemKind.EnumMember, detail: 'row blocks over every GPU (TorchRec row_wise)', sortText: '!', textEdit: { range, newText: 'all' } }, ...gpus]
+      : gpus;
+  }
   if (key === 'pin') {
     const count = record?.analysis.loaded.config?.devices.count ?? 8;
     return Array.from({ length: Math.min(count, 1024) }, (_, g) => ({ label: String(g), kind: CompletionItemKind.Value, detail: `GPU ${g}`, sortText: String(g).padStart(6, '0'), textEdit: { range, newText: String(g) } }));

@@ -156,9 +156,15 @@ test('SL042: malformed new forms, with fixes to the right form', () => {
 });
 
 test('SL046: grid and column widths, and fewer rows than row blocks', () => {
-  const g = only(variant('{name: grid, rows: 10000000, dim: 256, pooling: 2}', '{name: grid, rows: 10000000, dim: 36, pooling: 2}'), 'SL046');
+  const gridText = variant('{name: grid, rows: 10000000, dim: 256, pooling: 2}', '{name: grid, rows: 10000000, dim: 36, pooling: 2}');
+  const g = only(gridText, 'SL046');
   at(g, line('grid'), 8, 31);
   assert.match(g.message, /over 2 hosts \(one column block each\) gives width 18/);
+  assert.equal(apply(gridText, g.fixes![0].edits), gridText.replace('{grid: {hosts: [0, 1]}}', '{grid: {hosts: [0]}}'), 'TorchRec cuts dim 36 into one block');
+  assert.deepEqual(load(apply(gridText, g.fixes![0].edits)).diagnostics, []);
+  const colText = variant('{name: cols, rows: 1000000, dim: 128, pooling: 2}', '{name: cols, rows: 1000000, dim: 24, pooling: 2}').replace('{column: [0, 1]}', '{column: [0, 1, 2, 3]}');
+  const cd = only(colText, 'SL046');
+  assert.equal(apply(colText, cd.fixes![0].edits), colText.replace('{column: [0, 1, 2, 3]}', '{column: [0, 1, 2]}'), 'the most listed GPUs that split 24 evenly: 3 × 8');
   const r = only(variant('{name: rows, rows: 10000000, dim: 128, pooling: 2}', '{name: rows, rows: 10, dim: 128, pooling: 2}'), 'SL046');
   assert.match(r.message, /'rows' has 10 rows, fewer than the 16 row blocks of a row-wise split/);
 });
