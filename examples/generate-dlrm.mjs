@@ -16,7 +16,7 @@
  * - 20% of tables fp16, 5% restricted to [table, row] sharding, 2 pinned.
  * Placement: round-robin over GPUs, skipping a GPU that is full; tables over a
  * third of a GPU's usable memory are split by rows over the 8 GPUs of the next
- * host. Memory accounting is the engine's (server/src/cost/memory.ts):
+ * host (`{table_row: {host: H}}`, TorchRec's table_row_wise). Memory accounting is the engine's (server/src/cost/memory.ts):
  * rows × dim × dtype bytes + 4 B/row of rowwise_adagrad state, and usable =
  * floor(HBM × (1 − reserve)). Deterministic for a given seed.
  */
@@ -81,7 +81,8 @@ for (const t of tables) {
   const gpus = Array.from({ length: PER_HOST }, (_, k) => host * PER_HOST + k).filter((g) => g < GPUS);
   const share = memory(t, Math.ceil(t.rows / gpus.length));
   for (const g of gpus) load[g] += share;
-  placement.set(t.name, `{row: [${gpus.join(', ')}]}`);
+  // TorchRec's table_row_wise: row blocks over one host's GPUs (a table restricted to other kinds keeps a GPU list).
+  placement.set(t.name, !t.sharding || t.sharding.includes('table_row') ? `{table_row: {host: ${host}}}` : `{row: [${gpus.join(', ')}]}`);
 }
 let next = 0;
 for (const t of tables) {

@@ -345,3 +345,90 @@ describe('replan and balance', () => {
     assert.ok(server.notifications.some((n) => n.method === 'shardlens/status'));
   });
 });
+
+describe("TorchRec's sharding kinds in the editor", () => {
+  const KINDS = `version: 1
+batch_size: 65536
+devices:
+  type: H100-80GB
+  count: 16
+  per_host: 8
+tables:
+  - {name: small, rows: 1000, dim: 64, pooling: 1}
+  - {name: rows, rows: 10000000, dim: 128, pooling: 2}
+  - {name: trow, rows: 1000000, dim: 128, pooling: 2}
+  - {name: grid, rows: 10000000, dim: 256, pooling: 2}
+  - {name: only, rows: 1000, dim: 64, pooling: 1, sharding: [table, data_parallel]}
+placement:
+  small: dp
+  rows: {row: all}
+  trow: {table_row: {host: 1}}
+  grid: {grid: {hosts: [0, 1]}}
+  only: 5
+`;
+  let uri: string;
+  before(async () => {
+    uri = fresh();
+    await server.open(uri, KINDS);
+    const pub = await until('diagnostics', () => server.lastPublished(uri));
+    assert.deepEqual(pub.diagnostics.filter((d) => d.severity === 1), []);
+  });
+  const hoverAt = async (needle: string, inLine: string) => {
+    const line = lineOf(KINDS, inLine);
+    const character = KINDS.split('\n')[line].indexOf(needle) + 1;
+    const hover = await server.conn.sendRequest<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line, character } });
+    return hover ? (hover.contents as { value: string }).value : '';
+  };
+
+  it('hover on an entry explains its kind (TorchRec name and call) and its shards', async () => {
+    const row = await hoverAt('all', '  rows: {row: all}');
+    assert.match(row, /^\*\*rows\*\*: `\{row: all\}` \u2014 row-wise \(TorchRec `row_wise`, `row_wise\(\)`\)/);
+    assert.match(row, /16 shards of 10,000,000 rows \u00d7 dim 128/);
+    assert.match(row, /\| 0 \| 0 \| 0\u2013624,999 \(625,000\) \| all 128 \| 65,536 \|/);
+    assert.match(row, /\| 15 \| 1 \| 9,375,000\u20139,999,999 \(625,000\) \|/);
+    const dp = await hoverAt('dp', '  small: dp');
+    assert.match(dp, /data-parallel \(TorchRec `data_parallel`, `data_parallel\(\)`\)/);
+    assert.match(dp, /\| 0 \| 0 \| all 1,000 \| all 64 \| 4,096 \|/, 'a replica serves its local batch: 65,536 / 16');
+    const host = await hoverAt('1', '  trow: {table_row: {host: 1}}');
+    assert.match(host, /table-row-wise \(TorchRec `table_row_wise`, `table_row_wise\(host_index=1\)`\)/, 'a host number explains the entry, not GPU 1');
+    assert.match(host, /\| 8 \| 1 \| 0\u2013124,999 \(125,000\) \|/);
+    const grid = await hoverAt('hosts', '  grid: {grid: {hosts: [0, 1]}}');
+    assert.match(grid, /\| 8 \| 1 \| 0\u20131,249,999 \(1,250,000\) \| 128\u2013255 \(128\) \|/, 'host 1 holds column block 1');
+  });
+
+  it('the table lens names the kind', async () => {
+    const lenses = await server.conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+    const titles = lenses.map((l) => l.command?.title ?? '');
+    assert.ok(titles.some((t) => /GPUs 0\u201315 \(data-parallel\)$/.test(t)), titles.join('\n'));
+    assert.ok(titles.some((t) => /GPUs 8\u201315 \(table-row-wise\)$/.test(t)), titles.join('\n'));
+  });
+
+  it('completion offers every form, limited to the kinds a table allows', async () => {
+    const uri2 = fresh();
+    const text = KINDS.replace('  only: 5\n', '  only: \n').replace('  small: dp\n', '  small: \n');
+    await server.open(uri2, text);
+    await until('diagnostics', () => server.lastPublished(uri2));
+    const at = async (name: string) => {
+      const line = lineOf(text, `  ${name}: `);
+      const items = await server.conn.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri: uri2 }, position: { line, character: name.length + 4 } });
+      return items.map((c) => c.label);
+    };
+    const all = await at('small');
+    for (const l of ['dp', '{row: all}', '{column: [...]}', '{table_row: {host: ...}}', '{table_column: [...]}', '{grid: {hosts: [...]}}', '0', '15']) assert.ok(all.includes(l), `${l} in ${all.join(' ')}`);
+    const only = await at('only');
+    assert.ok(only.includes('dp') && only.includes('3'));
+    assert.ok(!only.includes('{row: all}') && !only.includes('{grid: {hosts: [...]}}'), only.join(' '));
+    const rowLine = lineOf(text, '  rows: {row: all}');
+    const inRow = await server.conn.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri: uri2 }, position: { line: rowLine, character: KINDS.split('\n')[lineOf(KINDS, '  rows: {row: all}')].indexOf('all') } });
+    assert.equal(inRow[0].label, 'all');
+  });
+
+  it('the balance panel shows a data-parallel table on every GPU and a table_row one on its host', async () => {
+    const b = await server.conn.sendRequest(BalanceRequest, { uri }) as BalanceResult;
+    assert.equal(b.current!.gpus.length, 16);
+    for (const g of b.current!.gpus) {
+      assert.ok(g.tables.includes('small'), `GPU ${g.gpu} holds a replica of small`);
+      assert.equal(g.tables.includes('trow'), g.gpu >= 8, `GPU ${g.gpu}: trow only on host 1`);
+    }
+  });
+});

@@ -24,6 +24,10 @@ export interface ParsedArgs {
   strategy?: string;
   compare: boolean;
   export?: string;
+  /** With --export: plan anew (from the written placement) instead of exporting it as written. */
+  replan: boolean;
+  /** With --export: module path of the EmbeddingBagCollection in the model. */
+  module?: string;
   write: boolean;
   seed?: number;
   /** Soft planner time limit per plan, ms (optional search phases stop after it). */
@@ -54,6 +58,8 @@ const OPTIONS = {
   strategy: { type: 'string', short: 's' },
   compare: { type: 'boolean' },
   export: { type: 'string' },
+  replan: { type: 'boolean' },
+  module: { type: 'string' },
   write: { type: 'boolean' },
   seed: { type: 'string' },
   budget: { type: 'string' },
@@ -77,7 +83,7 @@ type OptionName = keyof typeof OPTIONS;
 /** Which options each command accepts (beyond format/help/version/model/models-dir). */
 const ALLOWED: Record<Command, OptionName[]> = {
   check: ['calibration'],
-  plan: ['strategy', 'compare', 'export', 'write', 'seed', 'budget', 'calibration'],
+  plan: ['strategy', 'compare', 'export', 'replan', 'module', 'write', 'seed', 'budget', 'calibration'],
   predict: ['sets', 'device', 'calibration'],
   import: ['output', 'device'],
   measure: ['strategy', 'placement', 'repeats', 'dry-run', 'out', 'seed', 'budget', 'cpu', 'calibration'],
@@ -138,6 +144,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     strategy: v.strategy as string | undefined,
     compare: v.compare === true,
     export: v.export as string | undefined,
+    replan: v.replan === true,
+    module: v.module as string | undefined,
     write: v.write === true,
     seed,
     budgetMs,
@@ -161,7 +169,9 @@ Usage:
   shardlens check FILE...                       validate configs; print diagnostics
   shardlens plan FILE [--strategy S]            plan a placement; print per-GPU costs
              [--compare]                        run every strategy, one row each
-             [--export torchrec[:python|:json]] print the plan as TorchRec constraints
+             [--export torchrec[:python|:json]] print the written placement for TorchRec (a Python module or JSON)
+             [--replan] [--module PATH]         with --export: export a new plan; the EmbeddingBagCollection's path
+                                                (default sparse_arch.embedding_bag_collection)
              [--write]                          write the placement into FILE (atomically)
              [--seed N]                         seed for randomised strategies (default 0)
              [--budget MS]                      soft time limit per plan (default none)

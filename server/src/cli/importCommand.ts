@@ -18,7 +18,8 @@ export async function runImport(ctx: CliContext): Promise<number> {
   const read = readTextFileOrWhy(abs);
   if ('why' in read) { ctx.io.err(`shardlens import: cannot read ${file}: ${read.why}`); return 1; }
   const result = importTables(abs, read.text, { device: ctx.args.device });
-  for (const e of result.errors) ctx.io.err(`${ctx.display(abs)}:${e.line}: ${e.message}`);
+  for (const e of result.errors) ctx.io.err(`${ctx.display(abs)}:${e.line}: ${e.severity ?? 'error'}: ${e.message}`);
+  if (result.rejected > 0) ctx.io.err(`${ctx.display(abs)}: ${result.rejected} row${result.rejected === 1 ? '' : 's'} not imported (listed above); ${result.tables} table${result.tables === 1 ? '' : 's'} imported.`);
   if (result.yaml === undefined) return 1;
   if (ctx.args.output) {
     const out = path.resolve(ctx.cwd, ctx.args.output);
@@ -28,5 +29,5 @@ export async function runImport(ctx: CliContext): Promise<number> {
   } else {
     ctx.io.out(result.yaml);
   }
-  return result.errors.length > 0 ? 1 : 0;
+  return result.errors.some((e) => (e.severity ?? 'error') === 'error') ? 1 : 0;
 }

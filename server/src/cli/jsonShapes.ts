@@ -5,6 +5,7 @@
  */
 import type { Diagnostic } from '../config/diagnostics';
 import type { Placement, PlacementEntry } from '../config/types';
+import { isEveryGpu } from '../config/placementText';
 import type { PlanResult } from '../plan/types';
 
 export interface DiagnosticJson {
@@ -28,27 +29,28 @@ export function diagnosticJson(d: Diagnostic, displayFile: (f: string) => string
   };
 }
 
-/** The placement as written in YAML: `name: gpu`, `name: "dp"`, `name: {column: [..]}`, `name: {table_row: {host: h}}`, … */
+/** The placement as written in YAML: `name: gpu`, `name: "dp"`, `name: {column: [..]}`, `name: {row: "all"}`, `name: {table_row: {host: h}}`, … */
 export type PlacementEntryJson =
-  | number | 'dp' | { column: number[] } | { row: number[] } | { table_column: number[] }
+  | number | 'dp' | { column: number[] } | { row: number[] | 'all' } | { table_column: number[] }
   | { table_row: { host: number } } | { grid: { hosts: number[] } };
 export type PlacementJson = Record<string, PlacementEntryJson>;
 
-export function placementEntryJson(entry: PlacementEntry): PlacementEntryJson {
+/** One entry; a row entry over every GPU of a `world`-GPU cluster, in order, is `{row: "all"}` as the writer puts it. */
+export function placementEntryJson(entry: PlacementEntry, world?: number): PlacementEntryJson {
   switch (entry.kind) {
     case 'table': return entry.gpu;
     case 'data_parallel': return 'dp';
     case 'column': return { column: [...entry.gpus] };
-    case 'row': return { row: [...entry.gpus] };
+    case 'row': return { row: isEveryGpu(entry.gpus, world) ? 'all' : [...entry.gpus] };
     case 'table_column': return { table_column: [...entry.gpus] };
     case 'table_row': return { table_row: { host: entry.host } };
     case 'grid': return { grid: { hosts: [...entry.hosts] } };
   }
 }
 
-export function placementJson(placement: Placement): PlacementJson {
+export function placementJson(placement: Placement, world?: number): PlacementJson {
   const out: PlacementJson = {};
-  for (const [name, entry] of placement) out[name] = placementEntryJson(entry);
+  for (const [name, entry] of placement) out[name] = placementEntryJson(entry, world);
   return out;
 }
 
@@ -87,7 +89,7 @@ export function planJson(plan: PlanResult): PlanJson {
       gpu: g.gpu, tables: g.tables, fwd_ms: g.fwdMs, bwd_ms: g.bwdMs, comm_ms: g.commMs,
       total_ms: g.totalMs, memory_bytes: g.memoryBytes, capacity_bytes: g.capacityBytes,
     })),
-    placement: placementJson(plan.placement),
+    placement: placementJson(plan.placement, plan.gpus.length || undefined),
     reasons: plan.reasons,
     cost_model: plan.costModel,
   };

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { placementEdit } from '../config/placementText';
 import type { ShardConfig } from '../config/types';
 import { planConfig } from '../plan/planner';
-import { toTorchRec } from '../plan/torchrecExport';
+import { DEFAULT_MODULE_PATH, exportTorchRec, type ExportRefusal } from '../plan/torchrecExport';
 import { STRATEGIES, type PlanResult, type Strategy } from '../plan/types';
 import { DEFAULT_STRATEGY, blockingErrors, type Analysis } from '../engine';
 import { errorText } from '../engine/engineDiagnostics';
@@ -146,6 +146,36 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
   return feasible.length > 0 ? 0 : 1;
 }
 
+/** Prints why TorchRec cannot take the placement, one line per table, and returns exit status 1. */
+function refuseExport(ctx: CliContext, a: Analysis, refusals: readonly ExportRefusal[], what: string): number {
+  const where = ctx.display(a.file);
+  for (const r of refusals) ctx.io.err(`${where}: ${r.table !== undefined ? `table '${r.table}': ` : ''}${r.reason}`);
+  ctx.io.err(`${where}: not exported: TorchRec cannot express ${what} as is (${refusals.length} reason${refusals.length === 1 ? '' : 's'} above).`);
+  return 1;
+}
+
+/** `--export` without `--replan`: the placement written in the file, exactly, or why not. */
+function exportWritten(ctx: CliContext, a: Analysis, config: ShardConfig, format: 'python' | 'json'): number {
+  const where = ctx.display(a.file);
+  if (!config.placement || config.placement.size === 0) {
+    ctx.io.err(`${where}: has no placement to export. Write one (\`shardlens plan ${where} --write\`, or Replan in the editor), or export a new plan with --replan.`);
+    return 1;
+  }
+  // Errors in the written placement (unknown GPUs, bad splits, memory) make it unusable as written.
+  const errors = a.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    for (const d of errors) ctx.io.err(formatDiagnosticLine(ctx, d, ctx.io.ce));
+    ctx.io.err(`${where}: not exported: fix the ${errors.length} error${errors.length === 1 ? '' : 's'} in the written placement above first (or export a new plan with --replan).`);
+    return 1;
+  }
+  const result = exportTorchRec(config, config.placement, {
+    format, modulePath: ctx.args.module ?? DEFAULT_MODULE_PATH, origin: { kind: 'written' }, file: a.file, scored: a.current,
+  });
+  if (!result.ok) return refuseExport(ctx, a, result.refusals, 'the written placement');
+  ctx.io.out(result.text.replace(/\n$/, ''));
+  return 0;
+}
+
 export async function runPlan(ctx: CliContext): Promise<number> {
   const [file, ...extra] = ctx.args.positionals;
   if (!file) throw new UsageError('plan needs a FILE');
@@ -153,11 +183,15 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   const strategy = parseStrategy(ctx.args.strategy);
   const exportFormat = parseExport(ctx.args.export);
   if (ctx.args.compare && (exportFormat || ctx.args.write)) throw new UsageError('--compare cannot be combined with --export or --write');
+  if (!exportFormat && (ctx.args.replan || ctx.args.module !== undefined)) throw new UsageError('--replan and --module go with --export (plain `plan` always plans)');
+  if (exportFormat && ctx.args.write && !ctx.args.replan) throw new UsageError('--export exports the written placement; --write needs a new plan: add --replan');
 
   const a = await analyzeFile(ctx, file);
   if (!reportProblems(ctx, a)) return 1;
   const config = a.loaded.config!;
   if (ctx.args.compare) return runCompare(ctx, a, config);
+
+  if (exportFormat && !ctx.args.replan) return exportWritten(ctx, a, config, exportFormat);
 
   const plan = await planConfig(config, strategy, a.model!, {
     seed: ctx.args.seed ?? 0,
@@ -166,7 +200,11 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   });
 
   if (exportFormat) {
-    ctx.io.out(toTorchRec(config, plan, exportFormat));
+    const result = exportTorchRec(config, plan.placement, {
+      format: exportFormat, modulePath: ctx.args.module ?? DEFAULT_MODULE_PATH, origin: { kind: 'replan', strategy: plan.strategy }, file: a.file, scored: plan,
+    });
+    if (!result.ok) return refuseExport(ctx, a, result.refusals, `the ${plan.strategy} plan`);
+    ctx.io.out(result.text.replace(/\n$/, ''));
   } else if (ctx.args.format === 'json') {
     ctx.io.out(JSON.stringify(planJson(plan), null, 2));
   } else {

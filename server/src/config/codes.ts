@@ -30,14 +30,17 @@ export const CODES = {
   SL036: 'Table fits no GPU under its allowed sharding',
   SL037: 'Total table memory exceeds the cluster',
   SL040: 'Placement names an unknown table',
-  SL041: 'Placement names a GPU that does not exist',
+  SL041: 'Placement names a GPU or host that does not exist',
   SL042: 'Placement entry is malformed',
   SL043: 'Table missing from placement',
   SL044: 'Placement kind not allowed by the table\'s sharding',
   SL045: 'Pinned table placed on another GPU',
-  SL046: 'Column split gives widths that are not multiples of 4',
+  SL046: 'Split cannot be cut: column widths not multiples of 4, or fewer rows than row blocks',
   SL047: 'GPU over memory for the written placement',
-  SL048: 'GPU listed twice in one split',
+  SL048: 'GPU or host listed twice in one split',
+  SL049: 'table_column GPUs span more than one host',
+  SL050: 'Placement TorchRec cannot express (ShardLens costs it; export refuses it)',
+  SL051: 'Data-parallel table does not fit on one GPU',
 } as const;
 
 export type Code = keyof typeof CODES;

@@ -6,6 +6,7 @@
  * server/schema/shardlens.schema.json from it).
  */
 import { GPU_PRESETS, PRESET_OVERRIDE_KEYS } from './presets';
+import { ALL_SHARDING_KINDS, SHARDING_KIND_ALIASES, SHARDING_KIND_INFO } from './shardingKinds';
 
 /** `top`: the document; `devices`: the devices mapping; `table`: one item of `tables`;
  *  `placement`: the mapping form of one placement entry (`{column: [..]}`). */
@@ -15,22 +16,27 @@ export const SECTIONS: readonly Section[] = ['top', 'devices', 'table', 'placeme
 /**
  * - integer/number: a scalar number (plain `50_000_000` accepted);
  * - string: any string; enum: one of `values`; enumList: a list of `values`;
- * - numberList: a list of `length` numbers; gpuList: a list of GPU indices;
+ * - numberList: a list of `length` numbers; gpuList: a list of GPU indices (or `all`);
+ * - hostRef: `{host: H}`; hostList: `{hosts: [H, …]}` (host indices);
  * - devices/tables/placement: the structured sections (or a file path for devices).
  */
-export type KeyKind = 'integer' | 'number' | 'string' | 'enum' | 'enumList' | 'numberList' | 'gpuList' | 'devices' | 'tables' | 'placement';
+export type KeyKind = 'integer' | 'number' | 'string' | 'enum' | 'enumList' | 'numberList' | 'gpuList' | 'hostRef' | 'hostList' | 'devices' | 'tables' | 'placement';
 
 export interface KeyInfo {
   key: string;
   kind: KeyKind;
   /** Allowed words for enum / enumList. */
   values?: readonly string[];
+  /** Other words accepted for enum / enumList, each meaning one of `values` (e.g. TorchRec's names). */
+  aliases?: Readonly<Record<string, string>>;
   /** Inclusive lower bound unless minExclusive. */
   min?: number;
   minExclusive?: boolean;
   /** Inclusive upper bound unless maxExclusive. */
   max?: number;
   maxExclusive?: boolean;
+  /** gpuList: the word `all` (every GPU, in order) is accepted instead of a list. */
+  acceptsAll?: boolean;
   /** Exact list length (numberList). */
   length?: number;
   /** Default as a value, when it is a constant. */
@@ -45,7 +51,8 @@ export interface KeyInfo {
 export const PRESET_NAMES: readonly string[] = Object.keys(GPU_PRESETS);
 export const DTYPES = ['fp32', 'fp16'] as const;
 export const OPTIMIZERS = ['sgd', 'rowwise_adagrad', 'adam'] as const;
-export const SHARDING_KINDS = ['table', 'column', 'row'] as const;
+/** TorchRec's sharding types by the config's short words (config/shardingKinds.ts); the default allows all, as TorchRec does. */
+export const SHARDING_KINDS = ALL_SHARDING_KINDS;
 /** Number of log2 reuse bins of a histogram (DreamShard's table feature, shared notes perf-models.md). */
 export const HISTOGRAM_BINS = 17;
 
@@ -67,7 +74,7 @@ const TOP: readonly KeyInfo[] = [
   { key: 'tables', kind: 'tables', required: true,
     doc: 'The embedding tables: a list of mappings with name, rows, dim, pooling and optional zipf/histogram, dtype, sharding and pin.' },
   { key: 'placement', kind: 'placement',
-    doc: 'Where each table lives: `name: 3` (whole table on GPU 3), `name: {column: [0, 1]}` (dim split equally across GPUs 0 and 1), `name: {row: [0, 1, 2]}` (rows split equally). Written by Replan; hand-editable. When present, every table must be placed.' },
+    doc: 'Where each table lives, one of TorchRec\'s sharding types per table: `name: dp` (data_parallel), `name: 3` (table_wise on GPU 3), `{column: [0, 1]}` (column_wise), `{row: all}` (row_wise over every GPU), `{table_row: {host: 1}}` (table_row_wise), `{table_column: [8, 9]}` (table_column_wise, GPUs of one host), `{grid: {hosts: [0, 1]}}` (grid_shard). Written by Replan; hand-editable. When present, every table must be placed.' },
 ];
 
 const OVERRIDE_DOCS: Record<string, Omit<KeyInfo, 'key'>> = {
@@ -107,19 +114,26 @@ const TABLE: readonly KeyInfo[] = [
     doc: 'Optional reuse histogram: 17 non-negative numbers, the fraction of unique indices in each log2 reuse bin (DreamShard\'s table feature). Takes precedence over zipf where a cost model uses it.' },
   { key: 'dtype', kind: 'enum', values: DTYPES, defaultText: 'the top-level dtype',
     doc: 'Element type of this table\'s weights: fp32 (4 bytes) or fp16 (2 bytes); overrides the top-level dtype.' },
-  { key: 'sharding', kind: 'enumList', values: SHARDING_KINDS, default: SHARDING_KINDS,
-    doc: 'Sharding kinds the planner may use for this table: table (whole table on one GPU), column (dim split across GPUs), row (rows split across GPUs). Default all three.' },
+  { key: 'sharding', kind: 'enumList', values: SHARDING_KINDS, aliases: SHARDING_KIND_ALIASES, default: SHARDING_KINDS,
+    doc: `Sharding kinds the planner may use for this table, TorchRec's sharding types: ${SHARDING_KINDS.map((k) => `${k} (${SHARDING_KIND_INFO[k].torchrec})`).join(', ')}. TorchRec's names are accepted too. Default all, as in TorchRec when a table has no constraint.`,
+  },
   { key: 'pin', kind: 'integer', min: 0,
     doc: 'Optional GPU index (0 … count−1) this table must live on, whole.' },
 ];
 
 const PLACEMENT: readonly KeyInfo[] = [
   { key: 'table', kind: 'integer', min: 0,
-    doc: 'Whole table on this GPU; same as writing the GPU index directly (`name: 3`).' },
+    doc: 'Whole table on this GPU (TorchRec table_wise); same as writing the GPU index directly (`name: 3`).' },
   { key: 'column', kind: 'gpuList',
-    doc: 'Split the table by columns: dim is divided equally among the listed GPUs (one shard each, in order); each width must be a multiple of 4.' },
-  { key: 'row', kind: 'gpuList',
-    doc: 'Split the table by rows: rows are divided equally among the listed GPUs (one shard each, in order); each GPU sees its share of the lookups.' },
+    doc: 'TorchRec column_wise: dim is divided equally among the listed GPUs (one shard each, in order); each width must be a multiple of 4.' },
+  { key: 'row', kind: 'gpuList', acceptsAll: true,
+    doc: 'TorchRec row_wise: `{row: all}` splits the rows into one block per GPU, block i on GPU i (TorchRec cuts blocks of ceil(rows / GPUs)). A list names the GPUs in block order; a list that is not every GPU in order cannot be expressed in TorchRec (warning SL050).' },
+  { key: 'table_row', kind: 'hostRef',
+    doc: 'TorchRec table_row_wise: `{table_row: {host: 1}}` splits the rows into one block per GPU of host 1 (GPUs host·per_host …), reduced inside the host over NVLink.' },
+  { key: 'table_column', kind: 'gpuList',
+    doc: 'TorchRec table_column_wise: dim divided equally among the listed GPUs, which must all be on one host; each width a multiple of 4.' },
+  { key: 'grid', kind: 'hostList',
+    doc: 'TorchRec grid_shard: `{grid: {hosts: [0, 1]}}` splits dim into one column block per listed host (widths multiples of 4), each block row-split over that host\'s GPUs.' },
 ];
 
 const CATALOGUE: Readonly<Record<Section, readonly KeyInfo[]>> = { top: TOP, devices: DEVICES, table: TABLE, placement: PLACEMENT };
@@ -155,6 +169,12 @@ export function valuesOf(section: Section, key: string): readonly string[] {
   return keyInfo(section, key)?.values ?? [];
 }
 
+/** The word an enum value means: itself when allowed, the word an alias stands for, else undefined. */
+export function canonicalValue(info: Pick<KeyInfo, 'values' | 'aliases'>, word: string): string | undefined {
+  if (info.values?.includes(word)) return word;
+  return info.aliases && Object.prototype.hasOwnProperty.call(info.aliases, word) ? info.aliases[word] : undefined;
+}
+
 function describeType(info: KeyInfo): string {
   switch (info.kind) {
     case 'integer': return 'whole number';
@@ -164,6 +184,8 @@ function describeType(info: KeyInfo): string {
     case 'enumList': return `list of ${info.values!.join(' | ')}`;
     case 'numberList': return `list of ${info.length} numbers`;
     case 'gpuList': return 'list of GPU indices';
+    case 'hostRef': return '{host: H}, a host index';
+    case 'hostList': return '{hosts: [H, …]}, host indices';
     case 'devices': return 'mapping or file path';
     case 'tables': return 'list of tables';
     case 'placement': return 'mapping of table name to GPU or split';

@@ -13,7 +13,7 @@ import { keyInfo } from './keys';
 import type { FileReader, LoadedConfig, SourceMap } from './loaded';
 import { DEFAULT_KERNEL, type Dtype, type Optimizer, type Range, type ShardConfig } from './types';
 import { readDevicesMap, type DevicesRead } from './validateDevices';
-import { checkGpuMemory, checkTableMemory, placementLoads } from './validateMemory';
+import { checkGpuMemory, checkReplicaMemory, checkTableMemory, placementLoads } from './validateMemory';
 import { checkUnplaced, readPlacement } from './validatePlacement';
 import { checkPins, readTables } from './validateTables';
 import { endOffset, entriesOf, nodeRange, offsetsRange, pairRange, parseSource, report, type Entry, type Sink, type SourceFile } from './yamlSource';
@@ -87,7 +87,8 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
     if (device) {
       const byName = new Map(tablesRead.tables.map((t) => [t.spec.name, t.spec]));
       loads = placementLoads(placementRead.placement, byName, device, optimizer);
-      checkGpuMemory(file, placementRead, loads, device, out);
+      const replicas = checkReplicaMemory(file, placementRead, byName, device, optimizer, out);
+      checkGpuMemory(file, placementRead, loads, device, out, replicas);
     }
     checkUnplaced(src, tablesRead.tables, placementRead, loads?.bytes, out);
   }

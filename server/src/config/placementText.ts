@@ -16,23 +16,34 @@ export function renderName(name: string): string {
   return PLAIN_SAFE.test(name) && !RESERVED_WORDS.test(name) ? name : JSON.stringify(name);
 }
 
-/** `3`, `dp`, `{column: [0, 1]}`, `{row: [0, 1, 2]}`, `{table_row: {host: 1}}`, `{grid: {hosts: [0, 1]}}`. */
-export function renderEntry(entry: PlacementEntry): string {
+/** Whether a row entry covers every GPU of a `world`-GPU cluster in order (written `{row: all}`). */
+export function isEveryGpu(gpus: readonly number[], world: number | undefined): boolean {
+  return world !== undefined && world > 0 && gpus.length === world && gpus.every((g, i) => g === i);
+}
+
+/**
+ * `3`, `dp`, `{column: [0, 1]}`, `{row: all}` (a row entry over every GPU of
+ * a `world`-GPU cluster, in order) or `{row: [0, 1, 2]}`, `{table_row: {host: 1}}`,
+ * `{table_column: [8, 9]}`, `{grid: {hosts: [0, 1]}}`.
+ */
+export function renderEntry(entry: PlacementEntry, world?: number): string {
   switch (entry.kind) {
     case 'table': return String(entry.gpu);
     case 'data_parallel': return 'dp';
-    case 'column': case 'row': case 'table_column': return `{${entry.kind}: [${entry.gpus.join(', ')}]}`;
+    case 'row': return isEveryGpu(entry.gpus, world) ? '{row: all}' : `{row: [${entry.gpus.join(', ')}]}`;
+    case 'column': case 'table_column': return `{${entry.kind}: [${entry.gpus.join(', ')}]}`;
     case 'table_row': return `{table_row: {host: ${entry.host}}}`;
     case 'grid': return `{grid: {hosts: [${entry.hosts.join(', ')}]}}`;
   }
 }
 
 /** The entry in JSON syntax (also valid YAML), for flow-style mappings. */
-export function renderEntryJson(entry: PlacementEntry): string {
+export function renderEntryJson(entry: PlacementEntry, world?: number): string {
   switch (entry.kind) {
     case 'table': return String(entry.gpu);
     case 'data_parallel': return '"dp"';
-    case 'column': case 'row': case 'table_column': return `{"${entry.kind}": [${entry.gpus.join(', ')}]}`;
+    case 'row': return isEveryGpu(entry.gpus, world) ? '{"row": "all"}' : `{"row": [${entry.gpus.join(', ')}]}`;
+    case 'column': case 'table_column': return `{"${entry.kind}": [${entry.gpus.join(', ')}]}`;
     case 'table_row': return `{"table_row": {"host": ${entry.host}}}`;
     case 'grid': return `{"grid": {"hosts": [${entry.hosts.join(', ')}]}}`;
   }
@@ -52,18 +63,18 @@ function ordered(placement: Placement, tableOrder: readonly string[]): [string, 
   return result;
 }
 
-/** The YAML text of a `placement:` section, ending with a newline. */
-export function renderPlacement(placement: Placement, tableOrder: readonly string[], newline = '\n'): string {
+/** The YAML text of a `placement:` section, ending with a newline (`world`: GPU count, for `{row: all}`). */
+export function renderPlacement(placement: Placement, tableOrder: readonly string[], newline = '\n', world?: number): string {
   const items = ordered(placement, tableOrder);
   if (items.length === 0) return `placement: {}${newline}`;
   const lines = ['placement:'];
-  for (const [name, e] of items) lines.push(`  ${renderName(name)}: ${renderEntry(e)}`);
+  for (const [name, e] of items) lines.push(`  ${renderName(name)}: ${renderEntry(e, world)}`);
   return lines.join(newline) + newline;
 }
 
 /** The section in flow (JSON) style, for `{…}` documents: `"placement": {…}`. */
-function renderPlacementFlow(placement: Placement, tableOrder: readonly string[]): string {
-  const items = ordered(placement, tableOrder).map(([name, e]) => `${JSON.stringify(name)}: ${renderEntryJson(e)}`);
+function renderPlacementFlow(placement: Placement, tableOrder: readonly string[], world?: number): string {
+  const items = ordered(placement, tableOrder).map(([name, e]) => `${JSON.stringify(name)}: ${renderEntryJson(e, world)}`);
   return `"placement": {${items.join(', ')}}`;
 }
 
@@ -76,7 +87,8 @@ export function placementEdit(loaded: LoadedConfig, placement: Placement): { fil
   const source = loaded.source;
   const order = [...source.tables.keys()];
   const write = source.placementWrite ?? { style: 'block' as const, insertAt: source.top.end, insertPrefix: '\n', newline: '\n' };
-  const text = write.style === 'flow' ? renderPlacementFlow(placement, order) : renderPlacement(placement, order, write.newline);
+  const world = loaded.config?.devices.count;
+  const text = write.style === 'flow' ? renderPlacementFlow(placement, order, world) : renderPlacement(placement, order, write.newline, world);
   if (source.placementSection) {
     const body = write.style === 'flow' ? text : text.slice(0, text.length - write.newline.length);
     return { file: source.file, edit: { range: source.placementSection, newText: body } };

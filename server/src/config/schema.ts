@@ -22,10 +22,14 @@ function valueSchema(info: KeyInfo): Json {
     case 'integer': return { type: 'integer', ...bounds(info) };
     case 'number': return { type: 'number', ...bounds(info) };
     case 'string': return { type: 'string', minLength: 1 };
-    case 'enum': return { type: 'string', enum: [...info.values!] };
-    case 'enumList': return { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...info.values!] } };
+    case 'enum': return { type: 'string', enum: [...info.values!, ...Object.keys(info.aliases ?? {})] };
+    case 'enumList': return { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...info.values!, ...Object.keys(info.aliases ?? {})] } };
     case 'numberList': return { type: 'array', minItems: info.length, maxItems: info.length, items: { type: 'number', minimum: 0 } };
-    case 'gpuList': return { type: 'array', minItems: 1, items: GPU_INDEX };
+    case 'gpuList': return info.acceptsAll
+      ? { oneOf: [{ type: 'array', minItems: 1, items: GPU_INDEX }, { const: 'all', description: 'Every GPU, in order.' }] }
+      : { type: 'array', minItems: 1, items: GPU_INDEX };
+    case 'hostRef': return { type: 'object', additionalProperties: false, required: ['host'], properties: { host: { type: 'integer', minimum: 0, description: 'Host index: GPUs host·per_host … host·per_host + per_host − 1.' } } };
+    case 'hostList': return { type: 'object', additionalProperties: false, required: ['hosts'], properties: { hosts: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 0 } } } };
     case 'devices': return { oneOf: [{ $ref: '#/definitions/devices' }, { type: 'string', description: 'Path of a file holding the devices mapping, relative to this file.' }] };
     case 'tables': return { type: 'array', minItems: 1, items: { $ref: '#/definitions/table' } };
     case 'placement': return { type: ['object', 'null'], additionalProperties: { $ref: '#/definitions/placementEntry' } };
@@ -66,8 +70,8 @@ export function buildSchema(): Json {
       devices: objectSchema('devices'),
       table: objectSchema('table'),
       placementEntry: {
-        description: 'A GPU index (whole table) or a split: {column: [GPUs]} or {row: [GPUs]}.',
-        oneOf: [GPU_INDEX, { ...placementEntry, minProperties: 1, maxProperties: 1 }],
+        description: 'A GPU index (whole table), `dp` (data-parallel) or one of TorchRec\'s splits: {column: [GPUs]}, {row: all}, {table_row: {host: H}}, {table_column: [GPUs]}, {grid: {hosts: [H, …]}}.',
+        oneOf: [GPU_INDEX, { const: 'dp', description: 'Data-parallel: a replica on every GPU.' }, { ...placementEntry, minProperties: 1, maxProperties: 1 }],
       },
     },
   };

@@ -1,14 +1,20 @@
 /**
- * The `placement:` section: `name: 3`, `name: {column: [0, 1]}`,
- * `name: {row: [0, 1, 2]}` → a Placement, checked against the tables (unknown
- * names, allowed kinds, pins, column widths) and the GPU count; and the tables
- * it leaves out.
+ * The `placement:` section, one of TorchRec's sharding types per table:
+ * `name: 3`, `name: dp`, `{column: [0, 1]}`, `{row: all}` (or a GPU list),
+ * `{table_row: {host: 1}}`, `{table_column: [8, 9]}`, `{grid: {hosts: [0, 1]}}`
+ * → a Placement, checked against the tables (unknown names, allowed kinds,
+ * pins, split shapes), the cluster (GPUs and hosts that exist, table_column
+ * inside one host) and what TorchRec can express; and the tables it leaves out.
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { canSplitColumns } from '../cost/shards';
 import { closest } from './didYouMean';
 import { checkKnownKeys, checkNumber, numberOf } from './fields';
 import type { Fix, TextEdit } from './diagnostics';
+import { entryRanks, hostCount, hostOf, hostRanks } from './placementRanks';
 import { renderEntry, renderEntryJson, renderName, renderPlacement } from './placementText';
+import { kindLabel, SHARDING_KIND_INFO } from './shardingKinds';
+import { torchrecGap } from './torchrecForm';
 import type { DeviceSpec, Placement, PlacementEntry, Range, ShardingKind, TableSpec } from './types';
 import { DIM_MULTIPLE, type TableRead } from './validateTables';
 import { describeNode, endOffset, entriesOf, nodeRange, offsetsRange, pairRange, report, type Entry, type Sink, type SourceFile } from './yamlSource';
@@ -41,10 +47,10 @@ export function readPlacement(src: SourceFile, entry: Entry, tables: readonly Ta
   const node = entry.value;
   const placement: Placement = new Map();
   const entries = new Map<string, PlacementEntryRead>();
-  const read: PlacementRead = { placement, entries, written: new Set(), section, insert: insertion(src, entry, placement, tables) };
+  const read: PlacementRead = { placement, entries, written: new Set(), section, insert: insertion(src, entry, placement, tables, device?.count) };
   if (node === null || (isScalar(node) && node.value === null)) return read;
   if (!isMap(node)) {
-    report(out, src, nodeRange(src, node, entry.keyRange), 'SL005', `'placement' must be a mapping of table name to GPU (name: 3) or split (name: {column: [0, 1]}), not ${describeNode(node)}.`);
+    report(out, src, nodeRange(src, node, entry.keyRange), 'SL005', `'placement' must be a mapping of table name to placement (name: 3, name: dp, name: {row: all}, …), not ${describeNode(node)}.`);
     return undefined;
   }
   const byName = new Map(tables.map((t) => [t.spec.name, t.spec]));
@@ -59,86 +65,278 @@ export function readPlacement(src: SourceFile, entry: Entry, tables: readonly Ta
       continue;
     }
     read.written.add(e.name);
-    const parsed = readEntry(src, e, table, device, out);
+    const parsed = readEntry(src, e, table, device, !!node.flow, out);
     if (!parsed) continue;
     placement.set(e.name, parsed.entry);
-    const gpuNodes = parsed.gpus;
+    const rankNode = parsed.rankNode;
     entries.set(e.name, {
       range: pairRange(src, e.pair),
       valueRange: () => nodeRange(src, e.value, e.keyRange),
-      gpuRange: (i) => (i >= 0 && i < gpuNodes.length ? nodeRange(src, gpuNodes[i], e.keyRange) : undefined),
+      gpuRange: (i) => { const n = rankNode(i); return n ? nodeRange(src, n, e.keyRange) : undefined; },
     });
   }
   return read;
 }
 
-function readEntry(src: SourceFile, e: Entry, table: TableSpec, device: DeviceSpec | undefined, out: Sink): { entry: PlacementEntry; gpus: (Node | null)[] } | undefined {
+/** One written entry, before its kind is known. */
+interface EntryContext {
+  src: SourceFile;
+  e: Entry;
+  table: TableSpec;
+  device: DeviceSpec | undefined;
+  /** The placement mapping is in flow (JSON) style: fixes write JSON. */
+  flow: boolean;
+  out: Sink;
+}
+
+interface ParsedEntry {
+  entry: PlacementEntry;
+  /** The node that wrote the i-th rank of entryRanks (a GPU index, or the host of a grid rank), if any. */
+  rankNode: (i: number) => Node | null | undefined;
+}
+
+/** A fix that replaces the entry's value with `entry`. */
+function replaceWith(c: EntryContext, title: string, entry: PlacementEntry, preferred = true): Fix {
+  const newText = c.flow ? renderEntryJson(entry, c.device?.count) : renderEntry(entry, c.device?.count);
+  return { title, file: c.src.file, edits: [{ range: nodeRange(c.src, c.e.value, c.e.keyRange), newText }], preferred };
+}
+
+const FORMS = `a GPU index (${'name'}: 3), dp, or one of {column: [0, 1]}, {row: all}, {table_row: {host: 0}}, {table_column: [0, 1]}, {grid: {hosts: [0, 1]}}`;
+const MAP_KINDS: readonly ShardingKind[] = ['table', 'column', 'row', 'table_row', 'table_column', 'grid'];
+/** Words people write for data-parallel; each gets a fix to `dp`. */
+const DP_WORDS = new Set(['data_parallel', 'data-parallel', 'dataparallel', 'replicate', 'replicated', 'replica', 'ddp']);
+
+function readEntry(src: SourceFile, e: Entry, table: TableSpec, device: DeviceSpec | undefined, flow: boolean, out: Sink): ParsedEntry | undefined {
+  const c: EntryContext = { src, e, table, device, flow, out };
   const valueRange = () => nodeRange(src, e.value, e.keyRange);
-  let kind: ShardingKind;
-  let gpuNodes: (Node | null)[];
+  let parsed: ParsedEntry | undefined;
   if (isMap(e.value)) {
     const inner = entriesOf(src, e.value, out, `the placement of '${e.name}'`);
     checkKnownKeys(src, inner, 'placement', `the placement of '${e.name}'`, out);
-    const known = [...inner.values()].filter((x) => x.name === 'table' || x.name === 'column' || x.name === 'row');
+    const known = [...inner.values()].filter((x) => (MAP_KINDS as readonly string[]).includes(x.name));
     if (known.length !== 1) {
-      if (known.length > 1 || inner.size === 0) report(out, src, valueRange(), 'SL042', `The placement of '${e.name}' must have exactly one of table, column, row (e.g. {column: [0, 1]}).`);
+      if (known.length > 1 || inner.size === 0) report(out, src, valueRange(), 'SL042', `The placement of '${e.name}' must have exactly one of ${MAP_KINDS.join(', ')} (e.g. {row: all}).`);
       return undefined;
     }
-    kind = known[0].name as ShardingKind;
-    if (kind === 'table') gpuNodes = [known[0].value];
-    else if (isSeq(known[0].value) && known[0].value.items.length > 0) gpuNodes = known[0].value.items as (Node | null)[];
-    else {
-      report(out, src, nodeRange(src, known[0].value, known[0].keyRange), 'SL042', `'${kind}' needs a non-empty list of GPU indices, e.g. {${kind}: [0, 1]}.`);
-      return undefined;
-    }
+    parsed = readMapEntry(c, known[0]);
   } else if (numberOf(e.value) !== undefined) {
-    kind = 'table';
-    gpuNodes = [e.value];
+    const gpu = readGpu(c, e.value);
+    parsed = gpu === undefined ? undefined : { entry: { kind: 'table', gpu }, rankNode: (i) => (i === 0 ? e.value : undefined) };
+  } else if (isScalar(e.value) && e.value.value === 'dp') {
+    parsed = { entry: { kind: 'data_parallel' }, rankNode: () => undefined };
   } else {
-    report(out, src, valueRange(), 'SL042', `The placement of '${e.name}' must be a GPU index (${e.name}: 3) or a split ({column: [0, 1]} or {row: [0, 1]}), not ${describeNode(e.value)}.`);
+    const word = isScalar(e.value) && typeof e.value.value === 'string' ? e.value.value : undefined;
+    const fixes: Fix[] = [];
+    if (word !== undefined && (DP_WORDS.has(word.toLowerCase()) || word === 'DP')) fixes.push(replaceWith(c, "Write 'dp' (data-parallel)", { kind: 'data_parallel' }));
+    if (word === 'all' && device) fixes.push(replaceWith(c, 'Write {row: all}', { kind: 'row', gpus: everyGpu(device.count) }));
+    report(out, src, valueRange(), 'SL042', `The placement of '${e.name}' must be ${FORMS.replace('name', e.name)}, not ${describeNode(e.value)}.`, 'error', fixes);
     return undefined;
   }
+  if (!parsed) return undefined;
+  checkKind(c, parsed.entry);
+  return parsed;
+}
 
-  const gpus: number[] = [];
-  const written: (Node | null)[] = [];
+function everyGpu(count: number): number[] {
+  return Array.from({ length: Math.max(0, count) }, (_, g) => g);
+}
+
+/** The one kind key of a mapping entry: its value read by kind. */
+function readMapEntry(c: EntryContext, k: Entry): ParsedEntry | undefined {
+  const { src, e, device, out } = c;
+  const kind = k.name as ShardingKind;
+  const at = () => nodeRange(src, k.value, k.keyRange);
+  switch (kind) {
+    case 'table': {
+      const gpu = readGpu(c, k.value);
+      return gpu === undefined ? undefined : { entry: { kind, gpu }, rankNode: (i) => (i === 0 ? k.value : undefined) };
+    }
+    case 'row': case 'column': case 'table_column': {
+      if (kind === 'row' && isScalar(k.value) && k.value.value === 'all') {
+        // Without a valid cluster the GPUs are unknown; the devices problem is reported where it is.
+        if (!device) return undefined;
+        return { entry: { kind, gpus: everyGpu(device.count) }, rankNode: () => undefined };
+      }
+      if (!isSeq(k.value) || k.value.items.length === 0) {
+        const example = kind === 'row' ? '{row: all} or {row: [0, 1]}' : `{${kind}: [0, 1]}`;
+        report(out, src, at(), 'SL042', `'${kind}' needs ${kind === 'row' ? "'all' or " : ''}a non-empty list of GPU indices, e.g. ${example}.`);
+        return undefined;
+      }
+      const nodes = k.value.items as (Node | null)[];
+      const gpus = readIndexList(c, nodes, 'gpu');
+      return gpus && { entry: { kind, gpus }, rankNode: (i) => nodes[i] };
+    }
+    case 'table_row': {
+      const bare = numberOf(k.value);
+      if (!isMap(k.value)) {
+        const fixes = bare !== undefined && Number.isInteger(bare) && bare >= 0 ? [replaceWith(c, `Write {table_row: {host: ${bare}}}`, { kind, host: bare })] : undefined;
+        report(out, src, at(), 'SL042', `'table_row' takes a host: {table_row: {host: 1}} (row blocks over the GPUs of host 1), not ${describeNode(k.value)}.`, 'error', fixes);
+        return undefined;
+      }
+      const hostEntry = onlyKey(c, k.value, 'host', '{table_row: {host: 1}}');
+      if (!hostEntry) return undefined;
+      const host = readHost(c, hostEntry.value);
+      if (host === undefined) return undefined;
+      return { entry: { kind, host }, rankNode: () => hostEntry.value };
+    }
+    case 'grid': {
+      let list: Node | null = null;
+      if (isSeq(k.value)) {
+        const hosts = (k.value.items as (Node | null)[]).map(numberOf);
+        const fixes = hosts.length > 0 && hosts.every((h) => h !== undefined && Number.isInteger(h) && h >= 0)
+          ? [replaceWith(c, `Write {grid: {hosts: [${hosts.join(', ')}]}}`, { kind, hosts: hosts as number[] })] : undefined;
+        report(out, src, at(), 'SL042', "'grid' takes hosts: {grid: {hosts: [0, 1]}} (one column block per host).", 'error', fixes);
+        return undefined;
+      }
+      if (!isMap(k.value)) {
+        report(out, src, at(), 'SL042', `'grid' takes hosts: {grid: {hosts: [0, 1]}} (one column block per host), not ${describeNode(k.value)}.`);
+        return undefined;
+      }
+      const hostsEntry = onlyKey(c, k.value, 'hosts', '{grid: {hosts: [0, 1]}}');
+      if (!hostsEntry) return undefined;
+      list = hostsEntry.value;
+      if (!isSeq(list) || list.items.length === 0) {
+        report(out, src, nodeRange(src, list, hostsEntry.keyRange), 'SL042', `'hosts' needs a non-empty list of host indices, e.g. {grid: {hosts: [0, 1]}}.`);
+        return undefined;
+      }
+      const nodes = list.items as (Node | null)[];
+      const hosts = readIndexList(c, nodes, 'host');
+      if (!hosts) return undefined;
+      // Rank i of a grid is on host hosts[floor(i / GPUs per host)].
+      const per = device ? Math.max(1, device.perHost) : 1;
+      return { entry: { kind, hosts }, rankNode: (i) => nodes[Math.floor(i / per)] };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A nested `{key: …}` mapping with exactly that key (unknown keys are SL003). */
+function onlyKey(c: EntryContext, map: Node, key: string, example: string): Entry | undefined {
+  const inner = entriesOf(c.src, map as never, c.out, `the placement of '${c.e.name}'`);
+  for (const x of inner.values()) {
+    if (x.name === key) continue;
+    const guess = closest(x.name, [key]);
+    report(c.out, c.src, x.keyRange, 'SL003', `Unknown key '${x.name}' in the placement of '${c.e.name}'; write ${example}.${guess ? ` Did you mean '${key}'?` : ''}`, 'error',
+      guess && !inner.has(key) ? [{ title: `Rename to '${key}'`, file: c.src.file, edits: [{ range: x.keyRange, newText: key }], preferred: true }] : undefined);
+  }
+  const found = inner.get(key);
+  if (!found && inner.size === 0) report(c.out, c.src, nodeRange(c.src, map, c.e.keyRange), 'SL042', `The placement of '${c.e.name}' needs '${key}', e.g. ${example}.`);
+  return found;
+}
+
+/** A whole number ≥ 0 (SL005/SL006/SL007 otherwise). */
+function readIndex(c: EntryContext, node: Node | null, what: 'gpu' | 'host'): number | undefined {
+  const n = numberOf(node);
+  const label = what === 'gpu' ? 'A GPU index' : 'A host index';
+  if (n === undefined) {
+    report(c.out, c.src, nodeRange(c.src, node, nodeRange(c.src, c.e.value, c.e.keyRange)), 'SL005', `${label} must be a whole number, not ${describeNode(node)}.`);
+    return undefined;
+  }
+  return checkNumber(c.src, node, n, { kind: 'integer', min: 0 }, label, c.out);
+}
+
+/** A GPU index that exists (SL041 otherwise). */
+function readGpu(c: EntryContext, node: Node | null): number | undefined {
+  const g = readIndex(c, node, 'gpu');
+  if (g === undefined) return undefined;
+  const { device } = c;
+  if (device && g >= device.count) {
+    report(c.out, c.src, nodeRange(c.src, node), 'SL041', `GPU ${g} does not exist: the cluster has ${device.count} GPU${device.count === 1 ? '' : 's'} (0 … ${device.count - 1}).`);
+    return undefined;
+  }
+  return g;
+}
+
+/** A host index that exists (SL041 otherwise): hosts are GPUs h·per_host … h·per_host + per_host − 1. */
+function readHost(c: EntryContext, node: Node | null): number | undefined {
+  const h = readIndex(c, node, 'host');
+  if (h === undefined) return undefined;
+  const { device } = c;
+  if (device) {
+    const hosts = hostCount(device);
+    if (h >= hosts) {
+      report(c.out, c.src, nodeRange(c.src, node), 'SL041', `Host ${h} does not exist: ${device.count} GPU${device.count === 1 ? '' : 's'} at ${device.perHost} per host make ${hosts} host${hosts === 1 ? '' : 's'} (0 … ${hosts - 1}).`);
+      return undefined;
+    }
+  }
+  return h;
+}
+
+/** GPU or host indices in order; each exists; repeats are SL048 warnings. */
+function readIndexList(c: EntryContext, nodes: readonly (Node | null)[], what: 'gpu' | 'host'): number[] | undefined {
+  const values: number[] = [];
   let ok = true;
-  for (const g of gpuNodes) {
-    const r = () => nodeRange(src, g, valueRange());
-    const n = numberOf(g);
-    if (n === undefined) {
-      report(out, src, r(), 'SL005', `A GPU index must be a whole number, not ${describeNode(g)}.`);
-      ok = false;
-      continue;
+  for (const n of nodes) {
+    const v = what === 'gpu' ? readGpu(c, n) : readHost(c, n);
+    if (v === undefined) { ok = false; continue; }
+    if (values.includes(v)) {
+      const whatWord = what === 'gpu' ? 'GPU' : 'Host';
+      report(c.out, c.src, nodeRange(c.src, n), 'SL048', `${whatWord} ${v} is listed twice in the placement of '${c.e.name}': both shards would share one ${what === 'gpu' ? 'GPU' : 'host'}. List each ${what === 'gpu' ? 'GPU' : 'host'} once.`, 'warning');
     }
-    const idx = checkNumber(src, g, n, { kind: 'integer', min: 0 }, 'A GPU index', out);
-    if (idx === undefined) { ok = false; continue; }
-    if (device && idx >= device.count) {
-      report(out, src, r(), 'SL041', `GPU ${idx} does not exist: the cluster has ${device.count} GPU${device.count === 1 ? '' : 's'} (0 … ${device.count - 1}).`);
-      ok = false;
-      continue;
-    }
-    if (gpus.includes(idx)) report(out, src, r(), 'SL048', `GPU ${idx} is listed twice in the split of '${e.name}': both shards would share one GPU. List each GPU once.`, 'warning');
-    gpus.push(idx);
-    written.push(g);
+    values.push(v);
   }
-  if (!ok) return undefined;
+  return ok ? values : undefined;
+}
 
+/** Rules that depend on the kind: allowed sharding, pins, split shapes, hosts, what TorchRec can express. */
+function checkKind(c: EntryContext, entry: PlacementEntry): void {
+  const { src, e, table, device, out } = c;
+  const valueRange = nodeRange(src, e.value, e.keyRange);
+  const kind = entry.kind;
   if (!table.sharding.includes(kind)) {
-    report(out, src, valueRange(), 'SL044', `'${e.name}' allows sharding [${table.sharding.join(', ')}], so it cannot be placed ${kind === 'table' ? 'whole' : `by ${kind}s`}. Change the placement or the table's sharding.`);
+    report(out, src, valueRange, 'SL044', `'${e.name}' allows sharding [${table.sharding.join(', ')}], so it cannot be placed ${kindLabel(kind)}. Change the placement or the table's sharding.`);
   }
-  if (table.pin !== undefined && (kind !== 'table' || gpus[0] !== table.pin)) {
-    const fix: Fix = { title: `Place '${e.name}' on GPU ${table.pin}`, file: src.file, edits: [{ range: valueRange(), newText: String(table.pin) }], preferred: true };
-    report(out, src, valueRange(), 'SL045', `'${e.name}' is pinned to GPU ${table.pin} but placed ${kind === 'table' ? `on GPU ${gpus[0]}` : `as a ${kind} split`}. Place it whole on GPU ${table.pin} or remove the pin.`, 'error', [fix]);
+  const shape = device && { count: device.count, perHost: device.perHost };
+  if (table.pin !== undefined && (kind !== 'table' || entry.gpu !== table.pin)) {
+    report(out, src, valueRange, 'SL045', `'${e.name}' is pinned to GPU ${table.pin} but placed ${kind === 'table' ? `on GPU ${entry.gpu}` : kindLabel(kind)}. Place it whole on GPU ${table.pin} or remove the pin.`, 'error',
+      [replaceWith(c, `Place '${e.name}' on GPU ${table.pin}`, { kind: 'table', gpu: table.pin })]);
   }
-  if (kind === 'column') {
-    const k = gpus.length;
-    if (table.dim % k !== 0 || (table.dim / k) % DIM_MULTIPLE !== 0) {
-      const width = table.dim / k;
-      report(out, src, valueRange(), 'SL046', `Splitting dim ${table.dim} of '${e.name}' over ${k} GPUs gives width ${Number.isInteger(width) ? width : width.toFixed(2)}, not a multiple of ${DIM_MULTIPLE}. Use a GPU count that divides dim/${DIM_MULTIPLE} = ${table.dim / DIM_MULTIPLE}.`);
+  // Column widths: dim / shards, a multiple of 4 (FBGEMM rows are 4-element aligned).
+  const columnParts = kind === 'column' || kind === 'table_column' ? entry.gpus.length : kind === 'grid' ? entry.hosts.length : 1;
+  if (columnParts > 1 && !canSplitColumns(table.dim, columnParts)) {
+    const width = table.dim / columnParts;
+    const what = kind === 'grid' ? `${columnParts} hosts (one column block each)` : `${columnParts} GPUs`;
+    // Fix: the first k listed (the most that split evenly); for a grid, TorchRec's own block count when the cluster has the hosts.
+    let fix: Fix | undefined;
+    if (kind === 'grid') {
+      const gap = shape && torchrecGap(table, { kind, hosts: entry.hosts.slice(0, 1) }, shape);
+      const hosts = gap?.suggestion?.kind === 'grid' ? gap.suggestion.hosts : entry.hosts.slice(0, 1);
+      if (canSplitColumns(table.dim, hosts.length)) fix = replaceWith(c, `Use ${hosts.length} host${hosts.length === 1 ? '' : 's'}: {grid: {hosts: [${hosts.join(', ')}]}}`, { kind, hosts });
+    } else if (entry.kind === 'column' || entry.kind === 'table_column') {
+      let k = columnParts - 1;
+      while (k > 1 && !canSplitColumns(table.dim, k)) k--;
+      const gpus = entry.gpus.slice(0, k);
+      fix = replaceWith(c, k > 1 ? `Split over ${k} GPUs: [${gpus.join(', ')}]` : `Place it whole on GPU ${gpus[0]}`, k > 1 ? { kind: entry.kind, gpus } : { kind: 'table', gpu: gpus[0] });
+    }
+    report(out, src, valueRange, 'SL046', `Splitting dim ${table.dim} of '${e.name}' over ${what} gives width ${Number.isInteger(width) ? width : width.toFixed(2)}, not a multiple of ${DIM_MULTIPLE}. Use a count that divides dim/${DIM_MULTIPLE} = ${table.dim / DIM_MULTIPLE}.`, 'error', fix ? [fix] : undefined);
+  }
+  // Row blocks: one row at least per block.
+  if (shape && (kind === 'row' || kind === 'table_row' || kind === 'grid')) {
+    const blocks = kind === 'grid' ? Math.min(...entry.hosts.map((h) => hostRanks(h, shape).length)) : entryRanks(entry, shape).length;
+    if (blocks > table.rows) {
+      report(out, src, valueRange, 'SL046', `'${e.name}' has ${table.rows} row${table.rows === 1 ? '' : 's'}, fewer than the ${blocks} row blocks of a ${kindLabel(kind)} split: some GPUs would hold nothing. Place it whole (name: GPU) or data-parallel (dp).`);
     }
   }
-  const entry: PlacementEntry = kind === 'table' ? { kind, gpu: gpus[0] } : { kind: kind as 'column' | 'row', gpus };
-  return { entry, gpus: written };
+  // table_column: column shards inside one host.
+  if (shape && kind === 'table_column' && entry.gpus.length > 0) {
+    const hosts = [...new Set(entry.gpus.map((g) => hostOf(g, shape)))];
+    if (hosts.length > 1) {
+      const first = hostRanks(hosts[0], shape);
+      const fixes: Fix[] = [replaceWith(c, `Use {column: [${entry.gpus.join(', ')}]} (column-wise may span hosts)`, { kind: 'column', gpus: entry.gpus })];
+      if (entry.gpus.length <= first.length) fixes.push(replaceWith(c, `Keep the shards on host ${hosts[0]}: [${first.slice(0, entry.gpus.length).join(', ')}]`, { kind: 'table_column', gpus: first.slice(0, entry.gpus.length) }, false));
+      report(out, src, valueRange, 'SL049', `table_column keeps the column shards of '${e.name}' on one host, but GPUs [${entry.gpus.join(', ')}] are on hosts ${hosts.join(', ')} (${shape.perHost} GPUs per host). Use column, or GPUs of one host.`, 'error', fixes);
+      return;
+    }
+  }
+  // What ShardLens can cost but TorchRec cannot express.
+  if (shape) {
+    const gap = torchrecGap(table, entry, shape);
+    if (gap) {
+      const fixes = gap.suggestion ? [replaceWith(c, `Write ${renderEntry(gap.suggestion, shape.count)} (TorchRec ${SHARDING_KIND_INFO[gap.suggestion.kind].torchrec})`, gap.suggestion)] : undefined;
+      report(out, src, valueRange, 'SL050', `${gap.message} ShardLens costs it as written, but the TorchRec export refuses it.`, 'warning', fixes);
+    }
+  }
 }
 
 /** SL043 on each table the placement leaves out, with a fix that adds it to the least-loaded GPU (by memory). */
@@ -164,7 +362,7 @@ export function checkUnplaced(src: SourceFile, tables: readonly TableRead[], rea
  * The edit that adds one entry: a new line after the last entry of a block
  * mapping (indented like the others); otherwise the section is rewritten.
  */
-function insertion(src: SourceFile, section: Entry, placement: Placement, tables: readonly TableRead[]): (name: string, entry: PlacementEntry) => TextEdit {
+function insertion(src: SourceFile, section: Entry, placement: Placement, tables: readonly TableRead[], world: number | undefined): (name: string, entry: PlacementEntry) => TextEdit {
   return (name, entry) => {
     const node = section.value;
     if (isMap(node) && !node.flow && node.items.length > 0) {
@@ -177,7 +375,7 @@ function insertion(src: SourceFile, section: Entry, placement: Placement, tables
       const at = eol < 0 ? src.text.length : src.text[eol - 1] === '\r' ? eol - 1 : eol;
       const pos = offsetsRange(src, at, at);
       const nl = src.text.includes('\r\n') ? '\r\n' : '\n';
-      return { range: pos, newText: `${nl}${' '.repeat(indent)}${renderName(name)}: ${renderEntry(entry)}` };
+      return { range: pos, newText: `${nl}${' '.repeat(indent)}${renderName(name)}: ${renderEntry(entry, world)}` };
     }
     if (isMap(node) && node.flow && node.range) {
       const close = src.text.lastIndexOf('}', node.range[1]);
@@ -188,11 +386,11 @@ function insertion(src: SourceFile, section: Entry, placement: Placement, tables
         const lastEnd = last ? endOffset(last.value as Node | null) ?? (last.key as Node | null)?.range?.[1] : undefined;
         const trailingComma = lastEnd !== undefined && src.text.slice(lastEnd, close).replace(/#[^\n]*/g, '').includes(',');
         const prefix = node.items.length === 0 ? '' : trailingComma ? ' ' : ', ';
-        return { range: at, newText: `${prefix}${JSON.stringify(name)}: ${renderEntryJson(entry)}` };
+        return { range: at, newText: `${prefix}${JSON.stringify(name)}: ${renderEntryJson(entry, world)}` };
       }
     }
     const next: Placement = new Map(placement);
     next.set(name, entry);
-    return { range: pairRange(src, section.pair), newText: renderPlacement(next, tables.map((t) => t.spec.name)).replace(/\n$/, '') };
+    return { range: pairRange(src, section.pair), newText: renderPlacement(next, tables.map((t) => t.spec.name), '\n', world).replace(/\n$/, '') };
   };
 }

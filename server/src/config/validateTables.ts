@@ -4,9 +4,9 @@
  * A table missing a required number is left out of the config (and its name
  * remembered, so placement does not also call it unknown).
  */
-import { isMap, isSeq, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { checkKnownKeys, listItems, numberOf, readEnum, readNumber, readString } from './fields';
-import { HISTOGRAM_BINS, keyInfo, SHARDING_KINDS } from './keys';
+import { canonicalValue, HISTOGRAM_BINS, keyInfo, SHARDING_KINDS } from './keys';
 import { DEFAULT_KERNEL, type Dtype, type Range, type ShardingKind, type TableSpec } from './types';
 import { describeNode, entriesOf, nodeRange, report, type Entry, type Sink, type SourceFile } from './yamlSource';
 
@@ -140,7 +140,10 @@ function readSharding(src: SourceFile, entry: Entry, label: string, out: Sink): 
   }
   const kinds: ShardingKind[] = [];
   for (const it of items) {
-    const k = readEnum(src, it, nodeRange(src, entry.value), SHARDING_KINDS, `Each kind in ${label}`, out) as ShardingKind | undefined;
+    // TorchRec's names (row_wise, table_wise, …) mean the same kinds (config/shardingKinds.ts).
+    const word = isScalar(it) && typeof it.value === 'string' ? it.value : undefined;
+    const k = (word !== undefined ? canonicalValue(keyInfo('table', 'sharding')!, word) as ShardingKind | undefined : undefined)
+      ?? readEnum(src, it, nodeRange(src, entry.value), SHARDING_KINDS, `Each kind in ${label}`, out) as ShardingKind | undefined;
     if (k === undefined) return undefined;
     if (kinds.includes(k)) {
       report(out, src, nodeRange(src, it), 'SL034', `'${k}' is listed twice in ${label}; remove one.`, 'warning');

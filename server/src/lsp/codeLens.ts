@@ -6,6 +6,7 @@
  */
 import type { CodeLens } from 'vscode-languageserver/node';
 import { entryRanks } from '../config/placementRanks';
+import { kindLabel } from '../config/shardingKinds';
 import type { Range } from '../config/types';
 import { blockingErrors, replanTitle, type Proposal } from '../engine';
 import { formatBytes, formatGpus, formatMs, formatPercent, formatRatio } from '../engine/format';
@@ -59,7 +60,7 @@ export function buildCodeLenses({ record, proposal, pending }: LensInput): CodeL
     const where = source.tables.get(name);
     if (!where) continue;
     const total = cost.fwdMs + cost.bwdMs;
-    const split = cost.kind && cost.kind !== 'table' ? ` (${cost.kind}-wise)` : '';
+    const split = cost.kind && cost.kind !== 'table' ? ` (${kindLabel(cost.kind)})` : '';
     lenses.push(label(lineStart(where.item),
       `\u2248 ${formatMs(total)} (fwd ${formatMs(cost.fwdMs).replace(' ms', '')} + bwd ${formatMs(cost.bwdMs).replace(' ms', '')}) \u00b7 ${formatBytes(cost.memoryBytes)} \u00b7 ${formatGpus(cost.gpus)}${split}`));
   }

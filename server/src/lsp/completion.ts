@@ -6,10 +6,28 @@
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { GPU_PRESETS } from '../config/presets';
+import { SHARDING_KIND_INFO } from '../config/shardingKinds';
+import type { ShardingKind } from '../config/types';
 import { formatBytes } from '../engine/format';
 import type { AnalysisRecord } from './documents';
 import { keysOf, looksLikeDevicesFile, valuesOf } from './keyDocs';
 import { cursorContext, lineShape } from './yamlCursor';
+
+/** Snippets of every placement form but the bare GPU index, with GPUs and hosts that exist on the cluster. */
+function placementForms(count: number, perHost: number): { kind: ShardingKind; label: string; snippet: string }[] {
+  const per = Math.max(1, Math.min(perHost, count));
+  const second = count > per ? per : 0;
+  const two = count > 1 ? '${1:0}, ${2:1}' : '${1:0}';
+  return [
+    { kind: 'data_parallel', label: 'dp', snippet: 'dp' },
+    { kind: 'row', label: '{row: all}', snippet: '{row: all}' },
+    { kind: 'column', label: '{column: [...]}', snippet: `{column: [${two}]}` },
+    { kind: 'table_row', label: '{table_row: {host: ...}}', snippet: '{table_row: {host: ${1:0}}}' },
+    { kind: 'table_column', label: '{table_column: [...]}', snippet: per > 1 ? `{table_column: [\${1:${second}}, \${2:${second + 1}}]}` : '{table_column: [${1:0}]}' },
+    { kind: 'grid', label: '{grid: {hosts: [...]}}', snippet: count > per ? '{grid: {hosts: [${1:0}, ${2:1}]}}' : '{grid: {hosts: [${1:0}]}}' },
+    { kind: 'row', label: '{row: [...]}', snippet: `{row: [${two}]}` },
+  ];
+}
 
 /** Table names written in the document, from the analysis or, failing that, the text. */
 function tableNames(text: string, record: AnalysisRecord | undefined): string[] {
@@ -85,16 +103,30 @@ export function buildCompletions(doc: TextDocument, position: Position, record: 
     }));
   }
   if (top === 'placement' && ctx.section.length === 1) {
-    const count = record?.analysis.loaded.config?.devices.count ?? 8;
+    const config = record?.analysis.loaded.config;
+    const count = config?.devices.count ?? 8;
     const gpus = Array.from({ length: Math.min(count, 1024) }, (_, g) => ({
-      label: String(g), kind: CompletionItemKind.Value, detail: `GPU ${g}`, sortText: String(g).padStart(6, '0'),
+      label: String(g), kind: CompletionItemKind.Value, detail: `GPU ${g} (table-wise)`, sortText: String(g).padStart(6, '0'),
       textEdit: { range, newText: String(g) },
     }));
-    return [
-      ...gpus,
-      { label: '{column: [...]}', kind: CompletionItemKind.Snippet, detail: 'split by columns across GPUs', insertTextFormat: InsertTextFormat.Snippet, textEdit: { range, newText: '{column: [${1:0}, ${2:1}]}' } },
-      { label: '{row: [...]}', kind: CompletionItemKind.Snippet, detail: 'split by rows across GPUs', insertTextFormat: InsertTextFormat.Snippet, textEdit: { range, newText: '{row: [${1:0}, ${2:1}]}' } },
-    ];
+    // The forms of TorchRec's other sharding types, limited to what the table allows.
+    const allowed = config?.tables.find((t) => t.name === ctx.key)?.sharding;
+    const forms = placementForms(config?.devices.count ?? 8, config?.devices.perHost ?? 8)
+      .filter((f) => !allowed || allowed.includes(f.kind))
+      .map((f, i) => ({
+        label: f.label, kind: CompletionItemKind.Snippet, detail: `${SHARDING_KIND_INFO[f.kind].label} (TorchRec ${SHARDING_KIND_INFO[f.kind].torchrec})`,
+        documentation: { kind: MarkupKind.Markdown, value: `**${SHARDING_KIND_INFO[f.kind].label}**: ${SHARDING_KIND_INFO[f.kind].doc}` },
+        sortText: `!${i}`, insertTextFormat: InsertTextFormat.Snippet, textEdit: { range, newText: f.snippet },
+      }));
+    return [...forms, ...(!allowed || allowed.includes('table') ? gpus : [])];
+  }
+  // Inside a placement mapping: `{row: |}` takes `all` or GPUs, `{table: |}` a GPU.
+  if (top === 'placement' && ctx.section.length === 2 && (key === 'row' || key === 'table')) {
+    const count = record?.analysis.loaded.config?.devices.count ?? 8;
+    const gpus = Array.from({ length: Math.min(count, 1024) }, (_, g) => ({ label: String(g), kind: CompletionItemKind.Value, detail: `GPU ${g}`, sortText: String(g).padStart(6, '0'), textEdit: { range, newText: String(g) } }));
+    return key === 'row'
+      ? [{ label: 'all', kind: CompletionItemKind.EnumMember, detail: 'row blocks over every GPU (TorchRec row_wise)', sortText: '!', textEdit: { range, newText: 'all' } }, ...gpus]
+      : gpus;
   }
   if (key === 'pin') {
     const count = record?.analysis.loaded.config?.devices.count ?? 8;

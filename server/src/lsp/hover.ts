@@ -6,7 +6,10 @@ import { MarkupKind, type Hover, type Position, type Range } from 'vscode-langua
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { GPU_PRESETS } from '../config/presets';
 import { calibrationNote } from '../cost/calibration';
+import { renderEntry } from '../config/placementText';
+import { kindLabel } from '../config/shardingKinds';
 import { formatBytes, formatGpus, formatMs, formatPercent } from '../engine/format';
+import { describeEntry, type ShardInfo } from '../engine/placementInfo';
 import type { AnalysisRecord } from './documents';
 import { keyDoc, looksLikeDevicesFile } from './keyDocs';
 import { cursorContext, type CursorContext } from './yamlCursor';
@@ -54,15 +57,57 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
   const current = a.current;
   if (current && cost.gpus.length > 0) {
     const comm = current.gpus.filter((g) => cost.gpus.includes(g.gpu));
-    for (const g of comm) {
-      lines.push(`| GPU ${g.gpu} all-to-all (all its tables) | ${formatMs(g.commMs)} |`);
+    if (comm.length <= 4) {
+      for (const g of comm) lines.push(`| GPU ${g.gpu} all-to-all (all its tables) | ${formatMs(g.commMs)} |`);
+    } else {
+      // A table on many GPUs (data-parallel, row-wise): the spread, not one line per GPU.
+      const ms = comm.map((g) => g.commMs);
+      lines.push(`| all-to-all on its ${comm.length} GPUs (all their tables), max / mean | ${formatMs(Math.max(...ms))} / ${formatMs(ms.reduce((a, b) => a + b, 0) / ms.length)} |`);
     }
   }
   lines.push('', `Memory: ${formatBytes(cost.memoryBytes)} (weights + ${a.loaded.config!.optimizer} state).`);
-  lines.push(`Placement: ${formatGpus(cost.gpus)}${cost.kind && cost.kind !== 'table' ? ` (${cost.kind}-wise)` : ''}.`);
+  lines.push(`Placement: ${formatGpus(cost.gpus)}${cost.kind && cost.kind !== 'table' ? ` (${kindLabel(cost.kind)})` : ''}.`);
   if (a.costModel) lines.push('', `_Cost model: ${a.costModel.name}_`);
   const calibration = calibrationNote(a.model);
   if (calibration) lines.push('', `_${calibration}_`);
+  return lines.join('\n');
+}
+
+/** Shard rows shown in full up to this many; longer splits show the first ones and the last. */
+const MAX_SHARD_ROWS = 10;
+
+function span(start: number, count: number, of: number): string {
+  if (start === 0 && count === of) return `all ${count.toLocaleString('en-US')}`;
+  if (count === 0) return 'none';
+  return `${start.toLocaleString('en-US')}–${(start + count - 1).toLocaleString('en-US')} (${count.toLocaleString('en-US')})`;
+}
+
+/** A placement entry explained: its kind (TorchRec's name), its TorchRec call, and each shard's GPU, host, rows, columns, bags and memory. */
+export function placementMarkdown(name: string, record: AnalysisRecord | undefined): string | undefined {
+  const config = record?.analysis.loaded.config;
+  const info = config && describeEntry(config, name);
+  if (!config || !info) return undefined;
+  const world = config.devices.count;
+  const written = renderEntry(info.entry, world);
+  const lines = [
+    `**${name}**: \`${written}\` — ${info.kind.label} (TorchRec \`${info.kind.torchrec}\`, \`${info.torchrecCall}\`)`,
+    '',
+    `${info.kind.label[0].toUpperCase()}${info.kind.label.slice(1)}: ${info.kind.doc}`,
+    '',
+    `${info.shards.length} shard${info.shards.length === 1 ? '' : 's'} of ${info.tableRows.toLocaleString('en-US')} rows × dim ${info.dim}:`,
+    '',
+    '| GPU | host | rows | columns | bags/step | memory |',
+    '| ---: | ---: | --- | --- | ---: | ---: |',
+  ];
+  const row = (s: ShardInfo) => `| ${s.gpu} | ${s.host} | ${span(s.rowStart, s.rows, info.tableRows)} | ${span(s.colStart, s.cols, info.dim)} | ${Math.round(s.bags).toLocaleString('en-US')} | ${formatBytes(s.bytes)} |`;
+  const shown = info.shards.length <= MAX_SHARD_ROWS ? info.shards : [...info.shards.slice(0, MAX_SHARD_ROWS - 1)];
+  for (const s of shown) lines.push(row(s));
+  if (shown.length < info.shards.length) {
+    lines.push(`| … | | ${info.shards.length - shown.length - 1} more | | | |`);
+    lines.push(row(info.shards[info.shards.length - 1]));
+  }
+  if (info.shards.length === 0) lines.push('| – | | this split cannot be cut (see the diagnostics) | | | |');
+  if (info.gap) lines.push('', `⚠ ${info.gap.message}`);
   return lines.join('\n');
 }
 
@@ -99,11 +144,31 @@ function tableNameAt(record: AnalysisRecord, position: Position): { name: string
   return undefined;
 }
 
+/** The placement entry whose value (not key) is under the cursor, from the analysis' source map. */
+function placementValueAt(record: AnalysisRecord, position: Position): { name: string; range: Range } | undefined {
+  for (const [name, range] of record.analysis.loaded.source.placementEntries) {
+    if (position.line < range.start.line || position.line > range.end.line) continue;
+    if (contains(range, position)) return { name, range };
+  }
+  return undefined;
+}
+
 export function buildHover(doc0: TextDocument, position: Position, record: AnalysisRecord | undefined): Hover | null {
   if (record && record.version === doc0.version) {
     const hit = tableNameAt(record, position);
     const text = hit && tableMarkdown(hit.name, record);
     if (hit && text) return { contents: { kind: MarkupKind.Markdown, value: text }, range: hit.range };
+    const entry = placementValueAt(record, position);
+    if (entry) {
+      // A GPU index of a GPU-list kind shows that GPU's load; anything else (the kind, `all`, `dp`, a host) explains the entry.
+      const ctx = cursorContext(doc0.getText(), position);
+      const kind = record.analysis.loaded.config?.placement?.get(entry.name)?.kind;
+      const gpuList = kind === 'table' || kind === 'column' || kind === 'row' || kind === 'table_column';
+      const gpu = gpuList && /^\d+$/.test(ctx.word) ? gpuMarkdown(Number(ctx.word), record) : undefined;
+      if (gpu) return md(gpu, ctx);
+      const text2 = placementMarkdown(entry.name, record);
+      if (text2) return { contents: { kind: MarkupKind.Markdown, value: text2 }, range: ctx.word ? ctx.wordRange : entry.range };
+    }
   }
   const ctx = cursorContext(doc0.getText(), position);
   const [top] = ctx.section;

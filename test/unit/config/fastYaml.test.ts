@@ -61,6 +61,18 @@ test('edge cases agree or fall back', () => {
   assert.equal(parseFast('a: [1, 2\n'), undefined, 'errors go to yaml');
 });
 
+test("TorchRec's placement forms stay on the fast path and agree with yaml", () => {
+  const text = [
+    'placement:', '  a: dp', '  b: 3', '  c: {row: all}', '  d: {row: [0, 1, 2]}', '  e: {table_row: {host: 1}}',
+    '  f: {table_column: [8, 9]}', '  g: {grid: {hosts: [0, 1]}}', '  h: {column: [0, 1]}  # note', '  i:', '    table_row:', '      host: 0',
+    '  "j k": {"grid": {"hosts": [1]}}', '  l: {table: 2}',
+  ].join('\n') + '\n';
+  assert.ok(parseFast(text), 'common placement forms are parsed by the fast parser');
+  same(text);
+  same(`{"placement": {"a": "dp", "c": {"row": "all"}, "e": {"table_row": {"host": 1}}, "g": {"grid": {"hosts": [0, 1]}}}}`);
+  assert.ok(parseFast(`{"placement": {"a": "dp", "c": {"row": "all"}}}`));
+});
+
 test('property: random configs built from the subset agree with yaml', () => {
   const word = fc.stringMatching(/^[a-z_][a-z0-9_]{0,8}$/);
   const num = fc.oneof(fc.integer({ min: -1e6, max: 1e9 }).map(String), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }).map((d) => String(d)), fc.constantFrom('1_000', '.inf', '.nan', '1e5', '0x10', '~', 'null', 'true'));

@@ -24,7 +24,7 @@ test('the schema lists exactly the catalogue keys of each section', () => {
   assert.deepEqual(props(schema.oneOf[0]), keysOf('top').map((k) => k.key).sort());
   assert.deepEqual(props(schema.definitions.devices), keysOf('devices').map((k) => k.key).sort());
   assert.deepEqual(props(schema.definitions.table), keysOf('table').map((k) => k.key).sort());
-  assert.deepEqual(props(schema.definitions.placementEntry.oneOf[1]), keysOf('placement').map((k) => k.key).sort());
+  assert.deepEqual(props(schema.definitions.placementEntry.oneOf[2]), keysOf('placement').map((k) => k.key).sort());
 });
 
 test('catalogue: the brief\'s keys, preset overrides, docs with units', () => {

@@ -51,7 +51,7 @@ test('renderPlacement: order of tables, flow entries, quoting', () => {
 const PLACED: Placement = new Map<string, PlacementEntry>([
   ['a', { kind: 'table', gpu: 3 }],
   ['b c', { kind: 'column', gpus: [0, 1] }],
-  ['yes', { kind: 'row', gpus: [1, 2] }],
+  ['yes', { kind: 'row', gpus: [0, 1, 2, 3] }],
 ]);
 
 test('replacing an existing section keeps every other byte', () => {
@@ -89,7 +89,7 @@ test('JSON-style documents get a JSON-style section', () => {
   const text = JSON.stringify(doc, null, 2);
   const next = apply(text, placementEdit(loadConfig('/w/x.json', text, noFiles), PLACED).edit);
   const parsed = JSON.parse(next);
-  assert.deepEqual(parsed.placement, { a: 3, 'b c': { column: [0, 1] }, yes: { row: [1, 2] } });
+  assert.deepEqual(parsed.placement, { a: 3, 'b c': { column: [0, 1] }, yes: { row: 'all' } });
   const again = apply(next, placementEdit(loadConfig('/w/x.json', next, noFiles), new Map([['a', { kind: 'table', gpu: 0 }]])).edit);
   assert.deepEqual(JSON.parse(again).placement, { a: 0 });
 });
@@ -98,7 +98,11 @@ test('property: load → edit → load round-trips any placement and keeps the r
   const names = ['a', 'b c', 'yes'];
   const entry = fc.oneof(
     fc.integer({ min: 0, max: 3 }).map((gpu): PlacementEntry => ({ kind: 'table', gpu })),
-    fc.constantFrom<PlacementEntry>({ kind: 'row', gpus: [0, 1] }, { kind: 'row', gpus: [3, 2, 1] }),
+    fc.constantFrom<PlacementEntry>(
+      { kind: 'row', gpus: [0, 1] }, { kind: 'row', gpus: [3, 2, 1] }, { kind: 'row', gpus: [0, 1, 2, 3] },
+      { kind: 'data_parallel' }, { kind: 'column', gpus: [2, 0] }, { kind: 'table_row', host: 0 },
+      { kind: 'table_column', gpus: [1, 3] }, { kind: 'grid', hosts: [0] },
+    ),
   );
   fc.assert(fc.property(fc.tuple(entry, entry, entry), fc.boolean(), (entries, hasSection) => {
     const p: Placement = new Map(names.map((n, i) => [n, entries[i]]));

@@ -70,7 +70,7 @@ test('the base config is clean and fully defaulted', () => {
   assert.equal(c.devices.perHost, 4);
   assert.equal(c.tables[0].rows, 1_000_000);
   assert.equal(c.tables[0].zipf, 0);
-  assert.deepEqual(c.tables[0].sharding, ['table', 'column', 'row']);
+  assert.deepEqual(c.tables[0].sharding, ['data_parallel', 'table', 'column', 'row', 'table_row', 'table_column', 'grid'], 'every TorchRec sharding type by default, as TorchRec allows');
   assert.deepEqual(c.placement!.get('beta'), { kind: 'column', gpus: [1, 2] });
   assert.deepEqual(r.source.tables.get('beta')!.name, { start: { line: 10, character: 10 }, end: { line: 10, character: 14 } });
   assert.deepEqual(r.source.placementEntries.get('alpha'), { start: { line: 16, character: 2 }, end: { line: 16, character: 10 } });

@@ -6,7 +6,6 @@ import { renderPlacement } from '../../../server/src/config/placementText';
 import { AnalyticCostModel } from '../../../server/src/cost/analytic';
 import { evaluatePlacement } from '../../../server/src/plan/evaluate';
 import { planConfig } from '../../../server/src/plan/planner';
-import { toTorchRec } from '../../../server/src/plan/torchrecExport';
 import { assertValidPlan, config, table } from './fixtures';
 
 const model = new AnalyticCostModel();
@@ -67,39 +66,6 @@ describe('evaluatePlacement reasons', () => {
   });
 });
 
-describe('toTorchRec', () => {
-  it('exports sharding types, ranks and column widths as JSON and Python', async () => {
-    const cfg = config([table('t0', 1000, 64), table('t1', 1000, 64), table('big', 400_000_000, 128), table('w', 5000, 128, { sharding: ['column'] })], 4);
-    const plan = await planConfig(cfg, 'search', model);
-    assertValidPlan(cfg, plan);
-    const json = JSON.parse(toTorchRec(cfg, plan, 'json'));
-    assert.equal(json.world_size, 4);
-    assert.equal(json.tables.t0.sharding_type, 'table_wise');
-    const t0 = plan.placement.get('t0')!;
-    assert.deepEqual(json.tables.t0.ranks, [t0.kind === 'table' ? t0.gpu : -1]);
-    assert.deepEqual(json.tables.t0.parameter_constraints.compute_kernels, ['fused']);
-    assert.equal(json.tables.big.sharding_type, 'row_wise');
-    const w = plan.placement.get('w')!;
-    assert.equal(json.tables.w.sharding_type, 'column_wise');
-    assert.equal(json.tables.w.parameter_constraints.min_partition, 128 / (w.kind === 'column' ? w.gpus.length : 1));
-
-    const py = toTorchRec(cfg, plan, 'python');
-    assert.match(py, /from torchrec\.distributed\.planner\.types import ParameterConstraints/);
-    assert.match(py, /"t0": ParameterConstraints\(\n\s+sharding_types=\[ShardingType\.TABLE_WISE\.value\]/);
-    assert.match(py, /"w": column_wise\(ranks=\[\d+(, \d+)+\]\)/);
-    assert.match(py, /"big": row_wise\(\)/);
-    assert.match(py, /"t1": table_wise\(rank=\d\)/);
-  });
-
-  it('marks an infeasible plan in the Python header', async () => {
-    const cfg = config([table('huge', 400_000_000, 128, { sharding: ['table'] })], 2);
-    const plan = await planConfig(cfg, 'best', model);
-    const py = toTorchRec(cfg, plan, 'python');
-    assert.match(py, /# WARNING: this plan is not feasible/);
-    assert.match(py, /# Not placed \(left out below\): huge/);
-  });
-});
-
 describe('importTables', () => {
   it('builds a config from CSV that loads without errors', () => {
     const csv = 'name,num_embeddings,embedding_dim,pooling_factor,skew\nuser_id,50_000_000,128,1,1.05\n"item, hist",2000000,64,35.5,0.9\ncountry,200,16,1,\n';
@@ -129,7 +95,7 @@ describe('importTables', () => {
     const r = importTables('/x/t.json', json, { device: 'A100-80GB', count: 16 });
     assert.equal(r.tables, 1);
     assert.deepEqual(r.errors.map((e) => e.line), [4, 5, 6, 7]);
-    assert.match(r.errors[0].message, /rows must be a whole number/);
+    assert.match(r.errors[0].message, /num_embeddings \(rows\) must be a whole number/);
     assert.match(r.errors[1].message, /multiple of 4.*use 32/);
     assert.match(r.errors[2].message, /pooling .* is missing/);
     assert.match(r.errors[3].message, /duplicate table name "a"/);
@@ -138,7 +104,7 @@ describe('importTables', () => {
 
   it('rejects unusable input with a located message', () => {
     assert.equal(importTables('/x/t.csv', 'name,rows\nA,10\n').yaml, undefined);
-    assert.match(importTables('/x/t.csv', 'name,rows\nA,10\n').errors.map((e) => e.message).join(';'), /missing column "dim"/);
+    assert.match(importTables('/x/t.csv', 'name,rows\nA,10\n').errors.map((e) => e.message).join(';'), /missing column "embedding_dim"/);
     const bad = importTables('/x/t.json', '[{"name": "a",');
     assert.equal(bad.yaml, undefined);
     assert.match(bad.errors[0].message, /invalid JSON/);

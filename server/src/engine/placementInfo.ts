@@ -1,0 +1,83 @@
+/**
+ * What one placement entry means, shard by shard: the GPU (rank) and host of
+ * each shard, the rows and columns it holds, the bags it serves and its bytes,
+ * with the kind's TorchRec name and whether TorchRec can express it. The shards
+ * come from `placementShards` (cost/shards.ts), the one source of shard sizes;
+ * only the column offsets are derived here (shards do not carry them).
+ * Feeds the placement hover; pure data, no LSP.
+ */
+import { hostOf } from '../config/placementRanks';
+import { SHARDING_KIND_INFO, type ShardingKindInfo } from '../config/shardingKinds';
+import { torchrecGap, torchrecGenerator, type TorchRecGap } from '../config/torchrecForm';
+import type { PlacementEntry, ShardConfig } from '../config/types';
+import { shardMemoryBytes } from '../cost/memory';
+import { placementShards } from '../cost/shards';
+
+export interface ShardInfo {
+  gpu: number;
+  host: number;
+  /** First row and number of rows. */
+  rowStart: number;
+  rows: number;
+  /** First column and number of columns. */
+  colStart: number;
+  cols: number;
+  /** Bags per step this shard serves (a data-parallel replica serves its local batch). */
+  bags: number;
+  /** Weights + optimizer state, bytes. */
+  bytes: number;
+}
+
+export interface EntryInfo {
+  name: string;
+  entry: PlacementEntry;
+  kind: ShardingKindInfo;
+  /** The TorchRec generator call, e.g. `table_row_wise(host_index=1)`. */
+  torchrecCall: string;
+  /** Why TorchRec cannot express it, if it cannot. */
+  gap?: TorchRecGap;
+  tableRows: number;
+  dim: number;
+  shards: ShardInfo[];
+}
+
+/** The shards of `name`'s written (or given) entry; undefined when the table or entry is unknown. */
+export function describeEntry(config: ShardConfig, name: string, given?: PlacementEntry): EntryInfo | undefined {
+  const table = config.tables.find((t) => t.name === name);
+  const entry = given ?? config.placement?.get(name);
+  if (!table || !entry) return undefined;
+  const shape = { count: config.devices.count, perHost: config.devices.perHost, batchSize: config.batchSize };
+  const made = placementShards(table, entry, shape);
+  const colOffset = new Map<number, number>();
+  let nextCol = 0;
+  const shards = made.map(({ gpu, shard }) => {
+    let colStart = 0;
+    if (entry.kind === 'column' || entry.kind === 'table_column') {
+      colStart = nextCol;
+      nextCol += shard.dim;
+    } else if (entry.kind === 'grid') {
+      // Column block c lives on hosts[c]; all GPUs of that host hold the same columns.
+      const c = entry.hosts.indexOf(hostOf(gpu, shape));
+      if (!colOffset.has(c)) colOffset.set(c, c * shard.dim);
+      colStart = colOffset.get(c)!;
+    }
+    return {
+      gpu,
+      host: hostOf(gpu, shape),
+      rowStart: shard.block?.offset ?? 0,
+      rows: shard.rows,
+      colStart,
+      cols: shard.dim,
+      bags: shard.bags ?? config.batchSize,
+      bytes: shardMemoryBytes(shard.rows, shard.dim, shard.dtypeBytes, config.optimizer),
+    };
+  });
+  const gen = torchrecGenerator(entry);
+  const info: EntryInfo = {
+    name, entry, kind: SHARDING_KIND_INFO[entry.kind], torchrecCall: `${gen.fn}(${gen.args.join(', ')})`,
+    tableRows: table.rows, dim: table.dim, shards,
+  };
+  const gap = torchrecGap(table, entry, shape);
+  if (gap) info.gap = gap;
+  return info;
+}
