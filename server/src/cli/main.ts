@@ -7,9 +7,11 @@ import pkg from '../../../package.json';
 import { USAGE, UsageError, parseCommandLine, type ParsedArgs } from './args';
 import { runCheck } from './check';
 import { createContext, defaultModelsDir, processIo, type CliIo } from './context';
+import { runDiff } from './diff';
 import { runImport } from './importCommand';
 import { runPlan } from './plan';
 import { runPredict } from './predict';
+import { runSweep } from './sweep';
 
 /** Runs one command line; resolves to the exit status (`serve` never resolves). */
 export async function runCli(argv: string[], io: CliIo = processIo(), cwd = process.cwd()): Promise<number> {
@@ -43,6 +45,8 @@ export async function runCli(argv: string[], io: CliIo = processIo(), cwd = proc
       case 'plan': return await runPlan(ctx);
       case 'predict': return await runPredict(ctx);
       case 'import': return await runImport(ctx);
+      case 'sweep': return await runSweep(ctx);
+      case 'diff': return await runDiff(ctx);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -2,7 +2,9 @@
  * `shardlens plan FILE`: plan a placement and print its per-GPU costs (a table
  * in the spirit of TorchRec's planner stats), or every strategy side by side
  * (`--compare`), or the plan as TorchRec input (`--export`). `--write` puts the
- * placement into FILE, atomically, and only when asked.
+ * placement into FILE, atomically, and only when asked. `--fail-if-worse P%`
+ * is a CI gate: exit 1 when the written placement's step time is more than P%
+ * above the plan found (engine/worseGate.ts), else 0.
  * Exit 1 when the config has errors or the plan is infeasible.
  */
 import * as path from 'node:path';
@@ -13,16 +15,17 @@ import { toTorchRec } from '../plan/torchrecExport';
 import { STRATEGIES, type PlanResult, type Strategy } from '../plan/types';
 import { DEFAULT_STRATEGY, blockingErrors, type Analysis } from '../engine';
 import { errorText } from '../engine/engineDiagnostics';
+import { parsePercent, worseGate } from '../engine/worseGate';
 import { formatChange, formatMs, formatRatio, gibCell, msCell } from '../engine/format';
 import { UsageError } from './args';
 import { applyEdit, writeFileAtomic } from './atomicWrite';
 import { formatDiagnosticLine, summaryLine } from './check';
 import { analyzeFile, type CliContext } from './context';
-import { diagnosticJson, planJson, type CompareRowJson } from './jsonShapes';
+import { diagnosticJson, gateJson, planJson, type CompareRowJson } from './jsonShapes';
 import { readTextFileOrWhy } from './diskFileReader';
 import { renderTable } from './textTable';
 
-function parseStrategy(s: string | undefined): Strategy {
+export function parseStrategy(s: string | undefined): Strategy {
   if (s === undefined) return DEFAULT_STRATEGY;
   if ((STRATEGIES as readonly string[]).includes(s)) return s as Strategy;
   throw new UsageError(`unknown strategy '${s}' (strategies: ${STRATEGIES.join(', ')})`);
@@ -146,6 +149,15 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
   return feasible.length > 0 ? 0 : 1;
 }
 
+/** `--fail-if-worse P%` as a percentage; only with a plain plan (not --compare or --write). */
+function parseGate(ctx: CliContext): number | undefined {
+  if (ctx.args.failIfWorse === undefined) return undefined;
+  if (ctx.args.compare || ctx.args.write) throw new UsageError('--fail-if-worse cannot be combined with --compare or --write');
+  const p = parsePercent(ctx.args.failIfWorse);
+  if (!p.ok) throw new UsageError(`--fail-if-worse: ${p.error}`);
+  return p.value;
+}
+
 export async function runPlan(ctx: CliContext): Promise<number> {
   const [file, ...extra] = ctx.args.positionals;
   if (!file) throw new UsageError('plan needs a FILE');
@@ -153,6 +165,7 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   const strategy = parseStrategy(ctx.args.strategy);
   const exportFormat = parseExport(ctx.args.export);
   if (ctx.args.compare && (exportFormat || ctx.args.write)) throw new UsageError('--compare cannot be combined with --export or --write');
+  const gatePercent = parseGate(ctx);
 
   const a = await analyzeFile(ctx, file);
   if (!reportProblems(ctx, a)) return 1;
@@ -165,10 +178,12 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     start: config.placement && config.placement.size > 0 ? config.placement : undefined,
   });
 
+  // The gate compares the written placement with this plan, both scored by a.model.
+  const gate = gatePercent !== undefined ? worseGate(a.current, plan, gatePercent) : undefined;
   if (exportFormat) {
     ctx.io.out(toTorchRec(config, plan, exportFormat));
   } else if (ctx.args.format === 'json') {
-    ctx.io.out(JSON.stringify(planJson(plan), null, 2));
+    ctx.io.out(JSON.stringify(gate ? { ...planJson(plan), gate: gateJson(gate) } : planJson(plan), null, 2));
   } else {
     const { c } = ctx.io;
     header(ctx, a, 'ShardLens plan');
@@ -180,6 +195,12 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     ctx.io.out(`  max ${formatMs(plan.maxMs)}${worst ? ` (GPU ${worst.gpu})` : ''} \u00b7 mean ${formatMs(plan.meanMs)} \u00b7 max/mean ${formatRatio(plan.meanMs > 0 ? plan.maxMs / plan.meanMs : NaN)}`);
     if (a.current) ctx.io.out(`  written placement: max ${formatMs(a.current.maxMs)} \u2192 ${formatMs(plan.maxMs)} (${formatChange(a.current.maxMs, plan.maxMs)})`);
     for (const r of plan.reasons) ctx.io.out(`  ${c.red('\u2717')} ${r}`);
+  }
+  if (gate) {
+    // On stderr when it fails, so CI logs show it next to the exit status even with --format json.
+    if (gate.passed) { if (ctx.args.format !== 'json') ctx.io.out(`  ${ctx.io.c.green('\u2713')} --fail-if-worse: ${gate.message}`); }
+    else ctx.io.err(`${ctx.display(a.file)}: --fail-if-worse ${gate.thresholdPercent}%: ${gate.message}`);
+    return gate.passed ? 0 : 1;
   }
 
   if (ctx.args.write) {
