@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import { renderEntry } from '../config/placementText';
 import { analyzeDocument, type Analysis } from '../engine';
-import { formatBytes, formatChange, formatMs, msCell } from '../engine/format';
+import { formatBytes, formatChange, formatMs, formatSignedMs, msCell } from '../engine/format';
 import { comparePlacements, type PlanDiff } from '../engine/planDiff';
 import { UsageError } from './args';
 import { analyzeFile, type CliContext } from './context';
@@ -46,16 +46,11 @@ function firstError(ctx: CliContext, s: Side): string | undefined {
   return d ? `${s.name}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.code} ${d.message}` : undefined;
 }
 
-function signedMs(ms: number): string {
-  const s = formatMs(Math.abs(ms));
-  return ms > 0 ? `+${s}` : ms < 0 ? `\u2212${s}` : `\u00b1${s}`;
-}
-
 function printText(ctx: CliContext, before: Side, after: Side, d: PlanDiff): void {
   const { c } = ctx.io;
   ctx.io.out(`${c.bold('ShardLens diff')} \u00b7 ${before.name} \u2192 ${after.name}`);
   const change = formatChange(d.before.maxMs, d.after.maxMs);
-  ctx.io.out(`  step time ${formatMs(d.before.maxMs)} \u2192 ${formatMs(d.after.maxMs)} (${signedMs(d.stepChangeMs)}${change ? `, ${change}` : ''})`);
+  ctx.io.out(`  step time ${formatMs(d.before.maxMs)} \u2192 ${formatMs(d.after.maxMs)} (${formatSignedMs(d.stepChangeMs)}${change ? `, ${change}` : ''})`);
   const model = d.sameModel ? `both scored by ${d.after.costModel}` : `scored by ${d.before.costModel} (before) and ${d.after.costModel} (after)`;
   ctx.io.out(c.dim(`  ${model}${d.devicesChange ? ` \u00b7 devices ${d.devicesChange}` : ''}`));
   for (const [name, p] of [[before.name, d.before], [after.name, d.after]] as const) {
