@@ -8,7 +8,7 @@
  */
 import * as path from 'node:path';
 import { renderEntry } from '../config/placementText';
-import { analyzeDocument, type Analysis } from '../engine';
+import { analyzeDocument, blockingErrors, type Analysis } from '../engine';
 import { formatBytes, formatChange, formatMs, formatSignedMs, msCell } from '../engine/format';
 import { comparePlacements, type PlanDiff } from '../engine/planDiff';
 import { UsageError } from './args';
@@ -40,10 +40,12 @@ async function sides(ctx: CliContext): Promise<{ before: Side; after: Side } | {
   return { before: { analysis: a, name: ctx.display(a.file) }, after: { analysis: b, name: ctx.display(b.file) } };
 }
 
-/** The first error of a side that stops it from being scored, as `file:line:col: message`. */
-function firstError(ctx: CliContext, s: Side): string | undefined {
-  const d = s.analysis.diagnostics.find((x) => x.severity === 'error' && !/^SL04\d$/.test(x.code));
-  return d ? `${s.name}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.code} ${d.message}` : undefined;
+/**
+ * The errors that stop a side from being compared, as `name:line:col: error CODE message`
+ * (errors in the placement itself do not: the diff shows them as infeasible).
+ */
+function sideErrors(s: Side): string[] {
+  return blockingErrors(s.analysis).map((d) => `${s.name}:${d.range.start.line + 1}:${d.range.start.character + 1}: error ${d.code} ${d.message}`);
 }
 
 function printText(ctx: CliContext, before: Side, after: Side, d: PlanDiff): void {
@@ -93,11 +95,16 @@ export async function runDiff(ctx: CliContext): Promise<number> {
     return 1;
   }
   const { before, after } = got;
-  const result = await comparePlacements(before.analysis, after.analysis, before.name);
-  if ('problem' in result) {
-    const why = [result.problem, firstError(ctx, after), firstError(ctx, before)].filter(Boolean).join('\n  ');
-    if (ctx.args.format === 'json') ctx.io.out(JSON.stringify({ error: why }, null, 2));
-    else ctx.io.err(`shardlens diff: ${why}`);
+  const errors = [...sideErrors(before), ...sideErrors(after)];
+  const result = errors.length > 0 ? undefined : await comparePlacements(before.analysis, after.analysis, before.name);
+  if (!result || 'problem' in result) {
+    const why = result ? result.problem : `cannot compare: fix the ${errors.length} error${errors.length === 1 ? '' : 's'} first`;
+    if (ctx.args.format === 'json') {
+      ctx.io.out(JSON.stringify({ error: why, errors }, null, 2));
+    } else {
+      for (const e of errors) ctx.io.err(e);
+      ctx.io.err(`shardlens diff: ${why}`);
+    }
     return 1;
   }
   if (ctx.args.format === 'json') ctx.io.out(JSON.stringify(planDiffJson(result, before.name, after.name), null, 2));
