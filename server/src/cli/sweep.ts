@@ -76,6 +76,9 @@ function printText(ctx: CliContext, a: Analysis, result: SweepResult): void {
   for (const r of models) {
     ctx.io.out(c.dim(`  ${r.type} scored by ${r.costModel}${r.costModelWarning ? ` (${r.costModelWarning})` : ''}`));
   }
+  if (new Set(models.map((r) => r.costModel)).size > 1) {
+    ctx.io.out(c.yellow('  ! the GPU types are priced by different cost models: comparing them compares the models too'));
+  }
   ctx.io.out(c.dim('  step ms = the plan\'s predicted step time (max over GPUs); memory = used / usable HBM of all GPUs;'));
   ctx.io.out(c.dim('  GPU\u00b7s/step = step ms / 1000 \u00d7 GPUs (what one step costs); plan ms = planner wall time on this machine'));
 }

@@ -29,7 +29,9 @@ export async function whatIf({ page, ws, report, cli }, file) {
   });
   const asked = await report.check('run "ShardLens: What If…" from the command palette and answer its questions', async () => {
     // The palette lists document commands only while a config's editor is active.
-    await page.locator('.tabs-container .tab', { hasText: file }).first().click({ timeout: 10_000 });
+    // (Its tab, not the panel's "What If: <file>" or "GPU Balance: <file>" tab.)
+    const exact = new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    await page.locator('.tabs-container .tab').filter({ has: page.locator('.label-name', { hasText: exact }) }).first().click({ timeout: 10_000 });
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input.input');
     await input.waitFor({ timeout: 15_000 });
