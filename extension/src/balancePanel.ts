@@ -1,5 +1,8 @@
 /**
- * Host of the GPU balance webview (`shardlens.showBalance`). One panel at a
+ * Host of the GPU balance webview (`shardlens.showBalance`) and its What-if
+ * view (`shardlens.whatIf`: runs `shardlens/sweep` with window progress; a new
+ * sweep, the view's Cancel button or closing the panel cancels the request,
+ * which the server turns into an AbortSignal). One panel at a
  * time; it follows the active shard config, re-asks the server
  * (`shardlens/balance`) when `shardlens/balanceChanged` names the shown
  * document, and turns a click on a GPU into a selection of that GPU's tables.
@@ -13,12 +16,13 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { State, type LanguageClient } from 'vscode-languageclient/node';
+import { State, WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
 import {
-  BalanceRequest, type BalanceChangedParams, type BalanceResult, type ReplanCommandArgs,
+  BalanceRequest, SweepRequest, type BalanceChangedParams, type BalanceResult, type ReplanCommandArgs,
+  type SweepParams, type WhatIfCommandArgs,
 } from '../../server/src/lsp/protocol';
 import { renderHtml } from '../../webview/src/html';
-import { isFromWebview, type FromWebview, type ToWebview } from '../../webview/src/messages';
+import { isFromWebview, type FromWebview, type ToWebview, type ViewName } from '../../webview/src/messages';
 import { restoreState } from '../../webview/src/panelState';
 import { BALANCE_VIEW_TYPE, Commands } from './contributionIds';
 import { revealRanges } from './revealTables';
@@ -47,11 +51,22 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+function isCancellation(err: unknown): boolean {
+  if (err instanceof vscode.CancellationError) return true;
+  // -32800: LSP RequestCancelled.
+  return (err as { code?: unknown } | undefined)?.code === -32800 || (err instanceof Error && err.name === 'Canceled');
+}
+
 export class BalancePanel implements vscode.Disposable {
   private static current: BalancePanel | undefined;
 
   private last: BalanceResult | undefined;
   private pending: vscode.CancellationTokenSource | undefined;
+  /** The running what-if sweep: cancelled by a new one, the Cancel button or closing the panel. */
+  private sweeping: vscode.CancellationTokenSource | undefined;
+  private view: ViewName = 'balance';
+  /** The What-if view's latest message (result, progress or problem), re-sent to a (re)created webview. */
+  private lastWhatIf: ToWebview[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** A change arrived while the panel was hidden: refresh when shown. */
   private stale = false;
@@ -77,13 +92,28 @@ export class BalancePanel implements vscode.Disposable {
     BalancePanel.current = new BalancePanel(panel, deps, target);
   }
 
+  /**
+   * Opens the panel (or points the open one) at `uri` on its What-if view and
+   * runs the sweep `params` describe (`shardlens/sweep`).
+   */
+  static showWhatIf(deps: PanelDeps, uri: vscode.Uri, params: Omit<SweepParams, 'uri' | 'workDoneToken'>): void {
+    BalancePanel.show(deps, uri);
+    const panel = BalancePanel.current;
+    if (!panel) return;
+    panel.setView('whatIf');
+    void panel.runWhatIf(uri, params);
+  }
+
   /** Restores a panel after a window reload (webview panel serializer). */
   static revive(deps: PanelDeps, panel: vscode.WebviewPanel, state: unknown): void {
-    const saved = restoreState(state).result?.uri;
+    const restored = restoreState(state);
+    const saved = restored.result?.uri ?? restored.whatIf?.result.uri;
     const uri = saved ? vscode.Uri.parse(saved) : activeShardUri();
     panel.webview.options = webviewOptions(deps.extensionUri);
     BalancePanel.current?.dispose();
     BalancePanel.current = new BalancePanel(panel, deps, uri);
+    BalancePanel.current.view = restored.view;
+    BalancePanel.current.updateTitle();
   }
 
   /** Forwarded `shardlens/balanceChanged` notifications. */
@@ -129,7 +159,60 @@ export class BalancePanel implements vscode.Disposable {
   }
 
   private updateTitle(): void {
-    this.panel.title = this.uri ? `GPU Balance: ${this.fileName()}` : 'GPU Balance';
+    const what = this.view === 'whatIf' ? 'What If' : 'GPU Balance';
+    this.panel.title = this.uri ? `${what}: ${this.fileName()}` : what;
+  }
+
+  private setView(view: ViewName): void {
+    this.view = view;
+    this.updateTitle();
+    this.post({ type: 'showView', view });
+  }
+
+  /** Runs one sweep with window progress; its rows go to the What-if view. */
+  private async runWhatIf(uri: vscode.Uri, params: Omit<SweepParams, 'uri' | 'workDoneToken'>): Promise<void> {
+    const fileName = path.basename(uri.path);
+    if (this.deps.client.state !== State.Running) {
+      this.post({ type: 'whatIfProblem', message: 'The ShardLens language server is not running. Run "ShardLens: Restart Server".' });
+      return;
+    }
+    this.sweeping?.cancel();
+    const cts = new vscode.CancellationTokenSource();
+    this.sweeping = cts;
+    const clusters = params.counts ? `${params.counts.join(', ')} GPUs` : 'default GPU counts';
+    this.post({ type: 'whatIfProgress', fileName, message: `planning ${clusters}${params.types?.length ? ` of ${params.types.join(', ')}` : ''}\u2026`, percent: 0 });
+    try {
+      await vscode.workspace.openTextDocument(uri);
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `ShardLens: what if (${fileName})` },
+        async (progress) => {
+          // The server reports each planned cluster through an LSP work-done token.
+          const workDoneToken = `shardlens-sweep-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+          const listener = this.deps.client.onProgress(WorkDoneProgress.type, workDoneToken, (p) => {
+            if (p.kind === 'end' || !p.message) return;
+            progress.report({ message: p.message });
+            if (!cts.token.isCancellationRequested) this.post({ type: 'whatIfProgress', fileName, message: p.message, percent: p.percentage });
+          });
+          try {
+            return await this.deps.client.sendRequest(SweepRequest, { uri: uri.toString(), ...params, workDoneToken }, cts.token);
+          } finally {
+            listener.dispose();
+          }
+        },
+      );
+      if (cts.token.isCancellationRequested) return;
+      this.post({ type: 'whatIf', fileName, result });
+    } catch (err) {
+      if (cts.token.isCancellationRequested || isCancellation(err)) {
+        if (this.sweeping === cts) this.post({ type: 'whatIfProblem', message: 'What-if sweep cancelled.' });
+        return;
+      }
+      this.deps.output.appendLine(`what if: ${errorText(err)}`);
+      this.post({ type: 'whatIfProblem', message: `The what-if sweep failed: ${errorText(err)}` });
+    } finally {
+      if (this.sweeping === cts) this.sweeping = undefined;
+      cts.dispose();
+    }
   }
 
   private onBalanceChanged(params: BalanceChangedParams): void {
@@ -172,6 +255,10 @@ export class BalancePanel implements vscode.Disposable {
   }
 
   private post(message: ToWebview): void {
+    if (message.type === 'whatIf') this.lastWhatIf = [message];
+    else if (message.type === 'whatIfProgress' || message.type === 'whatIfProblem') {
+      this.lastWhatIf = [...this.lastWhatIf.filter((m) => m.type === 'whatIf'), message];
+    }
     void this.panel.webview.postMessage(message);
   }
 
@@ -189,6 +276,8 @@ export class BalancePanel implements vscode.Disposable {
         // A (re)created webview: show what we have at once, then fresh numbers.
         if (this.last) this.post({ type: 'balance', fileName: this.fileName(), result: this.last });
         else if (this.uri) this.post({ type: 'loading', fileName: this.fileName() });
+        for (const m of this.lastWhatIf) void this.panel.webview.postMessage(m);
+        if (this.view === 'whatIf') this.post({ type: 'showView', view: 'whatIf' });
         this.scheduleRefresh(0);
         return;
       case 'reveal': {
@@ -206,6 +295,18 @@ export class BalancePanel implements vscode.Disposable {
         await vscode.commands.executeCommand(Commands.replan, args);
         return;
       }
+      case 'whatIfCancel':
+        this.sweeping?.cancel();
+        return;
+      case 'whatIfRun': {
+        const args: Partial<WhatIfCommandArgs> = this.uri ? { uri: this.uri.toString() } : {};
+        await vscode.commands.executeCommand(Commands.whatIf, args);
+        return;
+      }
+      case 'viewChanged':
+        this.view = message.view;
+        this.updateTitle();
+        return;
     }
   }
 
@@ -215,6 +316,7 @@ export class BalancePanel implements vscode.Disposable {
     if (BalancePanel.current === this) BalancePanel.current = undefined;
     if (this.timer) clearTimeout(this.timer);
     this.pending?.cancel();
+    this.sweeping?.cancel();
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }

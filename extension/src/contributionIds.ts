@@ -1,6 +1,6 @@
 /**
  * The ids package.json's `contributes` refers to, in one place: every command
- * the extension registers (the three the server puts on code lenses come from
+ * the extension registers (those the server puts on code lenses come from
  * the protocol module), the `when`-clause context key and the webview view type.
  * test/unit/extension/manifest.test.ts checks the manifest against them.
  */
@@ -12,6 +12,8 @@ export const Commands = {
   showBalance: ClientCommands.showBalance,
   revealTables: ClientCommands.revealTables,
   restartServer: 'shardlens.restartServer',
+  whatIf: ClientCommands.whatIf,
+  showPlacementDiff: ClientCommands.showPlacementDiff,
 } as const;
 
 /** Context key for `when` clauses: the active editor holds a shard config. */

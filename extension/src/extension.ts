@@ -1,6 +1,7 @@
 /**
  * ShardLens activation: wires the language client, the commands, the balance
- * panel and the status bar. Everything heavy (parsing, cost models, ONNX,
+ * panel (and its What-if view), the HEAD baselines of the "vs HEAD" lens and
+ * the status bar. Everything heavy (parsing, cost models, ONNX,
  * planning) lives in the server process, so activation stays light.
  */
 import * as vscode from 'vscode';
@@ -9,12 +10,15 @@ import {
   BalanceChangedNotification, StatusNotification, type ShowBalanceCommandArgs,
 } from '../../server/src/lsp/protocol';
 import { BalancePanel, type PanelDeps } from './balancePanel';
+import { BaselineSync } from './baselineSync';
 import { createClient } from './client';
 import { ACTIVE_EDITOR_IS_SHARD, BALANCE_VIEW_TYPE, Commands } from './contributionIds';
+import { registerPlacementDiffCommand } from './placementDiffCommand';
 import { registerReplanCommands } from './replanCommand';
 import { registerRevealTablesCommand } from './revealTables';
 import { isShardDocument } from './shardFiles';
 import { StatusBar } from './statusBar';
+import { registerWhatIfCommand } from './whatIfCommand';
 
 let client: LanguageClient | undefined;
 
@@ -44,6 +48,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     shard.client.onNotification(BalanceChangedNotification, (params) => BalancePanel.balanceChanged(params)),
     ...registerReplanCommands(shard.client),
     registerRevealTablesCommand(),
+    registerWhatIfCommand(deps),
+    registerPlacementDiffCommand(shard.client),
+    new BaselineSync(shard.client, output),
     vscode.commands.registerCommand(Commands.showBalance, (arg: unknown) => BalancePanel.show(deps, balanceTarget(arg))),
     vscode.commands.registerCommand(Commands.restartServer, async () => {
       output.appendLine('Restarting the ShardLens language server.');

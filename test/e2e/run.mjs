@@ -6,7 +6,8 @@
 //   3. start code-server on a free loopback port (own process group, fresh short profile) on a
 //      copy of examples/, and check what a user sees: (a) Problems of the broken example,
 //      (b) code lenses, (c) Replan from the palette rewrites placement: on disk, (d) the
-//      balance panel's chart and table against `shardlens plan --format json`
+//      balance panel's chart and table against `shardlens plan --format json`, (e) the What-if
+//      view draws one point per cluster at `shardlens sweep --format json`'s step times
 //   4. run the extension-host suite (test/vscode/suite) inside code-server's extension host
 //      through the workbench payload, with the repo as extensionDevelopmentPath
 // Screenshots and the server log go to test-results/e2e/. Ends with "N passed, N failed";
@@ -30,6 +31,7 @@ import { problems, FILE as MISTAKES } from './scenarios/problems.mjs';
 import { lenses } from './scenarios/lenses.mjs';
 import { replan } from './scenarios/replan.mjs';
 import { balance } from './scenarios/balance.mjs';
+import { whatIf } from './scenarios/whatIf.mjs';
 import { buildSuite } from '../vscode/buildSuite.mjs';
 
 /**
@@ -140,6 +142,8 @@ async function main() {
     await replan(ctx, LENS_FILE);
     console.log(`e2e: (d) balance panel (${elapsed()})`);
     await balance(ctx, LENS_FILE, STRATEGY);
+    console.log(`e2e: (e) what if (${elapsed()})`);
+    await whatIf(ctx, LENS_FILE);
     await page.close();
 
     if (suiteJs) {

@@ -33,6 +33,17 @@ export const DOM_IDS = {
   table: 'balance-table',
   toggleTable: 'toggle-table',
   applyReplan: 'apply-replan',
+  balanceTab: 'view-balance',
+  whatIfTab: 'view-whatif',
+  balanceView: 'balance-view',
+  whatIfView: 'whatif-view',
+  whatIfStatus: 'whatif-status',
+  whatIfSummary: 'whatif-summary',
+  whatIfRerun: 'whatif-rerun',
+  whatIfCancel: 'whatif-cancel',
+  whatIfTimeChart: 'whatif-time-chart',
+  whatIfCostChart: 'whatif-cost-chart',
+  whatIfTable: 'whatif-table',
 } as const;
 
 /** Escapes text for an HTML attribute or text node. */
@@ -61,7 +72,12 @@ export function renderHtml(input: HtmlInput): string {
 <link rel="stylesheet" href="${e(input.styleUri)}">
 <title>GPU balance</title>
 </head>
-<body>
+<body data-view="balance">
+<nav class="tabs" role="tablist" aria-label="Views">
+  <button id="${id.balanceTab}" class="tab" role="tab" type="button" aria-selected="true" aria-controls="${id.balanceView}">GPU balance</button>
+  <button id="${id.whatIfTab}" class="tab" role="tab" type="button" aria-selected="false" aria-controls="${id.whatIfView}">What if</button>
+</nav>
+<div id="${id.balanceView}" role="tabpanel" aria-labelledby="${id.balanceTab}">
 <header class="panel-header">
   <div>
     <h1 id="${id.title}">GPU balance</h1>
@@ -96,6 +112,40 @@ export function renderHtml(input: HtmlInput): string {
     <tbody data-side="proposed"></tbody>
   </table>
 </section>
+</div>
+<div id="${id.whatIfView}" role="tabpanel" aria-labelledby="${id.whatIfTab}" hidden>
+<header class="panel-header">
+  <div>
+    <h1>What if: the same tables on other clusters</h1>
+    <p class="subtitle">One plan per GPU type and count, scored by the cost model of that type. Run "ShardLens: What If\u2026" or the lens on <code>devices:</code>.</p>
+  </div>
+  <div class="actions">
+    <button id="${id.whatIfCancel}" class="secondary" type="button" hidden>Cancel</button>
+    <button id="${id.whatIfRerun}" type="button">Other clusters\u2026</button>
+  </div>
+</header>
+<p id="${id.whatIfStatus}" class="status" role="status" aria-live="polite">No sweep yet.</p>
+<p id="${id.whatIfSummary}" class="summary"></p>
+<section class="chart-section" aria-hidden="true">
+  <h2>Step time (ms) by GPU count, one line per GPU type</h2>
+  <div class="chart-box"><canvas id="${id.whatIfTimeChart}"></canvas></div>
+</section>
+<section class="chart-section" aria-hidden="true">
+  <h2>Cost: GPU-seconds per step (step time \u00d7 GPUs) by GPU count</h2>
+  <div class="chart-box"><canvas id="${id.whatIfCostChart}"></canvas></div>
+</section>
+<section class="table-section" aria-label="What-if numbers">
+  <h2>Every cluster</h2>
+  <table id="${id.whatIfTable}">
+    <caption>Predicted step time, balance, memory and cost of the best plan on each cluster</caption>
+    <thead><tr>
+      <th scope="col">GPU type</th><th scope="col">GPUs</th><th scope="col">Step ms</th><th scope="col">Max/mean</th>
+      <th scope="col">Memory</th><th scope="col">GPU\u00b7s/step</th><th scope="col">Feasible</th><th scope="col">Cost model</th>
+    </tr></thead>
+    <tbody></tbody>
+  </table>
+</section>
+</div>
 <script nonce="${e(input.nonce)}" src="${e(input.scriptUri)}"></script>
 </body>
 </html>

@@ -8,9 +8,13 @@
  * (type-only import: no runtime code from the LSP protocol reaches the webview).
  * Units: ms per training step, bytes.
  */
-import type { BalanceGpuRow, BalanceResult, BalanceSide } from '../../server/src/lsp/protocol';
+import type { BalanceGpuRow, BalanceResult, BalanceSide, SweepResultPayload, SweepRowResult } from '../../server/src/lsp/protocol';
 
-export type { BalanceGpuRow, BalanceResult, BalanceSide };
+export type { BalanceGpuRow, BalanceResult, BalanceSide, SweepResultPayload, SweepRowResult };
+
+/** The panel's two views: per-GPU balance of this cluster, and "what if" other clusters. */
+export type ViewName = 'balance' | 'whatIf';
+export const VIEW_NAMES: readonly ViewName[] = ['balance', 'whatIf'];
 
 /** Which placement a GPU bar belongs to. */
 export type SideName = 'current' | 'proposed';
@@ -25,7 +29,16 @@ export interface LoadingMessage { type: 'loading'; fileName: string }
 /** Nothing to draw (server not running, document closed, request failed). */
 export interface ProblemMessage { type: 'problem'; message: string }
 
-export type ToWebview = BalanceMessage | LoadingMessage | ProblemMessage;
+/** A what-if sweep finished (`shardlens/sweep`'s answer, as is). */
+export interface WhatIfMessage { type: 'whatIf'; fileName: string; result: SweepResultPayload }
+/** A sweep is running: what the server reported last, and how far it is (0–100). */
+export interface WhatIfProgressMessage { type: 'whatIfProgress'; fileName: string; message: string; percent?: number }
+/** The sweep failed or was cancelled: say why (the last curve stays). */
+export interface WhatIfProblemMessage { type: 'whatIfProblem'; message: string }
+/** Switch the panel to a view (the What-if command opens the panel on its view). */
+export interface ShowViewMessage { type: 'showView'; view: ViewName }
+
+export type ToWebview = BalanceMessage | LoadingMessage | ProblemMessage | WhatIfMessage | WhatIfProgressMessage | WhatIfProblemMessage | ShowViewMessage;
 
 // ------------------------------------------------------------ webview → extension
 
@@ -36,7 +49,14 @@ export interface RevealMessage { type: 'reveal'; side: SideName; gpu: number }
 /** The "Apply proposed plan" button: run Replan on the shown document. */
 export interface ReplanMessage { type: 'replan' }
 
-export type FromWebview = ReadyMessage | RevealMessage | ReplanMessage;
+/** "Cancel" in the What-if view: cancel the running sweep. */
+export interface WhatIfCancelMessage { type: 'whatIfCancel' }
+/** "Other clusters…" in the What-if view: ask for counts and types again and rerun. */
+export interface WhatIfRunMessage { type: 'whatIfRun' }
+/** The user switched views (the host titles the panel after it). */
+export interface ViewChangedMessage { type: 'viewChanged'; view: ViewName }
+
+export type FromWebview = ReadyMessage | RevealMessage | ReplanMessage | WhatIfCancelMessage | WhatIfRunMessage | ViewChangedMessage;
 
 // ------------------------------------------------------------ validators
 
@@ -93,12 +113,38 @@ export function isBalanceResult(x: unknown): x is BalanceResult {
     && isGpuIndex(x.errors);
 }
 
+function isOptNum(x: unknown): boolean {
+  return x === undefined || isNum(x);
+}
+
+export function isSweepRow(x: unknown): x is SweepRowResult {
+  return isObj(x) && isStr(x.type) && isGpuIndex(x.gpus) && x.gpus > 0
+    && isOptNum(x.maxMs) && isOptNum(x.meanMs) && isOptNum(x.gpuSecondsPerStep)
+    && (x.memoryFraction === null || isNum(x.memoryFraction))
+    && typeof x.feasible === 'boolean' && (x.reason === undefined || isStr(x.reason))
+    && isStr(x.strategy) && isStr(x.costModel) && (x.costModelWarning === undefined || isStr(x.costModelWarning))
+    && isNum(x.elapsedMs) && (x.droppedPins === undefined || isStrArray(x.droppedPins));
+}
+
+export function isSweepResult(x: unknown): x is SweepResultPayload {
+  return isObj(x) && isStr(x.uri) && Number.isInteger(x.version) && isStr(x.strategy)
+    && isOptNum(x.planBudgetMs) && isNum(x.elapsedMs) && Array.isArray(x.rows) && x.rows.every(isSweepRow);
+}
+
+function isView(x: unknown): x is ViewName {
+  return (VIEW_NAMES as readonly unknown[]).includes(x);
+}
+
 export function isToWebview(x: unknown): x is ToWebview {
   if (!isObj(x)) return false;
   switch (x.type) {
     case 'balance': return isStr(x.fileName) && isBalanceResult(x.result);
     case 'loading': return isStr(x.fileName);
     case 'problem': return isStr(x.message);
+    case 'whatIf': return isStr(x.fileName) && isSweepResult(x.result);
+    case 'whatIfProgress': return isStr(x.fileName) && isStr(x.message) && (x.percent === undefined || (isNum(x.percent) && x.percent >= 0 && x.percent <= 100));
+    case 'whatIfProblem': return isStr(x.message);
+    case 'showView': return isView(x.view);
     default: return false;
   }
 }
@@ -109,6 +155,9 @@ export function isFromWebview(x: unknown): x is FromWebview {
     case 'ready': return true;
     case 'replan': return true;
     case 'reveal': return (x.side === 'current' || x.side === 'proposed') && isGpuIndex(x.gpu);
+    case 'whatIfCancel': return true;
+    case 'whatIfRun': return true;
+    case 'viewChanged': return isView(x.view);
     default: return false;
   }
 }

@@ -6,10 +6,12 @@ import { parseArgs } from 'node:util';
 
 export class UsageError extends Error {}
 
-export const COMMANDS = ['check', 'plan', 'predict', 'import', 'measure', 'calibrate', 'serve'] as const;
+export const COMMANDS = ['check', 'plan', 'predict', 'import', 'measure', 'calibrate', 'sweep', 'diff', 'serve'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-export type Format = 'text' | 'json';
+/** `sarif` and `github` (CI annotations) are for `check` only. */
+export type Format = 'text' | 'json' | 'sarif' | 'github';
+const CHECK_ONLY_FORMATS: readonly Format[] = ['sarif', 'github'];
 
 export interface ParsedArgs {
   command?: Command;
@@ -32,6 +34,8 @@ export interface ParsedArgs {
   seed?: number;
   /** Soft planner time limit per plan, ms (optional search phases stop after it). */
   budgetMs?: number;
+  /** `--budget 0` was given: no limit (sweep's default limit is off too). */
+  budgetOff?: boolean;
   sets?: string;
   device?: string;
   output?: string;
@@ -47,6 +51,14 @@ export interface ParsedArgs {
   calibration?: string;
   stdio: boolean;
   nodeIpc: boolean;
+  /** sweep: GPU counts as typed (`16,32,64`). */
+  gpus?: string;
+  /** sweep: GPU types as typed (`H100-80GB,A100-80GB`). */
+  type?: string;
+  /** diff: a git revision to compare FILE against. */
+  against?: string;
+  /** plan: the gate, as typed (`5%`). */
+  failIfWorse?: string;
 }
 
 const OPTIONS = {
@@ -74,6 +86,10 @@ const OPTIONS = {
   calibration: { type: 'string' },
   stdio: { type: 'boolean' },
   'node-ipc': { type: 'boolean' },
+  gpus: { type: 'string' },
+  type: { type: 'string' },
+  against: { type: 'string' },
+  'fail-if-worse': { type: 'string' },
   // Accepted (and ignored) because language clients append them for some transports.
   clientProcessId: { type: 'string' },
 } as const;
@@ -83,12 +99,14 @@ type OptionName = keyof typeof OPTIONS;
 /** Which options each command accepts (beyond format/help/version/model/models-dir). */
 const ALLOWED: Record<Command, OptionName[]> = {
   check: ['calibration'],
-  plan: ['strategy', 'compare', 'export', 'replan', 'module', 'write', 'seed', 'budget', 'calibration'],
+  plan: ['strategy', 'compare', 'export', 'replan', 'module', 'write', 'seed', 'budget', 'calibration', 'fail-if-worse'],
   predict: ['sets', 'device', 'calibration'],
   import: ['output', 'device'],
   measure: ['strategy', 'placement', 'repeats', 'dry-run', 'out', 'seed', 'budget', 'cpu', 'calibration'],
   calibrate: ['out', 'device'],
   serve: ['stdio', 'node-ipc', 'clientProcessId'],
+  sweep: ['gpus', 'type', 'strategy', 'seed', 'budget'],
+  diff: ['against'],
 };
 const GLOBAL: OptionName[] = ['format', 'help', 'version', 'model', 'models-dir'];
 
@@ -114,8 +132,13 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       if (v[name] !== undefined && !allowed.has(name)) throw new UsageError(`'${command}' does not take --${name}`);
     }
   }
-  const format = v.format ?? 'text';
-  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be 'text' or 'json', not '${String(format)}'`);
+  const format = (v.format ?? 'text') as Format;
+  if (format !== 'text' && format !== 'json' && !CHECK_ONLY_FORMATS.includes(format)) {
+    throw new UsageError(`--format must be 'text' or 'json' (or, for check, 'sarif' or 'github'), not '${String(format)}'`);
+  }
+  if (CHECK_ONLY_FORMATS.includes(format) && command !== undefined && command !== 'check') {
+    throw new UsageError(`--format ${format} is for 'check' only; '${command}' prints text or json`);
+  }
   let seed: number | undefined;
   if (typeof v.seed === 'string') {
     seed = Number(v.seed);
@@ -149,6 +172,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     write: v.write === true,
     seed,
     budgetMs,
+    budgetOff: v.budget !== undefined && budgetMs === undefined,
     sets: v.sets as string | undefined,
     device: v.device as string | undefined,
     output: v.output as string | undefined,
@@ -160,6 +184,10 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     calibration: v.calibration as string | undefined,
     stdio: v.stdio === true,
     nodeIpc: v['node-ipc'] === true,
+    gpus: v.gpus as string | undefined,
+    type: v.type as string | undefined,
+    against: v.against as string | undefined,
+    failIfWorse: v['fail-if-worse'] as string | undefined,
   };
 }
 
@@ -167,6 +195,7 @@ export const USAGE = `shardlens — check, cost and plan embedding-table shardin
 
 Usage:
   shardlens check FILE...                       validate configs; print diagnostics
+             [--format sarif|github]            SARIF 2.1.0 for code scanning, or GitHub annotations
   shardlens plan FILE [--strategy S]            plan a placement; print per-GPU costs
              [--compare]                        run every strategy, one row each
              [--export torchrec[:python|:json]] print the written placement for TorchRec (a Python module or JSON)
@@ -175,6 +204,14 @@ Usage:
              [--write]                          write the placement into FILE (atomically)
              [--seed N]                         seed for randomised strategies (default 0)
              [--budget MS]                      soft time limit per plan (default none)
+             [--fail-if-worse P%]               exit 1 when the written placement's step time is
+                                                more than P% above the plan found (CI gate)
+  shardlens sweep FILE [--gpus 16,32,64,128]    what if: plan the tables on other clusters; step
+             [--type H100-80GB,A100-80GB]       time, max/mean, memory, GPU-seconds per step
+             [--strategy S] [--budget MS]       (default counts: ¼, ½, 1, 2 × devices.count;
+                                                default --budget 5000 per plan)
+  shardlens diff A.shard.yaml B.shard.yaml      moved tables, per-GPU and step-time change (A → B)
+  shardlens diff FILE --against REF             FILE against its version at git REF (e.g. HEAD)
   shardlens predict --sets FILE.jsonl [--device TYPE]
                                                 predict fwd/bwd ms of measured-format sets
   shardlens import FILE.csv|FILE.json [-o OUT.shard.yaml] [--device TYPE]
@@ -201,4 +238,6 @@ Options:
   -v, --version        print the version
 
 Strategies: random, round-robin, size, dim, lookup, size-lookup, greedy, search, column, policy, best (default)
-Exit status: 0 fine, 1 errors found or plan infeasible, 2 usage error (measure: also no GPU, no PyTorch, or a kernel this machine cannot run).`;
+Exit status: 0 fine, 1 errors found or plan infeasible (sweep: no cluster feasible;
+plan --fail-if-worse: the written placement is worse than allowed), 2 usage error
+(measure: also no GPU, no PyTorch, or a kernel this machine cannot run).`;

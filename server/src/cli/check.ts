@@ -1,15 +1,20 @@
 /**
  * `shardlens check FILE…`: every diagnostic of every file, as
  * `file:line:col: severity CODE message` (1-based for people) or as the JSON of
- * docs/design.md (0-based LSP ranges). Exit 1 when any error is found.
+ * docs/design.md (0-based LSP ranges), or for CI: a SARIF 2.1.0 log (`--format
+ * sarif`, sarif.ts) or GitHub workflow annotations (`--format github`,
+ * githubAnnotations.ts). Exit 1 when any error is found.
  */
 import type { Diagnostic } from '../config/diagnostics';
 import { tableMemoryBytes, usableMemoryBytes } from '../cost/memory';
 import type { Analysis } from '../engine';
 import { formatBytes, formatMs, formatPercent, formatRatio } from '../engine/format';
+import pkg from '../../../package.json';
 import { UsageError } from './args';
 import { analyzeFile, type CliContext } from './context';
+import { githubAnnotation } from './githubAnnotations';
 import { diagnosticJson } from './jsonShapes';
+import { sarifLog } from './sarif';
 
 const SEVERITY_ORDER: Record<Diagnostic['severity'], number> = { error: 0, warning: 1, information: 2, hint: 3 };
 
@@ -63,6 +68,15 @@ export async function runCheck(ctx: CliContext): Promise<number> {
 
   if (ctx.args.format === 'json') {
     ctx.io.out(JSON.stringify({ diagnostics: sortDiagnostics(all).map((d) => diagnosticJson(d, ctx.display)) }, null, 2));
+    return errors > 0 ? 1 : 0;
+  }
+  if (ctx.args.format === 'sarif') {
+    ctx.io.out(JSON.stringify(sarifLog(sortDiagnostics(all), ctx.cwd, pkg.version), null, 2));
+    return errors > 0 ? 1 : 0;
+  }
+  if (ctx.args.format === 'github') {
+    for (const d of sortDiagnostics(all)) ctx.io.out(githubAnnotation(d, ctx.cwd));
+    ctx.io.out(`${plural(analyses.length, 'file')} checked: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`);
     return errors > 0 ? 1 : 0;
   }
 

@@ -6,6 +6,9 @@
 import type { Diagnostic } from '../config/diagnostics';
 import type { Placement, PlacementEntry } from '../config/types';
 import { isEveryGpu } from '../config/placementText';
+import type { PlanDiff } from '../engine/planDiff';
+import type { SweepResult, SweepRow } from '../engine/sweep';
+import type { GateVerdict } from '../engine/worseGate';
 import type { PlanResult } from '../plan/types';
 
 export interface DiagnosticJson {
@@ -106,4 +109,127 @@ export interface CompareRowJson {
   reasons: string[];
   /** Set when the strategy could not run at all. */
   error?: string;
+}
+
+/** One cluster of `sweep --format json`; the step-time fields are null when no feasible plan was found. */
+export interface SweepRowJson {
+  type: string;
+  gpus: number;
+  /** The plan's step time (PlanResult.maxMs), ms. */
+  max_ms: number | null;
+  mean_ms: number | null;
+  /** Used (or, when not every table could be placed, needed) over usable HBM of all GPUs. */
+  memory_fraction: number | null;
+  feasible: boolean;
+  /** max_ms / 1000 × gpus. */
+  gpu_seconds_per_step: number | null;
+  /** Present when infeasible: why. */
+  reason?: string;
+  /** Added fields: the model that scored the plan, planner wall time, pins ignored on this cluster. */
+  cost_model: string;
+  elapsed_ms: number;
+  dropped_pins?: string[];
+}
+
+export interface SweepJson {
+  file: string;
+  strategy: string;
+  /** Soft limit per plan, ms; null = none. */
+  plan_budget_ms: number | null;
+  elapsed_ms: number;
+  rows: SweepRowJson[];
+}
+
+const orNull = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? x : null);
+
+export function sweepRowJson(r: SweepRow): SweepRowJson {
+  const row: SweepRowJson = {
+    type: r.type, gpus: r.gpus, max_ms: orNull(r.maxMs), mean_ms: orNull(r.meanMs),
+    memory_fraction: orNull(r.memoryFraction), feasible: r.feasible, gpu_seconds_per_step: orNull(r.gpuSecondsPerStep),
+    cost_model: r.costModel, elapsed_ms: r.elapsedMs,
+  };
+  if (!r.feasible) row.reason = r.reason ?? 'no feasible plan found';
+  if (r.droppedPins) row.dropped_pins = r.droppedPins;
+  return row;
+}
+
+export function sweepJson(result: SweepResult, file: string): SweepJson {
+  return {
+    file, strategy: result.strategy, plan_budget_ms: result.planBudgetMs ?? null, elapsed_ms: result.elapsedMs,
+    rows: result.rows.map(sweepRowJson),
+  };
+}
+
+/** One side of `diff --format json`. */
+export interface DiffSideJson {
+  /** The file, or `REF:file` for a git revision. */
+  name: string;
+  max_ms: number;
+  mean_ms: number;
+  feasible: boolean;
+  reasons: string[];
+  cost_model: string;
+}
+
+export interface DiffJson {
+  before: DiffSideJson;
+  after: DiffSideJson;
+  /** after.max_ms − before.max_ms. */
+  step_ms_change: number;
+  /** Both sides scored by one model. */
+  same_model: boolean;
+  /** e.g. "64 × H100-80GB → 128 × H100-80GB"; null when the cluster is unchanged. */
+  devices_change: string | null;
+  moved: number;
+  added: number;
+  removed: number;
+  /** Every table whose entry differs; from/to in the YAML shape, null when not placed on that side. */
+  moves: Array<{ table: string; from: PlacementEntryJson | null; to: PlacementEntryJson | null }>;
+  /** Every GPU of either side; a side's fields are null where that GPU does not exist. */
+  gpus: Array<{
+    gpu: number; before_ms: number | null; after_ms: number | null; change_ms: number;
+    before_memory_bytes: number | null; after_memory_bytes: number | null;
+  }>;
+}
+
+function diffSideJson(name: string, p: PlanResult): DiffSideJson {
+  return { name, max_ms: p.maxMs, mean_ms: p.meanMs, feasible: p.feasible, reasons: p.reasons, cost_model: p.costModel };
+}
+
+export function planDiffJson(d: PlanDiff, beforeName: string, afterName: string): DiffJson {
+  return {
+    before: diffSideJson(beforeName, d.before),
+    after: diffSideJson(afterName, d.after),
+    step_ms_change: d.stepChangeMs,
+    same_model: d.sameModel,
+    devices_change: d.devicesChange ?? null,
+    moved: d.moved, added: d.added, removed: d.removed,
+    moves: d.moves.map((m) => ({ table: m.table, from: m.from ? placementEntryJson(m.from) : null, to: m.to ? placementEntryJson(m.to) : null })),
+    gpus: d.gpus.map((g) => ({
+      gpu: g.gpu, before_ms: g.beforeMs ?? null, after_ms: g.afterMs ?? null, change_ms: g.changeMs,
+      before_memory_bytes: g.beforeMemoryBytes ?? null, after_memory_bytes: g.afterMemoryBytes ?? null,
+    })),
+  };
+}
+
+/** `gate` of `plan --fail-if-worse P% --format json`. */
+export interface GateJson {
+  passed: boolean;
+  threshold_percent: number;
+  /** Step time of the written placement, ms; null when it has none (or an incomplete one). */
+  written_max_ms: number | null;
+  planned_max_ms: number;
+  /** (written / planned − 1) × 100; null when not comparable. */
+  over_percent: number | null;
+  /** GPUs of the written placement over the allowed step time, slowest first. */
+  gpus: Array<{ gpu: number; total_ms: number }>;
+  message: string;
+}
+
+export function gateJson(g: GateVerdict): GateJson {
+  return {
+    passed: g.passed, threshold_percent: g.thresholdPercent, written_max_ms: g.writtenMs ?? null,
+    planned_max_ms: g.plannedMs, over_percent: g.overPercent ?? null,
+    gpus: g.gpus.map((x) => ({ gpu: x.gpu, total_ms: x.ms })), message: g.message,
+  };
 }

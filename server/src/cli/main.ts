@@ -8,10 +8,12 @@ import { USAGE, UsageError, parseCommandLine, type ParsedArgs } from './args';
 import { runCheck } from './check';
 import { createContext, defaultModelsDir, processIo, type CliIo } from './context';
 import { runCalibrate } from './calibrate';
+import { runDiff } from './diff';
 import { runImport } from './importCommand';
 import { runMeasure } from './measure';
 import { runPlan } from './plan';
 import { runPredict } from './predict';
+import { runSweep } from './sweep';
 
 /** Runs one command line; resolves to the exit status (`serve` never resolves). */
 export async function runCli(argv: string[], io: CliIo = processIo(), cwd = process.cwd()): Promise<number> {
@@ -47,6 +49,8 @@ export async function runCli(argv: string[], io: CliIo = processIo(), cwd = proc
       case 'import': return await runImport(ctx);
       case 'measure': return await runMeasure(ctx);
       case 'calibrate': return await runCalibrate(ctx);
+      case 'sweep': return await runSweep(ctx);
+      case 'diff': return await runDiff(ctx);
     }
   } catch (err) {
     if (err instanceof UsageError) {

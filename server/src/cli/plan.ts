@@ -2,7 +2,9 @@
  * `shardlens plan FILE`: plan a placement and print its per-GPU costs (a table
  * in the spirit of TorchRec's planner stats), or every strategy side by side
  * (`--compare`), or the plan as TorchRec input (`--export`). `--write` puts the
- * placement into FILE, atomically, and only when asked.
+ * placement into FILE, atomically, and only when asked. `--fail-if-worse P%`
+ * is a CI gate: exit 1 when the written placement's step time is more than P%
+ * above the plan found (engine/worseGate.ts), else 0.
  * Exit 1 when the config has errors or the plan is infeasible.
  */
 import * as path from 'node:path';
@@ -13,12 +15,13 @@ import { DEFAULT_MODULE_PATH, exportTorchRec, type ExportRefusal } from '../plan
 import { STRATEGIES, type PlanResult, type Strategy } from '../plan/types';
 import { DEFAULT_STRATEGY, blockingErrors, type Analysis } from '../engine';
 import { errorText } from '../engine/engineDiagnostics';
+import { parsePercent, worseGate } from '../engine/worseGate';
 import { formatChange, formatMs, formatRatio, gibCell, msCell } from '../engine/format';
 import { UsageError } from './args';
 import { applyEdit, writeFileAtomic } from './atomicWrite';
 import { formatDiagnosticLine, summaryLine } from './check';
 import { analyzeFile, type CliContext } from './context';
-import { diagnosticJson, planJson, type CompareRowJson } from './jsonShapes';
+import { diagnosticJson, gateJson, planJson, type CompareRowJson } from './jsonShapes';
 import { readTextFileOrWhy } from './diskFileReader';
 import { renderTable } from './textTable';
 
@@ -176,6 +179,15 @@ function exportWritten(ctx: CliContext, a: Analysis, config: ShardConfig, format
   return 0;
 }
 
+/** `--fail-if-worse P%` as a percentage; only with a plain plan (not --compare or --write). */
+function parseGate(ctx: CliContext): number | undefined {
+  if (ctx.args.failIfWorse === undefined) return undefined;
+  if (ctx.args.compare || ctx.args.write) throw new UsageError('--fail-if-worse cannot be combined with --compare or --write');
+  const p = parsePercent(ctx.args.failIfWorse);
+  if (!p.ok) throw new UsageError(`--fail-if-worse: ${p.error}`);
+  return p.value;
+}
+
 export async function runPlan(ctx: CliContext): Promise<number> {
   const [file, ...extra] = ctx.args.positionals;
   if (!file) throw new UsageError('plan needs a FILE');
@@ -185,6 +197,7 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   if (ctx.args.compare && (exportFormat || ctx.args.write)) throw new UsageError('--compare cannot be combined with --export or --write');
   if (!exportFormat && (ctx.args.replan || ctx.args.module !== undefined)) throw new UsageError('--replan and --module go with --export (plain `plan` always plans)');
   if (exportFormat && ctx.args.write && !ctx.args.replan) throw new UsageError('--export exports the written placement; --write needs a new plan: add --replan');
+  const gatePercent = parseGate(ctx);
 
   const a = await analyzeFile(ctx, file);
   if (!reportProblems(ctx, a)) return 1;
@@ -199,6 +212,8 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     start: config.placement && config.placement.size > 0 ? config.placement : undefined,
   });
 
+  // The gate compares the written placement with this plan, both scored by a.model.
+  const gate = gatePercent !== undefined ? worseGate(a.current, plan, gatePercent) : undefined;
   if (exportFormat) {
     const result = exportTorchRec(config, plan.placement, {
       format: exportFormat, modulePath: ctx.args.module ?? DEFAULT_MODULE_PATH, origin: { kind: 'replan', strategy: plan.strategy }, file: a.file, scored: plan,
@@ -206,7 +221,7 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     if (!result.ok) return refuseExport(ctx, a, result.refusals, `the ${plan.strategy} plan`);
     ctx.io.out(result.text.replace(/\n$/, ''));
   } else if (ctx.args.format === 'json') {
-    ctx.io.out(JSON.stringify(planJson(plan), null, 2));
+    ctx.io.out(JSON.stringify(gate ? { ...planJson(plan), gate: gateJson(gate) } : planJson(plan), null, 2));
   } else {
     const { c } = ctx.io;
     header(ctx, a, 'ShardLens plan');
@@ -218,6 +233,12 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     ctx.io.out(`  max ${formatMs(plan.maxMs)}${worst ? ` (GPU ${worst.gpu})` : ''} \u00b7 mean ${formatMs(plan.meanMs)} \u00b7 max/mean ${formatRatio(plan.meanMs > 0 ? plan.maxMs / plan.meanMs : NaN)}`);
     if (a.current) ctx.io.out(`  written placement: max ${formatMs(a.current.maxMs)} \u2192 ${formatMs(plan.maxMs)} (${formatChange(a.current.maxMs, plan.maxMs)})`);
     for (const r of plan.reasons) ctx.io.out(`  ${c.red('\u2717')} ${r}`);
+  }
+  if (gate) {
+    // On stderr when it fails, so CI logs show it next to the exit status even with --format json.
+    if (gate.passed) { if (ctx.args.format !== 'json') ctx.io.out(`  ${ctx.io.c.green('\u2713')} --fail-if-worse: ${gate.message}`); }
+    else ctx.io.err(`${ctx.display(a.file)}: --fail-if-worse ${gate.thresholdPercent}%: ${gate.message}`);
+    return gate.passed ? 0 : 1;
   }
 
   if (ctx.args.write) {

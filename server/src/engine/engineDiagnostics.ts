@@ -24,6 +24,16 @@ export const ENGINE_CODES = {
   internal: 'SL105',
 } as const;
 
+/** One line per engine code (the table above), for rule catalogues such as SARIF's. */
+export const ENGINE_CODE_TITLES: Readonly<Record<(typeof ENGINE_CODES)[keyof typeof ENGINE_CODES], string>> = {
+  SL100: 'The file cannot be read',
+  SL101: 'Predicted per-GPU time of the written placement is imbalanced (max/mean above the threshold)',
+  SL102: 'The learned cost model is not used (analytic fallback), or a caveat about it',
+  SL103: 'No cost model could be loaded: costs are not shown',
+  SL104: 'The written placement could not be scored',
+  SL105: 'Internal error while checking (a bug: please report it)',
+};
+
 /** Default SL101 threshold: 25% above the mean is a visible straggler. */
 export const DEFAULT_IMBALANCE_THRESHOLD = 1.25;
 

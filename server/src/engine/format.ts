@@ -65,3 +65,10 @@ export function formatGpus(gpus: readonly number[]): string {
   if (contiguous && sorted.length > 2) return `GPUs ${sorted[0]}\u2013${sorted[sorted.length - 1]}`;
   return `GPUs ${gpus.join(',')}`;
 }
+
+/** A change in ms with its sign: "+3.1 ms", "−0.42 ms" (typographic minus), "±0 ms" below 0.005 ms. */
+export function formatSignedMs(ms: number): string {
+  if (!Number.isFinite(ms)) return `${ms} ms`;
+  if (Math.abs(ms) < 0.005) return '\u00b10 ms';
+  return `${ms > 0 ? '+' : '\u2212'}${formatMs(Math.abs(ms))}`;
+}

@@ -2,7 +2,9 @@
  * Code lenses from an analysis: one per table (its cost alone, memory, GPU),
  * one per GPU at its first entry in `placement:` (total ms, memory %), and at the
  * top the Replan lens ("Replan — max GPU a ms → b ms (−x%) [strategy]") and
- * "Show GPU balance". Pure: data in, lenses out; cheap even at 10,000 tables.
+ * "Show GPU balance"; "What if…" on `devices:`; "vs HEAD: +3.1 ms, 12 moves"
+ * on `placement:` when the client sent a baseline. Pure: data in, lenses out;
+ * cheap even at 10,000 tables.
  */
 import type { CodeLens } from 'vscode-languageserver/node';
 import { entryRanks } from '../config/placementRanks';
@@ -10,8 +12,15 @@ import { kindLabel } from '../config/shardingKinds';
 import type { Range } from '../config/types';
 import { blockingErrors, replanTitle, type Proposal } from '../engine';
 import { formatBytes, formatGpus, formatMs, formatPercent, formatRatio } from '../engine/format';
+import { sweepBlockingErrors } from '../engine/sweep';
+import { defaultSweepCounts } from '../engine/sweepInput';
+import type { BaselineDiff } from './baselines';
 import type { AnalysisRecord } from './documents';
-import { ClientCommands, type ReplanCommandArgs, type RevealTablesCommandArgs, type ShowBalanceCommandArgs } from './protocol';
+import { diffLensTitle } from './placementDiff';
+import {
+  ClientCommands, type ReplanCommandArgs, type RevealTablesCommandArgs, type ShowBalanceCommandArgs,
+  type ShowPlacementDiffCommandArgs, type WhatIfCommandArgs,
+} from './protocol';
 
 /** A lens that is only text (VS Code renders a lens with an empty command id unclickable). */
 function label(range: Range, title: string): CodeLens {
@@ -28,9 +37,11 @@ export interface LensInput {
   proposal?: Proposal;
   /** A proposal is being computed. */
   pending: boolean;
+  /** The placement diff against the document's baseline (e.g. HEAD), when one is ready. */
+  baseline?: BaselineDiff;
 }
 
-export function buildCodeLenses({ record, proposal, pending }: LensInput): CodeLens[] {
+export function buildCodeLenses({ record, proposal, pending, baseline }: LensInput): CodeLens[] {
   const { analysis, uri, version } = record;
   const config = analysis.loaded.config;
   const source = analysis.loaded.source;
@@ -53,6 +64,21 @@ export function buildCodeLenses({ record, proposal, pending }: LensInput): CodeL
   if (analysis.costModel) {
     const imb = analysis.imbalance !== undefined ? ` · max/mean ${formatRatio(analysis.imbalance)}` : '';
     lenses.push(label(top, `${analysis.costModel.name}${analysis.costModel.warning ? ' (fallback)' : ''}${imb}`));
+  }
+
+  // What if: on `devices:`, the sweep with this cluster's defaults.
+  if (source.devices && sweepBlockingErrors(analysis).length === 0) {
+    const whatIf: WhatIfCommandArgs = { uri, counts: defaultSweepCounts(config.devices.count), type: config.devices.type };
+    lenses.push({ range: lineStart(source.devices), command: { title: 'What if\u2026 (other GPU counts and types)', command: ClientCommands.whatIf, arguments: [whatIf] } });
+  }
+
+  // vs the baseline (HEAD): on `placement:`, else at the top.
+  if (baseline) {
+    const args: ShowPlacementDiffCommandArgs = { uri };
+    lenses.push({
+      range: lineStart(source.placementSection ?? source.top),
+      command: { title: diffLensTitle(baseline.ref, baseline.outcome), command: ClientCommands.showPlacementDiff, arguments: [args] },
+    });
   }
 
   // Per table.

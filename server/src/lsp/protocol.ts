@@ -34,6 +34,10 @@ export const ClientCommands = {
   showBalance: 'shardlens.showBalance',
   /** Argument: one {@link RevealTablesCommandArgs}. Reveals/selects table ranges in the editor. */
   revealTables: 'shardlens.revealTables',
+  /** Argument: one {@link WhatIfCommandArgs}. Asks for GPU counts/types, then shows the What-if view ({@link SweepRequest}). */
+  whatIf: 'shardlens.whatIf',
+  /** Argument: one {@link ShowPlacementDiffCommandArgs}. Lists the tables moved since the baseline ({@link PlacementDiffRequest}). */
+  showPlacementDiff: 'shardlens.showPlacementDiff',
 } as const;
 
 /** Argument of the `shardlens.replan` client command (from the top code lens). */
@@ -49,6 +53,18 @@ export interface ShowBalanceCommandArgs { uri: string }
 
 /** Argument of the `shardlens.revealTables` client command (GPU lenses). */
 export interface RevealTablesCommandArgs { uri: string; gpu: number; ranges: Range[] }
+
+/** Argument of the `shardlens.whatIf` client command (the lens on `devices:`): the input boxes' defaults. */
+export interface WhatIfCommandArgs {
+  uri: string;
+  /** Default GPU counts (¼, ½, 1, 2 × devices.count). */
+  counts?: number[];
+  /** The config's GPU type (preselected). */
+  type?: string;
+}
+
+/** Argument of the `shardlens.showPlacementDiff` client command (the "vs HEAD" lens). */
+export interface ShowPlacementDiffCommandArgs { uri: string }
 
 /**
  * Settings read through `workspace/configuration` (section `shardlens`, resource scoped).
@@ -206,3 +222,129 @@ export interface StatusParams {
  * status bar item. Sent after each analysis whose status differs from the last one sent for that document.
  */
 export const StatusNotification = new NotificationType<StatusParams>('shardlens/status');
+
+// ---------------------------------------------------------------- what if (sweep)
+
+/** Params of {@link SweepRequest}. */
+export interface SweepParams {
+  uri: string;
+  /** GPU counts; default ¼, ½, 1 and 2 × the config's devices.count. */
+  counts?: number[];
+  /** GPU types (presets or the config's own); default the config's own. */
+  types?: string[];
+  /** Default: the `replan.strategy` setting, else 'best'. */
+  strategy?: StrategyName;
+  /** Standard LSP work-done token: the server reports each planned cluster through it. */
+  workDoneToken?: ProgressToken;
+}
+
+/** One cluster of a sweep (engine/sweep.ts SweepRow). Step-time fields are absent when no feasible plan was found. */
+export interface SweepRowResult {
+  type: string;
+  gpus: number;
+  /** The plan's step time (PlanResult.maxMs), ms. */
+  maxMs?: number;
+  meanMs?: number;
+  /** Memory used (or needed, when not every table could be placed) over usable HBM of all GPUs; null when unknown. */
+  memoryFraction: number | null;
+  feasible: boolean;
+  /** Why no feasible plan was found. */
+  reason?: string;
+  /** maxMs / 1000 × gpus. */
+  gpuSecondsPerStep?: number;
+  strategy: StrategyName;
+  costModel: string;
+  costModelWarning?: string;
+  /** Planner wall time, ms. */
+  elapsedMs: number;
+  /** Pins past this cluster's last GPU that the plan ignored. */
+  droppedPins?: string[];
+}
+
+/** Result of {@link SweepRequest}. */
+export interface SweepResultPayload {
+  uri: string;
+  /** Document version the sweep planned. */
+  version: number;
+  strategy: StrategyName;
+  /** Soft time limit of each plan, ms. */
+  planBudgetMs?: number;
+  /** Wall time of the whole sweep, ms. */
+  elapsedMs: number;
+  /** One per (type, count): per type, counts ascending. */
+  rows: SweepRowResult[];
+}
+
+/**
+ * `shardlens/sweep` (client → server): plan the document's tables on other
+ * clusters ("what if"). Honours `$/cancelRequest` (the planner stops; error
+ * RequestCancelled, -32800). Errors: InvalidParams for an unknown document or
+ * bad counts/types (the message says which), RequestFailed when the config has
+ * errors.
+ */
+export const SweepRequest = new RequestType<SweepParams, SweepResultPayload, void>('shardlens/sweep');
+
+// ---------------------------------------------------------------- baseline and plan diff
+
+/** Params of {@link BaselineNotification}. */
+export interface BaselineParams {
+  uri: string;
+  /** What the baseline is, as people read it, e.g. "HEAD". */
+  ref: string;
+  /**
+   * The document's text at `ref`; null when there is none (not in a git
+   * repository, not committed, git unavailable, untrusted workspace): the
+   * server then drops the "vs HEAD" lens.
+   */
+  text: string | null;
+}
+
+/**
+ * `shardlens/baseline` (client → server): the text the document is compared
+ * with by the "vs HEAD" lens and {@link PlacementDiffRequest}. The client reads
+ * it (git lives in the client); the server never runs git.
+ */
+export const BaselineNotification = new NotificationType<BaselineParams>('shardlens/baseline');
+
+/** Params of {@link PlacementDiffRequest}. */
+export interface PlacementDiffParams { uri: string }
+
+/** One table whose placement differs from the baseline; `from`/`to` as written in YAML, absent when not placed on that side. */
+export interface PlacementMove {
+  table: string;
+  from?: string;
+  to?: string;
+  /** Its `placement:` entry in the document now, for reveal-on-pick. */
+  range?: Range;
+}
+
+/** One side of a diff, scored. */
+export interface PlacementDiffSide { maxMs: number; meanMs: number; feasible: boolean; costModel: string }
+
+/** Result of {@link PlacementDiffRequest}; null when the document has no baseline. */
+export interface PlacementDiffResult {
+  uri: string;
+  version: number;
+  ref: string;
+  /** Set when the two cannot be compared (e.g. the baseline does not load); the other fields are then absent. */
+  problem?: string;
+  before?: PlacementDiffSide;
+  after?: PlacementDiffSide;
+  /** after.maxMs − before.maxMs, ms. */
+  stepChangeMs?: number;
+  moves?: PlacementMove[];
+  moved?: number;
+  added?: number;
+  removed?: number;
+  /** Per GPU of either side: predicted ms before and after (absent where the GPU does not exist). */
+  gpus?: Array<{ gpu: number; beforeMs?: number; afterMs?: number; changeMs: number }>;
+  sameModel?: boolean;
+  devicesChange?: string;
+}
+
+/**
+ * `shardlens/placementDiff` (client → server): the document's placement
+ * against its baseline ({@link BaselineNotification}): moved tables and the
+ * per-GPU and step-time change, both scored by the same cost model.
+ */
+export const PlacementDiffRequest = new RequestType<PlacementDiffParams, PlacementDiffResult | null, void>('shardlens/placementDiff');

@@ -20,17 +20,20 @@ import { BUILTIN_MODELS, loadCostModel } from '../cost/registry';
 import { analyzeDocument, createCostModelCache, proposePlan, type Analysis, type CostModels } from '../engine';
 import { errorText } from '../engine/engineDiagnostics';
 import { handleBalance } from './balance';
+import { Baselines } from './baselines';
 import { buildCodeActions } from './codeActions';
 import { buildCodeLenses } from './codeLens';
 import { buildCompletions } from './completion';
 import { DiagnosticPublisher, toLspDiagnostic } from './diagnostics';
 import { DocumentAnalyses, type AnalysisRecord } from './documents';
 import { buildHover } from './hover';
+import { handlePlacementDiff } from './placementDiff';
 import {
-  BalanceChangedNotification, BalanceRequest, ReplanRequest, SettingKeys, StatusNotification,
-  type ShardLensInitializationOptions, type StatusParams,
+  BalanceChangedNotification, BalanceRequest, BaselineNotification, PlacementDiffRequest, ReplanRequest, SettingKeys,
+  StatusNotification, SweepRequest, type ShardLensInitializationOptions, type StatusParams,
 } from './protocol';
 import { handleReplan } from './replan';
+import { handleSweep } from './sweep';
 import { DEFAULT_SETTINGS, parseSettings, type ServerSettings } from './settings';
 import { UriMap, uriToPath } from './uris';
 import { workspaceReader } from './workspaceReader';
@@ -156,6 +159,7 @@ export function startServer(options: ServerOptions): Connection {
       publishDiagnostics(uri, version, partial);
     },
     onAnalysis: (record) => {
+      baselines.analysed(record);
       const a = record.analysis;
       log(`analysed ${record.uri} v${record.version} in ${a.elapsedMs.toFixed(0)} ms (${a.loaded.config?.tables.length ?? 0} tables, ${a.diagnostics.length} diagnostics)`);
       publishDiagnostics(record.uri, record.version, a);
@@ -167,11 +171,23 @@ export function startServer(options: ServerOptions): Connection {
       refreshLenses();
       void connection.sendNotification(BalanceChangedNotification, { uri: record.uri, version: record.version });
     },
-    onClosed: (uri) => publisher.remove(uri),
+    onClosed: (uri) => { publisher.remove(uri); baselines.closed(uri); },
     pathOf: (uri) => uriToPath(uri),
     log,
     get debounceMs() { return debounceMs; },
     proposalDelayMs: 250,
+  });
+
+  // The "vs HEAD" lens: baselines the client reads from git, analysed like the document itself.
+  const baselines = new Baselines({
+    analyze: async (uri, text, settings) => {
+      const file = uris.remember(uri);
+      const reader = workspaceReader(file, { openText, roots: () => roots, trusted: () => trusted });
+      return analyzeDocument(file, text, reader, costModelsFor(settings), { imbalanceThreshold: settings.imbalanceThreshold });
+    },
+    onReady: () => refreshLenses(),
+    latest: (uri) => analyses.latest(uri),
+    log,
   });
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
@@ -275,6 +291,7 @@ export function startServer(options: ServerOptions): Connection {
         record,
         proposal: analyses.settledProposal(record.uri),
         pending: analyses.proposalPending(record.uri),
+        baseline: baselines.diffNow(record),
       });
     } catch (err) {
       logError(`codeLens: ${errorText(err)}`);
@@ -328,6 +345,14 @@ export function startServer(options: ServerOptions): Connection {
     handleReplan(params, token, { connection, documents, analyses, uriOf: (f) => uris.toUri(f) }));
 
   connection.onRequest(BalanceRequest, (params, token) => handleBalance(params, token, analyses, log));
+
+  connection.onRequest(SweepRequest, (params, token) => handleSweep(params, token, { connection, analyses, costModelsFor }));
+
+  connection.onNotification(BaselineNotification, (params) => {
+    try { baselines.set(params); } catch (err) { logError(`baseline: ${errorText(err)}`); }
+  });
+
+  connection.onRequest(PlacementDiffRequest, (params, token) => handlePlacementDiff(params, token, analyses, baselines));
 
   documents.listen(connection);
   connection.listen();

@@ -21,13 +21,13 @@ const rel = (p: string) => path.join(ROOT, p.replace(/^\.\//, ''));
 describe('package.json contributes', () => {
   it('lists every palette command, in the ShardLens category', () => {
     const ids = (contributes.commands as Array<{ command: string; category: string }>).map((c) => c.command).sort();
-    assert.deepEqual(ids, [Commands.replan, Commands.replanWith, Commands.restartServer, Commands.showBalance].sort());
+    assert.deepEqual(ids, [Commands.replan, Commands.replanWith, Commands.restartServer, Commands.showBalance, Commands.whatIf, Commands.showPlacementDiff].sort());
     for (const c of contributes.commands) assert.equal(c.category, 'ShardLens');
   });
 
   it('hides the document commands from the palette unless a shard config is active', () => {
     const palette = contributes.menus.commandPalette as Array<{ command: string; when: string }>;
-    assert.deepEqual(palette.map((m) => m.command).sort(), [Commands.replan, Commands.replanWith, Commands.showBalance].sort());
+    assert.deepEqual(palette.map((m) => m.command).sort(), [Commands.replan, Commands.replanWith, Commands.showBalance, Commands.whatIf, Commands.showPlacementDiff].sort());
     for (const m of palette) assert.equal(m.when, ACTIVE_EDITOR_IS_SHARD);
     assert.deepEqual(contributes.menus['editor/title'].map((m: { command: string }) => m.command), [Commands.showBalance]);
   });

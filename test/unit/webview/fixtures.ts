@@ -3,7 +3,7 @@
  * the written placement unbalanced (GPU 0 slow, GPU 3 over its memory), the
  * proposed plan balanced. Numbers in ms per step and bytes.
  */
-import type { BalanceResult, BalanceSide } from '../../../server/src/lsp/protocol';
+import type { BalanceResult, BalanceSide, SweepResultPayload, SweepRowResult } from '../../../server/src/lsp/protocol';
 
 const GIB = 2 ** 30;
 const CAP = 68 * GIB;
@@ -46,5 +46,33 @@ export function sampleBalance(): BalanceResult {
       cat_1: { item: { start: { line: 19, character: 2 }, end: { line: 22, character: 0 } } },
     },
     errors: 0,
+  };
+}
+
+/**
+ * A `shardlens/sweep` answer: two GPU types × three counts; 1 × A100-80GB is
+ * infeasible (over memory). Numbers in ms per step; GPU-seconds = ms / 1000 × GPUs.
+ */
+export function sampleSweep(): SweepResultPayload {
+  const row = (type: string, gpus: number, maxMs: number | undefined, memoryFraction: number, costModel: string): SweepRowResult => {
+    const r: SweepRowResult = { type, gpus, memoryFraction, feasible: maxMs !== undefined, strategy: 'best', costModel, elapsedMs: 100 + gpus };
+    if (maxMs !== undefined) { r.maxMs = maxMs; r.meanMs = maxMs * 0.9; r.gpuSecondsPerStep = (maxMs / 1000) * gpus; }
+    else r.reason = 'no GPU has room for table giant within memory, pins and allowed sharding';
+    return r;
+  };
+  return {
+    uri: 'file:///work/examples/criteo.shard.yaml',
+    version: 3,
+    strategy: 'best',
+    planBudgetMs: 5000,
+    elapsedMs: 2345,
+    rows: [
+      row('H100-80GB', 1, 40, 0.8, 'learned: h100-cost-v2'),
+      row('H100-80GB', 2, 22, 0.4, 'learned: h100-cost-v2'),
+      row('H100-80GB', 4, 13, 0.2, 'learned: h100-cost-v2'),
+      row('A100-80GB', 1, undefined, 1.05, 'analytic: A100-80GB'),
+      row('A100-80GB', 2, 35, 0.52, 'analytic: A100-80GB'),
+      row('A100-80GB', 4, 20, 0.26, 'analytic: A100-80GB'),
+    ],
   };
 }

@@ -152,7 +152,7 @@ describe('small view helpers', () => {
     assert.equal(good.showTable, true);
     assert.equal(good.result?.version, 7);
     const bad = restoreState({ fileName: 'a', result: { uri: 1 }, showTable: 'yes' });
-    assert.deepEqual(bad, { showTable: false });
-    assert.deepEqual(restoreState(undefined), { showTable: false });
+    assert.deepEqual(bad, { showTable: false, view: 'balance' });
+    assert.deepEqual(restoreState(undefined), { showTable: false, view: 'balance' });
   });
 });
