@@ -38,6 +38,7 @@ export const CODES = {
   SL046: 'Column split gives widths that are not multiples of 4',
   SL047: 'GPU over memory for the written placement',
   SL048: 'GPU listed twice in one split',
+  SL050: 'cache_load_factor has no effect: the kernel is not fbgemm_tbe_uvm_caching',
 } as const;
 
 export type Code = keyof typeof CODES;
