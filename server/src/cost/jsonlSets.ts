@@ -7,7 +7,7 @@
  * Bad lines become located errors ("line 7: tables[2].dim must be ..."), never
  * exceptions; good lines are still returned.
  */
-import { DTYPE_BYTES, type DeviceSpec, type Dtype, type Optimizer } from '../config/types';
+import { DTYPE_BYTES, KERNELS, type DeviceSpec, type Dtype, type Kernel, type Optimizer } from '../config/types';
 import type { ComputeCost, CostEnv, Shard } from './types';
 
 export interface JsonlSet {
@@ -38,7 +38,16 @@ export interface JsonlOptions {
   device: DeviceSpec;
   /** The data's backward includes a plain SGD update (README); default 'sgd'. */
   optimizer?: Optimizer;
+  /**
+   * The kernel every set runs (`predict --kernel`). Default: each line's
+   * `kernel` field, else torch_embedding_bag (what the collector measures
+   * unless told otherwise).
+   */
+  kernel?: Kernel;
 }
+
+/** Kernel of a line whose `kernel` field is absent. */
+export const JSONL_DEFAULT_KERNEL: Kernel = 'torch_embedding_bag';
 
 const HIST_BINS = 17;
 
@@ -62,6 +71,10 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
   const dtype = rec.dtype ?? 'fp32';
   if (dtype !== 'fp32' && dtype !== 'fp16') return `"dtype" must be "fp32" or "fp16", got ${JSON.stringify(dtype)}`;
   if (!Array.isArray(rec.tables) || rec.tables.length === 0) return '"tables" must be a non-empty array';
+  if (rec.kernel !== undefined && !(KERNELS as readonly unknown[]).includes(rec.kernel)) {
+    return `"kernel" must be one of ${KERNELS.map((k) => `"${k}"`).join(', ')}, got ${JSON.stringify(rec.kernel).slice(0, 40)}`;
+  }
+  const kernel: Kernel = opts.kernel ?? (rec.kernel as Kernel | undefined) ?? JSONL_DEFAULT_KERNEL;
   const shards: Shard[] = [];
   for (let i = 0; i < rec.tables.length; i++) {
     const t = rec.tables[i];
@@ -90,9 +103,7 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
       zipf: alpha,
       ...(histogram ? { histogram } : {}),
       dtypeBytes: DTYPE_BYTES[tdtype as Dtype],
-      // The measured-sets format is what the collector writes: PyTorch's
-      // embedding_bag unless the line says otherwise.
-      kernel: 'torch_embedding_bag',
+      kernel,
     });
   }
   const set: JsonlSet = {
