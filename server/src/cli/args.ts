@@ -17,8 +17,8 @@ export interface ParsedArgs {
   format: Format;
   help: boolean;
   version: boolean;
-  /** ONNX model for the config's GPU type (overrides the shipped one). */
-  model?: string;
+  /** ONNX models for the config's GPU type (each overrides the shipped one of the kernel its sidecar names). */
+  models: string[];
   /** Folder of shipped models. */
   modelsDir?: string;
   strategy?: string;
@@ -30,6 +30,8 @@ export interface ParsedArgs {
   budgetMs?: number;
   sets?: string;
   device?: string;
+  /** predict: the kernel every set runs (default: each line's `kernel`, else torch_embedding_bag). */
+  kernel?: string;
   output?: string;
   stdio: boolean;
   nodeIpc: boolean;
@@ -39,7 +41,7 @@ const OPTIONS = {
   format: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
-  model: { type: 'string' },
+  model: { type: 'string', multiple: true },
   'models-dir': { type: 'string' },
   strategy: { type: 'string', short: 's' },
   compare: { type: 'boolean' },
@@ -49,6 +51,7 @@ const OPTIONS = {
   budget: { type: 'string' },
   sets: { type: 'string' },
   device: { type: 'string' },
+  kernel: { type: 'string' },
   output: { type: 'string', short: 'o' },
   stdio: { type: 'boolean' },
   'node-ipc': { type: 'boolean' },
@@ -62,7 +65,7 @@ type OptionName = keyof typeof OPTIONS;
 const ALLOWED: Record<Command, OptionName[]> = {
   check: [],
   plan: ['strategy', 'compare', 'export', 'write', 'seed', 'budget'],
-  predict: ['sets', 'device'],
+  predict: ['sets', 'device', 'kernel'],
   import: ['output', 'device'],
   serve: ['stdio', 'node-ipc', 'clientProcessId'],
 };
@@ -75,7 +78,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err));
   }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const [first, ...rest] = parsed.positionals;
   let command: Command | undefined;
   if (first !== undefined) {
@@ -109,7 +112,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     format,
     help: v.help === true,
     version: v.version === true,
-    model: v.model as string | undefined,
+    models: (v.model as string[] | undefined) ?? [],
     modelsDir: v['models-dir'] as string | undefined,
     strategy: v.strategy as string | undefined,
     compare: v.compare === true,
@@ -119,6 +122,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     budgetMs,
     sets: v.sets as string | undefined,
     device: v.device as string | undefined,
+    kernel: v.kernel as string | undefined,
     output: v.output as string | undefined,
     stdio: v.stdio === true,
     nodeIpc: v['node-ipc'] === true,
@@ -135,15 +139,19 @@ Usage:
              [--write]                          write the placement into FILE (atomically)
              [--seed N]                         seed for randomised strategies (default 0)
              [--budget MS]                      soft time limit per plan (default none)
-  shardlens predict --sets FILE.jsonl [--device TYPE]
+  shardlens predict --sets FILE.jsonl [--device TYPE] [--kernel K]
                                                 predict fwd/bwd ms of measured-format sets
+                                                (K: fbgemm_tbe | fbgemm_tbe_uvm_caching |
+                                                torch_embedding_bag; default each line's
+                                                "kernel", else torch_embedding_bag)
   shardlens import FILE.csv|FILE.json [-o OUT.shard.yaml] [--device TYPE]
                                                 turn a table list into a config
   shardlens serve --stdio | --node-ipc          run the language server
 
 Options:
   --format text|json   output format (default text); JSON ranges are 0-based as in LSP
-  --model PATH         ONNX cost model to use for the config's GPU type
+  --model PATH         ONNX cost model to use for the config's GPU type, for the
+                       kernel its sidecar names (repeat for several kernels)
   --models-dir DIR     folder of shipped models (default: <install>/models; env SHARDLENS_MODELS_DIR)
   -h, --help           this help
   -v, --version        print the version

@@ -47,9 +47,9 @@ export function defaultModelsDir(): string {
 
 export function createContext(args: ParsedArgs, io: CliIo, cwd = process.cwd()): CliContext {
   const modelsDir = args.modelsDir ?? process.env.SHARDLENS_MODELS_DIR ?? defaultModelsDir();
-  const userModel = args.model ? path.resolve(cwd, args.model) : undefined;
-  const costModels = createCostModelCache((device) =>
-    loadCostModel(device, { modelPaths: userModel ? { [device.type]: userModel } : undefined, modelsDir, trusted: true }));
+  const userModels = args.models.map((m) => path.resolve(cwd, m));
+  const costModels = createCostModelCache((device, kernels) =>
+    loadCostModel(device, { modelPaths: userModels.length ? { [device.type]: userModels } : undefined, modelsDir, trusted: true, kernels }));
   return {
     args, io, cwd, costModels,
     display(file) {

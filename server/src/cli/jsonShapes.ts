@@ -5,6 +5,8 @@
  */
 import type { Diagnostic } from '../config/diagnostics';
 import type { Placement, PlacementEntry } from '../config/types';
+import { costModelsJson, type CostModelJson } from '../engine/pricingText';
+import type { KernelPricing } from '../cost/kernelDispatch';
 import type { PlanResult } from '../plan/types';
 
 export interface DiagnosticJson {
@@ -74,9 +76,12 @@ export interface PlanJson {
   /** Added fields (optional for consumers): why infeasible, the model that scored it. */
   reasons: string[];
   cost_model: string;
+  /** Per kernel the tables run: the model that priced it, learned or analytic, and what was added to it. */
+  cost_models: CostModelJson[];
 }
 
-export function planJson(plan: PlanResult): PlanJson {
+/** `pricing`: the analysis's per-kernel models (Analysis.costModel.kernels). */
+export function planJson(plan: PlanResult, pricing?: readonly KernelPricing[]): PlanJson {
   return {
     strategy: plan.strategy,
     elapsed_ms: plan.elapsedMs,
@@ -90,6 +95,7 @@ export function planJson(plan: PlanResult): PlanJson {
     placement: placementJson(plan.placement),
     reasons: plan.reasons,
     cost_model: plan.costModel,
+    cost_models: costModelsJson(pricing),
   };
 }
 

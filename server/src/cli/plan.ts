@@ -14,9 +14,10 @@ import { STRATEGIES, type PlanResult, type Strategy } from '../plan/types';
 import { DEFAULT_STRATEGY, blockingErrors, type Analysis } from '../engine';
 import { errorText } from '../engine/engineDiagnostics';
 import { formatChange, formatMs, formatRatio, gibCell, msCell } from '../engine/format';
+import { costModelsJson } from '../engine/pricingText';
 import { UsageError } from './args';
 import { applyEdit, writeFileAtomic } from './atomicWrite';
-import { formatDiagnosticLine, summaryLine } from './check';
+import { formatDiagnosticLine, pricingNotesLines, summaryLine } from './check';
 import { analyzeFile, type CliContext } from './context';
 import { diagnosticJson, planJson, type CompareRowJson } from './jsonShapes';
 import { readTextFileOrWhy } from './diskFileReader';
@@ -72,6 +73,7 @@ function header(ctx: CliContext, a: Analysis, title: string): void {
   ctx.io.out(`${c.bold(title)} \u00b7 ${ctx.display(a.file)}`);
   const s = summaryLine(ctx, a);
   if (s) ctx.io.out(`  ${c.dim(s)}`);
+  for (const n of pricingNotesLines(a)) ctx.io.out(`  ${c.dim(`+ ${n}`)}`);
 }
 
 async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Promise<number> {
@@ -99,6 +101,7 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
     ctx.io.out(JSON.stringify({
       file: ctx.display(a.file),
       cost_model: a.costModel?.name,
+      cost_models: costModelsJson(a.costModel?.kernels),
       current: a.current ? { max_ms: a.current.maxMs, mean_ms: a.current.meanMs, feasible: a.current.feasible } : null,
       results: rows,
     }, null, 2));
@@ -168,7 +171,7 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   if (exportFormat) {
     ctx.io.out(toTorchRec(config, plan, exportFormat));
   } else if (ctx.args.format === 'json') {
-    ctx.io.out(JSON.stringify(planJson(plan), null, 2));
+    ctx.io.out(JSON.stringify(planJson(plan, a.costModel?.kernels), null, 2));
   } else {
     const { c } = ctx.io;
     header(ctx, a, 'ShardLens plan');
