@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CodeLens, Hover } from 'vscode-languageserver-protocol';
+import type { CodeLens, CompletionItem, CompletionList, Hover } from 'vscode-languageserver-protocol';
 import type { StatusParams } from '../../server/src/lsp/protocol';
 import { startTestServer, until, type TestServer } from './lspClient';
 
@@ -121,6 +121,23 @@ describe('kernels and optimizers in the editor', () => {
     assert.match(gpu, /Compute is the sum of 2 kernel groups/);
     assert.match(gpu, /for kernel fbgemm_tbe_uvm_caching/);
     assert.match(gpu, /for kernel torch_embedding_bag/);
+  });
+
+  it('completion offers the kernels and id orders; hover on a key gives its units and default', async () => {
+    const uri = fresh();
+    const text = mixed('sgd').replace('    kernel: torch_embedding_bag\n', '    kernel: \n').replace('    pooling: 2\n', '    pooling: 2\n    ids: \n');
+    await server.open(uri, text);
+    const at = async (needle: string) => {
+      const line = lineOf(text, needle);
+      const res = await server.conn.sendRequest<CompletionItem[] | CompletionList | null>('textDocument/completion', { textDocument: { uri }, position: { line, character: text.split('\n')[line].length } });
+      return (Array.isArray(res) ? res : res?.items ?? []).map((i) => i.label);
+    };
+    assert.deepEqual(await at('    kernel: '), ['fbgemm_tbe', 'fbgemm_tbe_uvm_caching', 'torch_embedding_bag']);
+    assert.deepEqual(await at('    ids: '), ['hashed', 'sorted']);
+    const doc = await hover(uri, text, 'cache_load_factor: 0.1', 2);
+    assert.match(doc, /\*\*cache_load_factor\*\* \(table\)/);
+    assert.match(doc, /fraction of its rows \(0 < f ≤ 1\)/);
+    assert.match(doc, /> 0 and ≤ 1; default the top-level cache_load_factor \(0\.2\)/);
   });
 
   it('the status carries every kernel\'s model and notes', async () => {
