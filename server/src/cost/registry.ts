@@ -193,9 +193,7 @@ export async function loadCostModel(device: DeviceSpec, opts: LoadCostModelOptio
   const kernels = opts.kernels && opts.kernels.length > 0 ? kernelSet(opts.kernels) : [...KERNELS];
   const warnings: string[] = [];
   try {
-    const common: string[] = [];
-    const users = await userModels(device, opts, common);
-    warnings.push(...common);
+    const users = await userModels(device, opts, warnings);
     // One analytic model per family, shared by its kernels and the learned corrections.
     const torch = analyticModelFor('torch_embedding_bag', device.type);
     const fbgemm = analyticModelFor('fbgemm_tbe', device.type);
