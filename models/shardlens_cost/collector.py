@@ -58,7 +58,8 @@ def make_measure(device: torch.device, kernel_cls, reps: int, warmup: int, seed:
         inputs = [table_batch(t["rows"], t["pooling"], t["alpha"], cfg["batch"], gen, device) for t in cfg["tables"]]
         tables = [{**t, **observed_stats(idx, t["rows"])} for t, (idx, _) in zip(cfg["tables"], inputs)]
         res = measure_tables(cfg["tables"], inputs, dtype, device, gen, kernel_cls, reps, warmup)
-        out = {"id": cfg["id"], "batch": cfg["batch"], "dtype": cfg["dtype"], "tables": tables, **res, "singles": None}
+        out = {"id": cfg["id"], "batch": cfg["batch"], "dtype": cfg["dtype"], "kernel": kernel_cls.shardlens_kernel,
+               "tables": tables, **res, "singles": None}
         if singles and len(cfg["tables"]) > 1:
             out["singles"] = [measure_tables([t], [inp], dtype, device, gen, kernel_cls, reps, warmup)
                               for t, inp in zip(cfg["tables"], inputs)]

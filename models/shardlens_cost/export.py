@@ -23,7 +23,7 @@ import sys
 import numpy as np
 import torch
 
-from . import SIDECAR_VERSION
+from . import DEFAULT_KERNEL, KERNELS, SIDECAR_VERSION
 from .data import has_targets, is_heldout, read_jsonl
 from .features import FEATURE_NAMES, NUM_FEATURES, set_features
 from .net import CostNet
@@ -140,6 +140,9 @@ def main(argv=None):
     p.add_argument("--data", help="the training JSONL; with --fixtures, held-out sets are taken from it")
     p.add_argument("--fixtures", help="write test fixtures (inputs + torch outputs) here")
     p.add_argument("--fixture-count", type=int, default=12)
+    p.add_argument("--kernel", choices=KERNELS, default=None,
+                   help="embedding kernel the data measured, which the model prices (default: the checkpoint's, "
+                        "else torch_embedding_bag); written to the sidecar's \"kernel\"")
     a = p.parse_args(argv)
 
     net, ckpt = load_checkpoint(a.ckpt)
@@ -153,6 +156,8 @@ def main(argv=None):
         "sidecar_version": SIDECAR_VERSION,
         "name": f"{a.name}-{a.model_version}",
         "gpu_type": ckpt["gpu_type"],
+        # The engine registers the model for (gpu_type, kernel).
+        "kernel": a.kernel or ckpt.get("kernel") or DEFAULT_KERNEL,
         "onnx": {"file": os.path.basename(onnx_path), "sha256": sha256_of(onnx_path), "opset": OPSET,
                  "inputs": {"features": ["sets", "tables", NUM_FEATURES], "mask": ["sets", "tables"]},
                  "outputs": {"fwd_ms": ["sets"], "bwd_ms": ["sets"]}},

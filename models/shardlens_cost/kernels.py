@@ -45,6 +45,8 @@ def _torch_optimizer(name: str, weight: torch.Tensor):
 
 class TorchKernel:
     name = "torch.embedding_bag"
+    # The config's word for this kernel, written on every measured line.
+    shardlens_kernel = "torch_embedding_bag"
 
     def __init__(self, tables: List[dict], inputs: List[Tuple[torch.Tensor, torch.Tensor]], dtype: torch.dtype,
                  device: torch.device, gen: torch.Generator, optimizer: str = "sgd"):
@@ -107,6 +109,7 @@ def fbgemm_available() -> bool:
 
 class FbgemmKernel:
     name = "fbgemm.SplitTableBatchedEmbeddingBagsCodegen"
+    shardlens_kernel = "fbgemm_tbe"
 
     def __init__(self, tables: List[dict], inputs: List[Tuple[torch.Tensor, torch.Tensor]], dtype: torch.dtype,
                  device: torch.device, gen: torch.Generator, optimizer: str = "sgd",

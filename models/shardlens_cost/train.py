@@ -16,7 +16,7 @@ import time
 
 import torch
 
-from . import FEATURE_VERSION
+from . import DEFAULT_KERNEL, FEATURE_VERSION
 from .data import file_sha256, has_targets, is_heldout, read_jsonl, training_examples
 from .features import FEATURE_NAMES, NUM_FEATURES, set_features
 from .metrics import summary
@@ -208,6 +208,10 @@ def main(argv=None):
     if a.tune:
         held_recs = [r for r in train_recs if is_heldout("tune:" + r["id"], a.heldout_percent)]
         train_recs = [r for r in train_recs if not is_heldout("tune:" + r["id"], a.heldout_percent)]
+    # One model prices one kernel: lines without "kernel" measured PyTorch's embedding_bag.
+    kernels = sorted({r.get("kernel") or DEFAULT_KERNEL for r in records})
+    if len(kernels) > 1:
+        sys.exit(f"{a.data} mixes kernels {kernels}: train one model per kernel")
     examples = training_examples(train_recs, use_singles=not a.no_singles)
     mean, std = norm_stats(examples)
     flat = FlatExamples(examples, a.multi_weight)
@@ -233,6 +237,7 @@ def main(argv=None):
         "mean": mean, "std": std,
         "feature_names": FEATURE_NAMES, "feature_version": FEATURE_VERSION,
         "gpu_type": a.gpu_type,
+        "kernel": kernels[0] if kernels else DEFAULT_KERNEL,
         "data": {"file": os.path.basename(a.data), "sha256": file_sha256(a.data), "records": len(records),
                  "train_sets": len(train_recs), "heldout_sets": len(held_recs),
                  "extra_single_rows": len(examples) - len(train_recs),

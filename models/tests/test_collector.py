@@ -136,6 +136,8 @@ class CollectTest(unittest.TestCase):
             self.assertEqual(set(rec) >= {"id", "batch", "dtype", "tables", "fwd_ms", "bwd_ms", "singles"}, True)
             self.assertGreater(rec["fwd_ms"], 0)
             self.assertGreater(rec["bwd_ms"], 0)
+            # The line says which kernel it measured (the engine prices it with that kernel's model).
+            self.assertEqual(rec["kernel"], "torch_embedding_bag")
             for t in rec["tables"]:
                 self.assertEqual(set(t), {"name", "rows", "dim", "pooling", "alpha", "n_idx", "unique", "top1pct_share"})
                 self.assertLessEqual(t["unique"], min(t["rows"], t["n_idx"]))

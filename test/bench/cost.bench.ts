@@ -149,6 +149,11 @@ async function predictAll(model: CostModel, sets: JsonlSet[]): Promise<ComputeCo
 
 function pct(x: number): string { return `${(100 * x).toFixed(1)}%`; }
 
+/** Which kernel a row's model prices: the kernels of the sets it scored. */
+function kernelsOf(sets: readonly JsonlSet[]): string {
+  return [...new Set(sets.flatMap((s) => s.shards.map((sh) => sh.kernel)))].join(', ');
+}
+
 function accuracyRows(name: string, pred: ComputeCost[], sets: JsonlSet[]): string[][] {
   const m = sets.map((s) => s.measured!);
   const parts: [string, number[], number[]][] = [
@@ -158,15 +163,15 @@ function accuracyRows(name: string, pred: ComputeCost[], sets: JsonlSet[]): stri
   ];
   return parts.map(([what, p, t]) => {
     const s = summary(p, t);
-    return [name, what, pct(s.mape), pct(s.median), pct(s.p90), s.rho.toFixed(3)];
+    return [name, kernelsOf(sets), what, pct(s.mape), pct(s.median), pct(s.p90), s.rho.toFixed(3)];
   });
 }
 
 function printTable(header: string[], rows: string[][]): void {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ')} |`;
+  const line = (r: string[]) => `| ${r.map((c, i) => (i < 3 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ')} |`;
   console.log(line(header));
-  console.log(`|${w.map((x, i) => (i < 2 ? `:${'-'.repeat(x + 1)}` : `${'-'.repeat(x + 1)}:`)).join('|')}|`);
+  console.log(`|${w.map((x, i) => (i < 3 ? `:${'-'.repeat(x + 1)}` : `${'-'.repeat(x + 1)}:`)).join('|')}|`);
   rows.forEach((r) => console.log(line(r)));
 }
 
@@ -218,7 +223,8 @@ async function main(): Promise<void> {
   const held = sets.filter((s) => heldIds.has(s.id) && s.measured);
   const train = sets.filter((s) => trainIds.has(s.id) && s.measured);
 
-  const { model: learned, warning } = await loadCostModel(H100, { modelsDir: MODELS });
+  // The data measured PyTorch's embedding bag: the model registered for (H100, torch_embedding_bag).
+  const { model: learned, warning } = await loadCostModel(H100, { modelsDir: MODELS, kernels: ['torch_embedding_bag'] });
   if (warning) console.warn(`warning: ${warning}`);
   const analytic = new AnalyticCostModel(H100.type);
   const baseline = new LogLinearBaseline(train);
@@ -230,7 +236,7 @@ async function main(): Promise<void> {
     ...accuracyRows(analytic.name, await predictAll(analytic, held), held),
     ...accuracyRows(baseline.name, held.map((s) => baseline.predict(s.shards, s.env)), held),
   ];
-  printTable(['model', 'cost', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], rows);
+  printTable(['model', 'kernel', 'cost', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], rows);
 
   // Sets under ~1 ms sit on the launch-overhead floor, where near-identical
   // configs measure ±20–40% apart; split the sum's error by measured size.
@@ -247,16 +253,16 @@ async function main(): Promise<void> {
     for (const [label, xs] of [['< 1 ms', small], ['>= 1 ms', large]] as [string, JsonlSet[]][]) {
       const p = await predict(xs);
       const r = accuracyRows(name, p, xs)[2];
-      bySize.push([r[0], `fwd+bwd ${label}`, ...r.slice(2)]);
+      bySize.push([r[0], r[1], `fwd+bwd ${label}`, ...r.slice(3)]);
     }
   }
-  printTable(['model', 'sets', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], bySize);
+  printTable(['model', 'kernel', 'sets', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], bySize);
 
   const sample = path.join(MODELS, 'data', 'h200-sample.jsonl');
   if (existsSync(sample)) {
     const h200 = parseJsonlSets(readFileSync(sample, 'utf8'), { device: H100 }).sets.filter((s) => s.measured);
     console.log(`\nTransfer check: the H100 model on ${h200.length} sets measured on an H200 (models/data/h200-sample.jsonl; not a target, other GPU).\n`);
-    printTable(['model', 'cost', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], accuracyRows(learned.name, await predictAll(learned, h200), h200));
+    printTable(['model', 'kernel', 'cost', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], accuracyRows(learned.name, await predictAll(learned, h200), h200));
   }
 
   printPublishedTable();
@@ -289,12 +295,13 @@ async function main(): Promise<void> {
   console.log(`\nSpeed: a 1,000-table plan on 128 GPUs (one set per GPU), batch 65,536; median of ${runs} runs; ` +
     `${os.cpus().length} CPUs, load average ${load} during the run.\n`);
   const ms = (t: { wall: number; cpu: number }) => [t.wall.toFixed(2), t.cpu.toFixed(2)];
-  printTable(['what', 'how', 'wall ms', 'CPU ms'], [
-    [learned.name, 'predict(): 1 ONNX call, first call (features computed)', ...ms(coldPredict)],
-    [learned.name, 'predict(): 1 ONNX call, features cached', ...ms(warmPredict)],
-    [learned.name, 'prepare() + score() of the 128 sets (JS)', ...ms(prepScore)],
-    [learned.name, 'score() of the 128 sets, prepared (JS)', ...ms(scoreOnly)],
-    [analytic.name, 'predict()', ...ms(analyticPredict)],
+  const kernel = flat[0].kernel;
+  printTable(['what', 'kernel', 'how', 'wall ms', 'CPU ms'], [
+    [learned.name, kernel, 'predict(): 1 ONNX call, first call (features computed)', ...ms(coldPredict)],
+    [learned.name, kernel, 'predict(): 1 ONNX call, features cached', ...ms(warmPredict)],
+    [learned.name, kernel, 'prepare() + score() of the 128 sets (JS)', ...ms(prepScore)],
+    [learned.name, kernel, 'score() of the 128 sets, prepared (JS)', ...ms(scoreOnly)],
+    [analytic.name, kernel, 'predict()', ...ms(analyticPredict)],
   ]);
   console.log(`\nModel files: models/h100-cost.onnx ${size(path.join(MODELS, 'h100-cost.onnx'))}, models/h100-cost.json (sidecar with weights) ${size(path.join(MODELS, 'h100-cost.json'))}.`);
 }

@@ -4,11 +4,13 @@
  * strategy on each: predicted max-GPU cost, max/mean, memory feasibility,
  * planning wall time, and the improvement over the best baseline on the same
  * task. Then averages over the small and medium tasks, the scale runs, and
- * incremental replanning after a one-table edit. Uses the learned cost model
- * when it loads (models/), else the analytic model; prints which.
+ * incremental replanning after a one-table edit. Prices each table with the
+ * model of its kernel (registry.ts: FBGEMM's TBE model for the tasks'
+ * fbgemm_tbe; `-- --kernel torch_embedding_bag` for the learned H100 model,
+ * `-- --kernel mixed` for both on every GPU); prints which.
  */
 import * as path from 'node:path';
-import type { ShardConfig } from '../../server/src/config/types';
+import type { Kernel, ShardConfig } from '../../server/src/config/types';
 import { AnalyticCostModel } from '../../server/src/cost/analytic';
 import { loadCostModel } from '../../server/src/cost/registry';
 import type { CostModel } from '../../server/src/cost/types';
@@ -18,6 +20,14 @@ import { BENCH_TASKS, QUICK_TASKS, h100, makeTask, type TaskSpec } from './tasks
 
 const BASELINES: Strategy[] = ['random', 'round-robin', 'size', 'dim', 'lookup', 'size-lookup'];
 const quick = process.argv.includes('--quick');
+/** `--kernel K` runs every table on kernel K (`mixed`: alternate torch_embedding_bag and fbgemm_tbe); default: the tasks' (fbgemm_tbe). */
+const kernelArg = process.argv.includes('--kernel') ? process.argv[process.argv.indexOf('--kernel') + 1] : undefined;
+
+function task(spec: TaskSpec): ShardConfig {
+  const cfg = makeTask(spec);
+  if (kernelArg) cfg.tables.forEach((t, i) => { t.kernel = (kernelArg === 'mixed' ? (i % 2 ? 'torch_embedding_bag' : 'fbgemm_tbe') : kernelArg) as Kernel; });
+  return cfg;
+}
 const analyticOnly = process.argv.includes('--analytic');
 
 function pad(s: string, n: number): string { return s.length >= n ? s : s + ' '.repeat(n - s.length); }
@@ -28,14 +38,14 @@ function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b);
 async function pickModel(): Promise<CostModel> {
   if (analyticOnly) return new AnalyticCostModel('H100-80GB');
   const { model, warning } = await loadCostModel(h100(8), { modelsDir: path.join(__dirname, '../../models') });
-  console.log(`cost model: ${model.name} (${model.source})${warning ? ` — ${warning}` : ''}`);
+  console.log(`cost model: ${model.name} (${model.source})${warning ? ` — ${warning}` : ''}; tables on ${kernelArg ?? 'the tasks\' kernel (fbgemm_tbe)'}`);
   return model;
 }
 
 interface Row { task: TaskSpec; results: Map<Strategy, PlanResult & { wallMs: number }> }
 
 async function runTask(spec: TaskSpec, model: CostModel): Promise<Row> {
-  const cfg = makeTask(spec);
+  const cfg = task(spec);
   const results = new Map<Strategy, PlanResult & { wallMs: number }>();
   for (const s of STRATEGIES) {
     const t0 = performance.now();
@@ -120,7 +130,7 @@ async function main(): Promise<void> {
   if (large.length) {
     console.log('\nScale runs, median wall ms of 3 more runs each (targets: 856 tables on 128 GPUs < 1,000 ms, 5,000 on 256 < 10,000 ms):');
     for (const row of large) {
-      const cfg = makeTask(row.task);
+      const cfg = task(row.task);
       const cells: string[] = [];
       for (const s of ['greedy', 'search', 'column', 'best'] as Strategy[]) {
         const times: number[] = [];
@@ -135,7 +145,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const incCfg = makeTask({ name: 'dlrm-856/64', tables: 856, gpus: 64, seed: 0, size: 'large' });
+  const incCfg = task({ name: 'dlrm-856/64', tables: 856, gpus: 64, seed: 0, size: 'large' });
   console.log('\nIncremental replanning, 856 tables on 64 GPUs, after one table grows 4× and one is added (median of 3):');
   for (const s of ['search', 'best'] as Strategy[]) {
     const r = await incremental(incCfg, model, s);

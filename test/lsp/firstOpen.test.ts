@@ -49,7 +49,8 @@ describe('first open with a slow cost model', () => {
   it('publishes the config error before the model loads, then the full set (SL101) for the same version', async () => {
     const uri = `file://${path.join(dir, 'slow.shard.yaml')}`;
     // 8 tables all on GPU 0 of 4 (SL101 once costed) and a placement entry naming no table (SL040, a config error).
-    const text = `${configText({ tables: 8, gpus: 4, placement: 'all-on-0' })}  nosuch: 1\n`;
+    // torch_embedding_bag: the kernel the (slow) learned model prices.
+    const text = `${configText({ tables: 8, gpus: 4, placement: 'all-on-0', kernel: 'torch_embedding_bag' })}  nosuch: 1\n`;
     await server.open(uri, text, 1);
 
     const early = await until('config diagnostics', () => server.lastPublished(uri));
@@ -77,9 +78,9 @@ describe('first open with a slow cost model', () => {
 
   it('once the model is loaded, an edit publishes once (no config-only flicker)', async () => {
     const uri = `file://${path.join(dir, 'warm.shard.yaml')}`;
-    await server.open(uri, configText({ tables: 8, gpus: 4, placement: 'all-on-0' }), 1);
+    await server.open(uri, configText({ tables: 8, gpus: 4, placement: 'all-on-0', kernel: 'torch_embedding_bag' }), 1);
     await until('SL101', () => server.lastPublished(uri)?.diagnostics.some((d) => d.code === 'SL101'));
-    await server.change(uri, 2, configText({ tables: 8, gpus: 4, placement: 'all-on-0', firstDim: 32 }));
+    await server.change(uri, 2, configText({ tables: 8, gpus: 4, placement: 'all-on-0', firstDim: 32, kernel: 'torch_embedding_bag' }));
     await until('version 2', () => server.lastPublished(uri)?.version === 2);
     const v2 = server.published.get(uri)!.filter((p) => p.version === 2);
     assert.equal(v2.length, 1, 'one publish for version 2');

@@ -14,6 +14,10 @@ export interface FixtureOptions {
   firstDim?: number;
   /** Devices written as a path instead of a mapping. */
   devicesRef?: string;
+  /** A top-level `kernel:` line (default: none, i.e. fbgemm_tbe). */
+  kernel?: string;
+  /** The `optimizer:` (default sgd). */
+  optimizer?: string;
 }
 
 export function tableName(i: number): string {
@@ -28,7 +32,8 @@ export function configText(o: FixtureOptions = {}): string {
     'version: 1',
     'batch_size: 65536',
     'dtype: fp16',
-    'optimizer: sgd',
+    `optimizer: ${o.optimizer ?? 'sgd'}`,
+    ...(o.kernel ? [`kernel: ${o.kernel}`] : []),
   ];
   if (o.devicesRef) {
     lines.push(`devices: ${o.devicesRef}`);

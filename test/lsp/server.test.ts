@@ -188,11 +188,11 @@ describe('code lenses, hover, completion, code actions', () => {
   it('code lenses: one per table, per GPU, Replan and balance at the top', async () => {
     const lenses = await server.conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
     const titles = lenses.map((l) => l.command?.title ?? '');
-    const tableLenses = titles.filter((t) => /^\u2248 .+ ms \(fwd .+ \+ bwd .+\) \u00b7 .+ \u00b7 GPU \d$/.test(t));
+    const tableLenses = titles.filter((t) => /^\u2248 .+ ms \(fwd .+ \+ bwd .+\) \u00b7 .+ \u00b7 GPU \d \u00b7 fbgemm_tbe \(analytic\)$/.test(t));
     assert.equal(tableLenses.length, 6, titles.join('\n'));
     const first = lenses.find((l) => /^\u2248/.test(l.command!.title))!;
     assert.equal(first.range.start.line, lineOf(text, `name: ${tableName(0)}`));
-    assert.equal(titles.filter((t) => /^GPU \d: .+ ms .+memory \d+(\.\d)?% of/.test(t)).length, 2, titles.join('\n'));
+    assert.equal(titles.filter((t) => /^GPU \d: .+ ms .+memory \d+(\.\d)?% of .+ \u00b7 fbgemm_tbe \(analytic\)/.test(t)).length, 2, titles.join('\n'));
     const replan = lenses.find((l) => l.command?.command === 'shardlens.replan');
     assert.ok(replan, titles.join('\n'));
     assert.match(replan.command!.title, /Replan/);
@@ -223,7 +223,8 @@ describe('code lenses, hover, completion, code actions', () => {
     assert.match(value, /forward \| [\d.]+ ms/);
     assert.match(value, /backward/);
     assert.match(value, /Memory: /);
-    assert.match(value, /Cost model: /);
+    assert.match(value, /Kernel `fbgemm_tbe`, ids hashed, optimizer sgd\./);
+    assert.match(value, /_Priced by fbgemm-tbe analytic: H100-80GB \(analytic\) for kernel fbgemm_tbe\._/);
   });
 
   it('hover on a device type shows the preset numbers', async () => {

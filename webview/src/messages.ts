@@ -103,9 +103,14 @@ function isLocations(x: unknown): boolean {
     && (loc.placement === undefined || isRange(loc.placement)));
 }
 
+function isKernelPricing(x: unknown): boolean {
+  return isObj(x) && isStr(x.kernel) && isStr(x.model) && (x.source === 'learned' || x.source === 'analytic') && isStrArray(x.notes);
+}
+
 export function isBalanceResult(x: unknown): x is BalanceResult {
   return isObj(x) && isStr(x.uri) && Number.isInteger(x.version)
     && (x.costModel === undefined || isStr(x.costModel))
+    && (x.costModels === undefined || (Array.isArray(x.costModels) && x.costModels.every(isKernelPricing)))
     && (x.devices === undefined || isStr(x.devices))
     && (x.current === undefined || isBalanceSide(x.current))
     && (x.proposed === undefined || isBalanceSide(x.proposed))

@@ -252,9 +252,11 @@ export function tableRows(result: BalanceResult): TableRow[] {
   return rows;
 }
 
-/** The subtitle: file · devices · cost model. */
+/** The subtitle: file · devices · cost model (each model with its kernels) · what was added to a model's numbers. */
 export function subtitleOf(fileName: string, result: BalanceResult): string {
-  return [fileName, result.devices, result.costModel ? `cost model ${result.costModel}` : undefined]
+  const several = (result.costModels?.length ?? 0) > 1;
+  const notes = (result.costModels ?? []).flatMap((k) => (Array.isArray(k.notes) ? k.notes : []).map((n) => `+ ${several ? `${k.kernel}: ` : ''}${n}`));
+  return [fileName, result.devices, result.costModel ? `cost model ${result.costModel}` : undefined, ...notes]
     .filter((s): s is string => !!s).join(' \u00b7 ');
 }
 

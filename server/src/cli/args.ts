@@ -19,8 +19,8 @@ export interface ParsedArgs {
   format: Format;
   help: boolean;
   version: boolean;
-  /** ONNX model for the config's GPU type (overrides the shipped one). */
-  model?: string;
+  /** ONNX models for the config's GPU type (each overrides the shipped one of the kernel its sidecar names). */
+  models: string[];
   /** Folder of shipped models. */
   modelsDir?: string;
   strategy?: string;
@@ -38,6 +38,8 @@ export interface ParsedArgs {
   budgetOff?: boolean;
   sets?: string;
   device?: string;
+  /** predict: the kernel every set runs (default: each line's `kernel`, else torch_embedding_bag). */
+  kernel?: string;
   output?: string;
   /** measure: 'written' = measure the placement in FILE instead of planning. */
   placement?: string;
@@ -65,7 +67,7 @@ const OPTIONS = {
   format: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
-  model: { type: 'string' },
+  model: { type: 'string', multiple: true },
   'models-dir': { type: 'string' },
   strategy: { type: 'string', short: 's' },
   compare: { type: 'boolean' },
@@ -77,6 +79,7 @@ const OPTIONS = {
   budget: { type: 'string' },
   sets: { type: 'string' },
   device: { type: 'string' },
+  kernel: { type: 'string' },
   output: { type: 'string', short: 'o' },
   placement: { type: 'string' },
   repeats: { type: 'string' },
@@ -100,7 +103,7 @@ type OptionName = keyof typeof OPTIONS;
 const ALLOWED: Record<Command, OptionName[]> = {
   check: ['calibration'],
   plan: ['strategy', 'compare', 'export', 'replan', 'module', 'write', 'seed', 'budget', 'calibration', 'fail-if-worse'],
-  predict: ['sets', 'device', 'calibration'],
+  predict: ['sets', 'device', 'kernel', 'calibration'],
   import: ['output', 'device'],
   measure: ['strategy', 'placement', 'repeats', 'dry-run', 'out', 'seed', 'budget', 'cpu', 'calibration'],
   calibrate: ['out', 'device'],
@@ -117,7 +120,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err));
   }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const [first, ...rest] = parsed.positionals;
   let command: Command | undefined;
   if (first !== undefined) {
@@ -162,7 +165,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     format,
     help: v.help === true,
     version: v.version === true,
-    model: v.model as string | undefined,
+    models: (v.model as string[] | undefined) ?? [],
     modelsDir: v['models-dir'] as string | undefined,
     strategy: v.strategy as string | undefined,
     compare: v.compare === true,
@@ -175,6 +178,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     budgetOff: v.budget !== undefined && budgetMs === undefined,
     sets: v.sets as string | undefined,
     device: v.device as string | undefined,
+    kernel: v.kernel as string | undefined,
     output: v.output as string | undefined,
     placement: v.placement as string | undefined,
     repeats,
@@ -212,8 +216,11 @@ Usage:
                                                 default --budget 5000 per plan)
   shardlens diff A.shard.yaml B.shard.yaml      moved tables, per-GPU and step-time change (A → B)
   shardlens diff FILE --against REF             FILE against its version at git REF (e.g. HEAD)
-  shardlens predict --sets FILE.jsonl [--device TYPE]
+  shardlens predict --sets FILE.jsonl [--device TYPE] [--kernel K]
                                                 predict fwd/bwd ms of measured-format sets
+                                                (K: fbgemm_tbe | fbgemm_tbe_uvm_caching |
+                                                torch_embedding_bag; default each line's
+                                                "kernel", else torch_embedding_bag)
   shardlens import FILE.csv|FILE.json [-o OUT.shard.yaml] [--device TYPE]
                                                 turn a table list into a config
   shardlens measure FILE [--strategy S | --placement written]
@@ -231,7 +238,8 @@ Usage:
 
 Options:
   --format text|json   output format (default text); JSON ranges are 0-based as in LSP
-  --model PATH         ONNX cost model to use for the config's GPU type
+  --model PATH         ONNX cost model to use for the config's GPU type, for the
+                       kernel its sidecar names (repeat for several kernels)
   --models-dir DIR     folder of shipped models (default: <install>/models; env SHARDLENS_MODELS_DIR)
   --calibration PATH   apply a calibration from 'shardlens calibrate' (check, plan, predict, measure)
   -h, --help           this help

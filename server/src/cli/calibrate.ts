@@ -16,6 +16,7 @@ import { median } from '../cost/accuracy';
 import { CALIBRATION_FORMAT, CALIBRATION_VERSION, type CalibrationFile } from '../cost/calibration';
 import { fitCalibration, type CalibrationSample } from '../cost/calibrationFit';
 import { parseJsonlSets, type JsonlSet } from '../cost/jsonlSets';
+import { pricedBy } from '../cost/kernelDispatch';
 import { BUILTIN_MODELS, modelFilesFor } from '../cost/registry';
 import type { ComputeCost, CostModel } from '../cost/types';
 import { UsageError } from './args';
@@ -41,9 +42,9 @@ function mergeRounds(sets: readonly JsonlSet[]): JsonlSet[] {
 }
 
 /** Where the calibration goes by default: beside the model that priced the sets. */
-function defaultOut(ctx: CliContext, gpuType: string): string {
-  if (ctx.args.model) return `${modelFilesFor(path.resolve(ctx.cwd, ctx.args.model)).onnxPath.replace(/\.onnx$/, '')}.calibration.json`;
-  const builtin = BUILTIN_MODELS[gpuType];
+function defaultOut(ctx: CliContext, gpuType: string, kernel: Kernel): string {
+  if (ctx.args.models.length) return `${modelFilesFor(path.resolve(ctx.cwd, ctx.args.models[0])).onnxPath.replace(/\.onnx$/, '')}.calibration.json`;
+  const builtin = BUILTIN_MODELS[gpuType]?.[kernel];
   const modelsDir = ctx.args.modelsDir ?? process.env.SHARDLENS_MODELS_DIR ?? defaultModelsDir();
   if (builtin) return path.join(path.resolve(ctx.cwd, modelsDir), `${builtin}.calibration.json`);
   return path.resolve(ctx.cwd, `${gpuType}.calibration.json`);
@@ -99,16 +100,23 @@ export async function runCalibrate(ctx: CliContext): Promise<number> {
   }
 
   const samples: CalibrationSample[] = [];
-  const baseModels = new Map<string, string>();
+  const baseModels = new Map<string, CostModel>();
   for (const [type, list] of byType) {
     const { model, warning } = await ctx.costModels.get(presetDevice(type));
     if (warning && ctx.args.format === 'text') ctx.io.err(`note: ${warning}`);
-    baseModels.set(type, model.name);
+    baseModels.set(type, model);
     const preds = await predictAll(model, list.map((x) => x.set));
     list.forEach(({ set, kernel }, i) => samples.push({ id: set.id, gpuType: type, kernel, predicted: preds[i], measured: set.measured! }));
   }
   const fits = fitCalibration(samples);
   const kept = fits.filter((f) => f.status === 'fitted');
+  // Per GPU type, the models that priced its corrected kernels: a correction applies to them only.
+  const baseNames = new Map<string, string>();
+  for (const type of new Set(kept.map((f) => f.gpuType))) {
+    const model = baseModels.get(type);
+    const kernels = [...new Set(kept.filter((f) => f.gpuType === type).map((f) => f.kernel))];
+    baseNames.set(type, model ? [...new Set(kernels.map((k) => pricedBy(model, k)))].join(', ') : '');
+  }
 
   let written: string | null = null;
   if (kept.length) {
@@ -122,11 +130,11 @@ export async function runCalibrate(ctx: CliContext): Promise<number> {
       gpus: {},
     };
     for (const f of kept) {
-      const g = cal.gpus[f.gpuType] ?? { base_model: baseModels.get(f.gpuType) ?? '', kernels: {} };
+      const g = cal.gpus[f.gpuType] ?? { base_model: baseNames.get(f.gpuType) ?? '', kernels: {} };
       g.kernels[f.kernel] = f.correction!;
       cal.gpus[f.gpuType] = g;
     }
-    const out = ctx.args.out ? path.resolve(ctx.cwd, ctx.args.out) : defaultOut(ctx, kept[0].gpuType);
+    const out = ctx.args.out ? path.resolve(ctx.cwd, ctx.args.out) : defaultOut(ctx, kept[0].gpuType, kept[0].kernel);
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileAtomic(out, JSON.stringify(cal, null, 2) + '\n');
     written = out;
@@ -134,7 +142,7 @@ export async function runCalibrate(ctx: CliContext): Promise<number> {
 
   if (ctx.args.format === 'json') {
     const res: CalibrateJson = {
-      measurements: ctx.display(abs), base_model: [...new Set(baseModels.values())].join(', '), sets: samples.length,
+      measurements: ctx.display(abs), base_model: [...new Set([...baseModels.keys()].map((t) => baseNames.get(t) ?? [...new Set(samples.filter((x) => x.gpuType === t).map((x) => pricedBy(baseModels.get(t)!, x.kernel)))].join(', ')))].join(', '), sets: samples.length,
       skipped, groups: fits.map(calibrateGroupJson), written: written && ctx.display(written),
     };
     ctx.io.out(JSON.stringify(res, null, 2));

@@ -10,6 +10,7 @@ import { tableMemoryBytes, usableMemoryBytes } from '../cost/memory';
 import type { Analysis } from '../engine';
 import { formatBytes, formatMs, formatPercent, formatRatio } from '../engine/format';
 import pkg from '../../../package.json';
+import { costModelsJson } from '../engine/pricingText';
 import { UsageError } from './args';
 import { analyzeFile, type CliContext } from './context';
 import { githubAnnotation } from './githubAnnotations';
@@ -49,6 +50,12 @@ export function summaryLine(ctx: CliContext, a: Analysis): string | undefined {
   return parts.join(' \u00b7 ');
 }
 
+/** What was added to the models' numbers, per kernel (optimizer term, device overrides), when anything was. */
+export function pricingNotesLines(a: Analysis): string[] {
+  const kernels = a.costModel?.kernels ?? [];
+  return kernels.flatMap((p) => p.notes.map((n) => (kernels.length > 1 ? `${p.kernel}: ${n}` : n)));
+}
+
 export function placementLine(a: Analysis): string | undefined {
   const cur = a.current;
   if (!cur || cur.gpus.length === 0) return undefined;
@@ -67,7 +74,11 @@ export async function runCheck(ctx: CliContext): Promise<number> {
   const warnings = all.filter((d) => d.severity === 'warning').length;
 
   if (ctx.args.format === 'json') {
-    ctx.io.out(JSON.stringify({ diagnostics: sortDiagnostics(all).map((d) => diagnosticJson(d, ctx.display)) }, null, 2));
+    ctx.io.out(JSON.stringify({
+      diagnostics: sortDiagnostics(all).map((d) => diagnosticJson(d, ctx.display)),
+      // Which model priced each kernel of each file that could be costed.
+      files: analyses.filter((a) => a.costModel).map((a) => ({ file: ctx.display(a.file), cost_model: a.costModel!.name, cost_models: costModelsJson(a.costModel!.kernels) })),
+    }, null, 2));
     return errors > 0 ? 1 : 0;
   }
   if (ctx.args.format === 'sarif') {
@@ -91,6 +102,7 @@ export async function runCheck(ctx: CliContext): Promise<number> {
     ctx.io.out(`${mark} ${c.bold(ctx.display(a.file))}: ${counts}`);
     const summary = summaryLine(ctx, a);
     if (summary) ctx.io.out(`  ${c.dim(summary)}`);
+    for (const n of pricingNotesLines(a)) ctx.io.out(`  ${c.dim(`+ ${n}`)}`);
     const placement = placementLine(a);
     if (placement) ctx.io.out(`  ${c.dim(placement)}`);
   }

@@ -47,10 +47,10 @@ export function defaultModelsDir(): string {
 
 export function createContext(args: ParsedArgs, io: CliIo, cwd = process.cwd()): CliContext {
   const modelsDir = args.modelsDir ?? process.env.SHARDLENS_MODELS_DIR ?? defaultModelsDir();
-  const userModel = args.model ? path.resolve(cwd, args.model) : undefined;
+  const userModels = args.models.map((m) => path.resolve(cwd, m));
   const calibrations = args.calibration ? { '*': path.resolve(cwd, args.calibration) } : undefined;
-  const costModels = createCostModelCache((device) =>
-    loadCostModel(device, { modelPaths: userModel ? { [device.type]: userModel } : undefined, calibrations, modelsDir, trusted: true }));
+  const costModels = createCostModelCache((device, kernels) =>
+    loadCostModel(device, { modelPaths: userModels.length ? { [device.type]: userModels } : undefined, calibrations, modelsDir, trusted: true, kernels }));
   return {
     args, io, cwd, costModels,
     display(file) {

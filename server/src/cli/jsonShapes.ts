@@ -9,6 +9,8 @@ import { isEveryGpu } from '../config/placementText';
 import type { PlanDiff } from '../engine/planDiff';
 import type { SweepResult, SweepRow } from '../engine/sweep';
 import type { GateVerdict } from '../engine/worseGate';
+import { costModelsJson, type CostModelJson } from '../engine/pricingText';
+import type { KernelPricing } from '../cost/kernelDispatch';
 import type { PlanResult } from '../plan/types';
 
 export interface DiagnosticJson {
@@ -79,9 +81,12 @@ export interface PlanJson {
   /** Added fields (optional for consumers): why infeasible, the model that scored it. */
   reasons: string[];
   cost_model: string;
+  /** Per kernel the tables run: the model that priced it, learned or analytic, and what was added to it. */
+  cost_models: CostModelJson[];
 }
 
-export function planJson(plan: PlanResult): PlanJson {
+/** `pricing`: the analysis's per-kernel models (Analysis.costModel.kernels). */
+export function planJson(plan: PlanResult, pricing?: readonly KernelPricing[]): PlanJson {
   return {
     strategy: plan.strategy,
     elapsed_ms: plan.elapsedMs,
@@ -95,6 +100,7 @@ export function planJson(plan: PlanResult): PlanJson {
     placement: placementJson(plan.placement, plan.gpus.length || undefined),
     reasons: plan.reasons,
     cost_model: plan.costModel,
+    cost_models: costModelsJson(pricing),
   };
 }
 

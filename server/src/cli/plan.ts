@@ -17,9 +17,10 @@ import { DEFAULT_STRATEGY, blockingErrors, type Analysis } from '../engine';
 import { errorText } from '../engine/engineDiagnostics';
 import { parsePercent, worseGate } from '../engine/worseGate';
 import { formatChange, formatMs, formatRatio, gibCell, msCell } from '../engine/format';
+import { costModelsJson } from '../engine/pricingText';
 import { UsageError } from './args';
 import { applyEdit, writeFileAtomic } from './atomicWrite';
-import { formatDiagnosticLine, summaryLine } from './check';
+import { formatDiagnosticLine, pricingNotesLines, summaryLine } from './check';
 import { analyzeFile, type CliContext } from './context';
 import { diagnosticJson, gateJson, planJson, type CompareRowJson } from './jsonShapes';
 import { readTextFileOrWhy } from './diskFileReader';
@@ -75,6 +76,7 @@ function header(ctx: CliContext, a: Analysis, title: string): void {
   ctx.io.out(`${c.bold(title)} \u00b7 ${ctx.display(a.file)}`);
   const s = summaryLine(ctx, a);
   if (s) ctx.io.out(`  ${c.dim(s)}`);
+  for (const n of pricingNotesLines(a)) ctx.io.out(`  ${c.dim(`+ ${n}`)}`);
 }
 
 async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Promise<number> {
@@ -102,6 +104,7 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
     ctx.io.out(JSON.stringify({
       file: ctx.display(a.file),
       cost_model: a.costModel?.name,
+      cost_models: costModelsJson(a.costModel?.kernels),
       current: a.current ? { max_ms: a.current.maxMs, mean_ms: a.current.meanMs, feasible: a.current.feasible } : null,
       results: rows,
     }, null, 2));
@@ -221,7 +224,8 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     if (!result.ok) return refuseExport(ctx, a, result.refusals, `the ${plan.strategy} plan`);
     ctx.io.out(result.text.replace(/\n$/, ''));
   } else if (ctx.args.format === 'json') {
-    ctx.io.out(JSON.stringify(gate ? { ...planJson(plan), gate: gateJson(gate) } : planJson(plan), null, 2));
+    const json = planJson(plan, a.costModel?.kernels);
+    ctx.io.out(JSON.stringify(gate ? { ...json, gate: gateJson(gate) } : json, null, 2));
   } else {
     const { c } = ctx.io;
     header(ctx, a, 'ShardLens plan');

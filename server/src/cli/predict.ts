@@ -7,7 +7,8 @@
  */
 import * as path from 'node:path';
 import { GPU_PRESETS } from '../config/presets';
-import type { DeviceSpec } from '../config/types';
+import { KERNELS, type DeviceSpec, type Kernel } from '../config/types';
+import { kernelSet } from '../cost/kernelDispatch';
 import { parseJsonlSets } from '../cost/jsonlSets';
 import type { ComputeCost } from '../cost/types';
 import { UsageError } from './args';
@@ -27,19 +28,27 @@ function geoMeanRatio(pairs: Array<[number, number]>): number {
   return logs.length ? Math.exp(logs.reduce((s, x) => s + x, 0) / logs.length) : NaN;
 }
 
+function parseKernel(k: string | undefined): Kernel | undefined {
+  if (k === undefined) return undefined;
+  if ((KERNELS as readonly string[]).includes(k)) return k as Kernel;
+  throw new UsageError(`--kernel must be one of ${KERNELS.join(', ')}, not '${k.slice(0, 40)}'`);
+}
+
 export async function runPredict(ctx: CliContext): Promise<number> {
   if (!ctx.args.sets) throw new UsageError('predict needs --sets FILE.jsonl');
   if (ctx.args.positionals.length > 0) throw new UsageError(`predict takes no FILE arguments (got ${ctx.args.positionals.join(' ')}); use --sets FILE.jsonl`);
   const device = presetDevice(ctx.args.device ?? DEFAULT_PREDICT_DEVICE);
+  const kernel = parseKernel(ctx.args.kernel);
   const file = path.resolve(ctx.cwd, ctx.args.sets);
   const read = readTextFileOrWhy(file);
   if ('why' in read) {
     ctx.io.err(`shardlens predict: cannot read ${ctx.args.sets}: ${read.why}`);
     return 1;
   }
-  const { sets, errors } = parseJsonlSets(read.text, { device });
+  const { sets, errors } = parseJsonlSets(read.text, { device, kernel });
   for (const e of errors) ctx.io.err(`${ctx.display(file)}:${e.line}: ${e.message}`);
-  const { model, warning } = await ctx.costModels.get(device);
+  const kernels = kernelSet(sets.flatMap((s) => s.shards.map((sh) => sh.kernel)));
+  const { model, warning } = await ctx.costModels.get(device, kernels.length ? kernels : [kernel ?? 'torch_embedding_bag']);
   if (warning && ctx.args.format === 'text') ctx.io.err(`note: ${warning}`);
 
   // predict() takes one environment per call: group sets by batch size (and optimizer).

@@ -29,6 +29,7 @@ export const CODES = {
   SL035: 'pin names a GPU that does not exist',
   SL036: 'Table fits no GPU under its allowed sharding',
   SL037: 'Total table memory exceeds the cluster',
+  SL038: 'cache_load_factor has no effect: the kernel is not fbgemm_tbe_uvm_caching',
   SL040: 'Placement names an unknown table',
   SL041: 'Placement names a GPU or host that does not exist',
   SL042: 'Placement entry is malformed',

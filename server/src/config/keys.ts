@@ -7,6 +7,7 @@
  */
 import { GPU_PRESETS, PRESET_OVERRIDE_KEYS } from './presets';
 import { ALL_SHARDING_KINDS, SHARDING_KIND_ALIASES, SHARDING_KIND_INFO } from './shardingKinds';
+import { DEFAULT_KERNEL, KERNELS } from './types';
 
 /** `top`: the document; `devices`: the devices mapping; `table`: one item of `tables`;
  *  `placement`: the mapping form of one placement entry (`{column: [..]}`). */
@@ -49,8 +50,16 @@ export interface KeyInfo {
 }
 
 export const PRESET_NAMES: readonly string[] = Object.keys(GPU_PRESETS);
-export const DTYPES = ['fp32', 'fp16'] as const;
-export const OPTIMIZERS = ['sgd', 'rowwise_adagrad', 'adam'] as const;
+export const DTYPES = ['fp32', 'fp16', 'bf16'] as const;
+export const OPTIMIZERS = ['sgd', 'adagrad', 'rowwise_adagrad', 'adam'] as const;
+export const ID_ORDERS = ['hashed', 'sorted'] as const;
+/**
+ * FBGEMM's default HBM cache size for UVM caching, as a fraction of the rows
+ * (`cache_load_factor` of SplitTableBatchedEmbeddingBagsCodegen in
+ * fbgemm_gpu/split_table_batched_embeddings_ops_training.py; TorchRec's
+ * CacheParams default too).
+ */
+export const DEFAULT_CACHE_LOAD_FACTOR = 0.2;
 /** TorchRec's sharding types by the config's short words (config/shardingKinds.ts); the default allows all, as TorchRec does. */
 export const SHARDING_KINDS = ALL_SHARDING_KINDS;
 /** Number of log2 reuse bins of a histogram (DreamShard's table feature, shared notes perf-models.md). */
@@ -66,9 +75,15 @@ const TOP: readonly KeyInfo[] = [
   { key: 'batch_size', kind: 'integer', min: 1, max: 2 ** 31 - 1, required: true,
     doc: 'Global batch size: bags (samples) looked up per table per training step, summed over all GPUs. Drives lookup traffic and all-to-all volume.' },
   { key: 'dtype', kind: 'enum', values: DTYPES, default: 'fp32',
-    doc: 'Default element type of the embedding weights: fp32 (4 bytes) or fp16 (2 bytes). A table may override it.' },
+    doc: 'Default element type of the embedding weights: fp32 (4 bytes), fp16 or bf16 (2 bytes). A table may override it.' },
   { key: 'optimizer', kind: 'enum', values: OPTIMIZERS, default: 'sgd',
-    doc: 'Sparse optimizer, which sets the optimizer state kept per table: sgd none; rowwise_adagrad one fp32 per row (4 B/row); adam two fp32 moments per element (8 B/element). State counts against GPU memory and adds backward traffic.' },
+    doc: 'Sparse optimizer, which sets the state kept per table and the time of the update: sgd none; adagrad one fp32 per element (4 B × dim per row); rowwise_adagrad one fp32 per row (4 B/row); adam two fp32 moments per element (8 B × dim per row). The state counts against GPU memory, and every distinct row a step touches reads and writes it: fused into the backward by FBGEMM, extra elementwise passes in PyTorch\'s sparse optimizers.' },
+  { key: 'kernel', kind: 'enum', values: KERNELS, default: DEFAULT_KERNEL,
+    doc: 'Embedding kernel that runs the tables, which decides how their time is priced (a table may override it): fbgemm_tbe, FBGEMM\'s table-batched embedding with the optimizer fused into the backward (TorchRec\'s `fused` compute kernel); fbgemm_tbe_uvm_caching, the same with the weights in host memory (UVM) behind an HBM cache of cache_load_factor × rows, misses crossing the host link (TorchRec\'s `fused_uvm_caching`); torch_embedding_bag, PyTorch\'s nn.EmbeddingBag(sparse=True) and a sparse optimizer step (the DLRM reference implementation; what the shipped learned H100 model measured).' },
+  { key: 'cache_load_factor', kind: 'number', min: 0, minExclusive: true, max: 1, default: DEFAULT_CACHE_LOAD_FACTOR,
+    doc: 'For tables on kernel fbgemm_tbe_uvm_caching: the HBM cache as a fraction of each table\'s rows (0 < f ≤ 1; 0.2 = 20% of the rows cached in HBM, FBGEMM\'s and TorchRec\'s default). Smaller saves HBM and sends more of the distinct rows of a step over the host link (~32 GB/s). A table may override it.' },
+  { key: 'ids', kind: 'enum', values: ID_ORDERS, default: 'hashed',
+    doc: 'How ids map to rows, which decides where a row-split table\'s hot rows land: hashed (ids hashed over the rows, the default: the hot rows are scattered and one block holds the hottest) or sorted (ids numbered by frequency: the first row block holds the head). A table may override it.' },
   { key: 'devices', kind: 'devices', required: true,
     doc: 'The GPUs: a mapping (type, count, per_host, reserve and optional preset overrides) or a relative path to a file holding that mapping, e.g. `./cluster.shard.yaml`.' },
   { key: 'tables', kind: 'tables', required: true,
@@ -113,7 +128,13 @@ const TABLE: readonly KeyInfo[] = [
   { key: 'histogram', kind: 'numberList', length: HISTOGRAM_BINS, min: 0,
     doc: 'Optional reuse histogram: 17 non-negative numbers, the fraction of unique indices in each log2 reuse bin (DreamShard\'s table feature). Takes precedence over zipf where a cost model uses it.' },
   { key: 'dtype', kind: 'enum', values: DTYPES, defaultText: 'the top-level dtype',
-    doc: 'Element type of this table\'s weights: fp32 (4 bytes) or fp16 (2 bytes); overrides the top-level dtype.' },
+    doc: 'Element type of this table\'s weights: fp32 (4 bytes), fp16 or bf16 (2 bytes); overrides the top-level dtype.' },
+  { key: 'kernel', kind: 'enum', values: KERNELS, defaultText: 'the top-level kernel',
+    doc: 'Embedding kernel that runs this table (overrides the top-level kernel): fbgemm_tbe (TorchRec\'s fused TBE), fbgemm_tbe_uvm_caching (weights in host memory behind an HBM cache) or torch_embedding_bag (PyTorch\'s sparse embedding bag). A GPU holding tables of several kernels runs one launch sequence per kernel: its time is their sum.' },
+  { key: 'cache_load_factor', kind: 'number', min: 0, minExclusive: true, max: 1, defaultText: 'the top-level cache_load_factor (0.2)',
+    doc: 'kernel fbgemm_tbe_uvm_caching only: this table\'s HBM cache as a fraction of its rows (0 < f ≤ 1); overrides the top-level cache_load_factor.' },
+  { key: 'ids', kind: 'enum', values: ID_ORDERS, defaultText: 'the top-level ids (hashed)',
+    doc: 'How this table\'s ids map to rows: hashed (hot rows scattered) or sorted (by frequency: the first row block holds the head); decides the cost of its row shards.' },
   { key: 'sharding', kind: 'enumList', values: SHARDING_KINDS, aliases: SHARDING_KIND_ALIASES, default: SHARDING_KINDS,
     doc: `Sharding kinds the planner may use for this table, TorchRec's sharding types: ${SHARDING_KINDS.map((k) => `${k} (${SHARDING_KIND_INFO[k].torchrec})`).join(', ')}. TorchRec's names are accepted too. Default all, as in TorchRec when a table has no constraint.`,
   },

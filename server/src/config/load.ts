@@ -11,7 +11,8 @@ import { readDevicesNode } from './devicesRef';
 import { checkKnownKeys, readEnum, readNumber } from './fields';
 import { keyInfo } from './keys';
 import type { FileReader, LoadedConfig, SourceMap } from './loaded';
-import { DEFAULT_KERNEL, type Dtype, type Optimizer, type Range, type ShardConfig } from './types';
+import type { Dtype, Optimizer, Range, ShardConfig } from './types';
+import { checkCacheLoadFactor, readKernelDefaults } from './validateKernel';
 import { readDevicesMap, type DevicesRead } from './validateDevices';
 import { checkGpuMemory, checkReplicaMemory, checkTableMemory, placementLoads } from './validateMemory';
 import { checkUnplaced, readPlacement } from './validatePlacement';
@@ -57,6 +58,7 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
   const batchSize = readBatchSize(src, entries.get('batch_size'), source.top, out);
   const dtype = readWord(src, entries.get('dtype'), 'dtype', out) as Dtype;
   const optimizer = readWord(src, entries.get('optimizer'), 'optimizer', out) as Optimizer;
+  const kernelDefaults = readKernelDefaults(src, entries, out);
 
   const devicesEntry = entries.get('devices');
   let devices: DevicesRead | undefined;
@@ -69,7 +71,9 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
 
   const tablesEntry = entries.get('tables');
   if (!tablesEntry) report(out, src, source.top, 'SL009', "The config has no 'tables': add a list of tables (name, rows, dim, pooling).");
-  const tablesRead = tablesEntry ? readTables(src, tablesEntry, dtype, out) : { tables: [], unusable: new Set<string>() };
+  const tablesRead = tablesEntry ? readTables(src, tablesEntry, dtype, out, kernelDefaults) : { tables: [], unusable: new Set<string>() };
+  const topCache = kernelDefaults.cacheLoadFactor !== undefined ? entries.get('cache_load_factor') : undefined;
+  checkCacheLoadFactor(src, topCache, tablesRead.tables.map((t) => ({ name: t.spec.name, kernel: t.spec.kernel, cacheEntry: t.cacheEntry })), out);
   for (const t of tablesRead.tables) source.tables.set(t.spec.name, { item: t.item, name: t.name });
 
   const device = devices?.spec;
@@ -99,7 +103,7 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
     batchSize: batchSize ?? FALLBACK_BATCH_SIZE,
     dtype,
     optimizer,
-    kernel: DEFAULT_KERNEL,
+    kernel: kernelDefaults.kernel,
     denseBytes: 0,
     devices: device,
     tables: tablesRead.tables.map((t) => t.spec),

@@ -7,7 +7,8 @@
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { checkKnownKeys, listItems, numberOf, readEnum, readNumber, readString } from './fields';
 import { canonicalValue, HISTOGRAM_BINS, keyInfo, SHARDING_KINDS } from './keys';
-import { DEFAULT_KERNEL, type Dtype, type Range, type ShardingKind, type TableSpec } from './types';
+import type { Dtype, Range, ShardingKind, TableSpec } from './types';
+import { DEFAULT_KERNEL_DEFAULTS, readTableKernelKeys, type KernelDefaults } from './validateKernel';
 import { describeNode, entriesOf, nodeRange, report, type Entry, type Sink, type SourceFile } from './yamlSource';
 
 /** One table as written: its spec and the ranges later rules point at. */
@@ -17,6 +18,8 @@ export interface TableRead {
   name: Range;
   /** The `pin` key, if written (its range is computed on demand; other keys are not kept, to keep 10k-table heaps small). */
   pinEntry?: Entry;
+  /** The table's own `cache_load_factor`, if written (SL038 checks it). */
+  cacheEntry?: Entry;
 }
 
 export interface TablesRead {
@@ -28,7 +31,7 @@ export interface TablesRead {
 /** FBGEMM's embedding kernels work on dims that are multiples of 4 (TorchRec planner notes). */
 export const DIM_MULTIPLE = 4;
 
-export function readTables(src: SourceFile, entry: Entry, defaultDtype: Dtype, out: Sink): TablesRead {
+export function readTables(src: SourceFile, entry: Entry, defaultDtype: Dtype, out: Sink, kernelDefaults: KernelDefaults = DEFAULT_KERNEL_DEFAULTS): TablesRead {
   const result: TablesRead = { tables: [], unusable: new Set() };
   const items = listItems(src, entry, "'tables'", out);
   if (!items) return result;
@@ -38,7 +41,7 @@ export function readTables(src: SourceFile, entry: Entry, defaultDtype: Dtype, o
   }
   const seen = new Map<string, number>();
   for (const item of items) {
-    const read = readTable(src, item, defaultDtype, out, result.unusable);
+    const read = readTable(src, item, defaultDtype, out, result.unusable, kernelDefaults);
     if (!read) continue;
     const name = read.spec.name;
     if (seen.has(name)) {
@@ -62,7 +65,7 @@ function freeName(name: string, taken: Map<string, number>): string {
   for (let i = 2; ; i++) if (!taken.has(`${name}_${i}`)) return `${name}_${i}`;
 }
 
-function readTable(src: SourceFile, node: Node | null, defaultDtype: Dtype, out: Sink, unusable: Set<string>): TableRead | undefined {
+function readTable(src: SourceFile, node: Node | null, defaultDtype: Dtype, out: Sink, unusable: Set<string>, kernelDefaults: KernelDefaults): TableRead | undefined {
   const item = nodeRange(src, node);
   if (!isMap(node)) {
     report(out, src, item, 'SL005', `Each table must be a mapping (name, rows, dim, pooling), not ${describeNode(node)}.`);
@@ -100,6 +103,7 @@ function readTable(src: SourceFile, node: Node | null, defaultDtype: Dtype, out:
   const sharding = shardingEntry ? readSharding(src, shardingEntry, label('sharding'), out) : [...SHARDING_KINDS];
   const histogramEntry = entries.get('histogram');
   const histogram = histogramEntry ? readHistogram(src, histogramEntry, label('histogram'), out) : undefined;
+  const kernelKeys = readTableKernelKeys(src, entries, kernelDefaults, label, out);
 
   if (name === undefined) return undefined;
   if (rows === undefined || dim === undefined || pooling === undefined) {
@@ -110,13 +114,16 @@ function readTable(src: SourceFile, node: Node | null, defaultDtype: Dtype, out:
     name, rows, dim, pooling,
     zipf: zipf ?? 0,
     dtype: dtype ?? defaultDtype,
-    kernel: DEFAULT_KERNEL,
-    ids: 'hashed',
+    kernel: kernelKeys.kernel,
+    ids: kernelKeys.ids,
     sharding: sharding ?? [...SHARDING_KINDS],
   };
+  if (kernelKeys.cacheLoadFactor !== undefined) spec.cacheLoadFactor = kernelKeys.cacheLoadFactor;
   if (histogram) spec.histogram = histogram;
   if (pin !== undefined) spec.pin = pin;
-  return { spec, item, name: nodeRange(src, nameEntry!.value, nameEntry!.keyRange), pinEntry: entries.get('pin') };
+  const read: TableRead = { spec, item, name: nodeRange(src, nameEntry!.value, nameEntry!.keyRange), pinEntry: entries.get('pin') };
+  if (kernelKeys.cacheEntry) read.cacheEntry = kernelKeys.cacheEntry;
+  return read;
 }
 
 /** SL031: the value stays usable (costs are computed) but the kernels would reject it. */

@@ -36,12 +36,16 @@
  *   stream_g = Σ_t [ (2·n_t·rb + U_t·(3·rb + m)) / (η·HBM) + n_t / (r_bwd·SMs) ]
  *       bytes per lookup: the gathered gradient row written, then re-read by
  *       the coalesce; per unique row: coalesced gradient written, weight row
- *       read and written, optimizer state m read and written (sgd 0,
- *       rowwise_adagrad 2·4 B, adam 2·2·4·D B); U_t from Che's pass
- *       (indexStats.cacheProfile ≈ expectedUnique). The per-lookup rate r_bwd
- *       covers what is not bandwidth: sorting the indices, building offsets,
- *       the segment scan (fitting it replaced an assumed sort-byte count and
- *       a bandwidth multiplier, with a better fit).
+ *       read and written (the SGD step the data measured), and m, the extra
+ *       bytes of a stateful optimizer (OPTIMIZER_PASSES below); U_t from
+ *       Che's pass (indexStats.cacheProfile ≈ expectedUnique). The per-lookup
+ *       rate r_bwd covers what is not bandwidth: sorting the indices, building
+ *       offsets, the segment scan (fitting it replaced an assumed sort-byte
+ *       count and a bandwidth multiplier, with a better fit).
+ *       Stateful optimizers also pay a fixed time per extra eager op, per
+ *       table: torch.optim steps each parameter on its own (no foreach or
+ *       fused path for sparse gradients) and nn.EmbeddingBag is one parameter
+ *       per table.
  *   serial_g = c_dup · max_t hottest_t
  *       PyTorch's coalesce reduces each unique index's duplicates in one
  *       thread loop (coalesceValuesKernel, aten/src/ATen/native/cuda/
@@ -105,6 +109,34 @@ export const ANALYTIC_CONSTANTS: Readonly<AnalyticConstants> = {
   l2Share: 0.5,
 };
 
+/**
+ * What PyTorch's sparse optimizers add to the SGD step the H100 data measured,
+ * per distinct row of a step, counted from their eager code (each op reads and
+ * writes its operands once; w = the weight's bytes per element, as the state
+ * tensors are `zeros_like(param)`):
+ * - adagrad (torch/optim/adagrad.py, sparse branch of _single_tensor_adagrad):
+ *   grad²; index-add into the sum; sparse_mask of the sum; sqrt_; add_(eps);
+ *   grad / std: 14 element reads+writes per element, 6 ops.
+ * - adam (torch.optim.SparseAdam, torch/optim/_functional.py sparse_adam): two
+ *   sparse_masks, the two moment updates (sub, mul_, index-add; pow, sub_,
+ *   mul_, index-add), numer/denom adds, sqrt_, add_(eps), the step scale and
+ *   div_: 37 element reads+writes, 15 ops.
+ * - rowwise_adagrad (FBGEMM's optimizer; PyTorch has none, so this prices the
+ *   same ops written with one fp32 per row): grad² and its row mean (3
+ *   element reads+writes), the scale of the gradient (2), ~10 fp32 of row
+ *   state work; 7 ops.
+ * The fixed time per op is the fitted backward chain's per kernel (t0_bwd over
+ * its ≈ 10 kernels): an assumption, as the data has no stateful optimizer.
+ */
+export const OPTIMIZER_PASSES: Readonly<Record<CostEnv['optimizer'], { elementTransfers: number; rowBytes: number; ops: number }>> = {
+  sgd: { elementTransfers: 0, rowBytes: 0, ops: 0 },
+  adagrad: { elementTransfers: 14, rowBytes: 0, ops: 6 },
+  rowwise_adagrad: { elementTransfers: 5, rowBytes: 10 * 4, ops: 7 },
+  adam: { elementTransfers: 37, rowBytes: 0, ops: 15 },
+};
+/** Kernels in the measured SGD backward chain, for the per-op fixed time above. */
+const BWD_CHAIN_KERNELS = 10;
+
 /** Constant-free quantities of one shard under one environment (bytes, counts). */
 export interface ShardTraffic {
   dim: number;
@@ -124,8 +156,10 @@ export interface ShardTraffic {
   hottest: number;
   /** Output bytes per bag: D·w. */
   outBytesPerBag: number;
-  /** Optimizer state bytes read + written per unique row. */
+  /** Bytes a stateful optimizer adds per unique row (0 for sgd). */
   stateBytesPerRow: number;
+  /** Eager ops a stateful optimizer adds per shard (0 for sgd). */
+  optimizerOps: number;
 }
 
 /** Per-shard times before the group max: the prepared scorer sums these. */
@@ -162,10 +196,11 @@ export function shardTraffic(shard: Shard, env: CostEnv, k: Readonly<AnalyticCon
     // rate keeps the zipf estimate: the histogram has no rank order).
     ({ unique, hottest } = histogramStats(hist, rows, lookups));
   }
-  const stateBytesPerRow = env.optimizer === 'rowwise_adagrad' ? 2 * 4 : env.optimizer === 'adam' ? 2 * 2 * 4 * dim : 0;
+  const opt = OPTIMIZER_PASSES[env.optimizer] ?? OPTIMIZER_PASSES.sgd;
   return {
     dim, lookups, bags, chunks: Math.ceil(dim / 32), rowBytes, hitRate, unique, hottest,
-    outBytesPerBag: dim * w, stateBytesPerRow,
+    outBytesPerBag: dim * w, stateBytesPerRow: opt.elementTransfers * dim * w + opt.rowBytes,
+    optimizerOps: lookups > 0 ? opt.ops : 0,
   };
 }
 
@@ -186,7 +221,7 @@ function shardTerms(t: ShardTraffic, env: CostEnv, k: Readonly<AnalyticConstants
     issueMs: (((n + k.bagOverhead * b) * t.chunks) / issueRate) * 1e3,
     hbmMs: perSec(fwdHbmBytes, hbm),
     l2Ms: perSec(n * h * rb, l2),
-    streamMs: perSec(bwdBytes, hbm) + (n / (k.bwdLookupRatePerSm * 1e6 * sms)) * 1e3,
+    streamMs: perSec(bwdBytes, hbm) + (n / (k.bwdLookupRatePerSm * 1e6 * sms)) * 1e3 + t.optimizerOps * (k.t0BwdMs / BWD_CHAIN_KERNELS),
     serialMs: k.dupUs * 1e-3 * t.hottest,
   };
 }

@@ -7,8 +7,9 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { DeviceSpec } from '../config/types';
+import type { DeviceSpec, Kernel } from '../config/types';
 import { calibrated, parseCalibration } from './calibration';
+import { pricedBy } from './kernelDispatch';
 import type { LoadedCostModel } from './registry';
 
 export interface CalibrationOptions {
@@ -39,9 +40,15 @@ export async function applyCalibration(loaded: LoadedCostModel, device: DeviceSp
   }
   // A correction of one model's errors says nothing about another's (e.g. the
   // analytic fallback when the learned model did not load): not applied.
+  // Each corrected kernel must still be priced by a model the corrections were fitted for.
   const base = gpu.base_model;
-  if (base && base !== loaded.model.name) {
-    return withNote(loaded, `calibration ${path.basename(file)} was fitted for ${base}, not ${loaded.model.name}; not applied`);
+  if (base) {
+    const fitted = new Set(base.split(', '));
+    const now = [...new Set((Object.keys(gpu.kernels) as Kernel[]).map((k) => pricedBy(loaded.model, k)))];
+    const other = now.filter((n) => !fitted.has(n));
+    if (other.length > 0) {
+      return withNote(loaded, `calibration ${path.basename(file)} was fitted for ${base}, not ${other.join(', ')}; not applied`);
+    }
   }
   return { ...loaded, model: calibrated(loaded.model, gpu, { file: path.basename(file) }) };
 }

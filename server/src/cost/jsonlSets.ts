@@ -40,7 +40,16 @@ export interface JsonlOptions {
   device: DeviceSpec;
   /** The data's backward includes a plain SGD update (README); default 'sgd'. */
   optimizer?: Optimizer;
+  /**
+   * The kernel every set runs (`predict --kernel`). Default: each line's
+   * `kernel` field, else torch_embedding_bag (what the collector measures
+   * unless told otherwise).
+   */
+  kernel?: Kernel;
 }
+
+/** Kernel of a line whose `kernel` field is absent. */
+export const JSONL_DEFAULT_KERNEL: Kernel = 'torch_embedding_bag';
 
 const HIST_BINS = 17;
 const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'adagrad', 'rowwise_adagrad', 'adam'];
@@ -71,6 +80,10 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
   const optimizer = rec.optimizer ?? opts.optimizer ?? 'sgd';
   if (!OPTIMIZERS.includes(optimizer as Optimizer)) return `"optimizer" must be one of ${OPTIMIZERS.join(', ')}`;
   if (!Array.isArray(rec.tables) || rec.tables.length === 0) return '"tables" must be a non-empty array';
+  if (rec.kernel !== undefined && !(KERNELS as readonly unknown[]).includes(rec.kernel)) {
+    return `"kernel" must be one of ${KERNELS.map((k) => `"${k}"`).join(', ')}, got ${JSON.stringify(rec.kernel).slice(0, 40)}`;
+  }
+  const kernel: Kernel = opts.kernel ?? (rec.kernel as Kernel | undefined) ?? JSONL_DEFAULT_KERNEL;
   const shards: Shard[] = [];
   for (let i = 0; i < rec.tables.length; i++) {
     const t = rec.tables[i];
@@ -91,10 +104,10 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
     }
     const tdtype = t.dtype ?? dtype;
     if (!isDtype(tdtype)) return `${at}.dtype must be "fp32", "fp16" or "bf16"`;
-    // Set-spec lines (`shardlens measure`) say which kernel ran each shard; the
-    // campaign format is PyTorch's embedding_bag.
-    const kernel = t.kernel ?? 'torch_embedding_bag';
-    if (!(KERNELS as readonly string[]).includes(kernel as string)) return `${at}.kernel must be one of ${KERNELS.join(', ')}`;
+    // Set-spec lines (`shardlens measure`) say which kernel ran each shard;
+    // `--kernel` overrides every line; else the line's kernel, else the campaign's.
+    const tableKernel = opts.kernel ?? t.kernel ?? kernel;
+    if (!(KERNELS as readonly string[]).includes(tableKernel as string)) return `${at}.kernel must be one of ${KERNELS.join(', ')}`;
     if (t.bags !== undefined && !(Number.isInteger(t.bags) && (t.bags as number) > 0)) return `${at}.bags must be a positive integer`;
     const block = isObj(t.block) && Number.isInteger(t.block.offset) && Number.isInteger(t.block.table_rows)
       ? { offset: t.block.offset as number, tableRows: t.block.table_rows as number, ids: t.block.ids === 'sorted' ? 'sorted' as const : 'hashed' as const }
@@ -107,7 +120,7 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
       zipf: alpha,
       ...(histogram ? { histogram } : {}),
       dtypeBytes: DTYPE_BYTES[tdtype as Dtype],
-      kernel: kernel as Kernel,
+      kernel: tableKernel as Kernel,
       ...(t.bags !== undefined ? { bags: t.bags as number } : {}),
       ...(block ? { block } : {}),
       ...(typeof t.cache_load_factor === 'number' ? { cacheLoadFactor: t.cache_load_factor } : {}),

@@ -5,6 +5,7 @@
  * `parseSidecar` checks everything the engine relies on and returns a message
  * instead of throwing, so a bad file becomes a warning and the analytic model.
  */
+import { KERNELS, type Kernel } from '../config/types';
 import { FEATURE_NAMES, FEATURE_VERSION } from './features';
 
 /** Sidecar format version this engine reads (export.py SIDECAR_VERSION). */
@@ -30,6 +31,12 @@ export interface CostModelSidecar {
   name: string;
   /** ShardLens device type the data was measured on, e.g. "H100-80GB". */
   gpu_type: string;
+  /**
+   * The embedding kernel the data measured, which is the kernel this model
+   * prices. Absent in older sidecars: torch_embedding_bag (what the collector
+   * measures unless told otherwise); read it with `sidecarKernel`.
+   */
+  kernel?: Kernel;
   onnx: { file: string; sha256: string; opset: number };
   feature_version: number;
   feature_names: string[];
@@ -69,6 +76,9 @@ export function validateSidecar(raw: unknown): SidecarResult {
     return { ok: false, error: `model features (version ${String(s.feature_version)}) do not match this ShardLens (version ${FEATURE_VERSION}: ${FEATURE_NAMES.length} features); retrain with this version's models/shardlens_cost` };
   }
   if (typeof s.name !== 'string' || typeof s.gpu_type !== 'string') return { ok: false, error: 'sidecar lacks "name" or "gpu_type"' };
+  if (s.kernel !== undefined && !(KERNELS as readonly unknown[]).includes(s.kernel)) {
+    return { ok: false, error: `sidecar "kernel" is ${JSON.stringify(s.kernel)}; expected one of ${KERNELS.join(', ')} (or absent for torch_embedding_bag)` };
+  }
   if (!s.onnx || typeof s.onnx.file !== 'string') return { ok: false, error: 'sidecar lacks "onnx.file"' };
   const f = FEATURE_NAMES.length;
   if (!s.normalization || !isNumArray(s.normalization.mean, f) || !isNumArray(s.normalization.std, f) || s.normalization.std.some((x) => x <= 0)) {
@@ -96,6 +106,11 @@ export function validateSidecar(raw: unknown): SidecarResult {
     if (err) return { ok: false, error: err };
   }
   return { ok: true, sidecar: s as CostModelSidecar };
+}
+
+/** The kernel a model prices: its sidecar's `kernel`, or torch_embedding_bag when absent. */
+export function sidecarKernel(s: Pick<CostModelSidecar, 'kernel'>): Kernel {
+  return s.kernel ?? 'torch_embedding_bag';
 }
 
 /** Parse and validate sidecar text. */

@@ -1,25 +1,42 @@
 /**
- * Picks the cost model for a device type: the learned model shipped for it (or
- * the user's own, per GPU type, from settings), else the analytic model with a
- * warning that says why. Never throws: a missing, corrupt or incompatible
- * model file is a warning and analytic numbers, not a crash.
+ * Cost models are registered per (GPU type, kernel). The model of a config
+ * (`loadCostModel`) prices each shard with the model for (device type,
+ * shard.kernel) and sums the kernel groups of a GPU (kernelDispatch.ts):
+ * - torch_embedding_bag: the learned model shipped for the GPU type (the H100
+ *   model in models/ measured exactly this kernel) or the user's own, else the
+ *   analytic model (analytic.ts) with a warning that says why;
+ * - fbgemm_tbe, fbgemm_tbe_uvm_caching: a user's learned model for that kernel
+ *   if given, else FBGEMM's TBE model (fbgemm.ts);
+ * a learned model gets the optimizer and device-override terms of its
+ * kernel's analytic model (learnedCorrections.ts). A user model says which
+ * kernel it prices in its sidecar (`kernel`, absent = torch_embedding_bag).
+ * Never throws: a missing, corrupt or incompatible model file is a warning and
+ * analytic numbers, not a crash.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { DeviceSpec } from '../config/types';
+import { KERNELS, type DeviceSpec, type Kernel } from '../config/types';
 import { AnalyticCostModel } from './analytic';
 import { applyCalibration } from './calibrationFile';
+import { FbgemmCostModel } from './fbgemm';
+import { KernelDispatchModel, kernelSet } from './kernelDispatch';
+import { AnalyticCorrectedModel } from './learnedCorrections';
 import { LearnedCostModel, loadOnnxRuntime, type LearnedModelFiles, type OnnxRuntime } from './learnedModel';
+import { sidecarKernel } from './learnedSidecar';
 import type { CostModel } from './types';
 
-/** Shipped models (in `modelsDir`) by device type: base name of `<name>.onnx` + `<name>.json`. */
-export const BUILTIN_MODELS: Readonly<Record<string, string>> = {
-  'H100-80GB': 'h100-cost',
+/** Shipped models (in `modelsDir`) by device type and kernel: base name of `<name>.onnx` + `<name>.json`. */
+export const BUILTIN_MODELS: Readonly<Record<string, Readonly<Partial<Record<Kernel, string>>>>> = {
+  'H100-80GB': { torch_embedding_bag: 'h100-cost' },
 };
 
 export interface LoadCostModelOptions {
-  /** User models by device type: path to the `.onnx` (sidecar: same name, `.json`) or to the sidecar. */
-  modelPaths?: Record<string, string>;
+  /**
+   * User models by device type: a path (or several, one per kernel) to the
+   * `.onnx` (sidecar: same name, `.json`) or to the sidecar. The sidecar's
+   * `kernel` says which kernel each prices.
+   */
+  modelPaths?: Readonly<Record<string, string | readonly string[]>>;
   /** Folder holding the shipped models (the extension's `models/`). */
   modelsDir: string;
   /** False in an untrusted workspace: user model paths are then ignored. Default true. */
@@ -28,6 +45,11 @@ export interface LoadCostModelOptions {
   loadRuntime?: () => OnnxRuntime;
   /** Calibration files by device type ('*': any type); ignored when untrusted (cost/calibrationFile.ts). */
   calibrations?: Record<string, string>;
+  /**
+   * The kernels the config runs: they name the model, and only their shipped
+   * learned models are loaded. Default: every kernel.
+   */
+  kernels?: readonly Kernel[];
 }
 
 export interface LoadedCostModel {
@@ -77,44 +99,130 @@ async function loadLearned(files: LearnedModelFiles, loadRuntime: () => OnnxRunt
   return p;
 }
 
-function analytic(device: DeviceSpec, warning: string): LoadedCostModel {
-  return { model: new AnalyticCostModel(device?.type), warning };
+/** The analytic model of a kernel: PyTorch's embedding bag, or FBGEMM's TBE (both TBE kernels). */
+export function analyticModelFor(kernel: Kernel, deviceType?: string): CostModel {
+  return kernel === 'torch_embedding_bag' ? new AnalyticCostModel(deviceType) : new FbgemmCostModel(deviceType);
 }
 
+function pathsOf(p: string | readonly string[] | undefined): string[] {
+  if (typeof p === 'string') return p.trim() ? [p] : [];
+  return Array.isArray(p) ? p.filter((x): x is string => typeof x === 'string' && x.trim() !== '') : [];
+}
+
+/** The user's learned models for the device type, by the kernel each prices. */
+async function userModels(device: DeviceSpec, opts: LoadCostModelOptions, notes: string[]): Promise<{ byKernel: Map<Kernel, LearnedCostModel>; failed: boolean }> {
+  const byKernel = new Map<Kernel, LearnedCostModel>();
+  const paths = pathsOf(opts.modelPaths?.[device.type]);
+  if (paths.length === 0) return { byKernel, failed: false };
+  if (opts.trusted === false) {
+    notes.push(`the model setting for ${device.type} (${paths.join(', ')}) is ignored in an untrusted workspace`);
+    return { byKernel, failed: false };
+  }
+  let failed = false;
+  for (const p of paths) {
+    let model: LearnedCostModel;
+    try {
+      model = await loadLearned(modelFilesFor(p), opts.loadRuntime ?? loadOnnxRuntime);
+    } catch (e) {
+      notes.push(`learned cost model not used: ${(e as Error).message}; using the analytic model`);
+      failed = true;
+      continue;
+    }
+    const kernel = sidecarKernel(model.sidecar);
+    const first = byKernel.get(kernel);
+    if (first) {
+      notes.push(`${model.name} (${p}) is not used: ${first.name} is given first for ${kernel} on ${device.type}`);
+      continue;
+    }
+    if (model.sidecar.gpu_type !== device.type) notes.push(`cost model ${model.sidecar.name} was measured on ${model.sidecar.gpu_type}, not ${device.type}`);
+    byKernel.set(kernel, model);
+  }
+  return { byKernel, failed };
+}
+
+/**
+ * The learned model for one (device type, kernel) other than the user's: the
+ * shipped one, if any and loadable. `undefined` (with a note where that is
+ * news) means the kernel's analytic model prices it.
+ */
+async function builtinModel(device: DeviceSpec, kernel: Kernel, opts: LoadCostModelOptions, notes: string[]): Promise<LearnedCostModel | undefined> {
+  const builtin = BUILTIN_MODELS[device.type]?.[kernel];
+  if (!builtin) {
+    // FBGEMM's kernels have an analytic model of their own; only PyTorch's
+    // embedding bag has a learned one missing for this GPU.
+    if (kernel === 'torch_embedding_bag') {
+      notes.push(`no learned cost model for ${device.type}; using the analytic model ` +
+        `(to get one, measure your GPUs and train a model as models/README.md describes, then set shardlens.costModel.paths["${device.type}"] to its .onnx file)`);
+    }
+    return undefined;
+  }
+  const files = { onnxPath: path.join(opts.modelsDir, `${builtin}.onnx`), sidecarPath: path.join(opts.modelsDir, `${builtin}.json`) };
+  try {
+    return await loadLearned(files, opts.loadRuntime ?? loadOnnxRuntime);
+  } catch (e) {
+    notes.push(`learned cost model not used: ${(e as Error).message}; using the analytic model`);
+    return undefined;
+  }
+}
+
+/**
+ * The model registered for one (device type, kernel), with its learned
+ * corrections: a learned model (the user's, else the shipped one) or the
+ * kernel's analytic model. Other branches' per-kernel wrappers (guards,
+ * calibration) belong here, so every surface sees them through `notes`.
+ */
+export async function loadKernelModel(device: DeviceSpec, kernel: Kernel, opts: LoadCostModelOptions): Promise<LoadedCostModel> {
+  const notes: string[] = [];
+  const users = await userModels(device, opts, notes);
+  const model = await kernelModel(device, kernel, opts, users, notes, analyticModelFor(kernel, device.type));
+  return notes.length ? { model, warning: notes.join('; ') } : { model };
+}
+
+async function kernelModel(
+  device: DeviceSpec, kernel: Kernel, opts: LoadCostModelOptions,
+  users: { byKernel: Map<Kernel, LearnedCostModel>; failed: boolean }, notes: string[], analytic: CostModel,
+): Promise<CostModel> {
+  // A user whose own model failed to load is told so and gets analytic
+  // numbers, not a shipped model silently standing in for theirs.
+  const learned = users.byKernel.get(kernel) ?? (users.failed ? undefined : await builtinModel(device, kernel, opts, notes));
+  return learned ? new AnalyticCorrectedModel(learned, analytic) : analytic;
+}
+
+/**
+ * The cost model of a config on `device`: each shard priced by the model for
+ * (device.type, shard.kernel), a GPU's kernel groups summed.
+ */
 export async function loadCostModel(device: DeviceSpec, opts: LoadCostModelOptions): Promise<LoadedCostModel> {
   return applyCalibration(await loadBaseModel(device, opts), device, opts);
 }
 
 async function loadBaseModel(device: DeviceSpec, opts: LoadCostModelOptions): Promise<LoadedCostModel> {
-  const notes: string[] = [];
+  const kernels = opts.kernels && opts.kernels.length > 0 ? kernelSet(opts.kernels) : [...KERNELS];
+  const warnings: string[] = [];
   try {
-    let files: LearnedModelFiles | undefined;
-    const userPath = opts.modelPaths?.[device.type];
-    if (userPath && opts.trusted === false) {
-      notes.push(`the model setting for ${device.type} (${userPath}) is ignored in an untrusted workspace`);
-    } else if (userPath) {
-      files = modelFilesFor(userPath);
-    }
-    if (!files) {
-      const builtin = BUILTIN_MODELS[device.type];
-      if (!builtin) {
-        return analytic(device, [...notes, `no learned cost model for ${device.type}; using the analytic model ` +
-          `(to get one, measure your GPUs and train a model as models/README.md describes, then set shardlens.costModel.paths["${device.type}"] to its .onnx file)`].join('; '));
+    const users = await userModels(device, opts, warnings);
+    // One analytic model per family, shared by its kernels and the learned corrections.
+    const torch = analyticModelFor('torch_embedding_bag', device.type);
+    const fbgemm = analyticModelFor('fbgemm_tbe', device.type);
+    const byKernel = {} as Record<Kernel, CostModel>;
+    for (const kernel of KERNELS) {
+      const analytic = kernel === 'torch_embedding_bag' ? torch : fbgemm;
+      if (!kernels.includes(kernel)) {
+        // Not run by the config: priced (if a planner ever asks) without loading anything.
+        const mine = users.byKernel.get(kernel);
+        byKernel[kernel] = mine ? new AnalyticCorrectedModel(mine, analytic) : analytic;
+        if (mine && opts.kernels) warnings.push(`${mine.name} prices ${kernel}, which no table here runs (tables run ${kernels.join(', ')}; set \`kernel: ${kernel}\` to use it)`);
+        continue;
       }
-      files = { onnxPath: path.join(opts.modelsDir, `${builtin}.onnx`), sidecarPath: path.join(opts.modelsDir, `${builtin}.json`) };
+      const notes: string[] = [];
+      byKernel[kernel] = await kernelModel(device, kernel, opts, users, notes, analytic);
+      warnings.push(...notes.map((n) => (kernels.length > 1 ? `${kernel} tables: ${n}` : n)));
     }
-    let model: LearnedCostModel;
-    try {
-      model = await loadLearned(files, opts.loadRuntime ?? loadOnnxRuntime);
-    } catch (e) {
-      return analytic(device, [...notes, `learned cost model not used: ${(e as Error).message}; using the analytic model`].join('; '));
-    }
-    if (model.sidecar.gpu_type !== device.type) {
-      notes.push(`cost model ${model.sidecar.name} was measured on ${model.sidecar.gpu_type}, not ${device.type}`);
-    }
-    return notes.length ? { model, warning: notes.join('; ') } : { model };
+    const model = new KernelDispatchModel(byKernel, kernels);
+    return warnings.length ? { model, warning: warnings.join('; ') } : { model };
   } catch (e) {
     // Defensive: nothing above should throw, but a cost model must never take the engine down.
-    return analytic(device, `cost model loading failed (${(e as Error).message}); using the analytic model`);
+    const byKernel = Object.fromEntries(KERNELS.map((k) => [k, analyticModelFor(k, device?.type)])) as Record<Kernel, CostModel>;
+    return { model: new KernelDispatchModel(byKernel, kernels), warning: `cost model loading failed (${(e as Error).message}); using the analytic models` };
   }
 }

@@ -70,4 +70,11 @@ export interface CostModel {
   predict(sets: readonly (readonly Shard[])[], env: CostEnv): Promise<ComputeCost[]>;
   /** Synchronous scorer with the same numbers as `predict`, for search. */
   prepare(shards: readonly Shard[], env: CostEnv): SetScorer;
+  /**
+   * What a user should know about how this model prices `env` beyond its
+   * name, e.g. "optimizer term (adam) from the analytic model". Optional:
+   * plain models have nothing to add; wrappers (corrections, guards,
+   * calibration) say what they changed.
+   */
+  notes?(env: CostEnv): string[];
 }

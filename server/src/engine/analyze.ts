@@ -8,6 +8,7 @@
 import type { Diagnostic } from '../config/diagnostics';
 import type { FileReader, LoadedConfig } from '../config/loaded';
 import type { Range, ShardConfig } from '../config/types';
+import { kernelSet, pricingOf, type KernelPricing } from '../cost/kernelDispatch';
 import type { CostModel } from '../cost/types';
 import { loadConfig } from '../config/load';
 import { assessPlacement } from '../plan/evaluate';
@@ -18,7 +19,7 @@ import {
   headOf, imbalanceDiagnostic, internalErrorDiagnostic, placementUnscoredDiagnostic, unreadableDiagnostic,
 } from './engineDiagnostics';
 import { memoizedCompute } from './setCosts';
-import { computeTableCosts, type TableCost } from './tableCosts';
+import { computeTableCosts, costEnv, type TableCost } from './tableCosts';
 
 export interface AnalyzeOptions {
   /** SL101 threshold on predicted max/mean (default 1.25). */
@@ -39,6 +40,8 @@ export interface CostModelInfo {
   source: 'learned' | 'analytic';
   /** Why the learned model was not used, if it was not. */
   warning?: string;
+  /** Per kernel the config's tables run (catalogue order): the model that priced it and its notes. */
+  kernels: KernelPricing[];
 }
 
 export interface Analysis {
@@ -105,16 +108,17 @@ export async function analyzeDocument(
   const config = loaded.config;
   if (!config) return done();
 
-  if (options.onConfigChecked && !costModels.ready(config.devices)) {
+  const kernels = kernelSet(config.tables.map((t) => t.kernel));
+  if (options.onConfigChecked && !costModels.ready(config.devices, kernels)) {
     try {
       options.onConfigChecked({ file, loaded, tableCosts: new Map(), diagnostics: [...loaded.diagnostics], elapsedMs: performance.now() - t0 });
     } catch { /* a listener's failure must not lose the full analysis */ }
   }
 
   try {
-    const { model, warning } = await costModels.get(config.devices);
+    const { model, warning } = await costModels.get(config.devices, kernels);
     result.model = model;
-    result.costModel = { name: model.name, source: model.source, warning };
+    result.costModel = { name: model.name, source: model.source, warning, kernels: pricingOf(model, kernels, costEnv(config)) };
     if (warning) diagnostics.push(analyticFallbackDiagnostic(file, anchor(loaded, 'devices'), model, warning));
     result.tableCosts = await computeTableCosts(config, model);
   } catch (err) {

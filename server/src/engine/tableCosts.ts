@@ -4,9 +4,10 @@
  * typing in a 10,000-table file re-predicts only the tables that changed.
  */
 import { entryRanks, type RankShape } from '../config/placementRanks';
-import type { PlacementEntry, ShardConfig, ShardingKind } from '../config/types';
+import type { Kernel, PlacementEntry, ShardConfig, ShardingKind } from '../config/types';
 import type { ComputeCost, CostEnv, CostModel } from '../cost/types';
 import { tableMemoryBytes } from '../cost/memory';
+import { shardCostKey } from '../cost/shardKey';
 import { tableShard } from '../cost/shards';
 
 export interface TableCost {
@@ -21,6 +22,8 @@ export interface TableCost {
   gpus: number[];
   /** How the written placement splits it, when placed. */
   kind?: ShardingKind;
+  /** The kernel that runs it, which picked the model that priced it. */
+  kernel: Kernel;
 }
 
 /** Bound on memoised entries per model: ~100 B each, so a few MB at most. */
@@ -42,7 +45,7 @@ export async function computeTableCosts(config: ShardConfig, model: CostModel): 
   if (!cache) { cache = new Map(); memo.set(model, cache); }
 
   const shards = config.tables.map((t) => tableShard(t));
-  const keys = shards.map((s) => `${envKey}|${s.rows}|${s.dim}|${s.pooling}|${s.zipf}|${s.dtypeBytes}|${s.histogram?.join(',') ?? ''}`);
+  const keys = shards.map((s) => `${envKey}|${shardCostKey(s)}`);
   const missing: number[] = [];
   keys.forEach((k, i) => { if (!cache.has(k)) missing.push(i); });
   if (missing.length > 0) {
@@ -63,6 +66,7 @@ export async function computeTableCosts(config: ShardConfig, model: CostModel): 
       memoryBytes: tableMemoryBytes(table, config.optimizer),
       gpus: entryGpus(entry, config.devices),
       kind: entry?.kind,
+      kernel: table.kernel,
     });
   });
   return out;

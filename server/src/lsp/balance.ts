@@ -43,6 +43,7 @@ export async function handleBalance(
     uri: record.uri,
     version: record.version,
     costModel: a.costModel?.name,
+    costModels: a.costModel?.kernels,
     devices: config ? `${config.devices.count} \u00d7 ${config.devices.type}` : undefined,
     current: a.current ? balanceSide(a.current) : undefined,
     locations,

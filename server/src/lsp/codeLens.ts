@@ -15,6 +15,7 @@ import { formatBytes, formatGpus, formatMs, formatPercent, formatRatio } from '.
 import { sweepBlockingErrors } from '../engine/sweep';
 import { defaultSweepCounts } from '../engine/sweepInput';
 import type { BaselineDiff } from './baselines';
+import { kernelsOfTables, shortPricingOf, tableKernels } from '../engine/pricingText';
 import type { AnalysisRecord } from './documents';
 import { diffLensTitle } from './placementDiff';
 import {
@@ -87,14 +88,16 @@ export function buildCodeLenses({ record, proposal, pending, baseline }: LensInp
     if (!where) continue;
     const total = cost.fwdMs + cost.bwdMs;
     const split = cost.kind && cost.kind !== 'table' ? ` (${kindLabel(cost.kind)})` : '';
+    const priced = analysis.costModel ? ` \u00b7 ${shortPricingOf(analysis.costModel.kernels, [cost.kernel])}` : '';
     lenses.push(label(lineStart(where.item),
-      `\u2248 ${formatMs(total)} (fwd ${formatMs(cost.fwdMs).replace(' ms', '')} + bwd ${formatMs(cost.bwdMs).replace(' ms', '')}) \u00b7 ${formatBytes(cost.memoryBytes)} \u00b7 ${formatGpus(cost.gpus)}${split}`));
+      `\u2248 ${formatMs(total)} (fwd ${formatMs(cost.fwdMs).replace(' ms', '')} + bwd ${formatMs(cost.bwdMs).replace(' ms', '')}) \u00b7 ${formatBytes(cost.memoryBytes)} \u00b7 ${formatGpus(cost.gpus)}${split}${priced}`));
   }
 
   // Per GPU, on the first placement entry that mentions it.
   const current = analysis.current;
   if (current && config.placement) {
     const byGpu = new Map(current.gpus.map((g) => [g.gpu, g]));
+    const kernelOf = tableKernels(analysis);
     const firstLine = new Map<number, Range>();
     /** Each GPU's placement entries, for the lens click (select them all). */
     const entries = new Map<number, Range[]>();
@@ -114,10 +117,11 @@ export function buildCodeLenses({ record, proposal, pending, baseline }: LensInp
       if (!r) continue;
       const mem = r.capacityBytes > 0 ? r.memoryBytes / r.capacityBytes : NaN;
       const worst = r.totalMs === current.maxMs && current.gpus.length > 1 ? ' \u00b7 slowest' : '';
+      const priced = analysis.costModel ? ` \u00b7 ${shortPricingOf(analysis.costModel.kernels, kernelsOfTables(analysis, r.tables, kernelOf))}` : '';
       lenses.push({
         range: lineStart(range),
         command: {
-          title: `GPU ${g}: ${formatMs(r.totalMs)} (fwd ${formatMs(r.fwdMs).replace(' ms', '')} + bwd ${formatMs(r.bwdMs).replace(' ms', '')} + comm ${formatMs(r.commMs).replace(' ms', '')}) \u00b7 ${r.tables.length} table${r.tables.length === 1 ? '' : 's'} \u00b7 memory ${formatPercent(mem)} of ${formatBytes(r.capacityBytes)}${worst}`,
+          title: `GPU ${g}: ${formatMs(r.totalMs)} (fwd ${formatMs(r.fwdMs).replace(' ms', '')} + bwd ${formatMs(r.bwdMs).replace(' ms', '')} + comm ${formatMs(r.commMs).replace(' ms', '')}) \u00b7 ${r.tables.length} table${r.tables.length === 1 ? '' : 's'} \u00b7 memory ${formatPercent(mem)} of ${formatBytes(r.capacityBytes)}${priced}${worst}`,
           command: ClientCommands.revealTables,
           arguments: [{ uri, gpu: g, ranges: entries.get(g) ?? [] } satisfies RevealTablesCommandArgs],
         },

@@ -8,8 +8,11 @@ import { GPU_PRESETS } from '../config/presets';
 import { calibrationNote } from '../cost/calibration';
 import { renderEntry } from '../config/placementText';
 import { kindLabel } from '../config/shardingKinds';
+import type { Kernel } from '../config/types';
+import type { CostModelInfo } from '../engine/analyze';
 import { formatBytes, formatGpus, formatMs, formatPercent } from '../engine/format';
 import { describeEntry, type ShardInfo } from '../engine/placementInfo';
+import { kernelsOfTables } from '../engine/pricingText';
 import type { AnalysisRecord } from './documents';
 import { keyDoc, looksLikeDevicesFile } from './keyDocs';
 import { cursorContext, type CursorContext } from './yamlCursor';
@@ -43,8 +46,11 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
   const spec = a?.loaded.config?.tables.find((t) => t.name === name);
   if (!a || !cost || !spec) return undefined;
   const device = a.loaded.config!.devices;
+  const cache = spec.cacheLoadFactor !== undefined ? `, cache_load_factor ${spec.cacheLoadFactor}` : '';
   const lines = [
     `**${name}** \u2014 ${spec.rows.toLocaleString('en-US')} rows \u00d7 dim ${spec.dim}, ${spec.dtype}, pooling ${spec.pooling}, zipf ${spec.zipf}`,
+    '',
+    `Kernel \`${spec.kernel}\`${cache}, ids ${spec.ids}, optimizer ${a.loaded.config!.optimizer}.`,
     '',
     `Predicted alone on one ${device.type} (batch ${a.loaded.config!.batchSize.toLocaleString('en-US')}):`,
     '',
@@ -67,7 +73,7 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
   }
   lines.push('', `Memory: ${formatBytes(cost.memoryBytes)} (weights + ${a.loaded.config!.optimizer} state).`);
   lines.push(`Placement: ${formatGpus(cost.gpus)}${cost.kind && cost.kind !== 'table' ? ` (${kindLabel(cost.kind)})` : ''}.`);
-  if (a.costModel) lines.push('', `_Cost model: ${a.costModel.name}_`);
+  if (a.costModel) lines.push('', ...pricingLines(a.costModel, spec.kernel));
   const calibration = calibrationNote(a.model);
   if (calibration) lines.push('', `_${calibration}_`);
   return lines.join('\n');
@@ -111,16 +117,35 @@ export function placementMarkdown(name: string, record: AnalysisRecord | undefin
   return lines.join('\n');
 }
 
-export function gpuMarkdown(gpu: number, record: AnalysisRecord | undefined): string | undefined {
-  const g = record?.analysis.current?.gpus.find((x) => x.gpu === gpu);
-  if (!g) return undefined;
+/** Which model priced a kernel, in full: name, kernel, learned or analytic, and what was added to it. */
+export function pricingLines(info: CostModelInfo, kernel: Kernel): string[] {
+  const p = info.kernels.find((k) => k.kernel === kernel);
+  if (!p) return [`_Cost model: ${info.name}_`];
   return [
+    `_Priced by ${p.model} (${p.source}) for kernel ${p.kernel}._`,
+    ...p.notes.map((n) => `- ${n}`),
+  ];
+}
+
+export function gpuMarkdown(gpu: number, record: AnalysisRecord | undefined): string | undefined {
+  const a = record?.analysis;
+  const g = a?.current?.gpus.find((x) => x.gpu === gpu);
+  if (!a || !g) return undefined;
+  const lines = [
     `**GPU ${gpu}** \u2014 ${g.tables.length} table${g.tables.length === 1 ? '' : 's'}`,
     '',
     `fwd ${formatMs(g.fwdMs)} + bwd ${formatMs(g.bwdMs)} + comm ${formatMs(g.commMs)} = **${formatMs(g.totalMs)}** per step`,
     '',
     `Memory ${formatBytes(g.memoryBytes)} of ${formatBytes(g.capacityBytes)} usable (${formatPercent(g.capacityBytes > 0 ? g.memoryBytes / g.capacityBytes : NaN)}).`,
-  ].join('\n');
+  ];
+  const kernels = kernelsOfTables(a, g.tables);
+  if (a.costModel && kernels.length > 0) {
+    lines.push('');
+    if (kernels.length > 1) lines.push(`Compute is the sum of ${kernels.length} kernel groups (one launch sequence each):`, '');
+    // A blank line between kernels: a note list would otherwise swallow the next line.
+    kernels.forEach((k, i) => lines.push(...(i > 0 ? [''] : []), ...pricingLines(a.costModel!, k)));
+  }
+  return lines.join('\n');
 }
 
 function contains(r: Range, p: Position): boolean {

@@ -17,6 +17,19 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver-protocol';
 
+/**
+ * Which model priced one kernel's tables (the engine's KernelPricing, as sent):
+ * kernel as in the config (`fbgemm_tbe`, `fbgemm_tbe_uvm_caching`,
+ * `torch_embedding_bag`), the model's name, learned or analytic, and what was
+ * added to its numbers (e.g. "optimizer term (adam) from the analytic model").
+ */
+export interface KernelPricing {
+  kernel: string;
+  model: string;
+  source: 'learned' | 'analytic';
+  notes: string[];
+}
+
 /** Planning strategies the server accepts (mirror of server/src/plan/types.ts STRATEGIES). */
 export type StrategyName =
   | 'random' | 'round-robin' | 'size' | 'dim' | 'lookup' | 'size-lookup'
@@ -173,8 +186,10 @@ export interface BalanceResult {
   uri: string;
   /** Document version these numbers belong to. */
   version: number;
-  /** e.g. "learned: h100-cost-v1" or "analytic: H100-80GB"; absent when the config is unusable. */
+  /** e.g. "fbgemm-tbe analytic: H100-80GB [fbgemm_tbe]"; absent when the config is unusable. */
   costModel?: string;
+  /** Per kernel the tables run: the model that priced it, learned or analytic, and its notes. */
+  costModels?: KernelPricing[];
   /** Device summary, e.g. "64 × H100-80GB". */
   devices?: string;
   /** The written placement; absent when there is none or it is incomplete. */
@@ -208,9 +223,11 @@ export const BalanceChangedNotification = new NotificationType<BalanceChangedPar
 export interface StatusParams {
   /** Document the status refers to (the last analysed one). */
   uri: string;
-  /** e.g. "learned: h100-cost-v1"; absent when no model could be chosen (config errors). */
+  /** e.g. "learned: h100-cost-v1 [torch_embedding_bag]"; absent when no model could be chosen (config errors). */
   costModel?: string;
   source?: 'learned' | 'analytic';
+  /** Per kernel the tables run: the model that priced it, learned or analytic, and its notes. */
+  kernels?: KernelPricing[];
   /** Why the learned model was not used, or other model problems. */
   warnings: string[];
   /** Predicted max/mean of the written placement, when known. */

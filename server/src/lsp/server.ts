@@ -82,8 +82,8 @@ export function startServer(options: ServerOptions): Connection {
     if (!cache) {
       // Workspace Trust is enforced by the registry: with trusted=false it ignores
       // these paths and its warning says so (shown as SL102 and in the status).
-      cache = createCostModelCache((device) => loadCostModel(device, {
-        modelPaths: settings.costModelPaths, calibrations: settings.costModelCalibrations, modelsDir, trusted,
+      cache = createCostModelCache((device, kernels) => loadCostModel(device, {
+        modelPaths: settings.costModelPaths, calibrations: settings.costModelCalibrations, modelsDir, trusted, kernels,
       }));
       modelCaches.set(key, cache);
     }
@@ -115,6 +115,7 @@ export function startServer(options: ServerOptions): Connection {
       uri: record.uri,
       costModel: a.costModel?.name,
       source: a.costModel?.source,
+      kernels: a.costModel?.kernels,
       warnings: a.costModel?.warning ? [a.costModel.warning] : [],
       imbalance: a.imbalance,
     };

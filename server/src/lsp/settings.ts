@@ -8,8 +8,12 @@ import { STRATEGIES, type Strategy } from '../plan/types';
 import { DEFAULT_IMBALANCE_THRESHOLD, DEFAULT_STRATEGY } from '../engine';
 
 export interface ServerSettings {
-  /** GPU type → absolute ONNX path. In an untrusted workspace the registry ignores them (and says so). */
-  costModelPaths: Record<string, string>;
+  /**
+   * GPU type → absolute ONNX path, or several (one per kernel: each sidecar
+   * names the kernel it prices). In an untrusted workspace the registry
+   * ignores them (and says so).
+   */
+  costModelPaths: Record<string, string | string[]>;
   /** GPU type → absolute calibration JSON path (`shardlens calibrate`); ignored in untrusted workspaces too. */
   costModelCalibrations: Record<string, string>;
   replanStrategy: Strategy;
@@ -50,7 +54,17 @@ export function parseSettings(raw: unknown, root: string | undefined): ServerSet
   if (isStrategy(strategy)) out.replanStrategy = strategy;
   const threshold = lookup(raw, 'diagnostics.imbalanceThreshold');
   if (typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 1) out.imbalanceThreshold = threshold;
-  readPathMap(lookup(raw, 'costModel.paths'), root, out.costModelPaths);
+  const paths = lookup(raw, 'costModel.paths');
+  if (paths && typeof paths === 'object') {
+    const resolve = (p: string) => (path.isAbsolute(p) || !root ? p : path.resolve(root, p));
+    for (const [gpu, p] of Object.entries(paths as Record<string, unknown>)) {
+      if (typeof p === 'string' && p.trim() !== '') out.costModelPaths[gpu] = resolve(p);
+      else if (Array.isArray(p)) {
+        const list = p.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map(resolve);
+        if (list.length > 0) out.costModelPaths[gpu] = list;
+      }
+    }
+  }
   readPathMap(lookup(raw, 'costModel.calibrations'), root, out.costModelCalibrations);
   return out;
 }

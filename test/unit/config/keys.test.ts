@@ -28,15 +28,21 @@ test('the schema lists exactly the catalogue keys of each section', () => {
 });
 
 test('catalogue: the brief\'s keys, preset overrides, docs with units', () => {
-  assert.deepEqual(keysOf('top').map((k) => k.key), ['version', 'batch_size', 'dtype', 'optimizer', 'devices', 'tables', 'placement']);
+  assert.deepEqual(keysOf('top').map((k) => k.key), ['version', 'batch_size', 'dtype', 'optimizer', 'kernel', 'cache_load_factor', 'ids', 'devices', 'tables', 'placement']);
   for (const k of Object.values(PRESET_OVERRIDE_KEYS)) assert.ok(keyInfo('devices', k), k);
-  for (const k of ['name', 'rows', 'dim', 'pooling', 'zipf', 'histogram', 'dtype', 'sharding', 'pin']) assert.ok(keyInfo('table', k), k);
+  for (const k of ['name', 'rows', 'dim', 'pooling', 'zipf', 'histogram', 'dtype', 'kernel', 'cache_load_factor', 'ids', 'sharding', 'pin']) assert.ok(keyInfo('table', k), k);
   for (const s of SECTIONS) for (const k of keysOf(s)) assert.ok((keyDoc(s, k.key) ?? '').length > 30, `${s}.${k.key}`);
   assert.match(keyDoc('devices', 'reserve')!, /default 0.15/);
   assert.match(keyDoc('devices', 'hbm_gbps')!, /GB\/s/);
   assert.equal(keyDoc('table', 'nope'), undefined);
   assert.deepEqual(valuesOf('devices', 'type'), Object.keys(GPU_PRESETS));
-  assert.deepEqual(valuesOf('top', 'optimizer'), ['sgd', 'rowwise_adagrad', 'adam']);
+  assert.deepEqual(valuesOf('top', 'optimizer'), ['sgd', 'adagrad', 'rowwise_adagrad', 'adam']);
+  assert.deepEqual(valuesOf('top', 'dtype'), ['fp32', 'fp16', 'bf16']);
+  assert.deepEqual(valuesOf('top', 'kernel'), ['fbgemm_tbe', 'fbgemm_tbe_uvm_caching', 'torch_embedding_bag']);
+  assert.deepEqual(valuesOf('table', 'kernel'), valuesOf('top', 'kernel'));
+  assert.deepEqual(valuesOf('table', 'ids'), ['hashed', 'sorted']);
+  assert.match(keyDoc('top', 'cache_load_factor')!, /> 0 and ≤ 1; default 0\.2/);
+  assert.match(keyDoc('top', 'kernel')!, /default fbgemm_tbe/);
 });
 
 test('did-you-mean: near misses only', () => {

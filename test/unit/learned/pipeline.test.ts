@@ -44,9 +44,14 @@ test('smoke training + export produce an ONNX model that onnxruntime-node loads 
   assert.equal(exp.status, 0, exp.out);
   assert.ok(existsSync(path.join(tmp, 'smoke.onnx')) && existsSync(path.join(tmp, 'smoke.json')));
 
-  const { model, warning } = await loadCostModel(device(), { modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': path.join(tmp, 'smoke.onnx') } });
+  const sidecar = JSON.parse(readFileSync(path.join(tmp, 'smoke.json'), 'utf8')) as { kernel?: string };
+  assert.equal(sidecar.kernel, 'torch_embedding_bag', 'data lines without "kernel" measured PyTorch\'s embedding bag');
+  const tbe = py(['-m', 'shardlens_cost.export', '--ckpt', ckpt, '--name', 'smoke-tbe', '--out-dir', tmp, '--kernel', 'fbgemm_tbe']);
+  assert.equal(tbe.status, 0, tbe.out);
+  assert.equal((JSON.parse(readFileSync(path.join(tmp, 'smoke-tbe.json'), 'utf8')) as { kernel?: string }).kernel, 'fbgemm_tbe', '--kernel is written to the sidecar');
+  const { model, warning } = await loadCostModel(device(), { modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': path.join(tmp, 'smoke.onnx') }, kernels: ['torch_embedding_bag'] });
   assert.equal(warning, undefined);
-  assert.equal(model.name, 'learned: smoke-v1');
+  assert.equal(model.name, 'learned: smoke-v1 [torch_embedding_bag]');
   const fx = JSON.parse(readFileSync(fixtures, 'utf8')) as { records: { batch: number; dtype: string; tables: { rows: number; dim: number; pooling: number; alpha: number }[] }[]; torch: { fwd_ms: number[]; bwd_ms: number[] } };
   assert.ok(fx.records.length > 0);
   for (const [i, r] of fx.records.entries()) {

@@ -60,16 +60,16 @@ test('an incompatible sidecar (other feature version or sidecar version) falls b
 
 test('a user model per GPU type is used, with a note when it was measured on another GPU', async () => {
   const files = copyModel('mine', { sidecar: (s) => { s.name = 'my-a100-v3'; } });
-  const r = await loadCostModel(device('A100-80GB'), { modelsDir: MODELS_DIR, modelPaths: { 'A100-80GB': files.onnxPath } });
+  const r = await loadCostModel(device('A100-80GB'), { modelsDir: MODELS_DIR, modelPaths: { 'A100-80GB': files.onnxPath }, kernels: ['torch_embedding_bag'] });
   assert.equal(r.model.source, 'learned');
-  assert.equal(r.model.name, 'learned: my-a100-v3');
+  assert.equal(r.model.name, 'learned: my-a100-v3 [torch_embedding_bag]');
   assert.match(r.warning ?? '', /measured on H100-80GB, not A100-80GB/);
 });
 
 test('user model paths are ignored in an untrusted workspace', async () => {
   const files = copyModel('untrusted', { sidecar: (s) => { s.name = 'untrusted-v1'; } });
-  const r = await loadCostModel(device(), { modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': files.onnxPath }, trusted: false });
-  assert.match(r.model.name, /^learned: h100-cost-v\d+$/);
+  const r = await loadCostModel(device(), { modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': files.onnxPath }, trusted: false, kernels: ['torch_embedding_bag'] });
+  assert.match(r.model.name, /^learned: h100-cost-v\d+ \[torch_embedding_bag\]$/);
   assert.match(r.warning ?? '', /ignored in an untrusted workspace/);
 });
 

@@ -3,16 +3,19 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseJsonlSets } from '../../../server/src/cost/jsonlSets';
-import { loadCostModel } from '../../../server/src/cost/registry';
+import { loadKernelModel } from '../../../server/src/cost/registry';
+import { AnalyticCorrectedModel } from '../../../server/src/cost/learnedCorrections';
 import { LearnedCostModel } from '../../../server/src/cost/learnedModel';
 import type { CostEnv } from '../../../server/src/cost/types';
 import { device, MODELS_DIR, modelFixtures, relErr, SHIPPED } from './fixtures';
 
 async function shipped(): Promise<LearnedCostModel> {
-  const { model, warning } = await loadCostModel(device(), { modelsDir: MODELS_DIR });
+  // The model registered for (H100-80GB, torch_embedding_bag): the shipped
+  // learned model behind its analytic corrections (a no-op for SGD on the preset).
+  const { model, warning } = await loadKernelModel(device(), 'torch_embedding_bag', { modelsDir: MODELS_DIR });
   assert.equal(warning, undefined);
-  assert.ok(model instanceof LearnedCostModel, `expected the learned model, got ${model.name}`);
-  return model;
+  assert.ok(model instanceof AnalyticCorrectedModel && model.base instanceof LearnedCostModel, `expected the learned model, got ${model.name}`);
+  return model.base as LearnedCostModel;
 }
 
 function fixtureSets() {
@@ -28,6 +31,7 @@ test('the shipped H100 model loads for H100-80GB and says so in its name', async
   assert.equal(model.source, 'learned');
   assert.match(model.name, /^learned: h100-cost-v\d+$/);
   assert.equal(model.sidecar.gpu_type, 'H100-80GB');
+  assert.equal(model.sidecar.kernel, 'torch_embedding_bag', 'the shipped model prices PyTorch\'s embedding bag, and says so');
   const h = model.sidecar.metrics?.heldout;
   assert.ok(h && h.fwd_bwd.n > 100 && h.fwd_bwd.mape > 0 && h.fwd_bwd.mape < 0.5, 'sidecar carries held-out metrics');
   assert.match(model.sidecar.data?.sha256 ?? '', /^[0-9a-f]{64}$/);

@@ -174,7 +174,7 @@ describe('security: untrusted workspace (protocol)', () => {
 
   it('loads no model named in settings: the shipped one is used and the status says the setting is ignored', async () => {
     const uri = `file://${path.join(ws, 'inline.shard.yaml')}`;
-    await server.open(uri, configText({ tables: 3 }));
+    await server.open(uri, configText({ tables: 3, kernel: 'torch_embedding_bag' }));
     const status = await until('status', () => server.notifications
       .map((n) => (n.method === 'shardlens/status' ? n.params as StatusParams : undefined)).find((s) => s?.uri === uri && s.costModel));
     assert.equal(status.source, 'learned', 'the shipped model, not the workspace one');

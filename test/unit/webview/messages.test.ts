@@ -41,6 +41,14 @@ describe('webview messages: isToWebview', () => {
     loc.locations.user_id = { item: { start: { line: 'x', character: 0 }, end: { line: 1, character: 0 } } };
     assert.equal(isBalanceResult(loc), false);
   });
+
+  it('accepts per-kernel cost models and rejects malformed ones', () => {
+    const ok = { ...sampleBalance(), costModels: [{ kernel: 'fbgemm_tbe', model: 'fbgemm-tbe analytic: H100-80GB', source: 'analytic', notes: [] }] };
+    assert.equal(isBalanceResult(ok), true);
+    for (const bad of [{}, [{ kernel: 'fbgemm_tbe', model: 'm', source: 'guess', notes: [] }], [{ kernel: 'k', model: 'm', source: 'learned', notes: [3] }]]) {
+      assert.equal(isBalanceResult({ ...sampleBalance(), costModels: bad }), false, JSON.stringify(bad));
+    }
+  });
 });
 
 describe('webview messages: isFromWebview', () => {

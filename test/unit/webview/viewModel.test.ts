@@ -136,6 +136,15 @@ describe('small view helpers', () => {
   it('subtitle and empty reason', () => {
     const r = sampleBalance();
     assert.equal(subtitleOf('a.shard.yaml', r), 'a.shard.yaml \u00b7 4 \u00d7 H100-80GB \u00b7 cost model learned: h100-cost-v1');
+    const priced = {
+      ...r, costModel: 'fbgemm-tbe analytic: H100-80GB [fbgemm_tbe] + learned: h100-cost-v2 [torch_embedding_bag]',
+      costModels: [
+        { kernel: 'fbgemm_tbe', model: 'fbgemm-tbe analytic: H100-80GB', source: 'analytic' as const, notes: [] },
+        { kernel: 'torch_embedding_bag', model: 'learned: h100-cost-v2', source: 'learned' as const, notes: ['optimizer term (adam) from the analytic model'] },
+      ],
+    };
+    assert.equal(subtitleOf('a.shard.yaml', priced),
+      'a.shard.yaml \u00b7 4 \u00d7 H100-80GB \u00b7 cost model fbgemm-tbe analytic: H100-80GB [fbgemm_tbe] + learned: h100-cost-v2 [torch_embedding_bag] \u00b7 + torch_embedding_bag: optimizer term (adam) from the analytic model');
     assert.equal(emptyReason(r), undefined);
     delete r.current; delete r.proposed; r.errors = 2;
     assert.equal(emptyReason(r), 'Fix the 2 errors in the file to see the balance.');
