@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import type { Hover } from 'vscode-languageserver-protocol';
 import { GPU_PRESETS } from '../../server/src/config/presets';
 import { CALIBRATION_FORMAT, CALIBRATION_VERSION, type CalibrationFile } from '../../server/src/cost/calibration';
+import { pricedBy } from '../../server/src/cost/kernelDispatch';
 import { loadCostModel } from '../../server/src/cost/registry';
 import type { StatusParams } from '../../server/src/lsp/protocol';
 import { configText, lineOf, tableName } from './fixtures';
@@ -26,7 +27,7 @@ before(async () => {
   const cal: CalibrationFile = {
     format: CALIBRATION_FORMAT, version: CALIBRATION_VERSION, created: '2026-01-01T00:00:00Z',
     provenance: { measurements: 'measured.jsonl', sha256: '0', sets: 27, command: 'shardlens calibrate measured.jsonl' },
-    gpus: { 'H100-80GB': { base_model: model.name, kernels: { fbgemm_tbe: { fwd: line, bwd: line, train: 21, heldout: 6, mape: { train_before: 0.3, train_after: 0.04, heldout_before: 0.3, heldout_after: 0.05 } } } } },
+    gpus: { 'H100-80GB': { base_model: pricedBy(model, 'fbgemm_tbe'), kernels: { fbgemm_tbe: { fwd: line, bwd: line, train: 21, heldout: 6, mape: { train_before: 0.3, train_after: 0.04, heldout_before: 0.3, heldout_after: 0.05 } } } } },
   };
   writeFileSync(path.join(dir, 'h100.calibration.json'), JSON.stringify(cal));
   // Relative to the workspace folder, as a user writes it in settings.json.

@@ -82,8 +82,9 @@ describe('shardlens/sweep', () => {
   });
 
   it('honours $/cancelRequest while planning: RequestCancelled, and the server keeps answering', async () => {
+    // Big enough (300 tables, learned model, 12 clusters) that the sweep is still running when the cancel lands.
     const uri = fresh();
-    await server.open(uri, configText({ tables: 60, gpus: 8 }));
+    await server.open(uri, configText({ tables: 300, gpus: 8, kernel: 'torch_embedding_bag' }));
     const token = 'sweep-cancel';
     const source = new CancellationTokenSource();
     let reports = 0;

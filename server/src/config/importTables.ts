@@ -358,7 +358,6 @@ export function importTables(file: string, text: string, options: ImportOptions 
   out.push(`  per_host: ${Math.min(PER_HOST, count)}`);
   out.push(`  reserve: ${RESERVE}`);
   out.push('tables:');
-  const bf16 = (keyInfo('table', 'dtype')?.values ?? []).includes('bf16');
   for (const t of tables) {
     out.push(`  - name: ${renderName(t.name)}`);
     out.push(`    rows: ${numberText(t.rows)}`);
@@ -366,10 +365,7 @@ export function importTables(file: string, text: string, options: ImportOptions 
     const notes = [t.factors ? `${t.factors.length} features: sum of their factors [${t.factors.join(', ')}]` : '', t.mean ? 'TorchRec pooling MEAN' : ''].filter(Boolean);
     out.push(`    pooling: ${numberText(t.pooling)}${notes.length ? `   # ${notes.join('; ')}` : ''}`);
     if (t.zipf !== undefined) out.push(`    zipf: ${numberText(t.zipf)}`);
-    if (t.dtype !== DEFAULT_DTYPE) {
-      // bf16 is sized like fp16 (2 bytes); written as fp16 where the config language has no bf16 yet.
-      out.push(t.dtype === 'bf16' && !bf16 ? '    dtype: fp16   # BF16 in the dump: same 2 bytes per element' : `    dtype: ${t.dtype}`);
-    }
+    if (t.dtype !== DEFAULT_DTYPE) out.push(`    dtype: ${t.dtype}`);
   }
   return { yaml: `${out.join('\n')}\n`, errors, tables: tables.length, rejected, count };
 }
