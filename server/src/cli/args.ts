@@ -33,6 +33,12 @@ export interface ParsedArgs {
   output?: string;
   stdio: boolean;
   nodeIpc: boolean;
+  /** Referenced files must lie inside this folder (default: each config's own folder). */
+  root?: string;
+  /** Read referenced files wherever they are. */
+  allowOutside: boolean;
+  /** `--write` replaces a read-only file too. */
+  force: boolean;
 }
 
 const OPTIONS = {
@@ -52,6 +58,9 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   stdio: { type: 'boolean' },
   'node-ipc': { type: 'boolean' },
+  root: { type: 'string' },
+  'allow-outside': { type: 'boolean' },
+  force: { type: 'boolean' },
   // Accepted (and ignored) because language clients append them for some transports.
   clientProcessId: { type: 'string' },
 } as const;
@@ -60,8 +69,8 @@ type OptionName = keyof typeof OPTIONS;
 
 /** Which options each command accepts (beyond format/help/version/model/models-dir). */
 const ALLOWED: Record<Command, OptionName[]> = {
-  check: [],
-  plan: ['strategy', 'compare', 'export', 'write', 'seed', 'budget'],
+  check: ['root', 'allow-outside'],
+  plan: ['strategy', 'compare', 'export', 'write', 'seed', 'budget', 'root', 'allow-outside', 'force'],
   predict: ['sets', 'device'],
   import: ['output', 'device'],
   serve: ['stdio', 'node-ipc', 'clientProcessId'],
@@ -122,17 +131,22 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     output: v.output as string | undefined,
     stdio: v.stdio === true,
     nodeIpc: v['node-ipc'] === true,
+    root: v.root as string | undefined,
+    allowOutside: v['allow-outside'] === true,
+    force: v.force === true,
   };
 }
 
 export const USAGE = `shardlens — check, cost and plan embedding-table sharding configs (*.shard.yaml)
 
 Usage:
-  shardlens check FILE...                       validate configs; print diagnostics
+  shardlens check FILE... [--root DIR] [--allow-outside]
+                                                validate configs; print diagnostics
   shardlens plan FILE [--strategy S]            plan a placement; print per-GPU costs
              [--compare]                        run every strategy, one row each
              [--export torchrec[:python|:json]] print the plan as TorchRec constraints
-             [--write]                          write the placement into FILE (atomically)
+             [--write] [--force]                write the placement into FILE (atomically;
+                                                --force: even when FILE is read-only)
              [--seed N]                         seed for randomised strategies (default 0)
              [--budget MS]                      soft time limit per plan (default none)
   shardlens predict --sets FILE.jsonl [--device TYPE]
@@ -145,6 +159,9 @@ Options:
   --format text|json   output format (default text); JSON ranges are 0-based as in LSP
   --model PATH         ONNX cost model to use for the config's GPU type
   --models-dir DIR     folder of shipped models (default: <install>/models; env SHARDLENS_MODELS_DIR)
+  --root DIR           check, plan: files a config references (devices:) must lie inside DIR
+                       (default: the config's own folder)
+  --allow-outside      check, plan: read referenced files wherever they are (trusted configs only)
   -h, --help           this help
   -v, --version        print the version
 

@@ -36,8 +36,8 @@ export async function runCli(argv: string[], io: CliIo = processIo(), cwd = proc
     return new Promise<number>(() => { /* the connection owns the process from here */ });
   }
 
-  const ctx = createContext(args, io, cwd);
   try {
+    const ctx = createContext(args, io, cwd);
     switch (args.command) {
       case 'check': return await runCheck(ctx);
       case 'plan': return await runPlan(ctx);

@@ -19,7 +19,7 @@ import { applyEdit, writeFileAtomic } from './atomicWrite';
 import { formatDiagnosticLine, summaryLine } from './check';
 import { analyzeFile, type CliContext } from './context';
 import { diagnosticJson, planJson, type CompareRowJson } from './jsonShapes';
-import { readTextFileOrWhy } from './diskFileReader';
+import { readTextFileOrWhy } from '../io/diskFileReader';
 import { renderTable } from './textTable';
 
 function parseStrategy(s: string | undefined): Strategy {

@@ -33,7 +33,7 @@ import {
 import { handleReplan } from './replan';
 import { DEFAULT_SETTINGS, parseSettings, type ServerSettings } from './settings';
 import { UriMap, uriToPath } from './uris';
-import { workspaceReader } from './workspaceReader';
+import { withFetchedFiles, workspaceReader } from './workspaceReader';
 
 /** Soft time limit of one editor plan, ms: optional search phases stop after it. */
 const REPLAN_BUDGET_MS = 10_000;
@@ -72,6 +72,8 @@ export function startServer(options: ServerOptions): Connection {
   const modelCaches = new Map<string, CostModels>();
   /** Last status sent per document, so an unchanged status is not re-sent on every keystroke. */
   const lastStatus = new Map<string, string>();
+  /** Files each document's last analysis read besides itself: read ahead (asynchronously) for the next one. */
+  const referencedFiles = new Map<string, string[]>();
 
   function costModelsFor(settings: ServerSettings): CostModels {
     const key = JSON.stringify(settings.costModelPaths);
@@ -141,10 +143,12 @@ export function startServer(options: ServerOptions): Connection {
       const settings = await settingsFor(uri);
       const file = uris.remember(uri);
       const reader = workspaceReader(file, { openText, roots: () => roots, trusted: () => trusted });
-      const analysis = await analyzeDocument(file, text, reader, costModelsFor(settings), {
+      const analysis = await withFetchedFiles(reader, () => analyzeDocument(file, text, reader, costModelsFor(settings), {
         imbalanceThreshold: settings.imbalanceThreshold,
-        onConfigChecked: early,
-      });
+        // A load that missed a file is provisional: withFetchedFiles reads it and loads again.
+        onConfigChecked: (partial) => { if (!reader.missedAny()) early(partial); },
+      }), referencedFiles.get(uri));
+      referencedFiles.set(uri, analysis.loaded.files.slice(1));
       return { analysis, settings };
     },
     // A soft budget keeps Replan (and the lens preview) interactive on DLRM-scale files.
@@ -260,7 +264,7 @@ export function startServer(options: ServerOptions): Connection {
     try { uris.remember(e.document.uri); analyses.textChanged(e.document.uri); } catch (err) { logError(`didChange: ${errorText(err)}`); }
   });
   documents.onDidClose((e) => {
-    try { settingsCache.delete(e.document.uri); lastStatus.delete(e.document.uri); analyses.closed(e.document.uri); } catch (err) { logError(`didClose: ${errorText(err)}`); }
+    try { settingsCache.delete(e.document.uri); lastStatus.delete(e.document.uri); referencedFiles.delete(e.document.uri); analyses.closed(e.document.uri); } catch (err) { logError(`didClose: ${errorText(err)}`); }
   });
 
   connection.onCodeLens(async (params, token) => {
