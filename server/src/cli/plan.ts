@@ -15,9 +15,10 @@ import { DEFAULT_STRATEGY, blockingErrors, type Analysis } from '../engine';
 import { errorText } from '../engine/engineDiagnostics';
 import { formatChange, formatMs, formatRatio, gibCell, msCell } from '../engine/format';
 import { UsageError } from './args';
-import { applyEdit, writeFileAtomic } from './atomicWrite';
+import { applyEditToBytes } from '../io/byteEdit';
+import { writeFileAtomic } from './atomicWrite';
 import { formatDiagnosticLine, summaryLine } from './check';
-import { analyzeFile, type CliContext } from './context';
+import { analyzeFileBytes, type CliContext } from './context';
 import { diagnosticJson, planJson, type CompareRowJson } from './jsonShapes';
 import { readTextFileOrWhy } from '../io/diskFileReader';
 import { renderTable } from './textTable';
@@ -153,8 +154,9 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   const strategy = parseStrategy(ctx.args.strategy);
   const exportFormat = parseExport(ctx.args.export);
   if (ctx.args.compare && (exportFormat || ctx.args.write)) throw new UsageError('--compare cannot be combined with --export or --write');
+  if (ctx.args.force && !ctx.args.write) throw new UsageError('--force only applies to --write');
 
-  const a = await analyzeFile(ctx, file);
+  const { analysis: a, bytes: analysed } = await analyzeFileBytes(ctx, file);
   if (!reportProblems(ctx, a)) return 1;
   const config = a.loaded.config!;
   if (ctx.args.compare) return runCompare(ctx, a, config);
@@ -187,14 +189,19 @@ export async function runPlan(ctx: CliContext): Promise<number> {
       ctx.io.err(`${ctx.display(a.file)}: not written: the plan is infeasible.`);
       return 1;
     }
+    // Edit the bytes that were analysed, and only if the file still holds them.
     const read = readTextFileOrWhy(a.file);
     if ('why' in read) { ctx.io.err(`cannot write ${ctx.display(a.file)}: ${read.why}`); return 1; }
+    if (!analysed || !read.bytes.equals(analysed)) {
+      ctx.io.err(`${ctx.display(a.file)}: not written: it changed while planning. Run the command again.`);
+      return 1;
+    }
     const { file: target, edit } = placementEdit(a.loaded, plan.placement);
     if (path.resolve(target) !== path.resolve(a.file)) {
       ctx.io.err(`cannot write: the placement belongs in ${ctx.display(target)}, not ${ctx.display(a.file)}`);
       return 1;
     }
-    writeFileAtomic(a.file, applyEdit(read.text, edit));
+    writeFileAtomic(a.file, applyEditToBytes(read.bytes, edit, read.text), { force: ctx.args.force, forceOption: '--force' });
     ctx.io.err(`wrote the ${plan.strategy} placement to ${ctx.display(a.file)}`);
   }
   return plan.feasible ? 0 : 1;
