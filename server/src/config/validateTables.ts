@@ -5,7 +5,7 @@
  * remembered, so placement does not also call it unknown).
  */
 import { isMap, isSeq, type Node } from 'yaml';
-import { checkKnownKeys, listItems, numberOf, readEnum, readNumber, readString } from './fields';
+import { checkKnownKeys, listItems, lossyInteger, numberOf, readEnum, readNumber, readString } from './fields';
 import { HISTOGRAM_BINS, keyInfo, SHARDING_KINDS } from './keys';
 import { DEFAULT_KERNEL, type Dtype, type Range, type ShardingKind, type TableSpec } from './types';
 import { describeNode, entriesOf, nodeRange, report, type Entry, type Sink, type SourceFile } from './yamlSource';
@@ -165,7 +165,7 @@ function readHistogram(src: SourceFile, entry: Entry, label: string, out: Sink):
   const bins: number[] = [];
   for (const it of items) {
     const n = numberOf(it);
-    if (n === undefined || !Number.isFinite(n) || n < 0) {
+    if (n === undefined || !Number.isFinite(n) || n < 0 || lossyInteger(src, it, n)) {
       report(out, src, nodeRange(src, it, range), 'SL033', `${label} must hold only finite non-negative numbers, not ${describeNode(it)}.`);
       return undefined;
     }
