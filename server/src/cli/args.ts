@@ -3,8 +3,14 @@
  * Usage mistakes throw UsageError (exit 2) with a message that says what to type.
  */
 import { parseArgs } from 'node:util';
+import { excerpt } from '../config/excerpt';
 
 export class UsageError extends Error {}
+
+/** Largest --seed: the planners' generator keeps 32 bits. */
+const MAX_SEED = 2 ** 32 - 1;
+/** Largest --budget, ms: a day; more is a slip (seconds × 1000 twice), not a plan. */
+const MAX_BUDGET_MS = 86_400_000;
 
 export const COMMANDS = ['check', 'plan', 'predict', 'import', 'serve'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -104,12 +110,13 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   let seed: number | undefined;
   if (typeof v.seed === 'string') {
     seed = Number(v.seed);
-    if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, not '${v.seed}'`);
+    // The planners' generator (plan/rng.ts, mulberry32) has a 32-bit state: larger seeds would alias.
+    if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new UsageError(`--seed must be a whole number from 0 to ${MAX_SEED}, not '${excerpt(v.seed)}'`);
   }
   let budgetMs: number | undefined;
   if (typeof v.budget === 'string') {
     budgetMs = Number(v.budget);
-    if (!(budgetMs >= 0)) throw new UsageError(`--budget must be a number of milliseconds >= 0, not '${v.budget}'`);
+    if (!(budgetMs >= 0 && budgetMs <= MAX_BUDGET_MS)) throw new UsageError(`--budget must be a number of milliseconds from 0 to ${MAX_BUDGET_MS} (a day), not '${excerpt(v.budget)}'`);
     if (budgetMs === 0) budgetMs = undefined; // 0 = no limit
   }
   return {
