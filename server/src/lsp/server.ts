@@ -15,6 +15,8 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as path from 'node:path';
+import { Console } from 'node:console';
+import { PassThrough } from 'node:stream';
 import { GPU_PRESETS } from '../config/presets';
 import { BUILTIN_MODELS, loadCostModel } from '../cost/registry';
 import { analyzeDocument, createCostModelCache, proposePlan, type Analysis, type CostModels } from '../engine';
@@ -30,6 +32,7 @@ import {
   BalanceChangedNotification, BalanceRequest, ReplanRequest, SettingKeys, StatusNotification,
   type ShardLensInitializationOptions, type StatusParams,
 } from './protocol';
+import { FramingChecker } from './framing';
 import { handleReplan } from './replan';
 import { DEFAULT_SETTINGS, parseSettings, type ServerSettings } from './settings';
 import { UriMap, uriToPath } from './uris';
@@ -41,14 +44,42 @@ const REPLAN_BUDGET_MS = 10_000;
 export interface ServerOptions {
   /** Shipped models folder; the client's initializationOptions.modelsDir wins. */
   modelsDir: string;
+  /** Speak over stdin/stdout (checked framing); otherwise vscode-languageserver picks the transport from argv. */
+  stdio?: boolean;
+}
+
+/**
+ * stdin with its framing checked (framing.ts) before vscode-jsonrpc reads it:
+ * a malformed header ends the process with a message on stderr (the client
+ * shows it, and restarts the server) instead of wedging it forever.
+ */
+function checkedStdin(): PassThrough {
+  const checked = new PassThrough();
+  const framing = new FramingChecker();
+  process.stdin.on('data', (chunk: Buffer) => {
+    const problem = framing.push(chunk);
+    if (problem) {
+      process.stderr.write(`ShardLens server: the client sent ${problem}; the connection cannot recover, so the server exits (the client restarts it).\n`);
+      process.exit(1);
+    }
+    checked.write(chunk);
+  });
+  process.stdin.on('end', () => checked.end());
+  process.stdin.on('close', () => checked.end());
+  return checked;
 }
 
 export function startServer(options: ServerOptions): Connection {
-  const connection = createConnection(ProposedFeatures.all);
+  // A stream input: vscode-languageserver exits when it ends, as it does for stdin itself.
+  const connection = options.stdio
+    ? createConnection(ProposedFeatures.all, checkedStdin(), process.stdout)
+    : createConnection(ProposedFeatures.all);
   const log = (message: string) => { try { connection.console.log(message); } catch { /* connection gone */ } };
   const logError = (message: string) => { try { connection.console.error(message); } catch { /* connection gone */ } };
 
-  // stdout IS the protocol channel under --stdio: anything printed would corrupt it.
+  // stdout IS the protocol channel under --stdio: anything printed would corrupt it. Every console
+  // method (dir, table, trace…) goes to stderr; the common ones to the client's log below.
+  if (options.stdio) globalThis.console = new Console(process.stderr, process.stderr);
   console.log = (...args: unknown[]) => log(args.map(String).join(' '));
   console.info = console.log;
   console.warn = (...args: unknown[]) => logError(args.map(String).join(' '));
@@ -180,7 +211,8 @@ export function startServer(options: ServerOptions): Connection {
     const init = (params.initializationOptions ?? {}) as ShardLensInitializationOptions;
     if (init.trusted === false) trusted = false;
     if (typeof init.modelsDir === 'string' && init.modelsDir) modelsDir = init.modelsDir;
-    if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) debounceMs = init.debounceMs;
+    // Ranged like every number a client or user sends: a huge delay would never analyse (setTimeout caps at 2^31 − 1 ms).
+    if (typeof init.debounceMs === 'number' && init.debounceMs >= 0 && init.debounceMs <= 10_000) debounceMs = init.debounceMs;
     const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
     roots = folders.map((f) => uriToPath(f.uri)).filter((p) => path.isAbsolute(p));
     const caps = params.capabilities;
