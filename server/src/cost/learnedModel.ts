@@ -63,13 +63,14 @@ export class LearnedCostModel implements CostModel {
    * says what is wrong (the registry turns it into a warning).
    */
   static async load(files: LearnedModelFiles, ort: OnnxRuntime = loadOnnxRuntime()): Promise<LearnedCostModel> {
-    // Regular files only, read with a cap: a FIFO or /dev/zero named in settings must not hang or fill the server.
-    const side = await readRegularFile(files.sidecarPath, MAX_SIDECAR_BYTES);
+    // Read with a cap, and never from a device: /dev/zero named in settings must not fill the server's memory.
+    // (A named pipe is accepted: model paths come only from trusted settings or the command line, and the read waits off the event loop.)
+    const side = await readRegularFile(files.sidecarPath, MAX_SIDECAR_BYTES, { allowFifo: true });
     if ('why' in side) throw new Error(`cannot read model sidecar ${files.sidecarPath}: ${side.why}`);
     const text = side.bytes.toString('utf8');
     const parsed = parseSidecar(text);
     if (!parsed.ok) throw new Error(`${files.sidecarPath}: ${parsed.error}`);
-    const onnx = await readRegularFile(files.onnxPath, MAX_ONNX_BYTES);
+    const onnx = await readRegularFile(files.onnxPath, MAX_ONNX_BYTES, { allowFifo: true });
     if ('why' in onnx) throw new Error(`cannot read ONNX model ${files.onnxPath}: ${onnx.why}`);
     const bytes: Uint8Array = onnx.bytes;
     let session: OrtTypes.InferenceSession;

@@ -23,6 +23,18 @@ export type BoundedRead = { bytes: Buffer } | { why: string };
 
 /** O_NONBLOCK and O_NOCTTY are POSIX-only; on Windows they are undefined and FIFOs do not exist. */
 const OPEN_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0) | (fsConstants.O_NOCTTY ?? 0);
+/** For a reader that accepts a FIFO: opening waits for its writer (off the event loop, async only). */
+const OPEN_FLAGS_WAITING = fsConstants.O_RDONLY | (fsConstants.O_NOCTTY ?? 0);
+
+export interface ReadOptions {
+  /**
+   * Accept a named pipe and wait for its writer. Only for files the user named
+   * themselves (a cost model in trusted settings or on the command line), and
+   * only asynchronously: the wait happens on libuv's thread pool, never on the
+   * event loop. Devices, folders and oversize content are still refused.
+   */
+  allowFifo?: boolean;
+}
 const CHUNK = 64 * 1024;
 
 function sizeWords(bytes: number): string {
@@ -30,8 +42,8 @@ function sizeWords(bytes: number): string {
 }
 
 /** Why a non-regular file is refused, in words for a message. */
-function notRegular(st: Stats): string | undefined {
-  if (st.isFile()) return undefined;
+function notRegular(st: Stats, allowFifo = false): string | undefined {
+  if (st.isFile() || (allowFifo && st.isFIFO())) return undefined;
   if (st.isDirectory()) return 'it is a folder, not a file';
   if (st.isFIFO()) return 'it is a named pipe (FIFO), not a regular file';
   if (st.isCharacterDevice() || st.isBlockDevice()) return 'it is a device, not a regular file';
@@ -83,12 +95,19 @@ export function readRegularFileSync(path: string, maxBytes = MAX_TEXT_BYTES): Bo
 }
 
 /** The same, without blocking the event loop (the language server). */
-export async function readRegularFile(path: string, maxBytes = MAX_TEXT_BYTES): Promise<BoundedRead> {
+export async function readRegularFile(path: string, maxBytes = MAX_TEXT_BYTES, options: ReadOptions = {}): Promise<BoundedRead> {
+  if (options.allowFifo) {
+    // Refuse devices before opening: opening some (a tape, a terminal) has effects of its own.
+    try {
+      const bad = notRegular(await fsp.stat(path), true);
+      if (bad) return { why: bad };
+    } catch (err) { return { why: errnoWords(err) }; }
+  }
   let handle: fsp.FileHandle;
-  try { handle = await fsp.open(path, OPEN_FLAGS); } catch (err) { return { why: errnoWords(err) }; }
+  try { handle = await fsp.open(path, options.allowFifo ? OPEN_FLAGS_WAITING : OPEN_FLAGS); } catch (err) { return { why: errnoWords(err) }; }
   try {
     const st = await handle.stat();
-    const bad = notRegular(st);
+    const bad = notRegular(st, options.allowFifo);
     if (bad) return { why: bad };
     if (st.size > maxBytes) return { why: `it is larger than ${sizeWords(maxBytes)}` };
     const chunks: Buffer[] = [];
