@@ -136,16 +136,23 @@ export function deref(src: SourceFile, node: unknown): Node | null {
 
 /** Longest message (and fix title) a diagnostic carries, in characters. */
 export const MAX_MESSAGE_CHARS = 1_000;
-const LONG_QUOTE = new RegExp(`'([^'\\n]{${EXCERPT_CHARS + 1},})'`, 'g');
+/**
+ * A long quoted value: the opening quote follows a space or bracket and the
+ * closing one precedes a space, punctuation or the end, so the stretch between
+ * two short quoted values (or an apostrophe in "table's") is never taken for one.
+ */
+const LONG_QUOTE = new RegExp(`(^|[\\s([{,:=])'([^'\\n]{${EXCERPT_CHARS + 1},})'(?=$|[\\s.,;:)\\]}?!])`, 'g');
+/** An unquoted run this long is input, not prose (paths in messages are cut at 200 characters already). */
+const LONG_RUN = /\S{241,}/g;
 
 /**
- * Input quoted in a message ('name') is cut to an excerpt, and the message to
- * MAX_MESSAGE_CHARS: a 5 MB key or table name must not make a 5 MB diagnostic,
- * whichever rule reports it.
+ * Input quoted in a message ('name'), or written into it unquoted as one long
+ * run, is cut to an excerpt, and the message to MAX_MESSAGE_CHARS: a 5 MB key
+ * or table name must not make a 5 MB diagnostic, whichever rule reports it.
  */
 export function boundedMessage(message: string): string {
   if (message.length <= EXCERPT_CHARS * 3) return message;
-  const cut = message.replace(LONG_QUOTE, (_, s: string) => `'${excerpt(s)}'`);
+  const cut = message.replace(LONG_QUOTE, (_, before: string, s: string) => `${before}'${excerpt(s)}'`).replace(LONG_RUN, (s) => excerpt(s));
   return cut.length > MAX_MESSAGE_CHARS ? `${cut.slice(0, MAX_MESSAGE_CHARS - 1)}…` : cut;
 }
 
