@@ -7,6 +7,9 @@ import type { Diagnostic } from '../../server/src/config/diagnostics';
 import type { ShardConfig } from '../../server/src/config/types';
 import type { PlanResult } from '../../server/src/plan/types';
 
+/** Longest message a diagnostic may carry (the product's bound, restated: 1,000 characters). */
+const MAX_MESSAGE_CHARS = 1_000;
+
 /** Lines as an LSP client splits them (\r\n, \r and \n all end a line). */
 export function lspLines(text: string): string[] {
   return text.split(/\r\n|\r|\n/);
@@ -41,6 +44,9 @@ export function diagnosticProblems(diagnostics: readonly Diagnostic[], texts: Re
   for (const d of diagnostics) {
     if (!texts.has(d.file)) { out.push(`${d.code} names file ${d.file}, which was not read`); continue; }
     if (typeof d.message !== 'string' || d.message.length === 0) out.push(`${d.code} has no message`);
+    // Input is echoed only as an excerpt: no message (or fix title) grows with the input.
+    else if (d.message.length > MAX_MESSAGE_CHARS) out.push(`${d.code} message of ${d.message.length} chars: ${d.message.slice(0, 80)}…`);
+    for (const fix of d.fixes ?? []) if (fix.title.length > MAX_MESSAGE_CHARS) out.push(`${d.code} fix title of ${fix.title.length} chars`);
     if (!/^SL\d{3}$/.test(d.code)) out.push(`code ${d.code} is not SLnnn`);
     for (const p of rangeProblems(d, texts.get(d.file)!, linesOf(d.file))) out.push(`${d.code} "${d.message.slice(0, 80)}": ${p}`);
     for (const fix of d.fixes ?? []) {

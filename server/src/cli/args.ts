@@ -3,8 +3,14 @@
  * Usage mistakes throw UsageError (exit 2) with a message that says what to type.
  */
 import { parseArgs } from 'node:util';
+import { excerpt } from '../config/excerpt';
 
 export class UsageError extends Error {}
+
+/** Largest --seed: the planners' generator keeps 32 bits. */
+const MAX_SEED = 2 ** 32 - 1;
+/** Largest --budget, ms: a day; more is a slip (seconds × 1000 twice), not a plan. */
+const MAX_BUDGET_MS = 86_400_000;
 
 export const COMMANDS = ['check', 'plan', 'predict', 'import', 'measure', 'calibrate', 'sweep', 'diff', 'serve'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -61,6 +67,12 @@ export interface ParsedArgs {
   against?: string;
   /** plan: the gate, as typed (`5%`). */
   failIfWorse?: string;
+  /** Referenced files must lie inside this folder (default: each config's own folder). */
+  root?: string;
+  /** Read referenced files wherever they are. */
+  allowOutside: boolean;
+  /** `--write` replaces a read-only file too. */
+  force: boolean;
 }
 
 const OPTIONS = {
@@ -93,6 +105,9 @@ const OPTIONS = {
   type: { type: 'string' },
   against: { type: 'string' },
   'fail-if-worse': { type: 'string' },
+  root: { type: 'string' },
+  'allow-outside': { type: 'boolean' },
+  force: { type: 'boolean' },
   // Accepted (and ignored) because language clients append them for some transports.
   clientProcessId: { type: 'string' },
 } as const;
@@ -101,15 +116,15 @@ type OptionName = keyof typeof OPTIONS;
 
 /** Which options each command accepts (beyond format/help/version/model/models-dir). */
 const ALLOWED: Record<Command, OptionName[]> = {
-  check: ['calibration'],
-  plan: ['strategy', 'compare', 'export', 'replan', 'module', 'write', 'seed', 'budget', 'calibration', 'fail-if-worse'],
+  check: ['calibration', 'root', 'allow-outside'],
+  plan: ['strategy', 'compare', 'export', 'replan', 'module', 'write', 'seed', 'budget', 'calibration', 'fail-if-worse', 'root', 'allow-outside', 'force'],
   predict: ['sets', 'device', 'kernel', 'calibration'],
   import: ['output', 'device'],
-  measure: ['strategy', 'placement', 'repeats', 'dry-run', 'out', 'seed', 'budget', 'cpu', 'calibration'],
+  measure: ['strategy', 'placement', 'repeats', 'dry-run', 'out', 'seed', 'budget', 'cpu', 'calibration', 'root', 'allow-outside'],
   calibrate: ['out', 'device'],
   serve: ['stdio', 'node-ipc', 'clientProcessId'],
-  sweep: ['gpus', 'type', 'strategy', 'seed', 'budget'],
-  diff: ['against'],
+  sweep: ['gpus', 'type', 'strategy', 'seed', 'budget', 'root', 'allow-outside'],
+  diff: ['against', 'root', 'allow-outside'],
 };
 const GLOBAL: OptionName[] = ['format', 'help', 'version', 'model', 'models-dir'];
 
@@ -145,12 +160,13 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   let seed: number | undefined;
   if (typeof v.seed === 'string') {
     seed = Number(v.seed);
-    if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, not '${v.seed}'`);
+    // The planners' generator (plan/rng.ts, mulberry32) has a 32-bit state: larger seeds would alias.
+    if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new UsageError(`--seed must be a whole number from 0 to ${MAX_SEED}, not '${excerpt(v.seed)}'`);
   }
   let budgetMs: number | undefined;
   if (typeof v.budget === 'string') {
     budgetMs = Number(v.budget);
-    if (!(budgetMs >= 0)) throw new UsageError(`--budget must be a number of milliseconds >= 0, not '${v.budget}'`);
+    if (!(budgetMs >= 0 && budgetMs <= MAX_BUDGET_MS)) throw new UsageError(`--budget must be a number of milliseconds from 0 to ${MAX_BUDGET_MS} (a day), not '${excerpt(v.budget)}'`);
     if (budgetMs === 0) budgetMs = undefined; // 0 = no limit
   }
   let repeats: number | undefined;
@@ -192,20 +208,25 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     type: v.type as string | undefined,
     against: v.against as string | undefined,
     failIfWorse: v['fail-if-worse'] as string | undefined,
+    root: v.root as string | undefined,
+    allowOutside: v['allow-outside'] === true,
+    force: v.force === true,
   };
 }
 
 export const USAGE = `shardlens — check, cost and plan embedding-table sharding configs (*.shard.yaml)
 
 Usage:
-  shardlens check FILE...                       validate configs; print diagnostics
+  shardlens check FILE... [--root DIR] [--allow-outside]
+                                                validate configs; print diagnostics
              [--format sarif|github]            SARIF 2.1.0 for code scanning, or GitHub annotations
   shardlens plan FILE [--strategy S]            plan a placement; print per-GPU costs
              [--compare]                        run every strategy, one row each
              [--export torchrec[:python|:json]] print the written placement for TorchRec (a Python module or JSON)
              [--replan] [--module PATH]         with --export: export a new plan; the EmbeddingBagCollection's path
                                                 (default sparse_arch.embedding_bag_collection)
-             [--write]                          write the placement into FILE (atomically)
+             [--write] [--force]                write the placement into FILE (atomically;
+                                                --force: even when FILE is read-only)
              [--seed N]                         seed for randomised strategies (default 0)
              [--budget MS]                      soft time limit per plan (default none)
              [--fail-if-worse P%]               exit 1 when the written placement's step time is
@@ -242,6 +263,9 @@ Options:
                        kernel its sidecar names (repeat for several kernels)
   --models-dir DIR     folder of shipped models (default: <install>/models; env SHARDLENS_MODELS_DIR)
   --calibration PATH   apply a calibration from 'shardlens calibrate' (check, plan, predict, measure)
+  --root DIR           check, plan, sweep, diff, measure: files a config references (devices:) must lie inside DIR
+                       (default: the config's own folder)
+  --allow-outside      check, plan, sweep, diff, measure: read referenced files wherever they are (trusted configs only)
   -h, --help           this help
   -v, --version        print the version
 

@@ -22,7 +22,7 @@ import type { ComputeCost, CostModel } from '../cost/types';
 import { UsageError } from './args';
 import { writeFileAtomic } from './atomicWrite';
 import { defaultModelsDir, type CliContext } from './context';
-import { readTextFileOrWhy } from './diskFileReader';
+import { readTextFileOrWhy } from '../io/diskFileReader';
 import { calibrateGroupJson, type CalibrateJson } from './measureJson';
 import { presetDevice } from './predict';
 import { renderTable } from './textTable';

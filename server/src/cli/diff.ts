@@ -13,7 +13,6 @@ import { formatBytes, formatChange, formatMs, formatSignedMs, msCell } from '../
 import { comparePlacements, type PlanDiff } from '../engine/planDiff';
 import { UsageError } from './args';
 import { analyzeFile, type CliContext } from './context';
-import { diskFileReader } from './diskFileReader';
 import { gitShow } from './gitShow';
 import { planDiffJson } from './jsonShapes';
 import { renderTable } from './textTable';
@@ -32,7 +31,7 @@ async function sides(ctx: CliContext): Promise<{ before: Side; after: Side } | {
     const display = ctx.display(abs);
     const shown = gitShow(abs, ref, display);
     if ('why' in shown) return { why: shown.why };
-    const before = await analyzeDocument(abs, shown.text, diskFileReader(), ctx.costModels);
+    const before = await analyzeDocument(abs, shown.text, ctx.referenceReader(abs), ctx.costModels);
     return { before: { analysis: before, name: `${ref}:${display}` }, after: { analysis: await analyzeFile(ctx, files[0]), name: display } };
   }
   if (files.length !== 2) throw new UsageError(`diff takes two files (A B), or one FILE with --against REF; got ${files.length}`);

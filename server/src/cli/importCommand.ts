@@ -8,7 +8,7 @@ import { importTables } from '../config/importTables';
 import { UsageError } from './args';
 import { writeFileAtomic } from './atomicWrite';
 import type { CliContext } from './context';
-import { readTextFileOrWhy } from './diskFileReader';
+import { readTextFileOrWhy } from '../io/diskFileReader';
 
 export async function runImport(ctx: CliContext): Promise<number> {
   const [file, ...extra] = ctx.args.positionals;

@@ -9,6 +9,7 @@ import { runCheck } from './check';
 import { createContext, defaultModelsDir, processIo, type CliIo } from './context';
 import { runCalibrate } from './calibrate';
 import { runDiff } from './diff';
+import { WriteError } from './atomicWrite';
 import { runImport } from './importCommand';
 import { runMeasure } from './measure';
 import { runPlan } from './plan';
@@ -36,12 +37,12 @@ export async function runCli(argv: string[], io: CliIo = processIo(), cwd = proc
     process.env.SHARDLENS_VERSION = pkg.version;
     // Loaded only here: `check`/`plan` need none of the LSP stack.
     const { startServer } = await import('../lsp/server');
-    startServer({ modelsDir: args.modelsDir ?? process.env.SHARDLENS_MODELS_DIR ?? defaultModelsDir() });
+    startServer({ modelsDir: args.modelsDir ?? process.env.SHARDLENS_MODELS_DIR ?? defaultModelsDir(), stdio: args.stdio });
     return new Promise<number>(() => { /* the connection owns the process from here */ });
   }
 
-  const ctx = createContext(args, io, cwd);
   try {
+    const ctx = createContext(args, io, cwd);
     switch (args.command) {
       case 'check': return await runCheck(ctx);
       case 'plan': return await runPlan(ctx);
@@ -57,6 +58,10 @@ export async function runCli(argv: string[], io: CliIo = processIo(), cwd = proc
       io.err(`shardlens ${args.command}: ${err.message}\n\nRun 'shardlens --help' for usage.`);
       return 2;
     }
+    if (err instanceof WriteError) {
+      io.err(`shardlens ${args.command}: ${err.message}`);
+      return 1;
+    }
     // A bug, not bad input: one line, plus the stack only when asked for.
     io.err(`shardlens ${args.command}: internal error: ${err instanceof Error ? err.message : String(err)}`);
     if (process.env.SHARDLENS_DEBUG && err instanceof Error && err.stack) io.err(err.stack);
@@ -64,7 +69,22 @@ export async function runCli(argv: string[], io: CliIo = processIo(), cwd = proc
   }
 }
 
+/**
+ * `shardlens plan … | head`: once the reader has gone, nothing more can be
+ * said on stdout, and a stack trace about it would only be noise. Exit quietly
+ * with the status so far (as `yes | head` ends without a word).
+ */
+function exitQuietlyWhenStdoutCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+}
+
 if (require.main === module) {
+  exitQuietlyWhenStdoutCloses();
   runCli(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (err) => { process.stderr.write(`shardlens: internal error: ${err instanceof Error ? err.message : String(err)}\n`); process.exitCode = 1; },

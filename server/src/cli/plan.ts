@@ -19,11 +19,12 @@ import { parsePercent, worseGate } from '../engine/worseGate';
 import { formatChange, formatMs, formatRatio, gibCell, msCell } from '../engine/format';
 import { costModelsJson } from '../engine/pricingText';
 import { UsageError } from './args';
-import { applyEdit, writeFileAtomic } from './atomicWrite';
+import { applyEditToBytes } from '../io/byteEdit';
+import { writeFileAtomic } from './atomicWrite';
 import { formatDiagnosticLine, pricingNotesLines, summaryLine } from './check';
-import { analyzeFile, type CliContext } from './context';
+import { analyzeFile, analyzeFileBytes, type CliContext } from './context';
 import { diagnosticJson, gateJson, planJson, type CompareRowJson } from './jsonShapes';
-import { readTextFileOrWhy } from './diskFileReader';
+import { readTextFileOrWhy } from '../io/diskFileReader';
 import { renderTable } from './textTable';
 
 export function parseStrategy(s: string | undefined): Strategy {
@@ -201,8 +202,9 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   if (!exportFormat && (ctx.args.replan || ctx.args.module !== undefined)) throw new UsageError('--replan and --module go with --export (plain `plan` always plans)');
   if (exportFormat && ctx.args.write && !ctx.args.replan) throw new UsageError('--export exports the written placement; --write needs a new plan: add --replan');
   const gatePercent = parseGate(ctx);
+  if (ctx.args.force && !ctx.args.write) throw new UsageError('--force only applies to --write');
 
-  const a = await analyzeFile(ctx, file);
+  const { analysis: a, bytes: analysed } = await analyzeFileBytes(ctx, file);
   if (!reportProblems(ctx, a)) return 1;
   const config = a.loaded.config!;
   if (ctx.args.compare) return runCompare(ctx, a, config);
@@ -250,14 +252,19 @@ export async function runPlan(ctx: CliContext): Promise<number> {
       ctx.io.err(`${ctx.display(a.file)}: not written: the plan is infeasible.`);
       return 1;
     }
+    // Edit the bytes that were analysed, and only if the file still holds them.
     const read = readTextFileOrWhy(a.file);
     if ('why' in read) { ctx.io.err(`cannot write ${ctx.display(a.file)}: ${read.why}`); return 1; }
+    if (!analysed || !read.bytes.equals(analysed)) {
+      ctx.io.err(`${ctx.display(a.file)}: not written: it changed while planning. Run the command again.`);
+      return 1;
+    }
     const { file: target, edit } = placementEdit(a.loaded, plan.placement);
     if (path.resolve(target) !== path.resolve(a.file)) {
       ctx.io.err(`cannot write: the placement belongs in ${ctx.display(target)}, not ${ctx.display(a.file)}`);
       return 1;
     }
-    writeFileAtomic(a.file, applyEdit(read.text, edit));
+    writeFileAtomic(a.file, applyEditToBytes(read.bytes, edit, read.text), { force: ctx.args.force, forceOption: '--force' });
     ctx.io.err(`wrote the ${plan.strategy} placement to ${ctx.display(a.file)}`);
   }
   return plan.feasible ? 0 : 1;

@@ -13,7 +13,7 @@ import { parseJsonlSets } from '../cost/jsonlSets';
 import type { ComputeCost } from '../cost/types';
 import { UsageError } from './args';
 import type { CliContext } from './context';
-import { readTextFileOrWhy } from './diskFileReader';
+import { readTextFileOrWhy } from '../io/diskFileReader';
 
 export const DEFAULT_PREDICT_DEVICE = 'H100-80GB';
 

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { isMap, isScalar, type Node } from 'yaml';
 import type { FileReader } from './loaded';
 import type { Range } from './types';
+import { excerpt } from './excerpt';
 import { readDevicesMap, type DevicesRead } from './validateDevices';
 import { describeNode, entriesOf, nodeRange, parseSource, report, type Sink, type SourceFile } from './yamlSource';
 
@@ -33,24 +34,28 @@ export function readDevicesNode(src: SourceFile, node: Node | null, anchor: Rang
     return undefined;
   }
   const ref = node.value.trim();
+  const shown = excerpt(ref);
   const range = nodeRange(src, node, anchor);
   const target = resolveRef(src.file, ref);
   if (chain.includes(target)) {
-    report(out, src, range, 'SL024', `'${ref}' leads back to ${target === chain[0] ? 'this file' : path.basename(target)}: devices files must not reference each other in a cycle. Point to a file that holds the devices mapping.`);
+    report(out, src, range, 'SL024', `'${shown}' leads back to ${target === chain[0] ? 'this file' : path.basename(target)}: devices files must not reference each other in a cycle. Point to a file that holds the devices mapping.`);
     return undefined;
   }
   if (reader.mayRead && !reader.mayRead(target)) {
-    report(out, src, range, 'SL025', `'${ref}' is not read: it is outside the workspace or the workspace is not trusted. Move the file into the workspace (or trust it) or write the devices mapping here.`);
+    const why = reader.refusal?.(target) ?? 'it is outside the workspace or the workspace is not trusted. Move the file into the workspace (or trust it)';
+    report(out, src, range, 'SL025', `'${shown}' is not read: ${why}. Or write the devices mapping here.`);
     return undefined;
   }
   // Listed before reading: a missing file is watched too, so creating it re-checks this config.
   files.push(target);
-  let text: string | undefined;
-  try { text = reader.readFile(target); } catch { text = undefined; }
-  if (text === undefined) {
-    report(out, src, range, 'SL023', `Cannot read the devices file '${ref}' (${target}): it does not exist or is unreadable. Fix the path or create the file.`);
+  let read0: string | undefined | { why: string };
+  try { read0 = reader.readFile(target); } catch { read0 = undefined; }
+  if (typeof read0 !== 'string') {
+    const why = read0?.why ?? 'it does not exist or is unreadable';
+    report(out, src, range, 'SL023', `Cannot read the devices file '${shown}' (${excerpt(target, 200)}): ${why}. Fix the path or create the file.`);
     return undefined;
   }
+  const text = read0;
   const before = out.length;
   const { src: sub, ok } = parseSource(target, text, out);
   let read: DevicesRead | undefined;
@@ -64,7 +69,7 @@ export function readDevicesNode(src: SourceFile, node: Node | null, anchor: Rang
   }
   if (!read?.spec) {
     const problems = out.length - before;
-    report(out, src, range, 'SL026', `'${ref}' holds no usable devices mapping${problems > 0 ? ` (${problems} problem${problems === 1 ? '' : 's'} there)` : ''}. It must hold type and count, or a 'devices:' mapping.`);
+    report(out, src, range, 'SL026', `'${shown}' holds no usable devices mapping${problems > 0 ? ` (${problems} problem${problems === 1 ? '' : 's'} there)` : ''}. It must hold type and count, or a 'devices:' mapping.`);
   }
   return read;
 }

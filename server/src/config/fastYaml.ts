@@ -8,7 +8,8 @@
  * Why: `yaml`'s parseDocument takes ~80 ms for 1,000 tables (measured on this
  * repo's 2-core machine), over the LSP's 50 ms edit-to-diagnostics budget.
  * This covers the common subset in a few ms; anything else — anchors, tags,
- * block scalars, multi-line scalars, tabs, lone CRs, document markers, and every
+ * block scalars, multi-line scalars, tabs, lone CRs (parseSource turns them into
+ * LFs first), document markers, and every
  * syntax error — returns undefined, and the caller uses `yaml` itself, which
  * also gives the precise error messages.
  */
@@ -89,13 +90,14 @@ export function parseFast(text: string): FastParse | undefined {
   if (text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
   let t = text;
   if (text.includes('\r')) {
+    // A lone CR: the caller (parseSource) reads it as the line break it is in YAML 1.2.
     if (/\r(?!\n)/.test(text)) return undefined;
     // CRLF: a space in place of each CR keeps every offset and means the same
     // (trailing spaces end plain scalars and comments; quoted scalars never span lines here).
     t = text.replace(/\r\n/g, ' \n');
   }
   try {
-    const p = new FastParser(t);
+    const p = new FastParser(t, text);
     return { contents: p.document(), lineStarts: p.lineStarts() };
   } catch {
     // Bail, or a stack overflow on absurd nesting: `yaml` decides what the text means.
@@ -110,7 +112,13 @@ class FastParser {
   private i = 0;
   private depth = 0;
   private readonly n: number;
-  constructor(private readonly t: string) { this.n = t.length; }
+  /** `t` is the text with each CRLF's CR made a space; `orig` the text itself. */
+  constructor(private readonly t: string, private readonly orig: string = t) { this.n = t.length; }
+
+  /** An empty value sits before the spaces that stand for CRs (where `yaml` puts it). */
+  private emptyAt(at: number): number {
+    return at > 0 && this.orig.charCodeAt(at - 1) === 13 ? at - 1 : at;
+  }
 
   lineStarts(): number[] {
     const starts = [0];
@@ -258,7 +266,7 @@ class FastParser {
       if (next === col && this.isSeqItem()) return this.seq(col);
       this.i = save;
       this.endOfLine();
-      return scalar(null, at, at, 'PLAIN');
+      return scalar(null, this.emptyAt(at), this.emptyAt(at), 'PLAIN');
     }
     const c = t[this.i];
     if (c === '{' || c === '[') {
@@ -285,7 +293,7 @@ class FastParser {
         const save = this.i;
         const next = this.skipToContent();
         if (next > col) item = this.block(next);
-        else { this.i = save; this.endOfLine(); item = scalar(null, at, at, 'PLAIN'); }
+        else { this.i = save; this.endOfLine(); item = scalar(null, this.emptyAt(at), this.emptyAt(at), 'PLAIN'); }
       } else {
         item = this.block(this.col());
       }
@@ -377,6 +385,8 @@ class FastParser {
     if (c === '"' || c === "'") return this.quoted();
     if ('&*!|>?%@`,[]{}#'.includes(c) || c === undefined) throw BAIL;
     if (c === ':' ) throw BAIL;
+    // `- ` starts a block sequence, which a flow collection cannot hold (`{pooling: - 1}` is an error).
+    if (c === '-' && ' \n,[]{}'.includes(t[this.i + 1] ?? ' ')) throw BAIL;
     const start = this.i;
     let k = this.i;
     for (; k < this.n; k++) {

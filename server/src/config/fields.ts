@@ -7,8 +7,9 @@
 import { isScalar, isSeq, type Node } from 'yaml';
 import { closest } from './didYouMean';
 import type { Fix } from './diagnostics';
-import { describeRange, keyInfo, keysOf, type KeyInfo, type Section } from './keys';
+import { describeRange, inRange, keyInfo, keysOf, type KeyInfo, type Section } from './keys';
 import type { Range } from './types';
+import { excerpt } from './excerpt';
 import { describeNode, nodeRange, report, type Entry, type Sink, type SourceFile } from './yamlSource';
 
 /** A plain scalar such as `50_000_000` or `1_000.5`: YAML 1.1 style digit grouping. */
@@ -27,38 +28,61 @@ export function checkKnownKeys(src: SourceFile, entries: Map<string, Entry>, sec
     if (keyInfo(section, e.name)) continue;
     const guess = closest(e.name, known.filter((k) => !entries.has(k)));
     const hint = guess ? `Did you mean '${guess}'?` : `Known keys: ${known.join(', ')}.`;
-    report(out, src, e.keyRange, 'SL003', `Unknown key '${e.name}' in ${where}; it would be ignored. ${hint}`, 'error',
+    report(out, src, e.keyRange, 'SL003', `Unknown key '${excerpt(e.name)}' in ${where}; it would be ignored. ${hint}`, 'error',
       guess ? [replaceFix(src, `Rename to '${guess}'`, e.keyRange, guess)] : undefined);
   }
 }
 
-/** The number written in a node, if it is one (plain underscores accepted). */
+/** YAML tags under which a plain scalar may still be read as a number. */
+const NUMBER_TAGS = new Set(['tag:yaml.org,2002:int', 'tag:yaml.org,2002:float']);
+/** An integer literal as written (underscores, hex and octal included). */
+const INTEGER_LITERAL = /^[-+]?(?:[0-9][0-9_]*|0x[0-9a-fA-F_]+|0o[0-7_]+)$/;
+/** Whole numbers beyond this lose digits as JavaScript numbers (2^53 − 1). */
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+
+/** The number written in a node, if it is one (plain underscores accepted; `!!str 1000` is a string). */
 export function numberOf(node: Node | null): number | undefined {
   if (!isScalar(node)) return undefined;
   const v = node.value;
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
+  if (node.tag && !NUMBER_TAGS.has(node.tag)) return undefined;
   if (typeof v === 'string' && node.type === 'PLAIN' && UNDERSCORE_NUMBER.test(v)) return Number(v.replace(/_/g, ''));
   return undefined;
 }
 
+/** The value as written in the file (a short excerpt), for messages: never a rounded number. */
+export function writtenText(src: SourceFile, node: Node | null): string {
+  const r = node?.range;
+  return r ? excerpt(src.text.slice(r[0], r[1]).trim()) : describeNode(node);
+}
+
+/** Whether `value` was written as a whole number too large for a JavaScript number to hold exactly. */
+export function lossyInteger(src: SourceFile, node: Node | null, value: number): boolean {
+  if (!Number.isFinite(value) || Math.abs(value) <= MAX_EXACT || !node?.range) return false;
+  return INTEGER_LITERAL.test(src.text.slice(node.range[0], node.range[1]).trim());
+}
+
 /** Checks that a number is finite, whole where required and inside the key's range. */
 export function checkNumber(src: SourceFile, node: Node | null, value: number, info: Pick<KeyInfo, 'kind' | 'min' | 'max' | 'minExclusive' | 'maxExclusive'>, label: string, out: Sink): number | undefined {
+  const written = writtenText(src, node);
   if (!Number.isFinite(value)) {
-    report(out, src, nodeRange(src, node), 'SL006', `${label} must be a finite number, not ${String(value)}.`);
+    report(out, src, nodeRange(src, node), 'SL006', `${label} must be a finite number, not ${written}.`);
+    return undefined;
+  }
+  if (lossyInteger(src, node, value)) {
+    report(out, src, nodeRange(src, node), 'SL006', `${label} ${written} is too large to be read exactly: whole numbers beyond 2^53 − 1 (9,007,199,254,740,991) lose digits. It must be ${describeRange(info) ?? 'smaller'}.`);
     return undefined;
   }
   if (info.kind === 'integer' && !Number.isInteger(value)) {
     const range = nodeRange(src, node);
     const rounded = Math.max(Math.round(value), info.min ?? -Infinity);
-    report(out, src, range, 'SL007', `${label} must be a whole number (got ${value}).`, 'error',
+    report(out, src, range, 'SL007', `${label} must be a whole number (got ${written}).`, 'error',
       [replaceFix(src, `Round to ${rounded}`, range, String(rounded))]);
     return undefined;
   }
-  const tooLow = info.min !== undefined && (info.minExclusive ? value <= info.min : value < info.min);
-  const tooHigh = info.max !== undefined && (info.maxExclusive ? value >= info.max : value > info.max);
-  if (tooLow || tooHigh) {
-    report(out, src, nodeRange(src, node), 'SL006', `${label} must be ${describeRange(info)} (got ${value}).`);
+  if (!inRange(info, value)) {
+    report(out, src, nodeRange(src, node), 'SL006', `${label} must be ${describeRange(info)} (got ${written}).`);
     return undefined;
   }
   return value;
@@ -87,7 +111,7 @@ export function readEnum(src: SourceFile, node: Node | null, fallback: Range, va
   if (word !== undefined && values.includes(word)) return word;
   const range = nodeRange(src, node, fallback);
   const guess = word === undefined ? undefined : closest(word, values);
-  const got = word === undefined ? describeNode(node) : `'${word}'`;
+  const got = word === undefined ? describeNode(node) : `'${excerpt(word)}'`;
   report(out, src, range, 'SL008', `${label} must be one of ${values.join(', ')}, not ${got}.${guess ? ` Did you mean '${guess}'?` : ''}`, 'error',
     guess ? [replaceFix(src, `Change to '${guess}'`, range, guess)] : undefined);
   return undefined;

@@ -92,13 +92,27 @@ const TOP: readonly KeyInfo[] = [
     doc: 'Where each table lives, one of TorchRec\'s sharding types per table: `name: dp` (data_parallel), `name: 3` (table_wise on GPU 3), `{column: [0, 1]}` (column_wise), `{row: all}` (row_wise over every GPU), `{table_row: {host: 1}}` (table_row_wise), `{table_column: [8, 9]}` (table_column_wise, GPUs of one host), `{grid: {hosts: [0, 1]}}` (grid_shard). Written by Replan; hand-editable. When present, every table must be placed.' },
 ];
 
+/*
+ * Bandwidth floors, GB/s. A bandwidth near zero is a typo or a unit slip, and
+ * it makes costs meaningless rather than large (`nvlink_gbps: 1e-310` priced
+ * communication at 0 ms). The floors sit below any real link:
+ * - HBM: the slowest preset is 864 GB/s (L40S) and even one DDR4-3200 channel
+ *   gives 25.6 GB/s, so 10 GB/s is no GPU memory;
+ * - inside a host: one PCIe 3.0 lane carries ~1 GB/s per direction (8 GT/s,
+ *   128b/130b coding); GPU-to-GPU links are x16 or NVLink;
+ * - across hosts: 1 Gb/s Ethernet is 0.125 GB/s; 0.1 GB/s is below it.
+ */
+const MIN_HBM_GBPS = 10;
+const MIN_NVLINK_GBPS = 1;
+const MIN_NETWORK_GBPS = 0.1;
+
 const OVERRIDE_DOCS: Record<string, Omit<KeyInfo, 'key'>> = {
   memory_bytes: { kind: 'integer', min: 1, max: 1e13, doc: 'HBM capacity per GPU in bytes (overrides the preset), before `reserve` is taken off.' },
-  hbm_gbps: { kind: 'number', min: 0, minExclusive: true, max: 1e6, doc: 'Peak HBM bandwidth per GPU in GB/s (1e9 bytes/s), overrides the preset.' },
+  hbm_gbps: { kind: 'number', min: MIN_HBM_GBPS, max: 1e6, doc: `Peak HBM bandwidth per GPU in GB/s (1e9 bytes/s), overrides the preset. At least ${MIN_HBM_GBPS} GB/s: slower is a unit slip (TB/s written as GB/s), not a GPU.` },
   l2_bytes: { kind: 'integer', min: 0, max: 1e11, doc: 'L2 cache size per GPU in bytes (overrides the preset); sets the hit-rate estimate of lookups.' },
   sms: { kind: 'integer', min: 1, max: 100_000, doc: 'Streaming multiprocessors per GPU (overrides the preset).' },
-  nvlink_gbps: { kind: 'number', min: 0, minExclusive: true, max: 1e6, doc: 'GPU-to-GPU bandwidth inside a host in GB/s per direction (overrides the preset); used for all-to-all within a host.' },
-  network_gbps: { kind: 'number', min: 0, minExclusive: true, max: 1e6, doc: 'Network bandwidth per GPU across hosts in GB/s per direction (overrides the preset); used for all-to-all between hosts.' },
+  nvlink_gbps: { kind: 'number', min: MIN_NVLINK_GBPS, max: 1e6, doc: `GPU-to-GPU bandwidth inside a host in GB/s per direction (overrides the preset); used for all-to-all within a host. At least ${MIN_NVLINK_GBPS} GB/s (one PCIe 3.0 lane).` },
+  network_gbps: { kind: 'number', min: MIN_NETWORK_GBPS, max: 1e6, doc: `Network bandwidth per GPU across hosts in GB/s per direction (overrides the preset); used for all-to-all between hosts. At least ${MIN_NETWORK_GBPS} GB/s (below 1 Gb/s Ethernet).` },
   host_memory_bytes: { kind: 'integer', min: 0, max: 1e14, doc: 'Host (DDR) memory per GPU in bytes (overrides the preset); holds the weights of UVM tables (kernel fbgemm_tbe_uvm_caching).' },
 };
 
@@ -211,6 +225,13 @@ function describeType(info: KeyInfo): string {
     case 'tables': return 'list of tables';
     case 'placement': return 'mapping of table name to GPU or split';
   }
+}
+
+/** Whether `value` lies inside the key's range (bounds inclusive unless marked exclusive). */
+export function inRange(info: Pick<KeyInfo, 'min' | 'max' | 'minExclusive' | 'maxExclusive'>, value: number): boolean {
+  const tooLow = info.min !== undefined && (info.minExclusive ? value <= info.min : value < info.min);
+  const tooHigh = info.max !== undefined && (info.maxExclusive ? value >= info.max : value > info.max);
+  return !tooLow && !tooHigh;
 }
 
 export function describeRange(info: Pick<KeyInfo, 'min' | 'max' | 'minExclusive' | 'maxExclusive'>): string | undefined {

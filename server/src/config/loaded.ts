@@ -39,8 +39,13 @@ export interface LoadedConfig {
 
 /** Injected file access, so the engine needs no fs and tests need no disk. */
 export interface FileReader {
-  /** The text of a file, or undefined if it does not exist or cannot be read. */
-  readFile(path: string): string | undefined;
-  /** Whether a referenced path may be read (workspace trust, stays inside the workspace). */
+  /**
+   * The text of a file; undefined if it does not exist or cannot be read, or
+   * why not (in words for a message: "it is a named pipe (FIFO), not a regular file").
+   */
+  readFile(path: string): string | undefined | { why: string };
+  /** Whether a referenced path may be read (workspace trust, stays inside the workspace or the CLI's root). */
   mayRead?(path: string): boolean;
+  /** Why mayRead refused a path and how to allow it, in words for the SL025 message. */
+  refusal?(path: string): string;
 }

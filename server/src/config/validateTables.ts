@@ -5,7 +5,7 @@
  * remembered, so placement does not also call it unknown).
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import { checkKnownKeys, listItems, numberOf, readEnum, readNumber, readString } from './fields';
+import { checkKnownKeys, listItems, lossyInteger, numberOf, readEnum, readNumber, readString } from './fields';
 import { canonicalValue, HISTOGRAM_BINS, keyInfo, SHARDING_KINDS } from './keys';
 import type { Dtype, Range, ShardingKind, TableSpec } from './types';
 import { DEFAULT_KERNEL_DEFAULTS, readTableKernelKeys, type KernelDefaults } from './validateKernel';
@@ -175,7 +175,7 @@ function readHistogram(src: SourceFile, entry: Entry, label: string, out: Sink):
   const bins: number[] = [];
   for (const it of items) {
     const n = numberOf(it);
-    if (n === undefined || !Number.isFinite(n) || n < 0) {
+    if (n === undefined || !Number.isFinite(n) || n < 0 || lossyInteger(src, it, n)) {
       report(out, src, nodeRange(src, it, range), 'SL033', `${label} must hold only finite non-negative numbers, not ${describeNode(it)}.`);
       return undefined;
     }

@@ -7,7 +7,9 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { Diagnostic, Fix, Severity } from './diagnostics';
 import type { Code } from './codes';
+import { EXCERPT_CHARS, excerpt } from './excerpt';
 import { parseFast } from './fastYaml';
+import { syntaxMessage } from './yamlErrors';
 import type { Range } from './types';
 
 export interface SourceFile {
@@ -28,22 +30,25 @@ const MAX_SYNTAX_ERRORS = 100;
 
 export const EMPTY_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
-/** Parse one file; syntax errors become SL001 diagnostics on their exact span. */
+/**
+ * Parse one file; syntax errors become SL001 diagnostics on their exact span.
+ * A lone CR is a line break in YAML 1.2 (and for LSP clients) but not for the
+ * `yaml` package: it is read as LF, which keeps every offset, so both parsers
+ * see the lines the editor shows. `src.text` is that text.
+ */
 export function parseSource(file: string, text: string, out: Sink): { src: SourceFile; ok: boolean } {
-  const fast = parseFast(text);
-  // A lone \r ends a line for LSP clients (and YAML 1.2) but not for yaml's LineCounter.
-  const loneCr = /\r(?!\n)/.test(text);
+  const t = /\r(?!\n)/.test(text) ? text.replace(/\r(?!\n)/g, '\n') : text;
+  const fast = parseFast(t);
   if (fast) {
-    let lines = new LineCounter();
-    if (loneCr) lines = lspLineCounter(text);
-    else for (const offset of fast.lineStarts) lines.addNewLine(offset);
-    return { src: { file, text, contents: fast.contents, lines }, ok: true };
+    const lines = new LineCounter();
+    for (const offset of fast.lineStarts) lines.addNewLine(offset);
+    return { src: { file, text: t, contents: fast.contents, lines }, ok: true };
   }
   // Line starts counted here, not by yaml's LineCounter: on some syntax errors
   // (a plain scalar running over several lines) it misses line breaks.
-  const lines = lspLineCounter(text);
-  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, keepSourceTokens: false });
-  const src: SourceFile = { file, text, contents: (doc.contents as Node | null) ?? null, doc, lines };
+  const lines = lspLineCounter(t);
+  const doc = parseDocument(t, { uniqueKeys: false, prettyErrors: false, keepSourceTokens: false });
+  const src: SourceFile = { file, text: t, contents: (doc.contents as Node | null) ?? null, doc, lines };
   // After the first error yaml reports one per remaining token (one stray `(`
   // on line 1 gave ~900): keep the first per line, at most MAX_SYNTAX_ERRORS.
   const linesWithError = new Set<number>();
@@ -52,13 +57,9 @@ export function parseSource(file: string, text: string, out: Sink): { src: Sourc
     if (linesWithError.has(range.start.line)) continue;
     if (linesWithError.size >= MAX_SYNTAX_ERRORS) break;
     linesWithError.add(range.start.line);
-    report(out, src, range, 'SL001', `YAML syntax error: ${firstLine(e.message)}`);
+    report(out, src, range, 'SL001', `YAML syntax error: ${syntaxMessage(e.code, e.message)}.`);
   }
   return { src, ok: doc.errors.length === 0 };
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 
 /** Line starts as an LSP client counts lines: after \n, \r\n and a lone \r. */
@@ -133,9 +134,31 @@ export function deref(src: SourceFile, node: unknown): Node | null {
   return (node as Node | null) ?? null;
 }
 
+/** Longest message (and fix title) a diagnostic carries, in characters. */
+export const MAX_MESSAGE_CHARS = 1_000;
+/**
+ * A long quoted value: the opening quote follows a space or bracket and the
+ * closing one precedes a space, punctuation or the end, so the stretch between
+ * two short quoted values (or an apostrophe in "table's") is never taken for one.
+ */
+const LONG_QUOTE = new RegExp(`(^|[\\s([{,:=])'([^'\\n]{${EXCERPT_CHARS + 1},})'(?=$|[\\s.,;:)\\]}?!])`, 'g');
+/** An unquoted run this long is input, not prose (paths in messages are cut at 200 characters already). */
+const LONG_RUN = /\S{241,}/g;
+
+/**
+ * Input quoted in a message ('name'), or written into it unquoted as one long
+ * run, is cut to an excerpt, and the message to MAX_MESSAGE_CHARS: a 5 MB key
+ * or table name must not make a 5 MB diagnostic, whichever rule reports it.
+ */
+export function boundedMessage(message: string): string {
+  if (message.length <= EXCERPT_CHARS * 3) return message;
+  const cut = message.replace(LONG_QUOTE, (_, before: string, s: string) => `${before}'${excerpt(s)}'`).replace(LONG_RUN, (s) => excerpt(s));
+  return cut.length > MAX_MESSAGE_CHARS ? `${cut.slice(0, MAX_MESSAGE_CHARS - 1)}…` : cut;
+}
+
 export function report(out: Sink, src: SourceFile | string, range: Range, code: Code, message: string, severity: Severity = 'error', fixes?: Fix[]): void {
-  const d: Diagnostic = { file: typeof src === 'string' ? src : src.file, range, severity, code, message };
-  if (fixes && fixes.length > 0) d.fixes = fixes;
+  const d: Diagnostic = { file: typeof src === 'string' ? src : src.file, range, severity, code, message: boundedMessage(message) };
+  if (fixes && fixes.length > 0) d.fixes = fixes.map((f) => (f.title.length > EXCERPT_CHARS * 3 ? { ...f, title: boundedMessage(f.title) } : f));
   out.push(d);
 }
 
@@ -146,9 +169,11 @@ export function describeNode(node: Node | null): string {
   if (isSeq(node)) return 'a list';
   if (isScalar(node)) {
     const v = node.value;
-    if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+    if (typeof v === 'string') return `the string ${JSON.stringify(v.length > EXCERPT_CHARS ? `${v.slice(0, EXCERPT_CHARS)}…` : v)}`;
     if (typeof v === 'boolean') return `the boolean ${v}`;
-    return `${String(v)}`;
+    // As written (`yaml` keeps the source): 9007199254740993 is not echoed as …992.
+    const source = (node as { source?: unknown }).source;
+    return typeof v === 'number' && typeof source === 'string' && /^[-+.0-9]/.test(source) ? excerpt(source) : `${String(v)}`;
   }
   return 'an unsupported value';
 }
@@ -183,7 +208,7 @@ export function entriesOf(src: SourceFile, map: YAMLMap, out: Sink, where: strin
       if (isMap(target)) { merges.push(target); continue; }
     }
     if (result.has(name)) {
-      report(out, src, nodeRange(src, key), 'SL004', `Duplicate key '${name}' in ${where}: only the first one is used. Remove or rename this one.`);
+      report(out, src, nodeRange(src, key), 'SL004', `Duplicate key '${excerpt(name)}' in ${where}: only the first one is used. Remove or rename this one.`);
       continue;
     }
     result.set(name, new Entry(src, name, pair, key, deref(src, pair.value)));

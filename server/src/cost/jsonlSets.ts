@@ -7,6 +7,8 @@
  * Bad lines become located errors ("line 7: tables[2].dim must be ..."), never
  * exceptions; good lines are still returned.
  */
+import { excerpt } from '../config/excerpt';
+import { describeRange, inRange, keyInfo, type KeyInfo } from '../config/keys';
 import { DTYPE_BYTES, KERNELS, type DeviceSpec, type Dtype, type Kernel, type Optimizer } from '../config/types';
 import type { ComputeCost, CostEnv, Shard } from './types';
 
@@ -66,6 +68,29 @@ function positive(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0;
 }
 
+/*
+ * The fields take the ranges of the config keys they stand for (keys.ts), so
+ * `predict` refuses what `check` refuses: `batch: 1e300` is an integer to
+ * JavaScript but no batch size (it used to predict null with exit 0), and
+ * `alpha: 20` is outside the skew any model was fitted on.
+ */
+const RANGES = {
+  batch: keyInfo('top', 'batch_size')!,
+  rows: keyInfo('table', 'rows')!,
+  dim: keyInfo('table', 'dim')!,
+  pooling: keyInfo('table', 'pooling')!,
+  alpha: keyInfo('table', 'zipf')!,
+};
+
+/** Why `v` is not a valid value of `info` (type, wholeness, range), or undefined if it is. */
+function rangeProblem(v: unknown, info: KeyInfo, label: string, what: string): string | undefined {
+  const shown = excerpt(JSON.stringify(v) ?? String(v));
+  if (typeof v !== 'number' || !Number.isFinite(v)) return `${label} must be ${what}, not ${shown}`;
+  if (info.kind === 'integer' && !Number.isSafeInteger(v)) return `${label} must be a whole number ${describeRange(info)}, not ${shown}`;
+  if (!inRange(info, v)) return `${label} must be ${describeRange(info)}, not ${shown}`;
+  return undefined;
+}
+
 function measuredPair(v: Record<string, unknown>): ComputeCost | undefined {
   return positive(v.fwd_ms) && positive(v.bwd_ms) ? { fwdMs: v.fwd_ms, bwdMs: v.bwd_ms } : undefined;
 }
@@ -74,7 +99,8 @@ function measuredPair(v: Record<string, unknown>): ComputeCost | undefined {
 function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet | string {
   if (!isObj(rec)) return 'expected a JSON object';
   const id = typeof rec.id === 'string' || typeof rec.id === 'number' ? String(rec.id) : `line-${line}`;
-  if (!(Number.isInteger(rec.batch) && (rec.batch as number) > 0)) return '"batch" must be a positive integer (bags per table per step)';
+  const badBatch = rangeProblem(rec.batch, RANGES.batch, '"batch"', 'a whole number of bags per table per step');
+  if (badBatch) return badBatch;
   const dtype = rec.dtype ?? 'fp32';
   if (!isDtype(dtype)) return `"dtype" must be "fp32", "fp16" or "bf16", got ${JSON.stringify(dtype)}`;
   const optimizer = rec.optimizer ?? opts.optimizer ?? 'sgd';
@@ -89,11 +115,12 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
     const t = rec.tables[i];
     const at = `tables[${i}]`;
     if (!isObj(t)) return `${at} must be an object`;
-    if (!(Number.isInteger(t.rows) && (t.rows as number) > 0)) return `${at}.rows must be a positive integer`;
-    if (!(Number.isInteger(t.dim) && (t.dim as number) > 0)) return `${at}.dim must be a positive integer`;
-    if (!positive(t.pooling)) return `${at}.pooling must be a positive number (mean lookups per bag)`;
-    const alpha = t.alpha ?? t.zipf ?? 0;
-    if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) return `${at}.alpha must be a number >= 0 (0 = uniform)`;
+    const bad = rangeProblem(t.rows, RANGES.rows, `${at}.rows`, 'a whole number of rows')
+      ?? rangeProblem(t.dim, RANGES.dim, `${at}.dim`, 'a whole number of elements per row')
+      ?? rangeProblem(t.pooling, RANGES.pooling, `${at}.pooling`, 'a number (mean lookups per bag)')
+      ?? rangeProblem(t.alpha ?? t.zipf ?? 0, RANGES.alpha, `${at}.alpha`, 'a number (0 = uniform)');
+    if (bad) return bad;
+    const alpha = (t.alpha ?? t.zipf ?? 0) as number;
     let histogram: number[] | undefined;
     if (t.histogram !== undefined) {
       const h = t.histogram;
@@ -116,7 +143,7 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
       table: typeof t.name === 'string' ? t.name : `t${i}`,
       rows: t.rows as number,
       dim: t.dim as number,
-      pooling: t.pooling,
+      pooling: t.pooling as number,
       zipf: alpha,
       ...(histogram ? { histogram } : {}),
       dtypeBytes: DTYPE_BYTES[tdtype as Dtype],
@@ -153,7 +180,7 @@ export function parseJsonlSets(text: string, opts: JsonlOptions): JsonlSetsResul
     try {
       rec = JSON.parse(src);
     } catch (e) {
-      errors.push({ line, message: `line ${line}: invalid JSON (${(e as Error).message})` });
+      errors.push({ line, message: `line ${line}: invalid JSON` });
       continue;
     }
     const r = parseRecord(rec, line, opts);

@@ -12,7 +12,7 @@
  * onnxruntime-node is a native addon of tens of MB: it is required lazily, on
  * the first model load, so activating the extension stays light.
  */
-import { promises as fs } from 'node:fs';
+import { readRegularFile } from '../io/readBounded';
 import type * as OrtTypes from 'onnxruntime-node';
 import { shardFeatures, NUM_FEATURES } from './features';
 import { CostNetwork } from './learnedNetwork';
@@ -30,6 +30,9 @@ export function loadOnnxRuntime(): OnnxRuntime {
 /** Feature/encoding caches are keyed by the shard's numbers; bounded so a long
  * editing session cannot grow them without limit. */
 const CACHE_LIMIT = 100_000;
+/** Caps on what a model file may hold: the shipped ONNX is ~0.4 MB and its sidecar ~1 MB; 100× leaves room for bigger nets. */
+const MAX_ONNX_BYTES = 256 * 2 ** 20;
+const MAX_SIDECAR_BYTES = 64 * 2 ** 20;
 
 function shardKey(s: Shard, batchSize: number): string {
   return `${s.rows}|${s.dim}|${s.pooling}|${s.zipf}|${s.dtypeBytes}|${batchSize}|${s.histogram ? s.histogram.join(',') : ''}`;
@@ -60,20 +63,16 @@ export class LearnedCostModel implements CostModel {
    * says what is wrong (the registry turns it into a warning).
    */
   static async load(files: LearnedModelFiles, ort: OnnxRuntime = loadOnnxRuntime()): Promise<LearnedCostModel> {
-    let text: string;
-    try {
-      text = await fs.readFile(files.sidecarPath, 'utf8');
-    } catch (e) {
-      throw new Error(`cannot read model sidecar ${files.sidecarPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    // Read with a cap, and never from a device: /dev/zero named in settings must not fill the server's memory.
+    // (A named pipe is accepted: model paths come only from trusted settings or the command line, and the read waits off the event loop.)
+    const side = await readRegularFile(files.sidecarPath, MAX_SIDECAR_BYTES, { allowFifo: true });
+    if ('why' in side) throw new Error(`cannot read model sidecar ${files.sidecarPath}: ${side.why}`);
+    const text = side.bytes.toString('utf8');
     const parsed = parseSidecar(text);
     if (!parsed.ok) throw new Error(`${files.sidecarPath}: ${parsed.error}`);
-    let bytes: Uint8Array;
-    try {
-      bytes = await fs.readFile(files.onnxPath);
-    } catch (e) {
-      throw new Error(`cannot read ONNX model ${files.onnxPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    const onnx = await readRegularFile(files.onnxPath, MAX_ONNX_BYTES, { allowFifo: true });
+    if ('why' in onnx) throw new Error(`cannot read ONNX model ${files.onnxPath}: ${onnx.why}`);
+    const bytes: Uint8Array = onnx.bytes;
     let session: OrtTypes.InferenceSession;
     try {
       // One thread: a plan is one small batched call (~1e8 multiply-adds), where

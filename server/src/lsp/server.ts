@@ -15,6 +15,8 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as path from 'node:path';
+import { Console } from 'node:console';
+import { PassThrough } from 'node:stream';
 import { GPU_PRESETS } from '../config/presets';
 import { BUILTIN_MODELS, loadCostModel } from '../cost/registry';
 import { analyzeDocument, createCostModelCache, proposePlan, type Analysis, type CostModels } from '../engine';
@@ -32,11 +34,12 @@ import {
   BalanceChangedNotification, BalanceRequest, BaselineNotification, PlacementDiffRequest, ReplanRequest, SettingKeys,
   StatusNotification, SweepRequest, type ShardLensInitializationOptions, type StatusParams,
 } from './protocol';
+import { FramingChecker } from './framing';
 import { handleReplan } from './replan';
 import { handleSweep } from './sweep';
 import { DEFAULT_SETTINGS, parseSettings, type ServerSettings } from './settings';
 import { UriMap, uriToPath } from './uris';
-import { workspaceReader } from './workspaceReader';
+import { withFetchedFiles, workspaceReader } from './workspaceReader';
 
 /** Soft time limit of one editor plan, ms: optional search phases stop after it. */
 const REPLAN_BUDGET_MS = 10_000;
@@ -44,14 +47,42 @@ const REPLAN_BUDGET_MS = 10_000;
 export interface ServerOptions {
   /** Shipped models folder; the client's initializationOptions.modelsDir wins. */
   modelsDir: string;
+  /** Speak over stdin/stdout (checked framing); otherwise vscode-languageserver picks the transport from argv. */
+  stdio?: boolean;
+}
+
+/**
+ * stdin with its framing checked (framing.ts) before vscode-jsonrpc reads it:
+ * a malformed header ends the process with a message on stderr (the client
+ * shows it, and restarts the server) instead of wedging it forever.
+ */
+function checkedStdin(): PassThrough {
+  const checked = new PassThrough();
+  const framing = new FramingChecker();
+  process.stdin.on('data', (chunk: Buffer) => {
+    const problem = framing.push(chunk);
+    if (problem) {
+      process.stderr.write(`ShardLens server: the client sent ${problem}; the connection cannot recover, so the server exits (the client restarts it).\n`);
+      process.exit(1);
+    }
+    checked.write(chunk);
+  });
+  process.stdin.on('end', () => checked.end());
+  process.stdin.on('close', () => checked.end());
+  return checked;
 }
 
 export function startServer(options: ServerOptions): Connection {
-  const connection = createConnection(ProposedFeatures.all);
+  // A stream input: vscode-languageserver exits when it ends, as it does for stdin itself.
+  const connection = options.stdio
+    ? createConnection(ProposedFeatures.all, checkedStdin(), process.stdout)
+    : createConnection(ProposedFeatures.all);
   const log = (message: string) => { try { connection.console.log(message); } catch { /* connection gone */ } };
   const logError = (message: string) => { try { connection.console.error(message); } catch { /* connection gone */ } };
 
-  // stdout IS the protocol channel under --stdio: anything printed would corrupt it.
+  // stdout IS the protocol channel under --stdio: anything printed would corrupt it. Every console
+  // method (dir, table, trace…) goes to stderr; the common ones to the client's log below.
+  if (options.stdio) globalThis.console = new Console(process.stderr, process.stderr);
   console.log = (...args: unknown[]) => log(args.map(String).join(' '));
   console.info = console.log;
   console.warn = (...args: unknown[]) => logError(args.map(String).join(' '));
@@ -75,6 +106,8 @@ export function startServer(options: ServerOptions): Connection {
   const modelCaches = new Map<string, CostModels>();
   /** Last status sent per document, so an unchanged status is not re-sent on every keystroke. */
   const lastStatus = new Map<string, string>();
+  /** Files each document's last analysis read besides itself: read ahead (asynchronously) for the next one. */
+  const referencedFiles = new Map<string, string[]>();
 
   function costModelsFor(settings: ServerSettings): CostModels {
     const key = JSON.stringify([settings.costModelPaths, settings.costModelCalibrations]);
@@ -147,10 +180,12 @@ export function startServer(options: ServerOptions): Connection {
       const settings = await settingsFor(uri);
       const file = uris.remember(uri);
       const reader = workspaceReader(file, { openText, roots: () => roots, trusted: () => trusted });
-      const analysis = await analyzeDocument(file, text, reader, costModelsFor(settings), {
+      const analysis = await withFetchedFiles(reader, () => analyzeDocument(file, text, reader, costModelsFor(settings), {
         imbalanceThreshold: settings.imbalanceThreshold,
-        onConfigChecked: early,
-      });
+        // A load that missed a file is provisional: withFetchedFiles reads it and loads again.
+        onConfigChecked: (partial) => { if (!reader.missedAny()) early(partial); },
+      }), referencedFiles.get(uri));
+      referencedFiles.set(uri, analysis.loaded.files.slice(1));
       return { analysis, settings };
     },
     // A soft budget keeps Replan (and the lens preview) interactive on DLRM-scale files.
@@ -195,7 +230,8 @@ export function startServer(options: ServerOptions): Connection {
     const init = (params.initializationOptions ?? {}) as ShardLensInitializationOptions;
     if (init.trusted === false) trusted = false;
     if (typeof init.modelsDir === 'string' && init.modelsDir) modelsDir = init.modelsDir;
-    if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) debounceMs = init.debounceMs;
+    // Ranged like every number a client or user sends: a huge delay would never analyse (setTimeout caps at 2^31 − 1 ms).
+    if (typeof init.debounceMs === 'number' && init.debounceMs >= 0 && init.debounceMs <= 10_000) debounceMs = init.debounceMs;
     const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
     roots = folders.map((f) => uriToPath(f.uri)).filter((p) => path.isAbsolute(p));
     const caps = params.capabilities;
@@ -279,7 +315,7 @@ export function startServer(options: ServerOptions): Connection {
     try { uris.remember(e.document.uri); analyses.textChanged(e.document.uri); } catch (err) { logError(`didChange: ${errorText(err)}`); }
   });
   documents.onDidClose((e) => {
-    try { settingsCache.delete(e.document.uri); lastStatus.delete(e.document.uri); analyses.closed(e.document.uri); } catch (err) { logError(`didClose: ${errorText(err)}`); }
+    try { settingsCache.delete(e.document.uri); lastStatus.delete(e.document.uri); referencedFiles.delete(e.document.uri); analyses.closed(e.document.uri); } catch (err) { logError(`didClose: ${errorText(err)}`); }
   });
 
   connection.onCodeLens(async (params, token) => {

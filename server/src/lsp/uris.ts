@@ -32,9 +32,3 @@ export class UriMap {
     return pathToFileURL(filePath).toString();
   }
 }
-
-/** Whether `p` is `root` or below it (no `..` escape). */
-export function isInside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}

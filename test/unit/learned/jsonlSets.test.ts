@@ -50,9 +50,9 @@ test('bad lines are reported with their line numbers and good lines still parse'
   assert.deepEqual(r.sets.map((s) => [s.id, s.line]), [['m1', 1], ['m2', 9]]);
   assert.deepEqual(r.errors.map((e) => e.line), [3, 4, 5, 6, 7, 8]);
   assert.match(r.errors[0].message, /^line 3: invalid JSON/);
-  assert.match(r.errors[1].message, /^line 4: "batch" must be a positive integer/);
+  assert.match(r.errors[1].message, /^line 4: "batch" must be ≥ 1 and ≤ /);
   assert.match(r.errors[2].message, /^line 5: "dtype" must be "fp32", "fp16" or "bf16"/);
-  assert.match(r.errors[3].message, /^line 6: tables\[1\]\.rows must be a positive integer/);
+  assert.match(r.errors[3].message, /^line 6: tables\[1\]\.rows must be ≥ 1 and ≤ 1e12, not -3/);
   assert.match(r.errors[4].message, /^line 7: tables\[0\]\.histogram must be 17/);
   assert.match(r.errors[5].message, /^line 8: expected a JSON object/);
 });

@@ -14,9 +14,9 @@ import { loadConfig } from '../../../server/src/config/load';
 import { GPU_PRESETS } from '../../../server/src/config/presets';
 import type { DeviceSpec } from '../../../server/src/config/types';
 import { loadCostModel } from '../../../server/src/cost/registry';
-import { diskFileReader } from '../../../server/src/cli/diskFileReader';
+import { diskFileReader } from '../../../server/src/io/diskFileReader';
 import type { StatusParams } from '../../../server/src/lsp/protocol';
-import { workspaceReader } from '../../../server/src/lsp/workspaceReader';
+import { withFetchedFiles, workspaceReader } from '../../../server/src/lsp/workspaceReader';
 import { configText, devicesText } from '../../lsp/fixtures';
 import { ROOT, startTestServer, until, type TestServer } from '../../lsp/lspClient';
 
@@ -108,13 +108,13 @@ describe('faults: referenced files (engine)', () => {
     assert.ok(two.diagnostics.some((x) => x.code === 'SL024' || x.code === 'SL026'), JSON.stringify(two.diagnostics));
   });
 
-  it('a file outside the workspace → SL025 (the language server\'s reader refuses it)', () => {
+  it('a file outside the workspace → SL025 (the language server\'s reader refuses it)', async () => {
     const ws = path.join(dir, 'ws1');
     mkdirSync(ws);
     writeFileSync(path.join(dir, 'outside.shard.yaml'), devicesText(2));
     const main = path.join(ws, 'main.shard.yaml');
     const reader = workspaceReader(main, { openText: () => undefined, roots: () => [ws] });
-    const loaded = loadConfig(main, configText({ devicesRef: '../outside.shard.yaml' }), reader);
+    const loaded = await withFetchedFiles(reader, () => loadConfig(main, configText({ devicesRef: '../outside.shard.yaml' }), reader));
     assert.ok(loaded.diagnostics.some((x) => x.code === 'SL025'), JSON.stringify(loaded.diagnostics));
   });
 });

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../server/src/config/load';
 import type { StatusParams } from '../../../server/src/lsp/protocol';
-import { workspaceReader } from '../../../server/src/lsp/workspaceReader';
+import { withFetchedFiles, workspaceReader } from '../../../server/src/lsp/workspaceReader';
 import { contentSecurityPolicy, renderHtml } from '../../../webview/src/html';
 import { isBalanceResult, isFromWebview, isToWebview } from '../../../webview/src/messages';
 import { configText, devicesText } from '../../lsp/fixtures';
@@ -132,25 +132,23 @@ describe('security: workspace boundaries (engine reader)', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const codesFor = (ref: string) => {
+  const codesFor = async (ref: string) => {
     const main = path.join(ws, 'main.shard.yaml');
-    const reads: string[] = [];
-    const inner = workspaceReader(main, { openText: () => undefined, roots: () => [ws] });
-    const reader = { mayRead: inner.mayRead, readFile: (p: string) => { reads.push(p); return inner.readFile(p); } };
-    const loaded = loadConfig(main, configText({ devicesRef: ref }), reader);
-    return { codes: loaded.diagnostics.map((d) => d.code), files: loaded.files, reads };
+    const reader = workspaceReader(main, { openText: () => undefined, roots: () => [ws] });
+    const loaded = await withFetchedFiles(reader, () => loadConfig(main, configText({ devicesRef: ref }), reader));
+    return { codes: loaded.diagnostics.map((d) => d.code), files: loaded.files };
   };
 
   for (const ref of ['../secret.shard.yaml', '../../etc/passwd', '/etc/passwd', './sub/../../secret.shard.yaml', './link.shard.yaml', './sub/up/secret.shard.yaml', '"/etc/shadow"', 'file:///etc/passwd', '~/.ssh/id_rsa']) {
-    it(`devices: ${ref} → a diagnostic, and no file outside the workspace is read`, () => {
-      const { codes, files } = codesFor(ref);
+    it(`devices: ${ref} → a diagnostic, and no file outside the workspace is read`, async () => {
+      const { codes, files } = await codesFor(ref);
       assert.ok(codes.some((c) => c === 'SL025' || c === 'SL023'), `${ref}: ${codes.join(',')}`);
       for (const f of files.slice(1)) assert.ok(f.startsWith(ws + path.sep) && !f.includes('link') && !f.includes('up'), `read ${f}`);
     });
   }
 
-  it('a reference inside the workspace is read (control)', () => {
-    const { codes, files } = codesFor('./cluster.shard.yaml');
+  it('a reference inside the workspace is read (control)', async () => {
+    const { codes, files } = await codesFor('./cluster.shard.yaml');
     assert.ok(!codes.includes('SL025') && !codes.includes('SL023'), codes.join(','));
     assert.equal(files.length, 2);
   });
