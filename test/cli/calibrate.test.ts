@@ -111,7 +111,7 @@ describe('shardlens calibrate', () => {
     assert.equal(r.code, 1);
     const res = JSON.parse(r.stdout) as CalibrateJson;
     assert.ok(res.skipped.some((s) => /nodev\.jsonl:1: no device_type; pass --device TYPE/.test(s)), res.skipped.join('\n'));
-    assert.ok(res.skipped.some((s) => /nodev\.jsonl:41: line 41: "batch" must be a positive integer/.test(s)), res.skipped.join('\n'));
+    assert.ok(res.skipped.some((s) => /nodev\.jsonl:41: line 41: "batch" must be ≥ 1 and ≤ /.test(s)), res.skipped.join('\n'));
     const ok = run(['calibrate', 'nodev.jsonl', '--out', 'nodev.json', '--device', 'H100-80GB']);
     assert.equal(ok.code, 0, ok.stderr);
   });
