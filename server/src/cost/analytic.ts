@@ -37,7 +37,7 @@
  *       bytes per lookup: the gathered gradient row written, then re-read by
  *       the coalesce; per unique row: coalesced gradient written, weight row
  *       read and written, optimizer state m read and written (sgd 0,
- *       rowwise_adagrad 2·4 B, adam 2·2·4·D B); U_t from Che's pass
+ *       rowwise_adagrad 2·4 B, adagrad 2·4·D B, adam 2·2·4·D B); U_t from Che's pass
  *       (indexStats.cacheProfile ≈ expectedUnique). The per-lookup rate r_bwd
  *       covers what is not bandwidth: sorting the indices, building offsets,
  *       the segment scan (fitting it replaced an assumed sort-byte count and
@@ -53,8 +53,11 @@
  * SM count, the L2 term with its L2 size; t0 and c_dup (launch overhead and a
  * dependent-load latency) are kept.
  */
+import { bandOf, type ErrorBands } from './errorBands';
 import { cacheProfile, hottestRowShare } from './indexStats';
 import { histogramStats } from './features';
+import { blockCacheProfile, rowBlockStats } from './rowBlocks';
+import { shardCostKey } from './shardKey';
 import type { ComputeCost, CostEnv, CostModel, SetScorer, Shard } from './types';
 
 /** Every number the model uses that is not a device spec. */
@@ -105,6 +108,17 @@ export const ANALYTIC_CONSTANTS: Readonly<AnalyticConstants> = {
   l2Share: 0.5,
 };
 
+/**
+ * The model's ± (errorBands.ts): 68% of the held-out split's sets (316, the
+ * learned model's split of models/data/h100) were within these relative
+ * errors of fwd + bwd, by predicted size: < 1 ms ±30% (126 sets), 1–10 ms
+ * ±23% (114), ≥ 10 ms ±23% (76). Recomputed by `npm run fit:analytic`.
+ */
+export const ANALYTIC_ERROR: ErrorBands = {
+  quantile: 0.68, bins_ms: [1, 10], rel: [0.299, 0.226, 0.226], n: [126, 114, 76],
+  source: 'held-out split of the H100 campaign (models/data/h100-split.json), npm run fit:analytic',
+};
+
 /** Constant-free quantities of one shard under one environment (bytes, counts). */
 export interface ShardTraffic {
   dim: number;
@@ -142,27 +156,45 @@ function num(x: number, fallback = 0): number {
   return typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : fallback;
 }
 
+/**
+ * Optimizer state bytes read + written per updated row: rowwise_adagrad one
+ * fp32 per row, adagrad one fp32 per element (PyTorch's `state_sum`), adam two
+ * fp32 per element (exp_avg, exp_avg_sq); each read and written once.
+ */
+export function optimizerStateBytes(optimizer: CostEnv['optimizer'], dim: number): number {
+  switch (optimizer) {
+    case 'rowwise_adagrad': return 2 * 4;
+    case 'adagrad': return 2 * 4 * dim;
+    case 'adam': return 2 * 2 * 4 * dim;
+    default: return 0;
+  }
+}
+
 /** Constant-free traffic of one shard (the expensive part: index statistics). */
 export function shardTraffic(shard: Shard, env: CostEnv, k: Readonly<AnalyticConstants> = ANALYTIC_CONSTANTS): ShardTraffic {
   const rows = Math.max(1, num(shard.rows, 1));
   const dim = Math.max(1, num(shard.dim, 1));
   const w = shard.dtypeBytes === 2 ? 2 : 4;
-  const bags = num(env.batchSize);
+  // A data-parallel replica serves its local bags; every other shard the global batch.
+  const bags = num(shard.bags ?? env.batchSize);
   const lookups = bags * num(shard.pooling);
   const alpha = num(shard.zipf);
   const rowBytes = 32 * Math.ceil((dim * w) / 32);
   const cacheRows = (k.l2Share * num(env.device?.l2Bytes)) / rowBytes;
-  const profile = cacheProfile(rows, lookups, alpha, cacheRows);
+  // A row block is priced from its own rows' statistics (rowBlocks.ts): the
+  // block holding the hot rows gets their lookups, repeats and serial tail.
+  const block = rowBlockStats(shard, bags);
+  const profile = block ? blockCacheProfile(block, cacheRows) : cacheProfile(rows, lookups, alpha, cacheRows);
   const hitRate = profile.hitRate;
   let unique = profile.unique;
-  let hottest = lookups * hottestRowShare(rows, alpha);
+  let hottest = block ? block.hottestLookups : lookups * hottestRowShare(rows, alpha);
   const hist = shard.histogram;
   if (hist && hist.length === 17 && hist.every((v) => Number.isFinite(v) && v >= 0) && hist.some((v) => v > 0) && lookups > 0) {
     // A measured reuse histogram overrides the power-law guess (the L2 hit
     // rate keeps the zipf estimate: the histogram has no rank order).
     ({ unique, hottest } = histogramStats(hist, rows, lookups));
   }
-  const stateBytesPerRow = env.optimizer === 'rowwise_adagrad' ? 2 * 4 : env.optimizer === 'adam' ? 2 * 2 * 4 * dim : 0;
+  const stateBytesPerRow = optimizerStateBytes(env.optimizer, dim);
   return {
     dim, lookups, bags, chunks: Math.ceil(dim / 32), rowBytes, hitRate, unique, hottest,
     outBytesPerBag: dim * w, stateBytesPerRow,
@@ -242,7 +274,7 @@ class AnalyticScorer implements SetScorer {
       bwdMs += this.k.t0BwdMs + this.stream[g] + this.serial[g];
       this.issue[g] = 0; this.hbm[g] = 0; this.l2[g] = 0; this.stream[g] = 0; this.serial[g] = -1;
     }
-    return { fwdMs, bwdMs };
+    return nTouched > 0 ? { fwdMs, bwdMs, uncertainty: bandOf(ANALYTIC_ERROR, fwdMs + bwdMs) } : { fwdMs, bwdMs };
   }
 }
 
@@ -278,7 +310,7 @@ export class AnalyticCostModel implements CostModel {
     if (env?.device?.type) this.lastType = env.device.type;
     const envKey = `${env?.batchSize}|${env?.optimizer}|${env?.device?.l2Bytes}`;
     const traffic = shards.map((s) => {
-      const key = `${envKey}|${s.rows}|${s.dim}|${s.pooling}|${s.zipf}|${s.dtypeBytes}|${s.histogram?.join(',') ?? ''}`;
+      const key = `${envKey}|${shardCostKey(s)}`;
       let t = this.traffic.get(key);
       if (!t) {
         if (this.traffic.size >= TRAFFIC_CACHE_LIMIT) this.traffic.clear();

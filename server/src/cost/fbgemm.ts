@@ -26,6 +26,7 @@
  * benchmark results replaces.
  */
 import { cacheProfile } from './indexStats';
+import { blockCacheProfile, rowBlockStats } from './rowBlocks';
 import type { ComputeCost, CostEnv, CostModel, SetScorer, Shard } from './types';
 
 export interface FbgemmConstants {
@@ -86,14 +87,16 @@ export function fbgemmShardMs(shard: Shard, env: CostEnv, k: Readonly<FbgemmCons
   const hbm = finite(env.device?.hbmGBps) * 1e9;
   if (hbm <= 0 || n <= 0) return { fwdMs: 0, bwdMs: 0 };
   const cacheRows = (k.l2Share * finite(env.device?.l2Bytes)) / rb;
-  const { unique, hitRate } = cacheProfile(rows, n, alpha, cacheRows);
+  // A row block: its own rows' distinct count and hit rate (rowBlocks.ts).
+  const block = rowBlockStats(shard, bags);
+  const { unique, hitRate } = block ? blockCacheProfile(block, cacheRows) : cacheProfile(rows, n, alpha, cacheRows);
   const fwdBytes = n * (1 - hitRate) * rb + (n * hitRate * rb) / k.l2BandwidthRatio + 8 * n + 8 * (bags + 1) + bags * dim * w;
   const bwdBytes = n * k.sortBytesPerId + bags * dim * 4 + unique * (2 * rb + stateBytesPerRow(env.optimizer, dim));
   let fwdMs = (fwdBytes / (k.fwdEfficiency * hbm)) * 1e3;
   let bwdMs = (bwdBytes / (k.bwdEfficiency * hbm)) * 1e3;
   if (shard.kernel === 'fbgemm_tbe_uvm_caching') {
     const lf = Math.min(1, Math.max(1e-6, shard.cacheLoadFactor ?? DEFAULT_CACHE_LOAD_FACTOR));
-    const misses = unique * (1 - cacheProfile(rows, n, alpha, lf * rows).hitRate);
+    const misses = unique * (1 - (block ? blockCacheProfile(block, lf * rows) : cacheProfile(rows, n, alpha, lf * rows)).hitRate);
     const linkMs = ((misses * rb) / (k.hostLinkGBps * 1e9)) * 1e3;
     fwdMs += linkMs;
     bwdMs += linkMs;

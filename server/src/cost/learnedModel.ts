@@ -7,6 +7,9 @@
  *   of a plan.
  * - `prepare` encodes each shard once in JS from the sidecar's weights and then
  *   scores any subset with the pooling and heads only (planners' inner loops).
+ * A model trained on the analytic base (sidecar `base`) predicts the factor
+ * by which the analytic model (analytic.ts, with the sidecar's constants) is
+ * off: both paths multiply it in (ONNX input `base_log`).
  * Both give the same numbers up to float32 rounding (test/unit/learned).
  *
  * onnxruntime-node is a native addon of tens of MB: it is required lazily, on
@@ -14,9 +17,13 @@
  */
 import { promises as fs } from 'node:fs';
 import type * as OrtTypes from 'onnxruntime-node';
+import { ANALYTIC_CONSTANTS, AnalyticCostModel } from './analytic';
 import { shardFeatures, NUM_FEATURES } from './features';
 import { CostNetwork } from './learnedNetwork';
-import { parseSidecar, type CostModelSidecar } from './learnedSidecar';
+import { shardCostKey } from './shardKey';
+import { bandOf } from './errorBands';
+import { parseSidecar, sidecarRanges, type CostModelSidecar } from './learnedSidecar';
+import type { TrainingRanges } from './trainingRanges';
 import type { ComputeCost, CostEnv, CostModel, SetScorer, Shard } from './types';
 
 export type OnnxRuntime = typeof OrtTypes;
@@ -32,7 +39,7 @@ export function loadOnnxRuntime(): OnnxRuntime {
 const CACHE_LIMIT = 100_000;
 
 function shardKey(s: Shard, batchSize: number): string {
-  return `${s.rows}|${s.dim}|${s.pooling}|${s.zipf}|${s.dtypeBytes}|${batchSize}|${s.histogram ? s.histogram.join(',') : ''}`;
+  return `${batchSize}|${shardCostKey(s)}`;
 }
 
 export interface LearnedModelFiles {
@@ -53,6 +60,24 @@ export class LearnedCostModel implements CostModel {
     private readonly network: CostNetwork,
   ) {
     this.name = `learned: ${sidecar.name}`;
+    this.ranges = sidecarRanges(sidecar);
+    if (sidecar.base) this.base = new AnalyticCostModel(sidecar.gpu_type, { ...ANALYTIC_CONSTANTS, ...sidecar.base.constants });
+  }
+
+  /**
+   * The analytic model the network corrects (sidecar `base`), with the
+   * constants it was trained against; undefined for a plain network.
+   */
+  readonly base: AnalyticCostModel | undefined;
+
+  /** What the model was measured on (the guard's ranges); undefined for older sidecars. */
+  readonly ranges: TrainingRanges | undefined;
+
+  /** The cost with its held-out ± for its predicted size (sidecar `uncertainty`), when the sidecar has one. */
+  private withUncertainty(c: ComputeCost): ComputeCost {
+    const bands = this.sidecar.uncertainty;
+    if (!bands) return c;
+    return { ...c, uncertainty: bandOf(bands, c.fwdMs + c.bwdMs) };
   }
 
   /**
@@ -83,9 +108,10 @@ export class LearnedCostModel implements CostModel {
     } catch (e) {
       throw new Error(`${files.onnxPath} is not a loadable ONNX model: ${(e as Error).message.split('\n')[0]}`);
     }
-    const need = ['features', 'mask'];
-    if (!need.every((n) => session.inputNames.includes(n)) || !['fwd_ms', 'bwd_ms'].every((n) => session.outputNames.includes(n))) {
-      throw new Error(`${files.onnxPath} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; expected features, mask → fwd_ms, bwd_ms`);
+    const need = parsed.sidecar.base ? ['features', 'mask', 'base_log'] : ['features', 'mask'];
+    if (!need.every((n) => session.inputNames.includes(n)) || session.inputNames.length !== need.length
+      || !['fwd_ms', 'bwd_ms'].every((n) => session.outputNames.includes(n))) {
+      throw new Error(`${files.onnxPath} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; its sidecar expects ${need.join(', ')} → fwd_ms, bwd_ms`);
     }
     return new LearnedCostModel(parsed.sidecar, session, ort, new CostNetwork(parsed.sidecar));
   }
@@ -128,14 +154,21 @@ export class LearnedCostModel implements CostModel {
         mask[row * t + j] = 1;
       });
     });
-    const res = await this.session.run({
+    const feeds: Record<string, OrtTypes.Tensor> = {
       features: new this.ort.Tensor('float32', feats, [live.length, t, f]),
       mask: new this.ort.Tensor('float32', mask, [live.length, t]),
-    });
+    };
+    if (this.base) {
+      const base = await this.base.predict(live.map((i) => sets[i]), env);
+      const logs = new Float32Array(live.length * 2);
+      base.forEach((c, row) => { logs[2 * row] = Math.log(c.fwdMs); logs[2 * row + 1] = Math.log(c.bwdMs); });
+      feeds.base_log = new this.ort.Tensor('float32', logs, [live.length, 2]);
+    }
+    const res = await this.session.run(feeds);
     const fwd = res.fwd_ms.data as Float32Array;
     const bwd = res.bwd_ms.data as Float32Array;
     live.forEach((si, row) => {
-      out[si] = { fwdMs: fwd[row], bwdMs: bwd[row] };
+      out[si] = this.withUncertainty({ fwdMs: fwd[row], bwdMs: bwd[row] });
     });
     return out;
   }
@@ -143,9 +176,18 @@ export class LearnedCostModel implements CostModel {
   prepare(shards: readonly Shard[], env: CostEnv): SetScorer {
     const enc = shards.map((s) => this.encodingOf(s, env.batchSize));
     const net = this.network;
+    const self = this;
+    const base = this.base?.prepare(shards, env);
     return {
       score(members: readonly number[]): ComputeCost {
-        return net.score(members.map((i) => enc[i]));
+        if (members.length === 0) return { fwdMs: 0, bwdMs: 0 };
+        const c = net.score(members.map((i) => enc[i]));
+        if (base) {
+          const b = base.score(members);
+          c.fwdMs *= b.fwdMs;
+          c.bwdMs *= b.bwdMs;
+        }
+        return self.withUncertainty(c);
       },
     };
   }

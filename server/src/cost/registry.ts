@@ -2,12 +2,15 @@
  * Picks the cost model for a device type: the learned model shipped for it (or
  * the user's own, per GPU type, from settings), else the analytic model with a
  * warning that says why. Never throws: a missing, corrupt or incompatible
- * model file is a warning and analytic numbers, not a crash.
+ * model file is a warning and analytic numbers, not a crash. Every model is
+ * served through the trust guard (guard.ts): a learned model falls back to the
+ * analytic model outside its training ranges, every number stays physical.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceSpec } from '../config/types';
 import { AnalyticCostModel } from './analytic';
+import { guardModel } from './guard';
 import { LearnedCostModel, loadOnnxRuntime, type LearnedModelFiles, type OnnxRuntime } from './learnedModel';
 import type { CostModel } from './types';
 
@@ -75,7 +78,7 @@ async function loadLearned(files: LearnedModelFiles, loadRuntime: () => OnnxRunt
 }
 
 function analytic(device: DeviceSpec, warning: string): LoadedCostModel {
-  return { model: new AnalyticCostModel(device?.type), warning };
+  return { model: guardModel(new AnalyticCostModel(device?.type)), warning };
 }
 
 export async function loadCostModel(device: DeviceSpec, opts: LoadCostModelOptions): Promise<LoadedCostModel> {
@@ -105,7 +108,11 @@ export async function loadCostModel(device: DeviceSpec, opts: LoadCostModelOptio
     if (model.sidecar.gpu_type !== device.type) {
       notes.push(`cost model ${model.sidecar.name} was measured on ${model.sidecar.gpu_type}, not ${device.type}`);
     }
-    return notes.length ? { model, warning: notes.join('; ') } : { model };
+    // The fallback is the analytic model of the same kernel; for a model trained
+    // on the analytic base it is that base, so the guard fades the learned
+    // correction out rather than mixing two sets of constants.
+    const guarded = guardModel(model, model.base ?? new AnalyticCostModel(device.type), model.ranges);
+    return notes.length ? { model: guarded, warning: notes.join('; ') } : { model: guarded };
   } catch (e) {
     // Defensive: nothing above should throw, but a cost model must never take the engine down.
     return analytic(device, `cost model loading failed (${(e as Error).message}); using the analytic model`);

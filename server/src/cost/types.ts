@@ -54,6 +54,22 @@ export interface CostEnv {
 export interface ComputeCost {
   fwdMs: number;
   bwdMs: number;
+  /**
+   * Relative ± of fwdMs + bwdMs (0.1 = ±10%): about 68% of measured sets fall
+   * within (1 ± uncertainty) × the prediction, from the model's held-out errors
+   * (and, for the learned model, its ensemble's spread). Absent: not known.
+   */
+  uncertainty?: number;
+}
+
+/** An input outside what a cost model was fitted on, and how it was priced instead (trainingRanges.ts). */
+export interface RangeNote {
+  input: 'rows' | 'dim' | 'pooling' | 'zipf' | 'batch_size' | 'dtype' | 'optimizer' | 'kernel' | 'tables_per_gpu';
+  value: number | string;
+  /** The measured range in words, e.g. "1,002–49,890,859 rows". */
+  range: string;
+  /** One sentence for users: the input, the range, how it was priced. */
+  message: string;
 }
 
 /** Synchronous scorer over a fixed list of shards, for planners' inner loops. */
@@ -70,4 +86,8 @@ export interface CostModel {
   predict(sets: readonly (readonly Shard[])[], env: CostEnv): Promise<ComputeCost[]>;
   /** Synchronous scorer with the same numbers as `predict`, for search. */
   prepare(shards: readonly Shard[], env: CostEnv): SetScorer;
+  /** Inputs of one table (a whole-table shard) outside what the model was fitted on (guard.ts); `dtype` as written. */
+  rangeNotes?(shard: Shard, env: CostEnv, dtype?: string): RangeNote[];
+  /** A note when one GPU running `tables` tables is outside what the model was fitted on. */
+  setSizeNote?(tables: number): RangeNote | undefined;
 }

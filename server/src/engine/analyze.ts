@@ -18,7 +18,8 @@ import {
   headOf, imbalanceDiagnostic, internalErrorDiagnostic, placementUnscoredDiagnostic, unreadableDiagnostic,
 } from './engineDiagnostics';
 import { memoizedCompute } from './setCosts';
-import { computeTableCosts, type TableCost } from './tableCosts';
+import { rangeDiagnostics } from './rangeDiagnostics';
+import { computeTableCosts, costEnv, type TableCost } from './tableCosts';
 
 export interface AnalyzeOptions {
   /** SL101 threshold on predicted max/mean (default 1.25). */
@@ -137,6 +138,11 @@ export async function analyzeDocument(
     } catch (err) {
       diagnostics.push(placementUnscoredDiagnostic(file, anchor(loaded, 'placement'), errorText(err)));
     }
+  }
+  try {
+    diagnostics.push(...rangeDiagnostics(file, text, loaded, config, result.model, costEnv(config), result.current));
+  } catch (err) {
+    diagnostics.push(internalErrorDiagnostic(file, errorText(err)));
   }
   return done();
 }

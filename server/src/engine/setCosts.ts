@@ -5,17 +5,13 @@
  * 10,000 tables on 512 GPUs one batched ONNX call over all sets took ~170 ms
  * per keystroke; issue 6 bench:lsp).
  */
-import type { ComputeCost, CostModel, Shard } from '../cost/types';
+import { shardCostKey } from '../cost/shardKey';
+import type { ComputeCost, CostModel } from '../cost/types';
 import type { ComputeFn } from '../plan/evaluate';
 
 /** Bound on memoised sets per model: keys are ~30 B per shard, so tens of MB at most. */
 const MEMO_LIMIT = 20_000;
 const memo = new WeakMap<CostModel, Map<string, ComputeCost>>();
-
-/** Everything a cost depends on (names do not matter). */
-function shardKey(s: Shard): string {
-  return `${s.rows}|${s.dim}|${s.pooling}|${s.zipf}|${s.dtypeBytes}|${s.histogram?.join(',') ?? ''}`;
-}
 
 /** A ComputeFn for assessPlacement that predicts only the sets not seen before with this model and env. */
 export function memoizedCompute(model: CostModel): ComputeFn {
@@ -23,7 +19,7 @@ export function memoizedCompute(model: CostModel): ComputeFn {
     let cache = memo.get(model);
     if (!cache) { cache = new Map(); memo.set(model, cache); }
     const envKey = JSON.stringify(env);
-    const keys = sets.map((set) => `${envKey}#${set.map(shardKey).join(';')}`);
+    const keys = sets.map((set) => `${envKey}#${set.map(shardCostKey).join(';')}`);
     const missing: number[] = [];
     keys.forEach((k, i) => { if (!cache.has(k)) missing.push(i); });
     const fresh = missing.length > 0 ? await model.predict(missing.map((i) => sets[i]), env) : [];

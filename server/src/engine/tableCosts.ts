@@ -7,6 +7,7 @@ import { entryRanks, type RankShape } from '../config/placementRanks';
 import type { PlacementEntry, ShardConfig, ShardingKind } from '../config/types';
 import type { ComputeCost, CostEnv, CostModel } from '../cost/types';
 import { tableMemoryBytes } from '../cost/memory';
+import { shardCostKey } from '../cost/shardKey';
 import { tableShard } from '../cost/shards';
 
 export interface TableCost {
@@ -42,7 +43,7 @@ export async function computeTableCosts(config: ShardConfig, model: CostModel): 
   if (!cache) { cache = new Map(); memo.set(model, cache); }
 
   const shards = config.tables.map((t) => tableShard(t));
-  const keys = shards.map((s) => `${envKey}|${s.rows}|${s.dim}|${s.pooling}|${s.zipf}|${s.dtypeBytes}|${s.histogram?.join(',') ?? ''}`);
+  const keys = shards.map((s) => `${envKey}|${shardCostKey(s)}`);
   const missing: number[] = [];
   keys.forEach((k, i) => { if (!cache.has(k)) missing.push(i); });
   if (missing.length > 0) {

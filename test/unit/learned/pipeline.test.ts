@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
+import { GuardedCostModel } from '../../../server/src/cost/guard';
 import { loadCostModel } from '../../../server/src/cost/registry';
 import { device, MODELS_DIR, relErr } from './fixtures';
 
@@ -44,9 +45,16 @@ test('smoke training + export produce an ONNX model that onnxruntime-node loads 
   assert.equal(exp.status, 0, exp.out);
   assert.ok(existsSync(path.join(tmp, 'smoke.onnx')) && existsSync(path.join(tmp, 'smoke.json')));
 
-  const { model, warning } = await loadCostModel(device(), { modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': path.join(tmp, 'smoke.onnx') } });
+  const { model: guarded, warning } = await loadCostModel(device(), { modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': path.join(tmp, 'smoke.onnx') } });
   assert.equal(warning, undefined);
-  assert.equal(model.name, 'learned: smoke-v1');
+  assert.equal(guarded.name, 'learned: smoke-v1');
+  // The network itself (the guard may move sets outside the smoke model's small training ranges).
+  assert.ok(guarded instanceof GuardedCostModel);
+  const model = guarded.inner;
+  const side = JSON.parse(readFileSync(path.join(tmp, 'smoke.json'), 'utf8')) as { training_ranges?: { tables_per_set: number[] }; uncertainty?: { rel: number[] }; base?: { model: string } };
+  assert.deepEqual(side.training_ranges?.tables_per_set.length, 2, 'the exporter writes training ranges');
+  assert.ok(side.uncertainty && side.uncertainty.rel.every((r) => r > 0), 'the trainer writes held-out error bands');
+  assert.equal(side.base?.model, 'analytic', 'the default network corrects the analytic model');
   const fx = JSON.parse(readFileSync(fixtures, 'utf8')) as { records: { batch: number; dtype: string; tables: { rows: number; dim: number; pooling: number; alpha: number }[] }[]; torch: { fwd_ms: number[]; bwd_ms: number[] } };
   assert.ok(fx.records.length > 0);
   for (const [i, r] of fx.records.entries()) {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseJsonlSets } from '../../../server/src/cost/jsonlSets';
 import { loadCostModel } from '../../../server/src/cost/registry';
+import { GuardedCostModel } from '../../../server/src/cost/guard';
 import { LearnedCostModel } from '../../../server/src/cost/learnedModel';
 import type { CostEnv } from '../../../server/src/cost/types';
 import { device, MODELS_DIR, modelFixtures, relErr, SHIPPED } from './fixtures';
@@ -11,8 +12,10 @@ import { device, MODELS_DIR, modelFixtures, relErr, SHIPPED } from './fixtures';
 async function shipped(): Promise<LearnedCostModel> {
   const { model, warning } = await loadCostModel(device(), { modelsDir: MODELS_DIR });
   assert.equal(warning, undefined);
-  assert.ok(model instanceof LearnedCostModel, `expected the learned model, got ${model.name}`);
-  return model;
+  // The registry serves every model through the trust guard.
+  assert.ok(model instanceof GuardedCostModel, `expected the guarded model, got ${model.name}`);
+  assert.ok(model.inner instanceof LearnedCostModel, `expected the learned model, got ${model.name}`);
+  return model.inner;
 }
 
 function fixtureSets() {
