@@ -9,6 +9,10 @@
  *   - the analytic model (AnalyticCostModel),
  *   - a log-linear regression baseline fitted here on the training split
  *     (per-table ln ms = w·features, set cost = sum over its tables).
+ * Trust: how often each model's ± covers the held-out measurements, the
+ * learned ensemble's spread against its error, and the invariant counts of
+ * every served model over random configs (costTrust.ts; BENCH_INVARIANT_CASES
+ * sets the cases per model, default 150).
  * Speed: one `predict` call scoring a 1,000-table plan on 128 GPUs (ONNX), and
  * `prepare` + scoring the same 128 sets in JS; medians over 20 runs.
  *
@@ -26,6 +30,7 @@ import { shardFeatures, NUM_FEATURES } from '../../server/src/cost/features';
 import { parseJsonlSets, type JsonlSet } from '../../server/src/cost/jsonlSets';
 import { loadCostModel } from '../../server/src/cost/registry';
 import type { ComputeCost, CostEnv, CostModel, Shard } from '../../server/src/cost/types';
+import { printInvariants, printUncertainty } from './costTrust';
 
 const REPO = path.resolve(__dirname, '../..');
 const MODELS = path.join(REPO, 'models');
@@ -249,6 +254,10 @@ async function main(): Promise<void> {
     }
   }
   printTable(['model', 'sets', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], bySize);
+
+  // ---- trust: the ± against held-out measurements, invariant counts (test/bench/costTrust.ts) ----
+  await printUncertainty([learned, analytic], held, predictAll, printTable);
+  await printInvariants(MODELS, printTable);
 
   const sample = path.join(MODELS, 'data', 'h200-sample.jsonl');
   if (existsSync(sample)) {

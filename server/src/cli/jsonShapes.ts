@@ -61,6 +61,8 @@ export interface GpuJson {
   total_ms: number;
   memory_bytes: number;
   capacity_bytes: number;
+  /** The cost model's ± of fwd + bwd, ms (about 68% of measured sets within); absent when unknown. */
+  uncertainty_ms?: number;
 }
 
 export interface PlanJson {
@@ -74,6 +76,8 @@ export interface PlanJson {
   /** Added fields (optional for consumers): why infeasible, the model that scored it. */
   reasons: string[];
   cost_model: string;
+  /** ± of max_ms (the slowest GPU's), ms; absent when the model reports none. */
+  max_uncertainty_ms?: number;
 }
 
 export function planJson(plan: PlanResult): PlanJson {
@@ -86,10 +90,12 @@ export function planJson(plan: PlanResult): PlanJson {
     gpus: plan.gpus.map((g) => ({
       gpu: g.gpu, tables: g.tables, fwd_ms: g.fwdMs, bwd_ms: g.bwdMs, comm_ms: g.commMs,
       total_ms: g.totalMs, memory_bytes: g.memoryBytes, capacity_bytes: g.capacityBytes,
+      ...(g.uncertaintyMs !== undefined ? { uncertainty_ms: g.uncertaintyMs } : {}),
     })),
     placement: placementJson(plan.placement),
     reasons: plan.reasons,
     cost_model: plan.costModel,
+    ...(plan.maxUncertaintyMs !== undefined ? { max_uncertainty_ms: plan.maxUncertaintyMs } : {}),
   };
 }
 
@@ -102,6 +108,8 @@ export interface CompareRowJson {
   max_over_mean: number | null;
   feasible: boolean;
   reasons: string[];
+  /** ± of max_ms (the cost model's error of the slowest GPU), ms; absent when unknown. */
+  max_uncertainty_ms?: number;
   /** Set when the strategy could not run at all. */
   error?: string;
 }

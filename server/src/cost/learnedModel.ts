@@ -139,6 +139,17 @@ export class LearnedCostModel implements CostModel {
     return e;
   }
 
+  /**
+   * One set through the JS evaluator with the ensemble's spread: the standard
+   * deviation over members of ln(fwd_k + bwd_k) (bench:cost compares it with
+   * the held-out error; the ± shown to users comes from the error bands).
+   */
+  ensemble(set: readonly Shard[], env: CostEnv): ComputeCost & { spread: number } {
+    if (set.length === 0) return { fwdMs: 0, bwdMs: 0, spread: 0 };
+    const b = this.base?.prepare(set, env).score(set.map((_, i) => i));
+    return this.network.scoreWithSpread(set.map((s) => this.encodingOf(s, env.batchSize)), b ? [Math.log(b.fwdMs), Math.log(b.bwdMs)] : [0, 0]);
+  }
+
   async predict(sets: readonly (readonly Shard[])[], env: CostEnv): Promise<ComputeCost[]> {
     const out: ComputeCost[] = sets.map(() => ({ fwdMs: 0, bwdMs: 0 }));
     // An empty GPU does no embedding work: 0 ms, and it is not sent to ONNX.

@@ -108,9 +108,11 @@ export class CostNetwork {
 
   /**
    * `score` plus the ensemble's spread: the standard deviation over members of
-   * ln(fwd_k + bwd_k), each member's own total (0 for one member).
+   * ln(fwd_k + bwd_k), each member's own total (0 for one member). `baseLog`
+   * (ln ms of fwd and bwd) is added to each member's outputs first, for a
+   * network that corrects a base model.
    */
-  scoreWithSpread(encodings: readonly Float64Array[]): ComputeCost & { spread: number } {
+  scoreWithSpread(encodings: readonly Float64Array[], baseLog: readonly [number, number] = [0, 0]): ComputeCost & { spread: number } {
     if (encodings.length === 0) return { fwdMs: 0, bwdMs: 0, spread: 0 };
     const { emb, head, stride, mx, hf, hb } = this;
     let lf = 0;
@@ -136,8 +138,8 @@ export class CostNetwork {
           hb[j] += enc[pb + j];
         }
       }
-      const f = this.finishHead(net.fwd, hf);
-      const b = this.finishHead(net.bwd, hb);
+      const f = this.finishHead(net.fwd, hf) + baseLog[0];
+      const b = this.finishHead(net.bwd, hb) + baseLog[1];
       lf += f;
       lb += b;
       const t = Math.log(Math.exp(f) + Math.exp(b));

@@ -5,7 +5,7 @@
 import { MarkupKind, type Hover, type Position, type Range } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { GPU_PRESETS } from '../config/presets';
-import { formatBytes, formatGpus, formatMs, formatPercent } from '../engine/format';
+import { formatBytes, formatGpus, formatMs, formatPercent, formatPlusMinus } from '../engine/format';
 import type { AnalysisRecord } from './documents';
 import { keyDoc, looksLikeDevicesFile } from './keyDocs';
 import { cursorContext, type CursorContext } from './yamlCursor';
@@ -48,7 +48,7 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
     '| --- | ---: |',
     `| forward | ${formatMs(cost.fwdMs)} |`,
     `| backward + update | ${formatMs(cost.bwdMs)} |`,
-    `| **compute total** | **${formatMs(cost.fwdMs + cost.bwdMs)}** |`,
+    `| **compute total** | **${formatMs(cost.fwdMs + cost.bwdMs)}**${cost.uncertainty !== undefined ? ` ${formatPlusMinus(cost.uncertainty * (cost.fwdMs + cost.bwdMs))}` : ''} |`,
   ];
   const current = a.current;
   if (current && cost.gpus.length > 0) {
@@ -56,6 +56,9 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
     for (const g of comm) {
       lines.push(`| GPU ${g.gpu} all-to-all (all its tables) | ${formatMs(g.commMs)} |`);
     }
+  }
+  if (cost.uncertainty !== undefined) {
+    lines.push('', `\u00b1 is the model's error: about 68% of measured sets fall within ${formatPercent(cost.uncertainty)} of its prediction at this size.`);
   }
   lines.push('', `Memory: ${formatBytes(cost.memoryBytes)} (weights + ${a.loaded.config!.optimizer} state).`);
   lines.push(`Placement: ${formatGpus(cost.gpus)}${cost.kind && cost.kind !== 'table' ? ` (${cost.kind}-wise)` : ''}.`);
@@ -69,7 +72,8 @@ export function gpuMarkdown(gpu: number, record: AnalysisRecord | undefined): st
   return [
     `**GPU ${gpu}** \u2014 ${g.tables.length} table${g.tables.length === 1 ? '' : 's'}`,
     '',
-    `fwd ${formatMs(g.fwdMs)} + bwd ${formatMs(g.bwdMs)} + comm ${formatMs(g.commMs)} = **${formatMs(g.totalMs)}** per step`,
+    `fwd ${formatMs(g.fwdMs)} + bwd ${formatMs(g.bwdMs)} + comm ${formatMs(g.commMs)} = **${formatMs(g.totalMs)}** per step` +
+      (g.uncertaintyMs !== undefined ? ` (compute ${formatPlusMinus(g.uncertaintyMs)}: the model's error, ~68% of measured sets within)` : ''),
     '',
     `Memory ${formatBytes(g.memoryBytes)} of ${formatBytes(g.capacityBytes)} usable (${formatPercent(g.capacityBytes > 0 ? g.memoryBytes / g.capacityBytes : NaN)}).`,
   ].join('\n');

@@ -109,7 +109,7 @@ export async function planConfig(
     // scorer's numbers (the same as predict's, by the CostModel contract) are
     // reused instead of preparing every shard again.
     const result = await assessPlacement(config, placementOf(final), model, strategy, async (sets) => sets.map((_, g) => ({
-      fwdMs: final.fwd[g], bwdMs: final.bwd[g],
+      fwdMs: final.fwd[g], bwdMs: final.bwd[g], uncertainty: final.scorer.score(final.members[g]).uncertainty,
     })));
     ctl.check();
     const reasons = [...initial.reasons];
