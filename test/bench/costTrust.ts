@@ -19,8 +19,9 @@ type Table = (header: string[], rows: string[][]) => void;
  */
 export async function printInvariants(modelsDir: string, printTable: Table, cases = Number(process.env.BENCH_INVARIANT_CASES ?? 150)): Promise<void> {
   const models = await servedModels(modelsDir);
-  console.log(`\nInvariants of the served models over ${cases} random configs each (rows 1–1e10, dims 4–1024, pooling 0.01–500, ` +
-    'zipf 0–2.5, batch 1–1e6, 1–400 tables per GPU, every optimizer; fast-check seed 42; test/fuzz/costInvariants.ts).\n');
+  console.log(`\nInvariants of the served models over ${cases} random configs each (half inside the learned model's training ranges, ` +
+    'half far outside: rows 1–1e10, dims 4–1024, pooling 0.01–500, zipf 0–2.5, batch 1–1e6, 1–400 tables per GPU, every optimizer; ' +
+    'fast-check seed 42; test/fuzz/costInvariants.ts). Worst ratio: set / costliest table, after / before adding a table, served / analytic.\n');
   const rows: string[][] = [];
   for (const m of models) {
     const sample = fc.sample(caseArb(m.kernel), { numRuns: cases, seed: 42 });

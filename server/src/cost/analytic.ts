@@ -291,6 +291,8 @@ export class AnalyticCostModel implements CostModel {
   private lastType?: string;
   /** Index statistics cost ~0.1–0.3 ms per shard; editing one table re-derives only it. */
   private readonly traffic = new Map<string, ShardTraffic>();
+  /** The same by shard object: repeated calls over one plan's shards skip building keys. */
+  private readonly trafficByShard = new WeakMap<Shard, { env: string; t: ShardTraffic }>();
 
   /** `deviceType` names the model ("analytic: H100-80GB"); otherwise the last env's device type is used. */
   constructor(private readonly deviceType?: string, private readonly constants: Readonly<AnalyticConstants> = ANALYTIC_CONSTANTS) {}
@@ -310,6 +312,8 @@ export class AnalyticCostModel implements CostModel {
     if (env?.device?.type) this.lastType = env.device.type;
     const envKey = `${env?.batchSize}|${env?.optimizer}|${env?.device?.l2Bytes}`;
     const traffic = shards.map((s) => {
+      const known = this.trafficByShard.get(s);
+      if (known && known.env === envKey) return known.t;
       const key = `${envKey}|${shardCostKey(s)}`;
       let t = this.traffic.get(key);
       if (!t) {
@@ -317,6 +321,7 @@ export class AnalyticCostModel implements CostModel {
         t = shardTraffic(s, env, this.constants);
         this.traffic.set(key, t);
       }
+      this.trafficByShard.set(s, { env: envKey, t });
       return t;
     });
     return scorerFromTraffic(traffic, env, this.constants);

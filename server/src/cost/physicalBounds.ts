@@ -8,11 +8,13 @@
  * peak HBM bandwidth — the pooled output (bags × dim × bytes; backward reads the
  * same size of output gradient) and the int64 indices (8 B per lookup) — and
  * one kernel launch, LAUNCH_MS per GPU.
- * UPPER: every lookup handled one after another, nothing in parallel: a
- * dependent HBM round trip (SERIAL_LOOKUP_US) plus streaming the row through
- * one SM (SERIAL_BYTES_GBPS) per lookup, forward; backward touches each lookup
- * BWD_PASSES times (gather the output gradient, sort, coalesce, update). Real
- * kernels are orders of magnitude faster; a number above this is a broken model.
+ * UPPER: every shard its own chain of kernels with generous fixed costs
+ * (CHAIN_FWD_MS, CHAIN_BWD_MS), and every lookup handled one after another,
+ * nothing in parallel: a dependent HBM round trip (SERIAL_LOOKUP_US) plus
+ * streaming the row through one SM (SERIAL_BYTES_GBPS) per lookup, forward;
+ * backward touches each lookup BWD_PASSES times (gather the output gradient,
+ * sort, coalesce, update). Real kernels are orders of magnitude faster; a
+ * number above this is a broken model.
  */
 import type { ComputeCost, CostEnv, Shard } from './types';
 
@@ -24,6 +26,14 @@ export const SERIAL_LOOKUP_US = 1;
 export const SERIAL_BYTES_GBPS = 2.5;
 /** Passes over the lookups in a backward + update. */
 export const BWD_PASSES = 4;
+/**
+ * Fixed ms of one shard's forward / backward kernel chain, as a ceiling: the
+ * H100 campaign's smallest sets take 0.03 ms forward and 0.29 ms backward
+ * (PyTorch's sparse backward launches ~10 kernels and syncs with the host;
+ * models/data/h100); these allow over 10× that per shard.
+ */
+export const CHAIN_FWD_MS = 0.5;
+export const CHAIN_BWD_MS = 5;
 
 export interface ShardBounds { loMs: number; hiMs: number; hiBwdMs: number }
 
@@ -41,8 +51,8 @@ export function shardBounds(s: Shard, env: CostEnv): ShardBounds {
   const loMs = hbm > 0 ? ((bags * dim * w + 8 * n) / hbm) * 1e3 : 0;
   const rb = dim * w;
   const perLookupMs = (SERIAL_LOOKUP_US * 1e-3) + (rb / (SERIAL_BYTES_GBPS * 1e9)) * 1e3;
-  const hiMs = n * perLookupMs + (bags * dim * w) / (SERIAL_BYTES_GBPS * 1e9) * 1e3;
-  return { loMs, hiMs, hiBwdMs: BWD_PASSES * hiMs };
+  const serialMs = n * perLookupMs + (bags * dim * w) / (SERIAL_BYTES_GBPS * 1e9) * 1e3;
+  return { loMs, hiMs: CHAIN_FWD_MS + serialMs, hiBwdMs: CHAIN_BWD_MS + BWD_PASSES * serialMs };
 }
 
 /** Bounds of a GPU's set from its shards' bounds: sums, plus one launch each way when the set is not empty. */
