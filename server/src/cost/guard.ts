@@ -216,7 +216,8 @@ export class GuardedCostModel implements CostModel {
     let asIs: SetScorer | undefined = anyMoved ? undefined : inner;
     const fb = this.fallback!.prepare(shards, env);
     let fbC: SetScorer | undefined;
-    const keys = shards.map((s) => shardCostKey(s));
+    // Cost keys order the groups of a too-large set; built on first need.
+    let keys: string[] | undefined;
     return (members) => {
       const a = fb.score(members);
       const direct = !envMoved && members.length <= max && members.every((i) => !clamped[i].moved);
@@ -226,7 +227,9 @@ export class GuardedCostModel implements CostModel {
       }
       fbC ??= self.fallback!.prepare(clamped.map((c) => c.shard), envC);
       const weight = Math.max(setSizeWeight(members.length, r), ...members.map((i) => clamped[i].weight));
-      const groups = groupsOf(members, (i) => keys[i], max);
+      keys ??= shards.map((s) => shardCostKey(s));
+      const k = keys;
+      const groups = groupsOf(members, (i) => k[i], max);
       return { c: self.combine(a, groups.map((gr) => inner.score(gr)), groups.map((gr) => fbC!.score(gr)), weight), a };
     };
   }
@@ -243,22 +246,30 @@ export class GuardedCostModel implements CostModel {
   private singlesOf(shards: readonly Shard[], env: CostEnv, score?: (members: readonly number[]) => { c: ComputeCost; a?: ComputeCost }): ComputeCost[] {
     const envKey = this.envKey(env);
     const out: ComputeCost[] = new Array(shards.length);
-    let scorer = score;
+    const missing: number[] = [];
     shards.forEach((s, i) => {
       const known = this.singlesByShard.get(s);
       if (known && known.env === envKey) { out[i] = known.c; return; }
-      const k = `${envKey}#${shardCostKey(s)}`;
-      let c = this.singles.get(k);
-      if (!c) {
-        scorer ??= this.rawScorer(shards, env);
-        const raw = scorer([i]);
-        c = this.settle(raw.c, raw.a, undefined, [shardBounds(s, env)]);
-        if (this.singles.size >= SINGLES_LIMIT) this.singles.clear();
-        this.singles.set(k, c);
-      }
-      this.singlesByShard.set(s, { env: envKey, c });
-      out[i] = c;
+      const c = this.singles.get(`${envKey}#${shardCostKey(s)}`);
+      if (c) { this.singlesByShard.set(s, { env: envKey, c }); out[i] = c; } else missing.push(i);
     });
+    if (missing.length === 0) return out;
+    // Price only the shards not seen before (the scorer prepares what it is given).
+    let scorer = score;
+    let at = (i: number) => i;
+    if (!scorer) {
+      const fresh = missing.map((i) => shards[i]);
+      const sc = this.rawScorer(fresh, env);
+      const pos = new Map(missing.map((i, j) => [i, j]));
+      scorer = sc;
+      at = (i) => pos.get(i)!;
+    }
+    for (const i of missing) {
+      const raw = scorer([at(i)]);
+      const c = this.settle(raw.c, raw.a, undefined, [shardBounds(shards[i], env)]);
+      this.remember(shards[i], envKey, c);
+      out[i] = c;
+    }
     return out;
   }
 
@@ -269,6 +280,7 @@ export class GuardedCostModel implements CostModel {
     const multi = sets.filter((s) => s.length > 1).flat();
     const singles = multi.length > 0 ? this.singlesOf(multi, env) : [];
     let next = 0;
+    const envKey = this.envKey(env);
     return sets.map((set, i) => {
       let floor: ComputeCost | undefined;
       if (set.length > 1) {
@@ -276,8 +288,18 @@ export class GuardedCostModel implements CostModel {
         next += set.length;
         floor = { fwdMs: Math.max(...mine.map((x) => x.fwdMs)), bwdMs: Math.max(...mine.map((x) => x.bwdMs)) };
       }
-      return this.settle(c[i], a?.[i], floor, bounds[i]);
+      const out = this.settle(c[i], a?.[i], floor, bounds[i]);
+      // A one-table set is that shard's own cost: remember it as the floor of
+      // later sets (the editor prices every table alone before the placement).
+      if (set.length === 1) this.remember(set[0], envKey, out);
+      return out;
     });
+  }
+
+  private remember(s: Shard, envKey: string, c: ComputeCost): void {
+    if (this.singles.size >= SINGLES_LIMIT) this.singles.clear();
+    this.singles.set(`${envKey}#${shardCostKey(s)}`, c);
+    this.singlesByShard.set(s, { env: envKey, c });
   }
 
   prepare(shards: readonly Shard[], env: CostEnv): SetScorer {

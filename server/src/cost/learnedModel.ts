@@ -52,6 +52,7 @@ export class LearnedCostModel implements CostModel {
   readonly name: string;
   private readonly features = new Map<string, Float64Array>();
   private readonly encodings = new Map<string, Float64Array>();
+  private readonly encodingsByShard = new WeakMap<Shard, { batch: number; e: Float64Array }>();
 
   private constructor(
     readonly sidecar: CostModelSidecar,
@@ -129,6 +130,15 @@ export class LearnedCostModel implements CostModel {
   }
 
   private encodingOf(shard: Shard, batchSize: number): Float64Array {
+    // By shard object first: a plan's shards come back call after call.
+    const known = this.encodingsByShard.get(shard);
+    if (known && known.batch === batchSize) return known.e;
+    const e = this.encodingByKey(shard, batchSize);
+    this.encodingsByShard.set(shard, { batch: batchSize, e });
+    return e;
+  }
+
+  private encodingByKey(shard: Shard, batchSize: number): Float64Array {
     const key = shardKey(shard, batchSize);
     let e = this.encodings.get(key);
     if (!e) {

@@ -135,10 +135,10 @@ export function clampEnv(env: CostEnv, r: TrainingRanges): { env: CostEnv; moved
   return { env: { ...env, optimizer: r.optimizers[0] as CostEnv['optimizer'] }, moved: true };
 }
 
-function how(weight: number, model: string, fallback: string, pricedAs: string): string {
+function how(weight: number, fallback: string, pricedAs: string): string {
   if (weight >= 1) return `priced by ${fallback} alone`;
-  if (weight > 0) return `priced as ${pricedAs} by ${model}, scaled by ${fallback} and blended towards it (${Math.round(weight * 100)}%)`;
-  return `priced as ${pricedAs} by ${model}, scaled by ${fallback}`;
+  if (weight > 0) return `priced as ${pricedAs}, scaled by ${fallback} and blended towards it (${Math.round(weight * 100)}%)`;
+  return `priced as ${pricedAs}, scaled by ${fallback}`;
 }
 
 /**
@@ -152,7 +152,7 @@ export function rangeNotes(s: Shard, env: CostEnv, r: TrainingRanges, model: str
   const add = (input: RangeNote['input'], value: number | string, range: string, weight: number, pricedAs: string) => {
     notes.push({
       input, value, range,
-      message: `${input} ${typeof value === 'number' ? fmt(value) : value} is outside what ${model} was measured on (${range}): ${how(weight, model, fallback, pricedAs)}.`,
+      message: `${input} ${typeof value === 'number' ? fmt(value) : value} is outside what ${model} was measured on (${range}): ${how(weight, fallback, pricedAs)}.`,
     });
   };
   if (logOutside(s.rows, r.rows) > 0) add('rows', s.rows, `${span(r.rows)} rows`, weightOfLog(logOutside(s.rows, r.rows)), `${fmt(clamp(s.rows, r.rows))} rows`);
@@ -160,7 +160,7 @@ export function rangeNotes(s: Shard, env: CostEnv, r: TrainingRanges, model: str
     const w = weightOfLog(logOutside(s.dim, r.dim));
     notes.push({
       input: 'dim', value: s.dim, range: `dims ${r.dims.join(', ')}`,
-      message: `dim ${s.dim} was never measured by ${model} (dims ${r.dims.join(', ')}): ${how(w, model, fallback, `dim ${nearestDim(s.dim, r.dims)}`)}.`,
+      message: `dim ${s.dim} was never measured by ${model} (dims ${r.dims.join(', ')}): ${how(w, fallback, `dim ${nearestDim(s.dim, r.dims)}`)}.`,
     });
   }
   if (logOutside(s.pooling, r.pooling) > 0) add('pooling', s.pooling, `pooling ${span(r.pooling)}`, weightOfLog(logOutside(s.pooling, r.pooling)), `pooling ${fmt(clamp(s.pooling, r.pooling))}`);
@@ -175,7 +175,7 @@ export function rangeNotes(s: Shard, env: CostEnv, r: TrainingRanges, model: str
   if (!r.optimizers.includes(env.optimizer)) {
     notes.push({
       input: 'optimizer', value: env.optimizer, range: r.optimizers.join(', '),
-      message: `optimizer ${env.optimizer} was never measured by ${model} (${r.optimizers.join(', ')}): priced with ${r.optimizers[0]} by ${model}, plus the optimizer's extra state traffic from ${fallback}.`,
+      message: `optimizer ${env.optimizer} was never measured by ${model} (${r.optimizers.join(', ')}): priced with ${r.optimizers[0]}, plus the optimizer's extra state traffic from ${fallback}.`,
     });
   }
   return notes;
@@ -188,6 +188,6 @@ export function setSizeNote(n: number, r: TrainingRanges, model: string, fallbac
   return {
     input: 'tables_per_gpu', value: n, range: `${span(r.tablesPerSet)} tables per GPU`,
     message: `${n} tables on one GPU is more than ${model} was measured on (${span(r.tablesPerSet)} per set): ` +
-      (w >= 1 ? `priced by ${fallback} alone.` : `priced by ${model} in groups of at most ${r.tablesPerSet[1]} tables, scaled to the whole set by ${fallback}${w > 0 ? ` and blended towards it (${Math.round(w * 100)}%)` : ''}.`),
+      (w >= 1 ? `priced by ${fallback} alone.` : `priced in groups of at most ${r.tablesPerSet[1]} tables, scaled to the whole set by ${fallback}${w > 0 ? ` and blended towards it (${Math.round(w * 100)}%)` : ''}.`),
   };
 }

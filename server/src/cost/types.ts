@@ -14,8 +14,9 @@ export interface RowBlock {
 
 /**
  * The work one GPU does for one table or one shard of it. A column shard has a
- * smaller `dim`; a row shard has fewer `rows` and sees `rowFraction` of the
- * lookups (pooling is scaled by the caller).
+ * smaller `dim`; a row shard has fewer `rows` and the share of the lookups its
+ * rows receive (pooling is scaled by the caller; rowBlocks.ts). A shard is an
+ * immutable value: models memoise costs by the object and by its numbers.
  */
 export interface Shard {
   /** Table name (shards of one table share it). */
