@@ -78,6 +78,12 @@ export function rangeDiagnostics(
   const seen = new Set<string>();
   let lines: string[] | undefined;
   const linesOf = () => (lines ??= text.split(/\r\n|\r|\n/));
+  // Env-wide inputs repeat on every table: find each top-level key once.
+  const topKeys = new Map<string, Range | undefined>();
+  const topKey = (key: string) => {
+    if (!topKeys.has(key)) topKeys.set(key, topKeyRange(linesOf(), loaded, key));
+    return topKeys.get(key);
+  };
   const top = loaded.source.top;
   const push = (range: Range, message: string) => {
     const key = `${range.start.line}:${range.start.character}|${message}`;
@@ -93,11 +99,11 @@ export function rangeDiagnostics(
       const where = loaded.source.tables.get(table.name);
       for (const n of notes) {
         const tableKey = TABLE_KEYS[n.input];
-        const topKey = TOP_KEYS[n.input];
+        const topName = TOP_KEYS[n.input];
         const own = tableKey && where ? keyRange(linesOf(), where.item, tableKey) : undefined;
         if (own) { push(own, `Table '${table.name}': ${n.message}`); continue; }
         // An env-wide input (batch, optimizer, an inherited dtype) is reported once, at its top-level key.
-        const shared = topKey ? topKeyRange(linesOf(), loaded, topKey) : undefined;
+        const shared = topName ? topKey(topName) : undefined;
         if (shared) push(shared, n.message);
         else push(where?.name ?? top, `Table '${table.name}': ${n.message}`);
       }
