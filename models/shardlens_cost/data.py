@@ -39,19 +39,28 @@ def split_ids(records: Iterable[dict], percent: int = HELDOUT_PERCENT):
     return train, held
 
 
-def training_examples(records: List[dict], use_singles: bool = True) -> List[dict]:
+def training_examples(records: List[dict], use_singles: bool = True, base=None) -> List[dict]:
     """Sets to train on: every set, plus (optionally) each table of a multi-table
     set measured alone (its `singles`) as an extra one-table set. Call only with
-    training-split records so no held-out measurement leaks in."""
+    training-split records so no held-out measurement leaks in. With `base`
+    (record -> ((ln fwd, ln bwd) of the set, [(ln fwd, ln bwd) of each table
+    alone]), e.g. the analytic model), each example carries its base."""
     out = []
     for r in records:
         feats = set_features(r)
-        out.append({"id": r["id"], "x": feats, "fwd": r["fwd_ms"], "bwd": r["bwd_ms"], "multi": len(feats) > 1})
+        b = base(r) if base else None
+        e = {"id": r["id"], "x": feats, "fwd": r["fwd_ms"], "bwd": r["bwd_ms"], "multi": len(feats) > 1}
+        if b:
+            e["base"] = b[0]
+        out.append(e)
         if use_singles and r.get("singles") and len(r["singles"]) == len(feats):
             for i, s in enumerate(r["singles"]):
                 if s is None or s.get("fwd_ms") is None or s.get("bwd_ms") is None:
                     continue
-                out.append({"id": f"{r['id']}#{i}", "x": [feats[i]], "fwd": s["fwd_ms"], "bwd": s["bwd_ms"], "multi": False})
+                e = {"id": f"{r['id']}#{i}", "x": [feats[i]], "fwd": s["fwd_ms"], "bwd": s["bwd_ms"], "multi": False}
+                if b:
+                    e["base"] = b[1][i]
+                out.append(e)
     return out
 
 

@@ -5,9 +5,17 @@
         --out-dir . --fixtures fixtures/h100-cost.fixtures.json
 
 ONNX graph: inputs `features` float32 [sets, tables, F] (raw features, see
-features.py; normalisation is inside the graph) and `mask` float32 [sets,
-tables] (1 = real table, 0 = padding); outputs `fwd_ms`, `bwd_ms` float32
-[sets]. Both leading dims are dynamic.
+features.py; normalisation is inside the graph), `mask` float32 [sets,
+tables] (1 = real table, 0 = padding) and, for a model trained on the analytic
+base, `base_log` float32 [sets, 2] (ln ms of the analytic model's fwd and bwd
+of each set); outputs `fwd_ms`, `bwd_ms` float32 [sets]. Leading dims are
+dynamic.
+
+The sidecar also records what the model was trained on (`training_ranges`:
+tables per set, rows, dims, pooling, batch, alpha, dtypes, optimizers,
+kernels, from the training split of --data) and its held-out error by
+predicted size (`uncertainty`, computed by train.py), which the engine's guard
+and ± use.
 
 The sidecar holds everything the TypeScript engine needs besides the graph:
 feature list + version, normalisation, GPU type, provenance, held-out metrics
@@ -35,7 +43,7 @@ def load_checkpoint(path: str):
     ckpt = torch.load(path, map_location="cpu")
     c = ckpt["config"]
     net = CostNet(c["num_features"], ckpt["mean"], ckpt["std"], members=c["members"],
-                  hidden=c["hidden"], emb=c["emb"], head=c["head"])
+                  hidden=c["hidden"], emb=c["emb"], head=c["head"], residual=bool(c.get("residual")))
     net.load_state_dict(ckpt["state_dict"])
     net.eval()
     return net, ckpt
@@ -83,11 +91,15 @@ def sidecar_weights(net: CostNet):
 def export_onnx(net: CostNet, path: str):
     x = torch.randn(3, 5, NUM_FEATURES)
     mask = torch.ones(3, 5)
+    args, names = (x, mask), ["features", "mask"]
+    axes = {"features": {0: "sets", 1: "tables"}, "mask": {0: "sets", 1: "tables"},
+            "fwd_ms": {0: "sets"}, "bwd_ms": {0: "sets"}}
+    if net.residual:
+        args, names = (x, mask, torch.randn(3, 2)), names + ["base_log"]
+        axes["base_log"] = {0: "sets"}
     torch.onnx.export(
-        net, (x, mask), path, input_names=["features", "mask"], output_names=["fwd_ms", "bwd_ms"],
-        dynamic_axes={"features": {0: "sets", 1: "tables"}, "mask": {0: "sets", 1: "tables"},
-                      "fwd_ms": {0: "sets"}, "bwd_ms": {0: "sets"}},
-        opset_version=OPSET, do_constant_folding=True)
+        net, args, path, input_names=names, output_names=["fwd_ms", "bwd_ms"],
+        dynamic_axes=axes, opset_version=OPSET, do_constant_folding=True)
     import onnx
     model = onnx.load(path)
     onnx.checker.check_model(model)
@@ -112,7 +124,7 @@ def fixture_records(data_path: str, heldout_percent: int, count: int):
              "fwd_ms": r["fwd_ms"], "bwd_ms": r["bwd_ms"]} for r in chosen]
 
 
-def write_fixtures(net: CostNet, records, path: str, onnx_file: str):
+def write_fixtures(net: CostNet, records, path: str, onnx_file: str, base=None):
     sets = [set_features(r) for r in records]
     t = max(len(s) for s in sets)
     x = torch.zeros(len(sets), t, NUM_FEATURES, dtype=torch.float32)
@@ -120,15 +132,45 @@ def write_fixtures(net: CostNet, records, path: str, onnx_file: str):
     for i, s in enumerate(sets):
         x[i, :len(s)] = torch.tensor(s, dtype=torch.float32)
         m[i, :len(s)] = 1
+    bl = torch.tensor([list(base(r)[0]) for r in records], dtype=torch.float32) if base else None
     with torch.no_grad():
-        f, b = net(x, m)
+        f, b = net(x, m, bl)
     fx = {"model": onnx_file, "feature_names": FEATURE_NAMES, "records": records,
           "features": x.tolist(), "mask": m.tolist(),
           "torch": {"fwd_ms": f.tolist(), "bwd_ms": b.tolist()}}
+    if bl is not None:
+        fx["base_log"] = bl.tolist()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as fh:
         json.dump(fx, fh)
         fh.write("\n")
+
+
+def training_ranges(records, heldout_percent: int, kernel: str):
+    """What the training split of `records` covers (the engine's guard prices
+    anything outside from the nearest covered point, trainingRanges.ts).
+    Tables come from the sets and their `singles`; a record without `kernel` /
+    `optimizer` fields was measured with `kernel` and plain SGD (the
+    collector's defaults, data README)."""
+    train = [r for r in records if has_targets(r) and not is_heldout(r["id"], heldout_percent)]
+    tables = [t for r in train for t in r["tables"]]
+    batches = [r["batch"] for r in train]
+
+    def span(xs):
+        return [min(xs), max(xs)]
+    return {
+        "tables_per_set": span([len(r["tables"]) for r in train]),
+        "rows": span([t["rows"] for t in tables]),
+        "dim": span([t["dim"] for t in tables]),
+        "dims": sorted({t["dim"] for t in tables}),
+        "pooling": span([t["pooling"] for t in tables]),
+        "batch": span(batches),
+        "alpha": span([t.get("alpha", 0.0) for t in tables]),
+        "dtypes": sorted({r.get("dtype", "fp32") for r in train}),
+        "optimizers": sorted({r.get("optimizer", "sgd") for r in train}),
+        "kernels": sorted({r.get("kernel", kernel) for r in train}),
+        "sets": len(train),
+    }
 
 
 def main(argv=None):
@@ -151,16 +193,21 @@ def main(argv=None):
     onnx_path = os.path.join(a.out_dir, a.name + ".onnx")
     export_onnx(net, onnx_path)
     heldout_percent = int(ckpt["data"]["split"].split("<")[-1].strip())
+    # The kernel the data measured and the model prices; also what a data line
+    # without "kernel" measured, for the training ranges.
+    kernel = a.kernel or ckpt.get("kernel") or DEFAULT_KERNEL
+    inputs = {"features": ["sets", "tables", NUM_FEATURES], "mask": ["sets", "tables"]}
+    if net.residual:
+        inputs["base_log"] = ["sets", 2]
     sidecar = {
         "format": "shardlens-cost-model",
         "sidecar_version": SIDECAR_VERSION,
         "name": f"{a.name}-{a.model_version}",
         "gpu_type": ckpt["gpu_type"],
         # The engine registers the model for (gpu_type, kernel).
-        "kernel": a.kernel or ckpt.get("kernel") or DEFAULT_KERNEL,
+        "kernel": kernel,
         "onnx": {"file": os.path.basename(onnx_path), "sha256": sha256_of(onnx_path), "opset": OPSET,
-                 "inputs": {"features": ["sets", "tables", NUM_FEATURES], "mask": ["sets", "tables"]},
-                 "outputs": {"fwd_ms": ["sets"], "bwd_ms": ["sets"]}},
+                 "inputs": inputs, "outputs": {"fwd_ms": ["sets"], "bwd_ms": ["sets"]}},
         "feature_version": ckpt["feature_version"],
         "feature_names": ckpt["feature_names"],
         "normalization": {"mean": ckpt["mean"], "std": ckpt["std"]},
@@ -171,8 +218,17 @@ def main(argv=None):
         "training": {**ckpt["training"], "export_command": "/usr/bin/python3 -m shardlens_cost.export " +
                      " ".join(argv if argv is not None else sys.argv[1:])},
         "metrics": ckpt["metrics"],
-        "weights": sidecar_weights(net),
     }
+    if ckpt.get("base"):
+        sidecar["base"] = ckpt["base"]
+    if ckpt.get("uncertainty"):
+        sidecar["uncertainty"] = ckpt["uncertainty"]
+    if a.data:
+        sidecar["training_ranges"] = training_ranges(read_jsonl(a.data), heldout_percent, kernel)
+    else:
+        print("note: no --data, so the sidecar has no training_ranges (the engine will not guard this model's range)",
+              file=sys.stderr)
+    sidecar["weights"] = sidecar_weights(net)
     side_path = os.path.join(a.out_dir, a.name + ".json")
     with open(side_path, "w") as f:
         json.dump(sidecar, f, separators=(",", ":"))
@@ -180,8 +236,13 @@ def main(argv=None):
     if a.fixtures:
         if not a.data:
             p.error("--fixtures needs --data")
+        base = None
+        if net.residual:
+            from .analytic import DEVICES, record_base
+            device = DEVICES[ckpt["gpu_type"]]
+            base = lambda r: record_base(r, device)  # noqa: E731
         write_fixtures(net, fixture_records(a.data, heldout_percent, a.fixture_count), a.fixtures,
-                       os.path.basename(onnx_path))
+                       os.path.basename(onnx_path), base)
     print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} B), {side_path} ({os.path.getsize(side_path)} B); "
           f"{flushed} weights under {FLUSH_BELOW:g} written as 0",
           file=sys.stderr)

@@ -1,6 +1,9 @@
 """Write models/fixtures/features.json: table configs and the features this
-Python code computes for them. test/unit/learned/features.test.ts checks that
-server/src/cost/features.ts gives the same numbers.
+Python code computes for them, and sets of tables with the analytic base
+(analytic.py) of each. test/unit/learned/features.test.ts checks that
+server/src/cost/features.ts gives the same features, and
+test/unit/learned/analyticBase.test.ts that server/src/cost/analytic.ts gives
+the same base.
 
     cd models && /usr/bin/python3 -m shardlens_cost.feature_fixtures fixtures/features.json
 """
@@ -8,6 +11,7 @@ import json
 import sys
 
 from . import FEATURE_VERSION
+from .analytic import ANALYTIC_CONSTANTS, DEVICES, record_base
 from .features import FEATURE_NAMES, table_features
 
 # Mean reuse histogram of the 856 dlrm_datasets tables (shared notes
@@ -33,6 +37,25 @@ CASES = [
 ]
 
 
+def analytic_sets():
+    """Each table case alone, and mixed sets (several dims, fp16/fp32), as measured-data records."""
+    recs = []
+    for i, (rows, dim, pooling, alpha, b, batch, hist) in enumerate(CASES):
+        t = {"name": f"t{i}", "rows": rows, "dim": dim, "pooling": pooling, "alpha": alpha}
+        if hist is not None:
+            t["histogram"] = hist
+        recs.append({"id": f"single-{i}", "batch": batch, "dtype": "fp16" if b == 2 else "fp32", "tables": [t]})
+    mixed = [{"name": f"m{i}", "rows": rows, "dim": dim, "pooling": pooling, "alpha": alpha}
+             for i, (rows, dim, pooling, alpha, b, batch, hist) in enumerate(CASES) if hist is None]
+    recs.append({"id": "mixed-all", "batch": 32768, "dtype": "fp32", "tables": mixed})
+    recs.append({"id": "mixed-fp16", "batch": 8192, "dtype": "fp16", "tables": mixed[:4] + mixed[:2]})
+    out = []
+    for r in recs:
+        (f, b), _ = record_base(r, DEVICES["H100-80GB"])
+        out.append({"record": r, "ln_fwd_ms": f, "ln_bwd_ms": b})
+    return out
+
+
 def main(argv=None):
     path = (argv or sys.argv[1:] or ["fixtures/features.json"])[0]
     out = {"feature_version": FEATURE_VERSION, "feature_names": FEATURE_NAMES, "cases": []}
@@ -42,6 +65,7 @@ def main(argv=None):
             case["histogram"] = hist
         case["features"] = table_features(rows, dim, pooling, alpha, b, batch, hist)
         out["cases"].append(case)
+    out["analytic"] = {"device": "H100-80GB", "constants": ANALYTIC_CONSTANTS, "sets": analytic_sets()}
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

@@ -6,6 +6,11 @@
 
 Writes a checkpoint (weights, normalisation, held-out metrics, provenance) and
 the split file (train/held-out ids) that the benchmark reuses. Runs on CPU.
+
+By default (`--base analytic`) the network learns the correction to the
+analytic model (analytic.py, the mirror of server/src/cost/analytic.ts):
+ln(measured ms) = ln(analytic ms) + network. `--base none` trains the plain
+network on ln ms.
 """
 import argparse
 import json
@@ -17,6 +22,7 @@ import time
 import torch
 
 from . import DEFAULT_KERNEL, FEATURE_VERSION
+from .analytic import ANALYTIC_CONSTANTS, DEVICES, record_base
 from .data import file_sha256, has_targets, is_heldout, read_jsonl, training_examples
 from .features import FEATURE_NAMES, NUM_FEATURES, set_features
 from .metrics import summary
@@ -38,6 +44,8 @@ class FlatExamples:
         self.lf = torch.log(torch.tensor([e["fwd"] for e in examples], dtype=torch.float64)).float()
         self.lb = torch.log(torch.tensor([e["bwd"] for e in examples], dtype=torch.float64)).float()
         self.w = torch.tensor([multi_weight if e["multi"] else 1.0 for e in examples])
+        # ln ms of the analytic base per example (zeros without a base).
+        self.base = torch.tensor([list(e.get("base", (0.0, 0.0))) for e in examples], dtype=torch.float32)
 
     def __len__(self):
         return len(self.row_ids)
@@ -45,7 +53,7 @@ class FlatExamples:
     def batch(self, ids: torch.Tensor):
         rows = torch.cat([self.row_ids[i] for i in ids.tolist()])
         set_index = torch.repeat_interleave(torch.arange(len(ids)), self.counts[ids])
-        return self.x[rows], set_index, self.lf[ids], self.lb[ids], self.w[ids]
+        return self.x[rows], set_index, self.lf[ids], self.lb[ids], self.w[ids], self.base[ids]
 
 
 def norm_stats(examples):
@@ -92,8 +100,9 @@ def train_member(net, k, examples: "FlatExamples", epochs, batch_sets, lr, weigh
             ids = order[s * batch_sets:(s + 1) * batch_sets]
             if len(ids) == 0:
                 continue
-            x, idx, lf, lb, w = examples.batch(ids)
+            x, idx, lf, lb, w, base = examples.batch(ids)
             pf, pb = net.member_log_flat(k, x, idx, len(ids))
+            pf, pb = pf + base[:, 0], pb + base[:, 1]
             loss = (w * set_loss(pf, pb, lf, lb, loss_kind, sum_weight, sum_loss)).sum() / w.sum()
             opt.zero_grad()
             loss.backward()
@@ -131,7 +140,16 @@ def train_members_parallel(net, flat, member_args, jobs: int):
         net.members[args[0]].load_state_dict(state)
 
 
-def predict_records(net, records):
+def base_fn(gpu_type: str):
+    """record -> analytic base of the set and of each table alone, on `gpu_type`."""
+    if gpu_type not in DEVICES:
+        sys.exit(f"--base analytic needs the device numbers of {gpu_type} in shardlens_cost/analytic.py DEVICES "
+                 f"(known: {', '.join(DEVICES)}), or --base none")
+    device = DEVICES[gpu_type]
+    return lambda r: record_base(r, device)
+
+
+def predict_records(net, records, base=None):
     """(fwd_ms, bwd_ms) lists for JSONL records, through the dense/mask path."""
     out_f, out_b = [], []
     with torch.no_grad():
@@ -144,21 +162,50 @@ def predict_records(net, records):
             for a, s in enumerate(sets):
                 x[a, :len(s)] = torch.tensor(s)
                 m[a, :len(s)] = 1
-            f, b = net(x, m)
+            bl = torch.tensor([list(base(r)[0]) for r in chunk], dtype=torch.float32) if base else None
+            f, b = net(x, m, bl)
             out_f.extend(f.tolist())
             out_b.extend(b.tolist())
     return out_f, out_b
 
 
-def evaluate(net, records):
-    f, b = predict_records(net, records)
+# Size bands of the error model (ms of predicted fwd + bwd): the sub-ms launch
+# floor is noisier than the bandwidth-bound sets (models/README.md).
+ERROR_BINS_MS = [1.0, 10.0]
+ERROR_QUANTILE = 0.68
+
+
+def _quantile(xs, q):
+    s = sorted(xs)
+    pos = (len(s) - 1) * q
+    lo, hi = int(math.floor(pos)), int(math.ceil(pos))
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+def error_bands(pred_total, true_total, source: str):
+    """The relative ± (ERROR_QUANTILE of |ln(pred/true)|) of fwd + bwd per predicted-size band."""
+    bands = [[] for _ in range(len(ERROR_BINS_MS) + 1)]
+    for p, t in zip(pred_total, true_total):
+        i = sum(1 for b in ERROR_BINS_MS if p >= b)
+        bands[i].append(abs(math.log(p / t)))
+    everything = [abs(math.log(p / t)) for p, t in zip(pred_total, true_total)]
+    rel = [math.expm1(_quantile(b if len(b) >= 10 else everything, ERROR_QUANTILE)) for b in bands]
+    return {"quantile": ERROR_QUANTILE, "bins_ms": ERROR_BINS_MS, "rel": [round(r, 4) for r in rel],
+            "n": [len(b) for b in bands], "source": source}
+
+
+def evaluate(net, records, base=None, bands_source=None):
+    f, b = predict_records(net, records, base)
     tf = [r["fwd_ms"] for r in records]
     tb = [r["bwd_ms"] for r in records]
-    return {
+    out = {
         "fwd": summary(f, tf),
         "bwd": summary(b, tb),
         "fwd_bwd": summary([x + y for x, y in zip(f, b)], [x + y for x, y in zip(tf, tb)]),
     }
+    if bands_source:
+        out["uncertainty"] = error_bands([x + y for x, y in zip(f, b)], [x + y for x, y in zip(tf, tb)], bands_source)
+    return out
 
 
 def main(argv=None):
@@ -182,6 +229,8 @@ def main(argv=None):
     p.add_argument("--sum-loss", choices=["same", "rel"], default="rel",
                    help="loss on fwd + bwd: the per-head log loss, or |pred/true - 1| (MAPE)")
     p.add_argument("--multi-weight", type=float, default=4.0, help="loss weight of multi-table sets")
+    p.add_argument("--base", choices=["analytic", "none"], default="analytic",
+                   help="learn the correction to the analytic model (default) or ln ms directly")
     p.add_argument("--no-singles", action="store_true", help="do not add multi-table sets' single-table measurements")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, default=0, help="use only the first N records (smoke runs)")
@@ -212,11 +261,18 @@ def main(argv=None):
     kernels = sorted({r.get("kernel") or DEFAULT_KERNEL for r in records})
     if len(kernels) > 1:
         sys.exit(f"{a.data} mixes kernels {kernels}: train one model per kernel")
-    examples = training_examples(train_recs, use_singles=not a.no_singles)
+    if a.base == "analytic" and kernels and kernels[0] != DEFAULT_KERNEL:
+        # analytic.py mirrors PyTorch's embedding_bag model: a correction on it
+        # still trains, but the engine's guard fades this model to that base.
+        print(f"note: --base analytic is PyTorch's embedding_bag model; this data measured {kernels[0]}"
+              " (use --base none for a plain network)", file=sys.stderr)
+    base = base_fn(a.gpu_type) if a.base == "analytic" else None
+    examples = training_examples(train_recs, use_singles=not a.no_singles, base=base)
     mean, std = norm_stats(examples)
     flat = FlatExamples(examples, a.multi_weight)
     torch.manual_seed(a.seed)
-    net = CostNet(NUM_FEATURES, mean, std, members=a.members, hidden=a.hidden, emb=a.emb, head=a.head)
+    net = CostNet(NUM_FEATURES, mean, std, members=a.members, hidden=a.hidden, emb=a.emb, head=a.head,
+                  residual=base is not None)
     if not a.quiet:
         print(f"{len(train_recs)} training sets (+{len(examples) - len(train_recs)} singles), "
               f"{len(held_recs)} held out; {NUM_FEATURES} features", file=sys.stderr)
@@ -228,8 +284,11 @@ def main(argv=None):
         for args in member_args:
             train_member(net, args[0], flat, *args[1:])
     net.eval()
-    metrics = {"heldout": evaluate(net, held_recs) if held_recs else None,
-               "train": evaluate(net, train_recs)}
+    split_name = "inner validation split" if a.tune else "held-out split"
+    metrics = {"heldout": evaluate(net, held_recs, base, f"{split_name} ({len(held_recs)} sets): 68% of |ln(predicted / measured)| "
+                                   "of fwd + bwd per predicted-size band") if held_recs else None,
+               "train": evaluate(net, train_recs, base)}
+    bands = metrics["heldout"].pop("uncertainty") if metrics["heldout"] else None
     cmd = "/usr/bin/python3 -m shardlens_cost.train " + " ".join(argv if argv is not None else sys.argv[1:])
     ckpt = {
         "state_dict": net.state_dict(),
@@ -247,6 +306,11 @@ def main(argv=None):
                      "seconds": round(time.time() - t0, 1), "torch": torch.__version__},
         "metrics": metrics,
     }
+    if bands:
+        ckpt["uncertainty"] = bands
+    if base is not None:
+        ckpt["base"] = {"model": "analytic", "formula": "server/src/cost/analytic.ts (mirrored by shardlens_cost/analytic.py)",
+                        "constants": dict(ANALYTIC_CONSTANTS)}
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     torch.save(ckpt, a.out)
     if a.split_out:
@@ -258,7 +322,7 @@ def main(argv=None):
         for split, m in metrics.items():
             if m:
                 print(f"{split}: " + ", ".join(f"{k} MAPE {v['mape'] * 100:.1f}% (median {v['median_ape'] * 100:.1f}%, "
-                                               f"rho {v['spearman']:.3f})" for k, v in m.items()), file=sys.stderr)
+                                               f"rho {v['spearman']:.3f})" for k, v in m.items() if "mape" in v), file=sys.stderr)
         print(f"done in {time.time() - t0:.1f}s -> {a.out}", file=sys.stderr)
 
 

@@ -71,3 +71,48 @@ class NetTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class AnalyticBaseTest(unittest.TestCase):
+    def test_residual_network_multiplies_the_base_in(self):
+        from shardlens_cost.analytic import DEVICES, record_base
+        rec = {"id": "m1", "batch": 8192, "dtype": "fp32",
+               "tables": [{"rows": 1000, "dim": 16, "pooling": 2, "alpha": 0.5},
+                          {"rows": 50000, "dim": 64, "pooling": 10, "alpha": 1.1}]}
+        (lf, lb), singles = record_base(rec, DEVICES["H100-80GB"])
+        self.assertEqual(len(singles), 2)
+        # A fused set costs at least its costliest table alone and less than the sum (one launch).
+        self.assertGreaterEqual(lb, max(s[1] for s in singles))
+        self.assertLess(math.exp(lf), sum(math.exp(s[0]) for s in singles))
+        torch.manual_seed(0)
+        net = CostNet(NUM_FEATURES, [0.0] * NUM_FEATURES, [1.0] * NUM_FEATURES, members=2, hidden=8, emb=4, head=4, residual=True)
+        x = torch.tensor([[table_features(1000, 16, 2, 0.5, 4, 8192)]], dtype=torch.float32)
+        m = torch.ones(1, 1)
+        f0, b0 = net(x, m, torch.zeros(1, 2))
+        f1, b1 = net(x, m, torch.tensor([[1.0, 2.0]]))
+        self.assertAlmostEqual(f1.item() / f0.item(), math.e, places=4)
+        self.assertAlmostEqual(b1.item() / b0.item(), math.e ** 2, places=4)
+
+
+class ExportRangesTest(unittest.TestCase):
+    def test_training_ranges_cover_the_training_split_only(self):
+        from shardlens_cost.export import training_ranges
+        recs = [{"id": f"s{i}", "batch": 8192 * (1 + i % 2), "dtype": "fp32", "fwd_ms": 1.0, "bwd_ms": 2.0,
+                 "tables": [{"rows": 1000 * (i + 1), "dim": 4 << (i % 3), "pooling": 1 + i, "alpha": 0.1 * i}]} for i in range(40)]
+        r = training_ranges(recs, 20, "torch_embedding_bag")
+        train = [x for x in recs if not is_heldout(x["id"], 20)]
+        self.assertEqual(r["rows"], [min(x["tables"][0]["rows"] for x in train), max(x["tables"][0]["rows"] for x in train)])
+        self.assertEqual(r["dims"], sorted({x["tables"][0]["dim"] for x in train}))
+        self.assertEqual(r["optimizers"], ["sgd"])
+        self.assertEqual(r["kernels"], ["torch_embedding_bag"])
+        self.assertEqual(r["tables_per_set"], [1, 1])
+
+    def test_error_bands_hold_their_quantile_per_size(self):
+        from shardlens_cost.train import error_bands
+        pred = [0.5] * 20 + [5.0] * 20 + [50.0] * 20
+        true = [p * (1 + 0.2 * ((i % 10) / 10)) for i, p in enumerate(pred[:20])] + [p * 1.05 for p in pred[20:40]] + [p for p in pred[40:]]
+        b = error_bands(pred, true, "test")
+        self.assertEqual(b["n"], [20, 20, 20])
+        self.assertGreater(b["rel"][0], b["rel"][1])
+        self.assertAlmostEqual(b["rel"][1], 0.05, places=3)  # every set 5% off: exp(ln 1.05) - 1
+        self.assertEqual(b["rel"][2], 0.0)

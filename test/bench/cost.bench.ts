@@ -9,6 +9,10 @@
  *   - the analytic model (AnalyticCostModel),
  *   - a log-linear regression baseline fitted here on the training split
  *     (per-table ln ms = w·features, set cost = sum over its tables).
+ * Trust: how often each model's ± covers the held-out measurements, the
+ * learned ensemble's spread against its error, and the invariant counts of
+ * every served model over random configs (costTrust.ts; BENCH_INVARIANT_CASES
+ * sets the cases per model, default 150).
  * Speed: one `predict` call scoring a 1,000-table plan on 128 GPUs (ONNX), and
  * `prepare` + scoring the same 128 sets in JS; medians over 20 runs.
  *
@@ -28,6 +32,7 @@ import { loadCostModel } from '../../server/src/cost/registry';
 import type { ComputeCost, CostEnv, CostModel, Shard } from '../../server/src/cost/types';
 import { printPublishedTable } from './fbgemmPublished';
 import { noiseFloor } from './noiseFloor';
+import { printInvariants, printUncertainty } from './costTrust';
 
 const REPO = path.resolve(__dirname, '../..');
 const MODELS = path.join(REPO, 'models');
@@ -257,6 +262,10 @@ async function main(): Promise<void> {
     }
   }
   printTable(['model', 'kernel', 'sets', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], bySize);
+
+  // ---- trust: the ± against held-out measurements, invariant counts (test/bench/costTrust.ts) ----
+  await printUncertainty([learned, analytic], held, predictAll, printTable);
+  await printInvariants(MODELS, printTable);
 
   const sample = path.join(MODELS, 'data', 'h200-sample.jsonl');
   if (existsSync(sample)) {

@@ -152,8 +152,32 @@ describe('plan', () => {
     write('pt.shard.yaml', configText({ tables: 6, gpus: 2 }));
     const r = run(['plan', 'pt.shard.yaml', '--strategy', 'greedy']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /GPU\s+tables\s+fwd ms\s+bwd ms\s+comm ms\s+total ms\s+memory GiB\s+mem %/);
+    assert.match(r.stdout, /GPU\s+tables\s+fwd ms\s+bwd ms\s+comm ms\s+total ms\s+memory GiB\s+mem %\s+\u00b1 ms/);
     assert.match(r.stdout, /max\/mean/);
+    // The model's error of each GPU, and of the max.
+    assert.match(r.stdout, /\u00b1\d+\.\d{3}\s*$/m);
+    assert.match(r.stdout, /max [\d.]+ ms \u00b1[\d.]+ ms \(GPU \d\)/);
+  });
+
+  it('inputs outside the cost model\'s measured range: SL110 in check and plan, sane numbers, ± in JSON', () => {
+    // The learned model's ranges: its kernel (PyTorch's); FBGEMM-priced tables get no SL110.
+    const fbgemm = configText({ tables: 6, gpus: 2 }).replace('batch_size: 65536', 'batch_size: 131072');
+    write('range-fbgemm.shard.yaml', fbgemm);
+    const quiet = run(['check', 'range-fbgemm.shard.yaml']);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stdout, /SL110/);
+    const text = fbgemm.replace('batch_size: 131072', 'batch_size: 131072\nkernel: torch_embedding_bag');
+    write('range.shard.yaml', text);
+    const check = run(['check', 'range.shard.yaml']);
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(check.stdout, new RegExp(`range\\.shard\\.yaml:${lineOf(text, 'batch_size:') + 1}:1: warning SL110 batch_size 131,072 is outside what learned: h100-cost-v\\d+ was measured on \\(batch 8,192–65,536\\)`));
+    const plan = run(['plan', 'range.shard.yaml', '--strategy', 'greedy']);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, /warning SL110 batch_size 131,072/);
+    const json = JSON.parse(run(['plan', 'range.shard.yaml', '--strategy', 'greedy', '--format', 'json']).stdout);
+    assert.ok(json.max_ms > 0 && json.max_ms < 1000, `max ${json.max_ms} ms`);
+    assert.ok(json.max_uncertainty_ms > 0);
+    for (const g of json.gpus) if (g.tables.length) assert.ok(g.uncertainty_ms > 0 && g.uncertainty_ms < g.fwd_ms + g.bwd_ms);
   });
 
   it('--compare: one row per strategy', () => {

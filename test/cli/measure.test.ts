@@ -20,6 +20,7 @@ import { colours } from '../../server/src/cli/textTable';
 import { GPU_PRESETS } from '../../server/src/config/presets';
 import type { ShardConfig } from '../../server/src/config/types';
 import { AnalyticCostModel } from '../../server/src/cost/analytic';
+import { blockLookupShare } from '../../server/src/cost/rowBlocks';
 import { evaluatePlacement } from '../../server/src/plan/evaluate';
 import { parseMeasuredLines } from '../../server/src/plan/measuredJoin';
 import { CLI, ensureBuilt } from '../lsp/lspClient';
@@ -79,7 +80,11 @@ describe('shardlens measure: specs', () => {
     assert.equal(b0.rows + b1.rows, 5000);
     assert.deepEqual(b0.block, { offset: 0, table_rows: 5000, table_pooling: 4, ids: 'hashed' });
     assert.equal(b1.block.offset, 2500);
-    assert.ok(Math.abs(b0.pooling - 2) < 1e-9, 'a row block sees its row share of the lookups');
+    // A row block sees the share of the lookups its rows receive (rowBlocks.ts):
+    // with zipf 1.0 and hashed ids not its row share, and the blocks' shares sum to the table's.
+    const share = blockLookupShare(5000, 1.0, { offset: 0, tableRows: 5000, ids: 'hashed' }, 2500);
+    assert.ok(Math.abs(b0.pooling - 4 * share) < 1e-9, `a row block sees its lookup share: ${b0.pooling} vs ${4 * share}`);
+    assert.ok(Math.abs(b0.pooling + b1.pooling - 4) < 1e-6, 'the blocks together see every lookup');
     for (const s of specs) {
       for (const t of s.tables) {
         assert.equal(t.optimizer, 'sgd');

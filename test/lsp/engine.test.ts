@@ -103,6 +103,22 @@ describe('proposePlan', () => {
     assert.match(replanTitle(p), /^Replan \u2014 max GPU [\d.]+ ms \u2192 [\d.]+ ms \(\u2212\d+%\) \[greedy\]$/);
   });
 
+  it('reports a gain only when it exceeds the combined model error of both maxima', async () => {
+    const text = configText({ tables: 6, gpus: 2, placement: 'all-on-0' });
+    const a = await analyzeDocument('/w/a.shard.yaml', text, noFiles, models(new FakeModel()));
+    const p = await proposePlan(a, { strategy: 'greedy' });
+    const before = p.beforeMaxMs!;
+    const after = p.plan.maxMs;
+    const gain = before - after;
+    // Errors that add up (in quadrature) to less than the gain: the gain and the ±.
+    const small = replanTitle({ ...p, beforeMaxUncertaintyMs: gain / 4, plan: { ...p.plan, maxUncertaintyMs: gain / 4 } });
+    assert.match(small, /^Replan \u2014 max GPU [\d.]+ ms \u2192 [\d.]+ ms \(\u2212\d+%, \u00b1[\d.]+ ms\) \[greedy\]$/);
+    // Larger than the gain: no percentage, "within model error".
+    const large = replanTitle({ ...p, beforeMaxUncertaintyMs: gain, plan: { ...p.plan, maxUncertaintyMs: gain } });
+    assert.match(large, /^Replan \u2014 max GPU [\d.]+ ms \u2192 [\d.]+ ms \(within model error \u00b1[\d.]+ ms\) \[greedy\]$/);
+    assert.doesNotMatch(large, /%/);
+  });
+
   it('refuses with a readable reason when the config is unusable', async () => {
     const a = await analyzeDocument('/w/a.shard.yaml', 'version: 1\n', noFiles, models(new FakeModel()));
     await assert.rejects(proposePlan(a), /Fix the \d+ errors? in \/w\/a\.shard\.yaml/);

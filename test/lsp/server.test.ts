@@ -225,6 +225,9 @@ describe('code lenses, hover, completion, code actions', () => {
     assert.match(value, /Memory: /);
     assert.match(value, /Kernel `fbgemm_tbe`, ids hashed, optimizer sgd\./);
     assert.match(value, /_Priced by fbgemm-tbe analytic: H100-80GB \(analytic\) for kernel fbgemm_tbe\._/);
+    // The model's error: a ± on the compute total and what it means (FBGEMM's provisional ±).
+    assert.match(value, /compute total\*\* \| \*\*[\d.]+ ms\*\* \u00b1[\d.]+ ms \|/);
+    assert.match(value, /about 68% of measured sets fall within 38% of its prediction/);
   });
 
   it('hover on a device type shows the preset numbers', async () => {
@@ -336,8 +339,11 @@ describe('replan and balance', () => {
       assert.equal(side.gpus.length, 4);
       for (const g of side.gpus) {
         for (const k of ['fwdMs', 'bwdMs', 'commMs', 'totalMs', 'memoryBytes', 'capacityBytes'] as const) assert.equal(typeof g[k], 'number');
+        // The learned model's ± on each GPU with tables (its held-out error at that size).
+        if (g.tables.length > 0) assert.ok(g.uncertaintyMs! > 0 && g.uncertaintyMs! < g.fwdMs + g.bwdMs, `GPU ${g.gpu} ± ${g.uncertaintyMs}`);
       }
       assert.ok(side.imbalance >= 1);
+      assert.ok(side.maxUncertaintyMs! > 0);
     }
     assert.equal(b.current!.gpus.find((g) => g.gpu === 0)!.tables.length, 8);
     assert.ok(b.proposed!.maxMs < b.current!.maxMs);

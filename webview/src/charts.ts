@@ -9,6 +9,9 @@
  *   data-bars       JSON [{side, gpu, x, y, top, base}]: per GPU and side, the centre of
  *                   its stack (x, y: a click there selects that GPU) and the stack's
  *                   top and bottom edges, in CSS px relative to the canvas
+ *   data-error-bars JSON [{side, gpu, x, high, low}] (time chart, when the cost model
+ *                   reports a ±): the whisker drawn on each stack from total + ± (high)
+ *                   to total − ± (low), in CSS px
  */
 import {
   BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip,
@@ -56,6 +59,48 @@ const exposeBars: Plugin<'bar'> = {
   },
 };
 
+/**
+ * Whiskers of the cost model's ± on each stack (the ± is of forward + backward;
+ * drawn around the stack's total), in the foreground colour.
+ */
+const errorBars: Plugin<'bar'> = {
+  id: 'shardlensErrorBars',
+  afterDatasetsDraw(chart) {
+    const model = (chart as unknown as { $shardlens?: ChartData; $shardlensInk?: string }).$shardlens;
+    const ink = (chart as unknown as { $shardlensInk?: string }).$shardlensInk ?? '#888';
+    const bars = model?.errorBars;
+    const y = chart.scales.y;
+    if (!model || !bars || !y) { if (chart.canvas.dataset.errorBars) delete chart.canvas.dataset.errorBars; return; }
+    const drawn: { side: SideName; gpu: number; x: number; high: number; low: number }[] = [];
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.strokeStyle = ink;
+    ctx.lineWidth = 1;
+    for (const eb of bars) {
+      // Any visible dataset of the side gives the stack's x.
+      const i = model.datasets.findIndex((d, k) => d.side === eb.side && !chart.getDatasetMeta(k).hidden);
+      if (i < 0) continue;
+      const meta = chart.getDatasetMeta(i);
+      eb.plusMinus.forEach((pm, j) => {
+        const el = meta.data[j] as unknown as { x: number; width?: number } | undefined;
+        if (!el || !Number.isFinite(pm) || pm <= 0) return;
+        const total = eb.totals[j];
+        const high = y.getPixelForValue(total + pm);
+        const low = y.getPixelForValue(Math.max(0, total - pm));
+        const cap = Math.max(3, (el.width ?? 12) / 4);
+        ctx.beginPath();
+        ctx.moveTo(el.x, high); ctx.lineTo(el.x, low);
+        ctx.moveTo(el.x - cap, high); ctx.lineTo(el.x + cap, high);
+        ctx.moveTo(el.x - cap, low); ctx.lineTo(el.x + cap, low);
+        ctx.stroke();
+        drawn.push({ side: eb.side, gpu: model.gpus[j], x: Math.round(el.x), high: Math.round(high), low: Math.round(low) });
+      });
+    }
+    ctx.restore();
+    chart.canvas.dataset.errorBars = JSON.stringify(drawn);
+  },
+};
+
 function toChartJs(data: ChartData): ChartDataset<'bar', number[]>[] {
   return data.datasets.map((d) => ({
     label: d.label, data: d.data, stack: d.stack,
@@ -81,6 +126,7 @@ export class BarChart {
       (this.chart as unknown as { $shardlens?: ChartData }).$shardlens = data;
       this.chart.data.labels = data.labels;
       this.chart.data.datasets = toChartJs(data);
+      this.fitWhiskers(data);
       this.applyColors(colors);
       this.chart.update();
       return;
@@ -88,7 +134,7 @@ export class BarChart {
     this.chart = new Chart<'bar', number[], string>(this.canvas, {
       type: 'bar',
       data: { labels: data.labels, datasets: toChartJs(data) },
-      plugins: [exposeBars],
+      plugins: [exposeBars, errorBars],
       options: {
         animation: false,
         responsive: true,
@@ -100,7 +146,12 @@ export class BarChart {
         },
         plugins: {
           legend: { position: 'bottom' },
-          tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${Number(item.raw).toFixed(3)} ${this.unit}` } },
+          tooltip: {
+            callbacks: {
+              label: (item) => `${item.dataset.label}: ${Number(item.raw).toFixed(3)} ${this.unit}`,
+              footer: (items) => this.plusMinusNote(items[0]?.datasetIndex, items[0]?.dataIndex),
+            },
+          },
         },
         onClick: (_event, elements) => {
           const hit = elements[0];
@@ -116,8 +167,27 @@ export class BarChart {
       },
     });
     (this.chart as unknown as { $shardlens?: ChartData }).$shardlens = data;
+    this.fitWhiskers(data);
     this.applyColors(colors);
     this.chart.update();
+  }
+
+  /** Room above the tallest stack for its whisker. */
+  private fitWhiskers(data: ChartData): void {
+    const y = this.chart?.options.scales?.y;
+    if (!y) return;
+    let top = 0;
+    for (const e of data.errorBars ?? []) e.totals.forEach((t, j) => { const pm = e.plusMinus[j]; if (Number.isFinite(pm)) top = Math.max(top, t + pm); });
+    (y as { suggestedMax?: number }).suggestedMax = top > 0 ? top : undefined;
+  }
+
+  /** Tooltip footer: the GPU's model error, when known. */
+  private plusMinusNote(datasetIndex: number | undefined, index: number | undefined): string {
+    const model = this.model;
+    if (!model?.errorBars || datasetIndex === undefined || index === undefined) return '';
+    const side = model.datasets[datasetIndex]?.side;
+    const pm = model.errorBars.find((e) => e.side === side)?.plusMinus[index];
+    return pm !== undefined && Number.isFinite(pm) ? `model error of fwd + bwd: \u00b1${pm.toFixed(3)} ${this.unit}` : '';
   }
 
   private applyColors(colors: ThemeColors): void {
@@ -125,6 +195,7 @@ export class BarChart {
     if (!chart) return;
     const font = { family: this.fontFamily() || undefined };
     const opts = chart.options;
+    (chart as unknown as { $shardlensInk?: string }).$shardlensInk = colors.foreground;
     opts.color = colors.foreground;
     opts.font = font;
     for (const axis of ['x', 'y'] as const) {

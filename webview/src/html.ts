@@ -105,7 +105,8 @@ export function renderHtml(input: HtmlInput): string {
     <caption>Predicted time per step (ms) and memory (GiB) of each GPU</caption>
     <thead><tr>
       <th scope="col">Placement</th><th scope="col">GPU</th><th scope="col">Forward ms</th><th scope="col">Backward ms</th>
-      <th scope="col">Comm ms</th><th scope="col">Total ms</th><th scope="col">Memory GiB</th><th scope="col">Capacity GiB</th>
+      <th scope="col">Comm ms</th><th scope="col">Total ms</th><th scope="col"><abbr title="Model error of forward + backward: about 68% of measured sets fall within it">\u00b1 ms</abbr></th>
+      <th scope="col">Memory GiB</th><th scope="col">Capacity GiB</th>
       <th scope="col">Tables</th><th scope="col"><span class="visually-hidden">Reveal</span></th>
     </tr></thead>
     <tbody data-side="current"></tbody>

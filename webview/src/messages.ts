@@ -84,16 +84,21 @@ function isRange(x: unknown): boolean {
   return isObj(x) && isPosition(x.start) && isPosition(x.end);
 }
 
+/** An optional ± in ms: absent, or a finite non-negative number. */
+function isOptionalPlusMinus(x: unknown): boolean {
+  return x === undefined || (isNum(x) && x >= 0);
+}
+
 export function isGpuRow(x: unknown): x is BalanceGpuRow {
   return isObj(x) && isGpuIndex(x.gpu) && isStrArray(x.tables)
     && isNum(x.fwdMs) && isNum(x.bwdMs) && isNum(x.commMs) && isNum(x.totalMs)
-    && isNum(x.memoryBytes) && isNum(x.capacityBytes);
+    && isNum(x.memoryBytes) && isNum(x.capacityBytes) && isOptionalPlusMinus(x.uncertaintyMs);
 }
 
 export function isBalanceSide(x: unknown): x is BalanceSide {
   return isObj(x) && isStr(x.strategy) && Array.isArray(x.gpus) && x.gpus.every(isGpuRow)
     && isNum(x.maxMs) && isNum(x.meanMs) && isNum(x.imbalance)
-    && typeof x.feasible === 'boolean' && isStrArray(x.reasons);
+    && typeof x.feasible === 'boolean' && isStrArray(x.reasons) && isOptionalPlusMinus(x.maxUncertaintyMs);
 }
 
 function isLocations(x: unknown): boolean {

@@ -5,8 +5,9 @@
  *
  * Table DOM (read by the tests and the end-to-end suite):
  *   #balance-table tbody[data-side=current|proposed] > tr[data-gpu][data-side]
- *   cells td[data-col=fwd|bwd|comm|total|memory|capacity|tables], numeric cells
- *   with data-value = the raw number (ms or bytes); a button.reveal per row.
+ *   cells td[data-col=fwd|bwd|comm|total|uncertainty|memory|capacity|tables],
+ *   numeric cells with data-value = the raw number (ms or bytes; uncertainty:
+ *   the ± of fwd + bwd in ms, NaN when unknown); a button.reveal per row.
  */
 import type { SideName } from './messages';
 import type { Figures, TableRow } from './viewModel';
@@ -45,7 +46,7 @@ export function renderFigures(container: HTMLElement, figures: Figures): void {
   if (figures.change) container.append(el(doc, 'p', figures.change, { class: 'change', 'data-figure': 'change' }));
 }
 
-const NUMERIC: Array<keyof TableRow['cells']> = ['fwd', 'bwd', 'comm', 'total', 'memory', 'capacity'];
+const NUMERIC: Array<keyof TableRow['cells']> = ['fwd', 'bwd', 'comm', 'total', 'uncertainty', 'memory', 'capacity'];
 
 export function renderTable(table: HTMLTableElement, rows: TableRow[], onReveal: (side: SideName, gpu: number) => void): void {
   const doc = table.ownerDocument;

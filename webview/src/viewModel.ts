@@ -6,7 +6,7 @@
  * Units in: ms per training step, bytes. Memory is drawn in GiB (2^30 bytes),
  * the unit of the CLI's text table and the code lenses.
  */
-import { formatChange, formatMs, formatRatio, gibCell, msCell } from '../../server/src/engine/format';
+import { combinedUncertainty, formatGain, formatMs, formatRatio, gibCell, msCell } from '../../server/src/engine/format';
 import type { BalanceResult, BalanceSide, SideName } from './messages';
 
 const GIB = 2 ** 30;
@@ -37,11 +37,20 @@ export interface BarDataset {
   side: SideName;
 }
 
+/** Error bars of one side: per GPU (order of `gpus`), the stack's total and its ± (ms); NaN: none. */
+export interface ErrorBars {
+  side: SideName;
+  totals: number[];
+  plusMinus: number[];
+}
+
 export interface ChartData {
   /** GPU indices, one category (bar group) each. */
   gpus: number[];
   labels: string[];
   datasets: BarDataset[];
+  /** Time chart only: the cost model's ± per GPU, drawn as whiskers on each stack. */
+  errorBars?: ErrorBars[];
 }
 
 const SIDE_LABEL: Record<SideName, string> = { current: 'written', proposed: 'proposed' };
@@ -146,7 +155,16 @@ export function toChartData(result: BalanceResult, colors: ThemeColors): ChartDa
       });
     }
   }
-  return { gpus, labels: gpus.map((g) => `GPU ${g}`), datasets };
+  const errorBars: ErrorBars[] = sidesOf(result)
+    .filter(([, side]) => side.gpus.some((g) => g.uncertaintyMs !== undefined))
+    .map(([name, side]) => ({
+      side: name,
+      totals: valuesFor(side, gpus, (r) => r.totalMs),
+      plusMinus: valuesFor(side, gpus, (r) => r.uncertaintyMs ?? NaN),
+    }));
+  const out: ChartData = { gpus, labels: gpus.map((g) => `GPU ${g}`), datasets };
+  if (errorBars.length > 0) out.errorBars = errorBars;
+  return out;
 }
 
 /**
@@ -213,8 +231,10 @@ export function imbalanceFigures(result: BalanceResult): Figures {
     reasons: s.reasons,
   }));
   const { current, proposed } = result;
+  // The gain is shown only when it exceeds both maxima's model error combined.
   const change = current?.gpus.length && proposed?.gpus.length
-    ? `max GPU ${formatMs(current.maxMs)} \u2192 ${formatMs(proposed.maxMs)}${current.maxMs > 0 ? ` (${formatChange(current.maxMs, proposed.maxMs)})` : ''}`
+    ? `max GPU ${formatMs(current.maxMs)} \u2192 ${formatMs(proposed.maxMs)}${current.maxMs > 0
+      ? ` (${formatGain(current.maxMs, proposed.maxMs, combinedUncertainty(current.maxUncertaintyMs, proposed.maxUncertaintyMs))})` : ''}`
     : undefined;
   return { sides, change };
 }
@@ -223,10 +243,10 @@ export interface TableRow {
   side: SideName;
   sideLabel: string;
   gpu: number;
-  /** Raw numbers (ms, bytes) for data-value attributes. */
-  raw: { fwd: number; bwd: number; comm: number; total: number; memory: number; capacity: number };
-  /** Display text: ms with 3 decimals, GiB with 1, as the CLI's text table. */
-  cells: { fwd: string; bwd: string; comm: string; total: string; memory: string; capacity: string };
+  /** Raw numbers (ms, bytes) for data-value attributes; uncertainty NaN when the model reports none. */
+  raw: { fwd: number; bwd: number; comm: number; total: number; uncertainty: number; memory: number; capacity: number };
+  /** Display text: ms with 3 decimals, GiB with 1, as the CLI's text table; ± of the compute ("±0.120", "–"). */
+  cells: { fwd: string; bwd: string; comm: string; total: string; uncertainty: string; memory: string; capacity: string };
   tables: string;
   overCapacity: boolean;
 }
@@ -239,9 +259,13 @@ export function tableRows(result: BalanceResult): TableRow[] {
         side: name,
         sideLabel: name === 'current' ? 'written' : `proposed (${side.strategy})`,
         gpu: g.gpu,
-        raw: { fwd: g.fwdMs, bwd: g.bwdMs, comm: g.commMs, total: g.totalMs, memory: g.memoryBytes, capacity: g.capacityBytes },
+        raw: {
+          fwd: g.fwdMs, bwd: g.bwdMs, comm: g.commMs, total: g.totalMs, uncertainty: g.uncertaintyMs ?? NaN,
+          memory: g.memoryBytes, capacity: g.capacityBytes,
+        },
         cells: {
           fwd: msCell(g.fwdMs), bwd: msCell(g.bwdMs), comm: msCell(g.commMs), total: msCell(g.totalMs),
+          uncertainty: g.uncertaintyMs !== undefined ? `\u00b1${msCell(g.uncertaintyMs)}` : '\u2013',
           memory: gibCell(g.memoryBytes), capacity: gibCell(g.capacityBytes),
         },
         tables: g.tables.join(', '),

@@ -68,6 +68,8 @@ export interface GpuJson {
   total_ms: number;
   memory_bytes: number;
   capacity_bytes: number;
+  /** The cost model's ± of fwd + bwd, ms (about 68% of measured sets within); absent when unknown. */
+  uncertainty_ms?: number;
 }
 
 export interface PlanJson {
@@ -83,6 +85,8 @@ export interface PlanJson {
   cost_model: string;
   /** Per kernel the tables run: the model that priced it, learned or analytic, and what was added to it. */
   cost_models: CostModelJson[];
+  /** ± of max_ms (the slowest GPU's), ms; absent when the model reports none. */
+  max_uncertainty_ms?: number;
 }
 
 /** `pricing`: the analysis's per-kernel models (Analysis.costModel.kernels). */
@@ -96,11 +100,13 @@ export function planJson(plan: PlanResult, pricing?: readonly KernelPricing[]): 
     gpus: plan.gpus.map((g) => ({
       gpu: g.gpu, tables: g.tables, fwd_ms: g.fwdMs, bwd_ms: g.bwdMs, comm_ms: g.commMs,
       total_ms: g.totalMs, memory_bytes: g.memoryBytes, capacity_bytes: g.capacityBytes,
+      ...(g.uncertaintyMs !== undefined ? { uncertainty_ms: g.uncertaintyMs } : {}),
     })),
     placement: placementJson(plan.placement, plan.gpus.length || undefined),
     reasons: plan.reasons,
     cost_model: plan.costModel,
     cost_models: costModelsJson(pricing),
+    ...(plan.maxUncertaintyMs !== undefined ? { max_uncertainty_ms: plan.maxUncertaintyMs } : {}),
   };
 }
 
@@ -113,6 +119,8 @@ export interface CompareRowJson {
   max_over_mean: number | null;
   feasible: boolean;
   reasons: string[];
+  /** ± of max_ms (the cost model's error of the slowest GPU), ms; absent when unknown. */
+  max_uncertainty_ms?: number;
   /** Set when the strategy could not run at all. */
   error?: string;
 }

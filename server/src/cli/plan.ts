@@ -14,9 +14,9 @@ import { planConfig } from '../plan/planner';
 import { DEFAULT_MODULE_PATH, exportTorchRec, type ExportRefusal } from '../plan/torchrecExport';
 import { STRATEGIES, type PlanResult, type Strategy } from '../plan/types';
 import { DEFAULT_STRATEGY, blockingErrors, type Analysis } from '../engine';
-import { errorText } from '../engine/engineDiagnostics';
+import { ENGINE_CODES, errorText } from '../engine/engineDiagnostics';
 import { parsePercent, worseGate } from '../engine/worseGate';
-import { formatChange, formatMs, formatRatio, gibCell, msCell } from '../engine/format';
+import { combinedUncertainty, formatGain, formatMs, formatPlusMinus, formatRatio, gibCell, msCell } from '../engine/format';
 import { costModelsJson } from '../engine/pricingText';
 import { UsageError } from './args';
 import { applyEditToBytes } from '../io/byteEdit';
@@ -58,18 +58,30 @@ export function reportProblems(ctx: CliContext, a: Analysis): boolean {
 }
 
 export function planTable(plan: PlanResult): string {
+  // The model's ± of fwd + bwd, when it reports one (last, so the usual columns keep their places).
+  const withError = plan.gpus.some((g) => g.uncertaintyMs !== undefined);
   const columns = [
     { header: 'GPU', align: 'right' as const }, { header: 'tables', align: 'right' as const },
     { header: 'fwd ms', align: 'right' as const }, { header: 'bwd ms', align: 'right' as const },
     { header: 'comm ms', align: 'right' as const }, { header: 'total ms', align: 'right' as const },
     { header: 'memory GiB', align: 'right' as const }, { header: 'mem %', align: 'right' as const },
+    ...(withError ? [{ header: '\u00b1 ms', align: 'right' as const }] : []),
   ];
   const rows = plan.gpus.map((g) => [
     String(g.gpu), String(g.tables.length), msCell(g.fwdMs), msCell(g.bwdMs), msCell(g.commMs), msCell(g.totalMs),
     `${gibCell(g.memoryBytes)} / ${gibCell(g.capacityBytes)}`,
     g.capacityBytes > 0 ? `${((g.memoryBytes / g.capacityBytes) * 100).toFixed(1)}%` : '–',
+    ...(withError ? [g.uncertaintyMs !== undefined ? `\u00b1${msCell(g.uncertaintyMs)}` : '–'] : []),
   ]);
   return renderTable(columns, rows);
+}
+
+/** The SL110 warnings of an analysis (inputs outside the cost model's measured range), at most `max` lines. */
+function rangeWarningLines(ctx: CliContext, a: Analysis, max = 5): string[] {
+  const warnings = a.diagnostics.filter((d) => d.code === ENGINE_CODES.outsideTrainingRange);
+  const lines = warnings.slice(0, max).map((d) => `  ${formatDiagnosticLine(ctx, d)}`);
+  if (warnings.length > max) lines.push(ctx.io.c.dim(`  … and ${warnings.length - max} more outside the cost model's measured range (shardlens check ${ctx.display(a.file)})`));
+  return lines;
 }
 
 function header(ctx: CliContext, a: Analysis, title: string): void {
@@ -87,10 +99,12 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
     try {
       const p = await planConfig(config, strategy, a.model!, { seed: ctx.args.seed ?? 0, timeBudgetMs: ctx.args.budgetMs });
       const scored = p.gpus.length > 0;
-      rows.push({
+      const row: CompareRowJson = {
         strategy, elapsed_ms: p.elapsedMs, max_ms: scored ? p.maxMs : null, mean_ms: scored ? p.meanMs : null,
         max_over_mean: scored && p.meanMs > 0 ? p.maxMs / p.meanMs : null, feasible: p.feasible, reasons: p.reasons,
-      });
+      };
+      if (scored && p.maxUncertaintyMs !== undefined) row.max_uncertainty_ms = p.maxUncertaintyMs;
+      rows.push(row);
     } catch (err) {
       rows.push({ strategy, elapsed_ms: performance.now() - t0, max_ms: null, mean_ms: null, max_over_mean: null, feasible: false, reasons: [], error: errorText(err) });
     }
@@ -114,9 +128,12 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
 
   const { c } = ctx.io;
   header(ctx, a, 'ShardLens plan --compare');
+  for (const line of rangeWarningLines(ctx, a)) ctx.io.out(line);
   ctx.io.out('');
+  const pm = (u: number | undefined) => (u !== undefined ? `\u00b1${msCell(u)}` : '–');
   const columns = [
     { header: 'strategy', align: 'left' as const }, { header: 'max ms', align: 'right' as const },
+    { header: '\u00b1 ms', align: 'right' as const },
     { header: 'mean ms', align: 'right' as const }, { header: 'max/mean', align: 'right' as const },
     { header: 'feasible', align: 'left' as const }, { header: 'time ms', align: 'right' as const },
     { header: '', align: 'left' as const },
@@ -124,17 +141,17 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
   const table: string[][] = [];
   if (a.current) {
     const cur = a.current;
-    table.push([c.dim('(written)'), msCell(cur.maxMs), msCell(cur.meanMs), formatRatio(cur.maxMs / cur.meanMs), cur.feasible ? 'yes' : c.red('no'), '', '']);
+    table.push([c.dim('(written)'), msCell(cur.maxMs), pm(cur.maxUncertaintyMs), msCell(cur.meanMs), formatRatio(cur.maxMs / cur.meanMs), cur.feasible ? 'yes' : c.red('no'), '', '']);
   }
   for (const r of rows) {
     if (r.max_ms === null) {
       const why = r.error ?? r.reasons[0] ?? '';
-      table.push([c.dim(r.strategy), '–', '–', '–', r.error ? c.red('error') : c.dim('n/a'), r.elapsed_ms.toFixed(0), c.dim(why.length > 64 ? `${why.slice(0, 63)}\u2026` : why)]);
+      table.push([c.dim(r.strategy), '–', '–', '–', '–', r.error ? c.red('error') : c.dim('n/a'), r.elapsed_ms.toFixed(0), c.dim(why.length > 64 ? `${why.slice(0, 63)}\u2026` : why)]);
       continue;
     }
     const best = r === marked;
     table.push([
-      best ? c.bold(r.strategy) : r.strategy, msCell(r.max_ms), msCell(r.mean_ms ?? NaN),
+      best ? c.bold(r.strategy) : r.strategy, msCell(r.max_ms), pm(r.max_uncertainty_ms), msCell(r.mean_ms ?? NaN),
       r.max_over_mean !== null ? formatRatio(r.max_over_mean) : '–',
       r.feasible ? 'yes' : c.red('no'), r.elapsed_ms.toFixed(0),
       best ? c.green('\u25c0 lowest max') : r.feasible ? '' : c.dim((r.reasons[0] ?? '').slice(0, 64)),
@@ -143,7 +160,8 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
   ctx.io.out(renderTable(columns, table));
   ctx.io.out('');
   if (bestMax !== undefined && a.current) {
-    ctx.io.out(`  best max ${formatMs(bestMax)} vs written ${formatMs(a.current.maxMs)} (${formatChange(a.current.maxMs, bestMax)}); every strategy planned from scratch, seed ${ctx.args.seed ?? 0}`);
+    const bestU = marked?.max_uncertainty_ms;
+    ctx.io.out(`  best max ${formatMs(bestMax)} vs written ${formatMs(a.current.maxMs)} (${formatGain(a.current.maxMs, bestMax, combinedUncertainty(a.current.maxUncertaintyMs, bestU))}); every strategy planned from scratch, seed ${ctx.args.seed ?? 0}`);
   } else {
     ctx.io.out(c.dim(`  every strategy planned from scratch, seed ${ctx.args.seed ?? 0}; time = planner wall time on this machine`));
   }
@@ -231,13 +249,14 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   } else {
     const { c } = ctx.io;
     header(ctx, a, 'ShardLens plan');
+    for (const line of rangeWarningLines(ctx, a)) ctx.io.out(line);
     ctx.io.out(`  strategy ${c.bold(plan.strategy)} \u00b7 planned in ${formatMs(plan.elapsedMs)} \u00b7 ${plan.feasible ? c.green('feasible') : c.red('infeasible')}`);
     ctx.io.out('');
     ctx.io.out(planTable(plan));
     ctx.io.out('');
     const worst = plan.gpus.length ? plan.gpus.reduce((x, y) => (y.totalMs > x.totalMs ? y : x)) : undefined;
-    ctx.io.out(`  max ${formatMs(plan.maxMs)}${worst ? ` (GPU ${worst.gpu})` : ''} \u00b7 mean ${formatMs(plan.meanMs)} \u00b7 max/mean ${formatRatio(plan.meanMs > 0 ? plan.maxMs / plan.meanMs : NaN)}`);
-    if (a.current) ctx.io.out(`  written placement: max ${formatMs(a.current.maxMs)} \u2192 ${formatMs(plan.maxMs)} (${formatChange(a.current.maxMs, plan.maxMs)})`);
+    ctx.io.out(`  max ${formatMs(plan.maxMs)}${plan.maxUncertaintyMs !== undefined ? ` ${formatPlusMinus(plan.maxUncertaintyMs)}` : ''}${worst ? ` (GPU ${worst.gpu})` : ''} \u00b7 mean ${formatMs(plan.meanMs)} \u00b7 max/mean ${formatRatio(plan.meanMs > 0 ? plan.maxMs / plan.meanMs : NaN)}`);
+    if (a.current) ctx.io.out(`  written placement: max ${formatMs(a.current.maxMs)} \u2192 ${formatMs(plan.maxMs)} (${formatGain(a.current.maxMs, plan.maxMs, combinedUncertainty(a.current.maxUncertaintyMs, plan.maxUncertaintyMs))})`);
     for (const r of plan.reasons) ctx.io.out(`  ${c.red('\u2717')} ${r}`);
   }
   if (gate) {

@@ -57,8 +57,11 @@
  * SM count, the L2 term with its L2 size; t0 and c_dup (launch overhead and a
  * dependent-load latency) are kept.
  */
+import { bandOf, type ErrorBands } from './errorBands';
 import { cacheProfile, hottestRowShare } from './indexStats';
 import { histogramStats } from './features';
+import { blockCacheProfile, rowBlockStats } from './rowBlocks';
+import { shardCostKey } from './shardKey';
 import type { ComputeCost, CostEnv, CostModel, SetScorer, Shard } from './types';
 
 /** Every number the model uses that is not a device spec. */
@@ -137,6 +140,17 @@ export const OPTIMIZER_PASSES: Readonly<Record<CostEnv['optimizer'], { elementTr
 /** Kernels in the measured SGD backward chain, for the per-op fixed time above. */
 const BWD_CHAIN_KERNELS = 10;
 
+/**
+ * The model's ± (errorBands.ts): 68% of the held-out split's sets (316, the
+ * learned model's split of models/data/h100) were within these relative
+ * errors of fwd + bwd, by predicted size: < 1 ms ±30% (126 sets), 1–10 ms
+ * ±23% (114), ≥ 10 ms ±23% (76). Recomputed by `npm run fit:analytic`.
+ */
+export const ANALYTIC_ERROR: ErrorBands = {
+  quantile: 0.68, bins_ms: [1, 10], rel: [0.299, 0.226, 0.226], n: [126, 114, 76],
+  source: 'held-out split of the H100 campaign (models/data/h100-split.json), npm run fit:analytic',
+};
+
 /** Constant-free quantities of one shard under one environment (bytes, counts). */
 export interface ShardTraffic {
   dim: number;
@@ -176,20 +190,38 @@ function num(x: number, fallback = 0): number {
   return typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : fallback;
 }
 
+/**
+ * Optimizer state bytes read + written per updated row: rowwise_adagrad one
+ * fp32 per row, adagrad one fp32 per element (PyTorch's `state_sum`), adam two
+ * fp32 per element (exp_avg, exp_avg_sq); each read and written once.
+ */
+export function optimizerStateBytes(optimizer: CostEnv['optimizer'], dim: number): number {
+  switch (optimizer) {
+    case 'rowwise_adagrad': return 2 * 4;
+    case 'adagrad': return 2 * 4 * dim;
+    case 'adam': return 2 * 2 * 4 * dim;
+    default: return 0;
+  }
+}
+
 /** Constant-free traffic of one shard (the expensive part: index statistics). */
 export function shardTraffic(shard: Shard, env: CostEnv, k: Readonly<AnalyticConstants> = ANALYTIC_CONSTANTS): ShardTraffic {
   const rows = Math.max(1, num(shard.rows, 1));
   const dim = Math.max(1, num(shard.dim, 1));
   const w = shard.dtypeBytes === 2 ? 2 : 4;
-  const bags = num(env.batchSize);
+  // A data-parallel replica serves its local bags; every other shard the global batch.
+  const bags = num(shard.bags ?? env.batchSize);
   const lookups = bags * num(shard.pooling);
   const alpha = num(shard.zipf);
   const rowBytes = 32 * Math.ceil((dim * w) / 32);
   const cacheRows = (k.l2Share * num(env.device?.l2Bytes)) / rowBytes;
-  const profile = cacheProfile(rows, lookups, alpha, cacheRows);
+  // A row block is priced from its own rows' statistics (rowBlocks.ts): the
+  // block holding the hot rows gets their lookups, repeats and serial tail.
+  const block = rowBlockStats(shard, bags);
+  const profile = block ? blockCacheProfile(block, cacheRows) : cacheProfile(rows, lookups, alpha, cacheRows);
   const hitRate = profile.hitRate;
   let unique = profile.unique;
-  let hottest = lookups * hottestRowShare(rows, alpha);
+  let hottest = block ? block.hottestLookups : lookups * hottestRowShare(rows, alpha);
   const hist = shard.histogram;
   if (hist && hist.length === 17 && hist.every((v) => Number.isFinite(v) && v >= 0) && hist.some((v) => v > 0) && lookups > 0) {
     // A measured reuse histogram overrides the power-law guess (the L2 hit
@@ -277,7 +309,7 @@ class AnalyticScorer implements SetScorer {
       bwdMs += this.k.t0BwdMs + this.stream[g] + this.serial[g];
       this.issue[g] = 0; this.hbm[g] = 0; this.l2[g] = 0; this.stream[g] = 0; this.serial[g] = -1;
     }
-    return { fwdMs, bwdMs };
+    return nTouched > 0 ? { fwdMs, bwdMs, uncertainty: bandOf(ANALYTIC_ERROR, fwdMs + bwdMs) } : { fwdMs, bwdMs };
   }
 }
 
@@ -294,6 +326,8 @@ export class AnalyticCostModel implements CostModel {
   private lastType?: string;
   /** Index statistics cost ~0.1–0.3 ms per shard; editing one table re-derives only it. */
   private readonly traffic = new Map<string, ShardTraffic>();
+  /** The same by shard object: repeated calls over one plan's shards skip building keys. */
+  private readonly trafficByShard = new WeakMap<Shard, { env: string; t: ShardTraffic }>();
 
   /** `deviceType` names the model ("analytic: H100-80GB"); otherwise the last env's device type is used. */
   constructor(private readonly deviceType?: string, private readonly constants: Readonly<AnalyticConstants> = ANALYTIC_CONSTANTS) {}
@@ -313,13 +347,16 @@ export class AnalyticCostModel implements CostModel {
     if (env?.device?.type) this.lastType = env.device.type;
     const envKey = `${env?.batchSize}|${env?.optimizer}|${env?.device?.l2Bytes}`;
     const traffic = shards.map((s) => {
-      const key = `${envKey}|${s.rows}|${s.dim}|${s.pooling}|${s.zipf}|${s.dtypeBytes}|${s.histogram?.join(',') ?? ''}`;
+      const known = this.trafficByShard.get(s);
+      if (known && known.env === envKey) return known.t;
+      const key = `${envKey}|${shardCostKey(s)}`;
       let t = this.traffic.get(key);
       if (!t) {
         if (this.traffic.size >= TRAFFIC_CACHE_LIMIT) this.traffic.clear();
         t = shardTraffic(s, env, this.constants);
         this.traffic.set(key, t);
       }
+      this.trafficByShard.set(s, { env: envKey, t });
       return t;
     });
     return scorerFromTraffic(traffic, env, this.constants);

@@ -56,8 +56,16 @@ export function applyLine(ms: number, line: LogLine | undefined): number {
   return Number.isFinite(out) ? out : ms;
 }
 
+/**
+ * The corrected cost. The base model's relative ± is kept: the correction
+ * moves the level the user measured, and the file holds no error band of
+ * its own (only MAPEs), so the model's band is the honest ± left.
+ */
 export function correctCost(c: ComputeCost, k: KernelCorrection | undefined): ComputeCost {
-  return k ? { fwdMs: applyLine(c.fwdMs, k.fwd), bwdMs: applyLine(c.bwdMs, k.bwd) } : c;
+  if (!k) return c;
+  const out: ComputeCost = { fwdMs: applyLine(c.fwdMs, k.fwd), bwdMs: applyLine(c.bwdMs, k.bwd) };
+  if (c.uncertainty !== undefined) out.uncertainty = c.uncertainty;
+  return out;
 }
 
 /** Measurements (training sets) behind a GPU type's calibration. */
@@ -106,7 +114,9 @@ function combine(base: ComputeCost, parts: { cost: ComputeCost; k: KernelCorrect
     const c = correctCost(cost, k);
     bf += cost.fwdMs; bb += cost.bwdMs; cf += c.fwdMs; cb += c.bwdMs;
   }
-  return { fwdMs: base.fwdMs * ratio(cf, bf), bwdMs: base.bwdMs * ratio(cb, bb) };
+  const out: ComputeCost = { fwdMs: base.fwdMs * ratio(cf, bf), bwdMs: base.bwdMs * ratio(cb, bb) };
+  if (base.uncertainty !== undefined) out.uncertainty = base.uncertainty;
+  return out;
 }
 
 /** `model` with `cal` applied per kernel; `info` is what hover shows. */
@@ -118,6 +128,9 @@ export function calibrated(model: CostModel, cal: GpuCalibration, info: { file: 
     source: model.source,
     base: model,
     calibration: { measurements: calibrationSize(cal), file: info.file, kernels },
+    // What the base model says about its inputs is unchanged by the correction.
+    rangeNotes: (shard: Shard, env: CostEnv, dtype?: string) => model.rangeNotes?.(shard, env, dtype) ?? [],
+    setSizeNote: (tables: number, kernel?: Kernel) => model.setSizeNote?.(tables, kernel),
     async predict(sets: readonly (readonly Shard[])[], env: CostEnv): Promise<ComputeCost[]> {
       const base = await model.predict(sets, env);
       // Mixed-kernel sets: price each kernel's shards alone, in one extra batched call.

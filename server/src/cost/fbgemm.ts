@@ -54,8 +54,9 @@
  */
 import type { Optimizer } from '../config/types';
 import { cacheProfile } from './indexStats';
+import { blockCacheProfile, rowBlockStats } from './rowBlocks';
 import type { ComputeCost, CostEnv, CostModel, SetScorer, Shard } from './types';
-import { uvmCacheMisses } from './uvmCache';
+import { blockUvmCacheMisses, uvmCacheMisses } from './uvmCache';
 
 export interface FbgemmConstants {
   /** Fixed time of the forward launch (bounds check + kernel) per GPU, ms [assumption: a few µs of launch plus the small-kernel tail; fit target]. */
@@ -172,7 +173,10 @@ export function fbgemmShardTraffic(shard: Shard, env: CostEnv, k: Readonly<Fbgem
   const rb = 32 * Math.ceil((dim * w) / 32);
   const rowEff = Math.max(rb, k.minRowBytes);
   const cacheRows = (k.l2Share * finite(env?.device?.l2Bytes)) / rb;
-  const { unique, hitRate } = cacheProfile(rows, n, alpha, cacheRows);
+  // A row block: its own rows' distinct count and hit rate (rowBlocks.ts), not
+  // a rows / tableRows share of the whole table's.
+  const block = rowBlockStats(shard, bags);
+  const { unique, hitRate } = block ? blockCacheProfile(block, cacheRows) : cacheProfile(rows, n, alpha, cacheRows);
   const outRows = pooled ? bags : n;
 
   // Forward: row gathers (misses from HBM, hits from L2), indices, offsets, output.
@@ -206,7 +210,7 @@ export function fbgemmShardTraffic(shard: Shard, env: CostEnv, k: Readonly<Fbgem
   let hostBytes = 0;
   if (shard.kernel === 'fbgemm_tbe_uvm_caching') {
     const lf = Math.min(1, Math.max(0, shard.cacheLoadFactor ?? DEFAULT_CACHE_LOAD_FACTOR));
-    const misses = uvmCacheMisses(rows, n, alpha, lf * rows);
+    const misses = block ? blockUvmCacheMisses(block, lf * rows) : uvmCacheMisses(rows, n, alpha, lf * rows);
     // Misses come in; as many evicted rows (updated, so dirty) go back out.
     hostBytes = 2 * misses * rb;
     // Probe the cache set of every distinct id; write and read the per-lookup cache slot.

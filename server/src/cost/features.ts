@@ -7,6 +7,7 @@
  * whose features differ.
  */
 import { expectedUnique, hotShare, hottestRowShare, HOT_ROW_FRACTION } from './indexStats';
+import { rowBlockStats } from './rowBlocks';
 import type { Shard } from './types';
 
 export const FEATURE_VERSION = 1;
@@ -92,6 +93,19 @@ export function tableFeatures(
     hot = hotShare(rows, lookups, alpha);
     hottest = lookups * hottestRowShare(rows, alpha);
   }
+  return featureRow(rows, dim, pooling, alpha, dtypeBytes, batch, unique, hot, hottest);
+}
+
+/** The feature vector from the index statistics (in FEATURE_NAMES order). */
+function featureRow(
+  rowsIn: number, dimIn: number, poolingIn: number, alpha: number, dtypeBytes: number, batchIn: number,
+  unique: number, hot: number, hottest: number,
+): number[] {
+  const rows = Math.max(1, rowsIn);
+  const dim = Math.max(1, dimIn);
+  const pooling = Math.max(1e-3, poolingIn);
+  const batch = Math.max(1, batchIn);
+  const lookups = batch * pooling;
   return [
     Math.log(rows),
     Math.log(dim),
@@ -112,6 +126,16 @@ export function tableFeatures(
   ];
 }
 
+/**
+ * Features of one shard. A whole table or column shard is a table to the
+ * network (`tableFeatures`, the Python mirror); a row block gets its own
+ * distinct rows, hot share and hottest-row lookups (rowBlocks.ts) in place of
+ * the whole-table power-law figures, and its rows and lookups. A data-parallel
+ * replica is priced at its local bags.
+ */
 export function shardFeatures(shard: Shard, batchSize: number): number[] {
-  return tableFeatures(shard.rows, shard.dim, shard.pooling, shard.zipf, shard.dtypeBytes, batchSize, shard.histogram);
+  const bags = shard.bags ?? batchSize;
+  const block = rowBlockStats(shard, bags);
+  if (!block) return tableFeatures(shard.rows, shard.dim, shard.pooling, shard.zipf, shard.dtypeBytes, bags, shard.histogram);
+  return featureRow(shard.rows, shard.dim, shard.pooling, shard.zipf, shard.dtypeBytes, bags, block.unique, block.hotShare, block.hottestLookups);
 }

@@ -6,13 +6,20 @@
  * the UVM-caching TBE, PyTorch's per-table calls for torch_embedding_bag), so
  * their work does not fuse or overlap.
  *
+ * A mixed GPU's ± combines its kernel groups' in quadrature (each group is
+ * priced by a different model, so their errors are taken as independent):
+ *   σ = √Σ_k (u_k · t_k)²,  u = σ / Σ_k t_k;
+ * unknown when a group with work reports none. Range notes (SL110) come from
+ * the model of each table's kernel, a GPU's set-size note from the model of
+ * each kernel group with that group's table count.
+ *
  * `prepare` keeps planners' inner loops cheap: a shard list of one kernel gets
  * that kernel's scorer itself (no wrapper at all); a mixed list splits each
  * scored set into reused per-kernel index buffers (no allocation per call
  * beyond what the sub-scorers do).
  */
 import { KERNELS, type Kernel } from '../config/types';
-import type { ComputeCost, CostEnv, CostModel, SetScorer, Shard } from './types';
+import type { ComputeCost, CostEnv, CostModel, RangeNote, SetScorer, Shard } from './types';
 
 /** Which model priced one kernel's shards, as every surface shows it. */
 export interface KernelPricing {
@@ -73,21 +80,63 @@ export class KernelDispatchModel implements CostModel {
     return out;
   }
 
+  /** A table's inputs outside what the model of its kernel was measured on. */
+  rangeNotes(shard: Shard, env: CostEnv, dtype?: string): RangeNote[] {
+    return this.modelFor(kernelOf(shard)).rangeNotes?.(shard, env, dtype) ?? [];
+  }
+
+  /**
+   * A note when one GPU runs more `kernel` tables than that kernel's model
+   * was measured on (each kernel group is its own set for its model);
+   * without a kernel, the model of the first kernel in use answers.
+   */
+  setSizeNote(tables: number, kernel?: Kernel): RangeNote | undefined {
+    return this.modelFor(kernel ?? this.kernels[0]).setSizeNote?.(tables);
+  }
+
   async predict(sets: readonly (readonly Shard[])[], env: CostEnv): Promise<ComputeCost[]> {
     const used = kernelsOf(sets.flat());
     if (used.length <= 1) return this.modelFor(used[0] ?? this.kernels[0]).predict(sets, env);
-    const out: ComputeCost[] = sets.map(() => ({ fwdMs: 0, bwdMs: 0 }));
+    const sums = sets.map(() => new GroupSum());
     for (const k of used) {
       const part = await this.modelFor(k).predict(sets.map((set) => set.filter((s) => kernelOf(s) === k)), env);
-      part.forEach((c, i) => { out[i].fwdMs += c.fwdMs; out[i].bwdMs += c.bwdMs; });
+      part.forEach((c, i) => { if (sets[i].some((s) => kernelOf(s) === k)) sums[i].add(c); });
     }
-    return out;
+    return sums.map((g) => g.cost());
   }
 
   prepare(shards: readonly Shard[], env: CostEnv): SetScorer {
     const used = kernelsOf(shards);
     if (used.length <= 1) return this.modelFor(used[0] ?? this.kernels[0]).prepare(shards, env);
     return new DispatchScorer(shards, used, (k, part) => this.modelFor(k).prepare(part, env));
+  }
+}
+
+/** Sum of kernel groups' costs with their ± in quadrature (see the file comment). */
+class GroupSum {
+  private fwdMs = 0;
+  private bwdMs = 0;
+  private variance = 0;
+  private known = true;
+  private any = false;
+
+  add(c: ComputeCost): void {
+    this.fwdMs += c.fwdMs;
+    this.bwdMs += c.bwdMs;
+    const t = c.fwdMs + c.bwdMs;
+    if (c.uncertainty !== undefined && Number.isFinite(c.uncertainty)) {
+      this.variance += (c.uncertainty * t) ** 2;
+      this.any = true;
+    } else if (t > 0) {
+      this.known = false;
+    }
+  }
+
+  cost(): ComputeCost {
+    const out: ComputeCost = { fwdMs: this.fwdMs, bwdMs: this.bwdMs };
+    const total = this.fwdMs + this.bwdMs;
+    if (this.known && this.any && total > 0) out.uncertainty = Math.sqrt(this.variance) / total;
+    return out;
   }
 }
 
@@ -134,18 +183,15 @@ class DispatchScorer implements SetScorer {
       const g = this.group[i];
       this.buffers[g][counts[g]++] = this.local[i];
     }
-    let fwdMs = 0;
-    let bwdMs = 0;
+    const sum = new GroupSum();
     for (let g = 0; g < this.scorers.length; g++) {
       const n = counts[g];
       if (n === 0) continue;
       const buf = this.buffers[g];
       if (buf.length !== n) buf.length = n;
-      const c = this.scorers[g].score(buf);
-      fwdMs += c.fwdMs;
-      bwdMs += c.bwdMs;
+      sum.add(this.scorers[g].score(buf));
     }
-    return { fwdMs, bwdMs };
+    return sum.cost();
   }
 }
 

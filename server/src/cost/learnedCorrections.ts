@@ -16,10 +16,19 @@
  * the measured level away (the analytic model is ~19% off on held-out H100
  * sets against the learned ~12%, bench:cost). Both corrections are named in
  * `notes`, which hover, the status bar and the CLI show.
+ *
+ * The wrapped model is priced in the world it was measured in: SGD and the
+ * preset's device numbers (`measuredEnv`). In the registry it is the guarded
+ * learned model (guard.ts), so the training ranges, the fade to the analytic
+ * base and the physical bounds act on that SGD number, and the corrections
+ * above are added to the guarded number once. Its ± (relative) carries to
+ * the scaled learned part; the optimizer term brings the analytic model's ±,
+ * combined in quadrature (independent errors):
+ *   σ = √((u_L · L′)² + (u_A · |A(optimizer) − A(sgd)|)²),  u = σ / total.
  */
 import { GPU_PRESETS } from '../config/presets';
 import type { DeviceSpec } from '../config/types';
-import type { ComputeCost, CostEnv, CostModel, SetScorer, Shard } from './types';
+import type { ComputeCost, CostEnv, CostModel, RangeNote, SetScorer, Shard } from './types';
 
 /** Device numbers the compute models read, by the `devices:` key that overrides each. */
 const COMPUTE_OVERRIDES: readonly (readonly [keyof DeviceSpec & ('hbmGBps' | 'l2Bytes' | 'sms'), string])[] = [
@@ -59,17 +68,32 @@ function ratio(a: number, b: number): number {
   return b > 0 && Number.isFinite(a / b) ? a / b : 1;
 }
 
+/** The env the wrapped model is priced in: SGD on the preset's numbers (the user's env when nothing differs). */
+function measuredEnv(env: CostEnv, plan: Plan): CostEnv {
+  return plan.refEnv ?? plan.sgdEnv ?? env;
+}
+
 function corrected(l: ComputeCost, dev: ComputeCost | undefined, ref: ComputeCost | undefined, opt: ComputeCost | undefined): ComputeCost {
   let { fwdMs, bwdMs } = l;
   if (dev && ref) {
     fwdMs *= ratio(dev.fwdMs, ref.fwdMs);
     bwdMs *= ratio(dev.bwdMs, ref.bwdMs);
   }
+  const learnedMs = fwdMs + bwdMs;
+  let optMs = 0;
   if (dev && opt) {
     fwdMs += opt.fwdMs - dev.fwdMs;
     bwdMs += opt.bwdMs - dev.bwdMs;
+    optMs = Math.abs(opt.fwdMs + opt.bwdMs - dev.fwdMs - dev.bwdMs);
   }
-  return { fwdMs, bwdMs };
+  const out: ComputeCost = { fwdMs, bwdMs };
+  if (l.uncertainty !== undefined) {
+    const total = fwdMs + bwdMs;
+    const sigma = Math.hypot(l.uncertainty * learnedMs, (opt?.uncertainty ?? 0) * optMs);
+    const u = total > 0 ? sigma / total : l.uncertainty;
+    if (Number.isFinite(u)) out.uncertainty = u;
+  }
+  return out;
 }
 
 export class AnalyticCorrectedModel implements CostModel {
@@ -97,9 +121,18 @@ export class AnalyticCorrectedModel implements CostModel {
     return out;
   }
 
+  /** The wrapped model's notes for `env` (the guard's: inputs outside its ranges, the optimizer included). */
+  rangeNotes(shard: Shard, env: CostEnv, dtype?: string): RangeNote[] {
+    return this.base.rangeNotes?.(shard, env, dtype) ?? [];
+  }
+
+  setSizeNote(tables: number): RangeNote | undefined {
+    return this.base.setSizeNote?.(tables);
+  }
+
   async predict(sets: readonly (readonly Shard[])[], env: CostEnv): Promise<ComputeCost[]> {
-    const learned = await this.base.predict(sets, env);
     const plan = planFor(env);
+    const learned = await this.base.predict(sets, measuredEnv(env, plan));
     if (!plan.sgdEnv) return learned;
     const [dev, ref, opt] = await Promise.all([
       this.analytic.predict(sets, plan.sgdEnv),
@@ -110,8 +143,8 @@ export class AnalyticCorrectedModel implements CostModel {
   }
 
   prepare(shards: readonly Shard[], env: CostEnv): SetScorer {
-    const base = this.base.prepare(shards, env);
     const plan = planFor(env);
+    const base = this.base.prepare(shards, measuredEnv(env, plan));
     // The common case (preset numbers, SGD) is the learned scorer itself.
     if (!plan.sgdEnv) return base;
     const dev = this.analytic.prepare(shards, plan.sgdEnv);

@@ -7,6 +7,9 @@
  *   of a plan.
  * - `prepare` encodes each shard once in JS from the sidecar's weights and then
  *   scores any subset with the pooling and heads only (planners' inner loops).
+ * A model trained on the analytic base (sidecar `base`) predicts the factor
+ * by which the analytic model (analytic.ts, with the sidecar's constants) is
+ * off: both paths multiply it in (ONNX input `base_log`).
  * Both give the same numbers up to float32 rounding (test/unit/learned).
  *
  * onnxruntime-node is a native addon of tens of MB: it is required lazily, on
@@ -14,9 +17,13 @@
  */
 import { readRegularFile } from '../io/readBounded';
 import type * as OrtTypes from 'onnxruntime-node';
+import { ANALYTIC_CONSTANTS, AnalyticCostModel } from './analytic';
 import { shardFeatures, NUM_FEATURES } from './features';
 import { CostNetwork } from './learnedNetwork';
-import { parseSidecar, type CostModelSidecar } from './learnedSidecar';
+import { shardCostKey } from './shardKey';
+import { bandOf } from './errorBands';
+import { parseSidecar, sidecarRanges, type CostModelSidecar } from './learnedSidecar';
+import type { TrainingRanges } from './trainingRanges';
 import type { ComputeCost, CostEnv, CostModel, SetScorer, Shard } from './types';
 
 export type OnnxRuntime = typeof OrtTypes;
@@ -35,7 +42,7 @@ const MAX_ONNX_BYTES = 256 * 2 ** 20;
 const MAX_SIDECAR_BYTES = 64 * 2 ** 20;
 
 function shardKey(s: Shard, batchSize: number): string {
-  return `${s.rows}|${s.dim}|${s.pooling}|${s.zipf}|${s.dtypeBytes}|${batchSize}|${s.histogram ? s.histogram.join(',') : ''}`;
+  return `${batchSize}|${shardCostKey(s)}`;
 }
 
 export interface LearnedModelFiles {
@@ -48,6 +55,7 @@ export class LearnedCostModel implements CostModel {
   readonly name: string;
   private readonly features = new Map<string, Float64Array>();
   private readonly encodings = new Map<string, Float64Array>();
+  private readonly encodingsByShard = new WeakMap<Shard, { batch: number; e: Float64Array }>();
 
   private constructor(
     readonly sidecar: CostModelSidecar,
@@ -56,6 +64,24 @@ export class LearnedCostModel implements CostModel {
     private readonly network: CostNetwork,
   ) {
     this.name = `learned: ${sidecar.name}`;
+    this.ranges = sidecarRanges(sidecar);
+    if (sidecar.base) this.base = new AnalyticCostModel(sidecar.gpu_type, { ...ANALYTIC_CONSTANTS, ...sidecar.base.constants });
+  }
+
+  /**
+   * The analytic model the network corrects (sidecar `base`), with the
+   * constants it was trained against; undefined for a plain network.
+   */
+  readonly base: AnalyticCostModel | undefined;
+
+  /** What the model was measured on (the guard's ranges); undefined for older sidecars. */
+  readonly ranges: TrainingRanges | undefined;
+
+  /** The cost with its held-out ± for its predicted size (sidecar `uncertainty`), when the sidecar has one. */
+  private withUncertainty(c: ComputeCost): ComputeCost {
+    const bands = this.sidecar.uncertainty;
+    if (!bands) return c;
+    return { ...c, uncertainty: bandOf(bands, c.fwdMs + c.bwdMs) };
   }
 
   /**
@@ -82,9 +108,10 @@ export class LearnedCostModel implements CostModel {
     } catch (e) {
       throw new Error(`${files.onnxPath} is not a loadable ONNX model: ${(e as Error).message.split('\n')[0]}`);
     }
-    const need = ['features', 'mask'];
-    if (!need.every((n) => session.inputNames.includes(n)) || !['fwd_ms', 'bwd_ms'].every((n) => session.outputNames.includes(n))) {
-      throw new Error(`${files.onnxPath} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; expected features, mask → fwd_ms, bwd_ms`);
+    const need = parsed.sidecar.base ? ['features', 'mask', 'base_log'] : ['features', 'mask'];
+    if (!need.every((n) => session.inputNames.includes(n)) || session.inputNames.length !== need.length
+      || !['fwd_ms', 'bwd_ms'].every((n) => session.outputNames.includes(n))) {
+      throw new Error(`${files.onnxPath} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; its sidecar expects ${need.join(', ')} → fwd_ms, bwd_ms`);
     }
     return new LearnedCostModel(parsed.sidecar, session, ort, new CostNetwork(parsed.sidecar));
   }
@@ -102,6 +129,15 @@ export class LearnedCostModel implements CostModel {
   }
 
   private encodingOf(shard: Shard, batchSize: number): Float64Array {
+    // By shard object first: a plan's shards come back call after call.
+    const known = this.encodingsByShard.get(shard);
+    if (known && known.batch === batchSize) return known.e;
+    const e = this.encodingByKey(shard, batchSize);
+    this.encodingsByShard.set(shard, { batch: batchSize, e });
+    return e;
+  }
+
+  private encodingByKey(shard: Shard, batchSize: number): Float64Array {
     const key = shardKey(shard, batchSize);
     let e = this.encodings.get(key);
     if (!e) {
@@ -110,6 +146,17 @@ export class LearnedCostModel implements CostModel {
       this.encodings.set(key, e);
     }
     return e;
+  }
+
+  /**
+   * One set through the JS evaluator with the ensemble's spread: the standard
+   * deviation over members of ln(fwd_k + bwd_k) (bench:cost compares it with
+   * the held-out error; the ± shown to users comes from the error bands).
+   */
+  ensemble(set: readonly Shard[], env: CostEnv): ComputeCost & { spread: number } {
+    if (set.length === 0) return { fwdMs: 0, bwdMs: 0, spread: 0 };
+    const b = this.base?.prepare(set, env).score(set.map((_, i) => i));
+    return this.network.scoreWithSpread(set.map((s) => this.encodingOf(s, env.batchSize)), b ? [Math.log(b.fwdMs), Math.log(b.bwdMs)] : [0, 0]);
   }
 
   async predict(sets: readonly (readonly Shard[])[], env: CostEnv): Promise<ComputeCost[]> {
@@ -127,14 +174,21 @@ export class LearnedCostModel implements CostModel {
         mask[row * t + j] = 1;
       });
     });
-    const res = await this.session.run({
+    const feeds: Record<string, OrtTypes.Tensor> = {
       features: new this.ort.Tensor('float32', feats, [live.length, t, f]),
       mask: new this.ort.Tensor('float32', mask, [live.length, t]),
-    });
+    };
+    if (this.base) {
+      const base = await this.base.predict(live.map((i) => sets[i]), env);
+      const logs = new Float32Array(live.length * 2);
+      base.forEach((c, row) => { logs[2 * row] = Math.log(c.fwdMs); logs[2 * row + 1] = Math.log(c.bwdMs); });
+      feeds.base_log = new this.ort.Tensor('float32', logs, [live.length, 2]);
+    }
+    const res = await this.session.run(feeds);
     const fwd = res.fwd_ms.data as Float32Array;
     const bwd = res.bwd_ms.data as Float32Array;
     live.forEach((si, row) => {
-      out[si] = { fwdMs: fwd[row], bwdMs: bwd[row] };
+      out[si] = this.withUncertainty({ fwdMs: fwd[row], bwdMs: bwd[row] });
     });
     return out;
   }
@@ -142,9 +196,18 @@ export class LearnedCostModel implements CostModel {
   prepare(shards: readonly Shard[], env: CostEnv): SetScorer {
     const enc = shards.map((s) => this.encodingOf(s, env.batchSize));
     const net = this.network;
+    const self = this;
+    const base = this.base?.prepare(shards, env);
     return {
       score(members: readonly number[]): ComputeCost {
-        return net.score(members.map((i) => enc[i]));
+        if (members.length === 0) return { fwdMs: 0, bwdMs: 0 };
+        const c = net.score(members.map((i) => enc[i]));
+        if (base) {
+          const b = base.score(members);
+          c.fwdMs *= b.fwdMs;
+          c.bwdMs *= b.bwdMs;
+        }
+        return self.withUncertainty(c);
       },
     };
   }

@@ -102,10 +102,23 @@ export class CostNetwork {
 
   /** Cost of the tables whose encodings are given, fused on one GPU. Empty → 0 ms. */
   score(encodings: readonly Float64Array[]): ComputeCost {
-    if (encodings.length === 0) return { fwdMs: 0, bwdMs: 0 };
+    const c = this.scoreWithSpread(encodings);
+    return { fwdMs: c.fwdMs, bwdMs: c.bwdMs };
+  }
+
+  /**
+   * `score` plus the ensemble's spread: the standard deviation over members of
+   * ln(fwd_k + bwd_k), each member's own total (0 for one member). `baseLog`
+   * (ln ms of fwd and bwd) is added to each member's outputs first, for a
+   * network that corrects a base model.
+   */
+  scoreWithSpread(encodings: readonly Float64Array[], baseLog: readonly [number, number] = [0, 0]): ComputeCost & { spread: number } {
+    if (encodings.length === 0) return { fwdMs: 0, bwdMs: 0, spread: 0 };
     const { emb, head, stride, mx, hf, hb } = this;
     let lf = 0;
     let lb = 0;
+    let st = 0;
+    let st2 = 0;
     for (let k = 0; k < this.members; k++) {
       const net = this.nets[k];
       const base = k * stride;
@@ -125,10 +138,17 @@ export class CostNetwork {
           hb[j] += enc[pb + j];
         }
       }
-      lf += this.finishHead(net.fwd, hf);
-      lb += this.finishHead(net.bwd, hb);
+      const f = this.finishHead(net.fwd, hf) + baseLog[0];
+      const b = this.finishHead(net.bwd, hb) + baseLog[1];
+      lf += f;
+      lb += b;
+      const t = Math.log(Math.exp(f) + Math.exp(b));
+      st += t;
+      st2 += t * t;
     }
-    return { fwdMs: Math.exp(lf / this.members), bwdMs: Math.exp(lb / this.members) };
+    const m = this.members;
+    const spread = m > 1 ? Math.sqrt(Math.max(0, (st2 - (st * st) / m) / (m - 1))) : 0;
+    return { fwdMs: Math.exp(lf / m), bwdMs: Math.exp(lb / m), spread };
   }
 
   /** ln ms of one head from its accumulated sum part `acc` (bias included). */

@@ -7,6 +7,9 @@
  */
 import { KERNELS, type Kernel } from '../config/types';
 import { FEATURE_NAMES, FEATURE_VERSION } from './features';
+import { ANALYTIC_CONSTANTS, type AnalyticConstants } from './analytic';
+import { checkBands, type ErrorBands } from './errorBands';
+import { parseTrainingRanges, type TrainingRanges } from './trainingRanges';
 
 /** Sidecar format version this engine reads (export.py SIDECAR_VERSION). */
 export const SIDECAR_VERSION = 1;
@@ -45,7 +48,24 @@ export interface CostModelSidecar {
   data?: { file: string; sha256: string; records?: number; split?: string };
   training?: { command?: string; export_command?: string };
   metrics?: { heldout?: Record<'fwd' | 'bwd' | 'fwd_bwd', HeldOutMetric> | null };
+  /** What the training sets covered (export.py; absent in older sidecars: then no range guard). */
+  training_ranges?: unknown;
+  /** Held-out error by predicted size (export.py; absent in older sidecars: then no ±). */
+  uncertainty?: ErrorBands;
+  /**
+   * Present when the network predicts ln(measured / analytic): the analytic
+   * model (analytic.ts) with these constants is the base, fed to the ONNX
+   * graph as `base_log` and multiplied in by the JS evaluator.
+   */
+  base?: { model: 'analytic'; constants: AnalyticConstants };
   weights: MemberWeights[];
+}
+
+/** The sidecar's training ranges, when it has usable ones. */
+export function sidecarRanges(s: CostModelSidecar): TrainingRanges | undefined {
+  if (s.training_ranges === undefined) return undefined;
+  const r = parseTrainingRanges(s.training_ranges);
+  return r.ok ? r.ranges : undefined;
 }
 
 export type SidecarResult = { ok: true; sidecar: CostModelSidecar } | { ok: false; error: string };
@@ -104,6 +124,21 @@ export function validateSidecar(raw: unknown): SidecarResult {
       ?? checkLinear(m.head_bwd[0], 2 * a.emb, a.head, `${where}.head_bwd[0]`)
       ?? checkLinear(m.head_bwd[1], a.head, 1, `${where}.head_bwd[1]`);
     if (err) return { ok: false, error: err };
+  }
+  if (s.training_ranges !== undefined) {
+    const r = parseTrainingRanges(s.training_ranges);
+    if (!r.ok) return { ok: false, error: `sidecar ${r.error}` };
+  }
+  if (s.uncertainty !== undefined) {
+    const err = checkBands(s.uncertainty);
+    if (err) return { ok: false, error: `sidecar ${err}` };
+  }
+  if (s.base !== undefined) {
+    const b = s.base as unknown as { model?: unknown; constants?: Record<string, unknown> } | null;
+    const missing = Object.keys(ANALYTIC_CONSTANTS).filter((k) => typeof b?.constants?.[k] !== 'number' || !Number.isFinite(b.constants[k] as number));
+    if (!b || b.model !== 'analytic' || missing.length > 0) {
+      return { ok: false, error: `sidecar base must be {"model": "analytic", "constants": {…}}${missing.length ? ` (missing ${missing.join(', ')})` : ''}` };
+    }
   }
   return { ok: true, sidecar: s as CostModelSidecar };
 }

@@ -12,6 +12,22 @@
  * kernel it prices in its sidecar (`kernel`, absent = torch_embedding_bag).
  * Never throws: a missing, corrupt or incompatible model file is a warning and
  * analytic numbers, not a crash.
+ *
+ * Every model is served through the trust guard (guard.ts). Per kernel, from
+ * the inside out:
+ * 1. the learned model (SGD steps on the GPU type's preset numbers);
+ * 2. guardModel(learned, its analytic base, its training ranges): outside the
+ *    ranges the learned correction fades to the analytic model, every number
+ *    stays physical, sets never cost less than their costliest table, and each
+ *    number carries its ± (an analytic model alone: guardModel(analytic), the
+ *    bounds and its error bands; FBGEMM's: the provisional ±);
+ * 3. AnalyticCorrectedModel around the guarded model: the guard prices the
+ *    world the model was measured in (SGD, preset device numbers) and the
+ *    analytic optimizer term and device-override ratio are applied to that
+ *    guarded SGD number, so they are added once, never blended away;
+ * 4. KernelDispatchModel over the kernels, then the user's calibration
+ *    outermost (calibrationFile.ts), which corrects what the user measured:
+ *    the served numbers, corrections included.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -21,6 +37,8 @@ import { applyCalibration } from './calibrationFile';
 import { FbgemmCostModel } from './fbgemm';
 import { KernelDispatchModel, kernelSet } from './kernelDispatch';
 import { AnalyticCorrectedModel } from './learnedCorrections';
+import { FBGEMM_PROVISIONAL_ERROR } from './errorBands';
+import { guardModel } from './guard';
 import { LearnedCostModel, loadOnnxRuntime, type LearnedModelFiles, type OnnxRuntime } from './learnedModel';
 import { sidecarKernel } from './learnedSidecar';
 import type { CostModel } from './types';
@@ -166,34 +184,74 @@ async function builtinModel(device: DeviceSpec, kernel: Kernel, opts: LoadCostMo
 }
 
 /**
- * The model registered for one (device type, kernel), with its learned
- * corrections: a learned model (the user's, else the shipped one) or the
- * kernel's analytic model. Other branches' per-kernel wrappers (guards,
- * calibration) belong here, so every surface sees them through `notes`.
+ * An analytic model as served: through the guard for its physical bounds, the
+ * costliest-table floor and its ±: PyTorch's model reports its own error
+ * bands (analytic.ts ANALYTIC_ERROR); FBGEMM's has no held-out measurement
+ * yet and gets the provisional ± (errorBands.ts FBGEMM_PROVISIONAL_ERROR).
+ */
+export function servedAnalytic(kernel: Kernel, analytic: CostModel): CostModel {
+  return kernel === 'torch_embedding_bag' ? guardModel(analytic) : guardModel(analytic, undefined, undefined, FBGEMM_PROVISIONAL_ERROR);
+}
+
+/**
+ * A learned model as served (steps 1–3 of the file comment):
+ *   AnalyticCorrectedModel(guardModel(learned, base, ranges), analytic).
+ * The guard runs inside the corrections because both the network and its
+ * training ranges describe SGD steps on the preset device: it clamps, fades
+ * and bounds that SGD number, and the optimizer term A(optimizer) − A(sgd)
+ * and the device-override ratio are then applied to the guarded number
+ * (AnalyticCorrectedModel hands the guard the SGD, preset env). The other
+ * order would make the guard see e.g. adam as out of range and carry the
+ * optimizer multiplicatively, and the correction would add it a second time.
+ * The guard's fallback is the analytic base the network corrects (sidecar
+ * `base`, the constants it was trained against), else the kernel's analytic
+ * model; `analytic` (the kernel's analytic model) prices the corrections.
+ */
+export function servedLearned(learned: LearnedCostModel, analytic: CostModel): CostModel {
+  return new AnalyticCorrectedModel(guardModel(learned, learned.base ?? analytic, learned.ranges), analytic);
+}
+
+/**
+ * The model registered for one (device type, kernel) as served (guarded, with
+ * its learned corrections): a learned model (the user's, else the shipped
+ * one) or the kernel's analytic model. Per-kernel wrappers belong here, so
+ * every surface sees them through `notes`; calibration is applied over the
+ * whole config's model (`loadCostModel`).
  */
 export async function loadKernelModel(device: DeviceSpec, kernel: Kernel, opts: LoadCostModelOptions): Promise<LoadedCostModel> {
   const notes: string[] = [];
   const users = await userModels(device, opts, notes);
-  const model = await kernelModel(device, kernel, opts, users, notes, analyticModelFor(kernel, device.type));
+  const analytic = analyticModelFor(kernel, device.type);
+  const model = await kernelModel(device, kernel, opts, users, notes, analytic, servedAnalytic(kernel, analytic));
   return notes.length ? { model, warning: notes.join('; ') } : { model };
 }
 
 async function kernelModel(
   device: DeviceSpec, kernel: Kernel, opts: LoadCostModelOptions,
-  users: { byKernel: Map<Kernel, LearnedCostModel>; failed: boolean }, notes: string[], analytic: CostModel,
+  users: { byKernel: Map<Kernel, LearnedCostModel>; failed: boolean }, notes: string[], analytic: CostModel, served: CostModel,
 ): Promise<CostModel> {
   // A user whose own model failed to load is told so and gets analytic
   // numbers, not a shipped model silently standing in for theirs.
   const learned = users.byKernel.get(kernel) ?? (users.failed ? undefined : await builtinModel(device, kernel, opts, notes));
-  return learned ? new AnalyticCorrectedModel(learned, analytic) : analytic;
+  return learned ? servedLearned(learned, analytic) : served;
 }
 
 /**
  * The cost model of a config on `device`: each shard priced by the model for
- * (device.type, shard.kernel), a GPU's kernel groups summed.
+ * (device.type, shard.kernel), a GPU's kernel groups summed, the user's
+ * calibration (if any) outermost.
  */
 export async function loadCostModel(device: DeviceSpec, opts: LoadCostModelOptions): Promise<LoadedCostModel> {
   return applyCalibration(await loadBaseModel(device, opts), device, opts);
+}
+
+/** The raw and the served analytic model of each family, shared by its kernels (so they group under one name). */
+function analyticFamilies(deviceType: string | undefined): Record<Kernel, { analytic: CostModel; served: CostModel }> {
+  const torch = analyticModelFor('torch_embedding_bag', deviceType);
+  const fbgemm = analyticModelFor('fbgemm_tbe', deviceType);
+  const t = { analytic: torch, served: servedAnalytic('torch_embedding_bag', torch) };
+  const f = { analytic: fbgemm, served: servedAnalytic('fbgemm_tbe', fbgemm) };
+  return Object.fromEntries(KERNELS.map((k) => [k, k === 'torch_embedding_bag' ? t : f])) as Record<Kernel, { analytic: CostModel; served: CostModel }>;
 }
 
 async function loadBaseModel(device: DeviceSpec, opts: LoadCostModelOptions): Promise<LoadedCostModel> {
@@ -202,27 +260,27 @@ async function loadBaseModel(device: DeviceSpec, opts: LoadCostModelOptions): Pr
   try {
     const users = await userModels(device, opts, warnings);
     // One analytic model per family, shared by its kernels and the learned corrections.
-    const torch = analyticModelFor('torch_embedding_bag', device.type);
-    const fbgemm = analyticModelFor('fbgemm_tbe', device.type);
+    const families = analyticFamilies(device.type);
     const byKernel = {} as Record<Kernel, CostModel>;
     for (const kernel of KERNELS) {
-      const analytic = kernel === 'torch_embedding_bag' ? torch : fbgemm;
+      const { analytic, served } = families[kernel];
       if (!kernels.includes(kernel)) {
         // Not run by the config: priced (if a planner ever asks) without loading anything.
         const mine = users.byKernel.get(kernel);
-        byKernel[kernel] = mine ? new AnalyticCorrectedModel(mine, analytic) : analytic;
+        byKernel[kernel] = mine ? servedLearned(mine, analytic) : served;
         if (mine && opts.kernels) warnings.push(`${mine.name} prices ${kernel}, which no table here runs (tables run ${kernels.join(', ')}; set \`kernel: ${kernel}\` to use it)`);
         continue;
       }
       const notes: string[] = [];
-      byKernel[kernel] = await kernelModel(device, kernel, opts, users, notes, analytic);
+      byKernel[kernel] = await kernelModel(device, kernel, opts, users, notes, analytic, served);
       warnings.push(...notes.map((n) => (kernels.length > 1 ? `${kernel} tables: ${n}` : n)));
     }
     const model = new KernelDispatchModel(byKernel, kernels);
     return warnings.length ? { model, warning: warnings.join('; ') } : { model };
   } catch (e) {
     // Defensive: nothing above should throw, but a cost model must never take the engine down.
-    const byKernel = Object.fromEntries(KERNELS.map((k) => [k, analyticModelFor(k, device?.type)])) as Record<Kernel, CostModel>;
+    const families = analyticFamilies(device?.type);
+    const byKernel = Object.fromEntries(KERNELS.map((k) => [k, families[k].served])) as Record<Kernel, CostModel>;
     return { model: new KernelDispatchModel(byKernel, kernels), warning: `cost model loading failed (${(e as Error).message}); using the analytic models` };
   }
 }

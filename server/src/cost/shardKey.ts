@@ -1,7 +1,9 @@
 /**
- * The memo key of a shard: every number its cost depends on (its name does
- * not), for the caches that reuse predictions between edits. Any field a cost
- * model reads belongs here, or two different shards would share a number.
+ * The memo key of a shard: one string per distinct cost input, i.e. every
+ * field of `Shard` that a cost model reads (its table name is not one). The
+ * memo caches of the models, the guard and the engine key on it, so two shards
+ * with the same key must cost the same: the kernel, the cache load factor, a
+ * data-parallel replica's bags and a row block's position are all part of it.
  */
 import type { Shard } from './types';
 

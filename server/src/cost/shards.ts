@@ -5,6 +5,7 @@
  */
 import { entryRanks, hostRanks, type RankShape } from '../config/placementRanks';
 import { DTYPE_BYTES, type PlacementEntry, type TableSpec } from '../config/types';
+import { blockLookupShare } from './rowBlocks';
 import type { Shard } from './types';
 
 /** Column widths stay multiples of this (docs/design.md: dim is a multiple of 4). */
@@ -46,12 +47,13 @@ export function columnShards(table: TableSpec, parts: number): Shard[] {
 
 /**
  * `parts` row shards: rows split as equally as integers allow (the first
- * rows % parts shards get one more). The data generator (and production
- * hashing) scatters hot ranks uniformly over rows, so each shard sees its row
- * fraction of the lookups whatever the skew: pooling × rows_i / rows. A
- * uniform 1/parts subsample of power-law ranks is again a power law with the
- * same exponent, so `zipf` (and the reuse histogram's shape) carry over.
- * [] when parts is not a positive integer or exceeds the rows.
+ * rows % parts shards get one more). Each block's pooling is the table's
+ * pooling × the share of the lookups its rows receive (rowBlocks.ts
+ * `blockLookupShare`): with hashed ids the block that holds the hottest rank
+ * gets more than rows_i / rows, with sorted ids the first block gets the
+ * head. `block` tells the cost models where the rows sit, and they price a
+ * block from its own index statistics (distinct rows, hot share, hottest row),
+ * not the table's. [] when parts is not a positive integer or exceeds the rows.
  */
 export function rowShards(table: TableSpec, parts: number): Shard[] {
   if (!Number.isInteger(parts) || parts < 1 || !Number.isInteger(table.rows) || parts > table.rows) return [];
@@ -66,7 +68,7 @@ export function rowShards(table: TableSpec, parts: number): Shard[] {
     return dropUndefinedHistogram({
       ...base,
       rows,
-      pooling: table.pooling * (rows / table.rows),
+      pooling: table.pooling * blockLookupShare(table.rows, table.zipf, block, rows, table.histogram),
       histogram: base.histogram && [...base.histogram],
       block,
     });

@@ -14,8 +14,9 @@ export interface RowBlock {
 
 /**
  * The work one GPU does for one table or one shard of it. A column shard has a
- * smaller `dim`; a row shard has fewer `rows` and sees `rowFraction` of the
- * lookups (pooling is scaled by the caller).
+ * smaller `dim`; a row shard has fewer `rows` and the share of the lookups its
+ * rows receive (pooling is scaled by the caller; rowBlocks.ts). A shard is an
+ * immutable value: models memoise costs by the object and by its numbers.
  */
 export interface Shard {
   /** Table name (shards of one table share it). */
@@ -54,6 +55,29 @@ export interface CostEnv {
 export interface ComputeCost {
   fwdMs: number;
   bwdMs: number;
+  /**
+   * Relative ± of fwdMs + bwdMs (0.1 = ±10%): about 68% of measured sets fall
+   * within (1 ± uncertainty) × the prediction, from the model's held-out errors
+   * (and, for the learned model, its ensemble's spread). Absent: not known.
+   */
+  uncertainty?: number;
+}
+
+/** An input outside what a cost model was fitted on, and how it was priced instead (trainingRanges.ts). */
+export interface RangeNote {
+  input: 'rows' | 'dim' | 'pooling' | 'zipf' | 'batch_size' | 'dtype' | 'optimizer' | 'kernel' | 'tables_per_gpu';
+  value: number | string;
+  /** The measured range in words, e.g. "1,002–49,890,859 rows". */
+  range: string;
+  /** One sentence for users: the input, the range, how it was priced. */
+  message: string;
+  /**
+   * 'info': inside the measured range but not itself measured (a dim between
+   * two measured dims), priced from the nearest measured point with no fade
+   * to the analytic model: shown in hover, not a warning. Absent: a warning
+   * (SL110), the input is outside what the model was measured on.
+   */
+  level?: 'info';
 }
 
 /** Synchronous scorer over a fixed list of shards, for planners' inner loops. */
@@ -77,4 +101,11 @@ export interface CostModel {
    * calibration) say what they changed.
    */
   notes?(env: CostEnv): string[];
+  /** Inputs of one table (a whole-table shard) outside what the model was fitted on (guard.ts); `dtype` as written. */
+  rangeNotes?(shard: Shard, env: CostEnv, dtype?: string): RangeNote[];
+  /**
+   * A note when one GPU running `tables` tables (of `kernel`, for a model
+   * that prices several kernels) is outside what the model was fitted on.
+   */
+  setSizeNote?(tables: number, kernel?: Kernel): RangeNote | undefined;
 }

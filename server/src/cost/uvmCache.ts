@@ -18,6 +18,7 @@
  * whole cache is the usual approximation of that.
  */
 import { powerCdf } from './indexStats';
+import type { BlockStats } from './rowBlocks';
 
 /** Ratio between consecutive geometric rank buckets (as indexStats' coarse buckets). */
 const BUCKET_RATIO = 1.1;
@@ -54,6 +55,27 @@ export function uvmCacheMisses(rows: number, lookups: number, alpha: number, cac
   if (!(lookups > 0)) return 0;
   if (cacheRows >= nRows) return 0;
   const { count, p } = buckets(nRows, alpha);
+  return groupMisses(count, p, lookups, cacheRows);
+}
+
+/**
+ * The same for one row block of a table (a row, table_row or grid shard under
+ * fbgemm_tbe_uvm_caching): the block's own cache of `cacheRows` rows sees only
+ * the block's lookups, drawn from its own rows (rowBlocks.ts groups), so the
+ * block holding the head misses little and a tail block misses much.
+ */
+export function blockUvmCacheMisses(stats: BlockStats, cacheRows: number): number {
+  const { groups, share, lookups } = stats;
+  if (!(lookups > 0) || !(share > 0)) return 0;
+  let rows = 0;
+  for (const c of groups.count) rows += c;
+  if (cacheRows >= rows) return 0;
+  // Per-draw probabilities within the block (they sum to 1).
+  return Math.min(groupMisses(groups.count, groups.p.map((x) => x / share), lookups, cacheRows), stats.unique);
+}
+
+/** Expected misses per step of `lookups` draws over rows grouped as (count, per-draw p), in a persistent LRU of `cacheRows`. */
+function groupMisses(count: readonly number[], p: readonly number[], lookups: number, cacheRows: number): number {
   const occupied = (tau: number): { u: number; du: number } => {
     let u = 0;
     let du = 0;

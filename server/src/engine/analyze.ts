@@ -19,6 +19,7 @@ import {
   headOf, imbalanceDiagnostic, internalErrorDiagnostic, placementUnscoredDiagnostic, unreadableDiagnostic,
 } from './engineDiagnostics';
 import { memoizedCompute } from './setCosts';
+import { rangeDiagnostics } from './rangeDiagnostics';
 import { computeTableCosts, costEnv, type TableCost } from './tableCosts';
 
 export interface AnalyzeOptions {
@@ -141,6 +142,11 @@ export async function analyzeDocument(
     } catch (err) {
       diagnostics.push(placementUnscoredDiagnostic(file, anchor(loaded, 'placement'), errorText(err)));
     }
+  }
+  try {
+    diagnostics.push(...rangeDiagnostics(file, text, loaded, config, result.model, costEnv(config), result.current));
+  } catch (err) {
+    diagnostics.push(internalErrorDiagnostic(file, errorText(err)));
   }
   return done();
 }

@@ -10,6 +10,7 @@
  * | SL103 | warning  | no cost model could be loaded or it failed: costs are not shown |
  * | SL104 | warning  | the written placement could not be scored |
  * | SL105 | error    | internal error while checking (a bug: please report) |
+ * | SL110 | warning  | an input is outside what the cost model was measured on (rangeDiagnostics.ts) |
  */
 import type { Diagnostic } from '../config/diagnostics';
 import type { Range } from '../config/types';
@@ -22,6 +23,7 @@ export const ENGINE_CODES = {
   costModelFailed: 'SL103',
   placementUnscored: 'SL104',
   internal: 'SL105',
+  outsideTrainingRange: 'SL110',
 } as const;
 
 /** One line per engine code (the table above), for rule catalogues such as SARIF's. */
@@ -32,6 +34,7 @@ export const ENGINE_CODE_TITLES: Readonly<Record<(typeof ENGINE_CODES)[keyof typ
   SL103: 'No cost model could be loaded: costs are not shown',
   SL104: 'The written placement could not be scored',
   SL105: 'Internal error while checking (a bug: please report it)',
+  SL110: 'An input is outside what the cost model was measured on: priced from the nearest measured point and the analytic model',
 };
 
 /** Default SL101 threshold: 25% above the mean is a visible straggler. */

@@ -72,3 +72,30 @@ export function formatSignedMs(ms: number): string {
   if (Math.abs(ms) < 0.005) return '\u00b10 ms';
   return `${ms > 0 ? '+' : '\u2212'}${formatMs(Math.abs(ms))}`;
 }
+
+/**
+ * ± of a difference of two predictions whose own ± are `a` and `b` (ms), their
+ * errors taken as independent: √(a² + b²). Undefined when neither is known.
+ */
+export function combinedUncertainty(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined && b === undefined) return undefined;
+  return Math.hypot(a ?? 0, b ?? 0);
+}
+
+/** "±1.20 ms". */
+export function formatPlusMinus(ms: number): string {
+  return `\u00b1${formatMs(ms)}`;
+}
+
+/**
+ * A change from `before` to `after` (ms) as people should read it: the
+ * percentage ("−28%") when the gain is larger than the combined model error
+ * `errorMs` ("−28%, ±2.30 ms"), else "within model error ±2.30 ms": the model cannot
+ * tell the two apart. No error known: the percentage alone.
+ */
+export function formatGain(before: number, after: number, errorMs: number | undefined): string {
+  const change = formatChange(before, after);
+  if (errorMs === undefined || !Number.isFinite(errorMs) || !change) return change;
+  if (Math.abs(before - after) <= errorMs) return `within model error ${formatPlusMinus(errorMs)}`;
+  return `${change}, ${formatPlusMinus(errorMs)}`;
+}

@@ -8,7 +8,7 @@ import { placementEdit } from '../config/placementText';
 import { planConfig } from '../plan/planner';
 import type { PlanResult, Strategy } from '../plan/types';
 import type { Analysis } from './analyze';
-import { formatChange, formatMs } from './format';
+import { combinedUncertainty, formatGain, formatMs } from './format';
 
 export interface ProposeOptions {
   strategy?: Strategy;
@@ -22,6 +22,8 @@ export interface Proposal {
   plan: PlanResult;
   /** Max per-GPU ms of the written placement, when it is complete. */
   beforeMaxMs?: number;
+  /** ± of beforeMaxMs (the slowest written GPU's model error), ms. */
+  beforeMaxUncertaintyMs?: number;
   /** Edit of the main file that writes `plan.placement`. */
   edit: { file: string; edit: TextEdit };
 }
@@ -56,11 +58,17 @@ export async function proposePlan(analysis: Analysis, options: ProposeOptions = 
     timeBudgetMs: options.timeBudgetMs,
   });
   const edit = placementEdit(analysis.loaded, plan.placement);
-  return { strategy, plan, beforeMaxMs: analysis.current?.maxMs, edit };
+  const proposal: Proposal = { strategy, plan, beforeMaxMs: analysis.current?.maxMs, edit };
+  if (analysis.current?.maxUncertaintyMs !== undefined) proposal.beforeMaxUncertaintyMs = analysis.current.maxUncertaintyMs;
+  return proposal;
 }
 
-/** Title of the top code lens, e.g. "Replan — max GPU 41.2 ms → 29.8 ms (−28%) [best]". */
-export function replanTitle(proposal: Pick<Proposal, 'strategy' | 'plan' | 'beforeMaxMs'>): string {
+/**
+ * Title of the top code lens, e.g. "Replan — max GPU 41.2 ms → 29.8 ms (−28%,
+ * ±2.10 ms) [best]". The gain is reported only when it exceeds the combined
+ * model error of both maxima; otherwise "(within model error ±2.10 ms)".
+ */
+export function replanTitle(proposal: Pick<Proposal, 'strategy' | 'plan' | 'beforeMaxMs' | 'beforeMaxUncertaintyMs'>): string {
   const after = proposal.plan.maxMs;
   if (!proposal.plan.feasible && proposal.plan.gpus.length === 0) {
     const why = proposal.plan.reasons[0] ?? 'no plan found';
@@ -70,6 +78,6 @@ export function replanTitle(proposal: Pick<Proposal, 'strategy' | 'plan' | 'befo
   if (proposal.beforeMaxMs === undefined) {
     return `Plan placement — max GPU ${formatMs(after)} [${proposal.strategy}]${infeasible}`;
   }
-  const change = formatChange(proposal.beforeMaxMs, after);
+  const change = formatGain(proposal.beforeMaxMs, after, combinedUncertainty(proposal.beforeMaxUncertaintyMs, proposal.plan.maxUncertaintyMs));
   return `Replan — max GPU ${formatMs(proposal.beforeMaxMs)} \u2192 ${formatMs(after)}${change ? ` (${change})` : ''} [${proposal.strategy}]${infeasible}`;
 }

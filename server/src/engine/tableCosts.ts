@@ -18,6 +18,8 @@ export interface TableCost {
   bwdMs: number;
   /** Weights + optimizer state, bytes (whole table, all shards). */
   memoryBytes: number;
+  /** Relative ± of fwdMs + bwdMs (ComputeCost.uncertainty); absent when the model reports none. */
+  uncertainty?: number;
   /** GPUs the written placement puts it on (empty when unplaced). */
   gpus: number[];
   /** How the written placement splits it, when placed. */
@@ -59,7 +61,7 @@ export async function computeTableCosts(config: ShardConfig, model: CostModel): 
   config.tables.forEach((table, i) => {
     const cost = cache.get(keys[i]) ?? { fwdMs: NaN, bwdMs: NaN };
     const entry = config.placement?.get(table.name);
-    out.set(table.name, {
+    const tc: TableCost = {
       name: table.name,
       fwdMs: cost.fwdMs,
       bwdMs: cost.bwdMs,
@@ -67,7 +69,9 @@ export async function computeTableCosts(config: ShardConfig, model: CostModel): 
       gpus: entryGpus(entry, config.devices),
       kind: entry?.kind,
       kernel: table.kernel,
-    });
+    };
+    if (cost.uncertainty !== undefined) tc.uncertainty = cost.uncertainty;
+    out.set(table.name, tc);
   });
   return out;
 }

@@ -10,18 +10,24 @@ import type { BalanceParams, BalanceResult, BalanceSide } from './protocol';
 import { signalFromToken } from './replan';
 
 export function balanceSide(plan: PlanResult): BalanceSide {
-  return {
+  const side: BalanceSide = {
     strategy: plan.strategy,
-    gpus: plan.gpus.map((g) => ({
-      gpu: g.gpu, tables: g.tables, fwdMs: g.fwdMs, bwdMs: g.bwdMs, commMs: g.commMs,
-      totalMs: g.totalMs, memoryBytes: g.memoryBytes, capacityBytes: g.capacityBytes,
-    })),
+    gpus: plan.gpus.map((g) => {
+      const row: BalanceSide['gpus'][number] = {
+        gpu: g.gpu, tables: g.tables, fwdMs: g.fwdMs, bwdMs: g.bwdMs, commMs: g.commMs,
+        totalMs: g.totalMs, memoryBytes: g.memoryBytes, capacityBytes: g.capacityBytes,
+      };
+      if (g.uncertaintyMs !== undefined) row.uncertaintyMs = g.uncertaintyMs;
+      return row;
+    }),
     maxMs: plan.maxMs,
     meanMs: plan.meanMs,
     imbalance: plan.meanMs > 0 ? plan.maxMs / plan.meanMs : 1,
     feasible: plan.feasible,
     reasons: plan.reasons,
   };
+  if (plan.maxUncertaintyMs !== undefined) side.maxUncertaintyMs = plan.maxUncertaintyMs;
+  return side;
 }
 
 export async function handleBalance(

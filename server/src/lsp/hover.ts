@@ -6,13 +6,15 @@ import { MarkupKind, type Hover, type Position, type Range } from 'vscode-langua
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { GPU_PRESETS } from '../config/presets';
 import { calibrationNote } from '../cost/calibration';
+import { tableShard } from '../cost/shards';
 import { renderEntry } from '../config/placementText';
 import { kindLabel } from '../config/shardingKinds';
 import type { Kernel } from '../config/types';
 import type { CostModelInfo } from '../engine/analyze';
-import { formatBytes, formatGpus, formatMs, formatPercent } from '../engine/format';
+import { formatBytes, formatGpus, formatMs, formatPercent, formatPlusMinus } from '../engine/format';
 import { describeEntry, type ShardInfo } from '../engine/placementInfo';
 import { kernelsOfTables } from '../engine/pricingText';
+import { costEnv } from '../engine/tableCosts';
 import type { AnalysisRecord } from './documents';
 import { keyDoc, looksLikeDevicesFile } from './keyDocs';
 import { cursorContext, type CursorContext } from './yamlCursor';
@@ -58,7 +60,7 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
     '| --- | ---: |',
     `| forward | ${formatMs(cost.fwdMs)} |`,
     `| backward + update | ${formatMs(cost.bwdMs)} |`,
-    `| **compute total** | **${formatMs(cost.fwdMs + cost.bwdMs)}** |`,
+    `| **compute total** | **${formatMs(cost.fwdMs + cost.bwdMs)}**${cost.uncertainty !== undefined ? ` ${formatPlusMinus(cost.uncertainty * (cost.fwdMs + cost.bwdMs))}` : ''} |`,
   ];
   const current = a.current;
   if (current && cost.gpus.length > 0) {
@@ -71,6 +73,12 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
       lines.push(`| all-to-all on its ${comm.length} GPUs (all their tables), max / mean | ${formatMs(Math.max(...ms))} / ${formatMs(ms.reduce((a, b) => a + b, 0) / ms.length)} |`);
     }
   }
+  if (cost.uncertainty !== undefined) {
+    lines.push('', `\u00b1 is the model's error: about 68% of measured sets fall within ${formatPercent(cost.uncertainty)} of its prediction at this size.`);
+  }
+  // Inputs inside the measured ranges but not themselves measured (SL110 warns only outside them).
+  const info = a.model?.rangeNotes?.(tableShard(spec), costEnv(a.loaded.config!), spec.dtype).filter((n) => n.level === 'info') ?? [];
+  if (info.length > 0) lines.push('', ...info.map((n) => `_Note: ${n.message}_`));
   lines.push('', `Memory: ${formatBytes(cost.memoryBytes)} (weights + ${a.loaded.config!.optimizer} state).`);
   lines.push(`Placement: ${formatGpus(cost.gpus)}${cost.kind && cost.kind !== 'table' ? ` (${kindLabel(cost.kind)})` : ''}.`);
   if (a.costModel) lines.push('', ...pricingLines(a.costModel, spec.kernel));
@@ -134,7 +142,8 @@ export function gpuMarkdown(gpu: number, record: AnalysisRecord | undefined): st
   const lines = [
     `**GPU ${gpu}** \u2014 ${g.tables.length} table${g.tables.length === 1 ? '' : 's'}`,
     '',
-    `fwd ${formatMs(g.fwdMs)} + bwd ${formatMs(g.bwdMs)} + comm ${formatMs(g.commMs)} = **${formatMs(g.totalMs)}** per step`,
+    `fwd ${formatMs(g.fwdMs)} + bwd ${formatMs(g.bwdMs)} + comm ${formatMs(g.commMs)} = **${formatMs(g.totalMs)}** per step` +
+      (g.uncertaintyMs !== undefined ? ` (compute ${formatPlusMinus(g.uncertaintyMs)}: the model's error, ~68% of measured sets within)` : ''),
     '',
     `Memory ${formatBytes(g.memoryBytes)} of ${formatBytes(g.capacityBytes)} usable (${formatPercent(g.capacityBytes > 0 ? g.memoryBytes / g.capacityBytes : NaN)}).`,
   ];

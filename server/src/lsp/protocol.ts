@@ -172,6 +172,8 @@ export interface BalanceSide {
   imbalance: number;
   feasible: boolean;
   reasons: string[];
+  /** ± of maxMs (the slowest GPU's model error), ms; absent when the model reports none. */
+  maxUncertaintyMs?: number;
 }
 
 /** Params of {@link BalanceRequest}. */

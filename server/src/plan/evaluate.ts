@@ -112,18 +112,24 @@ export async function assessPlacement(
     const fwdMs = compute[g]?.fwdMs ?? 0;
     const bwdMs = compute[g]?.bwdMs ?? 0;
     const commMsG = (comm[g]?.fwdMs ?? 0) + (comm[g]?.bwdMs ?? 0);
-    gpus.push({
+    const report: GpuReport = {
       gpu: g, tables: names[g], fwdMs, bwdMs, commMs: commMsG, totalMs: fwdMs + bwdMs + commMsG,
       memoryBytes: memory[g], capacityBytes: capacity,
-    });
+    };
+    const u = compute[g]?.uncertainty;
+    if (u !== undefined && Number.isFinite(u)) report.uncertaintyMs = u * (fwdMs + bwdMs);
+    gpus.push(report);
     if (memory[g] > capacity) {
       reasons.push(`GPU ${g} needs ${gib(memory[g])} GiB but has ${gib(capacity)} GiB usable (after reserve ${config.devices.reserve})`);
     }
   }
   const maxMs = gpus.reduce((m, r) => Math.max(m, r.totalMs), 0);
   const meanMs = n > 0 ? gpus.reduce((m, r) => m + r.totalMs, 0) / n : 0;
-  return {
+  const result: PlanResult = {
     strategy, elapsedMs: performance.now() - t0, maxMs, meanMs, feasible: reasons.length === 0, reasons, gpus,
     placement: place, costModel: model.name,
   };
+  const slowest = gpus.find((r) => r.totalMs === maxMs);
+  if (slowest?.uncertaintyMs !== undefined) result.maxUncertaintyMs = slowest.uncertaintyMs;
+  return result;
 }

@@ -109,7 +109,7 @@ export async function planConfig(
     // scorer's numbers (the same as predict's, by the CostModel contract) are
     // reused instead of preparing every shard again.
     const result = await assessPlacement(config, placementOf(final), model, strategy, async (sets) => sets.map((_, g) => ({
-      fwdMs: final.fwd[g], bwdMs: final.bwd[g],
+      fwdMs: final.fwd[g], bwdMs: final.bwd[g], uncertainty: final.scorer.score(final.members[g]).uncertainty,
     })));
     ctl.check();
     const reasons = [...initial.reasons];
@@ -133,16 +133,7 @@ async function runStrategy(
   strategy: Strategy, base: PlanState, model: CostModel, ctl: PlanControl, seed: number,
   kept: ReturnType<typeof startLayouts> | undefined,
 ): Promise<PlanState> {
-  const heuristic = HEURISTICS[strategy];
-  const shards = activeShards(base);
-  if (heuristic || strategy === 'random' || strategy === 'round-robin') {
-    const state = base.clone();
-    state.syncComm();
-    if (heuristic) await heuristicGreedy(state, shards, heuristic, ctl);
-    else if (strategy === 'random') await randomPlace(state, shards, seededRng(seed), ctl);
-    else await roundRobinPlace(state, shards, ctl);
-    return state;
-  }
+  if (isBaseline(strategy)) return baselinePlan(strategy, base, ctl, seed);
 
   const solo = soloCosts(base);
   if (strategy === 'policy') return policySearch(base, ctl, { solo });
@@ -176,10 +167,40 @@ async function runStrategy(
     // and the column search then starts from whichever of the two is better.
     const starts = [searched];
     if (strategy === 'best' && shippedPolicy().ok && !ctl.outOfTime()) starts.push(await policySearch(base, ctl, { solo }));
+    // 'best' is never worse than a baseline (one pass each, cheap next to the
+    // search): the search balances costs that mostly add up, and a cost that
+    // does not (a GPU's backward pays the slowest hot row of its tables once,
+    // analytic.ts serial_g) can make a plain baseline that happens to pair hot
+    // tables win.
+    if (strategy === 'best') {
+      for (const b of BASELINES) {
+        if (ctl.outOfTime()) break;
+        starts.push(await baselinePlan(b, base, ctl, seed));
+      }
+    }
     candidates.push(...starts);
     if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(pickBest(starts), model, ctl, { seed }));
   }
   return pickBest(candidates);
+}
+
+/** The one-pass strategies 'best' must never lose to. */
+const BASELINES: readonly Strategy[] = ['round-robin', 'random', 'size', 'dim', 'lookup', 'size-lookup'];
+
+function isBaseline(strategy: Strategy): boolean {
+  return HEURISTICS[strategy] !== undefined || strategy === 'random' || strategy === 'round-robin';
+}
+
+/** A baseline strategy's placement from `base` (a clone; `base` is untouched). */
+async function baselinePlan(strategy: Strategy, base: PlanState, ctl: PlanControl, seed: number): Promise<PlanState> {
+  const heuristic = HEURISTICS[strategy];
+  const shards = activeShards(base);
+  const state = base.clone();
+  state.syncComm();
+  if (heuristic) await heuristicGreedy(state, shards, heuristic, ctl);
+  else if (strategy === 'random') await randomPlace(state, shards, seededRng(seed), ctl);
+  else await roundRobinPlace(state, shards, ctl);
+  return state;
 }
 
 function pickBest(candidates: PlanState[]): PlanState {

@@ -21,6 +21,12 @@ export interface GpuReport {
   memoryBytes: number;
   /** Usable bytes after `reserve`. */
   capacityBytes: number;
+  /**
+   * ± of fwdMs + bwdMs, ms: the cost model's relative uncertainty
+   * (ComputeCost.uncertainty, ~68% of measured sets within) times the compute.
+   * Communication is not included. Absent when the model reports none.
+   */
+  uncertaintyMs?: number;
 }
 
 export interface PlanResult {
@@ -38,4 +44,6 @@ export interface PlanResult {
   placement: Placement;
   /** Name of the cost model that scored it. */
   costModel: string;
+  /** ± of the slowest GPU's total (its uncertaintyMs), ms; absent when the model reports none. */
+  maxUncertaintyMs?: number;
 }

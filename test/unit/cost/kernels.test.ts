@@ -13,7 +13,9 @@ import { loadConfig } from '../../../server/src/config/load';
 import { GPU_PRESETS } from '../../../server/src/config/presets';
 import { KERNELS, type DeviceSpec, type Kernel, type Optimizer } from '../../../server/src/config/types';
 import { AnalyticCostModel } from '../../../server/src/cost/analytic';
+import { FBGEMM_PROVISIONAL_ERROR } from '../../../server/src/cost/errorBands';
 import { FbgemmCostModel } from '../../../server/src/cost/fbgemm';
+import { GuardedCostModel } from '../../../server/src/cost/guard';
 import { KernelDispatchModel } from '../../../server/src/cost/kernelDispatch';
 import { AnalyticCorrectedModel } from '../../../server/src/cost/learnedCorrections';
 import { LearnedCostModel } from '../../../server/src/cost/learnedModel';
@@ -39,14 +41,21 @@ function close(a: ComputeCost, b: ComputeCost, tol: number, what: string): void 
   assert.ok(rel(a.fwdMs, b.fwdMs) <= tol && rel(a.bwdMs, b.bwdMs) <= tol, `${what}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
 }
 const all = () => loadCostModel(device(), { modelsDir: MODELS, kernels: KERNELS });
+/** An analytic model as the registry serves it: through the guard (bounds and ± only, no ranges). */
+function served(m: CostModel, kind: new (...args: never[]) => CostModel): boolean {
+  return m instanceof GuardedCostModel && m.inner instanceof kind && m.ranges === undefined;
+}
 
 test('registry: each (GPU type, kernel) has its model; only a missing learned torch_embedding_bag model warns', async () => {
   const { model, warning } = await all();
   assert.equal(warning, undefined);
   assert.ok(model instanceof KernelDispatchModel);
   const torch = model.modelFor('torch_embedding_bag');
-  assert.ok(torch instanceof AnalyticCorrectedModel && torch.base instanceof LearnedCostModel, torch.name);
-  assert.ok(model.modelFor('fbgemm_tbe') instanceof FbgemmCostModel);
+  // Served as corrections(guard(learned)) (registry.ts): the guard inside, on the SGD number.
+  assert.ok(torch instanceof AnalyticCorrectedModel && torch.base instanceof GuardedCostModel && torch.base.inner instanceof LearnedCostModel, torch.name);
+  assert.ok(torch.base.fallback !== undefined && torch.base.ranges !== undefined, 'the learned model is guarded by its ranges and its analytic base');
+  assert.ok(served(model.modelFor('fbgemm_tbe'), FbgemmCostModel));
+  assert.equal((model.modelFor('fbgemm_tbe') as GuardedCostModel).error, FBGEMM_PROVISIONAL_ERROR, 'FBGEMM carries its provisional ±');
   assert.equal(model.modelFor('fbgemm_tbe_uvm_caching'), model.modelFor('fbgemm_tbe'), 'one TBE model prices both TBE kernels');
   assert.match(model.name, /^fbgemm-tbe analytic: H100-80GB \[fbgemm_tbe, fbgemm_tbe_uvm_caching\] \+ learned: h100-cost-v\d+ \[torch_embedding_bag\]$/);
 
@@ -57,10 +66,10 @@ test('registry: each (GPU type, kernel) has its model; only a missing learned to
 
   const torchA100 = await loadCostModel(device('A100-80GB'), { modelsDir: MODELS, kernels: ['fbgemm_tbe', 'torch_embedding_bag'] });
   assert.match(torchA100.warning ?? '', /^torch_embedding_bag tables: no learned cost model for A100-80GB; using the analytic model/);
-  assert.ok((torchA100.model as KernelDispatchModel).modelFor('torch_embedding_bag') instanceof AnalyticCostModel);
+  assert.ok(served((torchA100.model as KernelDispatchModel).modelFor('torch_embedding_bag'), AnalyticCostModel));
 
   const k = await loadKernelModel(device(), 'fbgemm_tbe', { modelsDir: MODELS });
-  assert.ok(k.model instanceof FbgemmCostModel);
+  assert.ok(served(k.model, FbgemmCostModel));
 });
 
 test('a set mixing kernels costs the sum of its kernel groups, in predict and in prepare', async () => {
@@ -182,7 +191,7 @@ test('a user model prices the kernel its sidecar names; an unknown kernel is ref
   assert.equal(d.modelFor('fbgemm_tbe').name, 'learned: my-tbe-v1');
   assert.equal(d.modelFor('fbgemm_tbe').source, 'learned');
   assert.match(d.modelFor('torch_embedding_bag').name, /^learned: h100-cost-v\d+$/, 'the shipped torch model still prices torch tables');
-  assert.ok(d.modelFor('fbgemm_tbe_uvm_caching') instanceof FbgemmCostModel);
+  assert.ok(served(d.modelFor('fbgemm_tbe_uvm_caching'), FbgemmCostModel));
 
   const unused = await loadCostModel(device(), { modelsDir: MODELS, modelPaths: { 'H100-80GB': tbe }, kernels: ['torch_embedding_bag'] });
   assert.match(unused.warning ?? '', /learned: my-tbe-v1 prices fbgemm_tbe, which no table here runs/);

@@ -49,8 +49,17 @@ test('row shards partition the rows and the lookups', () => {
   for (const p of parts) {
     assert.equal(p.dim, 128);
     assert.equal(p.zipf, 1.05);
-    assert.ok(Math.abs(p.pooling - 2.5) < 1e-4);
   }
+  // Hashed ids: rank 0 sits in row 12345 (rowBlocks.ts), so block 0 holds the
+  // hottest row and gets more than a quarter of the lookups.
+  assert.ok(parts[0].pooling > 2.5 * 1.08, `head block pooling ${parts[0].pooling}`);
+  assert.deepEqual(parts.map((p) => p.block?.offset), [0, 250_001, 500_002, 750_003]);
+  // A uniform table splits its lookups by rows.
+  for (const p of rowShards(table({ zipf: 0 }), 4)) assert.ok(Math.abs(p.pooling - 2.5) < 1e-4);
+  // Sorted ids: the first block holds the head.
+  const sorted = rowShards(table({ ids: 'sorted' }), 4);
+  assert.ok(sorted[0].pooling > sorted[1].pooling && sorted[1].pooling > sorted[3].pooling);
+  assert.ok(Math.abs(sorted.reduce((a, p) => a + p.pooling, 0) - 10) < 1e-6);
 });
 
 test('impossible row splits give []', () => {

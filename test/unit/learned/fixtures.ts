@@ -20,6 +20,8 @@ export interface ModelFixtures {
   records: { id: string; batch: number; dtype: string; tables: Record<string, unknown>[]; fwd_ms: number; bwd_ms: number }[];
   features: number[][][];
   mask: number[][];
+  /** ln ms of the analytic base per set, for a network trained on it. */
+  base_log?: number[][];
   torch: { fwd_ms: number[]; bwd_ms: number[] };
 }
 

@@ -10,6 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
+import { GuardedCostModel } from '../../../server/src/cost/guard';
+import { KernelDispatchModel } from '../../../server/src/cost/kernelDispatch';
+import { AnalyticCorrectedModel } from '../../../server/src/cost/learnedCorrections';
 import { loadCostModel } from '../../../server/src/cost/registry';
 import { device, MODELS_DIR, relErr } from './fixtures';
 
@@ -44,14 +47,23 @@ test('smoke training + export produce an ONNX model that onnxruntime-node loads 
   assert.equal(exp.status, 0, exp.out);
   assert.ok(existsSync(path.join(tmp, 'smoke.onnx')) && existsSync(path.join(tmp, 'smoke.json')));
 
-  const sidecar = JSON.parse(readFileSync(path.join(tmp, 'smoke.json'), 'utf8')) as { kernel?: string };
+  const sidecar = JSON.parse(readFileSync(path.join(tmp, 'smoke.json'), 'utf8')) as { kernel?: string; training_ranges?: { tables_per_set: number[] }; uncertainty?: { rel: number[] }; base?: { model: string } };
   assert.equal(sidecar.kernel, 'torch_embedding_bag', 'data lines without "kernel" measured PyTorch\'s embedding bag');
+  assert.deepEqual(sidecar.training_ranges?.tables_per_set.length, 2, 'the exporter writes training ranges');
+  assert.ok(sidecar.uncertainty && sidecar.uncertainty.rel.every((r) => r > 0), 'the trainer writes held-out error bands');
+  assert.equal(sidecar.base?.model, 'analytic', 'the default network corrects the analytic model');
   const tbe = py(['-m', 'shardlens_cost.export', '--ckpt', ckpt, '--name', 'smoke-tbe', '--out-dir', tmp, '--kernel', 'fbgemm_tbe']);
   assert.equal(tbe.status, 0, tbe.out);
   assert.equal((JSON.parse(readFileSync(path.join(tmp, 'smoke-tbe.json'), 'utf8')) as { kernel?: string }).kernel, 'fbgemm_tbe', '--kernel is written to the sidecar');
-  const { model, warning } = await loadCostModel(device(), { modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': path.join(tmp, 'smoke.onnx') }, kernels: ['torch_embedding_bag'] });
+  const { model: served, warning } = await loadCostModel(device(), { modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': path.join(tmp, 'smoke.onnx') }, kernels: ['torch_embedding_bag'] });
   assert.equal(warning, undefined);
-  assert.equal(model.name, 'learned: smoke-v1 [torch_embedding_bag]');
+  assert.equal(served.name, 'learned: smoke-v1 [torch_embedding_bag]');
+  // The network itself, under its analytic corrections and the guard (the
+  // guard may move sets outside the smoke model's small training ranges).
+  assert.ok(served instanceof KernelDispatchModel);
+  const corrected = served.modelFor('torch_embedding_bag');
+  assert.ok(corrected instanceof AnalyticCorrectedModel && corrected.base instanceof GuardedCostModel);
+  const model = corrected.base.inner;
   const fx = JSON.parse(readFileSync(fixtures, 'utf8')) as { records: { batch: number; dtype: string; tables: { rows: number; dim: number; pooling: number; alpha: number }[] }[]; torch: { fwd_ms: number[]; bwd_ms: number[] } };
   assert.ok(fx.records.length > 0);
   for (const [i, r] of fx.records.entries()) {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { parseJsonlSets } from '../../../server/src/cost/jsonlSets';
 import { loadKernelModel } from '../../../server/src/cost/registry';
 import { AnalyticCorrectedModel } from '../../../server/src/cost/learnedCorrections';
+import { GuardedCostModel } from '../../../server/src/cost/guard';
 import { LearnedCostModel } from '../../../server/src/cost/learnedModel';
 import type { CostEnv } from '../../../server/src/cost/types';
 import { device, MODELS_DIR, modelFixtures, relErr, SHIPPED } from './fixtures';
@@ -14,8 +15,13 @@ async function shipped(): Promise<LearnedCostModel> {
   // learned model behind its analytic corrections (a no-op for SGD on the preset).
   const { model, warning } = await loadKernelModel(device(), 'torch_embedding_bag', { modelsDir: MODELS_DIR });
   assert.equal(warning, undefined);
-  assert.ok(model instanceof AnalyticCorrectedModel && model.base instanceof LearnedCostModel, `expected the learned model, got ${model.name}`);
-  return model.base as LearnedCostModel;
+  // Served as AnalyticCorrectedModel(guardModel(learned, base, ranges), analytic):
+  // the trust guard inside the analytic corrections (registry.ts).
+  assert.ok(model instanceof AnalyticCorrectedModel, `expected the corrected model, got ${model.name}`);
+  const guarded = model.base;
+  assert.ok(guarded instanceof GuardedCostModel, `expected the guarded model inside, got ${guarded.name}`);
+  assert.ok(guarded.inner instanceof LearnedCostModel, `expected the learned model, got ${guarded.inner.name}`);
+  return guarded.inner;
 }
 
 function fixtureSets() {

@@ -22,6 +22,17 @@ function side(strategy: BalanceSide['strategy'], rows: Array<[number, string[], 
   };
 }
 
+/** `sampleBalance` with the cost model's ± on every GPU: `rel` × its fwd + bwd. */
+export function withUncertainty(r: BalanceResult, rel: number): BalanceResult {
+  for (const s of [r.current, r.proposed]) {
+    if (!s) continue;
+    for (const g of s.gpus) g.uncertaintyMs = rel * (g.fwdMs + g.bwdMs);
+    const slowest = s.gpus.find((g) => g.totalMs === s.maxMs)!;
+    s.maxUncertaintyMs = slowest.uncertaintyMs;
+  }
+  return r;
+}
+
 export function sampleBalance(): BalanceResult {
   return {
     uri: 'file:///work/examples/criteo.shard.yaml',

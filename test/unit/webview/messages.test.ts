@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isBalanceResult, isFromWebview, isToWebview } from '../../../webview/src/messages';
-import { sampleBalance } from './fixtures';
+import { sampleBalance, withUncertainty } from './fixtures';
 
 describe('webview messages: isToWebview', () => {
   it('accepts each valid message shape', () => {
@@ -47,6 +47,18 @@ describe('webview messages: isToWebview', () => {
     assert.equal(isBalanceResult(ok), true);
     for (const bad of [{}, [{ kernel: 'fbgemm_tbe', model: 'm', source: 'guess', notes: [] }], [{ kernel: 'k', model: 'm', source: 'learned', notes: [3] }]]) {
       assert.equal(isBalanceResult({ ...sampleBalance(), costModels: bad }), false, JSON.stringify(bad));
+    }
+  });
+
+  it('accepts the model\'s ± when it is a finite non-negative number, rejects it otherwise', () => {
+    assert.equal(isBalanceResult(withUncertainty(sampleBalance(), 0.1)), true);
+    for (const bad of [-1, NaN, Infinity, '1']) {
+      const row = withUncertainty(sampleBalance(), 0.1) as unknown as { current: { gpus: Array<Record<string, unknown>> } };
+      row.current.gpus[2].uncertaintyMs = bad;
+      assert.equal(isBalanceResult(row), false, `row ± ${String(bad)}`);
+      const side = withUncertainty(sampleBalance(), 0.1) as unknown as { proposed: Record<string, unknown> };
+      side.proposed.maxUncertaintyMs = bad;
+      assert.equal(isBalanceResult(side), false, `side ± ${String(bad)}`);
     }
   });
 });

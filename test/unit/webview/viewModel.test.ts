@@ -6,7 +6,7 @@ import {
   emptyReason, gpuIndices, imbalanceFigures, mixColors, parseColor, subtitleOf, tableRows, toChartData, toMemoryChartData, withAlpha,
   type ThemeColors,
 } from '../../../webview/src/viewModel';
-import { sampleBalance } from './fixtures';
+import { sampleBalance, withUncertainty } from './fixtures';
 
 const GIB = 2 ** 30;
 const colors: ThemeColors = {
@@ -109,11 +109,33 @@ describe('tableRows', () => {
     const r0 = rows[0];
     assert.equal(r0.side, 'current');
     assert.equal(r0.gpu, 0);
-    assert.deepEqual(r0.cells, { fwd: '4.000', bwd: '8.000', comm: '1.000', total: '13.000', memory: '30.0', capacity: '68.0' });
+    assert.deepEqual(r0.cells, { fwd: '4.000', bwd: '8.000', comm: '1.000', total: '13.000', uncertainty: '\u2013', memory: '30.0', capacity: '68.0' });
+    assert.ok(Number.isNaN(r0.raw.uncertainty), 'no ± without one from the model');
     assert.equal(r0.raw.memory, 30 * GIB);
     assert.equal(r0.tables, 'user_id, item_id');
     assert.equal(rows[3].overCapacity, true);
     assert.equal(rows[4].sideLabel, 'proposed (best)');
+  });
+});
+
+describe('model error (±)', () => {
+  it('goes into the table as a ± column and onto the chart as whiskers around each stack', () => {
+    const r = withUncertainty(sampleBalance(), 0.1);
+    const rows = tableRows(r);
+    assert.equal(rows[0].cells.uncertainty, '\u00b11.200');
+    assert.ok(Math.abs(rows[0].raw.uncertainty - 1.2) < 1e-12);
+    const data = toChartData(r, colors);
+    assert.deepEqual(data.errorBars?.map((e) => e.side), ['current', 'proposed']);
+    assert.deepEqual(data.errorBars![0].totals, [13, 3.5, 4, 5]);
+    assert.ok(Math.abs(data.errorBars![0].plusMinus[0] - 1.2) < 1e-12);
+    assert.equal(toChartData(sampleBalance(), colors).errorBars, undefined);
+  });
+
+  it('reports a gain only when it exceeds both maxima\'s error combined, else "within model error"', () => {
+    // 13.0 → 8.3 ms with ±1.2 and ±0.75: the gain (4.7 ms) exceeds √(1.2² + 0.75²) = 1.42 ms.
+    assert.equal(imbalanceFigures(withUncertainty(sampleBalance(), 0.1)).change, 'max GPU 13.0 ms \u2192 8.30 ms (\u221236%, \u00b11.42 ms)');
+    // ±50%: 6 and 3.75 ms, the gain is within the error.
+    assert.equal(imbalanceFigures(withUncertainty(sampleBalance(), 0.5)).change, 'max GPU 13.0 ms \u2192 8.30 ms (within model error \u00b17.08 ms)');
   });
 });
 

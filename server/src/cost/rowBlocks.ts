@@ -1,0 +1,258 @@
+/**
+ * Index statistics of one row block of a table (a row, table_row or grid
+ * shard): how many of the table's lookups land in rows [offset, offset + rows),
+ * how many distinct rows they touch, the share on the block's hottest 1% of
+ * rows and the lookups of its hottest row. Every cost model prices a block
+ * from these, not from a `rows / tableRows` share of the table's numbers.
+ *
+ * Index model (the measurement campaign's generator; models/data/h100/README.md,
+ * models/shardlens_cost/indexgen.py, and indexStats.ts for the rank law):
+ * rank r has probability p_r = F(r+2) − F(r+1) under the bounded power law, and
+ * - `ids: hashed` (default): rank r is stored in row (r·2654435761 + 12345) mod
+ *   rows, so the head is scattered: the block that receives rank 0 holds the
+ *   hottest row whatever its position, and the other blocks get a thinned share
+ *   of the tail;
+ * - `ids: sorted` (ids assigned by frequency): row = rank, so the first block
+ *   holds the head.
+ *
+ * Hashed blocks are computed exactly for the hottest `exactRanks` ranks (every
+ * rank's row is computed, so the block knows which hot ranks it holds) and by
+ * uniform thinning for the rest: the block holds rows − (exact ranks it got) of
+ * the remaining ranks, a hash-uniform sample of them, so each geometric bucket
+ * of tail ranks contributes that fraction of its count. The validation is a
+ * simulation of the generator cut into blocks (test/unit/cost/rowBlocks.test.ts).
+ *
+ * A table given by a reuse `histogram:` has no rank order: its blocks keep the
+ * proportional rows/tableRows share (`blockLookupShare`) and no block statistics.
+ */
+import { HOT_ROW_FRACTION, powerCdf } from './indexStats';
+import type { RowBlock, Shard } from './types';
+
+/** The hash of the campaign's generator (indexgen.py HASH_MULT, HASH_ADD): Knuth's multiplicative constant. */
+export const HASH_MULT = 2654435761;
+export const HASH_ADD = 12345;
+
+/** Ratio between consecutive tail bucket edges (as indexStats.BUCKET_RATIO). */
+const BUCKET_RATIO = 1.02;
+/** Hottest ranks placed one by one in a hashed table: at least this many… */
+const MIN_EXACT_RANKS = 4096;
+/** …and about this many per block, so every block's own head is exact. */
+const EXACT_RANKS_PER_BLOCK = 64;
+/**
+ * Upper bound on exact ranks: r·HASH_MULT + HASH_ADD must stay below 2^53 to
+ * be an exact integer in a double (2^53 / 2654435761 ≈ 3.39e6).
+ */
+const MAX_EXACT_RANKS = 2_000_000;
+
+/**
+ * The rows of a block grouped by probability: `count[i]` rows, each drawn with
+ * probability `p[i]` per lookup of the table (not of the block). Σ count·p is
+ * the block's share of the table's lookups.
+ */
+export interface RowGroups {
+  count: number[];
+  p: number[];
+}
+
+/** What a cost model needs about one row block in one step. */
+export interface BlockStats {
+  /** Share of the table's lookups that land in this block (0..1). */
+  share: number;
+  /** Lookups of this block per step: bags × pooling × share. */
+  lookups: number;
+  /** Expected distinct rows of this block touched per step. */
+  unique: number;
+  /** Share of this block's lookups on its hottest 1% of rows (population figure, as indexStats.hotShare). */
+  hotShare: number;
+  /** Expected lookups of this block's hottest row per step. */
+  hottestLookups: number;
+  /** The block's rows grouped by probability, hottest first (for cache hit rates). */
+  groups: RowGroups;
+}
+
+function rowCount(rows: number): number {
+  return Number.isFinite(rows) && rows >= 1 ? Math.round(rows) : 1;
+}
+
+/** Probability of rank r (0-based) of a table of `nRows` rows. */
+function rankP(r: number, nRows: number, alpha: number): number {
+  return powerCdf(r + 2, nRows, alpha) - powerCdf(r + 1, nRows, alpha);
+}
+
+/** The block's [start, end) rows, clamped into the table. */
+function span(block: RowBlock, rows: number, nRows: number): [number, number] {
+  const start = Math.min(nRows - 1, Math.max(0, Math.floor(Number.isFinite(block.offset) ? block.offset : 0)));
+  const end = Math.min(nRows, start + Math.max(1, rowCount(rows)));
+  return [start, end];
+}
+
+/** Ranks summed one by one for a hashed table of `nRows` rows cut into blocks of `blockRows`. */
+function exactRankCount(nRows: number, blockRows: number): number {
+  const blocks = Math.ceil(nRows / Math.max(1, blockRows));
+  return Math.min(nRows, MAX_EXACT_RANKS, Math.max(MIN_EXACT_RANKS, EXACT_RANKS_PER_BLOCK * blocks));
+}
+
+/** Geometric buckets of ranks [from, to): (count, per-rank probability) pairs appended to `g`, scaled by `thin`. */
+function pushBuckets(g: RowGroups, from: number, to: number, nRows: number, alpha: number, thin: number): void {
+  let r0 = from;
+  while (r0 < to) {
+    const r1 = Math.min(to, Math.max(r0 + 1, Math.ceil(r0 * BUCKET_RATIO)));
+    const c = r1 - r0;
+    const p = (powerCdf(r1 + 1, nRows, alpha) - powerCdf(r0 + 1, nRows, alpha)) / c;
+    if (c * thin > 0 && p > 0) {
+      g.count.push(c * thin);
+      g.p.push(p);
+    }
+    r0 = r1;
+  }
+}
+
+/** Rows of a hashed block by probability: its exact hot ranks, then the thinned tail. */
+function hashedGroups(nRows: number, alpha: number, start: number, end: number): RowGroups {
+  const g: RowGroups = { count: [], p: [] };
+  const k = exactRankCount(nRows, end - start);
+  let inBlock = 0;
+  for (let r = 0; r < k; r++) {
+    const row = (r * HASH_MULT + HASH_ADD) % nRows;
+    if (row >= start && row < end) {
+      g.count.push(1);
+      g.p.push(rankP(r, nRows, alpha));
+      inBlock++;
+    }
+  }
+  const tailRanks = nRows - k;
+  if (tailRanks > 0) {
+    // The hash is a bijection on [0, nRows) (HASH_MULT is prime), so the
+    // block's other rows are exactly (its rows − exact ranks it got) of the
+    // tail ranks, spread over them uniformly.
+    const thin = Math.max(0, (end - start) - inBlock) / tailRanks;
+    pushBuckets(g, k, nRows, nRows, alpha, thin);
+  }
+  return g;
+}
+
+/** Rows of a frequency-sorted block: ranks [start, end) themselves. */
+function sortedGroups(nRows: number, alpha: number, start: number, end: number): RowGroups {
+  const g: RowGroups = { count: [], p: [] };
+  const exactEnd = Math.min(end, start + EXACT_RANKS_PER_BLOCK);
+  for (let r = start; r < exactEnd; r++) {
+    g.count.push(1);
+    g.p.push(rankP(r, nRows, alpha));
+  }
+  pushBuckets(g, exactEnd, end, nRows, alpha, 1);
+  return g;
+}
+
+/** Order groups hottest first (exact ranks are already in order; a stable sort keeps ties). */
+function sortGroups(g: RowGroups): RowGroups {
+  const idx = g.p.map((_, i) => i).sort((a, b) => g.p[b] - g.p[a] || a - b);
+  return { count: idx.map((i) => g.count[i]), p: idx.map((i) => g.p[i]) };
+}
+
+/** Population share of lookups on the `k` most probable rows, over the groups' total. */
+function topShare(g: RowGroups, k: number, total: number): number {
+  if (!(total > 0)) return 0;
+  let left = k;
+  let mass = 0;
+  for (let i = 0; i < g.p.length && left > 0; i++) {
+    const take = Math.min(left, g.count[i]);
+    mass += take * g.p[i];
+    left -= take;
+  }
+  return Math.min(1, mass / total);
+}
+
+/**
+ * Share of a table's lookups that land in rows [offset, offset + rows): the
+ * probability mass of the ranks the block holds. Batch-independent, so the
+ * shard's pooling can carry it (shards.ts): pooling × share = the block's
+ * lookups per bag. A histogram table (no rank order) gets rows / tableRows.
+ */
+export function blockLookupShare(tableRows: number, alpha: number, block: RowBlock, rows: number, histogram?: readonly number[]): number {
+  const nRows = rowCount(tableRows);
+  const [start, end] = span(block, rows, nRows);
+  if (histogram && histogram.length > 0) return (end - start) / nRows;
+  return rowGroupsOf(nRows, alpha, block.ids, start, end).share;
+}
+
+// Groups depend on (table rows, alpha, ids, block span) only, not on the batch:
+// memoised so a plan's many candidates reuse them. Bounded like the other caches.
+const GROUPS_LIMIT = 20_000;
+const groupsMemo = new Map<string, { groups: RowGroups; share: number; hotShare: number }>();
+
+function rowGroupsOf(nRows: number, alpha: number, ids: RowBlock['ids'], start: number, end: number): { groups: RowGroups; share: number; hotShare: number } {
+  const a = Number.isFinite(alpha) && alpha > 0 ? alpha : 0;
+  const key = `${nRows}|${a}|${ids}|${start}|${end}`;
+  let hit = groupsMemo.get(key);
+  if (!hit) {
+    const raw = ids === 'sorted' ? sortedGroups(nRows, a, start, end) : hashedGroups(nRows, a, start, end);
+    const groups = sortGroups(raw);
+    let share = 0;
+    for (let i = 0; i < groups.p.length; i++) share += groups.count[i] * groups.p[i];
+    const k = Math.max(1, Math.floor(HOT_ROW_FRACTION * (end - start)));
+    hit = { groups, share: Math.min(1, share), hotShare: topShare(groups, k, share) };
+    if (groupsMemo.size >= GROUPS_LIMIT) groupsMemo.clear();
+    groupsMemo.set(key, hit);
+  }
+  return hit;
+}
+
+/**
+ * The statistics of a row-block shard when it serves `bags` bags per step, or
+ * undefined for a shard that is not a row block (or is given by a histogram):
+ * the caller then uses the whole-table statistics of rows / pooling / zipf.
+ * The table's lookups per step are bags × tablePooling, where the shard's
+ * pooling already carries the block's share (tablePooling = pooling / share).
+ */
+export function rowBlockStats(shard: Shard, bags: number): BlockStats | undefined {
+  const block = shard.block;
+  if (!block || (shard.histogram && shard.histogram.length > 0)) return undefined;
+  const nRows = rowCount(block.tableRows);
+  const [start, end] = span(block, shard.rows, nRows);
+  const { groups, share, hotShare } = rowGroupsOf(nRows, shard.zipf, block.ids, start, end);
+  const b = Number.isFinite(bags) && bags > 0 ? bags : 0;
+  const pooling = Number.isFinite(shard.pooling) && shard.pooling > 0 ? shard.pooling : 0;
+  const lookups = b * pooling;
+  // The table's draws per step: the block's lookups over its share.
+  const n = share > 0 ? lookups / share : 0;
+  let unique = 0;
+  for (let i = 0; i < groups.p.length; i++) unique += groups.count[i] * -Math.expm1(-n * groups.p[i]);
+  const hottestLookups = groups.p.length > 0 ? n * groups.p[0] : 0;
+  return { share, lookups, unique: Math.min(unique, lookups, end - start), hotShare, hottestLookups, groups };
+}
+
+/**
+ * Distinct rows and L2 hit rate of a block's `lookups` in a cache of
+ * `cacheRows` rows: Che's approximation (indexStats.cacheProfile) over the
+ * block's own row groups, cold misses included.
+ */
+export function blockCacheProfile(stats: BlockStats, cacheRows: number): { unique: number; hitRate: number } {
+  const { groups, share, lookups } = stats;
+  if (!(lookups > 0) || !(share > 0)) return { unique: 0, hitRate: 0 };
+  // Per-draw probabilities within the block (they sum to 1).
+  const p = groups.p.map((x) => x / share);
+  const count = groups.count;
+  const uAt = (tau: number): { u: number; du: number } => {
+    let u = 0;
+    let du = 0;
+    for (let i = 0; i < p.length; i++) {
+      const e = Math.exp(-p[i] * tau);
+      u += count[i] * (1 - e);
+      du += count[i] * p[i] * e;
+    }
+    return { u, du };
+  };
+  const unique = stats.unique;
+  const coldBound = Math.max(0, 1 - unique / lookups);
+  if (!(cacheRows > 0)) return { unique, hitRate: 0 };
+  if (cacheRows >= unique) return { unique, hitRate: coldBound };
+  let tau = cacheRows;
+  let cur = uAt(tau);
+  for (let it = 0; it < 100 && cur.u < cacheRows * (1 - 1e-9); it++) {
+    if (!(cur.du > 0)) break;
+    tau += (cacheRows - cur.u) / cur.du;
+    cur = uAt(tau);
+  }
+  const che = Math.min(1, Math.max(0, 1 - cur.du));
+  return { unique, hitRate: Math.min(che, coldBound) };
+}
