@@ -36,7 +36,7 @@ import { execSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { diskFileReader } from '../../server/src/io/diskFileReader';
-import { probePython, pythonCommand, runPython } from '../../server/src/cli/python';
+import { probePython, pythonCommand, runPython } from '../../server/src/io/python';
 import { loadConfig } from '../../server/src/config/load';
 import { GPU_PRESETS } from '../../server/src/config/presets';
 import type { ShardConfig } from '../../server/src/config/types';

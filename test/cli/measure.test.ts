@@ -2,7 +2,7 @@
  * `shardlens measure` without a GPU: the specs it writes (geometry of
  * placementShards), --dry-run, the exit-2 messages (no GPU, no PyTorch, no
  * Python, a kernel this machine cannot run), usage errors, and the whole
- * pipeline — specs → collector on CPU tensors (/usr/bin/python3 with torch) →
+ * pipeline — specs → collector on CPU tensors (a Python with torch: $PYTHON, else python3) →
  * predicted-vs-measured join — for a config built in code (kernel
  * torch_embedding_bag, which the collector can run on CPU).
  */
@@ -21,11 +21,17 @@ import { GPU_PRESETS } from '../../server/src/config/presets';
 import type { ShardConfig } from '../../server/src/config/types';
 import { AnalyticCostModel } from '../../server/src/cost/analytic';
 import { blockLookupShare } from '../../server/src/cost/rowBlocks';
+import { pythonWith } from '../../server/src/io/python';
 import { evaluatePlacement } from '../../server/src/plan/evaluate';
 import { parseMeasuredLines } from '../../server/src/plan/measuredJoin';
 import { CLI, ensureBuilt } from '../lsp/lspClient';
 
-const SYSTEM_PYTHON = '/usr/bin/python3';
+/** A Python with PyTorch: $PYTHON, else python3 (what `measure` itself runs). */
+const torchPython = pythonWith(['torch']);
+function systemPython(): string {
+  if (!torchPython.ok) assert.fail(torchPython.why);
+  return torchPython.python;
+}
 let dir: string;
 
 const CONFIG = `version: 1
@@ -60,8 +66,8 @@ before(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'shardlens-measure-'));
   writeFileSync(path.join(dir, 'tiny.shard.yaml'), CONFIG);
   // A Python without site-packages, hence without PyTorch.
-  writeFileSync(path.join(dir, 'bare-python'), `#!/bin/sh\nexec ${SYSTEM_PYTHON} -S "$@"\n`);
-  chmodSync(path.join(dir, 'bare-python'), 0o755);
+  if (torchPython.ok) writeFileSync(path.join(dir, 'bare-python'), `#!/bin/sh\nexec '${torchPython.executable}' -S "$@"\n`);
+  if (torchPython.ok) chmodSync(path.join(dir, 'bare-python'), 0o755);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -116,14 +122,13 @@ describe('shardlens measure: specs', () => {
 
 describe('shardlens measure: what cannot run here is exit 2, after the specs', () => {
   it('no GPU: says so, names the specs and the collector command', () => {
-    if (!existsSync(SYSTEM_PYTHON)) assert.fail(`${SYSTEM_PYTHON} (with PyTorch) is needed by this test`);
-    const r = run(['measure', 'tiny.shard.yaml', '--out', 'nogpu'], { PYTHON: SYSTEM_PYTHON });
+    const r = run(['measure', 'tiny.shard.yaml', '--out', 'nogpu'], { PYTHON: systemPython() });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /no GPU: PyTorch .* sees no CUDA device/);
     assert.match(r.stderr, /shardlens_cost\.collector --specs/);
     assert.match(r.stderr, /kernel fbgemm_tbe .* needs FBGEMM/, 'and what else would stop it there');
     assert.ok(existsSync(path.join(dir, 'nogpu', 'specs.jsonl')));
-    const j = run(['measure', 'tiny.shard.yaml', '--out', 'nogpu', '--format', 'json'], { PYTHON: SYSTEM_PYTHON });
+    const j = run(['measure', 'tiny.shard.yaml', '--out', 'nogpu', '--format', 'json'], { PYTHON: systemPython() });
     assert.equal(j.code, 2);
     const out = JSON.parse(j.stdout) as MeasureJson;
     assert.equal(out.status, 'no_gpu');
@@ -131,6 +136,7 @@ describe('shardlens measure: what cannot run here is exit 2, after the specs', (
   });
 
   it('a Python without PyTorch: says to point PYTHON at one that has it', () => {
+    systemPython();
     const r = run(['measure', 'tiny.shard.yaml', '--out', 'notorch'], { PYTHON: path.join(dir, 'bare-python') });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /has no PyTorch/);
@@ -145,7 +151,7 @@ describe('shardlens measure: what cannot run here is exit 2, after the specs', (
   });
 
   it('a kernel this machine cannot run is refused by name', () => {
-    const r = run(['measure', 'tiny.shard.yaml', '--out', 'cpu', '--cpu'], { PYTHON: SYSTEM_PYTHON });
+    const r = run(['measure', 'tiny.shard.yaml', '--out', 'cpu', '--cpu'], { PYTHON: systemPython() });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /kernel fbgemm_tbe \(tables a, b, c\) runs only on a CUDA GPU/);
   });
@@ -184,7 +190,7 @@ describe('shardlens measure: the pipeline on CPU tensors', () => {
     const io = captureIo();
     const args = parseCommandLine(['measure', 'code.shard.yaml', '--cpu', '--repeats', '2', '--format', 'json', '--out', out]);
     const saved = process.env.PYTHON;
-    process.env.PYTHON = SYSTEM_PYTHON;
+    process.env.PYTHON = systemPython();
     let code: number;
     try {
       code = await measurePlan(createContext(args, io, dir), { file: path.join(dir, 'code.shard.yaml'), config, plan, source: 'written' });

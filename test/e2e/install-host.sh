@@ -27,6 +27,9 @@ export npm_config_unsafe_perm=true   # code-server's postinstall refuses root wi
 export npm_config_yes=true           # node-pty's postinstall runs `npx node-gyp`; npx needs a yes
 export npm_config_nodedir=/usr       # Node 20's own headers (/usr/include/node); else node-gyp downloads them
 export npm_config_update_notifier=false
+# The repo's .npmrc turns install scripts off and `npm run` passes that on as
+# npm_config_ignore_scripts=true; code-server needs its scripts (it builds node-pty etc.).
+export npm_config_ignore_scripts=false
 # @vscode/ripgrep's postinstall downloads rg from GitHub unless it finds this tarball in
 # os.tmpdir()/vscode-ripgrep-cache-<its version>/ (lib/download.js). The version is the one
 # code-server 4.100.3's lib/vscode/npm-shrinkwrap.json pins; the asset name is from its

@@ -3,24 +3,24 @@
  * unchanged, with the VS Code it can get here:
  *   1. VSCODE_EXECUTABLE, when set (a desktop VS Code);
  *   2. else the code-server stand-in (test/vscode/code-server-exe.mjs) when test/e2e/host has
- *      code-server installed (test/e2e/install-host.sh) and chromium is present;
+ *      code-server installed (test/e2e/install-host.sh) and Chromium is found (CHROMIUM_PATH, else on PATH);
  *   3. else test-electron's own download (needs the VS Code update server).
  * When none can run it says so and exits 0, or 1 with --strict.
  */
 import { runTests } from '@vscode/test-electron';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
+import { findChromium } from '../e2e/lib/chromium.mjs';
 import { buildSuite } from './buildSuite.mjs';
 
 const REPO = path.resolve(__dirname, '../..');
 const strict = process.argv.includes('--strict');
 const STAND_IN = path.join(REPO, 'test/vscode/code-server-exe.mjs');
 const CODE_SERVER = path.join(REPO, 'test/e2e/host/node_modules/code-server/out/node/entry.js');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 function pickExecutable(): { exe?: string; how: string } {
   if (process.env.VSCODE_EXECUTABLE) return { exe: process.env.VSCODE_EXECUTABLE, how: `VSCODE_EXECUTABLE=${process.env.VSCODE_EXECUTABLE}` };
-  if (existsSync(CODE_SERVER) && existsSync(CHROMIUM)) return { exe: STAND_IN, how: 'code-server stand-in (test/vscode/code-server-exe.mjs)' };
+  if (existsSync(CODE_SERVER) && findChromium().ok) return { exe: STAND_IN, how: 'code-server stand-in (test/vscode/code-server-exe.mjs)' };
   return { how: 'download by @vscode/test-electron' };
 }
 

@@ -6,6 +6,7 @@
  * githubAnnotations.ts). Exit 1 when any error is found.
  */
 import type { Diagnostic } from '../config/diagnostics';
+import { hostSizes } from '../config/placementRanks';
 import { tableMemoryBytes, usableMemoryBytes } from '../cost/memory';
 import type { Analysis } from '../engine';
 import { formatBytes, formatMs, formatPercent, formatRatio } from '../engine/format';
@@ -33,6 +34,20 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/**
+ * How the GPUs sit on hosts: `1 host × 2`, `8 hosts × 8`; when the last host
+ * is partly filled, every host's share: `2 hosts: 8 + 4`, `3 hosts: 2 × 8 + 4`.
+ */
+export function hostsText(sizes: readonly number[]): string {
+  const n = sizes.length;
+  const hosts = plural(n, 'host');
+  if (n === 0) return hosts;
+  const full = sizes[0];
+  const last = sizes[n - 1];
+  if (last === full) return `${hosts} \u00d7 ${full}`;
+  return `${hosts}: ${n === 2 ? `${full}` : `${n - 1} \u00d7 ${full}`} + ${last}`;
+}
+
 /** One line that says what the file describes, for a file that checks clean enough to cost. */
 export function summaryLine(ctx: CliContext, a: Analysis): string | undefined {
   const config = a.loaded.config;
@@ -40,10 +55,9 @@ export function summaryLine(ctx: CliContext, a: Analysis): string | undefined {
   const d = config.devices;
   const tableBytes = config.tables.reduce((s, t) => s + tableMemoryBytes(t, config.optimizer), 0);
   const usable = usableMemoryBytes(d) * d.count;
-  const hosts = Math.ceil(d.count / Math.max(1, d.perHost));
   const parts = [
     plural(config.tables.length, 'table'),
-    `${d.count} \u00d7 ${d.type} (${hosts} host${hosts === 1 ? '' : 's'} \u00d7 ${Math.min(d.perHost, d.count)})`,
+    `${d.count} \u00d7 ${d.type} (${hostsText(hostSizes(d))})`,
     `${formatBytes(tableBytes)} of ${formatBytes(usable)} usable HBM (${formatPercent(tableBytes / usable)})`,
   ];
   if (a.costModel) parts.push(`cost model ${a.costModel.name}`);

@@ -29,7 +29,7 @@ import { analyzeFile, defaultModelsDir, type CliContext } from './context';
 import { planJson } from './jsonShapes';
 import { jnum, measureGpuJson, measureSummaryJson, type MeasureJson, type MeasureStatus } from './measureJson';
 import { parseStrategy, reportProblems } from './plan';
-import { probePython, pythonCommand, runPython } from './python';
+import { probePython, pythonCommand, runPython } from '../io/python';
 import { renderTable } from './textTable';
 
 /** Folder holding the collector package (shardlens_cost/collector.py). */

@@ -8,6 +8,8 @@
  * Exit 1 when the config has errors or the plan is infeasible.
  */
 import * as path from 'node:path';
+import { closest } from '../config/didYouMean';
+import { excerpt } from '../config/excerpt';
 import { placementEdit } from '../config/placementText';
 import type { ShardConfig } from '../config/types';
 import { planConfig } from '../plan/planner';
@@ -23,6 +25,7 @@ import { applyEditToBytes } from '../io/byteEdit';
 import { writeFileAtomic } from './atomicWrite';
 import { formatDiagnosticLine, pricingNotesLines, summaryLine } from './check';
 import { analyzeFile, analyzeFileBytes, type CliContext } from './context';
+import { costModelWarningsJson, printCostModelWarnings } from './costModelWarnings';
 import { diagnosticJson, gateJson, planJson, type CompareRowJson } from './jsonShapes';
 import { readTextFileOrWhy } from '../io/diskFileReader';
 import { renderTable } from './textTable';
@@ -30,7 +33,8 @@ import { renderTable } from './textTable';
 export function parseStrategy(s: string | undefined): Strategy {
   if (s === undefined) return DEFAULT_STRATEGY;
   if ((STRATEGIES as readonly string[]).includes(s)) return s as Strategy;
-  throw new UsageError(`unknown strategy '${s}' (strategies: ${STRATEGIES.join(', ')})`);
+  const guess = closest(s, STRATEGIES);
+  throw new UsageError(`unknown strategy '${excerpt(s)}'${guess ? `; did you mean '${guess}'?` : ''} (strategies: ${STRATEGIES.join(', ')})`);
 }
 
 type ExportFormat = 'python' | 'json';
@@ -122,6 +126,7 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
       cost_models: costModelsJson(a.costModel?.kernels),
       current: a.current ? { max_ms: a.current.maxMs, mean_ms: a.current.meanMs, feasible: a.current.feasible } : null,
       results: rows,
+      warnings: costModelWarningsJson(ctx, a),
     }, null, 2));
     return feasible.length > 0 ? 0 : 1;
   }
@@ -224,6 +229,8 @@ export async function runPlan(ctx: CliContext): Promise<number> {
 
   const { analysis: a, bytes: analysed } = await analyzeFileBytes(ctx, file);
   if (!reportProblems(ctx, a)) return 1;
+  // JSON output (a plan, --compare) carries them as `warnings`; anything else says them on stderr.
+  if (ctx.args.format !== 'json' || exportFormat) printCostModelWarnings(ctx, a);
   const config = a.loaded.config!;
   if (ctx.args.compare) return runCompare(ctx, a, config);
 
@@ -245,7 +252,7 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     ctx.io.out(result.text.replace(/\n$/, ''));
   } else if (ctx.args.format === 'json') {
     const json = planJson(plan, a.costModel?.kernels);
-    ctx.io.out(JSON.stringify(gate ? { ...json, gate: gateJson(gate) } : json, null, 2));
+    ctx.io.out(JSON.stringify({ ...json, ...(gate ? { gate: gateJson(gate) } : {}), warnings: costModelWarningsJson(ctx, a) }, null, 2));
   } else {
     const { c } = ctx.io;
     header(ctx, a, 'ShardLens plan');

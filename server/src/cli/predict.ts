@@ -6,7 +6,9 @@
  * error against measured times where the input has them.
  */
 import * as path from 'node:path';
+import { excerpt } from '../config/excerpt';
 import { GPU_PRESETS } from '../config/presets';
+import { orList, suggestPresets } from '../config/presetSuggestions';
 import { KERNELS, type DeviceSpec, type Kernel } from '../config/types';
 import { kernelSet } from '../cost/kernelDispatch';
 import { parseJsonlSets } from '../cost/jsonlSets';
@@ -19,7 +21,10 @@ export const DEFAULT_PREDICT_DEVICE = 'H100-80GB';
 
 export function presetDevice(type: string): DeviceSpec {
   const preset = GPU_PRESETS[type];
-  if (!preset) throw new UsageError(`unknown device type '${type}' (presets: ${Object.keys(GPU_PRESETS).join(', ')})`);
+  if (!preset) {
+    const near = suggestPresets(type);
+    throw new UsageError(`unknown device type '${excerpt(type)}'${near.length ? `; did you mean ${orList(near)}?` : ''} (presets: ${Object.keys(GPU_PRESETS).join(', ')})`);
+  }
   return { type, count: 1, perHost: 1, reserve: 0, ...preset };
 }
 

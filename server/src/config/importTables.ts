@@ -352,9 +352,13 @@ export function importTables(file: string, text: string, options: ImportOptions 
   out.push('optimizer: rowwise_adagrad');
   out.push('devices:');
   out.push(`  type: ${device}`);
+  const fillPct = `${(suggestion.fill * 100).toFixed(1)}%`;
+  // Capped at a config's GPU limit, the count is no longer the suggestion: the comment says so (an error above too).
   out.push(given !== undefined
     ? `  count: ${count}`
-    : `  count: ${count}   # suggested: the fewest ${PER_HOST}-GPU hosts where the tables fill ≤ ${Math.round(TARGET_FILL * 100)}% of usable memory: ${gib(bytes)} of ${gib(usable)} (${(suggestion.fill * 100).toFixed(1)}%)`);
+    : suggestion.needed > count
+      ? `  count: ${count}   # the most a config holds, not enough: ≤ ${Math.round(TARGET_FILL * 100)}% fill needs ${suggestion.needed.toLocaleString('en-US')} GPUs; the tables need ${gib(bytes)} of ${gib(usable)} usable (${fillPct})`
+      : `  count: ${count}   # suggested: the fewest ${PER_HOST}-GPU hosts where the tables fill ≤ ${Math.round(TARGET_FILL * 100)}% of usable memory: ${gib(bytes)} of ${gib(usable)} (${fillPct})`);
   out.push(`  per_host: ${Math.min(PER_HOST, count)}`);
   out.push(`  reserve: ${RESERVE}`);
   out.push('tables:');

@@ -5,7 +5,7 @@
  * completion and the JSON schema (scripts/genSchema.ts writes
  * server/schema/shardlens.schema.json from it).
  */
-import { GPU_PRESETS, PRESET_OVERRIDE_KEYS } from './presets';
+import { CUSTOM_HOST_MEMORY_BYTES, GPU_PRESETS, PRESET_OVERRIDE_KEYS } from './presets';
 import { ALL_SHARDING_KINDS, SHARDING_KIND_ALIASES, SHARDING_KIND_INFO } from './shardingKinds';
 import { DEFAULT_KERNEL, KERNELS } from './types';
 
@@ -88,7 +88,7 @@ const TOP: readonly KeyInfo[] = [
     doc: 'The GPUs: a mapping (type, count, per_host, reserve and optional preset overrides) or a relative path to a file holding that mapping, e.g. `./cluster.shard.yaml`.' },
   { key: 'tables', kind: 'tables', required: true,
     doc: 'The embedding tables: a list of mappings with name, rows, dim, pooling and optional zipf/histogram, dtype, sharding and pin.' },
-  { key: 'placement', kind: 'placement',
+  { key: 'placement', kind: 'placement', defaultText: 'none (each table is costed alone; Replan writes one)',
     doc: 'Where each table lives, one of TorchRec\'s sharding types per table: `name: dp` (data_parallel), `name: 3` (table_wise on GPU 3), `{column: [0, 1]}` (column_wise), `{row: all}` (row_wise over every GPU), `{table_row: {host: 1}}` (table_row_wise), `{table_column: [8, 9]}` (table_column_wise, GPUs of one host), `{grid: {hosts: [0, 1]}}` (grid_shard). Written by Replan; hand-editable. When present, every table must be placed.' },
 ];
 
@@ -113,7 +113,7 @@ const OVERRIDE_DOCS: Record<string, Omit<KeyInfo, 'key'>> = {
   sms: { kind: 'integer', min: 1, max: 100_000, doc: 'Streaming multiprocessors per GPU (overrides the preset).' },
   nvlink_gbps: { kind: 'number', min: MIN_NVLINK_GBPS, max: 1e6, doc: `GPU-to-GPU bandwidth inside a host in GB/s per direction (overrides the preset); used for all-to-all within a host. At least ${MIN_NVLINK_GBPS} GB/s (one PCIe 3.0 lane).` },
   network_gbps: { kind: 'number', min: MIN_NETWORK_GBPS, max: 1e6, doc: `Network bandwidth per GPU across hosts in GB/s per direction (overrides the preset); used for all-to-all between hosts. At least ${MIN_NETWORK_GBPS} GB/s (below 1 Gb/s Ethernet).` },
-  host_memory_bytes: { kind: 'integer', min: 0, max: 1e14, doc: 'Host (DDR) memory per GPU in bytes (overrides the preset); holds the weights of UVM tables (kernel fbgemm_tbe_uvm_caching).' },
+  host_memory_bytes: { kind: 'integer', min: 0, max: 1e14, defaultText: `the preset's; ${CUSTOM_HOST_MEMORY_BYTES} (${CUSTOM_HOST_MEMORY_BYTES / 2 ** 30} GiB) for a custom GPU`, doc: 'Host (DDR) memory per GPU in bytes (overrides the preset); holds the weights of UVM tables (kernel fbgemm_tbe_uvm_caching).' },
 };
 
 const DEVICES: readonly KeyInfo[] = [
@@ -125,7 +125,7 @@ const DEVICES: readonly KeyInfo[] = [
     doc: 'GPUs per host. All-to-all between GPUs of one host uses NVLink; between hosts it uses the network. Default min(count, 8).' },
   { key: 'reserve', kind: 'number', min: 0, max: 0.9, maxExclusive: true, default: 0.15,
     doc: 'Fraction of each GPU\'s memory kept free for activations, dense parameters and workspace (0 ≤ reserve < 0.9). Default 0.15: 15% of HBM is not used for tables.' },
-  ...Object.values(PRESET_OVERRIDE_KEYS).map((key) => ({ key, ...OVERRIDE_DOCS[key] })),
+  ...Object.values(PRESET_OVERRIDE_KEYS).map((key) => ({ key, defaultText: 'the preset\'s', ...OVERRIDE_DOCS[key] })),
 ];
 
 const TABLE: readonly KeyInfo[] = [
@@ -139,7 +139,7 @@ const TABLE: readonly KeyInfo[] = [
     doc: 'Mean number of lookups (indices) per bag; 1 for one-hot features, tens to hundreds for multi-hot histories.' },
   { key: 'zipf', kind: 'number', min: 0, max: 10, default: 0,
     doc: 'Skew of the index distribution as a power-law exponent; 0 = uniform, ~1 = typical hot-ID skew. Higher skew means more cache hits and cheaper lookups.' },
-  { key: 'histogram', kind: 'numberList', length: HISTOGRAM_BINS, min: 0,
+  { key: 'histogram', kind: 'numberList', length: HISTOGRAM_BINS, min: 0, defaultText: 'none (zipf gives the skew)',
     doc: 'Optional reuse histogram: 17 non-negative numbers, the fraction of unique indices in each log2 reuse bin (DreamShard\'s table feature). Takes precedence over zipf where a cost model uses it.' },
   { key: 'dtype', kind: 'enum', values: DTYPES, defaultText: 'the top-level dtype',
     doc: 'Element type of this table\'s weights: fp32 (4 bytes), fp16 or bf16 (2 bytes); overrides the top-level dtype.' },
@@ -152,7 +152,7 @@ const TABLE: readonly KeyInfo[] = [
   { key: 'sharding', kind: 'enumList', values: SHARDING_KINDS, aliases: SHARDING_KIND_ALIASES, default: SHARDING_KINDS,
     doc: `Sharding kinds the planner may use for this table, TorchRec's sharding types: ${SHARDING_KINDS.map((k) => `${k} (${SHARDING_KIND_INFO[k].torchrec})`).join(', ')}. TorchRec's names are accepted too. Default all, as in TorchRec when a table has no constraint.`,
   },
-  { key: 'pin', kind: 'integer', min: 0,
+  { key: 'pin', kind: 'integer', min: 0, defaultText: 'none (any GPU)',
     doc: 'Optional GPU index (0 … count−1) this table must live on, whole.' },
 ];
 
@@ -193,10 +193,15 @@ export function keyDoc(section: Section, key: string): string | undefined {
   const facts = [describeType(info)];
   const range = describeRange(info);
   if (range) facts.push(range);
-  const def = info.defaultText ?? (info.default === undefined ? undefined : Array.isArray(info.default) ? `[${info.default.join(', ')}]` : String(info.default));
+  const def = defaultOf(info);
   if (def !== undefined) facts.push(`default ${def}`);
   if (info.required) facts.push('required');
   return `${info.doc}\n\n${facts.join('; ')}.`;
+}
+
+/** A key's default in words (`0.15`, `min(count, 8)`, `[table, column, …]`), undefined for a required key or a placement form. */
+export function defaultOf(info: Pick<KeyInfo, 'default' | 'defaultText'>): string | undefined {
+  return info.defaultText ?? (info.default === undefined ? undefined : Array.isArray(info.default) ? `[${info.default.join(', ')}]` : String(info.default));
 }
 
 /** Allowed words of an enum key (empty when the key is not an enum). */

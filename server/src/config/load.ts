@@ -14,9 +14,9 @@ import type { FileReader, LoadedConfig, SourceMap } from './loaded';
 import type { Dtype, Optimizer, Range, ShardConfig } from './types';
 import { checkCacheLoadFactor, readKernelDefaults } from './validateKernel';
 import { readDevicesMap, type DevicesRead } from './validateDevices';
-import { checkGpuMemory, checkReplicaMemory, checkTableMemory, placementLoads } from './validateMemory';
+import { checkGpuMemory, checkReplicaMemory, checkTableMemory, placementLoads, type MemoryFacts } from './validateMemory';
 import { checkUnplaced, readPlacement } from './validatePlacement';
-import { checkPins, readTables } from './validateTables';
+import { checkPins, readTables, type PartialTable, type TablesRead } from './validateTables';
 import { endOffset, entriesOf, nodeRange, offsetsRange, pairRange, parseSource, report, type Entry, type Sink, type SourceFile } from './yamlSource';
 
 /** Batch size assumed for costs while `batch_size` is missing (reported as SL009). */
@@ -71,19 +71,22 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
 
   const tablesEntry = entries.get('tables');
   if (!tablesEntry) report(out, src, source.top, 'SL009', "The config has no 'tables': add a list of tables (name, rows, dim, pooling).");
-  const tablesRead = tablesEntry ? readTables(src, tablesEntry, dtype, out, kernelDefaults) : { tables: [], unusable: new Set<string>() };
+  const tablesRead: TablesRead = tablesEntry ? readTables(src, tablesEntry, dtype, out, kernelDefaults) : { tables: [], partial: new Map() };
   const topCache = kernelDefaults.cacheLoadFactor !== undefined ? entries.get('cache_load_factor') : undefined;
   checkCacheLoadFactor(src, topCache, tablesRead.tables.map((t) => ({ name: t.spec.name, kernel: t.spec.kernel, cacheEntry: t.cacheEntry })), out);
   for (const t of tablesRead.tables) source.tables.set(t.spec.name, { item: t.item, name: t.name });
 
+  // Every rule runs with what is known, so all problems show at once: a table left out
+  // of the config (a bad pooling) still has its pin, memory and placement entry checked,
+  // and GPU indices are checked against count and per_host while the GPU type is unknown.
   const device = devices?.spec;
-  if (device) {
-    checkPins(src, tablesRead.tables, device.count, out);
-    checkTableMemory(file, tablesRead.tables, tablesEntry?.keyRange ?? source.top, device, optimizer, out);
-  }
+  const shape = device ?? devices?.shape;
+  const partial = [...tablesRead.partial.values()];
+  if (shape) checkPins(src, [...tablesRead.tables, ...partial], shape.count, out);
+  if (device) checkTableMemory(file, [...tablesRead.tables, ...partialWithSize(partial)], tablesEntry?.keyRange ?? source.top, device, optimizer, out);
 
   const placementEntry = entries.get('placement');
-  const placementRead = placementEntry ? readPlacement(src, placementEntry, tablesRead.tables, tablesRead.unusable, device, out) : undefined;
+  const placementRead = placementEntry ? readPlacement(src, placementEntry, tablesRead.tables, tablesRead.partial, shape, out) : undefined;
   if (placementEntry) source.placementSection = sectionRange(src, placementEntry);
   if (placementRead) {
     for (const [name, e] of placementRead.entries) source.placementEntries.set(name, e.range);
@@ -111,6 +114,14 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
   if (placementRead) config.placement = placementRead.placement;
   loaded.config = config;
   return loaded;
+}
+
+/** Tables left out of the config whose size is known (rows and dim valid): their memory can be checked. */
+function partialWithSize(partial: readonly PartialTable[]): { spec: MemoryFacts; name: Range }[] {
+  return partial.flatMap((t) => {
+    const { rows, dim } = t.spec;
+    return rows !== undefined && dim !== undefined ? [{ spec: { ...t.spec, rows, dim }, name: t.name }] : [];
+  });
 }
 
 function emptySourceMap(src: SourceFile): SourceMap {

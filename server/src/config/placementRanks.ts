@@ -29,6 +29,11 @@ export function hostCount(shape: RankShape): number {
   return Math.ceil(shape.count / Math.max(1, Math.floor(shape.perHost) || 1));
 }
 
+/** GPUs on each host, host 0 first: every host full but the last when count is not a multiple of per_host (12 at 8 → [8, 4]). */
+export function hostSizes(shape: RankShape): number[] {
+  return Array.from({ length: hostCount(shape) }, (_, h) => hostRanks(h, shape).length);
+}
+
 /**
  * Every GPU of the entry in shard order: data_parallel every GPU (one replica
  * each); table its GPU; column/row/table_column the listed GPUs; table_row the

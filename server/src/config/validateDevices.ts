@@ -3,10 +3,12 @@
  * overrides → a DeviceSpec, with every problem located on its key or value.
  */
 import { isScalar, type YAMLMap } from 'yaml';
-import { closest } from './didYouMean';
+import { excerpt } from './excerpt';
 import { checkKnownKeys, readNumber } from './fields';
 import { keyInfo, PRESET_NAMES } from './keys';
+import { orList, suggestPresets } from './presetSuggestions';
 import { CUSTOM_GPU_FIELDS, CUSTOM_HOST_MEMORY_BYTES, GPU_PRESETS, PRESET_OVERRIDE_KEYS, type PresetNumbers } from './presets';
+import type { RankShape } from './placementRanks';
 import type { DeviceSpec, Range } from './types';
 import { describeNode, entriesOf, nodeRange, report, type Entry, type Sink, type SourceFile } from './yamlSource';
 
@@ -16,6 +18,8 @@ const DEFAULT_GPUS_PER_HOST = 8;
 export interface DevicesRead {
   /** Absent when type or count cannot be used. */
   spec?: DeviceSpec;
+  /** count and per_host, present whenever count can be used (also while type cannot): GPU and host indices are checked against it. */
+  shape?: RankShape;
   /** File the mapping was read from. */
   file: string;
   /** Where problems about the devices as a whole go (the `devices` key or path value). */
@@ -63,11 +67,13 @@ export function readDevicesMap(src: SourceFile, map: YAMLMap, anchor: Range, out
   const reserve = num('reserve') ?? keyInfo('devices', 'reserve')!.default as number;
 
   const result: DevicesRead = { file: src.file, anchor, values };
-  if (typeName === undefined || preset === undefined || count === undefined) return result;
+  if (count === undefined) return result;
+  result.shape = { count, perHost: perHost ?? Math.min(count, DEFAULT_GPUS_PER_HOST) };
+  if (typeName === undefined || preset === undefined) return result;
   result.spec = {
     type: typeName,
     count,
-    perHost: perHost ?? Math.min(count, DEFAULT_GPUS_PER_HOST),
+    perHost: result.shape.perHost,
     reserve,
     ...preset,
     ...overrides,
@@ -87,11 +93,13 @@ function readType(src: SourceFile, entry: Entry, allOverridden: boolean, out: Si
   if (preset) return { typeName: word, preset };
   // A custom GPU: every number given explicitly, so no preset is needed.
   if (allOverridden) return { typeName: word, preset: { ...GPU_PRESETS[PRESET_NAMES[0]], hostMemoryBytes: CUSTOM_HOST_MEMORY_BYTES } };
-  const guess = closest(word, PRESET_NAMES);
+  // `A100` means either A100 preset: both are offered, the first one's numbers are assumed meanwhile.
+  const guesses = suggestPresets(word);
+  const guess = guesses[0];
   const fallback = guess ? ` Until then ${guess}'s numbers are assumed.` : '';
   report(out, src, range, 'SL020',
-    `Unknown device type '${word}'.${guess ? ` Did you mean '${guess}'?` : ''} Presets: ${PRESET_NAMES.join(', ')}; or give all of ${CUSTOM_GPU_FIELDS.map((f) => PRESET_OVERRIDE_KEYS[f]).join(', ')} for a custom GPU.${fallback}`,
-    'error', guess ? [{ title: `Change to '${guess}'`, file: src.file, edits: [{ range, newText: guess }], preferred: true }] : undefined);
+    `Unknown device type '${excerpt(word)}'.${guess ? ` Did you mean ${orList(guesses)}?` : ''} Presets: ${PRESET_NAMES.join(', ')}; or give all of ${CUSTOM_GPU_FIELDS.map((f) => PRESET_OVERRIDE_KEYS[f]).join(', ')} for a custom GPU.${fallback}`,
+    'error', guesses.length ? guesses.map((g) => ({ title: `Change to '${g}'`, file: src.file, edits: [{ range, newText: g }], preferred: guesses.length === 1 })) : undefined);
   // Costs are computed for the suggested preset (and named after it) until the type is fixed.
   return guess ? { typeName: guess, preset: GPU_PRESETS[guess] } : {};
 }

@@ -8,7 +8,7 @@ import { shardMemoryBytes, tableMemoryBytes, usableMemoryBytes } from '../cost/m
 import { placementShards } from '../cost/shards';
 import { entryRanks } from './placementRanks';
 import { DTYPE_BYTES, type DeviceSpec, type Optimizer, type PlacementEntry, type Range, type ShardingKind, type TableSpec } from './types';
-import { DIM_MULTIPLE, type TableRead } from './validateTables';
+import { DIM_MULTIPLE } from './validateTables';
 import type { PlacementRead } from './validatePlacement';
 import { report, type Sink } from './yamlSource';
 
@@ -24,9 +24,10 @@ function gb(bytes: number): string {
  * table_row over one host, column widths (multiples of 4) over every GPU or
  * one host, grid blocks; data-parallel and table-wise hold it whole.
  */
-export function smallestFootprintBytes(t: TableSpec, optimizer: Optimizer, gpus: number, perHost = gpus): number {
+export function smallestFootprintBytes(t: MemoryFacts, optimizer: Optimizer, gpus: number, perHost = gpus): number {
   const bytes = DTYPE_BYTES[t.dtype];
-  let best = tableMemoryBytes(t, optimizer);
+  // The whole table as one shard (what tableMemoryBytes computes for a full TableSpec).
+  let best = shardMemoryBytes(t.rows, t.dim, bytes, optimizer);
   if (t.pin !== undefined) return best;
   const per = Math.max(1, Math.min(perHost, gpus));
   const hosts = Math.max(1, Math.ceil(gpus / per));
@@ -43,12 +44,19 @@ export function smallestFootprintBytes(t: TableSpec, optimizer: Optimizer, gpus:
   return best;
 }
 
-/** SL036 per table no GPU can hold; SL037 when all tables together exceed the cluster. */
-export function checkTableMemory(file: string, tables: readonly TableRead[], tablesKey: Range, device: DeviceSpec, optimizer: Optimizer, out: Sink): void {
+/** What the memory rules read of a table: also known for a table whose pooling (say) is still wrong. */
+export type MemoryFacts = Pick<TableSpec, 'name' | 'rows' | 'dim' | 'dtype' | 'sharding' | 'pin'>;
+
+/**
+ * SL036 per table no GPU can hold; SL037 when all tables together exceed the
+ * cluster (the tables given: a table whose rows or dim are unknown is left out,
+ * so the total is at least what is reported).
+ */
+export function checkTableMemory(file: string, tables: readonly { spec: MemoryFacts; name: Range }[], tablesKey: Range, device: DeviceSpec, optimizer: Optimizer, out: Sink): void {
   const usable = usableMemoryBytes(device);
   let total = 0;
   for (const t of tables) {
-    total += tableMemoryBytes(t.spec, optimizer);
+    total += shardMemoryBytes(t.spec.rows, t.spec.dim, DTYPE_BYTES[t.spec.dtype], optimizer);
     const need = smallestFootprintBytes(t.spec, optimizer, device.count, device.perHost);
     if (need > usable) {
       const how = t.spec.pin !== undefined ? `pinned whole to GPU ${t.spec.pin}`

@@ -5,18 +5,22 @@
  * → a Placement, checked against the tables (unknown names, allowed kinds,
  * pins, split shapes), the cluster (GPUs and hosts that exist, table_column
  * inside one host) and what TorchRec can express; and the tables it leaves out.
+ * Every check that the known facts allow runs in one pass: the entry of a
+ * table left out of the config (a bad pooling, say) is still read against what
+ * is known of it, and GPU and host indices are checked against the cluster's
+ * shape (count, per_host) even while its GPU type is unknown.
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { canSplitColumns } from '../cost/shards';
 import { closest } from './didYouMean';
 import { checkKnownKeys, checkNumber, numberOf } from './fields';
 import type { Fix, TextEdit } from './diagnostics';
-import { entryRanks, hostCount, hostOf, hostRanks } from './placementRanks';
+import { entryRanks, hostCount, hostOf, hostRanks, type RankShape } from './placementRanks';
 import { renderEntry, renderEntryJson, renderName, renderPlacement } from './placementText';
 import { kindLabel, SHARDING_KIND_INFO } from './shardingKinds';
 import { torchrecGap } from './torchrecForm';
-import type { DeviceSpec, Placement, PlacementEntry, Range, ShardingKind, TableSpec } from './types';
-import { DIM_MULTIPLE, type TableRead } from './validateTables';
+import type { Placement, PlacementEntry, Range, ShardingKind, TableSpec } from './types';
+import { DIM_MULTIPLE, type PartialTable, type TableRead } from './validateTables';
 import { describeNode, endOffset, entriesOf, nodeRange, offsetsRange, pairRange, report, type Entry, type Sink, type SourceFile } from './yamlSource';
 
 /** Did-you-mean lookups scan every table name; past this many unknown names, stop suggesting (keeps 10k-table files fast). */
@@ -42,30 +46,46 @@ export interface PlacementRead {
   insert: (name: string, entry: PlacementEntry) => TextEdit;
 }
 
-export function readPlacement(src: SourceFile, entry: Entry, tables: readonly TableRead[], unusable: ReadonlySet<string>, device: DeviceSpec | undefined, out: Sink): PlacementRead | undefined {
+/** What the placement rules read of a table: all of it for a usable one, what is known for one left out of the config. */
+type EntryTable = Pick<TableSpec, 'name' | 'sharding' | 'pin'> & Partial<Pick<TableSpec, 'rows' | 'dim'>>;
+
+/**
+ * `shape` is the cluster's count and per_host (a DeviceSpec, or the shape
+ * alone while the GPU type is unknown); undefined when count is unusable.
+ */
+export function readPlacement(src: SourceFile, entry: Entry, tables: readonly TableRead[], partial: ReadonlyMap<string, PartialTable>, shape: RankShape | undefined, out: Sink): PlacementRead | undefined {
   const section = pairRange(src, entry.pair);
   const node = entry.value;
   const placement: Placement = new Map();
   const entries = new Map<string, PlacementEntryRead>();
-  const read: PlacementRead = { placement, entries, written: new Set(), section, insert: insertion(src, entry, placement, tables, device?.count) };
+  const read: PlacementRead = { placement, entries, written: new Set(), section, insert: insertion(src, entry, placement, tables, shape?.count) };
   if (node === null || (isScalar(node) && node.value === null)) return read;
   if (!isMap(node)) {
     report(out, src, nodeRange(src, node, entry.keyRange), 'SL005', `'placement' must be a mapping of table name to placement (name: 3, name: dp, name: {row: all}, …), not ${describeNode(node)}.`);
     return undefined;
   }
   const byName = new Map(tables.map((t) => [t.spec.name, t.spec]));
+  const written = entriesOf(src, node, out, 'placement');
+  const unknown = [...written.keys()].filter((n) => !byName.has(n) && !partial.has(n));
+  // A misspelt entry most likely means a table that has none: suggest only those, and
+  // when one table lacks an entry and one entry names no table, that table whatever its spelling.
+  const missing = [...byName.keys(), ...partial.keys()].filter((n) => !written.has(n));
   let suggestions = 0;
-  for (const e of entriesOf(src, node, out, 'placement').values()) {
+  for (const e of written.values()) {
     const table = byName.get(e.name);
     if (!table) {
-      if (unusable.has(e.name)) continue;
-      const guess = suggestions++ < MAX_SUGGESTIONS ? closest(e.name, byName.keys()) : undefined;
-      report(out, src, e.keyRange, 'SL040', `placement names '${e.name}', which is not a table.${guess ? ` Did you mean '${guess}'?` : ' Remove the entry or add the table.'}`, 'error',
+      const known = partial.get(e.name);
+      // Checked against what is known of it; not part of the placement until the table is usable.
+      if (known) { readEntry(src, e, known.spec, shape, !!node.flow, out); continue; }
+      const guess = missing.length === 1 && unknown.length === 1 ? missing[0]
+        : suggestions++ < MAX_SUGGESTIONS ? closest(e.name, missing) : undefined;
+      const none = missing.length === 0 ? ' Every table already has an entry: remove this one or add the table.' : ' Remove the entry or add the table.';
+      report(out, src, e.keyRange, 'SL040', `placement names '${e.name}', which is not a table.${guess ? ` Did you mean '${guess}' (not placed yet)?` : none}`, 'error',
         guess ? [{ title: `Rename to '${guess}'`, file: src.file, edits: [{ range: e.keyRange, newText: renderName(guess) }], preferred: true }] : undefined);
       continue;
     }
     read.written.add(e.name);
-    const parsed = readEntry(src, e, table, device, !!node.flow, out);
+    const parsed = readEntry(src, e, table, shape, !!node.flow, out);
     if (!parsed) continue;
     placement.set(e.name, parsed.entry);
     const rankNode = parsed.rankNode;
@@ -82,8 +102,8 @@ export function readPlacement(src: SourceFile, entry: Entry, tables: readonly Ta
 interface EntryContext {
   src: SourceFile;
   e: Entry;
-  table: TableSpec;
-  device: DeviceSpec | undefined;
+  table: EntryTable;
+  device: RankShape | undefined;
   /** The placement mapping is in flow (JSON) style: fixes write JSON. */
   flow: boolean;
   out: Sink;
@@ -106,7 +126,7 @@ const MAP_KINDS: readonly ShardingKind[] = ['table', 'column', 'row', 'table_row
 /** Words people write for data-parallel; each gets a fix to `dp`. */
 const DP_WORDS = new Set(['data_parallel', 'data-parallel', 'dataparallel', 'replicate', 'replicated', 'replica', 'ddp']);
 
-function readEntry(src: SourceFile, e: Entry, table: TableSpec, device: DeviceSpec | undefined, flow: boolean, out: Sink): ParsedEntry | undefined {
+function readEntry(src: SourceFile, e: Entry, table: EntryTable, device: RankShape | undefined, flow: boolean, out: Sink): ParsedEntry | undefined {
   const c: EntryContext = { src, e, table, device, flow, out };
   const valueRange = () => nodeRange(src, e.value, e.keyRange);
   let parsed: ParsedEntry | undefined;
@@ -292,15 +312,16 @@ function checkKind(c: EntryContext, entry: PlacementEntry): void {
     report(out, src, valueRange, 'SL045', `'${e.name}' is pinned to GPU ${table.pin} but placed ${kind === 'table' ? `on GPU ${entry.gpu}` : kindLabel(kind)}. Place it whole on GPU ${table.pin} or remove the pin.`, 'error',
       [replaceWith(c, `Place '${e.name}' on GPU ${table.pin}`, { kind: 'table', gpu: table.pin })]);
   }
-  // Column widths: dim / shards, a multiple of 4 (FBGEMM rows are 4-element aligned).
+  // Column widths: dim / shards, a multiple of 4 (FBGEMM rows are 4-element aligned). A dim
+  // that is no multiple of 4 itself is SL031 on the table: no split of it is said to fail too.
   const columnParts = kind === 'column' || kind === 'table_column' ? entry.gpus.length : kind === 'grid' ? entry.hosts.length : 1;
-  if (columnParts > 1 && !canSplitColumns(table.dim, columnParts)) {
+  if (table.dim !== undefined && table.dim % DIM_MULTIPLE === 0 && columnParts > 1 && !canSplitColumns(table.dim, columnParts)) {
     const width = table.dim / columnParts;
     const what = kind === 'grid' ? `${columnParts} hosts (one column block each)` : `${columnParts} GPUs`;
     // Fix: the first k listed (the most that split evenly); for a grid, TorchRec's own block count when the cluster has the hosts.
     let fix: Fix | undefined;
     if (kind === 'grid') {
-      const gap = shape && torchrecGap(table, { kind, hosts: entry.hosts.slice(0, 1) }, shape);
+      const gap = shape && torchrecGap({ dim: table.dim }, { kind, hosts: entry.hosts.slice(0, 1) }, shape);
       const hosts = gap?.suggestion?.kind === 'grid' ? gap.suggestion.hosts : entry.hosts.slice(0, 1);
       if (canSplitColumns(table.dim, hosts.length)) fix = replaceWith(c, `Use ${hosts.length} host${hosts.length === 1 ? '' : 's'}: {grid: {hosts: [${hosts.join(', ')}]}}`, { kind, hosts });
     } else if (entry.kind === 'column' || entry.kind === 'table_column') {
@@ -312,7 +333,7 @@ function checkKind(c: EntryContext, entry: PlacementEntry): void {
     report(out, src, valueRange, 'SL046', `Splitting dim ${table.dim} of '${e.name}' over ${what} gives width ${Number.isInteger(width) ? width : width.toFixed(2)}, not a multiple of ${DIM_MULTIPLE}. Use a count that divides dim/${DIM_MULTIPLE} = ${table.dim / DIM_MULTIPLE}.`, 'error', fix ? [fix] : undefined);
   }
   // Row blocks: one row at least per block.
-  if (shape && (kind === 'row' || kind === 'table_row' || kind === 'grid')) {
+  if (shape && table.rows !== undefined && (kind === 'row' || kind === 'table_row' || kind === 'grid')) {
     const blocks = kind === 'grid' ? Math.min(...entry.hosts.map((h) => hostRanks(h, shape).length)) : entryRanks(entry, shape).length;
     if (blocks > table.rows) {
       report(out, src, valueRange, 'SL046', `'${e.name}' has ${table.rows} row${table.rows === 1 ? '' : 's'}, fewer than the ${blocks} row blocks of a ${kindLabel(kind)} split: some GPUs would hold nothing. Place it whole (name: GPU) or data-parallel (dp).`);
@@ -329,9 +350,9 @@ function checkKind(c: EntryContext, entry: PlacementEntry): void {
       return;
     }
   }
-  // What ShardLens can cost but TorchRec cannot express.
-  if (shape) {
-    const gap = torchrecGap(table, entry, shape);
+  // What ShardLens can cost but TorchRec cannot express (a grid's block count needs dim).
+  if (shape && (table.dim !== undefined || kind !== 'grid')) {
+    const gap = torchrecGap({ dim: table.dim ?? 0 }, entry, shape);
     if (gap) {
       const fixes = gap.suggestion ? [replaceWith(c, `Write ${renderEntry(gap.suggestion, shape.count)} (TorchRec ${SHARDING_KIND_INFO[gap.suggestion.kind].torchrec})`, gap.suggestion)] : undefined;
       report(out, src, valueRange, 'SL050', `${gap.message} ShardLens costs it as written, but the TorchRec export refuses it.`, 'warning', fixes);

@@ -1,8 +1,10 @@
 /**
  * The `tables:` list: each item → a TableSpec (types, ranges, dim multiple of
  * 4, histogram, sharding kinds), then duplicate names across the list.
- * A table missing a required number is left out of the config (and its name
- * remembered, so placement does not also call it unknown).
+ * A table missing a required number is left out of the config; what is known
+ * of it is kept (PartialTable), so its pin, its placement entry and, when rows
+ * and dim are known, its memory are still checked in the same pass, and
+ * placement does not call it unknown.
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { checkKnownKeys, listItems, lossyInteger, numberOf, readEnum, readNumber, readString } from './fields';
@@ -22,17 +24,31 @@ export interface TableRead {
   cacheEntry?: Entry;
 }
 
+/** What is known of a table left out of the config because a required number (rows, dim, pooling) is missing or bad. */
+export interface PartialSpec extends Pick<TableSpec, 'name' | 'dtype' | 'sharding'> {
+  rows?: number;
+  dim?: number;
+  pin?: number;
+}
+
+export interface PartialTable {
+  spec: PartialSpec;
+  /** The name's range. */
+  name: Range;
+  pinEntry?: Entry;
+}
+
 export interface TablesRead {
   tables: TableRead[];
-  /** Names of tables written but unusable (bad required values) or duplicated. */
-  unusable: Set<string>;
+  /** Tables written but left out of the config (bad required values), by name; none shares a name with a usable table. */
+  partial: Map<string, PartialTable>;
 }
 
 /** FBGEMM's embedding kernels work on dims that are multiples of 4 (TorchRec planner notes). */
 export const DIM_MULTIPLE = 4;
 
 export function readTables(src: SourceFile, entry: Entry, defaultDtype: Dtype, out: Sink, kernelDefaults: KernelDefaults = DEFAULT_KERNEL_DEFAULTS): TablesRead {
-  const result: TablesRead = { tables: [], unusable: new Set() };
+  const result: TablesRead = { tables: [], partial: new Map() };
   const items = listItems(src, entry, "'tables'", out);
   if (!items) return result;
   if (items.length === 0) {
@@ -41,7 +57,7 @@ export function readTables(src: SourceFile, entry: Entry, defaultDtype: Dtype, o
   }
   const seen = new Map<string, number>();
   for (const item of items) {
-    const read = readTable(src, item, defaultDtype, out, result.unusable, kernelDefaults);
+    const read = readTable(src, item, defaultDtype, out, result.partial, kernelDefaults);
     if (!read) continue;
     const name = read.spec.name;
     if (seen.has(name)) {
@@ -53,7 +69,7 @@ export function readTables(src: SourceFile, entry: Entry, defaultDtype: Dtype, o
     seen.set(name, read.name.start.line);
     result.tables.push(read);
   }
-  for (const t of result.tables) result.unusable.delete(t.spec.name);
+  for (const t of result.tables) result.partial.delete(t.spec.name);
   return result;
 }
 
@@ -65,7 +81,7 @@ function freeName(name: string, taken: Map<string, number>): string {
   for (let i = 2; ; i++) if (!taken.has(`${name}_${i}`)) return `${name}_${i}`;
 }
 
-function readTable(src: SourceFile, node: Node | null, defaultDtype: Dtype, out: Sink, unusable: Set<string>, kernelDefaults: KernelDefaults): TableRead | undefined {
+function readTable(src: SourceFile, node: Node | null, defaultDtype: Dtype, out: Sink, partial: Map<string, PartialTable>, kernelDefaults: KernelDefaults): TableRead | undefined {
   const item = nodeRange(src, node);
   if (!isMap(node)) {
     report(out, src, item, 'SL005', `Each table must be a mapping (name, rows, dim, pooling), not ${describeNode(node)}.`);
@@ -107,7 +123,14 @@ function readTable(src: SourceFile, node: Node | null, defaultDtype: Dtype, out:
 
   if (name === undefined) return undefined;
   if (rows === undefined || dim === undefined || pooling === undefined) {
-    unusable.add(name);
+    // The first of a name wins, as for usable tables (a later one is SL032).
+    if (!partial.has(name)) {
+      const spec: PartialSpec = { name, dtype: dtype ?? defaultDtype, sharding: sharding ?? [...SHARDING_KINDS] };
+      if (rows !== undefined) spec.rows = rows;
+      if (dim !== undefined) spec.dim = dim;
+      if (pin !== undefined) spec.pin = pin;
+      partial.set(name, { spec, name: nodeRange(src, nameEntry!.value, nameEntry!.keyRange), pinEntry: entries.get('pin') });
+    }
     return undefined;
   }
   const spec: TableSpec = {
@@ -185,7 +208,7 @@ function readHistogram(src: SourceFile, entry: Entry, label: string, out: Sink):
 }
 
 /** SL035: a pin must name one of the cluster's GPUs; a bad pin is dropped so planners never see it. */
-export function checkPins(src: SourceFile, tables: readonly TableRead[], gpuCount: number, out: Sink): void {
+export function checkPins(src: SourceFile, tables: readonly { spec: { name: string; pin?: number }; name: Range; pinEntry?: Entry }[], gpuCount: number, out: Sink): void {
   for (const t of tables) {
     const pin = t.spec.pin;
     if (pin === undefined || pin < gpuCount) continue;

@@ -5,6 +5,7 @@
  * amounts of the input ("Unexpected <5 MB of text> in …").
  */
 import type { ErrorCode } from 'yaml';
+import { UNCLOSED_MESSAGES } from './yamlBrackets';
 
 const MISSING: Array<[RegExp, string]> = [
   [/quote/i, 'a quoted string is not closed on this line: add the closing quote'],
@@ -57,4 +58,5 @@ export function syntaxMessage(code: ErrorCode | string, libraryMessage: string):
 export const SYNTAX_MESSAGES: ReadonlySet<string> = new Set([
   ...Object.values(BY_CODE), ...MISSING.map(([, w]) => w),
   'unexpected comma: an item is missing before it', 'unexpected closing bracket: check that every { and [ is closed once',
+  ...UNCLOSED_MESSAGES,
 ]);

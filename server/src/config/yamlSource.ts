@@ -9,6 +9,7 @@ import type { Diagnostic, Fix, Severity } from './diagnostics';
 import type { Code } from './codes';
 import { EXCERPT_CHARS, excerpt } from './excerpt';
 import { parseFast } from './fastYaml';
+import { firstUnclosedBracket, unclosedMessage } from './yamlBrackets';
 import { syntaxMessage } from './yamlErrors';
 import type { Range } from './types';
 
@@ -49,10 +50,16 @@ export function parseSource(file: string, text: string, out: Sink): { src: Sourc
   const lines = lspLineCounter(t);
   const doc = parseDocument(t, { uniqueKeys: false, prettyErrors: false, keepSourceTokens: false });
   const src: SourceFile = { file, text: t, contents: (doc.contents as Node | null) ?? null, doc, lines };
+  // An unclosed `[` or `{` is reported where it opens; what yaml reports after
+  // it (where it gave up, often the end of the file) is its consequence.
+  const bracket = doc.errors.length > 0 ? firstUnclosedBracket(t) : undefined;
+  if (bracket) report(out, src, offsetsRange(src, bracket.offset, bracket.offset + 1), 'SL001', `YAML syntax error: ${unclosedMessage(bracket)}.`);
+  const consequencesFrom = bracket ? bracket.offset : Infinity;
   // After the first error yaml reports one per remaining token (one stray `(`
   // on line 1 gave ~900): keep the first per line, at most MAX_SYNTAX_ERRORS.
-  const linesWithError = new Set<number>();
+  const linesWithError = new Set<number>(bracket ? [position(src, bracket.offset).line] : []);
   for (const e of doc.errors) {
+    if (e.pos[0] >= consequencesFrom) continue;
     const range = offsetsRange(src, e.pos[0], Math.max(e.pos[1], e.pos[0] + 1));
     if (linesWithError.has(range.start.line)) continue;
     if (linesWithError.size >= MAX_SYNTAX_ERRORS) break;

@@ -39,7 +39,8 @@ import { KernelDispatchModel, kernelSet } from './kernelDispatch';
 import { AnalyticCorrectedModel } from './learnedCorrections';
 import { FBGEMM_PROVISIONAL_ERROR } from './errorBands';
 import { guardModel } from './guard';
-import { LearnedCostModel, loadOnnxRuntime, type LearnedModelFiles, type OnnxRuntime } from './learnedModel';
+import { LearnedCostModel, type LearnedModelFiles, type OnnxRuntime } from './learnedModel';
+import { loadOnnxRuntimeWithoutTelemetry } from './onnxRuntime';
 import { sidecarKernel } from './learnedSidecar';
 import type { CostModel } from './types';
 
@@ -59,7 +60,7 @@ export interface LoadCostModelOptions {
   modelsDir: string;
   /** False in an untrusted workspace: user model paths are then ignored. Default true. */
   trusted?: boolean;
-  /** Injected for tests; default loads onnxruntime-node lazily. */
+  /** Injected for tests; default loads onnxruntime-node lazily, telemetry off (onnxRuntime.ts). */
   loadRuntime?: () => OnnxRuntime;
   /** Calibration files by device type ('*': any type); ignored when untrusted (cost/calibrationFile.ts). */
   calibrations?: Record<string, string>;
@@ -140,7 +141,7 @@ async function userModels(device: DeviceSpec, opts: LoadCostModelOptions, notes:
   for (const p of paths) {
     let model: LearnedCostModel;
     try {
-      model = await loadLearned(modelFilesFor(p), opts.loadRuntime ?? loadOnnxRuntime);
+      model = await loadLearned(modelFilesFor(p), opts.loadRuntime ?? (() => loadOnnxRuntimeWithoutTelemetry()));
     } catch (e) {
       notes.push(`learned cost model not used: ${(e as Error).message}; using the analytic model`);
       failed = true;
@@ -176,7 +177,7 @@ async function builtinModel(device: DeviceSpec, kernel: Kernel, opts: LoadCostMo
   }
   const files = { onnxPath: path.join(opts.modelsDir, `${builtin}.onnx`), sidecarPath: path.join(opts.modelsDir, `${builtin}.json`) };
   try {
-    return await loadLearned(files, opts.loadRuntime ?? loadOnnxRuntime);
+    return await loadLearned(files, opts.loadRuntime ?? (() => loadOnnxRuntimeWithoutTelemetry()));
   } catch (e) {
     notes.push(`learned cost model not used: ${(e as Error).message}; using the analytic model`);
     return undefined;

@@ -5,7 +5,8 @@
  * request's params) and the editor's input boxes, so all three accept and
  * reject the same words with the same messages. Pure; no I/O.
  */
-import { closest } from '../config/didYouMean';
+import { excerpt } from '../config/excerpt';
+import { suggestPresets } from '../config/presetSuggestions';
 import { GPU_PRESETS } from '../config/presets';
 
 /**
@@ -60,8 +61,8 @@ export function checkGpuTypes(types: readonly string[], configType: string): Par
   const out: string[] = [];
   for (const t of types) {
     if (typeof t !== 'string' || !known.includes(t)) {
-      const near = typeof t === 'string' ? closest(t, known) : undefined;
-      return { ok: false, error: `unknown GPU type '${String(t)}'${near ? ` (did you mean ${near}?)` : ''}; types: ${known.join(', ')}` };
+      const near = typeof t === 'string' ? suggestPresets(t, known) : [];
+      return { ok: false, error: `unknown GPU type '${excerpt(String(t))}'${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}; types: ${known.join(', ')}` };
     }
     if (!out.includes(t)) out.push(t);
   }

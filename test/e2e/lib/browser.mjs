@@ -1,18 +1,16 @@
-// Debian's chromium driven by playwright-core, offline: every request that is not to the
+// Chromium (CHROMIUM_PATH, else `chromium` on PATH) driven by playwright-core, offline: every request that is not to the
 // code-server on loopback (or a data:/blob: URL) is aborted (recipe §6, pitfall 13).
 import { chromium } from 'playwright-core';
-import { existsSync } from 'node:fs';
-import { CHROMIUM } from './paths.mjs';
+import { chromiumPath } from './chromium.mjs';
 
 /**
  * @param {string} base  http://127.0.0.1:PORT of the code-server
  * @returns {Promise<{ browser: import('playwright-core').Browser, context: import('playwright-core').BrowserContext, blocked: string[] }>}
  */
 export async function launchBrowser(base) {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM} (apt-get install chromium)`);
   // launch() makes a throwaway profile itself and refuses --user-data-dir.
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath(),
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],

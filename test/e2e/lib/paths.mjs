@@ -9,8 +9,6 @@ export const HOST_DIR = path.join(E2E_DIR, 'host');
 export const CODE_SERVER_ENTRY = path.join(HOST_DIR, 'node_modules/code-server/out/node/entry.js');
 /** Screenshots and logs of a run (gitignored). */
 export const RESULTS_DIR = path.join(REPO, 'test-results/e2e');
-/** Debian's chromium; never a downloaded browser. Override with CHROMIUM_PATH. */
-export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const VSIX = path.join(REPO, 'dist/shardlens-linux-x64.vsix');
 /** Compiled extension-host suite (gitignored `out/`). */
 export const SUITE_OUT = path.join(REPO, 'out/vscode-suite');

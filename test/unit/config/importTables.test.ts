@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { importTables, suggestedCount } from '../../../server/src/config/importTables';
 import { loadConfig } from '../../../server/src/config/load';
 import { GPU_PRESETS } from '../../../server/src/config/presets';
+import { tableMemoryBytes, usableMemoryBytes } from '../../../server/src/cost/memory';
 
 const noFiles = { readFile: () => undefined };
 
@@ -135,4 +136,23 @@ test('the suggested GPU count is the fewest 8-GPU hosts at ≤ 60% fill, and its
   assert.equal(pct, Number((bytes / (usable * count) * 100).toFixed(1)));
   assert.ok(pct <= 60);
   assert.equal(r.count, count);
+});
+
+test("the suggestion's comment uses the validator's memory accounting, and says so when a config cannot hold the count", () => {
+  const csv = 'name,num_embeddings,embedding_dim,data_type,pooling_factor\na,900000000,128,FP32,1\nb,300000000,64,FP16,2\nc,1000,16,BF16,3\n';
+  const r = importTables('/x/t.csv', csv);
+  const m = /count: (\d+) {3}# suggested: .*: ([\d.]+) GiB of ([\d.]+) GiB \(([\d.]+)%\)/.exec(r.yaml!);
+  assert.ok(m, r.yaml);
+  const config = loadOut(r.yaml!).config!;
+  const bytes = config.tables.reduce((s, t) => s + tableMemoryBytes(t, config.optimizer), 0);
+  const usable = usableMemoryBytes(config.devices) * config.devices.count;
+  assert.equal(Number(m[1]), config.devices.count);
+  assert.equal(Number(m[2]), Number((bytes / 2 ** 30).toFixed(1)), 'the bytes `check` counts');
+  assert.ok(Math.abs(Number(m[3]) - usable / 2 ** 30) <= 0.05 + 1e-9, `the usable HBM \`check\` counts: ${m[3]} vs ${usable / 2 ** 30}`);
+  assert.ok(Number(m[4]) <= 60 && bytes / usable <= 0.6);
+
+  const many = Array.from({ length: 60 }, (_, i) => `t${i},1000000000000,65536,1`).join('\n');
+  const capped = importTables('/x/t.csv', `name,rows,dim,pooling\n${many}\n`).yaml!;
+  assert.doesNotMatch(capped, /suggested: the fewest/, 'a capped count is not the suggestion');
+  assert.match(capped, /count: 65536 {3}# the most a config holds, not enough: ≤ 60% fill needs [\d,]+ GPUs; the tables need [\d.]+ GiB of [\d.]+ GiB usable \([\d.]+%\)/);
 });

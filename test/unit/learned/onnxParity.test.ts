@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { CostNetwork } from '../../../server/src/cost/learnedNetwork';
-import { loadOnnxRuntime } from '../../../server/src/cost/learnedModel';
+import { loadOnnxRuntimeWithoutTelemetry } from '../../../server/src/cost/onnxRuntime';
 import { parseSidecar } from '../../../server/src/cost/learnedSidecar';
 import { modelFixtures, relErr, SHIPPED } from './fixtures';
 
 const TOL = 1e-4;
 
 async function onnxOutputs(): Promise<{ fwd: Float32Array; bwd: Float32Array }> {
-  const ort = loadOnnxRuntime();
+  const ort = loadOnnxRuntimeWithoutTelemetry();
   const fx = modelFixtures();
   const s = fx.features.length;
   const t = fx.features[0].length;

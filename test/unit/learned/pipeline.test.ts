@@ -1,8 +1,9 @@
 /**
  * CI smoke test of the Python pipeline (models/shardlens_cost): its unit tests,
  * then a tiny training run on the committed H200 sample, ONNX export, and
- * loading the result with onnxruntime-node. Needs Debian's python3-torch and
- * python3-onnx for /usr/bin/python3 (.ci/run installs them).
+ * loading the result with onnxruntime-node. Needs a Python 3 with torch and
+ * onnx: $PYTHON, else python3 on PATH (.ci/run installs Debian's python3-torch
+ * and python3-onnx and sets PYTHON=/usr/bin/python3).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,21 +15,22 @@ import { GuardedCostModel } from '../../../server/src/cost/guard';
 import { KernelDispatchModel } from '../../../server/src/cost/kernelDispatch';
 import { AnalyticCorrectedModel } from '../../../server/src/cost/learnedCorrections';
 import { loadCostModel } from '../../../server/src/cost/registry';
+import { pythonWith } from '../../../server/src/io/python';
 import { device, MODELS_DIR, relErr } from './fixtures';
 
-const PYTHON = '/usr/bin/python3';
+const python = pythonWith(['torch', 'onnx']);
 const tmp = mkdtempSync(path.join(tmpdir(), 'shardlens-pipeline-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function py(args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(PYTHON, args, { cwd: MODELS_DIR, encoding: 'utf8', timeout: 120_000 });
+  if (!python.ok) assert.fail(python.why);
+  const r = spawnSync(python.python, args, { cwd: MODELS_DIR, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
-test('the Python toolchain is installed (torch + onnx for /usr/bin/python3)', () => {
+test('the Python toolchain is installed (torch + onnx for $PYTHON, else python3)', () => {
   const r = py(['-c', 'import torch, onnx; print(torch.__version__, onnx.__version__)']);
-  assert.equal(r.status, 0,
-    `${PYTHON} cannot import torch and onnx; install them with "apt-get install python3-torch python3-onnx".\n${r.out}`);
+  assert.equal(r.status, 0, `${python.python} found torch and onnx but cannot import them:\n${r.out}`);
 });
 
 test('Python unit tests of the collector, features and network pass', () => {

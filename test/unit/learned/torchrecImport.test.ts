@@ -3,7 +3,7 @@
  * batches (models/shardlens_cost/import_torchrec.py), run as users run it:
  * it writes a sample with known pooling and skew (--demo-sample), imports it,
  * and the config it writes loads without errors with the measured pooling and
- * the fitted skew close to the truth. Needs /usr/bin/python3 with torch (CPU).
+ * the fitted skew close to the truth. Needs a Python 3 with torch (CPU): $PYTHON, else python3.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,14 +12,16 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { loadConfig } from '../../../server/src/config/load';
+import { pythonWith } from '../../../server/src/io/python';
 import { MODELS_DIR } from './fixtures';
 
-const PYTHON = '/usr/bin/python3';
+const python = pythonWith(['torch']);
 const tmp = mkdtempSync(path.join(tmpdir(), 'shardlens-import-torchrec-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function py(args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(PYTHON, ['-m', 'shardlens_cost.import_torchrec', ...args], { cwd: MODELS_DIR, encoding: 'utf8', timeout: 120_000 });
+  if (!python.ok) assert.fail(python.why);
+  const r = spawnSync(python.python, ['-m', 'shardlens_cost.import_torchrec', ...args], { cwd: MODELS_DIR, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 

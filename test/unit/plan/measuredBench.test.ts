@@ -1,6 +1,6 @@
 /**
  * bench:measured's smoke mode (--device cpu --tiny): plans → set specs →
- * collector on CPU tensors (/usr/bin/python3 with PyTorch) → the report; and
+ * collector on CPU tensors (a Python with PyTorch: $PYTHON, else python3) → the report; and
  * the refusal (exit 2, with the split commands) when asked for a GPU without one.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { pythonWith } from '../../../server/src/io/python';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BENCH = path.join(ROOT, 'test/bench/measured.bench.ts');
@@ -16,8 +17,11 @@ let dir: string;
 before(() => { dir = mkdtempSync(path.join(tmpdir(), 'shardlens-mbench-')); });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+const python = pythonWith(['torch']);
+
 function bench(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', BENCH, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PYTHON: '/usr/bin/python3' } });
+  if (!python.ok) assert.fail(python.why);
+  return spawnSync(process.execPath, ['--import', 'tsx', BENCH, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PYTHON: python.python } });
 }
 
 it('--device cpu --tiny runs every phase and reports per task and in summary', () => {

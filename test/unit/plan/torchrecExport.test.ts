@@ -4,7 +4,7 @@
  * reasons for what TorchRec cannot express, and Python that parses and uses
  * only names, keywords and enum members recorded from TorchRec's source
  * (server/src/plan/torchrecApi.ts), checked with Python's own parser
- * (/usr/bin/python3 and test/unit/plan/pyApiScan.py; no TorchRec needed).
+ * ($PYTHON, else python3, and test/unit/plan/pyApiScan.py; no TorchRec needed).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -14,11 +14,12 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../../server/src/config/load';
 import type { FileReader } from '../../../server/src/config/loaded';
 import type { Placement, PlacementEntry, ShardConfig } from '../../../server/src/config/types';
+import { pythonWith } from '../../../server/src/io/python';
 import { TORCHREC_API } from '../../../server/src/plan/torchrecApi';
 import { exportTorchRec, type TorchRecExportOptions } from '../../../server/src/plan/torchrecExport';
 import { config, table } from './fixtures';
 
-const PYTHON = '/usr/bin/python3';
+const python = pythonWith([]);
 const SCAN = path.resolve(__dirname, 'pyApiScan.py');
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
 
@@ -26,7 +27,8 @@ interface Scan { imports: [string, string][]; calls: { func: string | null; keyw
 
 /** Parses `source` with Python's ast (fails the test with Python's message if it does not parse) and lists what it uses. */
 function scan(source: string): Scan {
-  const r = spawnSync(PYTHON, [SCAN], { input: source, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  if (!python.ok) assert.fail(python.why);
+  const r = spawnSync(python.python, [SCAN], { input: source, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
   assert.equal(r.status, 0, `the export parses as Python: ${r.stderr}`);
   return JSON.parse(r.stdout) as Scan;
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { loadOnnxRuntime } from '../../../server/src/cost/learnedModel';
+import { loadOnnxRuntimeWithoutTelemetry } from '../../../server/src/cost/onnxRuntime';
 import { PolicyNetwork } from '../../../server/src/plan/policyNetwork';
 import { validatePolicySidecar } from '../../../server/src/plan/policySidecar';
 import { policyFixtures, POLICY_ONNX, POLICY_SIDECAR } from './fixtures';
@@ -37,7 +37,7 @@ test('JS policy logits and encodings equal PyTorch on the fixtures (1e-4)', () =
 });
 
 test('ONNX policy (dynamic GPU count) equals PyTorch and JS on the fixtures (1e-4)', async () => {
-  const ort = loadOnnxRuntime();
+  const ort = loadOnnxRuntimeWithoutTelemetry();
   const session = await ort.InferenceSession.create(POLICY_ONNX);
   const net = network();
   const fx = policyFixtures();

@@ -2,7 +2,7 @@
  * CI smoke run of the Python policy pipeline (tiny: a few seconds of REINFORCE
  * against the analytic stand-in simulator, then export): the sidecar it writes
  * is accepted by the server, and the JS evaluator reproduces the PyTorch
- * outputs it stored. Uses Debian's /usr/bin/python3 (torch + onnx).
+ * outputs it stored. Needs a Python 3 with torch and onnx ($PYTHON, else python3).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,14 +10,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { pythonWith } from '../../../server/src/io/python';
 import { PolicyNetwork } from '../../../server/src/plan/policyNetwork';
 import { validatePolicySidecar } from '../../../server/src/plan/policySidecar';
 import { MODELS_DIR, type PolicyFixtures } from './fixtures';
 
-const PYTHON = '/usr/bin/python3';
+const python = pythonWith(['torch', 'onnx']);
 
 function py(args: string[]): void {
-  const r = spawnSync(PYTHON, ['-m', ...args], { cwd: MODELS_DIR, encoding: 'utf8', timeout: 120_000 });
+  if (!python.ok) assert.fail(python.why);
+  const r = spawnSync(python.python, ['-m', ...args], { cwd: MODELS_DIR, encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, `python -m ${args.join(' ')} failed:\n${r.stderr}`);
 }
 

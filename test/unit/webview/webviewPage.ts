@@ -1,6 +1,6 @@
 /**
- * Test harness for the balance webview in headless Debian Chromium
- * (playwright-core, no browser download): bundles webview/src/main.ts with
+ * Test harness for the balance webview in headless Chromium (CHROMIUM_PATH,
+ * else chromium on PATH; playwright-core, no browser download): bundles webview/src/main.ts with
  * esbuild the way esbuild.config.mjs does, serves the page rendered by the
  * extension's own renderHtml() from a loopback HTTP server, and stands in for
  * VS Code with a stub `acquireVsCodeApi` (TEST DOUBLE: records posted messages
@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromiumPath } from '../../e2e/lib/chromium.mjs';
 import { renderHtml } from '../../../webview/src/html';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -73,7 +74,7 @@ export async function startHarness(): Promise<Harness> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: chromiumPath(),
     args: ['--no-sandbox', '--disable-gpu', '--headless', '--disable-background-networking', '--no-first-run'],
   });
   return {
