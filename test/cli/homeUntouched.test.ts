@@ -54,7 +54,7 @@ function run(args: string[]): { code: number; stdout: string; stderr: string } {
 it('check and plan with the learned (ONNX) model write nothing under HOME', () => {
   const check = run(['check', 'ebag.shard.yaml']);
   assert.equal(check.code, 0, check.stderr + check.stdout);
-  assert.match(check.stdout, /cost model learned: h100-cost-v2 \[torch_embedding_bag\]/, 'onnxruntime-node was loaded');
+  assert.match(check.stdout, /cost model learned: h100-cost-v\d+ \[torch_embedding_bag\]/, 'onnxruntime-node was loaded');
   const plan = run(['plan', 'ebag.shard.yaml', '--format', 'json']);
   assert.equal(plan.code, 0, plan.stderr);
   assert.deepEqual(everything(home), []);
