@@ -142,7 +142,13 @@ describe('plan', () => {
       assert.ok(g.total_ms >= g.fwd_ms);
       assert.ok(g.memory_bytes <= g.capacity_bytes);
     }
-    assert.equal(Math.max(...out.gpus.map((g: { total_ms: number }) => g.total_ms)), out.max_ms);
+    // max_ms is the critical path: Σ over phases of the slowest GPU's ms, at least any one GPU's total.
+    assert.equal(Math.max(...out.gpus.map((g: { total_ms: number }) => g.total_ms)), out.max_gpu_ms);
+    const phases = out.phases as { name: string; max_ms: number; gpu: number }[];
+    assert.deepEqual(phases.map((p) => p.name), ['input_dist', 'forward', 'output_dist', 'grad_dist', 'backward', 'dp_sync']);
+    assert.ok(Math.abs(phases.reduce((a, p) => a + p.max_ms, 0) - out.max_ms) <= 1e-9 * out.max_ms);
+    assert.ok(out.max_ms >= out.max_gpu_ms - 1e-12);
+    for (const p of phases) assert.equal(p.max_ms, Math.max(...out.gpus.map((g: { phases: Record<string, number> }) => g.phases[p.name])));
     const names = Object.keys(out.placement).sort();
     assert.deepEqual(names, Array.from({ length: 8 }, (_, i) => tableName(i)));
     for (const v of Object.values(out.placement)) assert.ok(typeof v === 'number' || (typeof v === 'object' && v !== null));

@@ -100,7 +100,7 @@ describe('proposePlan', () => {
     assert.ok(p.plan.maxMs < p.beforeMaxMs!);
     assert.equal(p.edit.file, '/w/a.shard.yaml');
     assert.ok(p.edit.edit.range.start.line >= lineOf(text, 'placement:'));
-    assert.match(replanTitle(p), /^Replan \u2014 max GPU [\d.]+ ms \u2192 [\d.]+ ms \(\u2212\d+%\) \[greedy\]$/);
+    assert.match(replanTitle(p), /^Replan \u2014 step [\d.]+ ms \u2192 [\d.]+ ms \(\u2212\d+%\) \[greedy\]$/);
   });
 
   it('refuses with a readable reason when the config is unusable', async () => {

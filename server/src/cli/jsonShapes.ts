@@ -61,13 +61,28 @@ export interface GpuJson {
   total_ms: number;
   memory_bytes: number;
   capacity_bytes: number;
+  /** This GPU's ms per phase of the step (input_dist, forward, output_dist, grad_dist, backward, dp_sync). */
+  phases?: Record<string, number>;
+  /** Host bytes of UVM-cached shards, when any. */
+  host_memory_bytes?: number;
+}
+
+export interface PhaseJson {
+  name: string;
+  /** The slowest GPU's ms in this phase. */
+  max_ms: number;
+  gpu: number;
 }
 
 export interface PlanJson {
   strategy: string;
   elapsed_ms: number;
+  /** The step's embedding time: the critical path, Σ over phases of the slowest GPU's ms. */
   max_ms: number;
   mean_ms: number;
+  /** The busiest GPU's total (Σ of its phases). */
+  max_gpu_ms: number;
+  phases: PhaseJson[];
   feasible: boolean;
   gpus: GpuJson[];
   placement: PlacementJson;
@@ -82,11 +97,18 @@ export function planJson(plan: PlanResult): PlanJson {
     elapsed_ms: plan.elapsedMs,
     max_ms: plan.maxMs,
     mean_ms: plan.meanMs,
+    max_gpu_ms: plan.maxGpuMs,
+    phases: plan.phases.map((p) => ({ name: p.name, max_ms: p.maxMs, gpu: p.gpu })),
     feasible: plan.feasible,
-    gpus: plan.gpus.map((g) => ({
-      gpu: g.gpu, tables: g.tables, fwd_ms: g.fwdMs, bwd_ms: g.bwdMs, comm_ms: g.commMs,
-      total_ms: g.totalMs, memory_bytes: g.memoryBytes, capacity_bytes: g.capacityBytes,
-    })),
+    gpus: plan.gpus.map((g) => {
+      const row: GpuJson = {
+        gpu: g.gpu, tables: g.tables, fwd_ms: g.fwdMs, bwd_ms: g.bwdMs, comm_ms: g.commMs,
+        total_ms: g.totalMs, memory_bytes: g.memoryBytes, capacity_bytes: g.capacityBytes,
+      };
+      if (g.phaseMs) row.phases = { ...g.phaseMs };
+      if (g.hostMemoryBytes !== undefined) row.host_memory_bytes = g.hostMemoryBytes;
+      return row;
+    }),
     placement: placementJson(plan.placement),
     reasons: plan.reasons,
     cost_model: plan.costModel,

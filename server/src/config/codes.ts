@@ -29,6 +29,8 @@ export const CODES = {
   SL035: 'pin names a GPU that does not exist',
   SL036: 'Table fits no GPU under its allowed sharding',
   SL037: 'Total table memory exceeds the cluster',
+  SL038: 'dense_bytes and the ids reservation leave no HBM for tables',
+  SL039: 'GPU over host memory (UVM-cached tables) for the written placement',
   SL040: 'Placement names an unknown table',
   SL041: 'Placement names a GPU that does not exist',
   SL042: 'Placement entry is malformed',

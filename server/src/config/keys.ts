@@ -62,6 +62,8 @@ const TOP: readonly KeyInfo[] = [
     doc: 'Default element type of the embedding weights: fp32 (4 bytes) or fp16 (2 bytes). A table may override it.' },
   { key: 'optimizer', kind: 'enum', values: OPTIMIZERS, default: 'sgd',
     doc: 'Sparse optimizer, which sets the optimizer state kept per table: sgd none; rowwise_adagrad one fp32 per row (4 B/row); adam two fp32 moments per element (8 B/element). State counts against GPU memory and adds backward traffic.' },
+  { key: 'dense_bytes', kind: 'integer', min: 0, max: 1e13, default: 0,
+    doc: 'Bytes every GPU holds for the dense part of the model: its parameters, their optimizer state and the DDP gradient buffers (TorchRec estimates 6 × the dense parameter bytes). Taken off each GPU\'s HBM before tables, with `reserve` and the ids reservation, as TorchRec\'s planner reserves it. Default 0.' },
   { key: 'devices', kind: 'devices', required: true,
     doc: 'The GPUs: a mapping (type, count, per_host, reserve and optional preset overrides) or a relative path to a file holding that mapping, e.g. `./cluster.shard.yaml`.' },
   { key: 'tables', kind: 'tables', required: true,

@@ -13,7 +13,7 @@ import { keyInfo } from './keys';
 import type { FileReader, LoadedConfig, SourceMap } from './loaded';
 import { DEFAULT_KERNEL, type Dtype, type Optimizer, type Range, type ShardConfig } from './types';
 import { readDevicesMap, type DevicesRead } from './validateDevices';
-import { checkGpuMemory, checkTableMemory, placementLoads } from './validateMemory';
+import { checkGpuMemory, checkTableMemory, placementLoads, type MemoryContext } from './validateMemory';
 import { checkUnplaced, readPlacement } from './validatePlacement';
 import { checkPins, readTables } from './validateTables';
 import { endOffset, entriesOf, nodeRange, offsetsRange, pairRange, parseSource, report, type Entry, type Sink, type SourceFile } from './yamlSource';
@@ -57,6 +57,8 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
   const batchSize = readBatchSize(src, entries.get('batch_size'), source.top, out);
   const dtype = readWord(src, entries.get('dtype'), 'dtype', out) as Dtype;
   const optimizer = readWord(src, entries.get('optimizer'), 'optimizer', out) as Optimizer;
+  const denseEntry = entries.get('dense_bytes');
+  const denseBytes = denseEntry ? readNumber(src, denseEntry, keyInfo('top', 'dense_bytes')!, out) ?? 0 : 0;
 
   const devicesEntry = entries.get('devices');
   let devices: DevicesRead | undefined;
@@ -73,9 +75,11 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
   for (const t of tablesRead.tables) source.tables.set(t.spec.name, { item: t.item, name: t.name });
 
   const device = devices?.spec;
+  // The memory rules count the ids reservation at the batch the costs assume.
+  const memory = (d: NonNullable<typeof device>): MemoryContext => ({ device: d, optimizer, batchSize: batchSize ?? FALLBACK_BATCH_SIZE, denseBytes });
   if (device) {
     checkPins(src, tablesRead.tables, device.count, out);
-    checkTableMemory(file, tablesRead.tables, tablesEntry?.keyRange ?? source.top, device, optimizer, out);
+    checkTableMemory(file, tablesRead.tables, tablesEntry?.keyRange ?? source.top, memory(device), out);
   }
 
   const placementEntry = entries.get('placement');
@@ -86,8 +90,8 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
     let loads: ReturnType<typeof placementLoads> | undefined;
     if (device) {
       const byName = new Map(tablesRead.tables.map((t) => [t.spec.name, t.spec]));
-      loads = placementLoads(placementRead.placement, byName, device, optimizer);
-      checkGpuMemory(file, placementRead, loads, device, out);
+      loads = placementLoads(placementRead.placement, byName, memory(device));
+      checkGpuMemory(file, placementRead, loads, memory(device), tablesRead.tables.map((t) => t.spec), out);
     }
     checkUnplaced(src, tablesRead.tables, placementRead, loads?.bytes, out);
   }
@@ -99,7 +103,7 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
     dtype,
     optimizer,
     kernel: DEFAULT_KERNEL,
-    denseBytes: 0,
+    denseBytes,
     devices: device,
     tables: tablesRead.tables.map((t) => t.spec),
   };

@@ -147,7 +147,8 @@ export function shardTraffic(shard: Shard, env: CostEnv, k: Readonly<AnalyticCon
   const rows = Math.max(1, num(shard.rows, 1));
   const dim = Math.max(1, num(shard.dim, 1));
   const w = shard.dtypeBytes === 2 ? 2 : 4;
-  const bags = num(env.batchSize);
+  // A data-parallel replica serves its local batch (Shard.bags); others the global batch.
+  const bags = num(shard.bags ?? env.batchSize);
   const lookups = bags * num(shard.pooling);
   const alpha = num(shard.zipf);
   const rowBytes = 32 * Math.ceil((dim * w) / 32);
@@ -278,7 +279,7 @@ export class AnalyticCostModel implements CostModel {
     if (env?.device?.type) this.lastType = env.device.type;
     const envKey = `${env?.batchSize}|${env?.optimizer}|${env?.device?.l2Bytes}`;
     const traffic = shards.map((s) => {
-      const key = `${envKey}|${s.rows}|${s.dim}|${s.pooling}|${s.zipf}|${s.dtypeBytes}|${s.histogram?.join(',') ?? ''}`;
+      const key = `${envKey}|${s.rows}|${s.dim}|${s.pooling}|${s.zipf}|${s.dtypeBytes}|${s.bags ?? ''}|${s.histogram?.join(',') ?? ''}`;
       let t = this.traffic.get(key);
       if (!t) {
         if (this.traffic.size >= TRAFFIC_CACHE_LIMIT) this.traffic.clear();

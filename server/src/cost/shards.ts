@@ -1,7 +1,16 @@
 /**
- * Tables → the shards a GPU runs (cost/types.ts `Shard`): a whole table, or
- * equal column or row splits of it. Pure and throw-free: a split that cannot
- * be made returns [] (the validator and the planners report why).
+ * Tables → the shards a GPU runs (cost/types.ts `Shard`), with the geometry
+ * TorchRec gives each sharding type (`calculate_shard_sizes_and_offsets` in
+ * torchrec/distributed/sharding_plan.py; docs/research/torchrec-planner.md §2):
+ * - row blocks: block = ⌈R/W⌉ rows, the last non-empty block takes the
+ *   remainder and any later blocks are empty (R=10, W=4 → 3,3,3,1; R=5, W=4 →
+ *   2,2,1,0), not the balanced split (3,3,2,2);
+ * - column shards: equal widths, each a multiple of 4;
+ * - table_row: row blocks over one host's GPUs; grid: one column block per
+ *   host, row-blocked over that host's GPUs;
+ * - data_parallel: a full replica per GPU serving the local batch (batch / N).
+ * Pure and throw-free: a split that cannot be made returns [] (the validator
+ * and the planners report why).
  */
 import { entryRanks, hostRanks, type RankShape } from '../config/placementRanks';
 import { DTYPE_BYTES, type PlacementEntry, type TableSpec } from '../config/types';
@@ -45,32 +54,48 @@ export function columnShards(table: TableSpec, parts: number): Shard[] {
 }
 
 /**
- * `parts` row shards: rows split as equally as integers allow (the first
- * rows % parts shards get one more). The data generator (and production
- * hashing) scatters hot ranks uniformly over rows, so each shard sees its row
- * fraction of the lookups whatever the skew: pooling × rows_i / rows. A
- * uniform 1/parts subsample of power-law ranks is again a power law with the
- * same exponent, so `zipf` (and the reuse histogram's shape) carry over.
- * [] when parts is not a positive integer or exceeds the rows.
+ * Rows per block when `rows` are cut into `parts` row blocks as TorchRec cuts
+ * them (`_calculate_rw_shard_sizes_and_offsets`): ⌈rows/parts⌉ each, the last
+ * non-empty block the remainder, trailing blocks empty. [] for bad input.
+ */
+export function rowBlockSizes(rows: number, parts: number): number[] {
+  if (!Number.isInteger(parts) || parts < 1 || !Number.isInteger(rows) || rows < 0) return [];
+  const block = Math.ceil(rows / parts);
+  if (block === 0) return new Array<number>(parts).fill(0);
+  const last = Math.floor(rows / block);
+  return Array.from({ length: parts }, (_, i) => (i < last ? block : i === last ? rows - block * last : 0));
+}
+
+/**
+ * `parts` row blocks in TorchRec's geometry (rowBlockSizes), each with its
+ * position (`block`). Hashed ids scatter hot ranks uniformly over rows, so a
+ * block sees its row fraction of the lookups: pooling × rows_i / rows (the
+ * hot-row statistics per block position refine this elsewhere). A uniform
+ * subsample of power-law ranks is again a power law with the same exponent,
+ * so `zipf` and the reuse histogram carry over. Empty trailing blocks have 0
+ * rows and 0 lookups. [] when parts is not a positive integer.
  */
 export function rowShards(table: TableSpec, parts: number): Shard[] {
-  if (!Number.isInteger(parts) || parts < 1 || !Number.isInteger(table.rows) || parts > table.rows) return [];
+  const sizes = rowBlockSizes(table.rows, parts);
+  if (sizes.length === 0) return [];
   const base = tableShard(table);
-  const q = Math.floor(table.rows / parts);
-  const extra = table.rows % parts;
   let offset = 0;
-  return Array.from({ length: parts }, (_, i) => {
-    const rows = q + (i < extra ? 1 : 0);
+  return sizes.map((rows) => {
     const block = { offset, tableRows: table.rows, ids: table.ids };
     offset += rows;
     return dropUndefinedHistogram({
       ...base,
       rows,
-      pooling: table.pooling * (rows / table.rows),
+      pooling: table.rows > 0 ? table.pooling * (rows / table.rows) : 0,
       histogram: base.histogram && [...base.histogram],
       block,
     });
   });
+}
+
+/** A data-parallel replica: the whole table, serving `bags` (the local batch). */
+export function replicaShard(table: TableSpec, bags: number): Shard {
+  return { ...tableShard(table), bags };
 }
 
 /** The cluster numbers an entry's shards depend on. */
@@ -81,10 +106,12 @@ export interface ShardShape extends RankShape {
 
 /**
  * Every shard a placement entry creates, with its GPU, for every sharding
- * kind: data_parallel a full replica per GPU serving the local batch; table
- * one shard; column / table_column equal widths; row / table_row row blocks;
- * grid one column block per host, row-split over that host's GPUs. A split
- * that cannot be made gives [] (the validator and evaluatePlacement say why).
+ * kind: data_parallel a replica per GPU serving the local batch; table one
+ * shard; column / table_column equal widths on the listed GPUs; row / table_row
+ * TorchRec row blocks over the listed GPUs / the host's GPUs (one GPU: the
+ * whole table); grid one column block per host, row-blocked over that host's
+ * GPUs. A split that cannot be made gives [] (the validator and
+ * evaluatePlacement say why).
  */
 export function placementShards(table: TableSpec, entry: PlacementEntry, shape: ShardShape): { gpu: number; shard: Shard }[] {
   const zip = (gpus: readonly number[], shards: readonly Shard[]) =>
@@ -94,14 +121,14 @@ export function placementShards(table: TableSpec, entry: PlacementEntry, shape: 
     case 'table': return [{ gpu: entry.gpu, shard: tableShard(table) }];
     case 'data_parallel': {
       const bags = shape.count > 0 ? shape.batchSize / shape.count : 0;
-      return gpus.map((gpu) => ({ gpu, shard: { ...tableShard(table), bags } }));
+      return gpus.map((gpu) => ({ gpu, shard: replicaShard(table, bags) }));
     }
     case 'column': case 'table_column':
       return gpus.length === 1 ? [{ gpu: gpus[0], shard: tableShard(table) }] : zip(gpus, columnShards(table, gpus.length));
     case 'row': case 'table_row':
       return gpus.length === 1 ? [{ gpu: gpus[0], shard: tableShard(table) }] : zip(gpus, rowShards(table, gpus.length));
     case 'grid': {
-      if (!canSplitColumns(table.dim, entry.hosts.length)) return [];
+      if (entry.hosts.length === 0 || !canSplitColumns(table.dim, entry.hosts.length)) return [];
       const width = table.dim / entry.hosts.length;
       return entry.hosts.flatMap((h) => {
         const ranks = hostRanks(h, shape);

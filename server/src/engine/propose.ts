@@ -59,7 +59,7 @@ export async function proposePlan(analysis: Analysis, options: ProposeOptions = 
   return { strategy, plan, beforeMaxMs: analysis.current?.maxMs, edit };
 }
 
-/** Title of the top code lens, e.g. "Replan — max GPU 41.2 ms → 29.8 ms (−28%) [best]". */
+/** Title of the top code lens, e.g. "Replan — step 41.2 ms → 29.8 ms (−28%) [best]" (the step: its critical path). */
 export function replanTitle(proposal: Pick<Proposal, 'strategy' | 'plan' | 'beforeMaxMs'>): string {
   const after = proposal.plan.maxMs;
   if (!proposal.plan.feasible && proposal.plan.gpus.length === 0) {
@@ -68,8 +68,8 @@ export function replanTitle(proposal: Pick<Proposal, 'strategy' | 'plan' | 'befo
   }
   const infeasible = proposal.plan.feasible ? '' : ' — infeasible';
   if (proposal.beforeMaxMs === undefined) {
-    return `Plan placement — max GPU ${formatMs(after)} [${proposal.strategy}]${infeasible}`;
+    return `Plan placement — step ${formatMs(after)} [${proposal.strategy}]${infeasible}`;
   }
   const change = formatChange(proposal.beforeMaxMs, after);
-  return `Replan — max GPU ${formatMs(proposal.beforeMaxMs)} \u2192 ${formatMs(after)}${change ? ` (${change})` : ''} [${proposal.strategy}]${infeasible}`;
+  return `Replan — step ${formatMs(proposal.beforeMaxMs)} \u2192 ${formatMs(after)}${change ? ` (${change})` : ''} [${proposal.strategy}]${infeasible}`;
 }

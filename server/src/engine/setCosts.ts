@@ -14,7 +14,7 @@ const memo = new WeakMap<CostModel, Map<string, ComputeCost>>();
 
 /** Everything a cost depends on (names do not matter). */
 function shardKey(s: Shard): string {
-  return `${s.rows}|${s.dim}|${s.pooling}|${s.zipf}|${s.dtypeBytes}|${s.histogram?.join(',') ?? ''}`;
+  return `${s.rows}|${s.dim}|${s.pooling}|${s.zipf}|${s.dtypeBytes}|${s.kernel}|${s.bags ?? ''}|${s.cacheLoadFactor ?? ''}|${s.block ? `${s.block.offset}/${s.block.tableRows}/${s.block.ids}` : ''}|${s.histogram?.join(',') ?? ''}`;
 }
 
 /** A ComputeFn for assessPlacement that predicts only the sets not seen before with this model and env. */

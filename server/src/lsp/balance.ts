@@ -12,13 +12,20 @@ import { signalFromToken } from './replan';
 export function balanceSide(plan: PlanResult): BalanceSide {
   return {
     strategy: plan.strategy,
-    gpus: plan.gpus.map((g) => ({
-      gpu: g.gpu, tables: g.tables, fwdMs: g.fwdMs, bwdMs: g.bwdMs, commMs: g.commMs,
-      totalMs: g.totalMs, memoryBytes: g.memoryBytes, capacityBytes: g.capacityBytes,
-    })),
+    gpus: plan.gpus.map((g) => {
+      const row: BalanceSide['gpus'][number] = {
+        gpu: g.gpu, tables: g.tables, fwdMs: g.fwdMs, bwdMs: g.bwdMs, commMs: g.commMs,
+        totalMs: g.totalMs, memoryBytes: g.memoryBytes, capacityBytes: g.capacityBytes,
+      };
+      if (g.phaseMs) row.phaseMs = { ...g.phaseMs };
+      if (g.hostMemoryBytes !== undefined) row.hostMemoryBytes = g.hostMemoryBytes;
+      return row;
+    }),
     maxMs: plan.maxMs,
     meanMs: plan.meanMs,
-    imbalance: plan.meanMs > 0 ? plan.maxMs / plan.meanMs : 1,
+    maxGpuMs: plan.maxGpuMs,
+    phases: plan.phases.map((p) => ({ ...p })),
+    imbalance: plan.meanMs > 0 ? plan.maxGpuMs / plan.meanMs : 1,
     feasible: plan.feasible,
     reasons: plan.reasons,
   };

@@ -2,6 +2,7 @@
  * Hover: what a key means (docs from the key catalogue), a device preset's
  * numbers, a table's predicted cost breakdown and memory, a GPU's load.
  */
+import { PHASE_TITLES } from '../cost/phases';
 import { MarkupKind, type Hover, type Position, type Range } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { GPU_PRESETS } from '../config/presets';
@@ -54,7 +55,7 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
   if (current && cost.gpus.length > 0) {
     const comm = current.gpus.filter((g) => cost.gpus.includes(g.gpu));
     for (const g of comm) {
-      lines.push(`| GPU ${g.gpu} all-to-all (all its tables) | ${formatMs(g.commMs)} |`);
+      lines.push(`| GPU ${g.gpu} communication (all its tables) | ${formatMs(g.commMs)} |`);
     }
   }
   lines.push('', `Memory: ${formatBytes(cost.memoryBytes)} (weights + ${a.loaded.config!.optimizer} state).`);
@@ -66,13 +67,22 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
 export function gpuMarkdown(gpu: number, record: AnalysisRecord | undefined): string | undefined {
   const g = record?.analysis.current?.gpus.find((x) => x.gpu === gpu);
   if (!g) return undefined;
-  return [
+  const current = record!.analysis.current!;
+  const lines = [
     `**GPU ${gpu}** \u2014 ${g.tables.length} table${g.tables.length === 1 ? '' : 's'}`,
     '',
     `fwd ${formatMs(g.fwdMs)} + bwd ${formatMs(g.bwdMs)} + comm ${formatMs(g.commMs)} = **${formatMs(g.totalMs)}** per step`,
-    '',
-    `Memory ${formatBytes(g.memoryBytes)} of ${formatBytes(g.capacityBytes)} usable (${formatPercent(g.capacityBytes > 0 ? g.memoryBytes / g.capacityBytes : NaN)}).`,
-  ].join('\n');
+  ];
+  if (g.phaseMs) {
+    // Each phase waits for its slowest GPU: say where this one stands.
+    lines.push('', '| phase | this GPU | slowest GPU |', '| --- | ---: | ---: |');
+    for (const p of current.phases) {
+      lines.push(`| ${PHASE_TITLES[p.name]} | ${formatMs(g.phaseMs[p.name])} | ${formatMs(p.maxMs)} (GPU ${p.gpu}) |`);
+    }
+    lines.push('', `Step (critical path, every phase's slowest GPU): ${formatMs(current.maxMs)}.`);
+  }
+  lines.push('', `Memory ${formatBytes(g.memoryBytes)} of ${formatBytes(g.capacityBytes)} for shards (${formatPercent(g.capacityBytes > 0 ? g.memoryBytes / g.capacityBytes : NaN)}).`);
+  return lines.join('\n');
 }
 
 function contains(r: Range, p: Position): boolean {
