@@ -67,6 +67,8 @@ export class Catalog {
   readonly ids: number[] = [];
   /** Per shard: pooled bytes per bag it all-to-alls (free shards; row blocks reduce-scatter instead). */
   readonly pooled: number[] = [];
+  /** Per shard: the first shard of its layout (group layouts' blocks are priced alike from it). */
+  readonly firstOf: number[] = [];
   readonly gpus: number;
   readonly hosts: number;
   /** HBM per GPU for shards (after reserve, dense and KJT reservations). */
@@ -149,8 +151,10 @@ export class Catalog {
       groupBytes: kind === 'row' || kind === 'table_row' || kind === 'grid' ? pooledBytesPerBag(made[0]) : 0,
       dpBytes: kind === 'data_parallel' ? dpGradientBytes(table) : 0,
     };
+    const first = this.shards.length;
     for (const s of made) {
       const idx = this.shards.length;
+      this.firstOf.push(first);
       this.shards.push(s);
       this.tableOf.push(t);
       this.kindOf.push(kind);

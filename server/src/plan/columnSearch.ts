@@ -32,6 +32,14 @@ import type { PlanState } from './state';
 
 export const BEAM_WIDTH = 3;
 export const BEAM_DEPTH = 10;
+/**
+ * Above this many GPUs one try (re-cut, re-place, refine) costs a few ms and
+ * the heavy-table pass below already made the big cuts: the beam narrows to
+ * one state, BEAM_DEPTH_LARGE deep, so 856 tables on 128 GPUs plan in under
+ * a second (bench:plan).
+ */
+export const LARGE_CLUSTER = 32;
+const BEAM_DEPTH_LARGE = 6;
 // Tables whose other layouts are prepared up front (the most expensive ones,
 // at least half as many as GPUs, and everything on the start's critical
 // ranks); actions per beam state; local-search steps and model-scored
@@ -41,6 +49,8 @@ const CANDIDATE_TABLES = 24;
 const DESCENT_ACTIONS = 2;
 const ACTIONS_PER_STATE = 4;
 const REFINE_STEPS = 4;
+/** Local-search steps after each try of the heavy-table pass (the beam refines further). */
+const HEAVY_REFINE_STEPS = 4;
 const REFINE_EXACT = 4;
 const MAX_PARTS = 8;
 
@@ -145,23 +155,23 @@ export function placeLayout(state: PlanState, t: number): boolean {
     const order = layout.shards.slice().sort((x, y) => state.cat.mem[y] - state.cat.mem[x] || x - y);
     let ok = true;
     for (const s of order) {
-      const g = bestGpuFor(state, s);
-      if (g >= 0) state.place(s, g); else ok = false;
+      const c = bestGpuFor(state, s);
+      if (c.gpu >= 0) state.place(s, c.gpu); else ok = false;
     }
     return ok;
   }
   const hosts = chooseHosts(state, layout);
-  return hosts !== undefined && state.placeGroup(t, hosts);
+  return hosts !== undefined && state.placeGroup(t, hosts, 'estimate');
 }
 
-async function apply(parent: PlanState, a: Action, solo: ArrayLike<number>, ctl: PlanControl): Promise<PlanState | undefined> {
+async function apply(parent: PlanState, a: Action, solo: ArrayLike<number>, ctl: PlanControl, refine = REFINE_STEPS): Promise<PlanState | undefined> {
   const child = parent.clone();
   const layout = child.cat.layout(a.table, a.kind, a.parts, a.rowsPer);
   if (!layout) return undefined;
   child.setLayout(a.table, layout);
   if (!placeLayout(child, a.table) && !isFree(layout.kind)) return undefined;
   if ((await makeRoom(child, solo, ctl)) > 0) return undefined;
-  await localSearch(child, ctl, { solo, maxSteps: REFINE_STEPS, exact: REFINE_EXACT });
+  if (refine > 0) await localSearch(child, ctl, { solo, maxSteps: refine, exact: REFINE_EXACT });
   return child;
 }
 
@@ -170,8 +180,9 @@ export interface ColumnSearchOptions { seed?: number; width?: number; depth?: nu
 export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanControl, opts: ColumnSearchOptions = {}): Promise<PlanState> {
   const cat = from.cat;
   if (from.n < 2) return from;
-  const width = opts.width ?? BEAM_WIDTH;
-  const depth = opts.depth ?? BEAM_DEPTH;
+  const large = from.n > LARGE_CLUSTER;
+  const width = opts.width ?? (large ? 1 : BEAM_WIDTH);
+  const depth = opts.depth ?? (large ? BEAM_DEPTH_LARGE : BEAM_DEPTH);
 
   // Prepare every layout reachable from the candidate tables' current ones, then
   // re-prepare the model over the grown catalog. The catalog is shared by every
@@ -201,8 +212,30 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
   start.scorer = scorer;
   solo = soloCosts(start);
 
+  // Tables that set the step wherever they go (cost alone above a GPU's fair
+  // share, Σ of the tables' costs alone / GPUs) are re-cut first, heaviest
+  // first, each to its best action if that lowers the step: the beam below
+  // only reaches tables on the critical ranks, a few per step.
   let best: Scored = scoreOf(start);
-  let beam: PlanState[] = [start];
+  {
+    const solos = start.layoutOf.map((_, t) => (start.layoutOf[t] ? tableCost(start, t, solo) : 0));
+    const fair = solos.reduce((a, b) => a + b, 0) / start.n;
+    const heavy = solos.map((c, t) => (c > fair && candidates.has(t) ? t : -1)).filter((t) => t >= 0).sort((a, b) => solos[b] - solos[a] || a - b);
+    for (const t of heavy) {
+      if (ctl.outOfTime()) break;
+      let stepBest: Scored | undefined;
+      for (const a of nextActions(best.state, t, prepared)) {
+        if (a.kind === 'table') continue; // heavy tables need cutting (or replicating), not merging
+        await ctl.tick();
+        const child = await apply(best.state, a, solo, ctl, HEAVY_REFINE_STEPS);
+        if (!child) continue;
+        const sc = scoreOf(child);
+        if (!stepBest || better(sc, stepBest)) stepBest = sc;
+      }
+      if (stepBest && better(stepBest, best)) best = stepBest;
+    }
+  }
+  let beam: PlanState[] = [best.state];
   for (let step = 0; step < depth; step++) {
     if (ctl.outOfTime()) break;
     const children: Scored[] = [];
@@ -228,7 +261,6 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
     best = stepBest;
     beam = children.slice(0, width).map((c) => c.state);
   }
-
   // Descent: the beam's depth caps it at BEAM_DEPTH re-cuts, but a large
   // cluster may have many heavy tables. Keep re-cutting on the critical ranks
   // of the best plan, one state wide, while that helps.
@@ -251,7 +283,22 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
     if (!stepBest || !better(stepBest, best)) break;
     best = stepBest;
   }
+  best.state.settle();
   return best.state;
+}
+
+/**
+ * GPUs an unsplit tries exactly: every GPU with room on up to
+ * UNSPLIT_EXACT_GPUS GPUs (so no single GPU is missed there), else the
+ * UNSPLIT_EXACT_GPUS best by the call-free estimate.
+ */
+const UNSPLIT_EXACT_GPUS = 16;
+function unsplitCandidates(state: PlanState, s: number): number[] {
+  const room: number[] = [];
+  for (let g = 0; g < state.n; g++) if (state.canHost(g, s)) room.push(g);
+  if (room.length <= UNSPLIT_EXACT_GPUS) return room;
+  const est = new Map(room.map((g) => [g, state.insertStep(g, s)] as const));
+  return room.sort((a, b) => est.get(a)! - est.get(b)! || a - b).slice(0, UNSPLIT_EXACT_GPUS);
 }
 
 /** Layouts that cut a table across GPUs. */
@@ -270,6 +317,7 @@ export function isSplit(l: Layout): boolean {
 export async function unsplitPass(state: PlanState, ctl: PlanControl): Promise<PlanState> {
   const cat = state.cat;
   let cur = state;
+  cur.settle();
   for (let changed = true; changed;) {
     changed = false;
     for (let t = 0; t < cat.tables.length; t++) {
@@ -282,13 +330,11 @@ export async function unsplitPass(state: PlanState, ctl: PlanControl): Promise<P
       const s = whole.shards[0];
       const child = cur.clone();
       child.setLayout(t, whole);
+      child.settle();
       let bestG = -1; let bestStep = Infinity; let bestSq = Infinity;
-      for (let g = 0; g < child.n; g++) {
-        if (!child.canHost(g, s)) continue;
-        child.place(s, g);
-        const v = child.step(); const sq = child.spread();
+      for (const g of unsplitCandidates(child, s)) {
+        const v = child.insertStepExact(g, s); const sq = child.whatSq;
         if (v < bestStep - 1e-12 * Math.max(1, v) || (v <= bestStep + 1e-12 * Math.max(1, v) && sq < bestSq)) { bestStep = v; bestSq = sq; bestG = g; }
-        child.unplace(s);
       }
       if (bestG < 0) continue;
       child.place(s, bestG);

@@ -26,8 +26,8 @@ function marginal(scorer: SetScorer, s: number): number {
   return Math.max(0, two.fwdMs + two.bwdMs - one.fwdMs - one.bwdMs);
 }
 
-/** Estimated step ms a table adds as a replica (dp) and as a table-wise shard (tw). */
-export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw: Layout): { dp: number; tw: number } {
+/** Estimated step ms a table adds as a replica (dp) and as a table-wise shard (tw); undefined when replication clearly loses. */
+export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw: Layout, bound = true): { dp: number; tw: number; dpComm: number } | undefined {
   const l = linksOf(cat.env, cat.gpus);
   const n = Math.max(1, cat.gpus);
   const size = Math.min(l.perHost, n);
@@ -37,27 +37,83 @@ export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw:
     const t = allToAllMs(l, x, x, x, size) - (n > size ? l.k.interLatencyMs : l.k.intraLatencyMs);
     return Math.max(0, t) / n;
   };
-  const twMs = marginal(scorer, s) / n + share(cat.ids[s]) + 2 * share(cat.pooled[s]);
+  const twComm = share(cat.ids[s]) + 2 * share(cat.pooled[s]);
   const hbm = (cat.env.device?.hbmGBps ?? 0) * 1e6;
   const bytes = dp.dpBytes;
   const reduce = n > 1 ? allReduceMs(l, bytes) - Math.max(1, Math.ceil(bytes / l.k.ddpBucketBytes)) * (l.hosts > 1 ? l.k.interLatencyMs : l.k.intraLatencyMs) : 0;
-  const dpMs = marginal(scorer, dp.shards[0]) + Math.max(0, reduce) + (hbm > 0 ? (DP_OPTIMIZER_BYTE_PASSES * bytes) / hbm : 0);
-  return { dp: dpMs, tw: twMs };
+  const dpComm = Math.max(0, reduce) + (hbm > 0 ? (DP_OPTIMIZER_BYTE_PASSES * bytes) / hbm : 0);
+  // The table-wise compute share is at most its solo cost / N: when the
+  // replica's communication alone exceeds that bound, skip the model calls.
+  const solo = scorer.score([s]);
+  if (bound && dpComm > twComm + (solo.fwdMs + solo.bwdMs) / n) return undefined;
+  return { dp: marginal(scorer, dp.shards[0]) + dpComm, tw: marginal(scorer, s) / n + twComm, dpComm };
+}
+/**
+ * For each table whose current layout is whole on one GPU and that has a
+ * data-parallel candidate layout in the catalog, whether replicating it pays.
+ * Tables are ranked by their own estimate (what replication saves); then,
+ * since every rank runs all replicas together, the number replicated is the
+ * prefix of that ranking whose replicas priced together on one rank (one
+ * model call per tried size, on top of a typical table-wise shard so the
+ * launch costs are already paid) plus their all-reduce, plus the table-wise
+ * shares of the rest, is lowest. Tables up to DP_ALWAYS_BYTES lead the
+ * ranking (nothing to balance in them): with a cost model that prices
+ * replicas sanely they are all replicated; a model that prices many
+ * replicas together above their table-wise cost (e.g. a learned model far
+ * outside the batch sizes it was trained on) keeps some table-wise.
+ */
+export function replicatedTables(cat: Catalog, scorer: SetScorer, layouts: readonly (Layout | undefined)[]): Set<number> {
+  const always: { t: number; dp: number; tw: number; comm: number }[] = [];
+  const paying: { t: number; dp: number; tw: number; comm: number }[] = [];
+  const tw: number[] = [];
+  layouts.forEach((l, t) => {
+    const whole = l && (l.kind === 'table' || ((l.kind === 'column' || l.kind === 'table_column') && l.parts === 1));
+    if (!l || !whole || cat.tables[t].pin !== undefined || !cat.hasLayout(t, 'data_parallel')) return;
+    const dp = cat.layout(t, 'data_parallel')!;
+    if (dp.shards.some((s) => cat.mem[s] > cat.capacity)) return;
+    tw.push(l.shards[0]);
+    const small = tableBytes(cat, t) <= DP_ALWAYS_BYTES;
+    const c = replicationCost(cat, scorer, dp, l, !small);
+    if (!c) return;
+    if (small) always.push({ t, dp: c.dp, tw: c.tw, comm: c.dpComm });
+    else if (c.dp <= c.tw) paying.push({ t, dp: c.dp, tw: c.tw, comm: c.dpComm });
+  });
+  paying.sort((a, b) => (b.tw - b.dp) - (a.tw - a.dp) || a.t - b.t);
+  const ranked = [...always, ...paying];
+  const order = ranked.map((p) => p.t);
+  if (order.length === 0 || tw.length === 0) return new Set(order);
+  // A typical table-wise shard under the replicas: the median by index.
+  const ref = tw[Math.floor(tw.length / 2)];
+  const base = scorer.score([ref]);
+  const replicas = order.map((t) => cat.layout(t, 'data_parallel')!.shards[0]);
+  const twShare = new Map(ranked.map((p) => [p.t, p.tw]));
+  const comm = new Map(ranked.map((p) => [p.t, p.comm]));
+  const cost = (k: number) => {
+    const c = scorer.score([ref, ...replicas.slice(0, k)]);
+    let total = c.fwdMs + c.bwdMs - base.fwdMs - base.bwdMs;
+    order.forEach((t, i) => { total += i < k ? comm.get(t) ?? 0 : twShare.get(t) ?? 0; });
+    return total;
+  };
+  // The tiny tables are in unless the model says their replicas together
+  // cost clearly (TINY_OUT_MARGIN) more than keeping some table-wise.
+  let bestK = always.length;
+  let bestCost = cost(bestK);
+  const floor = bestCost;
+  const sizes = new Set<number>([order.length]);
+  for (let k = 1; k < order.length; k *= 2) sizes.add(k);
+  sizes.add(0);
+  for (const k of [...sizes].sort((a, b) => a - b)) {
+    if (k === always.length) continue;
+    const c = cost(k);
+    if (k < always.length && c >= floor - Math.max(TINY_OUT_MARGIN * floor, TINY_OUT_MIN_MS)) continue;
+    if (c < bestCost) { bestCost = c; bestK = k; }
+  }
+  return new Set(order.slice(0, bestK));
 }
 
 /**
- * For each table whose current layout is table-wise and that has a
- * data-parallel candidate layout in the catalog, whether replicating it pays.
+ * How much cheaper leaving tiny tables table-wise must price for the planner
+ * to do it: 10% and 10 µs (differences of a few µs are within any model's noise).
  */
-export function replicatedTables(cat: Catalog, scorer: SetScorer, layouts: readonly (Layout | undefined)[]): Set<number> {
-  const out = new Set<number>();
-  layouts.forEach((l, t) => {
-    if (!l || l.kind !== 'table' || cat.tables[t].pin !== undefined || !cat.hasLayout(t, 'data_parallel')) return;
-    const dp = cat.layout(t, 'data_parallel')!;
-    if (dp.shards.some((s) => cat.mem[s] > cat.capacity)) return;
-    if (tableBytes(cat, t) <= DP_ALWAYS_BYTES) { out.add(t); return; }
-    const c = replicationCost(cat, scorer, dp, l);
-    if (c.dp <= c.tw) out.add(t);
-  });
-  return out;
-}
+const TINY_OUT_MARGIN = 0.1;
+const TINY_OUT_MIN_MS = 0.01;

@@ -7,6 +7,7 @@
  */
 import type { PlanControl } from './control';
 import { bestGpuFor, DEFAULT_CANDIDATES } from './insert';
+import { isFree } from './catalog';
 import type { PlanState } from './state';
 
 const HEAVY_FRACTION = 0.25;
@@ -14,10 +15,14 @@ const HEAVY_FRACTION = 0.25;
 /**
  * Predicted fwd and bwd ms of each catalog shard alone (the sort key, and the
  * basis of the call-free estimates); also stored on `state` (setSolo).
- * Shards already known to `state` are not asked again. Returns fwd + bwd.
+ * Shards already known to `state` are not asked again. The blocks and
+ * replicas of a group layout (row, table_row, grid, data_parallel) take their
+ * first shard's cost: they are never moved one by one, and a row-wise layout
+ * on 128 GPUs would otherwise cost 128 model calls. Returns fwd + bwd.
  */
 export function soloCosts(state: PlanState): Float64Array {
-  const n = state.cat.shards.length;
+  const cat = state.cat;
+  const n = cat.shards.length;
   const prevF = state.soloF;
   const prevB = state.soloB;
   const f = new Float64Array(n);
@@ -25,6 +30,8 @@ export function soloCosts(state: PlanState): Float64Array {
   const one = [0];
   for (let s = 0; s < n; s++) {
     if (s < prevF.length) { f[s] = prevF[s]; b[s] = prevB[s]; continue; }
+    const first = cat.firstOf[s];
+    if (!isFree(cat.kindOf[s]) && first !== s && first < s) { f[s] = f[first]; b[s] = b[first]; continue; }
     one[0] = s;
     const c = state.scorer.score(one);
     f[s] = c.fwdMs; b[s] = c.bwdMs;
@@ -67,8 +74,9 @@ export async function greedyPlace(state: PlanState, order: readonly number[], ct
   for (const s of order) {
     if ((++i & 63) === 0) await ctl.tick();
     const c = bestGpuFor(state, s, opts.candidates ?? DEFAULT_CANDIDATES, outCap);
-    if (c < 0) unplaced.push(s);
-    else state.place(s, c);
+    if (c.gpu < 0) unplaced.push(s);
+    else state.placeFast(s, c.gpu, c.free);
   }
+  state.settle();
   return unplaced;
 }

@@ -11,7 +11,7 @@ import type { Placement, ShardConfig } from '../config/types';
 import type { CostModel, SetScorer } from '../cost/types';
 import { heuristicGreedy, randomPlace, roundRobinPlace, type HeuristicKey } from './baselines';
 import { Catalog, isFree, type Layout } from './catalog';
-import { chooseHosts, columnSearch, unsplitPass } from './columnSearch';
+import { chooseHosts, columnSearch, LARGE_CLUSTER, unsplitPass } from './columnSearch';
 import { isAbortError, PlanControl } from './control';
 import { replicatedTables } from './dataParallel';
 import { assessPlacement, evaluatePlacement } from './evaluate';
@@ -146,6 +146,7 @@ export async function planConfig(
     // so take its placed shards off too: the state then matches the placement.
     const unplaced = unplacedTables(final);
     for (const t of unplaced) final.setLayout(t, final.layoutOf[t]);
+    final.settle();
     // The final state's per-GPU sets are exactly the placement's, and its
     // compute was scored exactly by the prepared scorer (the same numbers as
     // predict, by the CostModel contract): reuse them.
@@ -217,18 +218,23 @@ async function runStrategy(
     // often lands below the grid search in a fraction of its time (bench:policy),
     // and the layout search then starts from whichever of the two is better.
     const starts = [searched];
-    if (strategy === 'best' && shippedPolicy().ok && !ctl.outOfTime()) starts.push(await policySearch(base, ctl, { solo }));
+    // On small clusters 'best' also starts from the learned policy and from
+    // round-robin (+ local search): with a fusing cost model (a GPU's cost is
+    // not the sum of its tables') either sometimes lands below the greedy's
+    // LPT order. Above LARGE_CLUSTER GPUs the grid search's start won on every
+    // bench task and each extra start costs a quarter second.
+    const small = base.n <= LARGE_CLUSTER;
+    if (strategy === 'best' && small && shippedPolicy().ok && !ctl.outOfTime()) starts.push(await policySearch(base, ctl, { solo }));
     if (strategy === 'best' && !ctl.outOfTime()) {
-      // Round-robin then local search: on fusing cost models (a GPU's cost is
-      // not the sum of its tables') spreading first sometimes lands lower than
-      // the greedy's LPT order.
-      const rr = await simplePlan('round-robin', base, ctl, seed);
-      await makeRoom(rr, solo, ctl);
-      await localSearch(rr, ctl, { solo });
-      starts.push(rr);
-      // 'best' keeps the lowest plan it has seen, the simple baselines' included.
-      const simple = simpleBase();
-      for (const s of SIMPLE) if (!ctl.outOfTime()) candidates.push(await simplePlan(s, simple, ctl, seed));
+      if (small) {
+        const rr = await simplePlan('round-robin', base, ctl, seed);
+        await makeRoom(rr, solo, ctl);
+        await localSearch(rr, ctl, { solo });
+        starts.push(rr);
+      }
+      // 'best' keeps the lowest plan it has seen, the simple baselines'
+      // placements of its layouts included (tiny tables stay replicated).
+      for (const s of SIMPLE) if (!ctl.outOfTime()) candidates.push(await simplePlan(s, base, ctl, seed));
     }
     candidates.push(...starts);
     if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(pickBest(starts), model, ctl, { seed }));
@@ -242,6 +248,7 @@ async function finish(state: PlanState, splits: boolean, ctl: PlanControl): Prom
 }
 
 function pickBest(candidates: PlanState[]): PlanState {
+  for (const c of candidates) c.settle();
   let best = candidates[0];
   for (const c of candidates.slice(1)) if (better(scoreOf(c), scoreOf(best))) best = c;
   return best;

@@ -146,12 +146,13 @@ export async function policyPlace(
     }
     // NaN logits (a cost model answering NaN) must not drop the shard: first GPU with room.
     if (best < 0) best = fits.indexOf(1);
-    state.place(s, best);
+    state.placeFast(s, best);
     gpuTensor[best] += tensorBytes(s);
     pool(best, enc);
     refresh(best);
     remaining -= solo[s];
   }
+  state.settle();
   return unplaced;
 }
 

@@ -19,6 +19,13 @@ import type { ComputeCost, SetScorer } from '../cost/types';
 import { isFree, type Catalog, type Layout } from './catalog';
 import { StepOracle } from './stepOracle';
 
+/**
+ * Group placements touching more GPUs than this are estimated (and settled
+ * later) when the caller allows it: a row-wise table on 128 GPUs would cost
+ * 128 model calls per try; a table_row host (≤ 16 GPUs) is scored exactly.
+ */
+const ESTIMATE_ABOVE = 16;
+
 /** gpuOf value of a data-parallel replica: on every rank. */
 export const EVERYWHERE = -2;
 
@@ -72,6 +79,8 @@ export class PlanState {
   private readonly hostMax: Float64Array[];
   private readonly top: Int32Array;
   sumSq = 0;
+  /** GPUs whose compute placeFast estimated (settle() rescores them). */
+  private readonly dirty = new Set<number>();
   private readonly scratch: number[] = [];
   // What-if scratch.
   private readonly tIds = new Float64Array(2);
@@ -104,6 +113,7 @@ export class PlanState {
       this.hostMax = from.hostMax.map((x) => x.slice());
       this.top = from.top.slice();
       this.sumSq = from.sumSq;
+      for (const g of from.dirty) this.dirty.add(g);
       return;
     }
     const n = this.n;
@@ -285,6 +295,41 @@ export class PlanState {
     if (this.free[g].length === 0) { this.soloSumF[g] = 0; this.soloSumB[g] = 0; }
   }
 
+  /**
+   * Puts free shard s on GPU g for a constructive pass: g's compute becomes
+   * its free shards' (`free` when the caller just asked the model, else one
+   * call on the free set) plus its last measured fixed part, and g is marked
+   * for an exact rescore at `settle()`. Call settle() before anything that
+   * needs exact numbers (local search, reports).
+   */
+  placeFast(s: number, g: number, free?: ComputeCost): void {
+    while (this.gpuOf.length <= s) this.gpuOf.push(-1);
+    const fixedF = this.fwd[g] - this.freeFwd[g];
+    const fixedB = this.bwd[g] - this.freeBwd[g];
+    this.attach(s, g, true);
+    this.gpuOf[s] = g;
+    const f = free ?? this.scorer.score(this.free[g]);
+    this.freeFwd[g] = f.fwdMs; this.freeBwd[g] = f.bwdMs;
+    this.fwd[g] = f.fwdMs + fixedF; this.bwd[g] = f.bwdMs + fixedB;
+    if (this.free[g].length !== this.members[g].length) this.dirty.add(g);
+    this.refreshComm();
+  }
+
+  /** Puts free shard s on GPU g without scoring anything: for bulk loading; call refreshAll() after. */
+  placeQuiet(s: number, g: number): void {
+    while (this.gpuOf.length <= s) this.gpuOf.push(-1);
+    this.attach(s, g, true);
+    this.gpuOf[s] = g;
+  }
+
+  /** Rescores exactly every GPU placeFast touched. */
+  settle(): void {
+    if (this.dirty.size === 0) return;
+    for (const g of this.dirty) this.rescore(g, false);
+    this.dirty.clear();
+    this.refreshComm();
+  }
+
   /** Puts free shard s on GPU g (rescoring g exactly). */
   place(s: number, g: number): void {
     while (this.gpuOf.length <= s) this.gpuOf.push(-1);
@@ -331,14 +376,54 @@ export class PlanState {
    * caller rescores later (refreshAll), for bulk loading. False when it does
    * not fit (nothing changes).
    */
-  placeGroup(t: number, hosts: readonly number[], rescore = true): boolean {
+  placeGroup(t: number, hosts: readonly number[], rescore: boolean | 'estimate' = true): boolean {
     const layout = this.layoutOf[t];
     if (!layout || isFree(layout.kind) || this.hostsOf[t]) return false;
     if (!this.canPlaceGroup(layout, hosts)) return false;
     const touched = this.groupApply(layout, hosts, 1);
     this.hostsOf[t] = layout.kind === 'row' ? Array.from({ length: this.hosts }, (_, h) => h) : hosts.slice();
-    if (rescore) { for (const g of touched) this.rescore(g, false); this.refreshComm(); }
+    if (rescore === 'estimate' && touched.length > ESTIMATE_ABOVE) {
+      // A block adds about its solo cost scaled by the GPU's fusion factor;
+      // settle() makes it exact.
+      for (const g of touched) {
+        const ff = this.soloSumF[g] > 0 && this.freeFwd[g] > 0 ? this.freeFwd[g] / this.soloSumF[g] : 1;
+        const fb = this.soloSumB[g] > 0 && this.freeBwd[g] > 0 ? this.freeBwd[g] / this.soloSumB[g] : 1;
+        const s = layout.kind === 'data_parallel' ? layout.shards[0] : this.blockOn(layout, g);
+        this.fwd[g] += ff * (this.soloF[s] ?? 0);
+        this.bwd[g] += fb * (this.soloB[s] ?? 0);
+        this.dirty.add(g);
+      }
+      this.refreshComm();
+    } else if (rescore) { for (const g of touched) this.rescore(g, false); this.refreshComm(); }
     return true;
+  }
+
+  /** The shard of a placed group layout on GPU g (its first when not there). */
+  private blockOn(layout: Layout, g: number): number {
+    for (const s of layout.shards) if (this.gpuOf[s] === g) return s;
+    return layout.shards[0];
+  }
+
+  /**
+   * The exact step if free shard s (not placed) went on GPU g: one model call
+   * on g's shards with s, and every rank's communication (the totals move).
+   * Nothing changes. Also sets `whatSq`.
+   */
+  insertStepExact(g: number, s: number): number {
+    const f0 = this.fwd[g]; const b0 = this.bwd[g];
+    const ff0 = this.freeFwd[g]; const fb0 = this.freeBwd[g];
+    while (this.gpuOf.length <= s) this.gpuOf.push(-1);
+    this.attach(s, g, true);
+    const c = this.scorer.score(this.members[g]);
+    this.fwd[g] = c.fwdMs; this.bwd[g] = c.bwdMs;
+    this.refreshComm();
+    const v = this.step();
+    const sq = this.sumSq;
+    this.detach(s, g, true);
+    this.fwd[g] = f0; this.bwd[g] = b0; this.freeFwd[g] = ff0; this.freeBwd[g] = fb0;
+    this.refreshComm();
+    this.whatSq = sq;
+    return v;
   }
 
   /** Takes a placed group layout off its ranks. */
@@ -492,6 +577,20 @@ export class PlanState {
   /** Compute of GPU g with free shard s added (one model call). */
   computeWith(g: number, s: number): ComputeCost {
     return this.computeSwap(g, -1, s);
+  }
+
+  /** Compute of GPU g's free shards with s added (one model call on the free set). */
+  freeWith(g: number, s: number): ComputeCost {
+    const sc = this.scratch;
+    sc.length = 0;
+    for (const x of this.free[g]) sc.push(x);
+    sc.push(s);
+    return this.scorer.score(sc);
+  }
+
+  /** A free-set compute plus GPU g's last measured fixed part (its group blocks and replicas). */
+  withFixed(g: number, free: ComputeCost): ComputeCost {
+    return { fwdMs: free.fwdMs + this.fwd[g] - this.freeFwd[g], bwdMs: free.bwdMs + this.bwd[g] - this.freeBwd[g] };
   }
 
   /** Estimated compute of GPU g with free shard `remove` off and `add` on, no model call (fusion factor × solo costs). */
