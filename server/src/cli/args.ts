@@ -129,7 +129,7 @@ export const USAGE = `shardlens — check, cost and plan embedding-table shardin
 
 Usage:
   shardlens check FILE...                       validate configs; print diagnostics
-  shardlens plan FILE [--strategy S]            plan a placement; print per-GPU costs
+  shardlens plan FILE [--strategy S]            plan a placement; print the step's phases and per-GPU costs
              [--compare]                        run every strategy, one row each
              [--export torchrec[:python|:json]] print the plan as TorchRec constraints
              [--write]                          write the placement into FILE (atomically)
@@ -148,5 +148,6 @@ Options:
   -h, --help           this help
   -v, --version        print the version
 
-Strategies: random, round-robin, size, dim, lookup, size-lookup, greedy, search, column, policy, best (default)
+Strategies: random, round-robin, size, dim, lookup, size-lookup, greedy, search, column, policy,
+            torchrec (TorchRec's own planner, re-implemented), best (default)
 Exit status: 0 fine, 1 errors found or plan infeasible, 2 usage error.`;
