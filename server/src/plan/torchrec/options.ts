@@ -22,7 +22,7 @@
 import { hostCount } from '../../config/placementRanks';
 import type { ShardConfig, ShardingKind, TableSpec } from '../../config/types';
 import { shardStorage, storageContext } from '../../cost/memory';
-import { columnShards, replicaShard, rowShards, tableShard } from '../../cost/shards';
+import { columnShards, replicaShard, rowBlockSizes, tableShard } from '../../cost/shards';
 import type { Shard } from '../../cost/types';
 import { ALL_KINDS, allowedKinds } from '../evaluate';
 
@@ -99,20 +99,37 @@ function shardsOf(table: TableSpec, type: TorchRecType, world: number, local: nu
   switch (type) {
     case 'data_parallel': {
       const r = replicaShard(table, 0);
-      return Array.from({ length: world }, () => ({ ...r }));
+      return new Array<Shard>(world).fill(r);
     }
     case 'table_wise': return [tableShard(table)];
     case 'column_wise': case 'table_column_wise': return columnShards(table, table.dim / columnBlock(table.dim));
-    case 'row_wise': return world >= 2 ? rowShards(table, world) : [];
-    case 'table_row_wise': return local >= 2 ? rowShards(table, local) : [];
+    case 'row_wise': return world >= 2 ? blockShards(table, world) : [];
+    case 'table_row_wise': return local >= 2 ? blockShards(table, local) : [];
     case 'grid_shard': {
       const block = columnBlock(table.dim);
       const cols = table.dim / block;
       if (cols < 2 || local < 1) return [];
-      const rows = rowShards({ ...table, dim: block }, local);
-      return Array.from({ length: cols }, () => rows.map((s) => ({ ...s }))).flat();
+      const rows = blockShards({ ...table, dim: block }, local);
+      return Array.from({ length: cols }, () => rows).flat();
     }
   }
+}
+
+/**
+ * Row blocks in TorchRec's geometry, one Shard object per distinct block size
+ * (TorchRec prices blocks alike; positions do not matter to it).
+ */
+function blockShards(table: TableSpec, parts: number): Shard[] {
+  const sizes = rowBlockSizes(table.rows, parts);
+  const byRows = new Map<number, Shard>();
+  return sizes.map((rows) => {
+    let s = byRows.get(rows);
+    if (!s) {
+      s = { ...tableShard(table), rows, pooling: table.rows > 0 ? table.pooling * (rows / table.rows) : 0 };
+      byRows.set(rows, s);
+    }
+    return s;
+  });
 }
 
 /** Every table's options (shards with storage; perf 0 until priced). Tables without an option get []. */
@@ -135,10 +152,19 @@ export function enumerateOptions(config: ShardConfig): ShardingOption[][] {
       // (same shard, perf and storage): TorchRec enumerates both; one is enough.
       if ((type === 'column_wise' || type === 'table_column_wise') && made.length === 1 && options.some((o) => o.type === 'table_wise')) continue;
       const kind = (Object.keys(TYPE_OF_KIND) as ShardingKind[]).find((k) => TYPE_OF_KIND[k] === type)!;
+      // Replicas, and row blocks of one size, are the same shard to TorchRec
+      // (same storage, same perf: it prices every block I/W): one object each,
+      // so a row-wise option on 256 GPUs holds references, not 256 copies.
+      const alike = new Map<string, OptionShard>();
       const shards = made.map((shard): OptionShard => {
         if (type === 'data_parallel') shard.bags = bags;
+        const key = `${shard.rows}|${shard.dim}`;
+        const known = alike.get(key);
+        if (known) return known;
         const st = shardStorage(shard, made.length === 1 && kind !== 'data_parallel' ? 'table' : kind, table.pooling, ctx);
-        return { shard, perf: 0, hbm: st.hbm, ddr: st.host };
+        const o: OptionShard = { shard, perf: 0, hbm: st.hbm, ddr: st.host };
+        alike.set(key, o);
+        return o;
       });
       const option: ShardingOption = { table: t, type, kind, partitionBy: PARTITION_BY[type], shards, rowsPer: local };
       if (table.pin !== undefined) option.pin = table.pin;

@@ -149,12 +149,21 @@ function uniformPartition(o: ShardingOption, d: Devices, ranks: readonly number[
 
 function hostsByPerf(topo: Topology, d: Devices): number[] {
   const hosts = Math.ceil(topo.n / topo.perHost);
-  const perf = (h: number) => hostRanks(topo, h).reduce((a, g) => a + d.perf[g], 0);
-  return Array.from({ length: hosts }, (_, h) => h).sort((a, b) => perf(a) - perf(b) || a - b);
+  const perf = new Float64Array(hosts);
+  for (let g = 0; g < topo.n; g++) perf[Math.floor(g / topo.perHost)] += d.perf[g];
+  return Array.from({ length: hosts }, (_, h) => h).sort((a, b) => perf[a] - perf[b] || a - b);
+}
+
+/** An option's total storage, computed once. */
+const storageCache = new WeakMap<ShardingOption, { hbm: number; ddr: number }>();
+function storageOf(o: ShardingOption): { hbm: number; ddr: number } {
+  let s = storageCache.get(o);
+  if (!s) { s = totalStorage(o); storageCache.set(o, s); }
+  return s;
 }
 
 function hostPartition(o: ShardingOption, d: Devices, topo: Topology): number[] | undefined {
-  const need = totalStorage(o);
+  const need = storageOf(o);
   for (const h of hostsByPerf(topo, d)) {
     const ranks = hostRanks(topo, h);
     let hbm = 0; let ddr = 0;
@@ -195,7 +204,7 @@ export function partition(proposal: readonly ShardingOption[], topo: Topology): 
     ranks[i] = got;
   }
   const rest = proposal.map((o, i) => [o, i] as const).filter(([o]) => o.partitionBy !== 'uniform');
-  const storage = rest.map(([o]) => totalStorage(o));
+  const storage = rest.map(([o]) => storageOf(o));
   const order = rest.map((_, j) => j).sort((a, b) => storage[b].hbm - storage[a].hbm || storage[b].ddr - storage[a].ddr || rest[a][1] - rest[b][1]);
   let heap: RankHeap | undefined;
   for (const j of order) {

@@ -97,6 +97,20 @@ export async function torchrecPlacement(
 
 interface Best { proposal: number[]; ranks: number[][]; rating: number; proposals: number; plans: number }
 
+/**
+ * A proposal's identity for skipping duplicates, as TorchRec does (it hashes
+ * the options): two 32-bit FNV-1a hashes of the option indices, so a
+ * 5,000-table proposal is not a 30 kB string.
+ */
+function proposalKey(p: readonly number[]): string {
+  let a = 0x811c9dc5; let b = 0x01000193 ^ p.length;
+  for (let i = 0; i < p.length; i++) {
+    a = Math.imul(a ^ (p[i] + 1), 0x01000193);
+    b = Math.imul(b ^ (p[i] * 31 + i), 0x85ebca6b);
+  }
+  return `${(a >>> 0).toString(36)}:${(b >>> 0).toString(36)}:${p.length}`;
+}
+
 /** The planner loop: every proposer in turn, duplicates skipped, the lowest rating kept. */
 async function search(options: ShardingOption[][], topo: Topology, ctl: PlanControl): Promise<Best | undefined> {
   const proposers: Proposer[] = [
@@ -108,7 +122,7 @@ async function search(options: ShardingOption[][], topo: Topology, ctl: PlanCont
   for (const proposer of proposers) {
     for (let p = proposer.propose(); p; p = proposer.propose()) {
       await ctl.tick();
-      const key = p.join(',');
+      const key = proposalKey(p);
       if (seen.has(key)) { proposer.feedback(seen.get(key)); continue; }
       const chosen = p.map((i, t) => (i >= 0 ? options[t][i] : undefined));
       const live = chosen.filter((o): o is ShardingOption => o !== undefined);

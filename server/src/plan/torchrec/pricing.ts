@@ -52,7 +52,7 @@ export function modelPricing(model: CostModel): TorchRecPricing {
       // Distinct shards, prepared once.
       const index = new Map<string, number>();
       const distinct: Shard[] = [];
-      for (const opts of options) for (const o of opts) for (const s of o.shards) {
+      for (const opts of options) for (const o of opts) for (const s of new Set(o.shards)) {
         const key = shardKey(s.shard);
         if (!index.has(key)) { index.set(key, distinct.length); distinct.push(s.shard); }
       }
@@ -73,7 +73,7 @@ export function modelPricing(model: CostModel): TorchRecPricing {
       const hbm = (env.device.hbmGBps ?? 0) * 1e6;
       for (const opts of options) for (const o of opts) {
         const table = config.tables[o.table];
-        for (const s of o.shards) {
+        for (const s of new Set(o.shards)) {
           const c = compute[index.get(shardKey(s.shard))!];
           const ids = alone(idsBytesPerBag(s.shard, k));
           const pooled = pooledBytesPerBag(s.shard);
