@@ -72,12 +72,6 @@ export const PRESET_COMM: Readonly<CommConstants> = {
   source: 'preset',
 };
 
-/** Kept for callers of the first version. */
-export const NVLINK_EFFICIENCY = PRESET_COMM.nvlinkEfficiency;
-export const NETWORK_EFFICIENCY = PRESET_COMM.networkEfficiency;
-export const INTRA_HOST_LATENCY_MS = PRESET_COMM.intraLatencyMs;
-export const INTER_HOST_LATENCY_MS = PRESET_COMM.interLatencyMs;
-
 /** The cluster as the collectives see it, derived once per (env, GPU count). */
 export interface Links {
   /** Ranks. */

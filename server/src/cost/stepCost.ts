@@ -22,7 +22,7 @@
  */
 import { hostOf, type RankShape } from '../config/placementRanks';
 import { DTYPE_BYTES, type PlacementEntry, type TableSpec } from '../config/types';
-import { allReduceMs, allToAllMs, commConstants, exchangeMs, hostSize, linksOf, ringMs, type CommConstants, type Links } from './comm';
+import { allReduceMs, allToAllMs, exchangeMs, hostSize, linksOf, ringMs, type CommConstants, type Links } from './comm';
 import { PHASES, type PhaseName, type PhaseTimes } from './phases';
 import type { ComputeCost, CostEnv, Shard } from './types';
 
@@ -255,11 +255,6 @@ export function summarise(perGpu: PhaseTimes[]): StepCost {
     return { name, maxMs, gpu };
   });
   return { perGpu, phases, stepMs: phases.reduce((s, p) => s + p.maxMs, 0) };
-}
-
-/** The constants of a step model run under `env` (for callers that build loads). */
-export function stepConstants(env: CostEnv): Readonly<CommConstants> {
-  return commConstants(env);
 }
 
 function finite(x: number | undefined): number {
