@@ -233,8 +233,9 @@ async function runStrategy(
         starts.push(rr);
       }
       // 'best' keeps the lowest plan it has seen, the simple baselines'
-      // placements of its layouts included (tiny tables stay replicated).
-      for (const s of SIMPLE) if (!ctl.outOfTime()) candidates.push(await simplePlan(s, base, ctl, seed));
+      // placements of its layouts included (tiny tables stay replicated) on
+      // small clusters, where a fusing model sometimes prefers them.
+      if (small) for (const s of SIMPLE) if (!ctl.outOfTime()) candidates.push(await simplePlan(s, base, ctl, seed));
     }
     candidates.push(...starts);
     if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(pickBest(starts), model, ctl, { seed }));

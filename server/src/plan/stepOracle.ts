@@ -12,6 +12,12 @@ import { allToAllMs, hostSize, linksOf, type Links } from '../cost/comm';
 import { dpSyncMs, plannerGroupsMs } from '../cost/stepCost';
 import type { CostEnv } from '../cost/types';
 
+// Bound once: these run per rank on every state change, and a module
+// namespace lookup per call (as CommonJS interop compiles imports) shows in
+// the planner's profile.
+const a2a = allToAllMs;
+const groups = plannerGroupsMs;
+
 function pos(x: number): number {
   return Number.isFinite(x) && x > 0 ? x : 0;
 }
@@ -86,17 +92,17 @@ export class StepOracle {
 
   /** Input dist ms of rank k with its ids x and its host's sum hs. */
   inMs(k: number, x = this.ids[k], hs = this.hostIds[this.hostOf[k]], total = this.totIds): number {
-    return allToAllMs(this.l, x, hs, total, this.size[k]);
+    return a2a(this.l, x, hs, total, this.size[k]);
   }
 
   /** Pooled all-to-all ms of rank k (without row-block groups). */
   pooledMs(k: number, x = this.pooled[k], hs = this.hostPooled[this.hostOf[k]], total = this.totPooled): number {
-    return allToAllMs(this.l, x, hs, total, this.size[k]);
+    return a2a(this.l, x, hs, total, this.size[k]);
   }
 
   /** Row-block groups' ms of a rank on host h. */
   groupMs(h: number): number {
-    return plannerGroupsMs(this.l, h, this.allRow, this.hostRow[h], this.totRow);
+    return groups(this.l, h, this.allRow, this.hostRow[h], this.totRow);
   }
 
   /** The data-parallel phase ms (every rank). */
