@@ -14,7 +14,7 @@ import type { FileReader, LoadedConfig, SourceMap } from './loaded';
 import type { Dtype, Optimizer, Range, ShardConfig } from './types';
 import { checkCacheLoadFactor, readKernelDefaults } from './validateKernel';
 import { readDevicesMap, type DevicesRead } from './validateDevices';
-import { checkGpuMemory, checkReplicaMemory, checkTableMemory, placementLoads } from './validateMemory';
+import { checkGpuMemory, checkReplicaMemory, checkTableMemory, placementLoads, type MemoryContext } from './validateMemory';
 import { checkUnplaced, readPlacement } from './validatePlacement';
 import { checkPins, readTables } from './validateTables';
 import { endOffset, entriesOf, nodeRange, offsetsRange, pairRange, parseSource, report, type Entry, type Sink, type SourceFile } from './yamlSource';
@@ -59,6 +59,8 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
   const dtype = readWord(src, entries.get('dtype'), 'dtype', out) as Dtype;
   const optimizer = readWord(src, entries.get('optimizer'), 'optimizer', out) as Optimizer;
   const kernelDefaults = readKernelDefaults(src, entries, out);
+  const denseEntry = entries.get('dense_bytes');
+  const denseBytes = denseEntry ? readNumber(src, denseEntry, keyInfo('top', 'dense_bytes')!, out) ?? 0 : 0;
 
   const devicesEntry = entries.get('devices');
   let devices: DevicesRead | undefined;
@@ -77,9 +79,11 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
   for (const t of tablesRead.tables) source.tables.set(t.spec.name, { item: t.item, name: t.name });
 
   const device = devices?.spec;
+  // The memory rules count the ids reservation at the batch the costs assume.
+  const memory = (d: NonNullable<typeof device>): MemoryContext => ({ device: d, optimizer, batchSize: batchSize ?? FALLBACK_BATCH_SIZE, denseBytes });
   if (device) {
     checkPins(src, tablesRead.tables, device.count, out);
-    checkTableMemory(file, tablesRead.tables, tablesEntry?.keyRange ?? source.top, device, optimizer, out);
+    checkTableMemory(file, tablesRead.tables, tablesEntry?.keyRange ?? source.top, memory(device), out);
   }
 
   const placementEntry = entries.get('placement');
@@ -90,9 +94,10 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
     let loads: ReturnType<typeof placementLoads> | undefined;
     if (device) {
       const byName = new Map(tablesRead.tables.map((t) => [t.spec.name, t.spec]));
-      loads = placementLoads(placementRead.placement, byName, device, optimizer);
-      const replicas = checkReplicaMemory(file, placementRead, byName, device, optimizer, out);
-      checkGpuMemory(file, placementRead, loads, device, out, replicas);
+      const mem = memory(device);
+      loads = placementLoads(placementRead.placement, byName, mem);
+      const replicas = checkReplicaMemory(file, placementRead, byName, mem, out);
+      checkGpuMemory(file, placementRead, loads, mem, tablesRead.tables.map((t) => t.spec), out, replicas);
     }
     checkUnplaced(src, tablesRead.tables, placementRead, loads?.bytes, out);
   }
@@ -104,7 +109,7 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
     dtype,
     optimizer,
     kernel: kernelDefaults.kernel,
-    denseBytes: 0,
+    denseBytes,
     devices: device,
     tables: tablesRead.tables.map((t) => t.spec),
   };
