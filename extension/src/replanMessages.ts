@@ -8,9 +8,9 @@ import type { ReplanApplied } from '../../server/src/lsp/protocol';
 
 export const STALE_MESSAGE = 'The file changed while planning; run Replan again.';
 
-/** "Replan (best): max GPU 12.3 ms → 9.10 ms (−26%)" or, without a written placement, "… max GPU 9.10 ms". */
+/** "Replan (best): step 12.3 ms → 9.10 ms (−26%)" or, without a written placement, "… step 9.10 ms". */
 export function replanSummary(r: Pick<ReplanApplied, 'strategy' | 'beforeMaxMs' | 'afterMaxMs'>): string {
-  const head = `Replan (${r.strategy}): max GPU`;
+  const head = `Replan (${r.strategy}): step`;
   if (r.beforeMaxMs === undefined || !(r.beforeMaxMs > 0)) return `${head} ${formatMs(r.afterMaxMs)}`;
   return `${head} ${formatMs(r.beforeMaxMs)} \u2192 ${formatMs(r.afterMaxMs)} (${formatChange(r.beforeMaxMs, r.afterMaxMs)})`;
 }

@@ -7,10 +7,11 @@
 import type { StrategyName } from '../../server/src/lsp/protocol';
 
 export const STRATEGY_DESCRIPTIONS: Readonly<Record<StrategyName, string>> = {
-  best: 'Runs the cost-driven strategies and keeps the plan with the lowest predicted max GPU time (default).',
-  search: 'NeuroShard-style grid search: cost-driven greedy under several dim-balance caps, best kept, then local search.',
-  column: 'Grid search, then beam search over column (and allowed row) splits of the tables on the most loaded GPU.',
-  greedy: 'Cost-driven greedy: tables by predicted cost, heaviest first, each onto the GPU with the lowest predicted total after adding it.',
+  best: 'Runs the cost-driven strategies over every sharding kind and keeps the plan with the lowest predicted step time (critical path; default).',
+  search: "NeuroShard-style grid search: cost-driven greedy under several dim-balance caps, best kept, then local search on the step's critical path.",
+  column: 'Grid search, then beam search over how tables are cut (column, row, table-row, grid, data-parallel) on the critical ranks; splits kept only when they pay.',
+  torchrec: "TorchRec's own planner re-implemented (enumerator, grid/greedy/uniform proposers, greedy-perf partitioner) over the same costs: the plan a TorchRec user gets.",
+  greedy: "Cost-driven greedy: tables by predicted cost, heaviest first, each onto the GPU where the step's critical path grows least.",
   'size-lookup': 'Baseline: greedy by dim × pooling × log10(rows), no cost model.',
   lookup: 'Baseline: greedy by dim × pooling (lookup bytes per bag), no cost model.',
   dim: 'Baseline: greedy by embedding dimension, no cost model.',

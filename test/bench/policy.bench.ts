@@ -21,14 +21,12 @@ import { AnalyticCostModel } from '../../server/src/cost/analytic';
 import { loadCostModel } from '../../server/src/cost/registry';
 import type { CostModel } from '../../server/src/cost/types';
 import { Catalog } from '../../server/src/plan/catalog';
-import { CommOracle } from '../../server/src/plan/commOracle';
 import { PlanControl } from '../../server/src/plan/control';
 import { evaluatePlacement } from '../../server/src/plan/evaluate';
 import { initialLayouts } from '../../server/src/plan/layouts';
-import { planConfig } from '../../server/src/plan/planner';
+import { baseState, planConfig } from '../../server/src/plan/planner';
 import { placementOf } from '../../server/src/plan/placementOf';
 import { policySearch } from '../../server/src/plan/policy';
-import { PlanState } from '../../server/src/plan/state';
 import type { PlanResult, Strategy } from '../../server/src/plan/types';
 import { BENCH_TASKS, makeTask, type TaskSpec } from './tasks';
 
@@ -40,8 +38,7 @@ async function planPolicyRaw(config: ShardConfig, model: CostModel): Promise<Pla
   const t0 = performance.now();
   const cat = new Catalog(config);
   const initial = initialLayouts(cat);
-  const base = new PlanState(cat, model.prepare(cat.shards, cat.env), new CommOracle(cat.gpus, cat.env));
-  initial.layouts.forEach((l, t) => { base.layoutOf[t] = l; });
+  const base = baseState(cat, model.prepare(cat.shards, cat.env), initial.layouts);
   const state = await policySearch(base, new PlanControl(), { refine: false });
   const result = await evaluatePlacement(config, placementOf(state), model, 'policy');
   result.elapsedMs = performance.now() - t0;

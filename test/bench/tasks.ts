@@ -8,6 +8,7 @@
 import { GPU_PRESETS } from '../../server/src/config/presets';
 import { DEFAULT_KERNEL, type DeviceSpec, type ShardConfig, type TableSpec } from '../../server/src/config/types';
 import { tableMemoryBytes, usableMemoryBytes } from '../../server/src/cost/memory';
+import { ALL_KINDS } from '../../server/src/plan/evaluate';
 import { seededRng, type Rng } from '../../server/src/plan/rng';
 
 const DIMS = [4, 8, 16, 32, 64, 128, 256];
@@ -32,7 +33,7 @@ export function makeTable(rng: Rng, name: string): TableSpec {
   const dim = DIMS[pickWeighted(rng, DIM_WEIGHTS)];
   const pooling = Math.round(Math.min(100, Math.max(1, Math.exp(1.2 + 1.1 * normal(rng)))) * 10) / 10;
   const zipf = Math.round(rng() * 1.2 * 100) / 100;
-  return { name, rows, dim, pooling, zipf, dtype: 'fp16', kernel: DEFAULT_KERNEL, ids: 'hashed', sharding: ['table', 'column', 'row'] };
+  return { name, rows, dim, pooling, zipf, dtype: 'fp16', kernel: DEFAULT_KERNEL, ids: 'hashed', sharding: [...ALL_KINDS] };
 }
 
 export function makePool(seed: number, size: number): TableSpec[] {

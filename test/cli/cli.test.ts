@@ -142,7 +142,18 @@ describe('plan', () => {
       assert.ok(g.total_ms >= g.fwd_ms);
       assert.ok(g.memory_bytes <= g.capacity_bytes);
     }
-    assert.equal(Math.max(...out.gpus.map((g: { total_ms: number }) => g.total_ms)), out.max_ms);
+    // max_ms is the critical path: Σ over phases of the slowest GPU's ms, at least any one GPU's total.
+    assert.equal(Math.max(...out.gpus.map((g: { total_ms: number }) => g.total_ms)), out.max_gpu_ms);
+    const phases = out.phases as { name: string; max_ms: number; gpu: number }[];
+    assert.deepEqual(phases.map((p) => p.name), ['input_dist', 'forward', 'output_dist', 'grad_dist', 'backward', 'dp_sync']);
+    assert.ok(Math.abs(phases.reduce((a, p) => a + p.max_ms, 0) - out.max_ms) <= 1e-9 * out.max_ms);
+    assert.ok(out.max_ms >= out.max_gpu_ms - 1e-12);
+    for (const p of phases) assert.equal(p.max_ms, Math.max(...out.gpus.map((g: { phases: Record<string, number> }) => g.phases[p.name])));
+    // The step's ±: the model error of the forward's and the backward's slowest GPUs (each GPU's ± is its relative error × fwd + bwd).
+    const rel = (gpu: number) => { const g = out.gpus[gpu]; return g.uncertainty_ms / (g.fwd_ms + g.bwd_ms); };
+    const fwd = phases.find((p) => p.name === 'forward')!; const bwd = phases.find((p) => p.name === 'backward')!;
+    assert.ok(out.max_uncertainty_ms > 0);
+    assert.ok(Math.abs(out.max_uncertainty_ms - (rel(fwd.gpu) * fwd.max_ms + rel(bwd.gpu) * bwd.max_ms)) <= 1e-9 * out.max_uncertainty_ms);
     const names = Object.keys(out.placement).sort();
     assert.deepEqual(names, Array.from({ length: 8 }, (_, i) => tableName(i)));
     for (const v of Object.values(out.placement)) assert.ok(typeof v === 'number' || (typeof v === 'object' && v !== null));
@@ -154,9 +165,11 @@ describe('plan', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /GPU\s+tables\s+fwd ms\s+bwd ms\s+comm ms\s+total ms\s+memory GiB\s+mem %\s+\u00b1 ms/);
     assert.match(r.stdout, /max\/mean/);
-    // The model's error of each GPU, and of the max.
+    // The model's error of each GPU, and of the step (its critical path, phase by phase).
     assert.match(r.stdout, /\u00b1\d+\.\d{3}\s*$/m);
-    assert.match(r.stdout, /max [\d.]+ ms \u00b1[\d.]+ ms \(GPU \d\)/);
+    assert.match(r.stdout, /step [\d.]+ ms \u00b1[\d.]+ ms \(critical path: each phase waits for its slowest GPU\)/);
+    assert.match(r.stdout, /= input dist [\d.]+ ms \(GPU \d\) \+ forward [\d.]+ ms \(GPU \d\) \+ .*backward [\d.]+ ms \(GPU \d\)/);
+    assert.match(r.stdout, /busiest GPU \d [\d.]+ ms \u00b7 mean [\d.]+ ms \u00b7 max\/mean/);
   });
 
   it('inputs outside the cost model\'s measured range: SL110 in check and plan, sane numbers, ± in JSON', () => {

@@ -60,25 +60,39 @@ export function diagnosticProblems(diagnostics: readonly Diagnostic[], texts: Re
 // ---------------------------------------------------------------- plans
 
 const BYTES = { fp32: 4, fp16: 2, bf16: 2 } as const;
+const ALL = ['data_parallel', 'table', 'column', 'row', 'table_row', 'table_column', 'grid'];
 
-/** Weights + optimizer state of `rows × dim`, bytes (docs/design.md optimizer line; FBGEMM state sizes). */
-function memBytes(rows: number, dim: number, dtypeBytes: number, optimizer: ShardConfig['optimizer']): number {
+/** Weights + optimizer state of `rows × dim`, bytes (FBGEMM state sizes: fp32 whatever the weight dtype). */
+function tensorBytes(rows: number, dim: number, dtypeBytes: number, optimizer: ShardConfig['optimizer']): number {
   const w = rows * dim * dtypeBytes;
   if (optimizer === 'rowwise_adagrad') return w + rows * 4;
+  if (optimizer === 'adagrad') return w + rows * dim * 4;
   if (optimizer === 'adam') return w + rows * dim * 8;
   return w;
+}
+
+/** TorchRec's row blocks: ⌈R/W⌉ each, the last non-empty one the rest, then empty ones. */
+function blocks(rows: number, parts: number): number[] {
+  const b = Math.ceil(rows / parts);
+  return Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(b, rows - i * b)));
 }
 
 /**
  * Why a plan that says `feasible` is not (empty: it is): every table placed
  * once, on existing distinct GPUs, with an allowed kind, pins kept, column
- * widths multiples of 4, row shards ≤ rows, and per-GPU memory (recomputed
- * here) within capacity × (1 − reserve). Also the reported numbers are finite.
+ * widths multiples of 4, and per-GPU HBM (recomputed here as TorchRec
+ * accounts for it: weights + state + I/O buffers) within HBM × (1 − reserve)
+ * − dense − the ids reservation. Also the reported numbers are finite.
  */
 export function planProblems(config: ShardConfig, plan: PlanResult): string[] {
   const out: string[] = [];
-  const n = Number.isInteger(config.devices.count) && config.devices.count > 0 ? config.devices.count : 0;
-  const capacity = Math.floor(config.devices.memoryBytes * (1 - config.devices.reserve));
+  const d = config.devices;
+  const n = Number.isInteger(d.count) && d.count > 0 ? d.count : 0;
+  const perHost = Math.max(1, Math.min(n, d.perHost));
+  const B = config.batchSize;
+  const b = B / Math.max(1, n);
+  const kjt = 20 * Math.ceil(8 * config.tables.reduce((a, t) => a + t.pooling * b, 0));
+  const capacity = Math.floor(d.memoryBytes * (1 - d.reserve)) - (config.denseBytes ?? 0) - kjt;
   const used = new Array<number>(n).fill(0);
   for (const g of plan.gpus) {
     for (const k of ['fwdMs', 'bwdMs', 'commMs', 'totalMs', 'memoryBytes'] as const) {
@@ -89,32 +103,42 @@ export function planProblems(config: ShardConfig, plan: PlanResult): string[] {
   if (!plan.feasible) return out;
   const names = new Set(config.tables.map((t) => t.name));
   for (const name of plan.placement.keys()) if (!names.has(name)) out.push(`placement names unknown table ${name}`);
+  const hostGpus = (h: number) => Array.from({ length: Math.max(0, Math.min(perHost, n - h * perHost)) }, (_, i) => h * perHost + i);
   for (const t of config.tables) {
     const e = plan.placement.get(t.name);
     if (!e) { out.push(`${t.name} unplaced in a feasible plan`); continue; }
-    const kinds = t.sharding?.length ? t.sharding : ['table', 'column', 'row'];
-    if (e.kind !== 'table' && e.kind !== 'column' && e.kind !== 'row') { out.push(`${t.name}: kind ${e.kind} is not checked here yet`); continue; }
-    const gpus = e.kind === 'table' ? [e.gpu] : e.gpus;
-    // One GPU in a split list is the whole table there.
-    const effectiveKind = gpus.length === 1 ? 'table' : e.kind;
-    if (!kinds.includes(e.kind) && !kinds.includes(effectiveKind)) out.push(`${t.name} placed ${e.kind}-wise, allows ${kinds.join(',')}`);
+    const kinds: string[] = t.sharding?.length ? t.sharding : ALL;
+    const gpus = e.kind === 'table' ? [e.gpu] : e.kind === 'data_parallel' ? Array.from({ length: n }, (_, g) => g)
+      : e.kind === 'table_row' ? hostGpus(e.host) : e.kind === 'grid' ? e.hosts.flatMap(hostGpus) : e.gpus;
+    if (!kinds.includes(e.kind)) out.push(`${t.name} placed ${e.kind}-wise, allows ${kinds.join(',')}`);
     if (gpus.length === 0) { out.push(`${t.name} has no GPUs`); continue; }
     if (gpus.some((g) => !Number.isInteger(g) || g < 0 || g >= n)) { out.push(`${t.name} on GPUs ${gpus} of ${n}`); continue; }
     if (new Set(gpus).size !== gpus.length) out.push(`${t.name} lists a GPU twice: ${gpus}`);
-    if (t.pin !== undefined && !(gpus.length === 1 && gpus[0] === t.pin)) out.push(`${t.name} pinned to ${t.pin} but on ${gpus}`);
-    const b = BYTES[t.dtype];
-    if (e.kind === 'column' && gpus.length > 1) {
+    if (t.pin !== undefined && !(e.kind === 'table' && gpus[0] === t.pin)) out.push(`${t.name} pinned to ${t.pin} but on ${gpus}`);
+    const w = BYTES[t.dtype];
+    const L = t.pooling;
+    const io = (kind: string, width: number) => {
+      const inp = kind === 'data_parallel' || kind === 'row' ? 8 * L * b : kind === 'table_row' || kind === 'grid' ? (8 * L * B) / perHost : 8 * L * B;
+      return Math.ceil(inp) + Math.ceil((kind === 'data_parallel' ? b : B) * width * w);
+    };
+    const add = (g: number, rows: number, width: number, kind: string) => {
+      if (rows > 0) used[g] += tensorBytes(rows, width, w, config.optimizer) + io(gpus.length === 1 && kind !== 'data_parallel' ? 'table' : kind, width);
+    };
+    if ((e.kind === 'column' || e.kind === 'table_column') && gpus.length > 1) {
       const width = t.dim / gpus.length;
       if (!Number.isInteger(width) || width % 4 !== 0) out.push(`${t.name}: dim ${t.dim} / ${gpus.length} columns = ${width}`);
-      for (const g of gpus) used[g] += memBytes(t.rows, width, b, config.optimizer);
-    } else if (e.kind === 'row' && gpus.length > 1) {
-      if (gpus.length > t.rows) out.push(`${t.name}: ${gpus.length} row shards of ${t.rows} rows`);
-      const q = Math.floor(t.rows / gpus.length);
-      gpus.forEach((g, i) => { used[g] += memBytes(q + (i < t.rows % gpus.length ? 1 : 0), t.dim, b, config.optimizer); });
+      for (const g of gpus) add(g, t.rows, width, e.kind);
+    } else if ((e.kind === 'row' || e.kind === 'table_row') && gpus.length > 1) {
+      blocks(t.rows, gpus.length).forEach((r, i) => add(gpus[i], r, t.dim, e.kind));
+    } else if (e.kind === 'grid') {
+      const width = t.dim / e.hosts.length;
+      for (const h of e.hosts) blocks(t.rows, hostGpus(h).length).forEach((r, i) => add(hostGpus(h)[i], r, width, 'grid'));
+    } else if (e.kind === 'data_parallel') {
+      for (const g of gpus) add(g, t.rows, t.dim, 'data_parallel');
     } else {
-      used[gpus[0]] += memBytes(t.rows, t.dim, b, config.optimizer);
+      add(gpus[0], t.rows, t.dim, 'table');
     }
   }
-  used.forEach((u, g) => { if (u > capacity) out.push(`GPU ${g} holds ${u} B > usable ${capacity} B`); });
+  used.forEach((u, g) => { if (u > capacity) out.push(`GPU ${g} holds ${u} B > space for shards ${capacity} B`); });
   return out;
 }

@@ -100,10 +100,10 @@ describe('proposePlan', () => {
     assert.ok(p.plan.maxMs < p.beforeMaxMs!);
     assert.equal(p.edit.file, '/w/a.shard.yaml');
     assert.ok(p.edit.edit.range.start.line >= lineOf(text, 'placement:'));
-    assert.match(replanTitle(p), /^Replan \u2014 max GPU [\d.]+ ms \u2192 [\d.]+ ms \(\u2212\d+%\) \[greedy\]$/);
+    assert.match(replanTitle(p), /^Replan \u2014 step [\d.]+ ms \u2192 [\d.]+ ms \(\u2212\d+%\) \[greedy\]$/);
   });
 
-  it('reports a gain only when it exceeds the combined model error of both maxima', async () => {
+  it('reports a gain only when it exceeds the combined model error of both steps', async () => {
     const text = configText({ tables: 6, gpus: 2, placement: 'all-on-0' });
     const a = await analyzeDocument('/w/a.shard.yaml', text, noFiles, models(new FakeModel()));
     const p = await proposePlan(a, { strategy: 'greedy' });
@@ -112,10 +112,10 @@ describe('proposePlan', () => {
     const gain = before - after;
     // Errors that add up (in quadrature) to less than the gain: the gain and the ±.
     const small = replanTitle({ ...p, beforeMaxUncertaintyMs: gain / 4, plan: { ...p.plan, maxUncertaintyMs: gain / 4 } });
-    assert.match(small, /^Replan \u2014 max GPU [\d.]+ ms \u2192 [\d.]+ ms \(\u2212\d+%, \u00b1[\d.]+ ms\) \[greedy\]$/);
+    assert.match(small, /^Replan \u2014 step [\d.]+ ms \u2192 [\d.]+ ms \(\u2212\d+%, \u00b1[\d.]+ ms\) \[greedy\]$/);
     // Larger than the gain: no percentage, "within model error".
     const large = replanTitle({ ...p, beforeMaxUncertaintyMs: gain, plan: { ...p.plan, maxUncertaintyMs: gain } });
-    assert.match(large, /^Replan \u2014 max GPU [\d.]+ ms \u2192 [\d.]+ ms \(within model error \u00b1[\d.]+ ms\) \[greedy\]$/);
+    assert.match(large, /^Replan \u2014 step [\d.]+ ms \u2192 [\d.]+ ms \(within model error \u00b1[\d.]+ ms\) \[greedy\]$/);
     assert.doesNotMatch(large, /%/);
   });
 
@@ -132,6 +132,14 @@ describe('proposePlan', () => {
     assert.equal(p.plan.placement.size, 4);
     const bad = await analyzeDocument('/w/a.shard.yaml', configText({ firstDim: 130 }), noFiles, models(new FakeModel()));
     await assert.rejects(proposePlan(bad, { strategy: 'greedy' }), /Fix the 1 error/);
+    // A data-parallel replica larger than a GPU (SL051) is the written placement's problem too.
+    const replica = configText({ tables: 4, gpus: 2, placement: 'round-robin' })
+      .replace('rows: 8000000', 'rows: 3000000000').replace(/^ {2}t003: .*$/m, '  t003: dp');
+    const r = await analyzeDocument('/w/a.shard.yaml', replica, noFiles, models(new FakeModel()));
+    assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code), ['SL051']);
+    const pr = await proposePlan(r, { strategy: 'greedy' });
+    assert.equal(pr.plan.feasible, true, pr.plan.reasons.join('; '));
+    assert.notEqual(pr.plan.placement.get('t003')?.kind, 'data_parallel');
   });
 
   it('a cancelled plan rejects with an AbortError', async () => {

@@ -210,7 +210,7 @@ describe('code lenses, hover, completion, code actions', () => {
       if (/\u2192 \d/.test(replanTitle)) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.match(replanTitle, /^Replan \u2014 max GPU [\d.]+ ms \u2192 [\d.]+ ms( \([^)]+\))? \[best\]/);
+    assert.match(replanTitle, /^Replan \u2014 step [\d.]+ ms \u2192 [\d.]+ ms( \([^)]+\))? \[best\]/);
     assert.ok(server.lensRefreshes > 0, 'asked the client to refresh lenses');
   });
 

@@ -8,6 +8,7 @@
  * (type-only import: no runtime code from the LSP protocol reaches the webview).
  * Units: ms per training step, bytes.
  */
+import { PHASES } from '../../server/src/cost/phases';
 import type { BalanceGpuRow, BalanceResult, BalanceSide, SweepResultPayload, SweepRowResult } from '../../server/src/lsp/protocol';
 
 export type { BalanceGpuRow, BalanceResult, BalanceSide, SweepResultPayload, SweepRowResult };
@@ -89,15 +90,27 @@ function isOptionalPlusMinus(x: unknown): boolean {
   return x === undefined || (isNum(x) && x >= 0);
 }
 
+/** Per phase ms of one GPU: every known phase a finite number. */
+function isPhaseTimes(x: unknown): boolean {
+  return isObj(x) && PHASES.every((p) => isNum(x[p]));
+}
+
 export function isGpuRow(x: unknown): x is BalanceGpuRow {
   return isObj(x) && isGpuIndex(x.gpu) && isStrArray(x.tables)
     && isNum(x.fwdMs) && isNum(x.bwdMs) && isNum(x.commMs) && isNum(x.totalMs)
-    && isNum(x.memoryBytes) && isNum(x.capacityBytes) && isOptionalPlusMinus(x.uncertaintyMs);
+    && isNum(x.memoryBytes) && isNum(x.capacityBytes) && isOptionalPlusMinus(x.uncertaintyMs)
+    && (x.phaseMs === undefined || isPhaseTimes(x.phaseMs))
+    && (x.hostMemoryBytes === undefined || isNum(x.hostMemoryBytes));
+}
+
+function isPhase(x: unknown): boolean {
+  return isObj(x) && typeof x.name === 'string' && (PHASES as readonly string[]).includes(x.name) && isNum(x.maxMs) && isGpuIndex(x.gpu);
 }
 
 export function isBalanceSide(x: unknown): x is BalanceSide {
   return isObj(x) && isStr(x.strategy) && Array.isArray(x.gpus) && x.gpus.every(isGpuRow)
-    && isNum(x.maxMs) && isNum(x.meanMs) && isNum(x.imbalance)
+    && isNum(x.maxMs) && isNum(x.meanMs) && isNum(x.maxGpuMs) && isNum(x.imbalance)
+    && Array.isArray(x.phases) && x.phases.every(isPhase)
     && typeof x.feasible === 'boolean' && isStrArray(x.reasons) && isOptionalPlusMinus(x.maxUncertaintyMs);
 }
 

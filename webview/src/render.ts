@@ -1,6 +1,7 @@
 /**
- * DOM rendering of the panel's text parts: imbalance figures and the accessible
- * per-GPU table. Text goes in through textContent only (never innerHTML): table
+ * DOM rendering of the panel's text parts: the step's figures (critical path
+ * phase by phase, busiest and mean GPU, imbalance) and the accessible per-GPU
+ * table. Text goes in through textContent only (never innerHTML): table
  * names come from the user's file.
  *
  * Table DOM (read by the tests and the end-to-end suite):
@@ -29,14 +30,21 @@ export function renderFigures(container: HTMLElement, figures: Figures): void {
     card.append(el(doc, 'h3', s.title));
     const dl = el(doc, 'dl');
     const pairs: Array<[string, string, string]> = [
-      ['max / mean', s.imbalance, 'imbalance'],
-      ['max GPU', s.maxMs, 'max'],
+      ['step (critical path)', s.maxMs, 'max'],
+      ['busiest GPU', s.busiestMs, 'busiest'],
       ['mean GPU', s.meanMs, 'mean'],
+      ['max / mean', s.imbalance, 'imbalance'],
     ];
     for (const [term, value, key] of pairs) {
       dl.append(el(doc, 'dt', term), el(doc, 'dd', value, { 'data-figure': key }));
     }
     card.append(dl);
+    if (s.phases.length > 0) {
+      // Every collective waits for the slowest GPU: the step is the sum of these.
+      const list = el(doc, 'ol', undefined, { class: 'phases', 'aria-label': 'Critical path: the slowest GPU of each phase' });
+      for (const p of s.phases) list.append(el(doc, 'li', `${p.title} ${p.ms} (GPU ${p.gpu})`, { 'data-figure': `phase-${p.name}`, 'data-gpu': String(p.gpu) }));
+      card.append(list);
+    }
     if (!s.feasible) {
       const why = s.reasons.length > 0 ? s.reasons.slice(0, 3).join('; ') + (s.reasons.length > 3 ? ` (+${s.reasons.length - 3} more)` : '') : 'constraints not met';
       card.append(el(doc, 'p', `Not feasible: ${why}`, { class: 'problem' }));

@@ -7,6 +7,7 @@
  * the unit of the CLI's text table and the code lenses.
  */
 import { combinedUncertainty, formatGain, formatMs, formatRatio, gibCell, msCell } from '../../server/src/engine/format';
+import { PHASE_TITLES, type PhaseName } from '../../server/src/cost/phases';
 import type { BalanceResult, BalanceSide, SideName } from './messages';
 
 const GIB = 2 ** 30;
@@ -15,7 +16,12 @@ const GIB = 2 ** 30;
 export interface ThemeColors {
   fwd: string;
   bwd: string;
+  /** Communication, and the output dist phase. */
   comm: string;
+  /** Phases: input dist (ids all-to-all), gradient dist, data-parallel all-reduce. */
+  input: string;
+  grad: string;
+  dp: string;
   memory: string;
   free: string;
   over: string;
@@ -130,15 +136,32 @@ function valuesFor(side: BalanceSide, gpus: number[], pick: (row: BalanceSide['g
   return gpus.map((g) => { const row = byGpu.get(g); return row ? pick(row) : 0; });
 }
 
+type Row = BalanceSide['gpus'][number];
+
+/** The step's phases in order, their titles and chart colours (server/src/cost/stepCost.ts PHASES). */
+export function phaseParts(colors: ThemeColors): Array<[string, string, (r: Row) => number]> {
+  const ph = (k: PhaseName) => (r: Row) => r.phaseMs?.[k] ?? 0;
+  return [
+    [PHASE_TITLES.input_dist, colors.input, ph('input_dist')],
+    [PHASE_TITLES.forward, colors.fwd, ph('forward')],
+    [PHASE_TITLES.output_dist, colors.comm, ph('output_dist')],
+    [PHASE_TITLES.grad_dist, colors.grad, ph('grad_dist')],
+    [PHASE_TITLES.backward, colors.bwd, ph('backward')],
+    [PHASE_TITLES.dp_sync, colors.dp, ph('dp_sync')],
+  ];
+}
+
 /**
- * Time chart: per GPU, a stack of forward + backward + communication ms for the
+ * Time chart: per GPU, a stack of its ms in each phase of the step (input
+ * dist, forward, output dist, gradient dist, backward, DP all-reduce) for the
  * written placement and, next to it, the same stack for the proposed plan.
+ * Rows without phases (an older server) stack forward + backward + communication.
  */
 export function toChartData(result: BalanceResult, colors: ThemeColors): ChartData {
   const gpus = gpuIndices(result);
   const datasets: BarDataset[] = [];
   for (const [name, side] of sidesOf(result)) {
-    const parts: Array<[string, string, (r: BalanceSide['gpus'][number]) => number]> = [
+    const parts: Array<[string, string, (r: Row) => number]> = side.gpus.every((r) => r.phaseMs) ? phaseParts(colors) : [
       ['forward', colors.fwd, (r) => r.fwdMs],
       ['backward', colors.bwd, (r) => r.bwdMs],
       ['communication', colors.comm, (r) => r.commMs],
@@ -200,21 +223,34 @@ export function toMemoryChartData(result: BalanceResult, colors: ThemeColors): C
   return { gpus, labels: gpus.map((g) => `GPU ${g}`), datasets };
 }
 
+export interface PhaseFigure {
+  name: PhaseName;
+  title: string;
+  /** The slowest GPU's ms in this phase, and that GPU. */
+  ms: string;
+  gpu: number;
+}
+
 export interface SideFigures {
   side: SideName;
   title: string;
   strategy: string;
-  /** max/mean per-GPU total ms (1 = perfectly balanced). */
+  /** busiest GPU / mean per-GPU total ms (1 = perfectly balanced). */
   imbalance: string;
+  /** The step (critical path). */
   maxMs: string;
+  /** The busiest GPU's total. */
+  busiestMs: string;
   meanMs: string;
+  /** The critical path phase by phase (phases at 0 left out). */
+  phases: PhaseFigure[];
   feasible: boolean;
   reasons: string[];
 }
 
 export interface Figures {
   sides: SideFigures[];
-  /** "max GPU 12.3 ms → 9.10 ms (−26%)" when both sides are known. */
+  /** "step 12.3 ms → 9.10 ms (−26%)" when both sides are known. */
   change?: string;
 }
 
@@ -226,14 +262,16 @@ export function imbalanceFigures(result: BalanceResult): Figures {
     strategy: s.strategy,
     imbalance: s.gpus.length > 0 ? formatRatio(s.imbalance) : '\u2013',
     maxMs: s.gpus.length > 0 ? formatMs(s.maxMs) : '\u2013',
+    busiestMs: s.gpus.length > 0 ? formatMs(s.maxGpuMs) : '\u2013',
     meanMs: s.gpus.length > 0 ? formatMs(s.meanMs) : '\u2013',
+    phases: s.gpus.length > 0 ? s.phases.filter((p) => p.maxMs > 0).map((p) => ({ name: p.name, title: PHASE_TITLES[p.name] ?? p.name, ms: formatMs(p.maxMs), gpu: p.gpu })) : [],
     feasible: s.feasible,
     reasons: s.reasons,
   }));
   const { current, proposed } = result;
-  // The gain is shown only when it exceeds both maxima's model error combined.
+  // The gain is shown only when it exceeds both steps' model error combined.
   const change = current?.gpus.length && proposed?.gpus.length
-    ? `max GPU ${formatMs(current.maxMs)} \u2192 ${formatMs(proposed.maxMs)}${current.maxMs > 0
+    ? `step ${formatMs(current.maxMs)} \u2192 ${formatMs(proposed.maxMs)}${current.maxMs > 0
       ? ` (${formatGain(current.maxMs, proposed.maxMs, combinedUncertainty(current.maxUncertaintyMs, proposed.maxUncertaintyMs))})` : ''}`
     : undefined;
   return { sides, change };

@@ -220,7 +220,7 @@ Usage:
   shardlens check FILE... [--root DIR] [--allow-outside]
                                                 validate configs; print diagnostics
              [--format sarif|github]            SARIF 2.1.0 for code scanning, or GitHub annotations
-  shardlens plan FILE [--strategy S]            plan a placement; print per-GPU costs
+  shardlens plan FILE [--strategy S]            plan a placement; print the step's phases and per-GPU costs
              [--compare]                        run every strategy, one row each
              [--export torchrec[:python|:json]] print the written placement for TorchRec (a Python module or JSON)
              [--replan] [--module PATH]         with --export: export a new plan; the EmbeddingBagCollection's path
@@ -269,7 +269,8 @@ Options:
   -h, --help           this help
   -v, --version        print the version
 
-Strategies: random, round-robin, size, dim, lookup, size-lookup, greedy, search, column, policy, best (default)
+Strategies: random, round-robin, size, dim, lookup, size-lookup, greedy, search, column, policy,
+            torchrec (TorchRec's own planner, re-implemented), best (default)
 Exit status: 0 fine, 1 errors found or plan infeasible (sweep: no cluster feasible;
 plan --fail-if-worse: the written placement is worse than allowed), 2 usage error
 (measure: also no GPU, no PyTorch, or a kernel this machine cannot run).`;

@@ -7,7 +7,7 @@
  */
 import type { Diagnostic } from '../config/diagnostics';
 import { hostSizes } from '../config/placementRanks';
-import { tableMemoryBytes, usableMemoryBytes } from '../cost/memory';
+import { memoryBudget, tableStorage } from '../cost/memory';
 import type { Analysis } from '../engine';
 import { formatBytes, formatMs, formatPercent, formatRatio } from '../engine/format';
 import pkg from '../../../package.json';
@@ -53,12 +53,12 @@ export function summaryLine(ctx: CliContext, a: Analysis): string | undefined {
   const config = a.loaded.config;
   if (!config) return undefined;
   const d = config.devices;
-  const tableBytes = config.tables.reduce((s, t) => s + tableMemoryBytes(t, config.optimizer), 0);
-  const usable = usableMemoryBytes(d) * d.count;
+  const tableBytes = config.tables.reduce((s, t) => s + tableStorage(t, config.optimizer).hbm, 0);
+  const usable = Math.max(0, memoryBudget(config).shardBytes) * d.count;
   const parts = [
     plural(config.tables.length, 'table'),
     `${d.count} \u00d7 ${d.type} (${hostsText(hostSizes(d))})`,
-    `${formatBytes(tableBytes)} of ${formatBytes(usable)} usable HBM (${formatPercent(tableBytes / usable)})`,
+    `${formatBytes(tableBytes)} of ${formatBytes(usable)} HBM for shards (${formatPercent(tableBytes / usable)})`,
   ];
   if (a.costModel) parts.push(`cost model ${a.costModel.name}`);
   return parts.join(' \u00b7 ');
@@ -74,7 +74,7 @@ export function placementLine(a: Analysis): string | undefined {
   const cur = a.current;
   if (!cur || cur.gpus.length === 0) return undefined;
   const worst = cur.gpus.reduce((x, y) => (y.totalMs > x.totalMs ? y : x));
-  return `written placement: max ${formatMs(cur.maxMs)} (GPU ${worst.gpu}) \u00b7 mean ${formatMs(cur.meanMs)} \u00b7 max/mean ${formatRatio(cur.maxMs / cur.meanMs)}${cur.feasible ? '' : ' \u00b7 infeasible'}`;
+  return `written placement: step ${formatMs(cur.maxMs)} (critical path) \u00b7 busiest GPU ${worst.gpu} ${formatMs(cur.maxGpuMs)} \u00b7 mean ${formatMs(cur.meanMs)} \u00b7 max/mean ${formatRatio(cur.maxGpuMs / cur.meanMs)}${cur.feasible ? '' : ' \u00b7 infeasible'}`;
 }
 
 export async function runCheck(ctx: CliContext): Promise<number> {

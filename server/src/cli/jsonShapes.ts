@@ -70,13 +70,28 @@ export interface GpuJson {
   capacity_bytes: number;
   /** The cost model's ± of fwd + bwd, ms (about 68% of measured sets within); absent when unknown. */
   uncertainty_ms?: number;
+  /** This GPU's ms per phase of the step (input_dist, forward, output_dist, grad_dist, backward, dp_sync). */
+  phases?: Record<string, number>;
+  /** Host bytes of UVM-cached shards, when any. */
+  host_memory_bytes?: number;
+}
+
+export interface PhaseJson {
+  name: string;
+  /** The slowest GPU's ms in this phase. */
+  max_ms: number;
+  gpu: number;
 }
 
 export interface PlanJson {
   strategy: string;
   elapsed_ms: number;
+  /** The step's embedding time: the critical path, Σ over phases of the slowest GPU's ms. */
   max_ms: number;
   mean_ms: number;
+  /** The busiest GPU's total (Σ of its phases). */
+  max_gpu_ms: number;
+  phases: PhaseJson[];
   feasible: boolean;
   gpus: GpuJson[];
   placement: PlacementJson;
@@ -85,7 +100,7 @@ export interface PlanJson {
   cost_model: string;
   /** Per kernel the tables run: the model that priced it, learned or analytic, and what was added to it. */
   cost_models: CostModelJson[];
-  /** ± of max_ms (the slowest GPU's), ms; absent when the model reports none. */
+  /** ± of max_ms (the step): the slowest ranks' forward and backward model error, ms; absent when the model reports none. */
   max_uncertainty_ms?: number;
 }
 
@@ -96,12 +111,19 @@ export function planJson(plan: PlanResult, pricing?: readonly KernelPricing[]): 
     elapsed_ms: plan.elapsedMs,
     max_ms: plan.maxMs,
     mean_ms: plan.meanMs,
+    max_gpu_ms: plan.maxGpuMs,
+    phases: plan.phases.map((p) => ({ name: p.name, max_ms: p.maxMs, gpu: p.gpu })),
     feasible: plan.feasible,
-    gpus: plan.gpus.map((g) => ({
-      gpu: g.gpu, tables: g.tables, fwd_ms: g.fwdMs, bwd_ms: g.bwdMs, comm_ms: g.commMs,
-      total_ms: g.totalMs, memory_bytes: g.memoryBytes, capacity_bytes: g.capacityBytes,
-      ...(g.uncertaintyMs !== undefined ? { uncertainty_ms: g.uncertaintyMs } : {}),
-    })),
+    gpus: plan.gpus.map((g) => {
+      const row: GpuJson = {
+        gpu: g.gpu, tables: g.tables, fwd_ms: g.fwdMs, bwd_ms: g.bwdMs, comm_ms: g.commMs,
+        total_ms: g.totalMs, memory_bytes: g.memoryBytes, capacity_bytes: g.capacityBytes,
+      };
+      if (g.uncertaintyMs !== undefined) row.uncertainty_ms = g.uncertaintyMs;
+      if (g.phaseMs) row.phases = { ...g.phaseMs };
+      if (g.hostMemoryBytes !== undefined) row.host_memory_bytes = g.hostMemoryBytes;
+      return row;
+    }),
     placement: placementJson(plan.placement, plan.gpus.length || undefined),
     reasons: plan.reasons,
     cost_model: plan.costModel,
@@ -119,7 +141,7 @@ export interface CompareRowJson {
   max_over_mean: number | null;
   feasible: boolean;
   reasons: string[];
-  /** ± of max_ms (the cost model's error of the slowest GPU), ms; absent when unknown. */
+  /** ± of max_ms (the step: the cost model's error of the slowest ranks' compute), ms; absent when unknown. */
   max_uncertainty_ms?: number;
   /** Set when the strategy could not run at all. */
   error?: string;

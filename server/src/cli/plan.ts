@@ -18,8 +18,9 @@ import { STRATEGIES, type PlanResult, type Strategy } from '../plan/types';
 import { DEFAULT_STRATEGY, blockingErrors, type Analysis } from '../engine';
 import { ENGINE_CODES, errorText } from '../engine/engineDiagnostics';
 import { parsePercent, worseGate } from '../engine/worseGate';
-import { combinedUncertainty, formatGain, formatMs, formatPlusMinus, formatRatio, gibCell, msCell } from '../engine/format';
+import { combinedUncertainty, formatGain, formatMs, formatPhases, formatPlusMinus, formatRatio, gibCell, msCell } from '../engine/format';
 import { costModelsJson } from '../engine/pricingText';
+import { PHASE_TITLES } from '../cost/stepCost';
 import { UsageError } from './args';
 import { applyEditToBytes } from '../io/byteEdit';
 import { writeFileAtomic } from './atomicWrite';
@@ -105,7 +106,7 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
       const scored = p.gpus.length > 0;
       const row: CompareRowJson = {
         strategy, elapsed_ms: p.elapsedMs, max_ms: scored ? p.maxMs : null, mean_ms: scored ? p.meanMs : null,
-        max_over_mean: scored && p.meanMs > 0 ? p.maxMs / p.meanMs : null, feasible: p.feasible, reasons: p.reasons,
+        max_over_mean: scored && p.meanMs > 0 ? p.maxGpuMs / p.meanMs : null, feasible: p.feasible, reasons: p.reasons,
       };
       if (scored && p.maxUncertaintyMs !== undefined) row.max_uncertainty_ms = p.maxUncertaintyMs;
       rows.push(row);
@@ -124,7 +125,7 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
       file: ctx.display(a.file),
       cost_model: a.costModel?.name,
       cost_models: costModelsJson(a.costModel?.kernels),
-      current: a.current ? { max_ms: a.current.maxMs, mean_ms: a.current.meanMs, feasible: a.current.feasible } : null,
+      current: a.current ? { max_ms: a.current.maxMs, mean_ms: a.current.meanMs, max_gpu_ms: a.current.maxGpuMs, feasible: a.current.feasible } : null,
       results: rows,
       warnings: costModelWarningsJson(ctx, a),
     }, null, 2));
@@ -137,7 +138,7 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
   ctx.io.out('');
   const pm = (u: number | undefined) => (u !== undefined ? `\u00b1${msCell(u)}` : '–');
   const columns = [
-    { header: 'strategy', align: 'left' as const }, { header: 'max ms', align: 'right' as const },
+    { header: 'strategy', align: 'left' as const }, { header: 'step ms', align: 'right' as const },
     { header: '\u00b1 ms', align: 'right' as const },
     { header: 'mean ms', align: 'right' as const }, { header: 'max/mean', align: 'right' as const },
     { header: 'feasible', align: 'left' as const }, { header: 'time ms', align: 'right' as const },
@@ -146,7 +147,7 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
   const table: string[][] = [];
   if (a.current) {
     const cur = a.current;
-    table.push([c.dim('(written)'), msCell(cur.maxMs), pm(cur.maxUncertaintyMs), msCell(cur.meanMs), formatRatio(cur.maxMs / cur.meanMs), cur.feasible ? 'yes' : c.red('no'), '', '']);
+    table.push([c.dim('(written)'), msCell(cur.maxMs), pm(cur.maxUncertaintyMs), msCell(cur.meanMs), formatRatio(cur.maxGpuMs / cur.meanMs), cur.feasible ? 'yes' : c.red('no'), '', '']);
   }
   for (const r of rows) {
     if (r.max_ms === null) {
@@ -159,14 +160,14 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
       best ? c.bold(r.strategy) : r.strategy, msCell(r.max_ms), pm(r.max_uncertainty_ms), msCell(r.mean_ms ?? NaN),
       r.max_over_mean !== null ? formatRatio(r.max_over_mean) : '–',
       r.feasible ? 'yes' : c.red('no'), r.elapsed_ms.toFixed(0),
-      best ? c.green('\u25c0 lowest max') : r.feasible ? '' : c.dim((r.reasons[0] ?? '').slice(0, 64)),
+      best ? c.green('\u25c0 lowest step') : r.feasible ? '' : c.dim((r.reasons[0] ?? '').slice(0, 64)),
     ]);
   }
   ctx.io.out(renderTable(columns, table));
   ctx.io.out('');
   if (bestMax !== undefined && a.current) {
     const bestU = marked?.max_uncertainty_ms;
-    ctx.io.out(`  best max ${formatMs(bestMax)} vs written ${formatMs(a.current.maxMs)} (${formatGain(a.current.maxMs, bestMax, combinedUncertainty(a.current.maxUncertaintyMs, bestU))}); every strategy planned from scratch, seed ${ctx.args.seed ?? 0}`);
+    ctx.io.out(`  best step ${formatMs(bestMax)} vs written ${formatMs(a.current.maxMs)} (${formatGain(a.current.maxMs, bestMax, combinedUncertainty(a.current.maxUncertaintyMs, bestU))}); every strategy planned from scratch, seed ${ctx.args.seed ?? 0}`);
   } else {
     ctx.io.out(c.dim(`  every strategy planned from scratch, seed ${ctx.args.seed ?? 0}; time = planner wall time on this machine`));
   }
@@ -262,8 +263,10 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     ctx.io.out(planTable(plan));
     ctx.io.out('');
     const worst = plan.gpus.length ? plan.gpus.reduce((x, y) => (y.totalMs > x.totalMs ? y : x)) : undefined;
-    ctx.io.out(`  max ${formatMs(plan.maxMs)}${plan.maxUncertaintyMs !== undefined ? ` ${formatPlusMinus(plan.maxUncertaintyMs)}` : ''}${worst ? ` (GPU ${worst.gpu})` : ''} \u00b7 mean ${formatMs(plan.meanMs)} \u00b7 max/mean ${formatRatio(plan.meanMs > 0 ? plan.maxMs / plan.meanMs : NaN)}`);
-    if (a.current) ctx.io.out(`  written placement: max ${formatMs(a.current.maxMs)} \u2192 ${formatMs(plan.maxMs)} (${formatGain(a.current.maxMs, plan.maxMs, combinedUncertainty(a.current.maxUncertaintyMs, plan.maxUncertaintyMs))})`);
+    ctx.io.out(`  step ${formatMs(plan.maxMs)}${plan.maxUncertaintyMs !== undefined ? ` ${formatPlusMinus(plan.maxUncertaintyMs)}` : ''} (critical path: each phase waits for its slowest GPU)`);
+    ctx.io.out(`    = ${formatPhases(plan.phases, PHASE_TITLES)}`);
+    ctx.io.out(`  busiest GPU${worst ? ` ${worst.gpu}` : ''} ${formatMs(plan.maxGpuMs)} \u00b7 mean ${formatMs(plan.meanMs)} \u00b7 max/mean ${formatRatio(plan.meanMs > 0 ? plan.maxGpuMs / plan.meanMs : NaN)}`);
+    if (a.current) ctx.io.out(`  written placement: step ${formatMs(a.current.maxMs)} \u2192 ${formatMs(plan.maxMs)} (${formatGain(a.current.maxMs, plan.maxMs, combinedUncertainty(a.current.maxUncertaintyMs, plan.maxUncertaintyMs))})`);
     for (const r of plan.reasons) ctx.io.out(`  ${c.red('\u2717')} ${r}`);
   }
   if (gate) {

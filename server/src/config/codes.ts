@@ -36,12 +36,14 @@ export const CODES = {
   SL043: 'Table missing from placement',
   SL044: 'Placement kind not allowed by the table\'s sharding',
   SL045: 'Pinned table placed on another GPU',
-  SL046: 'Split cannot be cut: column widths not multiples of 4, or fewer rows than row blocks',
+  SL046: 'Split cannot be cut: column widths not multiples of 4 (or, a warning, fewer rows than row blocks)',
   SL047: 'GPU over memory for the written placement',
   SL048: 'GPU or host listed twice in one split',
   SL049: 'table_column GPUs span more than one host',
   SL050: 'Placement TorchRec cannot express (ShardLens costs it; export refuses it)',
   SL051: 'Data-parallel table does not fit on one GPU',
+  SL052: 'dense_bytes and the ids reservation leave no HBM for tables',
+  SL053: 'GPU over host memory (UVM-cached tables) for the written placement',
 } as const;
 
 export type Code = keyof typeof CODES;

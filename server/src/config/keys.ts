@@ -84,6 +84,8 @@ const TOP: readonly KeyInfo[] = [
     doc: 'For tables on kernel fbgemm_tbe_uvm_caching: the HBM cache as a fraction of each table\'s rows (0 < f ≤ 1; 0.2 = 20% of the rows cached in HBM, FBGEMM\'s and TorchRec\'s default). Smaller saves HBM and sends more of the distinct rows of a step over the host link (~32 GB/s). A table may override it.' },
   { key: 'ids', kind: 'enum', values: ID_ORDERS, default: 'hashed',
     doc: 'How ids map to rows, which decides where a row-split table\'s hot rows land: hashed (ids hashed over the rows, the default: the hot rows are scattered and one block holds the hottest) or sorted (ids numbered by frequency: the first row block holds the head). A table may override it.' },
+  { key: 'dense_bytes', kind: 'integer', min: 0, max: 1e13, default: 0,
+    doc: 'Bytes every GPU holds for the dense part of the model: its parameters, their optimizer state and the DDP gradient buffers (TorchRec estimates 6 × the dense parameter bytes). Taken off each GPU\'s HBM before tables, with `reserve` and the ids reservation, as TorchRec\'s planner reserves it. Default 0.' },
   { key: 'devices', kind: 'devices', required: true,
     doc: 'The GPUs: a mapping (type, count, per_host, reserve and optional preset overrides) or a relative path to a file holding that mapping, e.g. `./cluster.shard.yaml`.' },
   { key: 'tables', kind: 'tables', required: true,

@@ -11,10 +11,10 @@ import { readDevicesNode } from './devicesRef';
 import { checkKnownKeys, readEnum, readNumber } from './fields';
 import { keyInfo } from './keys';
 import type { FileReader, LoadedConfig, SourceMap } from './loaded';
-import type { Dtype, Optimizer, Range, ShardConfig } from './types';
+import { DEFAULT_KERNEL, type Dtype, type Optimizer, type Range, type ShardConfig, type TableSpec } from './types';
 import { checkCacheLoadFactor, readKernelDefaults } from './validateKernel';
 import { readDevicesMap, type DevicesRead } from './validateDevices';
-import { checkGpuMemory, checkReplicaMemory, checkTableMemory, placementLoads, type MemoryFacts } from './validateMemory';
+import { checkGpuMemory, checkReplicaMemory, checkTableMemory, placementLoads, type MemoryContext } from './validateMemory';
 import { checkUnplaced, readPlacement } from './validatePlacement';
 import { checkPins, readTables, type PartialTable, type TablesRead } from './validateTables';
 import { endOffset, entriesOf, nodeRange, offsetsRange, pairRange, parseSource, report, type Entry, type Sink, type SourceFile } from './yamlSource';
@@ -59,6 +59,8 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
   const dtype = readWord(src, entries.get('dtype'), 'dtype', out) as Dtype;
   const optimizer = readWord(src, entries.get('optimizer'), 'optimizer', out) as Optimizer;
   const kernelDefaults = readKernelDefaults(src, entries, out);
+  const denseEntry = entries.get('dense_bytes');
+  const denseBytes = denseEntry ? readNumber(src, denseEntry, keyInfo('top', 'dense_bytes')!, out) ?? 0 : 0;
 
   const devicesEntry = entries.get('devices');
   let devices: DevicesRead | undefined;
@@ -80,10 +82,12 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
   // of the config (a bad pooling) still has its pin, memory and placement entry checked,
   // and GPU indices are checked against count and per_host while the GPU type is unknown.
   const device = devices?.spec;
+  // The memory rules count the ids reservation at the batch the costs assume.
+  const memory = (d: NonNullable<typeof device>): MemoryContext => ({ device: d, optimizer, batchSize: batchSize ?? FALLBACK_BATCH_SIZE, denseBytes });
   const shape = device ?? devices?.shape;
   const partial = [...tablesRead.partial.values()];
   if (shape) checkPins(src, [...tablesRead.tables, ...partial], shape.count, out);
-  if (device) checkTableMemory(file, [...tablesRead.tables, ...partialWithSize(partial)], tablesEntry?.keyRange ?? source.top, device, optimizer, out);
+  if (device) checkTableMemory(file, [...tablesRead.tables, ...partialWithSize(partial)], tablesEntry?.keyRange ?? source.top, memory(device), out);
 
   const placementEntry = entries.get('placement');
   const placementRead = placementEntry ? readPlacement(src, placementEntry, tablesRead.tables, tablesRead.partial, shape, out) : undefined;
@@ -93,9 +97,10 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
     let loads: ReturnType<typeof placementLoads> | undefined;
     if (device) {
       const byName = new Map(tablesRead.tables.map((t) => [t.spec.name, t.spec]));
-      loads = placementLoads(placementRead.placement, byName, device, optimizer);
-      const replicas = checkReplicaMemory(file, placementRead, byName, device, optimizer, out);
-      checkGpuMemory(file, placementRead, loads, device, out, replicas);
+      const mem = memory(device);
+      loads = placementLoads(placementRead.placement, byName, mem);
+      const replicas = checkReplicaMemory(file, placementRead, byName, mem, out);
+      checkGpuMemory(file, placementRead, loads, mem, tablesRead.tables.map((t) => t.spec), out, replicas);
     }
     checkUnplaced(src, tablesRead.tables, placementRead, loads?.bytes, out);
   }
@@ -107,7 +112,7 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
     dtype,
     optimizer,
     kernel: kernelDefaults.kernel,
-    denseBytes: 0,
+    denseBytes,
     devices: device,
     tables: tablesRead.tables.map((t) => t.spec),
   };
@@ -117,10 +122,18 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
 }
 
 /** Tables left out of the config whose size is known (rows and dim valid): their memory can be checked. */
-function partialWithSize(partial: readonly PartialTable[]): { spec: MemoryFacts; name: Range }[] {
+/**
+ * Tables left out for a bad pooling (say) whose rows and dim are known: the
+ * memory rules still count them. Their buffers are sized as one lookup per bag
+ * on the default kernel (the real pooling is unknown), so the totals reported
+ * are at least right for the weights and optimizer state.
+ */
+function partialWithSize(partial: readonly PartialTable[]): { spec: TableSpec; name: Range }[] {
   return partial.flatMap((t) => {
     const { rows, dim } = t.spec;
-    return rows !== undefined && dim !== undefined ? [{ spec: { ...t.spec, rows, dim }, name: t.name }] : [];
+    if (rows === undefined || dim === undefined) return [];
+    const spec: TableSpec = { ...t.spec, rows, dim, pooling: 1, zipf: 0, kernel: DEFAULT_KERNEL, ids: 'hashed' };
+    return [{ spec, name: t.name }];
   });
 }
 

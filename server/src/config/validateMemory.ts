@@ -1,14 +1,18 @@
 /**
- * Memory rules, in bytes, with the same accounting as the planners
- * (cost/memory.ts: weights + optimizer state; usable = HBM × (1 − reserve)):
- * a table that fits no GPU under its allowed sharding, tables that exceed the
- * whole cluster, and GPUs over capacity in the written placement.
+ * Memory rules, in bytes, with the same accounting as the planners and
+ * evaluatePlacement (cost/memory.ts: weights + optimizer state, caches and
+ * I/O buffers per shard; per GPU, HBM × (1 − reserve) − dense_bytes − the ids
+ * reservation for shards; host memory for UVM-cached weights): reservations
+ * that leave nothing for tables, a table that fits no GPU under its allowed
+ * sharding, tables that exceed the whole cluster, and GPUs over HBM or host
+ * memory in the written placement.
  */
-import { shardMemoryBytes, tableMemoryBytes, usableMemoryBytes } from '../cost/memory';
-import { placementShards } from '../cost/shards';
-import { entryRanks } from './placementRanks';
-import { DTYPE_BYTES, type DeviceSpec, type Optimizer, type PlacementEntry, type Range, type ShardingKind, type TableSpec } from './types';
-import { DIM_MULTIPLE } from './validateTables';
+import { memoryBudget, shardStorage, tableStorage, type MemoryBudget, type StorageContext } from '../cost/memory';
+import { canSplitColumns, largestShardForStorage, placementShards, replicaShard } from '../cost/shards';
+import { entryRanks, hostCount } from './placementRanks';
+import { ALL_SHARDING_KINDS } from './shardingKinds';
+import type { DeviceSpec, Optimizer, PlacementEntry, Range, ShardingKind, TableSpec } from './types';
+import type { TableRead } from './validateTables';
 import type { PlacementRead } from './validatePlacement';
 import { report, type Sink } from './yamlSource';
 
@@ -18,117 +22,183 @@ function gb(bytes: number): string {
   return `${(bytes / GB).toFixed(bytes < 10 * GB ? 2 : 1)} GB`;
 }
 
-/**
- * Bytes of the largest shard a table needs when spread as far as its allowed
- * kinds let it on `gpus` GPUs at `perHost` per host: row over every GPU,
- * table_row over one host, column widths (multiples of 4) over every GPU or
- * one host, grid blocks; data-parallel and table-wise hold it whole.
- */
-export function smallestFootprintBytes(t: MemoryFacts, optimizer: Optimizer, gpus: number, perHost = gpus): number {
-  const bytes = DTYPE_BYTES[t.dtype];
-  // The whole table as one shard (what tableMemoryBytes computes for a full TableSpec).
-  let best = shardMemoryBytes(t.rows, t.dim, bytes, optimizer);
-  if (t.pin !== undefined) return best;
-  const per = Math.max(1, Math.min(perHost, gpus));
-  const hosts = Math.max(1, Math.ceil(gpus / per));
-  const widthOver = (n: number) => {
-    const shards = Math.max(1, Math.min(n, Math.floor(t.dim / DIM_MULTIPLE)));
-    return Math.min(t.dim, Math.ceil(t.dim / shards / DIM_MULTIPLE) * DIM_MULTIPLE);
-  };
-  const allows = (k: ShardingKind) => t.sharding.includes(k);
-  if (allows('row')) best = Math.min(best, shardMemoryBytes(Math.ceil(t.rows / gpus), t.dim, bytes, optimizer));
-  if (allows('table_row')) best = Math.min(best, shardMemoryBytes(Math.ceil(t.rows / per), t.dim, bytes, optimizer));
-  if (allows('column')) best = Math.min(best, shardMemoryBytes(t.rows, widthOver(gpus), bytes, optimizer));
-  if (allows('table_column')) best = Math.min(best, shardMemoryBytes(t.rows, widthOver(per), bytes, optimizer));
-  if (allows('grid')) best = Math.min(best, shardMemoryBytes(Math.ceil(t.rows / per), widthOver(hosts), bytes, optimizer));
-  return best;
+/** What the memory rules need besides the tables. */
+export interface MemoryContext {
+  device: DeviceSpec;
+  optimizer: Optimizer;
+  batchSize: number;
+  denseBytes: number;
 }
 
-/** What the memory rules read of a table: also known for a table whose pooling (say) is still wrong. */
-export type MemoryFacts = Pick<TableSpec, 'name' | 'rows' | 'dim' | 'dtype' | 'sharding' | 'pin'>;
+function storageCtx(m: MemoryContext): StorageContext {
+  return { optimizer: m.optimizer, batchSize: m.batchSize, count: m.device.count, perHost: m.device.perHost };
+}
+
+export function budgetOf(m: MemoryContext, tables: readonly TableSpec[]): MemoryBudget {
+  return memoryBudget({ devices: m.device, tables: tables as TableSpec[], batchSize: m.batchSize, denseBytes: m.denseBytes });
+}
+
+/** The entry of `kind` that spreads a table widest (undefined when the kind cannot cut it). */
+function widest(t: TableSpec, kind: ShardingKind, device: DeviceSpec): PlacementEntry | undefined {
+  const n = device.count;
+  const per = Math.max(1, Math.min(n, device.perHost));
+  const most = (limit: number) => { for (let p = limit; p >= 1; p--) if (canSplitColumns(t.dim, p)) return p; return 1; };
+  switch (kind) {
+    case 'table': return { kind, gpu: 0 };
+    case 'data_parallel': return { kind };
+    case 'row': return { kind, gpus: Array.from({ length: n }, (_, g) => g) };
+    case 'table_row': return { kind, host: 0 };
+    case 'column': return { kind, gpus: Array.from({ length: most(n) }, (_, g) => g) };
+    case 'table_column': return { kind, gpus: Array.from({ length: most(per) }, (_, g) => g) };
+    case 'grid': {
+      const c = most(hostCount(device));
+      return c >= 2 ? { kind, hosts: Array.from({ length: c }, (_, h) => h) } : undefined;
+    }
+  }
+}
 
 /**
- * SL036 per table no GPU can hold; SL037 when all tables together exceed the
- * cluster (the tables given: a table whose rows or dim are unknown is left out,
- * so the total is at least what is reported).
+ * HBM (and host) bytes of the largest shard of an entry (cost/shards.ts
+ * largestShardForStorage: placementShards' geometry without pricing every row
+ * block's lookups, so checking 10,000 tables against 512 GPUs stays fast).
  */
-export function checkTableMemory(file: string, tables: readonly { spec: MemoryFacts; name: Range }[], tablesKey: Range, device: DeviceSpec, optimizer: Optimizer, out: Sink): void {
-  const usable = usableMemoryBytes(device);
+export function largestShard(t: TableSpec, e: PlacementEntry, m: MemoryContext): { hbm: number; host: number } | undefined {
+  const largest = largestShardForStorage(t, e, { count: m.device.count, perHost: m.device.perHost, batchSize: m.batchSize });
+  if (!largest) return undefined;
+  const kind = largest.count === 1 && e.kind !== 'data_parallel' ? 'table' : e.kind;
+  const s = shardStorage(largest.shard, kind, t.pooling, storageCtx(m));
+  return { hbm: s.hbm, host: s.host };
+}
+
+/**
+ * The largest shard a table needs when spread as far as its allowed kinds let
+ * it (HBM bytes, and host bytes for UVM): row over every GPU, table_row over
+ * one host, column widths (multiples of 4) over every GPU or one host, grid
+ * blocks over the hosts; data-parallel and table-wise hold it whole.
+ */
+export function smallestFootprint(t: TableSpec, m: MemoryContext): { hbm: number; host: number } {
+  const kinds = t.pin !== undefined ? ['table' as const] : (t.sharding?.length ? t.sharding : ALL_SHARDING_KINDS);
+  let best: { hbm: number; host: number } | undefined;
+  for (const k of kinds) {
+    const e = widest(t, k, m.device);
+    const s = e && largestShard(t, e, m);
+    if (s && (!best || s.hbm < best.hbm)) best = s;
+  }
+  return best ?? largestShard(t, { kind: 'table', gpu: 0 }, m)!;
+}
+
+/** SL052 when the reservations leave no HBM for tables; SL036 per table no GPU can hold; SL037 when all tables together exceed the cluster. */
+export function checkTableMemory(file: string, tables: readonly Pick<TableRead, 'spec' | 'name'>[], tablesKey: Range, m: MemoryContext, out: Sink): void {
+  const budget = budgetOf(m, tables.map((t) => t.spec));
+  const usable = budget.shardBytes;
+  const device = m.device;
+  if (usable <= 0) {
+    report(out, file, tablesKey, 'SL052', `No HBM is left for tables: a ${device.type} has ${gb(device.memoryBytes)}, less reserve ${device.reserve} (${gb(budget.reserveBytes)}), dense_bytes ${gb(budget.denseBytes)} and the ids reservation ${gb(budget.kjtBytes)} (20 × 8 B × pooling × local batch, as TorchRec reserves it). Lower dense_bytes, reserve or batch_size, or use bigger GPUs.`);
+    return;
+  }
   let total = 0;
   for (const t of tables) {
-    total += shardMemoryBytes(t.spec.rows, t.spec.dim, DTYPE_BYTES[t.spec.dtype], optimizer);
-    const need = smallestFootprintBytes(t.spec, optimizer, device.count, device.perHost);
-    if (need > usable) {
+    const tensor = tableStorage(t.spec, m.optimizer);
+    total += tensor.hbm;
+    const need = smallestFootprint(t.spec, m);
+    if (need.hbm > usable || need.host > budget.hostBytes) {
       const how = t.spec.pin !== undefined ? `pinned whole to GPU ${t.spec.pin}`
         : `with sharding [${t.spec.sharding.join(', ')}] over ${device.count} GPU${device.count === 1 ? '' : 's'}`;
-      const advice = t.spec.sharding.includes('row') ? 'Add GPUs, lower rows/dim, use fp16, or lower reserve.' : "Allow 'row' (row_wise) in sharding, add GPUs, or shrink the table.";
-      report(out, file, t.name, 'SL036', `Table '${t.spec.name}' needs at least ${gb(need)} on one GPU ${how}, but a ${device.type} has ${gb(usable)} usable (reserve ${device.reserve}). ${advice}`);
+      const canRow = t.spec.sharding.includes('row');
+      const advice = canRow ? 'Add GPUs, lower rows/dim, use fp16, lower reserve, dense_bytes or batch_size.' : "Allow 'row' (row_wise) in sharding, add GPUs, or shrink the table.";
+      const where = need.hbm > usable
+        ? `${gb(need.hbm)} on one GPU (weights, optimizer state and I/O buffers) ${how}, but a ${device.type} has ${gb(usable)} for shards (after reserve ${device.reserve}, dense_bytes and the ids reservation)`
+        : `${gb(need.host)} of host memory on one GPU for its UVM-cached weights ${how}, but a ${device.type} has ${gb(budget.hostBytes)} (host_memory_bytes)`;
+      report(out, file, t.name, 'SL036', `Table '${t.spec.name}' needs at least ${where}. ${advice}`);
     }
   }
   const capacity = usable * device.count;
   if (total > capacity) {
-    report(out, file, tablesKey, 'SL037', `The tables need ${gb(total)} (weights + ${optimizer} state) but ${device.count} × ${device.type} hold ${gb(capacity)} usable. Add GPUs, use fp16, shrink tables or lower reserve.`);
+    report(out, file, tablesKey, 'SL037', `The tables need ${gb(total)} of HBM (weights + ${m.optimizer} state) but ${device.count} × ${device.type} hold ${gb(capacity)} for shards. Add GPUs, use fp16, shrink tables or lower reserve or dense_bytes.`);
   }
 }
 
-/** Bytes each GPU holds under the written placement, and which entry contributes most to each. */
-export function placementLoads(placement: ReadonlyMap<string, PlacementEntry>, tables: ReadonlyMap<string, TableSpec>, device: DeviceSpec, optimizer: Optimizer): { bytes: Float64Array; largest: (string | undefined)[]; largestBytes: Float64Array } {
-  const bytes = new Float64Array(device.count);
-  const largestBytes = new Float64Array(device.count);
-  const largest: (string | undefined)[] = new Array(device.count).fill(undefined);
-  const add = (g: number, name: string, b: number) => {
-    if (g < 0 || g >= device.count) return;
-    bytes[g] += b;
-    if (b > largestBytes[g]) { largestBytes[g] = b; largest[g] = name; }
-  };
+/** Bytes each GPU holds under the written placement (HBM and host), and which entry contributes most HBM to each. */
+export function placementLoads(
+  placement: ReadonlyMap<string, PlacementEntry>, tables: ReadonlyMap<string, TableSpec>, m: MemoryContext,
+): { bytes: Float64Array; hostBytes: Float64Array; largest: (string | undefined)[]; largestBytes: Float64Array } {
+  const n = m.device.count;
+  const bytes = new Float64Array(n);
+  const hostBytes = new Float64Array(n);
+  const largestBytes = new Float64Array(n);
+  const largest: (string | undefined)[] = new Array(n).fill(undefined);
+  const ctx = storageCtx(m);
   for (const [name, e] of placement) {
     const t = tables.get(name);
     if (!t) continue;
-    for (const { gpu, shard } of placementShards(t, e, { count: device.count, perHost: device.perHost, batchSize: 0 })) {
-      add(gpu, name, shardMemoryBytes(shard.rows, shard.dim, shard.dtypeBytes, optimizer));
+    const shards = placementShards(t, e, { count: n, perHost: m.device.perHost, batchSize: m.batchSize });
+    const kind = shards.length === 1 && e.kind !== 'data_parallel' ? 'table' : e.kind;
+    for (const { gpu, shard } of shards) {
+      if (gpu < 0 || gpu >= n) continue;
+      const s = shardStorage(shard, kind, t.pooling, ctx);
+      bytes[gpu] += s.hbm;
+      hostBytes[gpu] += s.host;
+      if (s.hbm > largestBytes[gpu]) { largestBytes[gpu] = s.hbm; largest[gpu] = name; }
     }
   }
-  return { bytes, largest, largestBytes };
+  return { bytes, hostBytes, largest, largestBytes };
 }
 
 /**
- * SL051 on each data-parallel entry whose replica (weights + optimizer state)
- * exceeds one GPU's usable memory: every GPU holds all of it. Returns the
- * tables reported, so SL047 does not repeat it on every GPU.
+ * SL051 on each data-parallel entry whose replica (weights, optimizer state
+ * and its I/O buffers, as TorchRec counts a data-parallel shard) exceeds one
+ * GPU's space for shards: every GPU holds all of it. Returns the tables
+ * reported, so SL047 does not repeat it on every GPU.
  */
-export function checkReplicaMemory(file: string, read: PlacementRead, tables: ReadonlyMap<string, TableSpec>, device: DeviceSpec, optimizer: Optimizer, out: Sink): Set<string> {
-  const usable = usableMemoryBytes(device);
+export function checkReplicaMemory(file: string, read: PlacementRead, tables: ReadonlyMap<string, TableSpec>, m: MemoryContext, out: Sink): Set<string> {
+  const budget = budgetOf(m, [...tables.values()]);
+  const usable = Math.max(0, budget.shardBytes);
+  const bags = m.device.count > 0 ? m.batchSize / m.device.count : 0;
   const reported = new Set<string>();
   for (const [name, e] of read.placement) {
     const t = tables.get(name);
     const where = read.entries.get(name);
     if (e.kind !== 'data_parallel' || !t || !where) continue;
-    const need = tableMemoryBytes(t, optimizer);
+    const need = shardStorage(replicaShard(t, bags), 'data_parallel', t.pooling, storageCtx(m)).hbm;
     if (need <= usable) continue;
     reported.add(name);
     const range = where.valueRange();
     const fixes = t.sharding.includes('row')
       ? [{ title: 'Split it by rows over every GPU: {row: all}', file, edits: [{ range, newText: '{row: all}' }], preferred: true }]
       : undefined;
-    report(out, file, range, 'SL051', `'${name}' is data-parallel, so every GPU holds a full replica of ${gb(need)} (weights + ${optimizer} state), but a ${device.type} has ${gb(usable)} usable (reserve ${device.reserve}). Data-parallel suits small tables; split it instead ({row: all}, {table_row: {host: H}}).`, 'error', fixes);
+    report(out, file, range, 'SL051', `'${name}' is data-parallel, so every GPU holds a full replica of ${gb(need)} (weights, ${m.optimizer} state and I/O buffers), but a ${m.device.type} has ${gb(usable)} for shards (after reserve ${m.device.reserve}, dense_bytes and the ids reservation). Data-parallel suits small tables; split it instead ({row: all}, {table_row: {host: H}}).`, 'error', fixes);
   }
   return reported;
 }
 
-/** SL047 once per GPU over capacity, on the GPU index of its largest entry (not again for a replica SL051 reported). */
-export function checkGpuMemory(file: string, read: PlacementRead, loads: ReturnType<typeof placementLoads>, device: DeviceSpec, out: Sink, alreadyReported: ReadonlySet<string> = new Set()): void {
-  const usable = usableMemoryBytes(device);
-  for (let g = 0; g < loads.bytes.length; g++) {
-    if (loads.bytes[g] <= usable) continue;
-    const name = loads.largest[g]!;
-    if (alreadyReported.has(name)) continue;
-    const entry = read.entries.get(name);
-    const placed = read.placement.get(name);
+/**
+ * SL047 once per GPU over HBM, SL053 once per GPU over host memory, on the GPU
+ * index of its largest entry (SL047 not again for a replica SL051 reported).
+ */
+export function checkGpuMemory(
+  file: string, read: PlacementRead, loads: ReturnType<typeof placementLoads>, m: MemoryContext, tables: readonly TableSpec[], out: Sink,
+  alreadyReported: ReadonlySet<string> = new Set(),
+): void {
+  const budget = budgetOf(m, tables);
+  const usable = Math.max(0, budget.shardBytes);
+  const device = m.device;
+  const rangeOf = (g: number, name: string | undefined): Range => {
+    const entry = name ? read.entries.get(name) : undefined;
+    const placed = name ? read.placement.get(name) : undefined;
     let range = entry?.range ?? read.section;
     if (entry && placed) {
       const i = entryRanks(placed, device).indexOf(g);
       range = entry.gpuRange(i) ?? entry.valueRange();
     }
-    report(out, file, range, 'SL047', `GPU ${g} needs ${gb(loads.bytes[g])} for its tables but has ${gb(usable)} usable; its largest is '${name}' (${gb(loads.largestBytes[g])}). Move tables off GPU ${g} or run Replan.`);
+    return range;
+  };
+  for (let g = 0; g < loads.bytes.length; g++) {
+    if (loads.bytes[g] > usable && !alreadyReported.has(loads.largest[g]!)) {
+      const name = loads.largest[g]!;
+      report(out, file, rangeOf(g, name), 'SL047', `GPU ${g} needs ${gb(loads.bytes[g])} for its shards (weights, optimizer state, I/O buffers) but has ${gb(usable)} (after reserve, dense_bytes and the ids reservation); its largest is '${name}' (${gb(loads.largestBytes[g])}). Move tables off GPU ${g} or run Replan.`);
+    }
+    if (loads.hostBytes[g] > budget.hostBytes) {
+      report(out, file, rangeOf(g, loads.largest[g]), 'SL053', `GPU ${g} needs ${gb(loads.hostBytes[g])} of host memory for UVM-cached tables but has ${gb(budget.hostBytes)} (host_memory_bytes). Move UVM tables off GPU ${g} or run Replan.`);
+    }
   }
 }

@@ -11,7 +11,7 @@
  * shape (count, per_host) even while its GPU type is unknown.
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import { canSplitColumns } from '../cost/shards';
+import { canSplitColumns, rowBlockSizes } from '../cost/shards';
 import { closest } from './didYouMean';
 import { checkKnownKeys, checkNumber, numberOf } from './fields';
 import type { Fix, TextEdit } from './diagnostics';
@@ -332,11 +332,14 @@ function checkKind(c: EntryContext, entry: PlacementEntry): void {
     }
     report(out, src, valueRange, 'SL046', `Splitting dim ${table.dim} of '${e.name}' over ${what} gives width ${Number.isInteger(width) ? width : width.toFixed(2)}, not a multiple of ${DIM_MULTIPLE}. Use a count that divides dim/${DIM_MULTIPLE} = ${table.dim / DIM_MULTIPLE}.`, 'error', fix ? [fix] : undefined);
   }
-  // Row blocks: one row at least per block.
+  // Row blocks: fewer rows than blocks. TorchRec still cuts it (blocks of
+  // ⌈rows/blocks⌉ rows, the trailing ones empty; cost/shards.ts rowBlockSizes),
+  // and ShardLens costs it so, but GPUs holding nothing are rarely meant: a warning.
   if (shape && table.rows !== undefined && (kind === 'row' || kind === 'table_row' || kind === 'grid')) {
     const blocks = kind === 'grid' ? Math.min(...entry.hosts.map((h) => hostRanks(h, shape).length)) : entryRanks(entry, shape).length;
     if (blocks > table.rows) {
-      report(out, src, valueRange, 'SL046', `'${e.name}' has ${table.rows} row${table.rows === 1 ? '' : 's'}, fewer than the ${blocks} row blocks of a ${kindLabel(kind)} split: some GPUs would hold nothing. Place it whole (name: GPU) or data-parallel (dp).`);
+      const empty = blocks - rowBlockSizes(table.rows, blocks).filter((r) => r > 0).length;
+      report(out, src, valueRange, 'SL046', `'${e.name}' has ${table.rows} row${table.rows === 1 ? '' : 's'}, fewer than the ${blocks} row blocks of a ${kindLabel(kind)} split: TorchRec cuts blocks of ${Math.ceil(table.rows / blocks)} row${Math.ceil(table.rows / blocks) === 1 ? '' : 's'}, so ${empty} GPU${empty === 1 ? '' : 's'} hold an empty block${kind === 'grid' ? ' in each column block' : ''}. Place it whole (name: GPU) or data-parallel (dp) if its sharding allows.`, 'warning');
     }
   }
   // table_column: column shards inside one host.

@@ -1,102 +1,168 @@
 /**
- * Communication per GPU per step for model-parallel embeddings: the forward
- * all-to-all of pooled embeddings (each GPU's table/column shards produce the
- * pooled vectors of the GLOBAL batch and send every other GPU its local
- * batch's share) and the backward all-to-all of their gradients (the same
- * volumes reversed). Units: bytes, GB/s (1e9 B/s), ms.
+ * The collectives of an embedding training step, per rank, in one place: the
+ * step model (cost/stepCost.ts) and the planners' incremental oracle
+ * (plan/stepOracle.ts) both call these functions, so plans and reports cannot
+ * disagree. Units: bytes, ms; link rates in bytes per ms.
  *
- * Volumes (perf-models.md §3.4, after TorchRec's table-wise output dist):
- *   b = batch / N local bags per GPU; S_k = pooled bytes per bag GPU k owns
- *   (Σ dim × dtype bytes of its shards);
- *   send_k = b · S_k · (N − 1)          (its outputs for every other GPU's bags)
- *   recv_k = b · (ΣS − S_k)             (everyone else's outputs for its own bags)
- * Row shards hold part of a table's rows for the whole global batch, so their
- * partial pooled sums (full width D) must be reduce-scattered to the bags'
- * owners: per GPU that moves (N−1)/N · B · D · y = (N−1) · b · D · y, the same
- * volume as an all-to-all of a width-D output (TorchRec row-wise sharding's
- * output dist is this reduce-scatter over all ranks). They therefore count
- * into S_k like table shards; the backward sends each row shard the gradient
- * of the full batch (the same volume reversed).
+ * All-to-all (ids forward, pooled embeddings forward, their gradients
+ * backward). Rank k holds x_k bytes per bag of the exchanged data and owns
+ * b = B / N local bags; it sends x_k for every other rank's bags and receives
+ * every other rank's data for its own bags (perf-models.md §3.4, after
+ * TorchRec's table-wise input and output dists):
+ *   send_k = b · x_k · (N − 1),  recv_k = b · (Σx − x_k)
+ * split into the peers of its host (NVLink) and the others (its NIC). Both
+ * links run at once, so the slower one sets the time:
+ *   t = max(max(send, recv)_intra / nvlink, max(send, recv)_inter / nic) + α.
+ * The backward exchange reverses the volumes, so its busiest direction and
+ * its time are the same.
  *
- * Time: peers inside the host (per_host GPUs) are reached over NVLink, the
- * rest over the network; both run at once, so the slower part dominates:
- *   t = max(intra / (nvlink · η_nvl), inter / (network · η_net)) + α
- * with intra/inter = max(send, recv) of the bytes to/from those peers.
- * Index (KJT input) distribution is not counted: the CommLoad contract carries
- * pooled bytes only.
+ * Ring reduce-scatter / all-gather / all-reduce over G ranks of a buffer of S
+ * bytes: each rank moves (G − 1)/G · S (twice for all-reduce). Inside one host
+ * the ring runs on NVLink; across hosts NCCL runs one ring per NIC, so a
+ * host's crossings share its ranks' NICs and the bus bandwidth is
+ * min(NVLink, ranks per host × NIC) (nccl-tests doc/PERFORMANCE.md defines
+ * bus bandwidth this way; TorchRec's BasicCommsBandwidths gives all-reduce
+ * inter_host_bw × local_world_size for the same reason, "1 NIC per GPU").
  */
 import type { CostEnv } from './types';
 
-/** One GPU's share of the pooled outputs, bytes per bag. */
-export interface CommLoad {
-  /** Σ dim × dtype bytes of its table and column shards. */
-  outBytesPerBag: number;
-  /** Σ dim × dtype bytes of its row shards (partial sums of full width). */
-  rowShardBytesPerBag: number;
+/** Every number of the communication model that is not a device spec. */
+export interface CommConstants {
+  /** Achieved fraction of NVLink's per-direction bandwidth. */
+  nvlinkEfficiency: number;
+  /** Achieved fraction of the per-GPU network link. */
+  networkEfficiency: number;
+  /** Fixed cost of one collective inside a host, ms. */
+  intraLatencyMs: number;
+  /** Fixed cost of one collective that crosses hosts, ms. */
+  interLatencyMs: number;
+  /** Bytes per id in the input all-to-all. */
+  indexBytes: number;
+  /** Bytes per bag length in the input all-to-all. */
+  lengthBytes: number;
+  /** DDP gradient bucket: the data-parallel all-reduce pays one latency per bucket. */
+  ddpBucketBytes: number;
+  /** Where the numbers come from, shown with plans ("preset" or the measurement file they were fitted on). */
+  source: string;
 }
 
 /**
- * Achieved fraction of NVLink's per-direction bandwidth: 380 of 450 GB/s
- * unidirectional measured with p2pBandwidthLatencyTest on 8× H100 SXM
- * (NVIDIA/nccl issue #1264; perf-models.md §3.1) ≈ 0.84; all-to-all runs
- * slightly below point-to-point, hence 0.8.
+ * Preset constants with sources:
+ * - NVLink 0.8: 380 of 450 GB/s unidirectional measured with
+ *   p2pBandwidthLatencyTest on 8× H100 SXM (NVIDIA/nccl issue #1264;
+ *   perf-models.md §3.1) ≈ 0.84; all-to-all runs slightly below point-to-point.
+ * - network 0.85: NCCL over InfiniBand NDR reaches ≈ 85–90% of line rate in
+ *   nccl-tests bus bandwidth [approximate].
+ * - latencies: NCCL small-message collectives take ~10–20 µs inside an NVLink
+ *   node (nccl-tests; Lin et al. HiPC'22 model the same latency-bound regime);
+ *   a network hop adds a few µs per exchange [approximate].
+ * - ids int64 (TorchRec planner constants.py BIGINT_DTYPE = 8), lengths int32.
+ * - 25 MiB: DistributedDataParallel's default bucket_cap_mb.
+ * A fit on measured collectives replaces these (cost/commFit.ts), passed to
+ * the models as CostEnv.comm.
  */
-export const NVLINK_EFFICIENCY = 0.8;
-/**
- * Achieved fraction of the per-GPU network link: NCCL over InfiniBand NDR
- * reaches ≈ 85–90% of line rate in nccl-tests busBW [approximate].
- */
-export const NETWORK_EFFICIENCY = 0.85;
-/**
- * Fixed cost per collective, ms: NCCL all-to-all small-message times are
- * ~10–20 µs inside an NVLink node (nccl-tests; Lin et al. HiPC'22 model the
- * same constant "latency-bound" regime below the linearity point).
- */
-export const INTRA_HOST_LATENCY_MS = 0.015;
-/** Across hosts the network hop adds a few µs per peer exchange [approximate]. */
-export const INTER_HOST_LATENCY_MS = 0.03;
+export const PRESET_COMM: Readonly<CommConstants> = {
+  nvlinkEfficiency: 0.8,
+  networkEfficiency: 0.85,
+  intraLatencyMs: 0.015,
+  interLatencyMs: 0.03,
+  indexBytes: 8,
+  lengthBytes: 4,
+  ddpBucketBytes: 25 * 2 ** 20,
+  source: 'preset',
+};
 
-/**
- * Forward and backward all-to-all ms for every GPU. loads[k] is GPU k's load;
- * GPUs k·per_host … share host k / per_host. One GPU (or no bytes) → 0.
- * O(N): host sums are computed once. Never throws; bad numbers give 0.
- */
-export function commMs(loads: readonly CommLoad[], env: CostEnv): { fwdMs: number; bwdMs: number }[] {
-  const n = loads.length;
-  const zero = () => loads.map(() => ({ fwdMs: 0, bwdMs: 0 }));
-  if (n <= 1) return zero();
-  const dev = env.device;
-  const perHost = Math.max(1, Math.min(n, Math.floor(dev?.perHost) || n));
-  const batch = env.batchSize > 0 && Number.isFinite(env.batchSize) ? env.batchSize : 0;
-  const b = batch / n;
-  const nvl = (dev?.nvlinkGBps > 0 ? dev.nvlinkGBps : 0) * 1e9 * NVLINK_EFFICIENCY;
-  const net = (dev?.networkGBps > 0 ? dev.networkGBps : 0) * 1e9 * NETWORK_EFFICIENCY;
-
-  const s = loads.map((l) => finite(l?.outBytesPerBag) + finite(l?.rowShardBytesPerBag));
-  const total = s.reduce((a, x) => a + x, 0);
-  if (total <= 0 || b <= 0) return zero();
-  const hosts = Math.ceil(n / perHost);
-  const hostSum = new Array<number>(hosts).fill(0);
-  const hostSize = new Array<number>(hosts).fill(0);
-  s.forEach((x, k) => { hostSum[Math.floor(k / perHost)] += x; hostSize[Math.floor(k / perHost)] += 1; });
-
-  return s.map((sk, k) => {
-    const h = Math.floor(k / perHost);
-    const localPeers = hostSize[h] - 1;
-    const remotePeers = n - hostSize[h];
-    const intra = b * Math.max(sk * localPeers, hostSum[h] - sk);
-    const inter = b * Math.max(sk * remotePeers, total - hostSum[h]);
-    const tIntra = intra > 0 ? (nvl > 0 ? intra / nvl : Infinity) : 0;
-    const tInter = inter > 0 ? (net > 0 ? inter / net : Infinity) : 0;
-    const latency = inter > 0 ? INTER_HOST_LATENCY_MS : intra > 0 ? INTRA_HOST_LATENCY_MS : 0;
-    let ms = Math.max(tIntra, tInter) * 1e3 + latency;
-    if (!Number.isFinite(ms)) ms = 0;
-    // Backward: the gradients of the same pooled outputs, volumes reversed
-    // (send ↔ recv), so the busiest direction and the time are the same.
-    return { fwdMs: ms, bwdMs: ms };
-  });
+/** The cluster as the collectives see it, derived once per (env, GPU count). */
+export interface Links {
+  /** Ranks. */
+  n: number;
+  /** Ranks per host (the last host may hold fewer). */
+  perHost: number;
+  hosts: number;
+  /** Global bags per step B, and local bags b = B / N. */
+  batch: number;
+  bags: number;
+  /** Achieved NVLink rate per direction, bytes per ms. */
+  nvl: number;
+  /** Achieved network rate per GPU per direction, bytes per ms. */
+  net: number;
+  k: Readonly<CommConstants>;
 }
 
-function finite(x: number | undefined): number {
+function pos(x: number | undefined): number {
   return typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : 0;
+}
+
+/** The constants in force: the env's fitted ones when given, else the preset. */
+export function commConstants(env: CostEnv | undefined): Readonly<CommConstants> {
+  return env?.comm ?? PRESET_COMM;
+}
+
+export function linksOf(env: CostEnv, n: number): Links {
+  const dev = env?.device;
+  const k = commConstants(env);
+  const count = Math.max(0, Math.floor(n) || 0);
+  const perHost = Math.max(1, Math.min(Math.max(1, count), Math.floor(dev?.perHost) || count || 1));
+  const batch = pos(env?.batchSize);
+  return {
+    n: count, perHost, hosts: Math.max(1, Math.ceil(count / perHost)), batch, bags: count > 0 ? batch / count : 0,
+    nvl: pos(dev?.nvlinkGBps) * 1e6 * k.nvlinkEfficiency,
+    net: pos(dev?.networkGBps) * 1e6 * k.networkEfficiency,
+    k,
+  };
+}
+
+/** Ranks on host h. */
+export function hostSize(l: Links, h: number): number {
+  return Math.max(0, Math.min(l.perHost, l.n - h * l.perHost));
+}
+
+function over(bytes: number, rate: number): number {
+  return bytes > 0 ? (rate > 0 ? bytes / rate : 0) : 0;
+}
+
+/**
+ * One rank's exchange with its peers: the bigger of send and receive on each
+ * link, both links at once, plus one latency (the inter-host one when anything
+ * crosses hosts). 0 when nothing moves.
+ */
+export function exchangeMs(l: Links, sendIntra: number, recvIntra: number, sendInter: number, recvInter: number): number {
+  const intra = Math.max(pos(sendIntra), pos(recvIntra));
+  const inter = Math.max(pos(sendInter), pos(recvInter));
+  if (intra <= 0 && inter <= 0) return 0;
+  const ms = Math.max(over(intra, l.nvl), over(inter, l.net)) + (inter > 0 ? l.k.interLatencyMs : l.k.intraLatencyMs);
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+/**
+ * One all-to-all on one rank: x = its bytes per bag, hostSum = Σ x over its
+ * host, total = Σ x over all ranks, size = ranks on its host.
+ */
+export function allToAllMs(l: Links, x: number, hostSum: number, total: number, size: number): number {
+  if (l.n <= 1 || l.bags <= 0 || !(total > 0)) return 0;
+  const b = l.bags;
+  return exchangeMs(l, b * x * (size - 1), b * (hostSum - x), b * x * (l.n - size), b * (total - hostSum));
+}
+
+/**
+ * One ring reduce-scatter or all-gather of a buffer of `bytes` over `group`
+ * ranks spanning `hosts` hosts with up to `perHost` of them per host.
+ */
+export function ringMs(l: Links, bytes: number, group: number, hosts: number, perHost: number): number {
+  if (group <= 1 || !(bytes > 0)) return 0;
+  const bus = hosts <= 1 ? l.nvl : Math.min(l.nvl, Math.max(1, perHost) * l.net);
+  const ms = over(((group - 1) / group) * bytes, bus) + (hosts <= 1 ? l.k.intraLatencyMs : l.k.interLatencyMs);
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+/**
+ * Ring all-reduce of `bytes` over all ranks: twice a reduce-scatter's volume,
+ * one latency per DDP bucket.
+ */
+export function allReduceMs(l: Links, bytes: number): number {
+  if (l.n <= 1 || !(bytes > 0)) return 0;
+  const bus = l.hosts <= 1 ? l.nvl : Math.min(l.nvl, l.perHost * l.net);
+  const buckets = Math.max(1, Math.ceil(bytes / l.k.ddpBucketBytes));
+  const ms = over((2 * (l.n - 1) / l.n) * bytes, bus) + buckets * (l.hosts <= 1 ? l.k.intraLatencyMs : l.k.interLatencyMs);
+  return Number.isFinite(ms) ? ms : 0;
 }

@@ -52,6 +52,7 @@
  * holds enough records to identify them, and it does not yet (see
  * models/data/fbgemm-published.md).
  */
+import { DEFAULT_CACHE_LOAD_FACTOR } from '../config/keys';
 import type { Optimizer } from '../config/types';
 import { cacheProfile } from './indexStats';
 import { blockCacheProfile, rowBlockStats } from './rowBlocks';
@@ -106,8 +107,6 @@ export const FBGEMM_CONSTANTS: Readonly<FbgemmConstants> = {
   residentWarpsPerSm: 64,
 };
 
-/** TBE's default cache_load_factor (FBGEMM SplitTableBatchedEmbeddingBagsCodegen). */
-export const DEFAULT_CACHE_LOAD_FACTOR = 0.2;
 
 /** Optimizer state bytes read + written per distinct row (FBGEMM keeps momentum in fp32). */
 export function stateBytesPerRow(optimizer: Optimizer, dim: number): number {

@@ -170,7 +170,7 @@ export class LearnedCostModel implements CostModel {
     const mask = new Float32Array(live.length * t);
     live.forEach((si, row) => {
       sets[si].forEach((shard, j) => {
-        feats.set(this.featuresOf(shard, env.batchSize), (row * t + j) * f);
+        feats.set(this.featuresOf(shard, shard.bags ?? env.batchSize), (row * t + j) * f);
         mask[row * t + j] = 1;
       });
     });
@@ -194,7 +194,7 @@ export class LearnedCostModel implements CostModel {
   }
 
   prepare(shards: readonly Shard[], env: CostEnv): SetScorer {
-    const enc = shards.map((s) => this.encodingOf(s, env.batchSize));
+    const enc = shards.map((s) => this.encodingOf(s, s.bags ?? env.batchSize));
     const net = this.network;
     const self = this;
     const base = this.base?.prepare(shards, env);

@@ -92,6 +92,80 @@ function exactRankCount(nRows: number, blockRows: number): number {
   return Math.min(nRows, MAX_EXACT_RANKS, Math.max(MIN_EXACT_RANKS, EXACT_RANKS_PER_BLOCK * blocks));
 }
 
+/**
+ * The hottest `k` ranks of a hashed table, ordered by the row each is stored
+ * in: `rows[i]` ascending, `ranks[i]` the rank stored there. One sort per
+ * table and cut (O(k log k)), then every block finds its exact ranks by binary
+ * search instead of scanning all k: a table cut into 512 blocks took ~0.5 s
+ * with a scan per block.
+ */
+interface HashedHead {
+  rows: Float64Array;
+  ranks: Int32Array;
+}
+
+/**
+ * Bounded memo of hashed heads: a table's blocks are priced together, so a few
+ * entries suffice; at most ~8M ranks are held (≈ 100 MB worst case).
+ */
+const HEAD_ENTRIES = 16;
+/** Exact ranks stay below MAX_EXACT_RANKS ≤ 2^21, so a (row, rank) pair packs into a double while rows < 2^32. */
+const RANK_SPAN = 2 ** 21;
+const PACK_LIMIT = 2 ** 32;
+const HEAD_RANKS_LIMIT = 8_000_000;
+const headMemo = new Map<string, HashedHead>();
+let headRanks = 0;
+
+function hashedHead(nRows: number, k: number): HashedHead {
+  const key = `${nRows}|${k}`;
+  const hit = headMemo.get(key);
+  if (hit) return hit;
+  const head: HashedHead = { rows: new Float64Array(k), ranks: new Int32Array(k) };
+  if (nRows < PACK_LIMIT) {
+    // (row, rank) packed into one exact double and sorted natively: row · 2^21 + rank < 2^53.
+    const packed = new Float64Array(k);
+    for (let r = 0; r < k; r++) packed[r] = ((r * HASH_MULT + HASH_ADD) % nRows) * RANK_SPAN + r;
+    packed.sort();
+    for (let i = 0; i < k; i++) {
+      const rank = packed[i] % RANK_SPAN;
+      head.ranks[i] = rank;
+      head.rows[i] = (packed[i] - rank) / RANK_SPAN;
+    }
+  } else {
+    const rowOf = new Float64Array(k);
+    for (let r = 0; r < k; r++) rowOf[r] = (r * HASH_MULT + HASH_ADD) % nRows;
+    const order = new Int32Array(k);
+    for (let r = 0; r < k; r++) order[r] = r;
+    order.sort((x, y) => rowOf[x] - rowOf[y]);
+    head.ranks.set(order);
+    for (let i = 0; i < k; i++) head.rows[i] = rowOf[order[i]];
+  }
+  if (headMemo.size >= HEAD_ENTRIES || headRanks + k > HEAD_RANKS_LIMIT) { headMemo.clear(); headRanks = 0; }
+  headMemo.set(key, head);
+  headRanks += k;
+  return head;
+}
+
+/** First index i with rows[i] ≥ x. */
+function lowerBound(rows: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid] < x) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** The exact (hottest k) ranks a hashed block [start, end) holds, in ascending rank order (= descending probability). */
+function exactRanksIn(nRows: number, start: number, end: number): { k: number; ranks: Int32Array } {
+  const k = exactRankCount(nRows, end - start);
+  const head = hashedHead(nRows, k);
+  const ranks = head.ranks.slice(lowerBound(head.rows, start), lowerBound(head.rows, end));
+  ranks.sort();
+  return { k, ranks };
+}
+
 /** Geometric buckets of ranks [from, to): (count, per-rank probability) pairs appended to `g`, scaled by `thin`. */
 function pushBuckets(g: RowGroups, from: number, to: number, nRows: number, alpha: number, thin: number): void {
   let r0 = from;
@@ -107,31 +181,37 @@ function pushBuckets(g: RowGroups, from: number, to: number, nRows: number, alph
   }
 }
 
-/** Rows of a hashed block by probability: its exact hot ranks, then the thinned tail. */
+/**
+ * Rows of a hashed block by probability, hottest first: its exact hot ranks
+ * merged with the thinned tail buckets (both already in falling probability,
+ * so a merge, not a sort; ties keep the exact rank first).
+ */
 function hashedGroups(nRows: number, alpha: number, start: number, end: number): RowGroups {
-  const g: RowGroups = { count: [], p: [] };
-  const k = exactRankCount(nRows, end - start);
-  let inBlock = 0;
-  for (let r = 0; r < k; r++) {
-    const row = (r * HASH_MULT + HASH_ADD) % nRows;
-    if (row >= start && row < end) {
-      g.count.push(1);
-      g.p.push(rankP(r, nRows, alpha));
-      inBlock++;
-    }
-  }
+  const { k, ranks } = exactRanksIn(nRows, start, end);
+  const tail: RowGroups = { count: [], p: [] };
   const tailRanks = nRows - k;
   if (tailRanks > 0) {
     // The hash is a bijection on [0, nRows) (HASH_MULT is prime), so the
     // block's other rows are exactly (its rows − exact ranks it got) of the
     // tail ranks, spread over them uniformly.
-    const thin = Math.max(0, (end - start) - inBlock) / tailRanks;
-    pushBuckets(g, k, nRows, nRows, alpha, thin);
+    const thin = Math.max(0, (end - start) - ranks.length) / tailRanks;
+    pushBuckets(tail, k, nRows, nRows, alpha, thin);
+  }
+  const g: RowGroups = { count: [], p: [] };
+  let i = 0;
+  let j = 0;
+  while (i < ranks.length || j < tail.p.length) {
+    const pe = i < ranks.length ? rankP(ranks[i], nRows, alpha) : -Infinity;
+    if (j >= tail.p.length || pe >= tail.p[j]) {
+      g.count.push(1); g.p.push(pe); i++;
+    } else {
+      g.count.push(tail.count[j]); g.p.push(tail.p[j]); j++;
+    }
   }
   return g;
 }
 
-/** Rows of a frequency-sorted block: ranks [start, end) themselves. */
+/** Rows of a frequency-sorted block: ranks [start, end) themselves, hottest first. */
 function sortedGroups(nRows: number, alpha: number, start: number, end: number): RowGroups {
   const g: RowGroups = { count: [], p: [] };
   const exactEnd = Math.min(end, start + EXACT_RANKS_PER_BLOCK);
@@ -140,10 +220,10 @@ function sortedGroups(nRows: number, alpha: number, start: number, end: number):
     g.p.push(rankP(r, nRows, alpha));
   }
   pushBuckets(g, exactEnd, end, nRows, alpha, 1);
-  return g;
+  return sortGroups(g);
 }
 
-/** Order groups hottest first (exact ranks are already in order; a stable sort keeps ties). */
+/** Order groups hottest first (a stable sort keeps ties in their order). */
 function sortGroups(g: RowGroups): RowGroups {
   const idx = g.p.map((_, i) => i).sort((a, b) => g.p[b] - g.p[a] || a - b);
   return { count: idx.map((i) => g.count[i]), p: idx.map((i) => g.p[i]) };
@@ -167,12 +247,27 @@ function topShare(g: RowGroups, k: number, total: number): number {
  * probability mass of the ranks the block holds. Batch-independent, so the
  * shard's pooling can carry it (shards.ts): pooling × share = the block's
  * lookups per bag. A histogram table (no rank order) gets rows / tableRows.
+ * The masses telescope (Σ over ranks [a, b) of p_r = F(b+1) − F(a+1)), so the
+ * share costs a binary search, not the block's row groups: planners cut every
+ * large table many ways.
  */
 export function blockLookupShare(tableRows: number, alpha: number, block: RowBlock, rows: number, histogram?: readonly number[]): number {
   const nRows = rowCount(tableRows);
   const [start, end] = span(block, rows, nRows);
   if (histogram && histogram.length > 0) return (end - start) / nRows;
-  return rowGroupsOf(nRows, alpha, block.ids, start, end).share;
+  const a = Number.isFinite(alpha) && alpha > 0 ? alpha : 0;
+  const memo = groupsMemo.get(groupsKey(nRows, a, block.ids, start, end));
+  if (memo) return memo.share;
+  if (block.ids === 'sorted') return Math.min(1, powerCdf(end + 1, nRows, a) - powerCdf(start + 1, nRows, a));
+  const { k, ranks } = exactRanksIn(nRows, start, end);
+  let share = 0;
+  for (let i = 0; i < ranks.length; i++) share += rankP(ranks[i], nRows, a);
+  const tailRanks = nRows - k;
+  if (tailRanks > 0) {
+    const thin = Math.max(0, (end - start) - ranks.length) / tailRanks;
+    share += thin * (powerCdf(nRows + 1, nRows, a) - powerCdf(k + 1, nRows, a));
+  }
+  return Math.min(1, share);
 }
 
 // Groups depend on (table rows, alpha, ids, block span) only, not on the batch:
@@ -180,13 +275,16 @@ export function blockLookupShare(tableRows: number, alpha: number, block: RowBlo
 const GROUPS_LIMIT = 20_000;
 const groupsMemo = new Map<string, { groups: RowGroups; share: number; hotShare: number }>();
 
+function groupsKey(nRows: number, alpha: number, ids: RowBlock['ids'], start: number, end: number): string {
+  return `${nRows}|${alpha}|${ids}|${start}|${end}`;
+}
+
 function rowGroupsOf(nRows: number, alpha: number, ids: RowBlock['ids'], start: number, end: number): { groups: RowGroups; share: number; hotShare: number } {
   const a = Number.isFinite(alpha) && alpha > 0 ? alpha : 0;
-  const key = `${nRows}|${a}|${ids}|${start}|${end}`;
+  const key = groupsKey(nRows, a, ids, start, end);
   let hit = groupsMemo.get(key);
   if (!hit) {
-    const raw = ids === 'sorted' ? sortedGroups(nRows, a, start, end) : hashedGroups(nRows, a, start, end);
-    const groups = sortGroups(raw);
+    const groups = ids === 'sorted' ? sortedGroups(nRows, a, start, end) : hashedGroups(nRows, a, start, end);
     let share = 0;
     for (let i = 0; i < groups.p.length; i++) share += groups.count[i] * groups.p[i];
     const k = Math.max(1, Math.floor(HOT_ROW_FRACTION * (end - start)));

@@ -1,7 +1,16 @@
 /**
- * Tables → the shards a GPU runs (cost/types.ts `Shard`): a whole table, or
- * equal column or row splits of it. Pure and throw-free: a split that cannot
- * be made returns [] (the validator and the planners report why).
+ * Tables → the shards a GPU runs (cost/types.ts `Shard`), with the geometry
+ * TorchRec gives each sharding type (`calculate_shard_sizes_and_offsets` in
+ * torchrec/distributed/sharding_plan.py; docs/research/torchrec-planner.md §2):
+ * - row blocks: block = ⌈R/W⌉ rows, the last non-empty block takes the
+ *   remainder and any later blocks are empty (R=10, W=4 → 3,3,3,1; R=5, W=4 →
+ *   2,2,1,0), not the balanced split (3,3,2,2);
+ * - column shards: equal widths, each a multiple of 4;
+ * - table_row: row blocks over one host's GPUs; grid: one column block per
+ *   host, row-blocked over that host's GPUs;
+ * - data_parallel: a full replica per GPU serving the local batch (batch / N).
+ * Pure and throw-free: a split that cannot be made returns [] (the validator
+ * and the planners report why).
  */
 import { entryRanks, hostRanks, type RankShape } from '../config/placementRanks';
 import { DTYPE_BYTES, type PlacementEntry, type TableSpec } from '../config/types';
@@ -46,33 +55,50 @@ export function columnShards(table: TableSpec, parts: number): Shard[] {
 }
 
 /**
- * `parts` row shards: rows split as equally as integers allow (the first
- * rows % parts shards get one more). Each block's pooling is the table's
- * pooling × the share of the lookups its rows receive (rowBlocks.ts
- * `blockLookupShare`): with hashed ids the block that holds the hottest rank
- * gets more than rows_i / rows, with sorted ids the first block gets the
- * head. `block` tells the cost models where the rows sit, and they price a
- * block from its own index statistics (distinct rows, hot share, hottest row),
- * not the table's. [] when parts is not a positive integer or exceeds the rows.
+ * Rows per block when `rows` are cut into `parts` row blocks as TorchRec cuts
+ * them (`_calculate_rw_shard_sizes_and_offsets`): ⌈rows/parts⌉ each, the last
+ * non-empty block the remainder, trailing blocks empty. [] for bad input.
+ */
+export function rowBlockSizes(rows: number, parts: number): number[] {
+  if (!Number.isInteger(parts) || parts < 1 || !Number.isInteger(rows) || rows < 0) return [];
+  const block = Math.ceil(rows / parts);
+  if (block === 0) return new Array<number>(parts).fill(0);
+  const last = Math.floor(rows / block);
+  return Array.from({ length: parts }, (_, i) => (i < last ? block : i === last ? rows - block * last : 0));
+}
+
+/**
+ * `parts` row blocks in TorchRec's geometry (rowBlockSizes), each with its
+ * position (`block`). Each block's pooling is the table's pooling × the share
+ * of the lookups its rows receive (rowBlocks.ts `blockLookupShare`): with
+ * hashed ids the block that holds the hottest rank gets more than
+ * rows_i / rows, with sorted ids the first block gets the head. The cost
+ * models price a block from its own index statistics (distinct rows, hot
+ * share, hottest row), not the table's. Empty trailing blocks have 0 rows and
+ * 0 lookups. [] when parts is not a positive integer.
  */
 export function rowShards(table: TableSpec, parts: number): Shard[] {
-  if (!Number.isInteger(parts) || parts < 1 || !Number.isInteger(table.rows) || parts > table.rows) return [];
+  const sizes = rowBlockSizes(table.rows, parts);
+  if (sizes.length === 0) return [];
   const base = tableShard(table);
-  const q = Math.floor(table.rows / parts);
-  const extra = table.rows % parts;
   let offset = 0;
-  return Array.from({ length: parts }, (_, i) => {
-    const rows = q + (i < extra ? 1 : 0);
+  return sizes.map((rows) => {
     const block = { offset, tableRows: table.rows, ids: table.ids };
     offset += rows;
     return dropUndefinedHistogram({
       ...base,
       rows,
-      pooling: table.pooling * blockLookupShare(table.rows, table.zipf, block, rows, table.histogram),
+      // An empty block (TorchRec's trailing blocks) receives no lookups.
+      pooling: rows > 0 ? table.pooling * blockLookupShare(table.rows, table.zipf, block, rows, table.histogram) : 0,
       histogram: base.histogram && [...base.histogram],
       block,
     });
   });
+}
+
+/** A data-parallel replica: the whole table, serving `bags` (the local batch). */
+export function replicaShard(table: TableSpec, bags: number): Shard {
+  return { ...tableShard(table), bags };
 }
 
 /** The cluster numbers an entry's shards depend on. */
@@ -83,10 +109,12 @@ export interface ShardShape extends RankShape {
 
 /**
  * Every shard a placement entry creates, with its GPU, for every sharding
- * kind: data_parallel a full replica per GPU serving the local batch; table
- * one shard; column / table_column equal widths; row / table_row row blocks;
- * grid one column block per host, row-split over that host's GPUs. A split
- * that cannot be made gives [] (the validator and evaluatePlacement say why).
+ * kind: data_parallel a replica per GPU serving the local batch; table one
+ * shard; column / table_column equal widths on the listed GPUs; row / table_row
+ * TorchRec row blocks over the listed GPUs / the host's GPUs (one GPU: the
+ * whole table); grid one column block per host, row-blocked over that host's
+ * GPUs. A split that cannot be made gives [] (the validator and
+ * evaluatePlacement say why).
  */
 export function placementShards(table: TableSpec, entry: PlacementEntry, shape: ShardShape): { gpu: number; shard: Shard }[] {
   const zip = (gpus: readonly number[], shards: readonly Shard[]) =>
@@ -96,19 +124,56 @@ export function placementShards(table: TableSpec, entry: PlacementEntry, shape: 
     case 'table': return [{ gpu: entry.gpu, shard: tableShard(table) }];
     case 'data_parallel': {
       const bags = shape.count > 0 ? shape.batchSize / shape.count : 0;
-      return gpus.map((gpu) => ({ gpu, shard: { ...tableShard(table), bags } }));
+      return gpus.map((gpu) => ({ gpu, shard: replicaShard(table, bags) }));
     }
     case 'column': case 'table_column':
       return gpus.length === 1 ? [{ gpu: gpus[0], shard: tableShard(table) }] : zip(gpus, columnShards(table, gpus.length));
     case 'row': case 'table_row':
       return gpus.length === 1 ? [{ gpu: gpus[0], shard: tableShard(table) }] : zip(gpus, rowShards(table, gpus.length));
     case 'grid': {
-      if (!canSplitColumns(table.dim, entry.hosts.length)) return [];
+      if (entry.hosts.length === 0 || !canSplitColumns(table.dim, entry.hosts.length)) return [];
       const width = table.dim / entry.hosts.length;
       return entry.hosts.flatMap((h) => {
         const ranks = hostRanks(h, shape);
         return zip(ranks, rowShards({ ...table, dim: width }, ranks.length));
       });
+    }
+  }
+}
+
+/**
+ * The largest shard `entry` makes (by rows × width: in TorchRec's cut the
+ * first row block is the largest) and how many shards the entry makes, for
+ * memory rules: the same geometry as placementShards without the row blocks'
+ * lookup statistics, which storage does not depend on and which cost
+ * milliseconds per table cut over hundreds of GPUs (rowBlocks.ts). Its
+ * pooling is the table's, not a block's share: never price it. undefined when
+ * the split cannot be made.
+ */
+export function largestShardForStorage(table: TableSpec, entry: PlacementEntry, shape: ShardShape): { shard: Shard; count: number } | undefined {
+  const gpus = entryRanks(entry, shape);
+  const block = (parts: number, dim: number): Shard | undefined => {
+    const rows = rowBlockSizes(table.rows, parts)[0];
+    return rows === undefined ? undefined : { ...tableShard(table), rows, dim, block: { offset: 0, tableRows: table.rows, ids: table.ids } };
+  };
+  switch (entry.kind) {
+    case 'table': return { shard: tableShard(table), count: 1 };
+    case 'data_parallel':
+      return gpus.length > 0 ? { shard: replicaShard(table, shape.count > 0 ? shape.batchSize / shape.count : 0), count: gpus.length } : undefined;
+    case 'column': case 'table_column':
+      if (gpus.length === 1) return { shard: tableShard(table), count: 1 };
+      return canSplitColumns(table.dim, gpus.length) ? { shard: { ...tableShard(table), dim: table.dim / gpus.length }, count: gpus.length } : undefined;
+    case 'row': case 'table_row': {
+      if (gpus.length === 1) return { shard: tableShard(table), count: 1 };
+      const s = gpus.length > 1 ? block(gpus.length, table.dim) : undefined;
+      return s && { shard: s, count: gpus.length };
+    }
+    case 'grid': {
+      if (entry.hosts.length === 0 || !canSplitColumns(table.dim, entry.hosts.length)) return undefined;
+      const groups = entry.hosts.map((h) => hostRanks(h, shape).length).filter((g) => g > 0);
+      if (groups.length === 0) return undefined;
+      const s = block(Math.min(...groups), table.dim / entry.hosts.length);
+      return s && { shard: s, count: groups.reduce((a, g) => a + g, 0) };
     }
   }
 }

@@ -4,6 +4,7 @@
  * only see this interface. Units: milliseconds per training step.
  */
 import type { DeviceSpec, IdOrder, Kernel, Optimizer } from '../config/types';
+import type { CommConstants } from './comm';
 
 /** Where a row block sits in its table: rows [offset, offset + rows) of `tableRows`. */
 export interface RowBlock {
@@ -49,6 +50,11 @@ export interface CostEnv {
   batchSize: number;
   optimizer: Optimizer;
   device: DeviceSpec;
+  /**
+   * Communication constants fitted on measured collectives (cost/commFit.ts);
+   * absent: the preset constants (cost/comm.ts PRESET_COMM).
+   */
+  comm?: CommConstants;
 }
 
 /** Compute time of the shards fused on one GPU. */

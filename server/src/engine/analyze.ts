@@ -56,7 +56,7 @@ export interface Analysis {
   tableCosts: Map<string, TableCost>;
   /** The written placement scored; present when every table is placed. */
   current?: PlanResult;
-  /** current.maxMs / current.meanMs. */
+  /** current.maxGpuMs / current.meanMs: the busiest GPU over the mean. */
   imbalance?: number;
   /** Config diagnostics followed by engine diagnostics (SL1xx), every file. */
   diagnostics: Diagnostic[];
@@ -133,7 +133,7 @@ export async function analyzeDocument(
       const current = await assessPlacement(config, config.placement, result.model, 'best', memoizedCompute(result.model));
       result.current = current;
       if (current.gpus.length > 0 && current.meanMs > 0) {
-        result.imbalance = current.maxMs / current.meanMs;
+        result.imbalance = current.maxGpuMs / current.meanMs;
         if (result.imbalance > threshold) {
           const worst = current.gpus.reduce((a, b) => (b.totalMs > a.totalMs ? b : a));
           diagnostics.push(imbalanceDiagnostic(file, anchor(loaded, 'placement'), worst, current.meanMs, threshold));

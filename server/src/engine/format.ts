@@ -99,3 +99,9 @@ export function formatGain(before: number, after: number, errorMs: number | unde
   if (Math.abs(before - after) <= errorMs) return `within model error ${formatPlusMinus(errorMs)}`;
   return `${change}, ${formatPlusMinus(errorMs)}`;
 }
+
+/** A plan's critical path, phase by phase: "input dist 0.12 ms (GPU 3) + forward 2.10 ms (GPU 1) + …"; phases at 0 left out. */
+export function formatPhases(phases: readonly { name: string; maxMs: number; gpu: number }[], titles: Readonly<Record<string, string>>): string {
+  const parts = phases.filter((p) => p.maxMs > 0).map((p) => `${titles[p.name] ?? p.name} ${formatMs(p.maxMs)} (GPU ${p.gpu})`);
+  return parts.length ? parts.join(' + ') : 'nothing to run';
+}

@@ -10,7 +10,7 @@ import { hostOf } from '../config/placementRanks';
 import { SHARDING_KIND_INFO, type ShardingKindInfo } from '../config/shardingKinds';
 import { torchrecGap, torchrecGenerator, type TorchRecGap } from '../config/torchrecForm';
 import type { PlacementEntry, ShardConfig } from '../config/types';
-import { shardMemoryBytes } from '../cost/memory';
+import { shardStorage, storageContext } from '../cost/memory';
 import { placementShards } from '../cost/shards';
 
 export interface ShardInfo {
@@ -24,7 +24,7 @@ export interface ShardInfo {
   cols: number;
   /** Bags per step this shard serves (a data-parallel replica serves its local batch). */
   bags: number;
-  /** Weights + optimizer state, bytes. */
+  /** HBM bytes as the validator and planners count them (cost/memory.ts): weights + optimizer state (or the UVM cache), I/O buffers. */
   bytes: number;
 }
 
@@ -48,6 +48,9 @@ export function describeEntry(config: ShardConfig, name: string, given?: Placeme
   if (!table || !entry) return undefined;
   const shape = { count: config.devices.count, perHost: config.devices.perHost, batchSize: config.batchSize };
   const made = placementShards(table, entry, shape);
+  const ctx = storageContext(config);
+  // One shard is stored as a table-wise shard (TorchRec's storage of a one-way split).
+  const storedAs = made.length === 1 && entry.kind !== 'data_parallel' ? 'table' : entry.kind;
   const colOffset = new Map<number, number>();
   let nextCol = 0;
   const shards = made.map(({ gpu, shard }) => {
@@ -69,7 +72,7 @@ export function describeEntry(config: ShardConfig, name: string, given?: Placeme
       colStart,
       cols: shard.dim,
       bags: shard.bags ?? config.batchSize,
-      bytes: shardMemoryBytes(shard.rows, shard.dim, shard.dtypeBytes, config.optimizer),
+      bytes: shardStorage(shard, storedAs, table.pooling, ctx).hbm,
     };
   });
   const gen = torchrecGenerator(entry);

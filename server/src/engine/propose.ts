@@ -22,7 +22,7 @@ export interface Proposal {
   plan: PlanResult;
   /** Max per-GPU ms of the written placement, when it is complete. */
   beforeMaxMs?: number;
-  /** ± of beforeMaxMs (the slowest written GPU's model error), ms. */
+  /** ± of beforeMaxMs (the written placement's step: its slowest GPUs' compute model error), ms. */
   beforeMaxUncertaintyMs?: number;
   /** Edit of the main file that writes `plan.placement`. */
   edit: { file: string; edit: TextEdit };
@@ -34,12 +34,15 @@ export class NotPlannableError extends Error {}
 export const DEFAULT_STRATEGY: Strategy = 'best';
 
 /**
- * Errors that stop planning: every error except those about the written
- * placement itself (SL040–SL049: unknown/missing tables, bad GPUs, over memory),
- * which are exactly what a new plan replaces.
+ * Errors about the written placement itself, which are exactly what a new plan
+ * replaces: SL040–SL049 (unknown or missing tables, bad GPUs, over HBM), SL051
+ * (a data-parallel replica larger than a GPU) and SL053 (a GPU over host memory).
  */
+const PLACEMENT_CODES = /^SL04\d$|^SL051$|^SL053$/;
+
+/** Errors that stop planning: every error except those about the written placement. */
 export function blockingErrors(analysis: Analysis): Diagnostic[] {
-  return analysis.diagnostics.filter((d) => d.severity === 'error' && !/^SL04\d$/.test(d.code));
+  return analysis.diagnostics.filter((d) => d.severity === 'error' && !PLACEMENT_CODES.test(d.code));
 }
 
 export async function proposePlan(analysis: Analysis, options: ProposeOptions = {}): Promise<Proposal> {
@@ -64,9 +67,10 @@ export async function proposePlan(analysis: Analysis, options: ProposeOptions = 
 }
 
 /**
- * Title of the top code lens, e.g. "Replan — max GPU 41.2 ms → 29.8 ms (−28%,
- * ±2.10 ms) [best]". The gain is reported only when it exceeds the combined
- * model error of both maxima; otherwise "(within model error ±2.10 ms)".
+ * Title of the top code lens, e.g. "Replan — step 41.2 ms → 29.8 ms (−28%,
+ * ±2.10 ms) [best]" (the step: its critical path). The gain is reported only
+ * when it exceeds the combined model error of both steps; otherwise
+ * "(within model error ±2.10 ms)".
  */
 export function replanTitle(proposal: Pick<Proposal, 'strategy' | 'plan' | 'beforeMaxMs' | 'beforeMaxUncertaintyMs'>): string {
   const after = proposal.plan.maxMs;
@@ -76,8 +80,8 @@ export function replanTitle(proposal: Pick<Proposal, 'strategy' | 'plan' | 'befo
   }
   const infeasible = proposal.plan.feasible ? '' : ' — infeasible';
   if (proposal.beforeMaxMs === undefined) {
-    return `Plan placement — max GPU ${formatMs(after)} [${proposal.strategy}]${infeasible}`;
+    return `Plan placement — step ${formatMs(after)} [${proposal.strategy}]${infeasible}`;
   }
   const change = formatGain(proposal.beforeMaxMs, after, combinedUncertainty(proposal.beforeMaxUncertaintyMs, proposal.plan.maxUncertaintyMs));
-  return `Replan — max GPU ${formatMs(proposal.beforeMaxMs)} \u2192 ${formatMs(after)}${change ? ` (${change})` : ''} [${proposal.strategy}]${infeasible}`;
+  return `Replan — step ${formatMs(proposal.beforeMaxMs)} \u2192 ${formatMs(after)}${change ? ` (${change})` : ''} [${proposal.strategy}]${infeasible}`;
 }

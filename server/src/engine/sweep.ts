@@ -13,7 +13,7 @@
 import type { Diagnostic } from '../config/diagnostics';
 import { GPU_PRESETS } from '../config/presets';
 import type { DeviceSpec, ShardConfig } from '../config/types';
-import { tableMemoryBytes, usableMemoryBytes } from '../cost/memory';
+import { memoryBudget, tableStorage } from '../cost/memory';
 import { PlanAbortedError } from '../plan/control';
 import { planConfig } from '../plan/planner';
 import type { PlanResult, Strategy } from '../plan/types';
@@ -122,10 +122,13 @@ export function movedConfig(config: ShardConfig, devices: DeviceSpec): { config:
   return { config: { ...config, devices, tables }, droppedPins };
 }
 
-/** Memory the tables need over the cluster's usable HBM (one copy of each table). */
+/**
+ * HBM the tables need (one copy of each: weights + state, or the UVM cache)
+ * over the cluster's space for shards (cost/memory.ts, as the validator counts it).
+ */
 function demandFraction(config: ShardConfig, devices: DeviceSpec): number {
-  const need = config.tables.reduce((s, t) => s + tableMemoryBytes(t, config.optimizer), 0);
-  const usable = usableMemoryBytes(devices) * devices.count;
+  const need = config.tables.reduce((s, t) => s + tableStorage(t, config.optimizer).hbm, 0);
+  const usable = Math.max(0, memoryBudget({ ...config, devices }).shardBytes) * devices.count;
   return usable > 0 ? need / usable : Infinity;
 }
 
@@ -219,9 +222,11 @@ export async function sweepConfig(config: ShardConfig, costModels: CostModels, o
 /**
  * Errors about the written cluster itself, which a sweep to other clusters
  * does not inherit: per_host vs count (SL021/SL022), a table no GPU of this
- * type holds (SL036), tables over the cluster's memory (SL037).
+ * type holds (SL036), tables over the cluster's memory (SL037), reservations
+ * that leave this GPU type no HBM for tables (SL052; the ids reservation
+ * shrinks with more GPUs, and other types have more HBM).
  */
-const CLUSTER_CODES = new Set(['SL021', 'SL022', 'SL036', 'SL037']);
+const CLUSTER_CODES = new Set(['SL021', 'SL022', 'SL036', 'SL037', 'SL052']);
 
 /** The errors that stop a sweep: those that stop planning, less the ones about the written cluster. */
 export function sweepBlockingErrors(analysis: Analysis): Diagnostic[] {

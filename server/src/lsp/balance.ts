@@ -18,11 +18,15 @@ export function balanceSide(plan: PlanResult): BalanceSide {
         totalMs: g.totalMs, memoryBytes: g.memoryBytes, capacityBytes: g.capacityBytes,
       };
       if (g.uncertaintyMs !== undefined) row.uncertaintyMs = g.uncertaintyMs;
+      if (g.phaseMs) row.phaseMs = { ...g.phaseMs };
+      if (g.hostMemoryBytes !== undefined) row.hostMemoryBytes = g.hostMemoryBytes;
       return row;
     }),
     maxMs: plan.maxMs,
     meanMs: plan.meanMs,
-    imbalance: plan.meanMs > 0 ? plan.maxMs / plan.meanMs : 1,
+    maxGpuMs: plan.maxGpuMs,
+    phases: plan.phases.map((p) => ({ ...p })),
+    imbalance: plan.meanMs > 0 ? plan.maxGpuMs / plan.meanMs : 1,
     feasible: plan.feasible,
     reasons: plan.reasons,
   };

@@ -1,7 +1,7 @@
 /**
  * Code lenses from an analysis: one per table (its cost alone, memory, GPU),
  * one per GPU at its first entry in `placement:` (total ms, memory %), and at the
- * top the Replan lens ("Replan — max GPU a ms → b ms (−x%) [strategy]") and
+ * top the Replan lens ("Replan — step a ms → b ms (−x%) [strategy]") and
  * "Show GPU balance"; "What if…" on `devices:`; "vs HEAD: +3.1 ms, 12 moves"
  * on `placement:` when the client sent a baseline. Pure: data in, lenses out;
  * cheap even at 10,000 tables.
@@ -55,7 +55,7 @@ export function buildCodeLenses({ record, proposal, pending, baseline }: LensInp
   const replanArgs: ReplanCommandArgs = { uri, version, strategy };
   let title: string;
   if (proposal) title = replanTitle(proposal);
-  else if (analysis.current) title = `Replan — max GPU ${formatMs(analysis.current.maxMs)} \u2192 \u2026 [${strategy}]${pending ? ' (planning)' : ''}`;
+  else if (analysis.current) title = `Replan — step ${formatMs(analysis.current.maxMs)} \u2192 \u2026 [${strategy}]${pending ? ' (planning)' : ''}`;
   else title = `Plan placement [${strategy}]`;
   const blocking = blockingErrors(analysis).length;
   if (blocking > 0) lenses.push(label(top, `Fix ${blocking} error${blocking === 1 ? '' : 's'} to plan`));
@@ -116,7 +116,7 @@ export function buildCodeLenses({ record, proposal, pending, baseline }: LensInp
       const r = byGpu.get(g);
       if (!r) continue;
       const mem = r.capacityBytes > 0 ? r.memoryBytes / r.capacityBytes : NaN;
-      const worst = r.totalMs === current.maxMs && current.gpus.length > 1 ? ' \u00b7 slowest' : '';
+      const worst = r.totalMs === current.maxGpuMs && current.gpus.length > 1 ? ' \u00b7 busiest' : '';
       const priced = analysis.costModel ? ` \u00b7 ${shortPricingOf(analysis.costModel.kernels, kernelsOfTables(analysis, r.tables, kernelOf))}` : '';
       lenses.push({
         range: lineStart(range),

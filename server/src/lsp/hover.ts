@@ -6,6 +6,7 @@ import { MarkupKind, type Hover, type Position, type Range } from 'vscode-langua
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { GPU_PRESETS } from '../config/presets';
 import { calibrationNote } from '../cost/calibration';
+import { PHASE_TITLES } from '../cost/phases';
 import { tableShard } from '../cost/shards';
 import { renderEntry } from '../config/placementText';
 import { kindLabel } from '../config/shardingKinds';
@@ -66,11 +67,11 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
   if (current && cost.gpus.length > 0) {
     const comm = current.gpus.filter((g) => cost.gpus.includes(g.gpu));
     if (comm.length <= 4) {
-      for (const g of comm) lines.push(`| GPU ${g.gpu} all-to-all (all its tables) | ${formatMs(g.commMs)} |`);
+      for (const g of comm) lines.push(`| GPU ${g.gpu} communication (all its tables) | ${formatMs(g.commMs)} |`);
     } else {
       // A table on many GPUs (data-parallel, row-wise): the spread, not one line per GPU.
       const ms = comm.map((g) => g.commMs);
-      lines.push(`| all-to-all on its ${comm.length} GPUs (all their tables), max / mean | ${formatMs(Math.max(...ms))} / ${formatMs(ms.reduce((a, b) => a + b, 0) / ms.length)} |`);
+      lines.push(`| communication on its ${comm.length} GPUs (all their tables), max / mean | ${formatMs(Math.max(...ms))} / ${formatMs(ms.reduce((a, b) => a + b, 0) / ms.length)} |`);
     }
   }
   if (cost.uncertainty !== undefined) {
@@ -139,14 +140,23 @@ export function gpuMarkdown(gpu: number, record: AnalysisRecord | undefined): st
   const a = record?.analysis;
   const g = a?.current?.gpus.find((x) => x.gpu === gpu);
   if (!a || !g) return undefined;
+  const current = a.current!;
   const lines = [
     `**GPU ${gpu}** \u2014 ${g.tables.length} table${g.tables.length === 1 ? '' : 's'}`,
     '',
     `fwd ${formatMs(g.fwdMs)} + bwd ${formatMs(g.bwdMs)} + comm ${formatMs(g.commMs)} = **${formatMs(g.totalMs)}** per step` +
       (g.uncertaintyMs !== undefined ? ` (compute ${formatPlusMinus(g.uncertaintyMs)}: the model's error, ~68% of measured sets within)` : ''),
-    '',
-    `Memory ${formatBytes(g.memoryBytes)} of ${formatBytes(g.capacityBytes)} usable (${formatPercent(g.capacityBytes > 0 ? g.memoryBytes / g.capacityBytes : NaN)}).`,
   ];
+  if (g.phaseMs) {
+    // Each phase waits for its slowest GPU: say where this one stands.
+    lines.push('', '| phase | this GPU | slowest GPU |', '| --- | ---: | ---: |');
+    for (const p of current.phases) {
+      lines.push(`| ${PHASE_TITLES[p.name]} | ${formatMs(g.phaseMs[p.name])} | ${formatMs(p.maxMs)} (GPU ${p.gpu}) |`);
+    }
+    lines.push('', `Step (critical path, every phase's slowest GPU): ${formatMs(current.maxMs)}` +
+      (current.maxUncertaintyMs !== undefined ? ` ${formatPlusMinus(current.maxUncertaintyMs)}` : '') + '.');
+  }
+  lines.push('', `Memory ${formatBytes(g.memoryBytes)} of ${formatBytes(g.capacityBytes)} for shards (${formatPercent(g.capacityBytes > 0 ? g.memoryBytes / g.capacityBytes : NaN)}).`);
   const kernels = kernelsOfTables(a, g.tables);
   if (a.costModel && kernels.length > 0) {
     lines.push('');

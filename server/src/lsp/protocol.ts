@@ -8,7 +8,7 @@
  *
  * Units everywhere: milliseconds per training step, bytes. Ranges are 0-based (LSP).
  */
-import type { GpuReport } from '../plan/types';
+import type { GpuReport, PhaseSummary } from '../plan/types';
 import {
   NotificationType,
   RequestType,
@@ -33,7 +33,7 @@ export interface KernelPricing {
 /** Planning strategies the server accepts (mirror of server/src/plan/types.ts STRATEGIES). */
 export type StrategyName =
   | 'random' | 'round-robin' | 'size' | 'dim' | 'lookup' | 'size-lookup'
-  | 'greedy' | 'search' | 'column' | 'policy' | 'best';
+  | 'greedy' | 'search' | 'column' | 'policy' | 'torchrec' | 'best';
 
 /**
  * Commands the CLIENT registers (never `executeCommandProvider`: a second
@@ -159,20 +159,28 @@ export const ReplanRequest = new RequestType<ReplanParams, ReplanResult, void>('
 
 // ---------------------------------------------------------------- balance
 
-/** One GPU's predicted per-step numbers: the planner's report row, as is. */
+/** One GPU's predicted per-step numbers: the planner's report row, as is (phaseMs: its ms per phase). */
 export type BalanceGpuRow = GpuReport;
+
+/** One phase of the step (cost/stepCost.ts PHASES) and its slowest GPU. */
+export type BalancePhase = PhaseSummary;
 
 /** One placement (the written one or the proposed one), scored. */
 export interface BalanceSide {
   strategy: StrategyName;
   gpus: BalanceGpuRow[];
+  /** The step's embedding time: its critical path, Σ over phases of the slowest GPU's ms. */
   maxMs: number;
   meanMs: number;
-  /** maxMs / meanMs (1 = perfectly balanced). */
+  /** The busiest GPU's total ms (Σ of its phases). */
+  maxGpuMs: number;
+  /** Per phase of the step: the slowest GPU and its ms. */
+  phases: BalancePhase[];
+  /** maxGpuMs / meanMs (1 = perfectly balanced). */
   imbalance: number;
   feasible: boolean;
   reasons: string[];
-  /** ± of maxMs (the slowest GPU's model error), ms; absent when the model reports none. */
+  /** ± of maxMs (the step: the forward's and backward's slowest GPUs' model error), ms; absent when the model reports none. */
   maxUncertaintyMs?: number;
 }
 

@@ -8,7 +8,8 @@
  *   (tie → less memory);
  * - random: a uniformly random GPU among those with room (seeded);
  * - round-robin: shard i on GPU i mod N, else the next GPU with room.
- * Shards of split tables count with their own rows, dim and pooling.
+ * Shards of split tables count with their own rows, dim and pooling. None of
+ * them asks the cost model while placing: the plan is scored once at the end.
  */
 import type { PlanControl } from './control';
 import { randInt, type Rng } from './rng';
@@ -51,8 +52,9 @@ export async function heuristicGreedy(state: PlanState, shards: readonly number[
     }
     if (best < 0) { unplaced.push(s); continue; }
     sum[best] += cost.get(s)!;
-    state.place(s, best);
+    state.placeQuiet(s, best);
   }
+  state.refreshAll();
   return unplaced;
 }
 
@@ -65,8 +67,9 @@ export async function randomPlace(state: PlanState, shards: readonly number[], r
     room.length = 0;
     for (let g = 0; g < state.n; g++) if (state.canHost(g, s)) room.push(g);
     if (room.length === 0) { unplaced.push(s); continue; }
-    state.place(s, room[randInt(rng, room.length)]);
+    state.placeQuiet(s, room[randInt(rng, room.length)]);
   }
+  state.refreshAll();
   return unplaced;
 }
 
@@ -79,9 +82,10 @@ export async function roundRobinPlace(state: PlanState, shards: readonly number[
     let placed = false;
     for (let j = 0; j < state.n; j++) {
       const g = (next + j) % state.n;
-      if (state.canHost(g, s)) { state.place(s, g); next = g + 1; placed = true; break; }
+      if (state.canHost(g, s)) { state.placeQuiet(s, g); next = g + 1; placed = true; break; }
     }
     if (!placed) unplaced.push(s);
   }
+  state.refreshAll();
   return unplaced;
 }

@@ -1,19 +1,30 @@
 /**
- * NeuroShard-style beam search over splits (Zha et al., MLSys 2023; shared
- * notes sharding-anchors.md §6.4: beam width 3, depth ≤ 10, candidates from
- * the most expensive tables). Starting from a table-wise plan, an action cuts
- * a table on the most loaded GPU into twice as many column shards (each a
- * multiple of 4 wide) or, where allowed, row shards (for a table that
- * dominates its GPU: rows and lookups split, partial sums reduce-scattered).
- * The new shards are re-placed greedily and refined by a short local search;
- * the best plan seen is returned, so the result is never worse than the start.
+ * Layout search: NeuroShard-style beam search over how tables are cut (Zha et
+ * al., MLSys 2023; shared notes sharding-anchors.md §6.4: beam width 3,
+ * depth ≤ 10, candidates from the most expensive tables), over every
+ * TorchRec sharding kind. From a plan, an action re-cuts one table on a
+ * critical rank (one that sets a phase's maximum):
+ *   table / column k  → column 2k (dim halves again, widths multiples of 4),
+ *                       table_column 2k (inside one host), row (every rank),
+ *                       table_row (one host);
+ *   table_row         → row, grid over 2 hosts;   row → table_row;
+ *   grid over C hosts → grid over 2C;   table ⇄ data_parallel.
+ * The new shards are placed (free ones greedily, groups on the least busy
+ * hosts that hold them), memory repaired, and refined by a short local
+ * search; a child is kept only when the step's critical path says so, so a
+ * split must pay for the communication it adds. Tables below
+ * TINY_TABLE_BYTES are never split. The best plan seen is returned, so the
+ * result is never worse than the start.
  */
 import type { ShardingKind } from '../config/types';
 import type { CostModel } from '../cost/types';
-import { validColumnParts, type Catalog, type Layout } from './catalog';
+import { isFree, validColumnParts, type Catalog, type Layout } from './catalog';
 import type { PlanControl } from './control';
+import { allowedKinds } from './evaluate';
 import { soloCosts } from './greedy';
+import { DP_ALWAYS_BYTES } from './dataParallel';
 import { bestGpuFor } from './insert';
+import { hostRanksPer, tableBytes, TINY_TABLE_BYTES } from './layouts';
 import { localSearch } from './localSearch';
 import { makeRoom } from './makeRoom';
 import { better, scoreOf, type Scored } from './search';
@@ -21,71 +32,146 @@ import type { PlanState } from './state';
 
 export const BEAM_WIDTH = 3;
 export const BEAM_DEPTH = 10;
-// Tables whose split layouts are prepared up front (the most expensive ones,
-// at least half as many as GPUs, and everything on the start's max GPU);
-// actions per beam state; local-search steps and model-scored candidates
-// after each action.
+/**
+ * Above this many GPUs one try (re-cut, re-place, refine) costs a few ms and
+ * the heavy-table pass below already made the big cuts: the beam narrows to
+ * one state, BEAM_DEPTH_LARGE deep, so 856 tables on 128 GPUs plan in under
+ * a second (bench:plan).
+ */
+export const LARGE_CLUSTER = 32;
+const BEAM_DEPTH_LARGE = 6;
+// Tables whose other layouts are prepared up front (the most expensive ones,
+// at least half as many as GPUs, and everything on the start's critical
+// ranks); actions per beam state; local-search steps and model-scored
+// candidates after each action.
 const CANDIDATE_TABLES = 24;
 /** Actions tried per descent step (after the beam). */
 const DESCENT_ACTIONS = 2;
 const ACTIONS_PER_STATE = 4;
 const REFINE_STEPS = 4;
+/** Local-search steps after each try of the heavy-table pass (the beam refines further). */
+const HEAVY_REFINE_STEPS = 4;
 const REFINE_EXACT = 4;
 const MAX_PARTS = 8;
 
-interface Action { table: number; kind: ShardingKind; parts: number }
+interface Action { table: number; kind: ShardingKind; parts: number; rowsPer: number }
 
-function allows(kinds: readonly ShardingKind[], k: ShardingKind): boolean {
-  return kinds.length === 0 || kinds.includes(k);
+function key(a: Action): string {
+  return `${a.kind}:${a.parts}:${a.rowsPer}`;
 }
 
-/** Layouts a table may move to from its current one: doubling the parts (only layouts the model was prepared for). */
-function nextActions(state: PlanState, t: number, prepared: number): Action[] {
-  return possibleActions(state, t).filter((a) => state.cat.hasLayout(a.table, a.kind, a.parts, prepared));
-}
-
-function possibleActions(state: PlanState, t: number): Action[] {
-  return actionsFrom(state.cat, t, state.layoutOf[t], state.n);
-}
-
-function actionsFrom(cat: Catalog, t: number, cur: Layout | undefined, gpus: number): Action[] {
+/** Layouts a table may move to from `cur`. */
+export function actionsFrom(cat: Catalog, t: number, cur: Layout | undefined): Action[] {
   const table = cat.tables[t];
   if (!cur || table.pin !== undefined) return [];
-  const kinds = table.sharding ?? [];
+  const kinds = allowedKinds(table);
+  const allows = (k: ShardingKind) => kinds.includes(k);
+  const n = cat.gpus;
+  const p = hostRanksPer(cat);
   const out: Action[] = [];
-  const parts = cur.kind === 'table' ? 2 : cur.parts * 2;
-  if (parts > Math.min(MAX_PARTS, gpus)) return out;
-  if ((cur.kind === 'table' || cur.kind === 'column') && allows(kinds, 'column') && validColumnParts(table.dim, parts)) {
-    out.push({ table: t, kind: 'column', parts });
+  const add = (kind: ShardingKind, parts = 1, rowsPer = 1) => out.push({ table: t, kind, parts, rowsPer });
+  if (cur.kind === 'data_parallel') {
+    // Tables this small always stay replicated (dataParallel.ts DP_ALWAYS_BYTES).
+    if (allows('table') && tableBytes(cat, t) > DP_ALWAYS_BYTES) add('table');
+    return out;
   }
-  if ((cur.kind === 'table' || cur.kind === 'row') && allows(kinds, 'row') && table.rows >= parts) {
-    out.push({ table: t, kind: 'row', parts });
+  if (cur.kind === 'table' && allows('data_parallel') && cat.hasLayout(t, 'data_parallel')) add('data_parallel');
+  // Tiny tables are never split (their allowed kinds already forced any split they have).
+  if (tableBytes(cat, t) < TINY_TABLE_BYTES) return out;
+  if (isFree(cur.kind)) {
+    const next = cur.kind === 'table' ? 2 : cur.parts * 2;
+    if (next <= Math.min(MAX_PARTS, n) && validColumnParts(table.dim, next)) {
+      if ((cur.kind === 'table' || cur.kind === 'column') && allows('column')) add('column', next);
+      if ((cur.kind === 'table' || cur.kind === 'table_column') && allows('table_column') && next <= p && !allows('column')) add('table_column', next);
+    }
+    if (allows('row') && n >= 2) add('row');
+    if (allows('table_row') && p >= 2 && (cat.hosts > 1 || !allows('row'))) add('table_row', 1, p);
+  } else if (cur.kind === 'table_row') {
+    if (allows('row') && cat.hosts > 1) add('row');
+    if (allows('grid') && cat.hosts >= 2 && validColumnParts(table.dim, 2)) add('grid', 2, p);
+  } else if (cur.kind === 'row') {
+    if (allows('table_row') && p >= 2 && cat.hosts > 1) add('table_row', 1, p);
+  } else if (cur.kind === 'grid') {
+    const c = cur.parts * 2;
+    if (c <= cat.hosts && validColumnParts(table.dim, c)) add('grid', c, p);
   }
   return out;
 }
 
-/** Tables on GPU g by their shards' solo cost, most expensive first. */
-function tablesOn(state: PlanState, g: number, solo: ArrayLike<number>): number[] {
+/** Actions whose layouts the model was prepared for. */
+function nextActions(state: PlanState, t: number, prepared: number): Action[] {
+  return actionsFrom(state.cat, t, state.layoutOf[t]).filter((a) => state.cat.hasLayout(a.table, a.kind, a.parts, a.rowsPer, prepared));
+}
+
+/** Cost of table t's heaviest shard (its solo cost), the key candidates are ranked by. */
+function tableCost(state: PlanState, t: number, solo: ArrayLike<number>): number {
+  const l = state.layoutOf[t];
+  if (!l) return 0;
+  let m = 0;
+  for (const s of l.shards) if (solo[s] > m) m = solo[s];
+  return m;
+}
+
+/** Tables with a shard on the critical ranks, most expensive first. */
+function tablesOnCritical(state: PlanState, solo: ArrayLike<number>): number[] {
   const byTable = new Map<number, number>();
-  for (const s of state.members[g]) {
-    const t = state.cat.tableOf[s];
-    byTable.set(t, Math.max(byTable.get(t) ?? 0, solo[s]));
+  for (const g of state.criticalRanks()) {
+    for (const s of state.members[g]) {
+      const t = state.cat.tableOf[s];
+      byTable.set(t, Math.max(byTable.get(t) ?? 0, solo[s]));
+    }
   }
   return [...byTable.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([t]) => t);
 }
 
-async function apply(parent: PlanState, a: Action, solo: ArrayLike<number>, ctl: PlanControl): Promise<PlanState | undefined> {
-  const child = parent.clone();
-  child.syncComm();
-  const layout = child.cat.layout(a.table, a.kind, a.parts);
-  child.setLayout(a.table, layout);
-  const order = layout.shards.slice().sort((x, y) => child.cat.mem[y] - child.cat.mem[x] || x - y);
-  for (const s of order) {
-    const c = bestGpuFor(child, s);
-    if (c.gpu >= 0) child.place(s, c.gpu, c.cost);
+/** The hosts a group layout goes on: the least busy that hold it. */
+export function chooseHosts(state: PlanState, layout: Layout): number[] | undefined {
+  if (layout.kind === 'row' || layout.kind === 'data_parallel') return state.canPlaceGroup(layout, []) ? [] : undefined;
+  const load = new Float64Array(state.hosts);
+  const mem = new Float64Array(state.hosts);
+  for (let g = 0; g < state.n; g++) { load[state.hostOfGpu(g)] += state.total[g]; mem[state.hostOfGpu(g)] += state.mem[g]; }
+  const order = Array.from({ length: state.hosts }, (_, h) => h).sort((a, b) => load[a] - load[b] || mem[a] - mem[b] || a - b);
+  if (layout.kind === 'table_row') {
+    for (const h of order) if (state.canPlaceGroup(layout, [h])) return [h];
+    return undefined;
   }
+  // grid: the C least busy hosts whose ranks hold a column block each.
+  const picked: number[] = [];
+  for (const h of order) {
+    if (picked.length === layout.parts) break;
+    const ranks = state.cat.hostRanks(h);
+    if (ranks.length !== layout.rowsPer) continue;
+    const block = layout.shards.slice(0, layout.rowsPer);
+    if (block.every((s, i) => state.mem[ranks[i]] + state.cat.mem[s] <= state.cat.capacity)) picked.push(h);
+  }
+  return picked.length === layout.parts && state.canPlaceGroup(layout, picked) ? picked.sort((a, b) => a - b) : undefined;
+}
+
+/** Puts table t's current (unplaced) layout on GPUs; false when it does not fit. */
+export function placeLayout(state: PlanState, t: number): boolean {
+  const layout = state.layoutOf[t];
+  if (!layout) return false;
+  if (isFree(layout.kind)) {
+    const order = layout.shards.slice().sort((x, y) => state.cat.mem[y] - state.cat.mem[x] || x - y);
+    let ok = true;
+    for (const s of order) {
+      const c = bestGpuFor(state, s);
+      if (c.gpu >= 0) state.place(s, c.gpu); else ok = false;
+    }
+    return ok;
+  }
+  const hosts = chooseHosts(state, layout);
+  return hosts !== undefined && state.placeGroup(t, hosts, 'estimate');
+}
+
+async function apply(parent: PlanState, a: Action, solo: ArrayLike<number>, ctl: PlanControl, refine = REFINE_STEPS): Promise<PlanState | undefined> {
+  const child = parent.clone();
+  const layout = child.cat.layout(a.table, a.kind, a.parts, a.rowsPer);
+  if (!layout) return undefined;
+  child.setLayout(a.table, layout);
+  if (!placeLayout(child, a.table) && !isFree(layout.kind)) return undefined;
   if ((await makeRoom(child, solo, ctl)) > 0) return undefined;
-  await localSearch(child, ctl, { solo, maxSteps: REFINE_STEPS, exact: REFINE_EXACT });
+  if (refine > 0) await localSearch(child, ctl, { solo, maxSteps: refine, exact: REFINE_EXACT });
   return child;
 }
 
@@ -94,24 +180,28 @@ export interface ColumnSearchOptions { seed?: number; width?: number; depth?: nu
 export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanControl, opts: ColumnSearchOptions = {}): Promise<PlanState> {
   const cat = from.cat;
   if (from.n < 2) return from;
-  const width = opts.width ?? BEAM_WIDTH;
-  const depth = opts.depth ?? BEAM_DEPTH;
+  const large = from.n > LARGE_CLUSTER;
+  const width = opts.width ?? (large ? 1 : BEAM_WIDTH);
+  const depth = opts.depth ?? (large ? BEAM_DEPTH_LARGE : BEAM_DEPTH);
 
-  // Prepare the split layouts of the candidate tables once, then re-prepare the model over the grown catalog.
-  // The catalog is shared by every state of one plan: an earlier column search may have grown it
-  // beyond what `from`'s scorer was prepared on, so rank by the solo costs `from` already has.
+  // Prepare every layout reachable from the candidate tables' current ones, then
+  // re-prepare the model over the grown catalog. The catalog is shared by every
+  // state of one plan: an earlier search may have grown it beyond what `from`'s
+  // scorer was prepared on, so rank by the solo costs `from` already has.
   let solo = from.solo.length > 0 ? from.solo : soloCosts(from);
   const byCost = cat.tables.map((_, t) => t).filter((t) => from.layoutOf[t])
-    .sort((a, b) => Math.max(...from.layoutOf[b]!.shards.map((s) => solo[s])) - Math.max(...from.layoutOf[a]!.shards.map((s) => solo[s])) || a - b);
-  const candidates = new Set<number>([...tablesOn(from, from.argMax(), solo), ...byCost.slice(0, Math.max(CANDIDATE_TABLES, from.n / 2))]);
+    .sort((a, b) => tableCost(from, b, solo) - tableCost(from, a, solo) || a - b);
+  const candidates = new Set<number>([...tablesOnCritical(from, solo), ...byCost.slice(0, Math.max(CANDIDATE_TABLES, from.n / 2))]);
   for (const t of candidates) {
-    // Every layout reachable by doubling from the current one, up to MAX_PARTS.
-    let frontier = possibleActions(from, t);
+    const seen = new Set<string>();
+    let frontier = actionsFrom(cat, t, from.layoutOf[t]);
     while (frontier.length > 0) {
       const next: Action[] = [];
       for (const a of frontier) {
-        const layout = cat.layout(a.table, a.kind, a.parts);
-        next.push(...actionsFrom(cat, t, layout, from.n).filter((x) => x.kind === a.kind));
+        if (seen.has(key(a))) continue;
+        seen.add(key(a));
+        const layout = cat.layout(a.table, a.kind, a.parts, a.rowsPer);
+        if (layout) next.push(...actionsFrom(cat, t, layout));
       }
       frontier = next;
     }
@@ -122,13 +212,35 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
   start.scorer = scorer;
   solo = soloCosts(start);
 
+  // Tables that set the step wherever they go (cost alone above a GPU's fair
+  // share, Σ of the tables' costs alone / GPUs) are re-cut first, heaviest
+  // first, each to its best action if that lowers the step: the beam below
+  // only reaches tables on the critical ranks, a few per step.
   let best: Scored = scoreOf(start);
-  let beam: PlanState[] = [start];
+  {
+    const solos = start.layoutOf.map((_, t) => (start.layoutOf[t] ? tableCost(start, t, solo) : 0));
+    const fair = solos.reduce((a, b) => a + b, 0) / start.n;
+    const heavy = solos.map((c, t) => (c > fair && candidates.has(t) ? t : -1)).filter((t) => t >= 0).sort((a, b) => solos[b] - solos[a] || a - b);
+    for (const t of heavy) {
+      if (ctl.outOfTime()) break;
+      let stepBest: Scored | undefined;
+      for (const a of nextActions(best.state, t, prepared)) {
+        if (a.kind === 'table') continue; // heavy tables need cutting (or replicating), not merging
+        await ctl.tick();
+        const child = await apply(best.state, a, solo, ctl, HEAVY_REFINE_STEPS);
+        if (!child) continue;
+        const sc = scoreOf(child);
+        if (!stepBest || better(sc, stepBest)) stepBest = sc;
+      }
+      if (stepBest && better(stepBest, best)) best = stepBest;
+    }
+  }
+  let beam: PlanState[] = [best.state];
   for (let step = 0; step < depth; step++) {
     if (ctl.outOfTime()) break;
     const children: Scored[] = [];
     for (const parent of beam) {
-      const tables = tablesOn(parent, parent.argMax(), solo).filter((t) => candidates.has(t));
+      const tables = tablesOnCritical(parent, solo).filter((t) => candidates.has(t));
       let tried = 0;
       for (const t of tables) {
         for (const a of nextActions(parent, t, prepared)) {
@@ -144,22 +256,19 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
     if (children.length === 0) break;
     children.sort((x, y) => (better(x, y) ? -1 : better(y, x) ? 1 : 0));
     const stepBest = children[0];
-    if (!better(stepBest, best)) {
-      // No child beats the best plan seen: deeper splits of these states rarely recover.
-      break;
-    }
+    // No child beats the best plan seen: deeper re-cuts of these states rarely recover.
+    if (!better(stepBest, best)) break;
     best = stepBest;
     beam = children.slice(0, width).map((c) => c.state);
   }
-
-  // Descent: the beam's depth caps it at BEAM_DEPTH splits, but a large
-  // cluster may have a heavy table on many GPUs. Keep splitting on the max
-  // GPU of the best plan, one state wide, while that helps.
+  // Descent: the beam's depth caps it at BEAM_DEPTH re-cuts, but a large
+  // cluster may have many heavy tables. Keep re-cutting on the critical ranks
+  // of the best plan, one state wide, while that helps.
   for (let step = 0; step < 2 * from.n && !ctl.outOfTime(); step++) {
     const parent = best.state;
     let stepBest: Scored | undefined;
     let tried = 0;
-    for (const t of tablesOn(parent, parent.argMax(), solo).filter((x) => candidates.has(x))) {
+    for (const t of tablesOnCritical(parent, solo).filter((x) => candidates.has(x))) {
       for (const a of nextActions(parent, t, prepared)) {
         if (tried >= DESCENT_ACTIONS) break;
         await ctl.tick();
@@ -174,5 +283,65 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
     if (!stepBest || !better(stepBest, best)) break;
     best = stepBest;
   }
+  best.state.settle();
   return best.state;
+}
+
+/**
+ * GPUs an unsplit tries exactly: every GPU with room on up to
+ * UNSPLIT_EXACT_GPUS GPUs (so no single GPU is missed there), else the
+ * UNSPLIT_EXACT_GPUS best by the call-free estimate.
+ */
+const UNSPLIT_EXACT_GPUS = 16;
+function unsplitCandidates(state: PlanState, s: number): number[] {
+  const room: number[] = [];
+  for (let g = 0; g < state.n; g++) if (state.canHost(g, s)) room.push(g);
+  if (room.length <= UNSPLIT_EXACT_GPUS) return room;
+  const est = new Map(room.map((g) => [g, state.insertStep(g, s)] as const));
+  return room.sort((a, b) => est.get(a)! - est.get(b)! || a - b).slice(0, UNSPLIT_EXACT_GPUS);
+}
+
+/** Layouts that cut a table across GPUs. */
+export function isSplit(l: Layout): boolean {
+  return l.kind === 'row' || l.kind === 'table_row' || l.kind === 'grid' || ((l.kind === 'column' || l.kind === 'table_column') && l.parts > 1);
+}
+
+/**
+ * The last word on splits: each split table that may be whole (table-wise
+ * allowed, fits one GPU) is tried whole on every GPU with room, and stays
+ * whole on the best of them unless the split plan is strictly better; the
+ * pass repeats until no split changes. So every split left in a plan pays for
+ * the communication it adds, in the critical-path model the plan was made
+ * with: no single GPU holding the table whole gives a lower step.
+ */
+export async function unsplitPass(state: PlanState, ctl: PlanControl): Promise<PlanState> {
+  const cat = state.cat;
+  let cur = state;
+  cur.settle();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let t = 0; t < cat.tables.length; t++) {
+      const l = cur.layoutOf[t];
+      if (!l || !isSplit(l) || cat.tables[t].pin !== undefined || !allowedKinds(cat.tables[t]).includes('table')) continue;
+      if (!cat.hasLayout(t, 'table', 1, 1, cur.solo.length)) continue;
+      if (ctl.outOfTime()) return cur;
+      await ctl.tick();
+      const whole = cat.layout(t, 'table')!;
+      const s = whole.shards[0];
+      const child = cur.clone();
+      child.setLayout(t, whole);
+      child.settle();
+      let bestG = -1; let bestStep = Infinity; let bestSq = Infinity;
+      for (const g of unsplitCandidates(child, s)) {
+        const v = child.insertStepExact(g, s); const sq = child.whatSq;
+        if (v < bestStep - 1e-12 * Math.max(1, v) || (v <= bestStep + 1e-12 * Math.max(1, v) && sq < bestSq)) { bestStep = v; bestSq = sq; bestG = g; }
+      }
+      if (bestG < 0) continue;
+      child.place(s, bestG);
+      // Whole wins ties: a split must give a strictly lower step to stay.
+      const a = scoreOf(cur); const b = scoreOf(child);
+      if (b.unplaced <= a.unplaced && b.max <= a.max + 1e-9 * Math.max(1, a.max)) { cur = child; changed = true; }
+    }
+  }
+  return cur;
 }

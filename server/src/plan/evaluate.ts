@@ -1,20 +1,32 @@
 /**
  * Scores a written placement: per GPU the predicted forward/backward compute
- * (one batched `predict` over all GPUs), communication (cost/comm.ts), memory
- * against usable capacity, and every reason the placement cannot be used as is
- * (memory, pins, sharding kinds, bad GPU numbers, column widths, unplaced or
- * unknown tables). Never throws on odd input: problems become reasons.
+ * (one batched `predict` over all GPUs), the step's phases (cost/stepCost.ts:
+ * ids all-to-all, lookups, output dist, gradient dist, DP all-reduce), memory
+ * as TorchRec accounts for it (cost/memory.ts) against the space for shards,
+ * and every reason the placement cannot be used as is (memory, pins, sharding
+ * kinds, bad GPU numbers, column widths, unplaced or unknown tables). Never
+ * throws on odd input: problems become reasons.
  */
-import type { Placement, PlacementEntry, ShardConfig, TableSpec } from '../config/types';
-import { commMs, type CommLoad } from '../cost/comm';
-import { shardMemoryBytes, usableMemoryBytes } from '../cost/memory';
 import { entryRanks, type RankShape } from '../config/placementRanks';
 import { renderEntry } from '../config/placementText';
-import { placementShards } from '../cost/shards';
+import { ALL_SHARDING_KINDS } from '../config/shardingKinds';
+import type { Placement, PlacementEntry, ShardConfig, ShardingKind, TableSpec } from '../config/types';
+import { commConstants } from '../cost/comm';
+import { memoryBudget, shardStorage, storageContext } from '../cost/memory';
+import { canSplitColumns, placementShards } from '../cost/shards';
+import { addEntryLoads, emptyLoads, phaseComm, phaseTotal, stepCost, stepUncertaintyMs } from '../cost/stepCost';
 import type { ComputeCost, CostEnv, CostModel, Shard } from '../cost/types';
-import { envOf, pooledBytesPerBag, validColumnParts } from './catalog';
+import { envOf } from './catalog';
 import type { GpuReport, PlanResult, Strategy } from './types';
 import { gib } from './units';
+
+/** Every sharding kind (the loader's default `sharding:`; an empty list, from code that builds configs, allows them all too). */
+export const ALL_KINDS: readonly ShardingKind[] = ALL_SHARDING_KINDS;
+
+/** The kinds a table may use. */
+export function allowedKinds(table: TableSpec): readonly ShardingKind[] {
+  return table.sharding && table.sharding.length ? table.sharding : ALL_KINDS;
+}
 
 function describe(entry: PlacementEntry): string {
   return entry.kind === 'table' ? `GPU ${entry.gpu}` : renderEntry(entry);
@@ -24,7 +36,7 @@ function describe(entry: PlacementEntry): string {
 export function entryProblems(table: TableSpec, entry: PlacementEntry, shape: RankShape): string[] {
   const problems: string[] = [];
   const n = shape.count;
-  const kinds = table.sharding && table.sharding.length ? table.sharding : ['table', 'column', 'row'];
+  const kinds = allowedKinds(table);
   if (!kinds.includes(entry.kind)) {
     problems.push(`table ${table.name} is placed ${entry.kind}-wise but allows only ${kinds.join(', ')}`);
   }
@@ -34,19 +46,21 @@ export function entryProblems(table: TableSpec, entry: PlacementEntry, shape: Ra
     if (!Number.isInteger(g) || g < 0 || g >= n) problems.push(`table ${table.name} is placed on GPU ${g}, but the cluster has GPUs 0–${n - 1}`);
   }
   if (new Set(gpus).size !== gpus.length) problems.push(`table ${table.name} lists a GPU more than once in ${describe(entry)}`);
-  if ((entry.kind === 'column' || entry.kind === 'table_column') && gpus.length > 1 && !validColumnParts(table.dim, gpus.length)) {
+  if ((entry.kind === 'column' || entry.kind === 'table_column') && gpus.length > 1 && !canSplitColumns(table.dim, gpus.length)) {
     problems.push(`table ${table.name}: dim ${table.dim} split into ${gpus.length} column shards is not a multiple of 4 wide`);
   }
-  if (entry.kind === 'row' && gpus.length > table.rows) problems.push(`table ${table.name} has fewer rows than row shards`);
+  if (entry.kind === 'grid' && entry.hosts.length > 0 && !canSplitColumns(table.dim, entry.hosts.length)) {
+    problems.push(`table ${table.name}: dim ${table.dim} split into ${entry.hosts.length} grid column blocks is not a multiple of 4 wide`);
+  }
   if (table.pin !== undefined && !(entry.kind === 'table' && entry.gpu === table.pin)) {
     problems.push(`table ${table.name} is pinned to GPU ${table.pin} but placed on ${describe(entry)}`);
   }
   return problems;
 }
 
-function emptyResult(config: ShardConfig | undefined, strategy: Strategy, model: CostModel, reasons: string[], placement: Placement): PlanResult {
+function emptyResult(strategy: Strategy, model: CostModel, reasons: string[], placement: Placement): PlanResult {
   return {
-    strategy, elapsedMs: 0, maxMs: 0, meanMs: 0, feasible: false, reasons, gpus: [], placement,
+    strategy, elapsedMs: 0, maxMs: 0, meanMs: 0, maxGpuMs: 0, phases: [], feasible: false, reasons, gpus: [], placement,
     costModel: model?.name ?? 'none',
   };
 }
@@ -68,16 +82,22 @@ export async function assessPlacement(
   const t0 = performance.now();
   const place: Placement = placement instanceof Map ? placement : new Map();
   if (!config || !Array.isArray(config.tables) || !config.devices) {
-    return emptyResult(config, strategy, model, ['the config has no tables or devices to evaluate'], place);
+    return emptyResult(strategy, model, ['the config has no tables or devices to evaluate'], place);
   }
   const n = Number.isInteger(config.devices.count) && config.devices.count > 0 ? config.devices.count : 0;
   const reasons: string[] = [];
   if (n === 0) reasons.push(`the cluster has no GPUs (devices.count = ${config.devices.count})`);
-  const capacity = usableMemoryBytes(config.devices);
+  const budget = memoryBudget(config);
+  const capacity = budget.shardBytes;
+  const ctx = storageContext(config);
+  const env = envOf(config);
+  const k = commConstants(env);
+  const shape = { count: n, perHost: config.devices.perHost, batchSize: config.batchSize };
   const sets: Shard[][] = Array.from({ length: n }, () => []);
   const names: string[][] = Array.from({ length: n }, () => []);
   const memory = new Array<number>(n).fill(0);
-  const loads: CommLoad[] = Array.from({ length: n }, () => ({ outBytesPerBag: 0, rowShardBytesPerBag: 0 }));
+  const hostMemory = new Array<number>(n).fill(0);
+  const loads = emptyLoads(n);
   const known = new Set<string>();
 
   for (const table of config.tables) {
@@ -85,51 +105,51 @@ export async function assessPlacement(
     known.add(table.name);
     const entry = place.get(table.name);
     if (!entry) { reasons.push(`table ${table.name} is not placed`); continue; }
-    const problems = entryProblems(table, entry, config.devices);
-    reasons.push(...problems);
-    const gpus = entryRanks(entry, config.devices);
+    reasons.push(...entryProblems(table, entry, config.devices));
+    const gpus = entryRanks(entry, shape);
     if (gpus.some((g) => !Number.isInteger(g) || g < 0 || g >= n)) continue;
-    const shards = placementShards(table, entry, config.devices.count === n ? { ...config.devices, batchSize: config.batchSize } : { count: n, perHost: config.devices.perHost, batchSize: config.batchSize });
-    if (shards.length === 0 && gpus.length > 0) continue;
+    const shards = placementShards(table, entry, shape);
+    if (shards.length === 0) continue;
     shards.forEach(({ gpu: g, shard: s }) => {
       sets[g].push(s);
       if (!names[g].includes(table.name)) names[g].push(table.name);
-      memory[g] += shardMemoryBytes(s.rows, s.dim, s.dtypeBytes, config.optimizer);
-      const bytes = pooledBytesPerBag(s);
-      if (s.block) loads[g].rowShardBytesPerBag += bytes;
-      else loads[g].outBytesPerBag += bytes;
+      const st = shardStorage(s, shards.length === 1 && entry.kind !== 'data_parallel' ? 'table' : entry.kind, table.pooling, ctx);
+      memory[g] += st.hbm;
+      hostMemory[g] += st.host;
     });
+    addEntryLoads(loads, table, entry, shards, shape, k);
   }
   for (const name of place.keys()) {
     if (!known.has(name)) reasons.push(`placement names table ${name}, which is not in the config`);
   }
 
-  const env = envOf(config);
   const compute = n > 0 ? await computeFn(sets, env) : [];
-  const comm = n > 0 ? commMs(loads, env) : [];
+  const step = stepCost(loads, compute, env, shape);
   const gpus: GpuReport[] = [];
   for (let g = 0; g < n; g++) {
-    const fwdMs = compute[g]?.fwdMs ?? 0;
-    const bwdMs = compute[g]?.bwdMs ?? 0;
-    const commMsG = (comm[g]?.fwdMs ?? 0) + (comm[g]?.bwdMs ?? 0);
-    const report: GpuReport = {
-      gpu: g, tables: names[g], fwdMs, bwdMs, commMs: commMsG, totalMs: fwdMs + bwdMs + commMsG,
-      memoryBytes: memory[g], capacityBytes: capacity,
+    const t = step.perGpu[g];
+    const row: GpuReport = {
+      gpu: g, tables: names[g], fwdMs: t.forward, bwdMs: t.backward, commMs: phaseComm(t), totalMs: phaseTotal(t),
+      memoryBytes: memory[g], capacityBytes: capacity, phaseMs: t,
     };
     const u = compute[g]?.uncertainty;
-    if (u !== undefined && Number.isFinite(u)) report.uncertaintyMs = u * (fwdMs + bwdMs);
-    gpus.push(report);
+    if (u !== undefined && Number.isFinite(u)) row.uncertaintyMs = u * (t.forward + t.backward);
+    if (hostMemory[g] > 0) row.hostMemoryBytes = hostMemory[g];
+    gpus.push(row);
     if (memory[g] > capacity) {
-      reasons.push(`GPU ${g} needs ${gib(memory[g])} GiB but has ${gib(capacity)} GiB usable (after reserve ${config.devices.reserve})`);
+      reasons.push(`GPU ${g} needs ${gib(memory[g])} GiB for its shards but has ${gib(Math.max(0, capacity))} GiB (HBM after reserve ${config.devices.reserve}, dense ${gib(budget.denseBytes)} GiB and ids ${gib(budget.kjtBytes)} GiB)`);
+    }
+    if (hostMemory[g] > budget.hostBytes) {
+      reasons.push(`GPU ${g} needs ${gib(hostMemory[g])} GiB of host memory for UVM-cached tables but has ${gib(budget.hostBytes)} GiB`);
     }
   }
-  const maxMs = gpus.reduce((m, r) => Math.max(m, r.totalMs), 0);
   const meanMs = n > 0 ? gpus.reduce((m, r) => m + r.totalMs, 0) / n : 0;
+  const maxGpuMs = gpus.reduce((m, r) => Math.max(m, r.totalMs), 0);
   const result: PlanResult = {
-    strategy, elapsedMs: performance.now() - t0, maxMs, meanMs, feasible: reasons.length === 0, reasons, gpus,
-    placement: place, costModel: model.name,
+    strategy, elapsedMs: performance.now() - t0, maxMs: step.stepMs, meanMs, maxGpuMs, phases: step.phases,
+    feasible: reasons.length === 0, reasons, gpus, placement: place, costModel: model.name,
   };
-  const slowest = gpus.find((r) => r.totalMs === maxMs);
-  if (slowest?.uncertaintyMs !== undefined) result.maxUncertaintyMs = slowest.uncertaintyMs;
+  const stepU = stepUncertaintyMs(step, compute);
+  if (stepU !== undefined) result.maxUncertaintyMs = stepU;
   return result;
 }

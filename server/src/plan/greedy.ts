@@ -1,34 +1,43 @@
 /**
- * Cost-driven greedy (LPT over predicted fused cost): shards sorted by their
- * predicted cost alone, descending, each put on the GPU whose predicted total
- * (compute + comm) after adding it is lowest, within memory, pins and the
- * optional dim-balance cap. Memory-heavy shards (over a quarter of a GPU) go
- * first so they still find room.
+ * Cost-driven greedy (LPT over predicted cost): free shards sorted by their
+ * predicted cost alone, descending, each put on the GPU where the step's
+ * critical path grows least (then the least busy such GPU), within memory,
+ * pins and the optional dim-balance cap. Memory-heavy shards (over a quarter
+ * of a GPU) go first so they still find room.
  */
 import type { PlanControl } from './control';
 import { bestGpuFor, DEFAULT_CANDIDATES } from './insert';
+import { isFree } from './catalog';
 import type { PlanState } from './state';
 
 const HEAVY_FRACTION = 0.25;
 
 /**
- * Predicted fwd+bwd ms of each catalog shard alone (the sort key, and the
+ * Predicted fwd and bwd ms of each catalog shard alone (the sort key, and the
  * basis of the call-free estimates); also stored on `state` (setSolo).
- * Shards already known to `state.solo` are not asked again.
+ * Shards already known to `state` are not asked again. The blocks and
+ * replicas of a group layout (row, table_row, grid, data_parallel) take their
+ * first shard's cost: they are never moved one by one, and a row-wise layout
+ * on 128 GPUs would otherwise cost 128 model calls. Returns fwd + bwd.
  */
 export function soloCosts(state: PlanState): Float64Array {
-  const n = state.cat.shards.length;
-  const prev = state.solo;
-  const solo = new Float64Array(n);
+  const cat = state.cat;
+  const n = cat.shards.length;
+  const prevF = state.soloF;
+  const prevB = state.soloB;
+  const f = new Float64Array(n);
+  const b = new Float64Array(n);
   const one = [0];
   for (let s = 0; s < n; s++) {
-    if (s < prev.length) { solo[s] = prev[s]; continue; }
+    if (s < prevF.length) { f[s] = prevF[s]; b[s] = prevB[s]; continue; }
+    const first = cat.firstOf[s];
+    if (!isFree(cat.kindOf[s]) && first !== s && first < s) { f[s] = f[first]; b[s] = b[first]; continue; }
     one[0] = s;
     const c = state.scorer.score(one);
-    solo[s] = c.fwdMs + c.bwdMs;
+    f[s] = c.fwdMs; b[s] = c.bwdMs;
   }
-  state.setSolo(solo);
-  return solo;
+  state.setSolo(f, b);
+  return state.solo;
 }
 
 /** Shards in greedy order: heavy-memory ones by bytes, then by `key` descending, index as tie-break. */
@@ -45,20 +54,19 @@ export function greedyOrder(state: PlanState, shards: readonly number[], key: Ar
 }
 
 export interface GreedyOptions {
-  /** NeuroShard dim-balance scale: a GPU's output bytes stay ≤ scale × mean (Infinity: off). */
+  /** NeuroShard dim-balance scale: a GPU's pooled bytes stay ≤ scale × mean (Infinity: off). */
   scale?: number;
   candidates?: number;
 }
 
 /**
- * Places `order` into `state` (which may already hold pinned or kept shards).
- * Returns the shards no GPU could host.
+ * Places `order` (free shards) into `state` (which may already hold pinned,
+ * kept or group shards). Returns the shards no GPU could host.
  */
 export async function greedyPlace(state: PlanState, order: readonly number[], ctl: PlanControl, opts: GreedyOptions = {}): Promise<number[]> {
   const cat = state.cat;
-  let totalOut = 0;
-  for (let g = 0; g < state.n; g++) totalOut += state.out[g] + state.rowb[g];
-  for (const s of order) totalOut += cat.out[s] + cat.rowb[s];
+  let totalOut = state.oracle.totPooled;
+  for (const s of order) totalOut += cat.pooled[s];
   const scale = opts.scale ?? Infinity;
   const outCap = scale === Infinity || state.n === 0 ? Infinity : (scale * totalOut) / state.n;
   const unplaced: number[] = [];
@@ -67,7 +75,8 @@ export async function greedyPlace(state: PlanState, order: readonly number[], ct
     if ((++i & 63) === 0) await ctl.tick();
     const c = bestGpuFor(state, s, opts.candidates ?? DEFAULT_CANDIDATES, outCap);
     if (c.gpu < 0) unplaced.push(s);
-    else state.place(s, c.gpu, c.cost);
+    else state.placeFast(s, c.gpu, c.free);
   }
+  state.settle();
   return unplaced;
 }

@@ -1,79 +1,133 @@
 /**
- * The starting layout of each table: table-wise when allowed and it fits one
- * GPU; otherwise split by rows (the fewest parts whose shards leave room for
- * other tables), else by columns; otherwise a reason the plan cannot hold it.
- * Pinned tables stay whole on their GPU.
+ * The starting layout of each table, by memory and allowed kinds:
+ * - pinned: whole on its GPU;
+ * - table-wise when allowed and it fits one GPU (a table that allows only
+ *   column or table_column sharding gets one full-width column shard: still
+ *   whole);
+ * - otherwise (too big, or table-wise not allowed) the first of these that
+ *   fits: table_row over one host (several hosts), row over every rank,
+ *   column / table_column shards (fewest parts), grid, data-parallel.
+ * Tables below TINY_TABLE_BYTES are never split unless their allowed kinds
+ * force it. Data-parallel candidates also get their replica layout here (the
+ * choice is made once the cost model is prepared: dataParallel.ts).
  */
 import type { ShardingKind } from '../config/types';
+import { tableMemoryBytes } from '../cost/memory';
 import { validColumnParts, type Catalog, type Layout } from './catalog';
+import { allowedKinds } from './evaluate';
 import { gib } from './units';
 
-// A row shard should leave room for other tables on its GPU: aim for at most
-// this fraction of the usable memory per shard before accepting fuller ones.
-const ROW_SHARD_TARGET_FILL = 0.5;
+/** Tables smaller than this (weights + optimizer state) are never split unless forced: 1 MiB. */
+export const TINY_TABLE_BYTES = 2 ** 20;
+/**
+ * Tables up to this size get a data-parallel candidate layout: replicating a
+ * bigger one costs more all-reduce than any all-to-all it saves (256 MiB).
+ */
+export const DP_CANDIDATE_BYTES = 256 * 2 ** 20;
+// A split shard should leave room for other tables on its GPU: aim for at most
+// this fraction of the space for shards before accepting fuller ones.
+const TARGET_FILL = 0.5;
 
 export interface InitialLayouts {
   layouts: (Layout | undefined)[];
   reasons: string[];
 }
 
-function allows(kinds: readonly ShardingKind[], k: ShardingKind): boolean {
-  return kinds.length === 0 || kinds.includes(k);
+/** Bytes of the table's weights + optimizer state (the size rules compare this). */
+export function tableBytes(cat: Catalog, t: number): number {
+  return tableMemoryBytes(cat.tables[t], cat.config.optimizer);
 }
 
-/** Fewest row parts (2..gpus) whose biggest shard is within `limit` bytes, or 0. */
-function rowParts(cat: Catalog, t: number, limit: number): number {
-  for (let p = 2; p <= cat.gpus; p++) if (cat.shardBytes(t, 'row', p) <= limit) return p;
-  return 0;
+/** Ranks per host of the cluster's full hosts (the size table_row and grid layouts are cut for). */
+export function hostRanksPer(cat: Catalog): number {
+  return cat.hostRanks(0).length;
 }
 
-/** Fewest valid column parts (2..gpus) whose shards fit within `limit` bytes, or 0. */
-function columnParts(cat: Catalog, t: number, limit: number): number {
+/** Fewest valid column parts (2..limit) whose shards fit within `bytes`, or 0. */
+function columnParts(cat: Catalog, t: number, kind: 'column' | 'table_column', bytes: number, most: number): number {
   const dim = cat.tables[t].dim;
-  for (let p = 2; p <= cat.gpus; p++) if (validColumnParts(dim, p) && cat.shardBytes(t, 'column', p) <= limit) return p;
+  for (let p = 2; p <= most; p++) if (validColumnParts(dim, p) && cat.shardBytes(t, kind, p) <= bytes) return p;
   return 0;
+}
+
+/** The split layout of `kind` that fits within `bytes` per shard, if any. */
+function splitLayout(cat: Catalog, t: number, kind: ShardingKind, bytes: number): Layout | undefined {
+  const p = hostRanksPer(cat);
+  switch (kind) {
+    case 'table_row':
+      return p >= 2 && cat.shardBytes(t, 'table_row', 1, p) <= bytes && cat.shardHostBytes(t, 'table_row', 1, p) <= cat.hostCapacity ? cat.layout(t, 'table_row', 1, p) : undefined;
+    case 'row':
+      return cat.gpus >= 2 && cat.shardBytes(t, 'row') <= bytes && cat.shardHostBytes(t, 'row') <= cat.hostCapacity ? cat.layout(t, 'row') : undefined;
+    case 'column': case 'table_column': {
+      const parts = columnParts(cat, t, kind, bytes, kind === 'column' ? cat.gpus : p);
+      return parts ? cat.layout(t, kind, parts) : undefined;
+    }
+    case 'grid': {
+      for (let c = 2; c <= cat.hosts; c++) {
+        if (validColumnParts(cat.tables[t].dim, c) && p >= 1 && cat.shardBytes(t, 'grid', c, p) <= bytes) return cat.layout(t, 'grid', c, p);
+      }
+      return undefined;
+    }
+    case 'data_parallel':
+      return cat.shardBytes(t, 'data_parallel') <= bytes && cat.shardHostBytes(t, 'data_parallel') <= cat.hostCapacity ? cat.layout(t, 'data_parallel') : undefined;
+    default: return undefined;
+  }
+}
+
+/** Split kinds in the order tried: inside a host first when there are several hosts. */
+function splitOrder(cat: Catalog): ShardingKind[] {
+  return cat.hosts > 1
+    ? ['table_row', 'row', 'column', 'table_column', 'grid', 'data_parallel']
+    : ['row', 'table_row', 'column', 'table_column', 'data_parallel'];
 }
 
 export function initialLayouts(cat: Catalog): InitialLayouts {
   const reasons: string[] = [];
+  const cap = cat.capacity;
   const layouts = cat.tables.map((table, t): Layout | undefined => {
-    const kinds = table.sharding ?? [];
-    const cap = cat.capacity;
+    const kinds = allowedKinds(table);
     if (cat.tableIndex.get(table.name) !== t) {
       reasons.push(`table ${table.name} is defined more than once; only the first is planned`);
       return undefined;
     }
     if (cat.gpus <= 0) return undefined;
-    const whole = cat.shardBytes(t, 'table', 1);
+    const whole = cat.shardBytes(t, 'table');
+    const wholeHost = cat.shardHostBytes(t, 'table');
+    const fitsWhole = whole <= cap && wholeHost <= cat.hostCapacity;
     if (table.pin !== undefined) {
       if (!Number.isInteger(table.pin) || table.pin < 0 || table.pin >= cat.gpus) {
         reasons.push(`table ${table.name} is pinned to GPU ${table.pin}, but the cluster has GPUs 0–${cat.gpus - 1}`);
         return undefined;
       }
-      if (!allows(kinds, 'table')) {
+      if (!kinds.includes('table')) {
         reasons.push(`table ${table.name} is pinned to GPU ${table.pin} but table-wise sharding is not in its allowed kinds`);
         return undefined;
       }
-      if (whole > cap) {
-        reasons.push(`table ${table.name} (${gib(whole)} GiB) is pinned to GPU ${table.pin} but only ${gib(cap)} GiB is usable there`);
+      if (!fitsWhole) {
+        reasons.push(`table ${table.name} (${gib(whole)} GiB) is pinned to GPU ${table.pin} but only ${gib(Math.max(0, cap))} GiB is there for shards`);
         return undefined;
       }
-      return cat.layout(t, 'table', 1);
+      return cat.layout(t, 'table');
     }
-    if (allows(kinds, 'table') && whole <= cap) return cat.layout(t, 'table', 1);
-    if (allows(kinds, 'row') && cat.gpus >= 2) {
-      const p = rowParts(cat, t, cap * ROW_SHARD_TARGET_FILL) || rowParts(cat, t, cap);
-      if (p) return cat.layout(t, 'row', p);
+    if (kinds.includes('data_parallel') && tableBytes(cat, t) <= DP_CANDIDATE_BYTES) cat.layout(t, 'data_parallel'); // a candidate (dataParallel.ts decides)
+    if (fitsWhole) {
+      if (kinds.includes('table')) return cat.layout(t, 'table');
+      if (kinds.includes('column')) return cat.layout(t, 'column', 1);
+      if (kinds.includes('table_column')) return cat.layout(t, 'table_column', 1);
+      if (kinds.includes('data_parallel') && splitLayout(cat, t, 'data_parallel', cap)) return cat.layout(t, 'data_parallel');
     }
-    if (allows(kinds, 'column') && cat.gpus >= 2) {
-      const p = columnParts(cat, t, cap * ROW_SHARD_TARGET_FILL) || columnParts(cat, t, cap);
-      if (p) return cat.layout(t, 'column', p);
+    for (const fill of [TARGET_FILL, 1]) {
+      for (const kind of splitOrder(cat)) {
+        if (!kinds.includes(kind)) continue;
+        const l = splitLayout(cat, t, kind, cap * fill);
+        if (l) return l;
+      }
     }
-    const allowed = kinds.length ? kinds.join(', ') : 'table, column, row';
-    if (whole <= cap) {
+    const allowed = kinds.join(', ');
+    if (fitsWhole) {
       reasons.push(`table ${table.name} allows only ${allowed} sharding, and no valid split exists on ${cat.gpus} GPU(s) (column shards must be multiples of 4 wide)`);
     } else {
-      reasons.push(`table ${table.name} needs ${gib(whole)} GiB but a GPU holds ${gib(cap)} GiB usable, and no allowed split (${allowed}) across ${cat.gpus} GPU(s) fits; allow row sharding or add GPUs`);
+      reasons.push(`table ${table.name} needs ${gib(whole)} GiB but a GPU has ${gib(Math.max(0, cap))} GiB for shards, and no allowed split (${allowed}) across ${cat.gpus} GPU(s) fits; allow row sharding or add GPUs`);
     }
     return undefined;
   });

@@ -8,7 +8,7 @@
  */
 import { type Dtype, type Kernel, type Optimizer, type Placement, type ShardConfig } from '../config/types';
 import { placementShards } from '../cost/shards';
-import { pooledBytesPerBag } from './catalog';
+import { pooledBytesPerBag } from '../cost/stepCost';
 
 /** One shard as the collector builds it. */
 export interface SpecTable {
@@ -46,7 +46,7 @@ export interface SetSpec {
   device_type: string;
   optimizer: Optimizer;
   dtype: Dtype;
-  /** Pooled bytes per bag this GPU exchanges (cost/comm.ts CommLoad): table/column shards, row blocks. */
+  /** Pooled bytes per bag this GPU exchanges (cost/stepCost.ts loads): table/column shards, row blocks. */
   pooled_bytes_per_bag: { out: number; row: number };
   tables: SpecTable[];
 }
@@ -91,7 +91,10 @@ export function placementSpecs(config: ShardConfig, placement: Placement, opts: 
         spec.block = { offset: shard.block.offset, table_rows: shard.block.tableRows, table_pooling: table.pooling, ids: shard.block.ids };
       }
       if (shard.kernel === 'fbgemm_tbe_uvm_caching' && shard.cacheLoadFactor !== undefined) spec.cache_load_factor = shard.cacheLoadFactor;
-      set.tables.push(spec);
+      // An empty row block (TorchRec's trailing blocks, 0 rows) has nothing to
+      // look up, so nothing to measure; its rank still takes part in the
+      // block's reduce-scatter, so its pooled bytes count.
+      if (shard.rows > 0) set.tables.push(spec);
       const bytes = pooledBytesPerBag(shard);
       if (shard.block) set.pooled_bytes_per_bag.row += bytes;
       else set.pooled_bytes_per_bag.out += bytes;

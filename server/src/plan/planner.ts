@@ -1,29 +1,31 @@
 /**
  * planConfig: the one entry point for every strategy (docs/design.md "Planner").
- * Builds the shard catalog, prepares the cost model once, runs the strategy,
- * and scores the result with `evaluatePlacement` (one batched predict).
- * Never throws on odd input (it returns an infeasible plan with reasons);
- * rejects only with an AbortError when `signal` fires. Deterministic for a
- * seed unless `timeBudgetMs` cuts a phase short.
+ * Builds the shard catalog, prepares the cost model once, chooses each
+ * table's starting layout (data-parallel where replication pays), runs the
+ * strategy, and scores the result with `assessPlacement` (the step's critical
+ * path). Never throws on odd input (it returns an infeasible plan with
+ * reasons); rejects only with an AbortError when `signal` fires.
+ * Deterministic for a seed unless `timeBudgetMs` cuts a phase short.
  */
 import type { Placement, ShardConfig } from '../config/types';
-import type { CostModel } from '../cost/types';
+import type { CostModel, SetScorer } from '../cost/types';
 import { heuristicGreedy, randomPlace, roundRobinPlace, type HeuristicKey } from './baselines';
-import { Catalog } from './catalog';
-import { columnSearch } from './columnSearch';
-import { CommOracle } from './commOracle';
+import { Catalog, isFree, type Layout } from './catalog';
+import { chooseHosts, columnSearch, LARGE_CLUSTER, unsplitPass } from './columnSearch';
 import { isAbortError, PlanControl } from './control';
-import { assessPlacement } from './evaluate';
+import { replicatedTables } from './dataParallel';
+import { assessPlacement, evaluatePlacement } from './evaluate';
 import { greedyOrder, greedyPlace, soloCosts } from './greedy';
 import { initialLayouts } from './layouts';
 import { localSearch } from './localSearch';
 import { makeRoom } from './makeRoom';
 import { policySearch, shippedPolicy } from './policy';
-import { activeShards, placementOf, unplacedShards } from './placementOf';
-import { startLayouts } from './repair';
+import { activeShards, placementOf, unplacedFree, unplacedTables } from './placementOf';
+import { startLayouts, type StartLayout } from './repair';
 import { seededRng } from './rng';
 import { better, costGreedy, gridSearch, scoreOf } from './search';
 import { PlanState } from './state';
+import { torchrecPlacement } from './torchrec/planner';
 import { STRATEGIES, type PlanResult, type Strategy } from './types';
 
 export interface PlanOptions {
@@ -38,8 +40,8 @@ export interface PlanOptions {
 /** Fraction of tables a start placement must keep for 'best' to stay incremental. */
 const SMALL_EDIT_KEPT = 0.9;
 /**
- * Max/mean of predicted GPU time of the (repaired) start placement at or below which 'best'
- * stays incremental; the same default as the SL101 imbalance warning.
+ * Busiest GPU over the mean of the (repaired) start placement at or below
+ * which 'best' stays incremental; the same default as the SL101 imbalance warning.
  */
 const WELL_BALANCED = 1.25;
 
@@ -52,10 +54,12 @@ function imbalance(state: PlanState): number {
 const HEURISTICS: Readonly<Partial<Record<Strategy, HeuristicKey>>> = {
   size: 'size', dim: 'dim', lookup: 'lookup', 'size-lookup': 'size-lookup',
 };
+/** The simple baselines place tables table-wise as the papers do (no replication unless forced). */
+const SIMPLE: ReadonlySet<Strategy> = new Set(['random', 'round-robin', 'size', 'dim', 'lookup', 'size-lookup']);
 
 function infeasible(strategy: Strategy, model: CostModel | undefined, reasons: string[], t0: number): PlanResult {
   return {
-    strategy, elapsedMs: performance.now() - t0, maxMs: 0, meanMs: 0, feasible: false, reasons,
+    strategy, elapsedMs: performance.now() - t0, maxMs: 0, meanMs: 0, maxGpuMs: 0, phases: [], feasible: false, reasons,
     gpus: [], placement: new Map(), costModel: model?.name ?? 'none',
   };
 }
@@ -69,11 +73,31 @@ function configProblem(config: ShardConfig | undefined): string | undefined {
   return undefined;
 }
 
-/** The base state: layouts chosen, pinned shards on their GPU, nothing else placed. */
-function baseState(cat: Catalog, model: CostModel, layouts: ReturnType<typeof initialLayouts>['layouts']): PlanState {
-  const state = new PlanState(cat, model.prepare(cat.shards, cat.env), new CommOracle(cat.gpus, cat.env));
+/**
+ * The base state: layouts chosen, pinned shards on their GPU, group layouts
+ * (row, table_row, grid, data_parallel) on their ranks, free shards unplaced.
+ */
+export function baseState(cat: Catalog, scorer: SetScorer, layouts: readonly (Layout | undefined)[]): PlanState {
+  const state = new PlanState(cat, scorer);
   layouts.forEach((l, t) => { state.layoutOf[t] = l; });
+  const pinned: [number, number][] = [];
+  layouts.forEach((l, t) => { const pin = cat.tables[t].pin; if (l && l.kind === 'table' && pin !== undefined) pinned.push([l.shards[0], pin]); });
+  placeGroupsBulk(state, layouts.map((l, t) => (l && !isFree(l.kind) ? t : -1)).filter((t) => t >= 0));
+  state.placeBulk(pinned);
   return state;
+}
+
+/** Places group layouts, biggest first, on the least-used hosts that hold them; rescored once at the end. */
+function placeGroupsBulk(state: PlanState, tables: number[], hosts?: (number[] | undefined)[]): void {
+  const cat = state.cat;
+  const size = (t: number) => state.layoutOf[t]!.shards.reduce((a, s) => a + cat.mem[s], 0);
+  for (const t of tables.sort((a, b) => size(b) - size(a) || a - b)) {
+    const layout = state.layoutOf[t]!;
+    const want = hosts?.[t];
+    if (want && state.placeGroup(t, want, false)) continue;
+    const h = chooseHosts(state, layout);
+    if (h) state.placeGroup(t, h, false);
+  }
 }
 
 export async function planConfig(
@@ -93,31 +117,48 @@ export async function planConfig(
       const loaded = shippedPolicy();
       if (!loaded.ok) return infeasible(strategy, model, [`${loaded.error}; use --strategy search, column or best`], t0);
     }
+    if (strategy === 'torchrec') {
+      const tr = await torchrecPlacement(config, model, ctl);
+      const result = await evaluatePlacement(config, tr.placement, model, strategy);
+      ctl.check();
+      result.reasons = [...tr.reasons, ...result.reasons.filter((r) => !/ is not placed$/.test(r) || tr.reasons.length === 0)];
+      result.feasible = result.reasons.length === 0;
+      result.elapsedMs = performance.now() - t0;
+      return result;
+    }
 
     const cat = new Catalog(config);
     const initial = initialLayouts(cat);
     const kept = opts.start && opts.start instanceof Map ? startLayouts(cat, opts.start) : undefined;
-    const base = baseState(cat, model, initial.layouts);
+    const scorer = model.prepare(cat.shards, cat.env);
+    const layouts = initial.layouts.slice();
+    if (!SIMPLE.has(strategy)) {
+      for (const t of replicatedTables(cat, scorer, layouts)) layouts[t] = cat.layout(t, 'data_parallel');
+    }
     const seed = opts.seed ?? 0;
+    // The simple baselines place the initial layouts (table-wise where they
+    // fit); the cost-driven strategies start from the layouts with replication.
+    const base = baseState(cat, scorer, SIMPLE.has(strategy) ? initial.layouts : layouts);
     const final = await runStrategy(strategy, base, model, ctl, seed, kept);
 
-    const unplaced = unplacedShards(final);
     // A table with some shards unplaced is left out of the placement entirely,
     // so take its placed shards off too: the state then matches the placement.
-    for (const s of unplaced) for (const x of final.layoutOf[cat.tableOf[s]]!.shards) final.unplace(x);
-    // The final state's per-GPU sets are exactly the placement's, so its prepared
-    // scorer's numbers (the same as predict's, by the CostModel contract) are
-    // reused instead of preparing every shard again.
+    const unplaced = unplacedTables(final);
+    for (const t of unplaced) final.setLayout(t, final.layoutOf[t]);
+    final.settle();
+    // The final state's per-GPU sets are exactly the placement's, and its
+    // compute was scored exactly by the prepared scorer (the same numbers as
+    // predict, by the CostModel contract): reuse them.
     const result = await assessPlacement(config, placementOf(final), model, strategy, async (sets) => sets.map((_, g) => ({
       fwdMs: final.fwd[g], bwdMs: final.bwd[g], uncertainty: final.scorer.score(final.members[g]).uncertainty,
     })));
     ctl.check();
     const reasons = [...initial.reasons];
     if (unplaced.length > 0) {
-      const names = [...new Set(unplaced.map((s) => cat.tables[cat.tableOf[s]].name))];
+      const names = unplaced.map((t) => cat.tables[t].name);
       reasons.push(`no GPU has room for ${names.length === 1 ? 'table' : 'tables'} ${names.slice(0, 10).join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''} within memory, pins and allowed sharding`);
     }
-    // evaluatePlacement already reports every unplaced table by name; keep its other reasons.
+    // assessPlacement already reports every unplaced table by name; keep its other reasons.
     const extra = result.reasons.filter((r) => !/ is not placed$/.test(r) || reasons.length === 0);
     result.reasons = [...reasons, ...extra];
     result.feasible = result.reasons.length === 0;
@@ -129,11 +170,22 @@ export async function planConfig(
   }
 }
 
+/** A simple baseline's plan from `base`. */
+async function simplePlan(strategy: Strategy, base: PlanState, ctl: PlanControl, seed: number): Promise<PlanState> {
+  const heuristic = HEURISTICS[strategy];
+  const state = base.clone();
+  const shards = activeShards(state).filter((s) => state.gpuOfShard(s) < 0);
+  if (heuristic) await heuristicGreedy(state, shards, heuristic, ctl);
+  else if (strategy === 'random') await randomPlace(state, shards, seededRng(seed), ctl);
+  else await roundRobinPlace(state, shards, ctl);
+  return state;
+}
+
 async function runStrategy(
   strategy: Strategy, base: PlanState, model: CostModel, ctl: PlanControl, seed: number,
-  kept: ReturnType<typeof startLayouts> | undefined,
+  kept: (StartLayout | undefined)[] | undefined,
 ): Promise<PlanState> {
-  if (isBaseline(strategy)) return baselinePlan(strategy, base, ctl, seed);
+  if (SIMPLE.has(strategy)) return simplePlan(strategy, base, ctl, seed);
 
   const solo = soloCosts(base);
   if (strategy === 'policy') return policySearch(base, ctl, { solo });
@@ -148,12 +200,11 @@ async function runStrategy(
     if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(inc, model, ctl, { seed }));
     // 'best' also plans from scratch after a large change (or when the start
     // covers little), in case the start is poor; small edits stay incremental
-    // so live proposals come back well under a second.
-    // A start that was already balanced is a previous plan plus a small edit;
-    // an unbalanced one (e.g. a hand-written round-robin) is not worth keeping,
-    // so 'best' plans from scratch too.
+    // so live proposals come back well under a second. A start that was
+    // already balanced is a previous plan plus a small edit; an unbalanced one
+    // (e.g. a hand-written round-robin) is not worth keeping.
     const smallEdit = keptCount >= SMALL_EDIT_KEPT * tableCount && startImbalance <= WELL_BALANCED;
-    if (strategy !== 'best' || smallEdit || ctl.outOfTime()) return pickBest(candidates);
+    if (strategy !== 'best' || smallEdit || ctl.outOfTime()) return finish(pickBest(candidates), splits, ctl);
   }
   if (strategy === 'greedy') {
     const g = await costGreedy(base, ctl, { solo });
@@ -164,46 +215,49 @@ async function runStrategy(
     await makeRoom(searched, solo, ctl);
     // 'best' also tries the learned policy (+ local search): at 856 tables it
     // often lands below the grid search in a fraction of its time (bench:policy),
-    // and the column search then starts from whichever of the two is better.
+    // and the layout search then starts from whichever of the two is better.
     const starts = [searched];
-    if (strategy === 'best' && shippedPolicy().ok && !ctl.outOfTime()) starts.push(await policySearch(base, ctl, { solo }));
-    // 'best' is never worse than a baseline (one pass each, cheap next to the
-    // search): the search balances costs that mostly add up, and a cost that
-    // does not (a GPU's backward pays the slowest hot row of its tables once,
-    // analytic.ts serial_g) can make a plain baseline that happens to pair hot
-    // tables win.
-    if (strategy === 'best') {
-      for (const b of BASELINES) {
+    // On small clusters 'best' also starts from the learned policy and from
+    // round-robin (+ local search): with a fusing cost model (a GPU's cost is
+    // not the sum of its tables') either sometimes lands below the greedy's
+    // LPT order. Above LARGE_CLUSTER GPUs the grid search's start won on every
+    // bench task and each extra start costs a quarter second.
+    const small = base.n <= LARGE_CLUSTER;
+    if (strategy === 'best' && small && shippedPolicy().ok && !ctl.outOfTime()) starts.push(await policySearch(base, ctl, { solo }));
+    if (strategy === 'best' && !ctl.outOfTime()) {
+      if (small) {
+        const rr = await simplePlan('round-robin', base, ctl, seed);
+        await makeRoom(rr, solo, ctl);
+        await localSearch(rr, ctl, { solo });
+        starts.push(rr);
+      }
+      // 'best' is never worse than a simple baseline's placement of its
+      // layouts, on any cluster: each one-pass baseline (same seed) is a start.
+      // One pass each is cheap next to the search, and a cost that does not
+      // add up (a GPU's backward pays the slowest hot row of its tables once,
+      // analytic.ts serial_g) can make a plain baseline that happens to pair
+      // hot tables win. They place the layouts 'best' chose, tiny tables
+      // replicated (dataParallel.ts): a baseline strategy of its own leaves
+      // them table-wise, which the step model can price a few µs lower (the
+      // DP all-reduce's latency) but no engineer would pick.
+      for (const s of SIMPLE) {
         if (ctl.outOfTime()) break;
-        starts.push(await baselinePlan(b, base, ctl, seed));
+        starts.push(await simplePlan(s, base, ctl, seed));
       }
     }
     candidates.push(...starts);
     if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(pickBest(starts), model, ctl, { seed }));
   }
-  return pickBest(candidates);
+  return finish(pickBest(candidates), splits, ctl);
 }
 
-/** The one-pass strategies 'best' must never lose to. */
-const BASELINES: readonly Strategy[] = ['round-robin', 'random', 'size', 'dim', 'lookup', 'size-lookup'];
-
-function isBaseline(strategy: Strategy): boolean {
-  return HEURISTICS[strategy] !== undefined || strategy === 'random' || strategy === 'round-robin';
-}
-
-/** A baseline strategy's placement from `base` (a clone; `base` is untouched). */
-async function baselinePlan(strategy: Strategy, base: PlanState, ctl: PlanControl, seed: number): Promise<PlanState> {
-  const heuristic = HEURISTICS[strategy];
-  const shards = activeShards(base);
-  const state = base.clone();
-  state.syncComm();
-  if (heuristic) await heuristicGreedy(state, shards, heuristic, ctl);
-  else if (strategy === 'random') await randomPlace(state, shards, seededRng(seed), ctl);
-  else await roundRobinPlace(state, shards, ctl);
-  return state;
+/** Strategies that re-cut tables end with the unsplit pass: every split left must pay for itself. */
+async function finish(state: PlanState, splits: boolean, ctl: PlanControl): Promise<PlanState> {
+  return splits ? unsplitPass(state, ctl) : state;
 }
 
 function pickBest(candidates: PlanState[]): PlanState {
+  for (const c of candidates) c.settle();
   let best = candidates[0];
   for (const c of candidates.slice(1)) if (better(scoreOf(c), scoreOf(best))) best = c;
   return best;
@@ -211,21 +265,34 @@ function pickBest(candidates: PlanState[]): PlanState {
 
 /** Repair the start placement, place the rest greedily, then local search. */
 async function incremental(
-  base: PlanState, kept: NonNullable<ReturnType<typeof startLayouts>>, solo: Float64Array, ctl: PlanControl,
+  base: PlanState, kept: (StartLayout | undefined)[], solo: Float64Array, ctl: PlanControl,
 ): Promise<{ state: PlanState; startImbalance: number }> {
-  const state = base.clone();
-  state.syncComm();
-  kept.forEach((k, t) => {
-    if (!k) return;
-    state.layoutOf[t] = k.layout;
+  const cat = base.cat;
+  // A fresh state with the kept layouts where there are some, the base's elsewhere.
+  const state = new PlanState(cat, base.scorer);
+  state.setSolo(base.soloF, base.soloB);
+  const hosts: (number[] | undefined)[] = [];
+  base.layoutOf.forEach((l, t) => {
+    const k = cat.tables[t].pin === undefined ? kept[t] : undefined;
+    state.layoutOf[t] = k ? k.layout : l;
+    if (k && !isFree(k.layout.kind)) hosts[t] = k.hosts;
   });
-  // Big shards first so a kept small table does not take the room a kept big one had.
+  // Group layouts first (on their start hosts where they still fit), then
+  // pinned and kept free shards, big ones first so a kept small table does not
+  // take the room a kept big one had.
+  placeGroupsBulk(state, state.layoutOf.map((l, t) => (l && !isFree(l.kind) ? t : -1)).filter((t) => t >= 0), hosts);
   const fixed: [number, number][] = [];
-  kept.forEach((k) => { if (k) k.layout.shards.forEach((s, i) => fixed.push([s, k.gpus[i]])); });
-  fixed.sort((a, b) => state.cat.mem[b[0]] - state.cat.mem[a[0]] || a[0] - b[0]);
+  state.layoutOf.forEach((l, t) => {
+    if (!l || !isFree(l.kind)) return;
+    const pin = cat.tables[t].pin;
+    if (pin !== undefined) { fixed.push([l.shards[0], pin]); return; }
+    const k = kept[t];
+    if (k) l.shards.forEach((s, i) => fixed.push([s, k.gpus[i]]));
+  });
+  fixed.sort((a, b) => cat.mem[b[0]] - cat.mem[a[0]] || a[0] - b[0]);
   state.placeBulk(fixed);
   await ctl.tick();
-  await greedyPlace(state, greedyOrder(state, unplacedShards(state), solo), ctl);
+  await greedyPlace(state, greedyOrder(state, unplacedFree(state), solo), ctl);
   await makeRoom(state, solo, ctl);
   const startImbalance = imbalance(state);
   await localSearch(state, ctl, { solo });

@@ -12,11 +12,12 @@
  * the cost greedy's one per candidate GPU.
  */
 import shippedSidecar from '../../../models/policy-v1.json';
+import { shardMemoryBytes, usableMemoryBytes } from '../cost/memory';
 import type { PlanControl } from './control';
 import { soloCosts } from './greedy';
 import { localSearch } from './localSearch';
 import { makeRoom } from './makeRoom';
-import { unplacedShards } from './placementOf';
+import { unplacedFree } from './placementOf';
 import { placementOrder, POLICY_GPU_SCALARS, shardFeatures, taskScales } from './policyFeatures';
 import { PolicyNetwork } from './policyNetwork';
 import { validatePolicySidecar } from './policySidecar';
@@ -55,17 +56,24 @@ export async function policyPlace(
   if (n === 0) return shards.filter((s) => state.gpuOfShard(s) < 0);
 
   const placed: number[] = [];
-  for (const m of state.members) placed.push(...m);
+  for (const m of state.free) placed.push(...m);
   const todo = shards.filter((s) => state.gpuOfShard(s) < 0);
   const all = [...placed, ...todo];
   const dimBytes = (s: number) => cat.shards[s].dim * cat.shards[s].dtypeBytes;
+  // The policy was trained on weights + optimizer state over HBM × (1 − reserve)
+  // (models/policy/simulator.py), so its memory features keep that accounting;
+  // where a shard may go (canHost) uses the full one.
+  const usable = usableMemoryBytes(cat.config.devices);
+  const tensorBytes = (s: number) => shardMemoryBytes(cat.shards[s].rows, cat.shards[s].dim, cat.shards[s].dtypeBytes, cat.config.optimizer);
+  const gpuTensor = new Float64Array(n);
+  for (let g = 0; g < n; g++) for (const s of state.free[g]) gpuTensor[g] += tensorBytes(s);
   const scales = taskScales(all.map((s) => solo[s]), all.map(dimBytes), n);
 
   const encOf = new Map<number, { x: number[]; enc: Float64Array }>();
   const encode = (s: number) => {
     let v = encOf.get(s);
     if (!v) {
-      const x = shardFeatures(cat.shards[s], solo[s], cat.mem[s], cat.capacity, scales);
+      const x = shardFeatures(cat.shards[s], solo[s], tensorBytes(s), usable, scales);
       v = { x, enc: policy.encode(x) };
       encOf.set(s, v);
     }
@@ -79,10 +87,10 @@ export async function policyPlace(
   const gpuPart = Array.from({ length: n }, () => new Float64Array(h));
   const cost = new Float64Array(n);
   const refresh = (g: number) => {
-    scalars[0] = state.mem[g] / cat.capacity;
+    scalars[0] = gpuTensor[g] / usable;
     scalars[1] = 0;
-    scalars[2] = (state.out[g] + state.rowb[g]) / scales.dim;
-    scalars[3] = state.members[g].length / scales.count;
+    scalars[2] = state.oracle.pooled[g] / scales.dim;
+    scalars[3] = state.free[g].length / scales.count;
     policy.gpuPart(pooled[g], scalars, gpuPart[g]);
   };
   const pool = (g: number, enc: Float64Array) => {
@@ -93,7 +101,7 @@ export async function policyPlace(
     }
   };
   for (let g = 0; g < n; g++) {
-    for (const s of state.members[g]) pool(g, encode(s).enc);
+    for (const s of state.free[g]) pool(g, encode(s).enc);
     refresh(g);
   }
 
@@ -114,7 +122,10 @@ export async function policyPlace(
     let cmin = Infinity;
     let cmax = 0;
     for (let g = 0; g < n; g++) {
-      cost[g] = state.total[g] / scales.cost;
+      // The cost input the policy was trained on (models/policy/simulator.py):
+      // compute + the pooled all-to-all forward and backward, without the ids
+      // all-to-all and row-block groups of the planner's step.
+      cost[g] = (state.fwd[g] + state.bwd[g] + 2 * state.oracle.pooledMs(g)) / scales.cost;
       if (cost[g] > cmax) cmax = cost[g];
       fits[g] = state.canHost(g, s) ? 1 : 0;
       if (fits[g] && cost[g] < cmin) cmin = cost[g];
@@ -135,11 +146,13 @@ export async function policyPlace(
     }
     // NaN logits (a cost model answering NaN) must not drop the shard: first GPU with room.
     if (best < 0) best = fits.indexOf(1);
-    state.place(s, best);
+    state.placeFast(s, best);
+    gpuTensor[best] += tensorBytes(s);
     pool(best, enc);
     refresh(best);
     remaining -= solo[s];
   }
+  state.settle();
   return unplaced;
 }
 
@@ -173,8 +186,7 @@ export async function policySearch(base: PlanState, ctl: PlanControl, opts: Poli
   }
   const solo = opts.solo ?? soloCosts(base);
   const state = base.clone();
-  state.syncComm();
-  await policyPlace(state, unplacedShards(state), solo, ctl, policy);
+  await policyPlace(state, unplacedFree(state), solo, ctl, policy);
   await makeRoom(state, solo, ctl);
   if (opts.refine !== false) await localSearch(state, ctl, { solo });
   return state;

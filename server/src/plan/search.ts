@@ -1,15 +1,16 @@
 /**
- * NeuroShard-style table-wise search (Zha et al., MLSys 2023; shared notes
- * sharding-anchors.md §6.4): greedy placement over the predicted fused cost
- * under several dim-balance scales (a GPU's pooled output bytes ≤ scale × the
- * mean; NeuroShard uses 1.00–1.50 in steps of 0.05) plus one unconstrained
- * pass, keep the lowest predicted max, then refine it by local search.
+ * NeuroShard-style placement search (Zha et al., MLSys 2023; shared notes
+ * sharding-anchors.md §6.4): greedy placement of the free shards over the
+ * predicted step under several dim-balance scales (a GPU's pooled output
+ * bytes ≤ scale × the mean; NeuroShard uses 1.00–1.50 in steps of 0.05) plus
+ * one unconstrained pass, keep the lowest predicted step, then refine it by
+ * local search.
  */
 import type { PlanControl } from './control';
 import { greedyOrder, greedyPlace, soloCosts } from './greedy';
 import { EXACT_CANDIDATES } from './insert';
 import { localSearch } from './localSearch';
-import { unplacedShards } from './placementOf';
+import { unplacedFree, unplacedShards } from './placementOf';
 import type { PlanState } from './state';
 
 // Unconstrained first, then NeuroShard's scales in an order that spreads them
@@ -26,20 +27,21 @@ const GRID_CALLS = 4_000;
 export interface Scored {
   state: PlanState;
   unplaced: number;
+  /** The step's critical path, ms. */
   max: number;
   spread: number;
 }
 
 export function scoreOf(state: PlanState): Scored {
-  return { state, unplaced: unplacedShards(state).length, max: state.maxTotal(), spread: state.spread() };
+  return { state, unplaced: unplacedShards(state).length, max: state.step(), spread: state.spread() };
 }
 
-/** Lexicographic: fewer unplaced shards, then lower max, then lower spread. */
+/** Lexicographic: fewer unplaced shards, then lower step, then lower spread. */
 export function better(a: Scored, b: Scored): boolean {
   if (a.unplaced !== b.unplaced) return a.unplaced < b.unplaced;
   const tol = 1e-9 * Math.max(a.max, b.max);
   if (Math.abs(a.max - b.max) > tol) return a.max < b.max;
-  return a.spread < b.spread - tol * tol;
+  return a.spread < b.spread - 1e-9 * Math.max(a.spread, b.spread);
 }
 
 export interface SearchOptions {
@@ -53,15 +55,14 @@ export interface SearchOptions {
 export async function costGreedy(base: PlanState, ctl: PlanControl, opts: SearchOptions = {}): Promise<PlanState> {
   const solo = opts.solo ?? soloCosts(base);
   const state = base.clone();
-  state.syncComm();
-  await greedyPlace(state, greedyOrder(state, unplacedShards(state), solo), ctl, { candidates: opts.candidates });
+  await greedyPlace(state, greedyOrder(state, unplacedFree(state), solo), ctl, { candidates: opts.candidates });
   return state;
 }
 
 /** Grid search over dim-balance scales, best kept, then local search. */
 export async function gridSearch(base: PlanState, ctl: PlanControl, opts: SearchOptions = {}): Promise<PlanState> {
   const solo = opts.solo ?? soloCosts(base);
-  const pending = unplacedShards(base);
+  const pending = unplacedFree(base);
   const order = greedyOrder(base, pending, solo);
   const k = Math.min(opts.candidates ?? 8, Math.max(1, base.n));
   const passes = Math.max(1, Math.min(GRID_SCALES.length, Math.floor(GRID_CALLS / Math.max(1, pending.length * EXACT_CANDIDATES))));
@@ -70,7 +71,6 @@ export async function gridSearch(base: PlanState, ctl: PlanControl, opts: Search
     if (i > 0 && ctl.outOfTime()) break;
     await ctl.tick();
     const state = base.clone();
-    state.syncComm();
     await greedyPlace(state, order, ctl, { scale: GRID_SCALES[i], candidates: k });
     const scored = scoreOf(state);
     if (!best || better(scored, best)) best = scored;

@@ -19,13 +19,13 @@ export function splitPlacement(text) {
 }
 
 /**
- * Reads the two numbers of the top "Replan — max GPU A ms → B ms" lens title.
+ * Reads the two numbers of the top "Replan — step A ms → B ms" lens title.
  * @param {string[]} titles  code lens texts
  * @returns {{ title: string, before: number, after: number } | undefined}
  */
 export function replanLens(titles) {
   for (const t of titles) {
-    const m = t.match(/Replan[^\n|]*?max GPU\s*([\d.,]+)\s*(?:ms)?\s*→\s*([\d.,]+)/);
+    const m = t.match(/Replan[^\n|]*?step\s*([\d.,]+)\s*(?:ms)?\s*→\s*([\d.,]+)/);
     if (m) return { title: t, before: Number(m[1].replace(/,/g, '')), after: Number(m[2].replace(/,/g, '')) };
   }
   return undefined;

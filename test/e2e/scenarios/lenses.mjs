@@ -1,5 +1,5 @@
 // (b) A valid example: cost lenses on its tables ("≈ 0.12 ms (fwd … + bwd …) · 1.2 GiB · GPU 0";
-// small tables show MiB/KiB) and the top Replan lens ("Replan — max GPU A ms → B ms …").
+// small tables show MiB/KiB) and the top Replan lens ("Replan — step A ms → B ms …").
 import { codeLensTexts, openFile } from '../lib/workbench.mjs';
 import { planFailureLens, replanLens } from '../lib/placement.mjs';
 import { fatal, waitFor } from '../lib/poll.mjs';
@@ -16,7 +16,7 @@ export async function lenses({ page, report }, file) {
     const t = await codeLensTexts(page);
     if (!t.some((x) => /\bms\b/.test(x) && /GiB/.test(x))) throw new Error(`lenses: ${t.join(' | ')}`);
   });
-  await report.check('the top lens reads "Replan — max GPU … → …"', () => waitFor('the Replan lens', async () => {
+  await report.check('the top lens reads "Replan — step … → …"', () => waitFor('the Replan lens', async () => {
     const t = await codeLensTexts(page);
     const failed = planFailureLens(t);
     if (failed) throw fatal(`the top lens says: ${failed}`);

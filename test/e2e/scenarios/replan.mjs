@@ -32,11 +32,11 @@ export async function replan({ page, ws, report }, file) {
       if (after.rest !== before.rest) throw new Error(`outside placement changed:\n--- before\n${before.rest}\n--- after\n${after.rest}`);
     });
   }
-  await report.check('the top lens shows the new max', () => (!lensBefore ? Promise.reject(new Error('there was no Replan lens before')) : waitFor('the Replan lens to start from the planned max', async () => {
+  await report.check('the top lens shows the new step', () => (!lensBefore ? Promise.reject(new Error('there was no Replan lens before')) : waitFor('the Replan lens to start from the planned step', async () => {
     const l = replanLens(await codeLensTexts(page));
     return l && lensBefore && sameShown(l.before, lensBefore.after) ? l : undefined;
   }, { timeoutMs: 60_000 }).then((l) => {
-    if (!(l.before <= lensBefore.before * 1.0001)) throw new Error(`new max ${l.before} > old max ${lensBefore.before}`);
+    if (!(l.before <= lensBefore.before * 1.0001)) throw new Error(`new step ${l.before} > old step ${lensBefore.before}`);
   })));
   await report.shot(page, '3-replan');
 }

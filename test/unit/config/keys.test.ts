@@ -28,7 +28,8 @@ test('the schema lists exactly the catalogue keys of each section', () => {
 });
 
 test('catalogue: the brief\'s keys, preset overrides, docs with units', () => {
-  assert.deepEqual(keysOf('top').map((k) => k.key), ['version', 'batch_size', 'dtype', 'optimizer', 'kernel', 'cache_load_factor', 'ids', 'devices', 'tables', 'placement']);
+  assert.deepEqual(keysOf('top').map((k) => k.key), ['version', 'batch_size', 'dtype', 'optimizer', 'kernel', 'cache_load_factor', 'ids', 'dense_bytes', 'devices', 'tables', 'placement']);
+  assert.match(keyDoc('top', 'dense_bytes')!, /Bytes every GPU holds for the dense part[\s\S]*default 0/);
   for (const k of Object.values(PRESET_OVERRIDE_KEYS)) assert.ok(keyInfo('devices', k), k);
   for (const k of ['name', 'rows', 'dim', 'pooling', 'zipf', 'histogram', 'dtype', 'kernel', 'cache_load_factor', 'ids', 'sharding', 'pin']) assert.ok(keyInfo('table', k), k);
   for (const s of SECTIONS) for (const k of keysOf(s)) assert.ok((keyDoc(s, k.key) ?? '').length > 30, `${s}.${k.key}`);

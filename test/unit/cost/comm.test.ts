@@ -1,72 +1,87 @@
+/**
+ * The collectives against hand-computed values (H100 preset: NVLink 450 GB/s
+ * × 0.8 = 360e6 B/ms, network 50 GB/s × 0.85 = 42.5e6 B/ms; latencies 15 µs
+ * inside a host, 30 µs across).
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GPU_PRESETS } from '../../../server/src/config/presets';
 import type { DeviceSpec } from '../../../server/src/config/types';
-import { commMs, INTRA_HOST_LATENCY_MS, NVLINK_EFFICIENCY, type CommLoad } from '../../../server/src/cost/comm';
+import { allReduceMs, allToAllMs, exchangeMs, linksOf, PRESET_COMM, ringMs } from '../../../server/src/cost/comm';
 import type { CostEnv } from '../../../server/src/cost/types';
 
 function env(count: number, perHost: number, batchSize = 65536, type = 'H100-80GB'): CostEnv {
   const device: DeviceSpec = { type, count, perHost, reserve: 0.15, ...GPU_PRESETS[type] };
   return { batchSize, optimizer: 'sgd', device };
 }
-const even = (n: number, bytes: number): CommLoad[] => Array.from({ length: n }, () => ({ outBytesPerBag: bytes, rowShardBytesPerBag: 0 }));
+const NVL = 360e6;
+const NET = 42.5e6;
+function close(a: number, b: number, what: string): void {
+  assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+}
 
-test('one GPU communicates nothing', () => {
-  assert.deepEqual(commMs(even(1, 4096), env(1, 1)), [{ fwdMs: 0, bwdMs: 0 }]);
-  assert.deepEqual(commMs([], env(1, 1)), []);
+test('links: rates in bytes per ms, local bags, hosts', () => {
+  const l = linksOf(env(16, 8), 16);
+  close(l.nvl, NVL, 'nvlink');
+  close(l.net, NET, 'network');
+  assert.equal(l.bags, 4096);
+  assert.equal(l.hosts, 2);
 });
 
-test('no pooled bytes, no communication', () => {
-  for (const r of commMs(even(4, 0), env(4, 4))) assert.deepEqual(r, { fwdMs: 0, bwdMs: 0 });
-});
-
-// perf-models.md §3.4 worked example: 8 H100 in one node, b = 8,192, 128
-// tables of D=128 fp16 spread evenly (16 per GPU = 4,096 B per bag): 235 MB
-// each way per GPU, 0.65 ms at 80% of 450 GB/s, plus the latency.
-test('the notes worked example: 8 GPUs in one host', () => {
-  const r = commMs(even(8, 16 * 128 * 2), env(8, 8));
+test('all-to-all inside one host: the notes worked example (8 GPUs, 4,096 B per bag each)', () => {
+  const l = linksOf(env(8, 8), 8);
+  // send = b·x·(N−1) = 8,192 · 4,096 · 7; recv = b·(Σx − x) the same.
   const bytes = 8192 * 4096 * 7;
-  const expected = (bytes / (450e9 * NVLINK_EFFICIENCY)) * 1e3 + INTRA_HOST_LATENCY_MS;
-  for (const g of r) {
-    assert.ok(Math.abs(g.fwdMs - expected) < 1e-9, `${g.fwdMs} vs ${expected}`);
-    assert.equal(g.bwdMs, g.fwdMs);
+  close(allToAllMs(l, 4096, 8 * 4096, 8 * 4096, 8), bytes / NVL + 0.015, 'a2a');
+});
+
+test('all-to-all across two hosts: the network part sets the time', () => {
+  const l = linksOf(env(8, 4, 8000), 8);
+  // b = 1,000; intra 1,000·1,000·3 = 3e6 B; inter 1,000·1,000·4 = 4e6 B.
+  close(allToAllMs(l, 1000, 4000, 8000, 4), Math.max(3e6 / NVL, 4e6 / NET) + 0.03, 'a2a');
+});
+
+test('all-to-all of a rank holding nothing still receives its bags', () => {
+  const l = linksOf(env(4, 4, 4000), 4);
+  // b = 1,000; recv = 1,000 · 3,000 B; send 0.
+  close(allToAllMs(l, 0, 3000, 3000, 4), 3e6 / NVL + 0.015, 'receive only');
+  assert.equal(allToAllMs(l, 0, 0, 0, 4), 0);
+  assert.equal(allToAllMs(linksOf(env(1, 1), 1), 4096, 4096, 4096, 1), 0, 'one GPU exchanges nothing');
+});
+
+test('ring reduce-scatter: NVLink inside a host, the hosts\' NICs across', () => {
+  const one = linksOf(env(8, 8), 8);
+  close(ringMs(one, 1e9, 8, 1, 8), ((7 / 8) * 1e9) / NVL + 0.015, 'one host');
+  const two = linksOf(env(16, 8), 16);
+  // bus = min(360e6, 8 × 42.5e6 = 340e6)
+  close(ringMs(two, 1e9, 16, 2, 8), ((15 / 16) * 1e9) / 340e6 + 0.03, 'two hosts');
+  assert.equal(ringMs(two, 1e9, 1, 1, 1), 0, 'a group of one moves nothing');
+});
+
+test('all-reduce: twice the reduce-scatter volume, one latency per DDP bucket', () => {
+  const l = linksOf(env(8, 8), 8);
+  const bytes = 100 * 2 ** 20;
+  close(allReduceMs(l, bytes), (2 * (7 / 8) * bytes) / NVL + 4 * 0.015, 'all-reduce');
+});
+
+test('exchange: the slower link plus one latency; nothing moves, nothing costs', () => {
+  const l = linksOf(env(16, 8), 16);
+  assert.equal(exchangeMs(l, 0, 0, 0, 0), 0);
+  close(exchangeMs(l, 3.6e6, 0, 0, 0), 0.01 + 0.015, 'intra only');
+  close(exchangeMs(l, 3.6e6, 0, 0, 4.25e6), 0.1 + 0.03, 'inter dominates');
+});
+
+test('fitted constants replace the preset ones', () => {
+  const e = env(8, 8);
+  const fitted = { ...PRESET_COMM, nvlinkEfficiency: 0.4, intraLatencyMs: 0.05, source: 'fitted: test' };
+  const l = linksOf({ ...e, comm: fitted }, 8);
+  close(l.nvl, 180e6, 'fitted rate');
+  close(allToAllMs(l, 4096, 8 * 4096, 8 * 4096, 8), (8192 * 4096 * 7) / 180e6 + 0.05, 'a2a with fitted constants');
+});
+
+test('bad numbers give finite times, never NaN', () => {
+  const l = linksOf({ batchSize: NaN, optimizer: 'sgd', device: { ...env(4, 4).device, nvlinkGBps: NaN } }, 4);
+  for (const v of [allToAllMs(l, 100, 400, 400, 4), ringMs(l, 1e6, 4, 1, 4), allReduceMs(l, 1e6), exchangeMs(l, NaN, -1, Infinity, 3)]) {
+    assert.ok(Number.isFinite(v), String(v));
   }
-  assert.ok(Math.abs(bytes - 235e6) < 1e6);
-});
-
-test('crossing hosts costs more than staying inside one', () => {
-  const inside = commMs(even(8, 4096), env(8, 8))[0].fwdMs;
-  const across = commMs(even(8, 4096), env(8, 4))[0].fwdMs;
-  const allRemote = commMs(even(8, 4096), env(8, 1))[0].fwdMs;
-  assert.ok(across > inside);
-  assert.ok(allRemote >= across);
-});
-
-test('the GPU that owns more pooled bytes is not faster, and others wait on receiving', () => {
-  const loads: CommLoad[] = [{ outBytesPerBag: 8192, rowShardBytesPerBag: 0 }, ...even(7, 1024)];
-  const r = commMs(loads, env(8, 8));
-  for (let g = 1; g < 8; g++) assert.ok(r[0].fwdMs >= r[g].fwdMs);
-  // A GPU with no tables still receives its local batch's outputs.
-  const idle = commMs([{ outBytesPerBag: 0, rowShardBytesPerBag: 0 }, ...even(7, 1024)], env(8, 8));
-  assert.ok(idle[0].fwdMs > 0);
-});
-
-test('row-shard partial sums move like pooled outputs of the same width', () => {
-  const asOut = commMs(even(4, 1024), env(4, 4));
-  const asRow = commMs(Array.from({ length: 4 }, () => ({ outBytesPerBag: 0, rowShardBytesPerBag: 1024 })), env(4, 4));
-  assert.deepEqual(asRow, asOut);
-});
-
-test('more batch or a slower link never makes communication cheaper', () => {
-  const small = commMs(even(16, 2048), env(16, 8, 16384))[0].fwdMs;
-  const big = commMs(even(16, 2048), env(16, 8, 65536))[0].fwdMs;
-  assert.ok(big > small);
-  const h100 = commMs(even(16, 2048), env(16, 8, 65536, 'H100-80GB'))[0].fwdMs;
-  const v100 = commMs(even(16, 2048), env(16, 8, 65536, 'V100-32GB'))[0].fwdMs;
-  assert.ok(v100 > h100);
-});
-
-test('bad numbers do not throw and give finite results', () => {
-  const r = commMs([{ outBytesPerBag: NaN, rowShardBytesPerBag: -5 }, { outBytesPerBag: 100, rowShardBytesPerBag: 0 }], env(2, 2));
-  for (const g of r) { assert.ok(Number.isFinite(g.fwdMs)); assert.ok(Number.isFinite(g.bwdMs)); }
 });

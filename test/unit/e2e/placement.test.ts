@@ -32,15 +32,20 @@ test('a changed placement leaves rest equal, a changed table does not', () => {
   assert.notEqual(splitPlacement(edited).rest, splitPlacement(DOC).rest);
 });
 
-test('replanLens reads both maxima of the top lens, with thousands separators', () => {
-  const l = replanLens(['≈ 0.45 ms · 188 KiB · GPU 0', 'Replan — max GPU 3.51 ms → 2.48 ms (−29%) [best] | Show GPU balance']);
+test('replanLens reads both steps of the top lens, with thousands separators', () => {
+  const l = replanLens(['≈ 0.45 ms · 188 KiB · GPU 0', 'Replan — step 3.51 ms → 2.48 ms (−29%) [best] | Show GPU balance']);
   assert.deepEqual(l && [l.before, l.after], [3.51, 2.48]);
-  const big = replanLens(['Replan — max GPU 1,234 ms → 999 ms [best]']);
+  const big = replanLens(['Replan — step 1,234 ms → 999 ms [best]']);
   assert.deepEqual(big && [big.before, big.after], [1234, 999]);
-  assert.equal(replanLens(['Replan — max GPU 3.51 ms → … [best] (planning)']), undefined);
+  assert.equal(replanLens(['Replan — step 3.51 ms → … [best] (planning)']), undefined);
+  // With the model's error: a gain beyond it, and one within it.
+  const pm = replanLens(['Replan — step 3.51 ms → 2.48 ms (−29%, ±0.40 ms) [best]']);
+  assert.deepEqual(pm && [pm.before, pm.after], [3.51, 2.48]);
+  const within = replanLens(['Replan — step 3.51 ms → 3.40 ms (within model error ±0.60 ms) [best]']);
+  assert.deepEqual(within && [within.before, within.after], [3.51, 3.4]);
 });
 
 test('planFailureLens recognises a top lens that cannot plan', () => {
   assert.match(planFailureLens(['Replan [best] — cannot plan: planning failed: x']) ?? '', /cannot plan/);
-  assert.equal(planFailureLens(['Replan — max GPU 3.51 ms → 2.48 ms [best]']), undefined);
+  assert.equal(planFailureLens(['Replan — step 3.51 ms → 2.48 ms [best]']), undefined);
 });

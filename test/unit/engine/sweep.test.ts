@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GPU_PRESETS } from '../../../server/src/config/presets';
-import { usableMemoryBytes, tableMemoryBytes } from '../../../server/src/cost/memory';
+import { memoryBudget, tableStorage } from '../../../server/src/cost/memory';
 import { analyzeDocument, createCostModelCache } from '../../../server/src/engine';
 import {
   clusterDevices, movedConfig, sweepBlockingErrors, sweepClustersOf, sweepConfig, type SweepProgress,
@@ -69,8 +69,10 @@ describe('sweepConfig', () => {
       assert.equal(r.maxMs, direct.maxMs);
       assert.equal(r.meanMs, direct.meanMs);
       assert.equal(r.gpuSecondsPerStep, (direct.maxMs / 1000) * r.gpus);
+      // Over the HBM for shards of the cluster's GPUs (after reserve, dense_bytes and the ids reservation).
       const used = direct.gpus.reduce((s, g) => s + g.memoryBytes, 0);
-      assert.ok(Math.abs(r.memoryFraction - used / (usableMemoryBytes(cfg.devices) * r.gpus)) < 1e-12);
+      const forShards = memoryBudget({ ...cfg, devices: clusterDevices(cfg.devices, r) }).shardBytes;
+      assert.ok(Math.abs(r.memoryFraction - used / (forShards * r.gpus)) < 1e-12);
       assert.equal(r.costModel, 'fake: H100-80GB');
       assert.equal(r.strategy, 'greedy');
     }
@@ -88,8 +90,9 @@ describe('sweepConfig', () => {
     assert.match(one.reason!, /no GPU has room|needs/);
     assert.equal(one.maxMs, undefined);
     assert.equal(one.gpuSecondsPerStep, undefined);
-    const need = big.reduce((s, t) => s + tableMemoryBytes(t, cfg.optimizer), 0);
-    assert.ok(Math.abs(one.memoryFraction - need / usableMemoryBytes(cfg.devices)) < 1e-12);
+    const need = big.reduce((s, t) => s + tableStorage(t, cfg.optimizer).hbm, 0);
+    const forShards = memoryBudget({ ...cfg, devices: clusterDevices(cfg.devices, { type: cfg.devices.type, gpus: 1 }) }).shardBytes;
+    assert.ok(Math.abs(one.memoryFraction - need / forShards) < 1e-12);
     assert.ok(one.memoryFraction > 1);
     assert.equal(four.feasible, true, four.reason);
   });
@@ -145,10 +148,16 @@ describe('sweepConfig', () => {
   it('errors about the written cluster (SL037 too little memory) do not stop a sweep; others do', async () => {
     const { models } = modelsPerType();
     const noFiles = { readFile: () => undefined };
+    // 1 MB of HBM: the ids reservation alone takes more (SL052).
     const tooSmall = configText({ tables: 6, gpus: 2 }).replace('type: H100-80GB', 'type: H100-80GB\n  memory_bytes: 1000000');
     const a = await analyzeDocument('/w/a.shard.yaml', tooSmall, noFiles, models);
-    assert.ok(a.diagnostics.some((d) => d.code === 'SL037' || d.code === 'SL036'), JSON.stringify(a.diagnostics.map((d) => d.code)));
+    assert.ok(a.diagnostics.some((d) => d.code === 'SL052'), JSON.stringify(a.diagnostics.map((d) => d.code)));
     assert.equal(sweepBlockingErrors(a).length, 0);
+    // 1 GB: room for shards, not for the tables (SL036/SL037).
+    const small = configText({ tables: 6, gpus: 2 }).replace('type: H100-80GB', 'type: H100-80GB\n  memory_bytes: 1000000000');
+    const b = await analyzeDocument('/w/s.shard.yaml', small, noFiles, models);
+    assert.ok(b.diagnostics.some((d) => d.code === 'SL037' || d.code === 'SL036'), JSON.stringify(b.diagnostics.map((d) => d.code)));
+    assert.equal(sweepBlockingErrors(b).length, 0);
     const broken = await analyzeDocument('/w/b.shard.yaml', configText({ firstDim: 130 }), noFiles, models);
     assert.ok(sweepBlockingErrors(broken).some((d) => d.code === 'SL031'));
   });

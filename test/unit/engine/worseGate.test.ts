@@ -8,7 +8,7 @@ function plan(totals: number[], feasible = true, reasons: string[] = []): PlanRe
   const gpus: GpuReport[] = totals.map((t, gpu) => ({ gpu, tables: [], fwdMs: t, bwdMs: 0, commMs: 0, totalMs: t, memoryBytes: 0, capacityBytes: 1 }));
   return {
     strategy: 'best', elapsedMs: 0, maxMs: Math.max(0, ...totals), meanMs: totals.reduce((a, b) => a + b, 0) / Math.max(1, totals.length),
-    feasible, reasons, gpus, placement: new Map(), costModel: 'fake',
+    maxGpuMs: Math.max(0, ...totals), phases: [], feasible, reasons, gpus, placement: new Map(), costModel: 'fake',
   };
 }
 
@@ -44,6 +44,21 @@ describe('--fail-if-worse', () => {
     const over = worseGate(plan([50], false, ['GPU 0 needs 90 GiB but has 68 GiB usable']), plan([100]), 5);
     assert.equal(over.passed, false);
     assert.match(over.message, /not feasible: GPU 0 needs 90 GiB/);
+  });
+
+  it('a step over the allowance with no GPU over it on its own names the critical path', () => {
+    // GPU 0 is slowest forward, GPU 1 slowest backward: each totals 100 ms, the step is 60 + 60 = 120 ms.
+    const written = plan([100, 100]);
+    written.maxMs = 120;
+    written.phases = [
+      { name: 'input_dist', maxMs: 0, gpu: 0 }, { name: 'forward', maxMs: 60, gpu: 0 }, { name: 'output_dist', maxMs: 0, gpu: 0 },
+      { name: 'grad_dist', maxMs: 0, gpu: 0 }, { name: 'backward', maxMs: 60, gpu: 1 }, { name: 'dp_sync', maxMs: 0, gpu: 0 },
+    ];
+    const v = worseGate(written, plan([100, 100]), 5);
+    assert.equal(v.passed, false);
+    assert.deepEqual(v.gpus, []);
+    assert.match(v.message, /20\.0% above the plan found/);
+    assert.match(v.message, /its critical path: forward 60(\.0)? ms \(GPU 0\) \+ backward 60(\.0)? ms \(GPU 1\)$/);
   });
 
   it('passes a feasible written placement when the planner found nothing feasible to compare with', () => {

@@ -3,14 +3,14 @@ import { describe, it } from 'node:test';
 import { STALE_MESSAGE, infeasibleNote, isStale, planFailed, replanSummary } from '../../../extension/src/replanMessages';
 
 describe('replan messages', () => {
-  it('summarises the max GPU before and after with the change', () => {
-    assert.equal(replanSummary({ strategy: 'best', beforeMaxMs: 12.3, afterMaxMs: 9.1 }), 'Replan (best): max GPU 12.3 ms \u2192 9.10 ms (\u221226%)');
-    assert.equal(replanSummary({ strategy: 'greedy', beforeMaxMs: 5, afterMaxMs: 5.2 }), 'Replan (greedy): max GPU 5.00 ms \u2192 5.20 ms (+4%)');
+  it('summarises the step before and after with the change', () => {
+    assert.equal(replanSummary({ strategy: 'best', beforeMaxMs: 12.3, afterMaxMs: 9.1 }), 'Replan (best): step 12.3 ms \u2192 9.10 ms (\u221226%)');
+    assert.equal(replanSummary({ strategy: 'greedy', beforeMaxMs: 5, afterMaxMs: 5.2 }), 'Replan (greedy): step 5.00 ms \u2192 5.20 ms (+4%)');
   });
 
   it('gives only the new max when there was no written placement', () => {
-    assert.equal(replanSummary({ strategy: 'search', afterMaxMs: 140.4 }), 'Replan (search): max GPU 140 ms');
-    assert.equal(replanSummary({ strategy: 'search', beforeMaxMs: 0, afterMaxMs: 1 }), 'Replan (search): max GPU 1.00 ms');
+    assert.equal(replanSummary({ strategy: 'search', afterMaxMs: 140.4 }), 'Replan (search): step 140 ms');
+    assert.equal(replanSummary({ strategy: 'search', beforeMaxMs: 0, afterMaxMs: 1 }), 'Replan (search): step 1.00 ms');
   });
 
   it('notes why an infeasible plan breaks constraints, at most three reasons', () => {

@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { entryRanks } from '../../../server/src/config/placementRanks';
 import { DEFAULT_KERNEL, type ShardConfig, type TableSpec } from '../../../server/src/config/types';
-import { shardMemoryBytes, usableMemoryBytes } from '../../../server/src/cost/memory';
+import { memoryBudget, shardStorage, storageContext } from '../../../server/src/cost/memory';
 import { placementShards } from '../../../server/src/cost/shards';
+import { allowedKinds } from '../../../server/src/plan/evaluate';
 import type { PlanResult } from '../../../server/src/plan/types';
 import { h100 } from '../../bench/tasks';
 
@@ -17,26 +18,30 @@ export function config(tables: TableSpec[], gpus: number, extra: Partial<ShardCo
 
 /**
  * Asserts every constraint a feasible plan must meet, recomputing memory from
- * the placement itself: all tables placed, memory within usable capacity,
+ * the placement itself (cost/memory.ts accounting): all tables placed, memory within the space for shards,
  * pins, allowed kinds, column widths multiples of 4, GPUs distinct and in range.
  */
 export function assertValidPlan(cfg: ShardConfig, plan: PlanResult): void {
   const n = cfg.devices.count;
-  const cap = usableMemoryBytes(cfg.devices);
+  const cap = memoryBudget(cfg).shardBytes;
+  const ctx = storageContext(cfg);
   const mem = new Array<number>(n).fill(0);
   for (const t of cfg.tables) {
     const e = plan.placement.get(t.name);
     assert.ok(e, `table ${t.name} is placed`);
-    assert.ok(t.sharding.includes(e.kind), `${t.name}: kind ${e.kind} is allowed (${t.sharding.join(',')})`);
+    assert.ok(allowedKinds(t).includes(e.kind), `${t.name}: kind ${e.kind} is allowed (${t.sharding.join(',')})`);
     const gpus = entryRanks(e, cfg.devices);
     assert.equal(new Set(gpus).size, gpus.length, `${t.name}: distinct GPUs`);
     for (const g of gpus) assert.ok(Number.isInteger(g) && g >= 0 && g < n, `${t.name}: GPU ${g} in range`);
     if (t.pin !== undefined) assert.deepEqual(e, { kind: 'table', gpu: t.pin }, `${t.name} stays on its pin`);
-    if (e.kind === 'column') {
+    if (e.kind === 'column' || e.kind === 'table_column') {
       assert.equal(t.dim % gpus.length, 0, `${t.name}: dim splits evenly`);
       assert.equal((t.dim / gpus.length) % 4, 0, `${t.name}: column shards are multiples of 4 wide`);
     }
-    placementShards(t, e, { ...cfg.devices, batchSize: cfg.batchSize }).forEach(({ gpu, shard: s }) => { mem[gpu] += shardMemoryBytes(s.rows, s.dim, s.dtypeBytes, cfg.optimizer); });
+    const shards = placementShards(t, e, { ...cfg.devices, batchSize: cfg.batchSize });
+    assert.ok(shards.length > 0, `${t.name}: its entry makes shards`);
+    const kind = shards.length === 1 && e.kind !== 'data_parallel' ? 'table' : e.kind;
+    shards.forEach(({ gpu, shard: s }) => { mem[gpu] += shardStorage(s, kind, t.pooling, ctx).hbm; });
   }
   mem.forEach((m, g) => assert.ok(m <= cap, `GPU ${g}: ${m} bytes within ${cap}`));
   assert.equal(plan.placement.size, cfg.tables.length, 'no extra placement entries');

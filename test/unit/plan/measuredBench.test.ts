@@ -29,7 +29,9 @@ it('--device cpu --tiny runs every phase and reports per task and in summary', (
   const r = bench(['--device', 'cpu', '--tiny', '--out', out]);
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /tiny-8\/2#0 {2}\(8 tables, 2 GPUs\)/);
-  assert.match(r.stdout, /Kendall \u03c4 \(predicted vs measured max over 9 plans\)/);
+  // Ten plans per task: the six baselines, greedy, search, best and torchrec (TorchRec's planner).
+  assert.match(r.stdout, /Kendall \u03c4 \(predicted vs measured max over 10 plans\)/);
+  assert.match(r.stdout, /\n {2}torchrec +\d/);
   assert.match(r.stdout, /Summary over complete tasks/);
   assert.match(r.stdout, /CPU run: a functional check/);
   const plans = JSON.parse(readFileSync(path.join(out, 'plans.json'), 'utf8'));

@@ -80,7 +80,6 @@ test('generalises: 300 tables on 32 GPUs (unseen sizes) gives a feasible plan be
   assert.ok(result.feasible, result.reasons.join('; '));
 
   const { state: rr } = baseState(config, model);
-  rr.syncComm();
   await roundRobinPlace(rr, activeShards(rr), new PlanControl());
   const rrResult = await evaluatePlacement(config, placementOf(rr), model, 'round-robin');
   assert.ok(result.maxMs < rrResult.maxMs, `policy max ${result.maxMs} ms vs round-robin ${rrResult.maxMs} ms`);

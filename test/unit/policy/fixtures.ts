@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GPU_PRESETS } from '../../../server/src/config/presets';
 import type { ShardConfig } from '../../../server/src/config/types';
+import { shardMemoryBytes, usableMemoryBytes } from '../../../server/src/cost/memory';
 import type { CostModel } from '../../../server/src/cost/types';
 import { Catalog } from '../../../server/src/plan/catalog';
-import { CommOracle } from '../../../server/src/plan/commOracle';
 import { initialLayouts } from '../../../server/src/plan/layouts';
-import { PlanState } from '../../../server/src/plan/state';
+import { baseState as plannerBase } from '../../../server/src/plan/planner';
+import type { PlanState } from '../../../server/src/plan/state';
 
 export const MODELS_DIR = path.resolve(__dirname, '../../../models');
 export const POLICY_ONNX = path.join(MODELS_DIR, 'policy-v1.onnx');
@@ -64,11 +65,23 @@ export function additiveModel(costOf: (table: string) => number): CostModel {
   };
 }
 
+/**
+ * The simulator that wrote the fixtures (models/policy/simulator.py) counts a
+ * GPU's memory as weights + optimizer state against HBM × (1 − reserve); the
+ * planner adds I/O buffers and the dense and ids reservations. This puts the
+ * catalog on the simulator's accounting, so the same GPUs have room.
+ */
+export function simulatorMemory(cat: Catalog): void {
+  cat.tables.forEach((_, t) => cat.layout(t, 'table'));
+  cat.shards.forEach((s, i) => { cat.mem[i] = shardMemoryBytes(s.rows, s.dim, s.dtypeBytes, cat.config.optimizer); });
+  (cat as { capacity: number }).capacity = usableMemoryBytes(cat.config.devices);
+}
+
 /** The planner's base state for a config: layouts chosen, nothing placed. */
-export function baseState(config: ShardConfig, model: CostModel): { state: PlanState; reasons: string[] } {
+export function baseState(config: ShardConfig, model: CostModel, prepare?: (cat: Catalog) => void): { state: PlanState; reasons: string[] } {
   const cat = new Catalog(config);
+  prepare?.(cat);
   const initial = initialLayouts(cat);
-  const state = new PlanState(cat, model.prepare(cat.shards, cat.env), new CommOracle(cat.gpus, cat.env));
-  initial.layouts.forEach((l, t) => { state.layoutOf[t] = l; });
+  const state = plannerBase(cat, model.prepare(cat.shards, cat.env), initial.layouts);
   return { state, reasons: initial.reasons };
 }

@@ -11,7 +11,7 @@ import { PlanControl } from '../../../server/src/plan/control';
 import { unplacedShards } from '../../../server/src/plan/placementOf';
 import { policyPlace, shippedPolicy } from '../../../server/src/plan/policy';
 import { placementOrder, shardFeatures, taskScales } from '../../../server/src/plan/policyFeatures';
-import { additiveModel, baseState, fixtureConfig, policyFixtures } from './fixtures';
+import { additiveModel, baseState, fixtureConfig, policyFixtures, simulatorMemory } from './fixtures';
 
 function policy() {
   const p = shippedPolicy();
@@ -46,7 +46,7 @@ test('the TS roll-out places every fixture table where the PyTorch roll-out did'
     if (r.overflow) continue; // PyTorch then ignores memory; the planner leaves it to makeRoom instead.
     const config = fixtureConfig(r);
     const model = additiveModel((name) => r.tables[Number(name.slice(1))].cost_ms);
-    const { state } = baseState(config, model);
+    const { state } = baseState(config, model, simulatorMemory);
     const solo = Float64Array.from(r.tables.map((t) => t.cost_ms));
     const left = await policyPlace(state, unplacedShards(state), solo, new PlanControl(), net);
     assert.deepEqual(left, []);

@@ -93,7 +93,7 @@ describe('security: message validators (fuzzed)', () => {
       const ok = isFromWebview({ type: 'reveal', side, gpu });
       assert.equal(ok, false, `reveal ${String(side)} ${String(gpu)}`);
       const row = { gpu: 0, tables: ['a'], fwdMs: 1, bwdMs: 1, commMs: 1, totalMs: 3, memoryBytes: 1, capacityBytes: 2 };
-      const side1 = { strategy: 'best', gpus: [row], maxMs: 3, meanMs: 3, imbalance: 1, feasible: true, reasons: [] };
+      const side1 = { strategy: 'best', gpus: [row], maxMs: 3, meanMs: 3, maxGpuMs: 3, phases: [{ name: 'forward', maxMs: 1, gpu: 0 }], imbalance: 1, feasible: true, reasons: [] };
       const result = { uri: 'file:///a', version: 1, current: side1, locations: {}, errors: 0 };
       assert.equal(isBalanceResult(result), true, 'the baseline is valid');
       for (const key of Object.keys(row) as Array<keyof typeof row>) {

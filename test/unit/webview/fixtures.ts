@@ -1,34 +1,50 @@
 /**
  * A `shardlens/balance` answer for the webview and extension tests: 4 GPUs,
  * the written placement unbalanced (GPU 0 slow, GPU 3 over its memory), the
- * proposed plan balanced. Numbers in ms per step and bytes.
+ * proposed plan balanced. Numbers in ms per step and bytes; each side's step
+ * is the critical path over its GPUs' phases.
  */
+import { PHASES, type PhaseTimes } from '../../../server/src/cost/phases';
 import type { BalanceResult, BalanceSide, SweepResultPayload, SweepRowResult } from '../../../server/src/lsp/protocol';
 
 const GIB = 2 ** 30;
 const CAP = 68 * GIB;
 
+/** A GPU's communication split over the phases: 20% input dist, 30% output dist, 30% gradient dist, 20% DP all-reduce. */
+function phasesOf(fwdMs: number, bwdMs: number, commMs: number): PhaseTimes {
+  return { input_dist: 0.2 * commMs, forward: fwdMs, output_dist: 0.3 * commMs, grad_dist: 0.3 * commMs, backward: bwdMs, dp_sync: 0.2 * commMs };
+}
+
 function side(strategy: BalanceSide['strategy'], rows: Array<[number, string[], number, number, number, number]>): BalanceSide {
   const gpus = rows.map(([gpu, tables, fwdMs, bwdMs, commMs, memGiB]) => ({
     gpu, tables, fwdMs, bwdMs, commMs, totalMs: fwdMs + bwdMs + commMs, memoryBytes: memGiB * GIB, capacityBytes: CAP,
+    phaseMs: phasesOf(fwdMs, bwdMs, commMs),
   }));
   const totals = gpus.map((g) => g.totalMs);
-  const maxMs = Math.max(...totals);
+  const phases = PHASES.map((name) => {
+    const best = gpus.reduce((a, b) => (b.phaseMs[name] > a.phaseMs[name] ? b : a));
+    return { name, maxMs: best.phaseMs[name], gpu: best.gpu };
+  });
+  const maxMs = phases.reduce((a, p) => a + p.maxMs, 0);
+  const maxGpuMs = Math.max(...totals);
   const meanMs = totals.reduce((a, b) => a + b, 0) / totals.length;
   return {
-    strategy, gpus, maxMs, meanMs, imbalance: maxMs / meanMs,
+    strategy, gpus, maxMs, meanMs, maxGpuMs, phases, imbalance: maxGpuMs / meanMs,
     feasible: gpus.every((g) => g.memoryBytes <= g.capacityBytes),
     reasons: gpus.filter((g) => g.memoryBytes > g.capacityBytes).map((g) => `GPU ${g.gpu} is over memory`),
   };
 }
 
-/** `sampleBalance` with the cost model's ± on every GPU: `rel` × its fwd + bwd. */
+/**
+ * `sampleBalance` with the cost model's ± on every GPU: `rel` × its fwd + bwd;
+ * the step's ±: `rel` × the forward and backward phases' slowest GPUs' ms (the
+ * compute on the critical path, as cost/stepCost.ts stepUncertaintyMs).
+ */
 export function withUncertainty(r: BalanceResult, rel: number): BalanceResult {
   for (const s of [r.current, r.proposed]) {
     if (!s) continue;
     for (const g of s.gpus) g.uncertaintyMs = rel * (g.fwdMs + g.bwdMs);
-    const slowest = s.gpus.find((g) => g.totalMs === s.maxMs)!;
-    s.maxUncertaintyMs = slowest.uncertaintyMs;
+    s.maxUncertaintyMs = s.phases.filter((p) => p.name === 'forward' || p.name === 'backward').reduce((a, p) => a + rel * p.maxMs, 0);
   }
   return r;
 }

@@ -77,7 +77,8 @@ describe('balance webview in Chromium', () => {
       }
     }
     assert.equal(await page.textContent('[data-side="current"] [data-figure="imbalance"]'), '2.04\u00d7');
-    assert.equal(await page.textContent('#imbalance-figures [data-figure="change"]'), 'max GPU 13.0 ms \u2192 8.30 ms (\u221236%)');
+    assert.equal(await page.textContent('#imbalance-figures [data-figure="change"]'), 'step 13.0 ms \u2192 8.40 ms (\u221235%)');
+    assert.equal(await page.textContent('[data-side="proposed"] [data-figure="phase-forward"]'), 'forward 2.50 ms (GPU 0)');
     assert.match((await page.textContent('#balance-subtitle')) ?? '', /criteo\.shard\.yaml · 4 × H100-80GB/);
     await page.close();
   });

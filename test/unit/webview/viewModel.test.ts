@@ -10,19 +10,32 @@ import { sampleBalance, withUncertainty } from './fixtures';
 
 const GIB = 2 ** 30;
 const colors: ThemeColors = {
-  fwd: '#3794ff', bwd: '#b180d7', comm: '#d18616', memory: '#89d185', free: '#808080', over: '#f14c4c', foreground: '#cccccc', grid: '#444444', background: '#ffffff',
+  fwd: '#3794ff', bwd: '#b180d7', comm: '#d18616', input: '#cca700', grad: '#f14c4c', dp: '#89d185',
+  memory: '#89d185', free: '#808080', over: '#f14c4c', foreground: '#cccccc', grid: '#444444', background: '#ffffff',
 };
 
 describe('toChartData (time per GPU)', () => {
-  it('has one category per GPU and fwd/bwd/comm stacks for each side', () => {
+  it('has one category per GPU and a stack of the step\'s phases for each side', () => {
     const data = toChartData(sampleBalance(), colors);
     assert.deepEqual(data.gpus, [0, 1, 2, 3]);
     assert.deepEqual(data.labels, ['GPU 0', 'GPU 1', 'GPU 2', 'GPU 3']);
-    assert.equal(data.datasets.length, 6);
-    assert.deepEqual(data.datasets.map((d) => d.stack), ['current', 'current', 'current', 'proposed', 'proposed', 'proposed']);
-    assert.deepEqual(data.datasets[0].data, [4.0, 1.0, 1.0, 1.5]);
-    assert.deepEqual(data.datasets[1].data, [8.0, 2.0, 2.5, 3.0]);
-    assert.deepEqual(data.datasets[5].data, [0.8, 0.9, 0.7, 0.6]);
+    assert.equal(data.datasets.length, 12);
+    assert.deepEqual(data.datasets.map((d) => d.stack), [...new Array(6).fill('current'), ...new Array(6).fill('proposed')]);
+    assert.deepEqual(data.datasets.slice(0, 6).map((d) => d.label), [
+      'input dist (written)', 'forward (written)', 'output dist (written)', 'gradient dist (written)', 'backward (written)', 'DP all-reduce (written)',
+    ]);
+    assert.deepEqual(data.datasets[1].data, [4.0, 1.0, 1.0, 1.5]);
+    assert.deepEqual(data.datasets[4].data, [8.0, 2.0, 2.5, 3.0]);
+    const close = (a: number[], b: number[]) => a.every((x, i) => Math.abs(x - b[i]) < 1e-12);
+    assert.ok(close(data.datasets[8].data, [0.24, 0.27, 0.21, 0.18]), 'proposed output dist = 30% of its comm');
+  });
+
+  it('falls back to forward/backward/communication for rows without phases', () => {
+    const r = sampleBalance();
+    for (const g of r.current!.gpus) delete g.phaseMs;
+    const data = toChartData(r, colors);
+    assert.deepEqual(data.datasets.filter((d) => d.side === 'current').map((d) => d.label), ['forward (written)', 'backward (written)', 'communication (written)']);
+    assert.deepEqual(data.datasets[2].data, [1.0, 0.5, 0.5, 0.5]);
   });
 
   it('each stack sums to the GPU total', () => {
@@ -36,12 +49,12 @@ describe('toChartData (time per GPU)', () => {
 
   it('uses the theme colours: as is for the written placement, lighter and opaque for the proposal', () => {
     const data = toChartData(sampleBalance(), colors);
-    assert.equal(data.datasets[0].backgroundColor, '#3794ff');
+    assert.equal(data.datasets[1].backgroundColor, '#3794ff');
     // 0.6 × (55, 148, 255) + 0.4 × white
-    assert.equal(data.datasets[3].backgroundColor, 'rgb(135, 191, 255)');
-    assert.equal(data.datasets[3].borderColor, '#3794ff');
+    assert.equal(data.datasets[7].backgroundColor, 'rgb(135, 191, 255)');
+    assert.equal(data.datasets[7].borderColor, '#3794ff');
     // An unparseable background falls back to translucency.
-    assert.equal(toChartData(sampleBalance(), { ...colors, background: 'var(--x)' }).datasets[3].backgroundColor, 'rgba(55, 148, 255, 0.6)');
+    assert.equal(toChartData(sampleBalance(), { ...colors, background: 'var(--x)' }).datasets[7].backgroundColor, 'rgba(55, 148, 255, 0.6)');
   });
 
   it('fills GPUs one side lacks with zeros and draws only the sides present', () => {
@@ -50,7 +63,7 @@ describe('toChartData (time per GPU)', () => {
     delete r.current;
     const data = toChartData(r, colors);
     assert.deepEqual(data.gpus, [0, 1]);
-    assert.equal(data.datasets.length, 3);
+    assert.equal(data.datasets.length, 6);
     const r2 = sampleBalance();
     r2.current!.gpus = r2.current!.gpus.filter((g) => g.gpu !== 2);
     assert.deepEqual(gpuIndices(r2), [0, 1, 2, 3]);
@@ -70,20 +83,27 @@ describe('toMemoryChartData', () => {
 });
 
 describe('imbalanceFigures', () => {
-  it('gives max/mean, max and mean for each side and the change of the max', () => {
+  it('gives the step, its phases, the busiest and mean GPU and max/mean for each side, and the change of the step', () => {
     const f = imbalanceFigures(sampleBalance());
     assert.equal(f.sides.length, 2);
     const [cur, prop] = f.sides;
-    // written: totals 13, 3.5, 4, 5 → max 13, mean 6.375, ratio 2.04
+    // written: GPU 0 is slowest in every phase: step = its total 13; mean 6.375, ratio 2.04
     assert.equal(cur.maxMs, '13.0 ms');
+    assert.equal(cur.busiestMs, '13.0 ms');
     assert.equal(cur.meanMs, '6.38 ms');
     assert.equal(cur.imbalance, '2.04\u00d7');
     assert.equal(cur.feasible, false);
     assert.deepEqual(cur.reasons, ['GPU 3 is over memory']);
-    // proposed: totals 8.3, 7.7, 6.9, 6.3 → max 8.3
-    assert.equal(prop.maxMs, '8.30 ms');
+    // proposed: forward 2.5 and backward 5.0 on GPU 0, communication 0.9 on GPU 1:
+    // step 8.4 though no GPU is busier than 8.3.
+    assert.equal(prop.maxMs, '8.40 ms');
+    assert.equal(prop.busiestMs, '8.30 ms');
+    assert.deepEqual(prop.phases.map((p) => [p.title, p.ms, p.gpu]), [
+      ['input dist', '0.18 ms', 1], ['forward', '2.50 ms', 0], ['output dist', '0.27 ms', 1],
+      ['gradient dist', '0.27 ms', 1], ['backward', '5.00 ms', 0], ['DP all-reduce', '0.18 ms', 1],
+    ]);
     assert.equal(prop.title, 'Proposed (best)');
-    assert.equal(f.change, 'max GPU 13.0 ms \u2192 8.30 ms (\u221236%)');
+    assert.equal(f.change, 'step 13.0 ms \u2192 8.40 ms (\u221235%)');
   });
 
   it('has no change line with one side', () => {
@@ -131,11 +151,12 @@ describe('model error (±)', () => {
     assert.equal(toChartData(sampleBalance(), colors).errorBars, undefined);
   });
 
-  it('reports a gain only when it exceeds both maxima\'s error combined, else "within model error"', () => {
-    // 13.0 → 8.3 ms with ±1.2 and ±0.75: the gain (4.7 ms) exceeds √(1.2² + 0.75²) = 1.42 ms.
-    assert.equal(imbalanceFigures(withUncertainty(sampleBalance(), 0.1)).change, 'max GPU 13.0 ms \u2192 8.30 ms (\u221236%, \u00b11.42 ms)');
+  it('reports a gain only when it exceeds both steps\' error combined, else "within model error"', () => {
+    // Step 13.0 → 8.4 ms with ±1.2 (0.1 × forward 4 + backward 8 on GPU 0) and ±0.75 (0.1 × 2.5 + 5.0):
+    // the gain (4.6 ms) exceeds √(1.2² + 0.75²) = 1.42 ms.
+    assert.equal(imbalanceFigures(withUncertainty(sampleBalance(), 0.1)).change, 'step 13.0 ms \u2192 8.40 ms (\u221235%, \u00b11.42 ms)');
     // ±50%: 6 and 3.75 ms, the gain is within the error.
-    assert.equal(imbalanceFigures(withUncertainty(sampleBalance(), 0.5)).change, 'max GPU 13.0 ms \u2192 8.30 ms (within model error \u00b17.08 ms)');
+    assert.equal(imbalanceFigures(withUncertainty(sampleBalance(), 0.5)).change, 'step 13.0 ms \u2192 8.40 ms (within model error \u00b17.08 ms)');
   });
 });
 

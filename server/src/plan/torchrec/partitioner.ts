@@ -1,0 +1,224 @@
+/**
+ * TorchRec's GreedyPerfPartitioner (torchrec/distributed/planner/partitioners.py;
+ * docs/research/torchrec-planner.md §1.7), re-implemented from its documented
+ * behaviour with its default sort_by = STORAGE:
+ * 1. uniform options (data_parallel, row_wise): shard i → rank i; a shard that
+ *    does not fit fails the partition;
+ * 2. the rest by total storage, largest first:
+ *    device (table_wise, column_wise): each shard to the least-loaded rank
+ *      where it fits, ranks in a min-heap keyed by (perf, rank mod
+ *      local_world_size, rank);
+ *    host (table_row_wise, table_column_wise): hosts by ascending total perf,
+ *      the first whose total storage holds the option and whose ranks take
+ *      it (row blocks one per rank in order, column shards by the heap);
+ *    multi_host (grid_shard): consecutive hosts in perf order, row blocks
+ *      one per rank.
+ * Deviations: two column shards of one table never share a rank (TorchRec
+ * allows it; a ShardLens placement lists one GPU per shard); a pinned table
+ * goes to its GPU (TorchRec has no pins).
+ */
+import type { ShardingOption } from './options';
+import { totalStorage } from './options';
+
+export interface Topology {
+  n: number;
+  perHost: number;
+  /** HBM and host bytes per rank for shards. */
+  hbm: number;
+  ddr: number;
+}
+
+export interface Partition {
+  /** Per option of the proposal, the rank of each shard. */
+  ranks: number[][];
+  /** Σ perf per rank. */
+  perf: Float64Array;
+}
+
+class Devices {
+  readonly hbm: Float64Array;
+  readonly ddr: Float64Array;
+  readonly perf: Float64Array;
+  constructor(readonly topo: Topology, from?: Devices) {
+    this.hbm = from ? from.hbm.slice() : new Float64Array(topo.n).fill(topo.hbm);
+    this.ddr = from ? from.ddr.slice() : new Float64Array(topo.n).fill(topo.ddr);
+    this.perf = from ? from.perf.slice() : new Float64Array(topo.n);
+  }
+  fits(g: number, hbm: number, ddr: number): boolean {
+    return this.hbm[g] >= hbm && this.ddr[g] >= ddr;
+  }
+  take(g: number, hbm: number, ddr: number, perf: number): void {
+    this.hbm[g] -= hbm; this.ddr[g] -= ddr; this.perf[g] += perf;
+  }
+  copyFrom(o: Devices, ranks: readonly number[]): void {
+    for (const g of ranks) { this.hbm[g] = o.hbm[g]; this.ddr[g] = o.ddr[g]; this.perf[g] = o.perf[g]; }
+  }
+}
+
+/** A min-heap of ranks keyed by (perf, rank mod width, rank). */
+class RankHeap {
+  private readonly a: number[];
+  constructor(private readonly d: Devices, ranks: readonly number[], private readonly width: number) {
+    this.a = ranks.slice();
+    for (let i = (this.a.length >> 1) - 1; i >= 0; i--) this.down(i);
+  }
+  private less(x: number, y: number): boolean {
+    const p = this.d.perf;
+    if (p[x] !== p[y]) return p[x] < p[y];
+    const mx = x % this.width; const my = y % this.width;
+    return mx !== my ? mx < my : x < y;
+  }
+  private down(i: number): void {
+    const a = this.a;
+    for (;;) {
+      const l = 2 * i + 1; const r = l + 1;
+      let m = i;
+      if (l < a.length && this.less(a[l], a[m])) m = l;
+      if (r < a.length && this.less(a[r], a[m])) m = r;
+      if (m === i) return;
+      [a[i], a[m]] = [a[m], a[i]];
+      i = m;
+    }
+  }
+  private up(i: number): void {
+    const a = this.a;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(a[i], a[p])) return;
+      [a[i], a[p]] = [a[p], a[i]];
+      i = p;
+    }
+  }
+  get size(): number { return this.a.length; }
+  /** After a rank's perf changed outside pop/push. */
+  rebuild(): void {
+    for (let i = (this.a.length >> 1) - 1; i >= 0; i--) this.down(i);
+  }
+  pop(): number {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) { a[0] = last; this.down(0); }
+    return top;
+  }
+  push(x: number): void {
+    this.a.push(x);
+    this.up(this.a.length - 1);
+  }
+}
+
+function hostRanks(topo: Topology, h: number): number[] {
+  const first = h * topo.perHost;
+  return Array.from({ length: Math.max(0, Math.min(topo.perHost, topo.n - first)) }, (_, i) => first + i);
+}
+
+/** Shards of `o` to the heap's least-loaded ranks; undefined when one does not fit. */
+function devicePartition(o: ShardingOption, d: Devices, heap: RankHeap): number[] | undefined {
+  if (o.pin !== undefined) {
+    const s = o.shards[0];
+    if (o.shards.length !== 1 || !(o.pin >= 0 && o.pin < d.topo.n) || !d.fits(o.pin, s.hbm, s.ddr)) return undefined;
+    d.take(o.pin, s.hbm, s.ddr, s.perf);
+    heap.rebuild();
+    return [o.pin];
+  }
+  const ranks: number[] = [];
+  for (const s of o.shards) {
+    const popped: number[] = [];
+    let got = -1;
+    while (heap.size > 0) {
+      const g = heap.pop();
+      if (d.fits(g, s.hbm, s.ddr) && !ranks.includes(g)) { got = g; break; }
+      popped.push(g);
+    }
+    for (const g of popped) heap.push(g);
+    if (got < 0) return undefined;
+    d.take(got, s.hbm, s.ddr, s.perf);
+    heap.push(got);
+    ranks.push(got);
+  }
+  return ranks;
+}
+
+/** Shard i on ranks[i]; undefined when a shard does not fit. */
+function uniformPartition(o: ShardingOption, d: Devices, ranks: readonly number[]): number[] | undefined {
+  if (o.shards.length !== ranks.length) return undefined;
+  for (let i = 0; i < ranks.length; i++) if (!d.fits(ranks[i], o.shards[i].hbm, o.shards[i].ddr)) return undefined;
+  o.shards.forEach((s, i) => d.take(ranks[i], s.hbm, s.ddr, s.perf));
+  return ranks.slice();
+}
+
+function hostsByPerf(topo: Topology, d: Devices): number[] {
+  const hosts = Math.ceil(topo.n / topo.perHost);
+  const perf = new Float64Array(hosts);
+  for (let g = 0; g < topo.n; g++) perf[Math.floor(g / topo.perHost)] += d.perf[g];
+  return Array.from({ length: hosts }, (_, h) => h).sort((a, b) => perf[a] - perf[b] || a - b);
+}
+
+/** An option's total storage, computed once. */
+const storageCache = new WeakMap<ShardingOption, { hbm: number; ddr: number }>();
+function storageOf(o: ShardingOption): { hbm: number; ddr: number } {
+  let s = storageCache.get(o);
+  if (!s) { s = totalStorage(o); storageCache.set(o, s); }
+  return s;
+}
+
+function hostPartition(o: ShardingOption, d: Devices, topo: Topology): number[] | undefined {
+  const need = storageOf(o);
+  for (const h of hostsByPerf(topo, d)) {
+    const ranks = hostRanks(topo, h);
+    let hbm = 0; let ddr = 0;
+    for (const g of ranks) { hbm += d.hbm[g]; ddr += d.ddr[g]; }
+    if (need.hbm > hbm || need.ddr > ddr) continue;
+    const trial = new Devices(topo, d);
+    const got = o.type === 'table_row_wise' ? uniformPartition(o, trial, ranks) : devicePartition(o, trial, new RankHeap(trial, ranks, ranks.length));
+    if (got) { d.copyFrom(trial, ranks); return got; }
+  }
+  return undefined;
+}
+
+function multiHostPartition(o: ShardingOption, d: Devices, topo: Topology): number[] | undefined {
+  const perHost = topo.perHost;
+  if (o.shards.length % perHost !== 0) return undefined;
+  const k = o.shards.length / perHost;
+  const order = hostsByPerf(topo, d);
+  if (k > order.length) return undefined;
+  for (let i = 0; i + k <= order.length; i++) {
+    const ranks = order.slice(i, i + k).flatMap((h) => hostRanks(topo, h));
+    const trial = new Devices(topo, d);
+    const got = uniformPartition(o, trial, ranks);
+    if (got) { d.copyFrom(trial, ranks); return got; }
+  }
+  return undefined;
+}
+
+/** Partitions a proposal (one option per table); undefined when some shard finds no room. */
+export function partition(proposal: readonly ShardingOption[], topo: Topology): Partition | undefined {
+  const d = new Devices(topo);
+  const ranks: number[][] = new Array(proposal.length);
+  const all = Array.from({ length: topo.n }, (_, g) => g);
+  for (let i = 0; i < proposal.length; i++) {
+    const o = proposal[i];
+    if (o.partitionBy !== 'uniform') continue;
+    const got = uniformPartition(o, d, all);
+    if (!got) return undefined;
+    ranks[i] = got;
+  }
+  const rest = proposal.map((o, i) => [o, i] as const).filter(([o]) => o.partitionBy !== 'uniform');
+  const storage = rest.map(([o]) => storageOf(o));
+  const order = rest.map((_, j) => j).sort((a, b) => storage[b].hbm - storage[a].hbm || storage[b].ddr - storage[a].ddr || rest[a][1] - rest[b][1]);
+  let heap: RankHeap | undefined;
+  for (const j of order) {
+    const [o, i] = rest[j];
+    let got: number[] | undefined;
+    if (o.partitionBy === 'device') {
+      heap ??= new RankHeap(d, all, topo.perHost);
+      got = devicePartition(o, d, heap);
+    } else {
+      got = o.partitionBy === 'host' ? hostPartition(o, d, topo) : multiHostPartition(o, d, topo);
+      heap = undefined; // the ranks' perf changed outside the heap
+    }
+    if (!got) return undefined;
+    ranks[i] = got;
+  }
+  return { ranks, perf: d.perf };
+}

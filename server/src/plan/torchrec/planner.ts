@@ -1,0 +1,151 @@
+/**
+ * `--strategy torchrec`: TorchRec's EmbeddingShardingPlanner loop
+ * (torchrec/distributed/planner/planners.py; docs/research/torchrec-planner.md
+ * §1.8), re-implemented from its documented behaviour, no code copied:
+ * reserve storage (HeuristicalStorageReservation: cost/memory.ts
+ * memoryBudget), enumerate options (options.ts), price them (pricing.ts),
+ * then for each proposer in TorchRec's default order, until it has nothing
+ * more: skip duplicate proposals, partition (partitioner.ts), rate the plan
+ * by its max per-rank perf (NoopPerfModel), keep the lowest, feed back.
+ * The result is the plan a TorchRec user gets; ShardLens then scores it with
+ * the step model like any other plan.
+ */
+import { hostOf } from '../../config/placementRanks';
+import type { Placement, PlacementEntry, ShardConfig } from '../../config/types';
+import { memoryBudget } from '../../cost/memory';
+import type { CostModel } from '../../cost/types';
+import type { PlanControl } from '../control';
+import { gib } from '../units';
+import { enumerateOptions, type ShardingOption } from './options';
+import { partition, type Topology } from './partitioner';
+import { modelPricing, type TorchRecPricing } from './pricing';
+import { greedyProposer, gridSearchProposer, uniformProposer, type Proposer } from './proposers';
+
+/**
+ * Greedy proposals in a row that may fail to beat the best rating before the
+ * proposer stops (TorchRec's `threshold`; its default is unbounded, which
+ * takes minutes at 1,000 tables: ShardLens bounds it so planning stays
+ * interactive).
+ */
+export const GREEDY_PATIENCE = 100;
+
+export interface TorchRecResult {
+  placement: Placement;
+  reasons: string[];
+  /** TorchRec's rating of the chosen plan: max over ranks of Σ shard perf, ms. */
+  rating: number;
+  /** Proposals partitioned, and how many fitted. */
+  proposals: number;
+  plans: number;
+  pricing: string;
+}
+
+function entryOf(o: ShardingOption, ranks: readonly number[], config: ShardConfig): PlacementEntry {
+  const shape = config.devices;
+  switch (o.type) {
+    case 'data_parallel': return { kind: 'data_parallel' };
+    case 'table_wise': return { kind: 'table', gpu: ranks[0] };
+    case 'column_wise': return { kind: 'column', gpus: ranks.slice() };
+    case 'table_column_wise': return { kind: 'table_column', gpus: ranks.slice() };
+    case 'row_wise': return { kind: 'row', gpus: ranks.slice() };
+    case 'table_row_wise': return { kind: 'table_row', host: hostOf(ranks[0], shape) };
+    case 'grid_shard': {
+      const hosts: number[] = [];
+      for (let c = 0; c < ranks.length; c += o.rowsPer) hosts.push(hostOf(ranks[c], shape));
+      return { kind: 'grid', hosts };
+    }
+  }
+}
+
+export async function torchrecPlacement(
+  config: ShardConfig, model: CostModel, ctl: PlanControl, pricing: TorchRecPricing = modelPricing(model),
+): Promise<TorchRecResult> {
+  const reasons: string[] = [];
+  const options = enumerateOptions(config);
+  options.forEach((o, t) => {
+    if (o.length === 0 && config.tables.findIndex((x) => x.name === config.tables[t].name) === t) {
+      reasons.push(`table ${config.tables[t].name}: no sharding type TorchRec can use is allowed for it`);
+    }
+  });
+  pricing.price(options, config);
+  await ctl.tick();
+  const budget = memoryBudget(config);
+  const topo: Topology = {
+    n: config.devices.count, perHost: Math.max(1, Math.min(config.devices.count, config.devices.perHost)),
+    hbm: Math.max(0, budget.shardBytes), ddr: budget.hostBytes,
+  };
+  // A table none of whose options fits even an empty rank sinks every
+  // proposal (TorchRec fails the whole plan); ShardLens reports it and plans
+  // the rest.
+  options.forEach((opts, t) => {
+    if (opts.length === 0 || opts.some((o) => o.shards.every((s) => s.hbm <= topo.hbm && s.ddr <= topo.ddr))) return;
+    const least = Math.min(...opts.map((o) => Math.max(...o.shards.map((s) => s.hbm))));
+    reasons.push(`table ${config.tables[t].name} needs at least ${gib(least)} GiB on one GPU under every sharding type allowed for it, but a GPU has ${gib(topo.hbm)} GiB for shards`);
+    options[t] = [];
+  });
+  const best = await search(options, topo, ctl);
+  const placement: Placement = new Map();
+  if (best) {
+    best.proposal.forEach((i, t) => { if (i >= 0) placement.set(config.tables[t].name, entryOf(options[t][i], best!.ranks[t], config)); });
+  } else if (options.some((o) => o.length > 0)) {
+    reasons.push(budget.shardBytes <= 0
+      ? `no memory is left for tables: ${gib(budget.hbmBytes)} GiB per GPU minus reserve ${gib(budget.reserveBytes)}, dense ${gib(budget.denseBytes)} and ids ${gib(budget.kjtBytes)} GiB (TorchRec's INSUFFICIENT_STORAGE)`
+      : `TorchRec's planner found no proposal that fits: the tables need more than ${config.devices.count} GPU(s) hold`);
+  }
+  return { placement, reasons, rating: best?.rating ?? 0, proposals: best?.proposals ?? 0, plans: best?.plans ?? 0, pricing: pricing.name };
+}
+
+interface Best { proposal: number[]; ranks: number[][]; rating: number; proposals: number; plans: number }
+
+/**
+ * A proposal's identity for skipping duplicates, as TorchRec does (it hashes
+ * the options): two 32-bit FNV-1a hashes of the option indices, so a
+ * 5,000-table proposal is not a 30 kB string.
+ */
+function proposalKey(p: readonly number[]): string {
+  let a = 0x811c9dc5; let b = 0x01000193 ^ p.length;
+  for (let i = 0; i < p.length; i++) {
+    a = Math.imul(a ^ (p[i] + 1), 0x01000193);
+    b = Math.imul(b ^ (p[i] * 31 + i), 0x85ebca6b);
+  }
+  return `${(a >>> 0).toString(36)}:${(b >>> 0).toString(36)}:${p.length}`;
+}
+
+/** The planner loop: every proposer in turn, duplicates skipped, the lowest rating kept. */
+async function search(options: ShardingOption[][], topo: Topology, ctl: PlanControl): Promise<Best | undefined> {
+  const proposers: Proposer[] = [
+    gridSearchProposer(options), greedyProposer(options, true, GREEDY_PATIENCE), greedyProposer(options, false, GREEDY_PATIENCE), uniformProposer(options),
+  ];
+  const seen = new Map<string, number | undefined>();
+  let best: Best | undefined;
+  let proposals = 0; let plans = 0;
+  for (const proposer of proposers) {
+    for (let p = proposer.propose(); p; p = proposer.propose()) {
+      await ctl.tick();
+      const key = proposalKey(p);
+      if (seen.has(key)) { proposer.feedback(seen.get(key)); continue; }
+      const chosen = p.map((i, t) => (i >= 0 ? options[t][i] : undefined));
+      const live = chosen.filter((o): o is ShardingOption => o !== undefined);
+      const part = partition(live, topo);
+      proposals++;
+      let rating: number | undefined;
+      if (part) {
+        plans++;
+        rating = 0;
+        for (const x of part.perf) if (x > rating) rating = x;
+        if (!best || rating < best.rating) {
+          const ranks: number[][] = [];
+          let j = 0;
+          chosen.forEach((o, t) => { ranks[t] = o ? part.ranks[j++] : []; });
+          best = { proposal: p, ranks, rating, proposals, plans };
+        }
+      }
+      seen.set(key, rating);
+      proposer.feedback(rating);
+      if (ctl.outOfTime()) break;
+    }
+    if (ctl.outOfTime()) break;
+  }
+  if (best) { best.proposals = proposals; best.plans = plans; }
+  return best;
+}
