@@ -14,7 +14,7 @@ import {
   type ReplanApplied, type ReplanCommandArgs, type ReplanResult, type StrategyName,
 } from '../../server/src/lsp/protocol';
 import { Commands } from './contributionIds';
-import { STALE_MESSAGE, infeasibleNote, isStale, planFailed, replanSummary } from './replanMessages';
+import { STALE_MESSAGE, infeasibleNote, isStale, planFailed, planNotes, replanSummary } from './replanMessages';
 import { isShardDocument } from './shardFiles';
 import { STRATEGY_DESCRIPTIONS, STRATEGY_ORDER, isStrategyName } from './strategies';
 
@@ -51,8 +51,9 @@ async function applyResult(client: LanguageClient, doc: vscode.TextDocument, sen
     return;
   }
   const note = infeasibleNote(result);
+  const how = planNotes(result);
   if (note) {
-    const choice = await vscode.window.showWarningMessage(`${replanSummary(result)}. ${note}`, 'Apply anyway');
+    const choice = await vscode.window.showWarningMessage(`${replanSummary(result)}. ${note}${how ? ` ${how}` : ''}`, 'Apply anyway');
     if (choice !== 'Apply anyway') return;
   }
   if (isStale(result, sentVersion, doc.version)) {
@@ -66,7 +67,7 @@ async function applyResult(client: LanguageClient, doc: vscode.TextDocument, sen
     void vscode.window.showWarningMessage(STALE_MESSAGE);
     return;
   }
-  if (!note) void vscode.window.showInformationMessage(replanSummary(result));
+  if (!note) void vscode.window.showInformationMessage(`${replanSummary(result)}${how ? `. ${how}` : ''}`);
 }
 
 /** Runs one Replan; `args` comes from the top code lens, the balance panel or nothing (palette). */

@@ -23,6 +23,12 @@ export function infeasibleNote(r: Pick<ReplanApplied, 'feasible' | 'reasons'>): 
   return `The plan does not meet every constraint: ${shown || 'see the Problems view'}${more}.`;
 }
 
+/** Appended when the planner says how the plan was made (the time budget cut it short): the notes, joined. */
+export function planNotes(r: Pick<ReplanApplied, 'notes'>): string | undefined {
+  const notes = r.notes ?? [];
+  return notes.length > 0 ? `${notes.join('; ')}.` : undefined;
+}
+
 /**
  * A plan that places nothing (the planner gave up: no GPU time at all) is not
  * offered for applying: writing it would empty the placement section.

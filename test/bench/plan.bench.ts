@@ -13,7 +13,9 @@
  * incremental replanning. The loaded model prices each table with the model
  * of its kernel (registry.ts: FBGEMM's TBE model for the tasks' fbgemm_tbe;
  * `-- --kernel torch_embedding_bag` for the learned H100 model,
- * `-- --kernel mixed` for both on every GPU); prints which.
+ * `-- --kernel mixed` for both on every GPU); prints which. `-- --huge` runs
+ * only the huge row instead: 100,000 tables on 4,096 GPUs under the time
+ * budget, each strategy in its own process for its peak RSS (planHuge.ts).
  */
 import * as path from 'node:path';
 import type { Kernel, ShardConfig } from '../../server/src/config/types';
@@ -23,6 +25,7 @@ import type { CostModel } from '../../server/src/cost/types';
 import { evaluatePlacement } from '../../server/src/plan/evaluate';
 import { planConfig } from '../../server/src/plan/planner';
 import { STRATEGIES, type PlanResult, type Strategy } from '../../server/src/plan/types';
+import { runHuge } from './planHuge';
 import { BENCH_TASKS, QUICK_TASKS, h100, makeTask, type TaskSpec } from './tasks';
 
 const BASELINES: Strategy[] = ['random', 'round-robin', 'size', 'dim', 'lookup', 'size-lookup'];
@@ -190,4 +193,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+(process.argv.includes('--huge') ? runHuge() : main()).catch((err) => { console.error(err); process.exit(1); });

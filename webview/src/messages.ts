@@ -111,7 +111,8 @@ export function isBalanceSide(x: unknown): x is BalanceSide {
   return isObj(x) && isStr(x.strategy) && Array.isArray(x.gpus) && x.gpus.every(isGpuRow)
     && isNum(x.maxMs) && isNum(x.meanMs) && isNum(x.maxGpuMs) && isNum(x.imbalance)
     && Array.isArray(x.phases) && x.phases.every(isPhase)
-    && typeof x.feasible === 'boolean' && isStrArray(x.reasons) && isOptionalPlusMinus(x.maxUncertaintyMs);
+    && typeof x.feasible === 'boolean' && isStrArray(x.reasons) && (x.notes === undefined || isStrArray(x.notes))
+    && isOptionalPlusMinus(x.maxUncertaintyMs);
 }
 
 function isLocations(x: unknown): boolean {

@@ -246,6 +246,8 @@ export interface SideFigures {
   phases: PhaseFigure[];
   feasible: boolean;
   reasons: string[];
+  /** How the plan was made (e.g. the time budget cut it short). */
+  notes: string[];
 }
 
 export interface Figures {
@@ -267,6 +269,7 @@ export function imbalanceFigures(result: BalanceResult): Figures {
     phases: s.gpus.length > 0 ? s.phases.filter((p) => p.maxMs > 0).map((p) => ({ name: p.name, title: PHASE_TITLES[p.name] ?? p.name, ms: formatMs(p.maxMs), gpu: p.gpu })) : [],
     feasible: s.feasible,
     reasons: s.reasons,
+    notes: s.notes ?? [],
   }));
   const { current, proposed } = result;
   // The gain is shown only when it exceeds both steps' model error combined.

@@ -228,7 +228,8 @@ Usage:
              [--write] [--force]                write the placement into FILE (atomically;
                                                 --force: even when FILE is read-only)
              [--seed N]                         seed for randomised strategies (default 0)
-             [--budget MS]                      soft time limit per plan (default none)
+             [--budget MS]                      soft time limit per plan, set-up included
+                                                (default 30000; 0: none)
              [--fail-if-worse P%]               exit 1 when the written placement's step time is
                                                 more than P% above the plan found (CI gate)
   shardlens sweep FILE [--gpus 16,32,64,128]    what if: plan the tables on other clusters; step

@@ -102,6 +102,8 @@ export interface PlanJson {
   cost_models: CostModelJson[];
   /** ± of max_ms (the step): the slowest ranks' forward and backward model error, ms; absent when the model reports none. */
   max_uncertainty_ms?: number;
+  /** How the plan was made, when it matters (e.g. "stopped at the time budget after …"); absent when none. */
+  notes?: string[];
 }
 
 /** `pricing`: the analysis's per-kernel models (Analysis.costModel.kernels). */
@@ -129,6 +131,7 @@ export function planJson(plan: PlanResult, pricing?: readonly KernelPricing[]): 
     cost_model: plan.costModel,
     cost_models: costModelsJson(pricing),
     ...(plan.maxUncertaintyMs !== undefined ? { max_uncertainty_ms: plan.maxUncertaintyMs } : {}),
+    ...(plan.notes && plan.notes.length > 0 ? { notes: plan.notes } : {}),
   };
 }
 
@@ -145,6 +148,8 @@ export interface CompareRowJson {
   max_uncertainty_ms?: number;
   /** Set when the strategy could not run at all. */
   error?: string;
+  /** As PlanJson.notes (e.g. the time budget cut the strategy short). */
+  notes?: string[];
 }
 
 /** One cluster of `sweep --format json`; the step-time fields are null when no feasible plan was found. */

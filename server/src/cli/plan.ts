@@ -12,6 +12,7 @@ import { closest } from '../config/didYouMean';
 import { excerpt } from '../config/excerpt';
 import { placementEdit } from '../config/placementText';
 import type { ShardConfig } from '../config/types';
+import { planBudgetMs } from '../plan/budget';
 import { planConfig } from '../plan/planner';
 import { DEFAULT_MODULE_PATH, exportTorchRec, type ExportRefusal } from '../plan/torchrecExport';
 import { STRATEGIES, type PlanResult, type Strategy } from '../plan/types';
@@ -102,12 +103,13 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
   for (const strategy of STRATEGIES) {
     const t0 = performance.now();
     try {
-      const p = await planConfig(config, strategy, a.model!, { seed: ctx.args.seed ?? 0, timeBudgetMs: ctx.args.budgetMs });
+      const p = await planConfig(config, strategy, a.model!, { seed: ctx.args.seed ?? 0, timeBudgetMs: planBudgetMs(ctx.args.budgetMs, ctx.args.budgetOff) });
       const scored = p.gpus.length > 0;
       const row: CompareRowJson = {
         strategy, elapsed_ms: p.elapsedMs, max_ms: scored ? p.maxMs : null, mean_ms: scored ? p.meanMs : null,
         max_over_mean: scored && p.meanMs > 0 ? p.maxGpuMs / p.meanMs : null, feasible: p.feasible, reasons: p.reasons,
       };
+      if (p.notes && p.notes.length > 0) row.notes = p.notes;
       if (scored && p.maxUncertaintyMs !== undefined) row.max_uncertainty_ms = p.maxUncertaintyMs;
       rows.push(row);
     } catch (err) {
@@ -171,9 +173,10 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
   } else {
     ctx.io.out(c.dim(`  every strategy planned from scratch, seed ${ctx.args.seed ?? 0}; time = planner wall time on this machine`));
   }
-  if (ctx.args.budgetMs !== undefined) {
-    ctx.io.out(c.dim(`  soft time limit ${ctx.args.budgetMs} ms per strategy (--budget)`));
-  }
+  const budget = planBudgetMs(ctx.args.budgetMs, ctx.args.budgetOff);
+  ctx.io.out(c.dim(`  soft time limit ${budget !== undefined ? `${budget} ms` : 'none'} per strategy (--budget MS; 0 = none)`));
+  const cut = rows.filter((r) => (r.notes ?? []).length > 0).map((r) => r.strategy);
+  if (cut.length > 0) ctx.io.out(c.yellow(`  ! stopped at the time budget: ${cut.join(', ')} (the best plan each found by then; see --format json notes)`));
   return feasible.length > 0 ? 0 : 1;
 }
 
@@ -239,7 +242,7 @@ export async function runPlan(ctx: CliContext): Promise<number> {
 
   const plan = await planConfig(config, strategy, a.model!, {
     seed: ctx.args.seed ?? 0,
-    timeBudgetMs: ctx.args.budgetMs,
+    timeBudgetMs: planBudgetMs(ctx.args.budgetMs, ctx.args.budgetOff),
     start: config.placement && config.placement.size > 0 ? config.placement : undefined,
   });
 
@@ -268,6 +271,7 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     ctx.io.out(`  busiest GPU${worst ? ` ${worst.gpu}` : ''} ${formatMs(plan.maxGpuMs)} \u00b7 mean ${formatMs(plan.meanMs)} \u00b7 max/mean ${formatRatio(plan.meanMs > 0 ? plan.maxGpuMs / plan.meanMs : NaN)}`);
     if (a.current) ctx.io.out(`  written placement: step ${formatMs(a.current.maxMs)} \u2192 ${formatMs(plan.maxMs)} (${formatGain(a.current.maxMs, plan.maxMs, combinedUncertainty(a.current.maxUncertaintyMs, plan.maxUncertaintyMs))})`);
     for (const r of plan.reasons) ctx.io.out(`  ${c.red('\u2717')} ${r}`);
+    for (const n of plan.notes ?? []) ctx.io.out(`  ${c.yellow('!')} ${n}`);
   }
   if (gate) {
     // On stderr when it fails, so CI logs show it next to the exit status even with --format json.

@@ -286,13 +286,45 @@ export function fbgemmSetMs(shards: readonly Shard[], env: CostEnv, k: Readonly<
   return { fwdMs: c.fwdMs + k.t0FwdMs, bwdMs: c.bwdMs + k.t0BwdMs };
 }
 
+/**
+ * A shard's times are computed on its first score, not at prepare: the index
+ * statistics cost ~40 µs a shard (cost/indexStats.ts), so preparing 180,000
+ * shards eagerly was a 7 s synchronous block nothing could cancel. The
+ * planners' first scores come in loops that poll for cancellation and the
+ * time budget. `known` carries times across preparations of the same Shard
+ * objects (a planner re-prepares its grown catalog).
+ */
 class FbgemmScorer implements SetScorer {
-  constructor(private readonly times: readonly FbgemmTimes[], private readonly k: Readonly<FbgemmConstants>) {}
+  private readonly times: (FbgemmTimes | undefined)[];
+  private readonly parts: FbgemmTimes[] = [];
+
+  constructor(
+    private readonly shards: readonly Shard[], private readonly env: CostEnv, private readonly k: Readonly<FbgemmConstants>,
+    private readonly known: WeakMap<Shard, { env: CostEnv; k: Readonly<FbgemmConstants>; t: FbgemmTimes }>,
+  ) {
+    this.times = new Array<FbgemmTimes | undefined>(shards.length);
+  }
+
+  private timesOf(i: number): FbgemmTimes | undefined {
+    let t = this.times[i];
+    if (t) return t;
+    const s = this.shards[i];
+    if (!s) return undefined;
+    const c = this.known.get(s);
+    if (c && c.env === this.env && c.k === this.k) t = c.t;
+    else {
+      t = fbgemmShardTimes(s, this.env, this.k);
+      this.known.set(s, { env: this.env, k: this.k, t });
+    }
+    this.times[i] = t;
+    return t;
+  }
 
   score(members: readonly number[]): ComputeCost {
-    const parts: FbgemmTimes[] = [];
+    const parts = this.parts;
+    parts.length = 0;
     for (const i of members) {
-      const t = this.times[i];
+      const t = Number.isInteger(i) && i >= 0 && i < this.times.length ? this.timesOf(i) : undefined;
       if (t) parts.push(t);
     }
     // An empty GPU launches nothing.
@@ -306,6 +338,8 @@ class FbgemmScorer implements SetScorer {
 export class FbgemmCostModel implements CostModel {
   readonly source = 'analytic' as const;
   private lastType?: string;
+  /** Each Shard object's times under the env object it was priced in (re-preparations reuse them). */
+  private readonly known = new WeakMap<Shard, { env: CostEnv; k: Readonly<FbgemmConstants>; t: FbgemmTimes }>();
 
   constructor(private readonly deviceType?: string, private readonly constants: Readonly<FbgemmConstants> = FBGEMM_CONSTANTS) {}
 
@@ -321,6 +355,6 @@ export class FbgemmCostModel implements CostModel {
 
   prepare(shards: readonly Shard[], env: CostEnv): SetScorer {
     if (env?.device?.type) this.lastType = env.device.type;
-    return new FbgemmScorer(shards.map((s) => fbgemmShardTimes(s, env, this.constants)), this.constants);
+    return new FbgemmScorer(shards, env, this.constants, this.known);
   }
 }

@@ -31,6 +31,7 @@ export function balanceSide(plan: PlanResult): BalanceSide {
     reasons: plan.reasons,
   };
   if (plan.maxUncertaintyMs !== undefined) side.maxUncertaintyMs = plan.maxUncertaintyMs;
+  if (plan.notes && plan.notes.length > 0) side.notes = plan.notes;
   return side;
 }
 

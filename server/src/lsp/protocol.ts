@@ -137,6 +137,8 @@ export interface ReplanApplied {
   feasible: boolean;
   /** Why the plan is infeasible, if it is. */
   reasons: string[];
+  /** How the plan was made, when the user should know (PlanResult.notes: e.g. "stopped at the time budget after …"); absent when none. */
+  notes?: string[];
   strategy: StrategyName;
   /** Planner wall time, ms. */
   elapsedMs: number;
@@ -180,6 +182,8 @@ export interface BalanceSide {
   imbalance: number;
   feasible: boolean;
   reasons: string[];
+  /** As ReplanApplied.notes; absent when none. */
+  notes?: string[];
   /** ± of maxMs (the step: the forward's and backward's slowest GPUs' model error), ms; absent when the model reports none. */
   maxUncertaintyMs?: number;
 }

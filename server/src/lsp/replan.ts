@@ -76,6 +76,7 @@ export async function handleReplan(params: ReplanParams, token: CancellationToke
       afterMeanMs: plan.meanMs,
       feasible: plan.feasible,
       reasons: plan.reasons,
+      ...(plan.notes && plan.notes.length > 0 ? { notes: plan.notes } : {}),
       strategy: proposal.strategy,
       elapsedMs: plan.elapsedMs,
       costModel: plan.costModel,

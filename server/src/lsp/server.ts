@@ -21,6 +21,7 @@ import { GPU_PRESETS } from '../config/presets';
 import { BUILTIN_MODELS, loadCostModel } from '../cost/registry';
 import { analyzeDocument, createCostModelCache, proposePlan, type Analysis, type CostModels } from '../engine';
 import { errorText } from '../engine/engineDiagnostics';
+import { REPLAN_BUDGET_MS } from '../plan/budget';
 import { handleBalance } from './balance';
 import { Baselines } from './baselines';
 import { buildCodeActions } from './codeActions';
@@ -40,9 +41,6 @@ import { handleSweep } from './sweep';
 import { DEFAULT_SETTINGS, parseSettings, type ServerSettings } from './settings';
 import { UriMap, uriToPath } from './uris';
 import { withFetchedFiles, workspaceReader } from './workspaceReader';
-
-/** Soft time limit of one editor plan, ms: optional search phases stop after it. */
-const REPLAN_BUDGET_MS = 10_000;
 
 export interface ServerOptions {
   /** Shipped models folder; the client's initializationOptions.modelsDir wins. */
@@ -188,7 +186,7 @@ export function startServer(options: ServerOptions): Connection {
       referencedFiles.set(uri, analysis.loaded.files.slice(1));
       return { analysis, settings };
     },
-    // A soft budget keeps Replan (and the lens preview) interactive on DLRM-scale files.
+    // A soft budget keeps Replan (and the lens preview) interactive on DLRM-scale files (plan/budget.ts).
     propose: (record, strategy, signal) => proposePlan(record.analysis, { strategy, signal, timeBudgetMs: REPLAN_BUDGET_MS }),
     onConfigChecked: (uri, version, partial) => {
       log(`checked ${uri} v${version} in ${partial.elapsedMs.toFixed(0)} ms; costing waits for the cost model`);

@@ -112,7 +112,10 @@ export async function assessPlacement(
     if (shards.length === 0) continue;
     shards.forEach(({ gpu: g, shard: s }) => {
       sets[g].push(s);
-      if (!names[g].includes(table.name)) names[g].push(table.name);
+      // A table's shards come together: comparing with the last name is enough
+      // (an includes() scan was O(tables²) per GPU with many replicated tables).
+      const list = names[g];
+      if (list[list.length - 1] !== table.name) list.push(table.name);
       const st = shardStorage(s, shards.length === 1 && entry.kind !== 'data_parallel' ? 'table' : entry.kind, table.pooling, ctx);
       memory[g] += st.hbm;
       hostMemory[g] += st.host;

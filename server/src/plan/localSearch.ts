@@ -119,7 +119,7 @@ export async function localSearch(state: PlanState, ctl: PlanControl, opts: Loca
   let steps = 0;
   while (steps < maxSteps && state.n > 1) {
     await ctl.tick();
-    if (ctl.outOfTime()) break;
+    if (ctl.outOfTime('local search')) break;
     const sources = state.criticalRanks();
     const dests = leastLoaded(state, sources, k).slice();
 

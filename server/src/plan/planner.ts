@@ -16,7 +16,7 @@ import { isAbortError, PlanControl } from './control';
 import { replicatedTables } from './dataParallel';
 import { assessPlacement, evaluatePlacement } from './evaluate';
 import { greedyOrder, greedyPlace, soloCosts } from './greedy';
-import { initialLayouts } from './layouts';
+import { initialLayoutsPolled } from './layouts';
 import { localSearch } from './localSearch';
 import { makeRoom } from './makeRoom';
 import { policySearch, shippedPolicy } from './policy';
@@ -36,6 +36,12 @@ export interface PlanOptions {
   /** Soft limit, ms: optional phases (more grid scales, beam steps, local search) stop when it is spent. */
   timeBudgetMs?: number;
 }
+
+/**
+ * Time kept for the end of a budgeted plan, as a multiple of what building
+ * the catalog and the base state took (the final report repeats that work).
+ */
+const FINISH_RESERVE = 1.5;
 
 /** Fraction of tables a start placement must keep for 'best' to stay incremental. */
 const SMALL_EDIT_KEPT = 0.9;
@@ -123,22 +129,32 @@ export async function planConfig(
       ctl.check();
       result.reasons = [...tr.reasons, ...result.reasons.filter((r) => !/ is not placed$/.test(r) || tr.reasons.length === 0)];
       result.feasible = result.reasons.length === 0;
-      result.elapsedMs = performance.now() - t0;
-      return result;
+      return withBudgetNote(result, ctl, t0);
     }
 
+    const tCatalog = performance.now();
     const cat = new Catalog(config);
-    const initial = initialLayouts(cat);
+    const initial = await initialLayoutsPolled(cat, ctl);
+    const catalogMs = performance.now() - tCatalog;
     const kept = opts.start && opts.start instanceof Map ? startLayouts(cat, opts.start) : undefined;
+    await ctl.tick();
+    const tPrepare = performance.now();
     const scorer = model.prepare(cat.shards, cat.env);
+    ctl.prepareMsPerShard = (performance.now() - tPrepare) / Math.max(1, cat.shards.length);
+    await ctl.tick();
     const layouts = initial.layouts.slice();
     if (!SIMPLE.has(strategy)) {
-      for (const t of replicatedTables(cat, scorer, layouts)) layouts[t] = cat.layout(t, 'data_parallel');
+      for (const t of await replicatedTables(cat, scorer, layouts, ctl)) layouts[t] = cat.layout(t, 'data_parallel');
     }
     const seed = opts.seed ?? 0;
     // The simple baselines place the initial layouts (table-wise where they
     // fit); the cost-driven strategies start from the layouts with replication.
+    const tBase = performance.now();
     const base = baseState(cat, scorer, SIMPLE.has(strategy) ? initial.layouts : layouts);
+    // The final report cuts every table's shards again (as the catalog did)
+    // and scores every GPU (as the base state did): keep about that much.
+    ctl.reserve(FINISH_RESERVE * (catalogMs + performance.now() - tBase));
+    await ctl.tick();
     const final = await runStrategy(strategy, base, model, ctl, seed, kept);
 
     // A table with some shards unplaced is left out of the placement entirely,
@@ -162,12 +178,20 @@ export async function planConfig(
     const extra = result.reasons.filter((r) => !/ is not placed$/.test(r) || reasons.length === 0);
     result.reasons = [...reasons, ...extra];
     result.feasible = result.reasons.length === 0;
-    result.elapsedMs = performance.now() - t0;
-    return result;
+    return withBudgetNote(result, ctl, t0);
   } catch (err) {
     if (isAbortError(err)) throw err;
     return infeasible(strategy, model, [`planning failed: ${err instanceof Error ? err.message : String(err)}`], t0);
   }
+}
+
+/** Sets the plan's wall time and, when the time budget cut something short, its note. */
+function withBudgetNote(result: PlanResult, ctl: PlanControl, t0: number): PlanResult {
+  const note = ctl.budgetNote();
+  // Without a placement there is no plan to qualify: the reasons say why.
+  if (note && result.placement.size > 0) result.notes = [...(result.notes ?? []), note];
+  result.elapsedMs = performance.now() - t0;
+  return result;
 }
 
 /** A simple baseline's plan from `base`. */
@@ -187,68 +211,82 @@ async function runStrategy(
 ): Promise<PlanState> {
   if (SIMPLE.has(strategy)) return simplePlan(strategy, base, ctl, seed);
 
-  const solo = soloCosts(base);
+  const tSolo = performance.now();
+  const solo = await soloCosts(base, ctl);
+  ctl.newShardMs = ctl.prepareMsPerShard + (performance.now() - tSolo) / Math.max(1, base.cat.shards.length);
   if (strategy === 'policy') return policySearch(base, ctl, { solo });
-  const candidates: PlanState[] = [];
+  // Finished plans of the strategies run here: the lowest step (ties: the
+  // lower spread) is the answer, so 'best' is never worse than a strategy it
+  // ran to the end ('search', 'column', and on small clusters 'policy').
+  const plans: PlanState[] = [];
+  const splits = strategy === 'column' || strategy === 'best';
+  /** The layout search from `start` and the unsplit pass: the 'column' strategy's plan from that start. */
+  const layoutSearch = async (start: PlanState): Promise<PlanState> => {
+    const candidates = [start];
+    if (!ctl.outOfTime('the layout search')) candidates.push(await columnSearch(start, model, ctl, { seed }));
+    return finish(pickBest(candidates), true, ctl);
+  };
   const keptCount = kept ? kept.filter((k) => k).length : 0;
   const tableCount = base.layoutOf.filter((l) => l).length;
-  const splits = strategy === 'column' || strategy === 'best';
   if (kept && keptCount >= tableCount / 2) {
     // Incremental: the start placement, repaired, refined; stable for small edits.
     const { state: inc, startImbalance } = await incremental(base, kept, solo, ctl);
-    candidates.push(inc);
-    if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(inc, model, ctl, { seed }));
+    plans.push(splits ? await layoutSearch(inc) : inc);
     // 'best' also plans from scratch after a large change (or when the start
     // covers little), in case the start is poor; small edits stay incremental
     // so live proposals come back well under a second. A start that was
     // already balanced is a previous plan plus a small edit; an unbalanced one
     // (e.g. a hand-written round-robin) is not worth keeping.
     const smallEdit = keptCount >= SMALL_EDIT_KEPT * tableCount && startImbalance <= WELL_BALANCED;
-    if (strategy !== 'best' || smallEdit || ctl.outOfTime()) return finish(pickBest(candidates), splits, ctl);
+    if (strategy !== 'best' || smallEdit || ctl.outOfTime('planning from scratch')) return pickBest(plans);
   }
   if (strategy === 'greedy') {
     const g = await costGreedy(base, ctl, { solo });
     await makeRoom(g, solo, ctl);
-    candidates.push(g);
-  } else {
-    const searched = await gridSearch(base, ctl, { solo });
-    await makeRoom(searched, solo, ctl);
-    // 'best' also tries the learned policy (+ local search): at 856 tables it
-    // often lands below the grid search in a fraction of its time (bench:policy),
-    // and the layout search then starts from whichever of the two is better.
-    const starts = [searched];
-    // On small clusters 'best' also starts from the learned policy and from
-    // round-robin (+ local search): with a fusing cost model (a GPU's cost is
-    // not the sum of its tables') either sometimes lands below the greedy's
-    // LPT order. Above LARGE_CLUSTER GPUs the grid search's start won on every
-    // bench task and each extra start costs a quarter second.
-    const small = base.n <= LARGE_CLUSTER;
-    if (strategy === 'best' && small && shippedPolicy().ok && !ctl.outOfTime()) starts.push(await policySearch(base, ctl, { solo }));
-    if (strategy === 'best' && !ctl.outOfTime()) {
-      if (small) {
-        const rr = await simplePlan('round-robin', base, ctl, seed);
-        await makeRoom(rr, solo, ctl);
-        await localSearch(rr, ctl, { solo });
-        starts.push(rr);
-      }
-      // 'best' is never worse than a simple baseline's placement of its
-      // layouts, on any cluster: each one-pass baseline (same seed) is a start.
-      // One pass each is cheap next to the search, and a cost that does not
-      // add up (a GPU's backward pays the slowest hot row of its tables once,
-      // analytic.ts serial_g) can make a plain baseline that happens to pair
-      // hot tables win. They place the layouts 'best' chose, tiny tables
-      // replicated (dataParallel.ts): a baseline strategy of its own leaves
-      // them table-wise, which the step model can price a few µs lower (the
-      // DP all-reduce's latency) but no engineer would pick.
-      for (const s of SIMPLE) {
-        if (ctl.outOfTime()) break;
-        starts.push(await simplePlan(s, base, ctl, seed));
-      }
-    }
-    candidates.push(...starts);
-    if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(pickBest(starts), model, ctl, { seed }));
+    plans.push(g);
+    return pickBest(plans);
   }
-  return finish(pickBest(candidates), splits, ctl);
+  const searched = await gridSearch(base, ctl, { solo });
+  await makeRoom(searched, solo, ctl);
+  plans.push(searched);
+  if (!splits) return pickBest(plans);
+  // 'column' and 'best': the layout search from the grid search's plan.
+  plans.push(await layoutSearch(searched));
+  if (strategy === 'column') return pickBest(plans);
+
+  // 'best' also tries other starts. On small clusters the learned policy and
+  // round-robin (+ local search): with a fusing cost model (a GPU's cost is
+  // not the sum of its tables') either sometimes lands below the greedy's LPT
+  // order. Above LARGE_CLUSTER GPUs the grid search's start won on every bench
+  // task and each extra start costs a quarter second.
+  const starts: PlanState[] = [];
+  const small = base.n <= LARGE_CLUSTER;
+  if (small && shippedPolicy().ok && !ctl.outOfTime('the extra starts')) starts.push(await policySearch(base, ctl, { solo }));
+  if (small && !ctl.outOfTime('the extra starts')) {
+    const rr = await simplePlan('round-robin', base, ctl, seed);
+    await makeRoom(rr, solo, ctl);
+    await localSearch(rr, ctl, { solo });
+    starts.push(rr);
+  }
+  // 'best' is never worse than a simple baseline's placement of its layouts,
+  // on any cluster: each one-pass baseline (same seed) is a start. One pass
+  // each is cheap next to the search, and a cost that does not add up (a
+  // GPU's backward pays the slowest hot row of its tables once, analytic.ts
+  // serial_g) can make a plain baseline that happens to pair hot tables win.
+  // They place the layouts 'best' chose, tiny tables replicated
+  // (dataParallel.ts): a baseline strategy of its own leaves them table-wise,
+  // which the step model can price a few µs lower (the DP all-reduce's
+  // latency) but no engineer would pick.
+  for (const s of SIMPLE) {
+    if (ctl.outOfTime('the extra starts')) break;
+    starts.push(await simplePlan(s, base, ctl, seed));
+  }
+  if (starts.length > 0) {
+    // The layout search again from the best other start, when it beats the grid search's.
+    const other = pickBest(starts);
+    plans.push(better(scoreOf(other), scoreOf(searched)) && !ctl.outOfTime('the layout search') ? await layoutSearch(other) : other);
+  }
+  return pickBest(plans);
 }
 
 /** Strategies that re-cut tables end with the unsplit pass: every split left must pay for itself. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { STALE_MESSAGE, infeasibleNote, isStale, planFailed, replanSummary } from '../../../extension/src/replanMessages';
+import { STALE_MESSAGE, infeasibleNote, isStale, planFailed, planNotes, replanSummary } from '../../../extension/src/replanMessages';
 
 describe('replan messages', () => {
   it('summarises the step before and after with the change', () => {
@@ -17,6 +17,13 @@ describe('replan messages', () => {
     assert.equal(infeasibleNote({ feasible: true, reasons: [] }), undefined);
     assert.equal(infeasibleNote({ feasible: false, reasons: ['a', 'b', 'c', 'd', 'e'] }), 'The plan does not meet every constraint: a; b; c (+2 more).');
     assert.equal(infeasibleNote({ feasible: false, reasons: [] }), 'The plan does not meet every constraint: see the Problems view.');
+  });
+
+  it('says when the time budget cut the plan short (the planner\'s notes), and nothing otherwise', () => {
+    assert.equal(planNotes({}), undefined);
+    assert.equal(planNotes({ notes: [] }), undefined);
+    assert.equal(planNotes({ notes: ['stopped at the time budget after 9.10 s in local search (budget 10.0 s): this is the best plan found by then'] }),
+      'stopped at the time budget after 9.10 s in local search (budget 10.0 s): this is the best plan found by then.');
   });
 
   it('a plan is stale when the server says so or the version moved', () => {

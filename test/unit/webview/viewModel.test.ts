@@ -106,6 +106,14 @@ describe('imbalanceFigures', () => {
     assert.equal(f.change, 'step 13.0 ms \u2192 8.40 ms (\u221235%)');
   });
 
+  it('passes the plan\'s notes through (the time budget cut it short), none by default', () => {
+    const r = sampleBalance();
+    r.proposed!.notes = ['stopped at the time budget after 9.10 s in local search (budget 10.0 s): this is the best plan found by then'];
+    const f = imbalanceFigures(r);
+    assert.deepEqual(f.sides[0].notes, []);
+    assert.deepEqual(f.sides[1].notes, r.proposed!.notes);
+  });
+
   it('has no change line with one side', () => {
     const r = sampleBalance();
     delete r.proposed;
