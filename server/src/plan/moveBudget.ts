@@ -33,7 +33,7 @@
  * the budget.
  */
 import type { Placement, PlacementEntry, ShardConfig } from '../config/types';
-import { renderEntry } from '../config/placementText';
+import { sameEntry } from '../config/placementText';
 import type { CostModel, SetScorer } from '../cost/types';
 import { budgetedSearch } from './budgetedSearch';
 import { Catalog, type Layout } from './catalog';
@@ -106,12 +106,6 @@ export interface MoveBudgetResult {
   elapsedMs: number;
 }
 
-/** Whether two entries put a table in exactly the same place (the same test as `shardlens diff`). */
-export function sameEntry(a: PlacementEntry | undefined, b: PlacementEntry | undefined): boolean {
-  if (!a || !b) return a === b;
-  return renderEntry(a) === renderEntry(b);
-}
-
 /** Tables whose entry differs between two placements: config order, then names only `before` has. */
 export function entryMoves(before: Placement, after: Placement, order: readonly string[]): Array<{ table: string; from?: PlacementEntry; to?: PlacementEntry }> {
   const out: Array<{ table: string; from?: PlacementEntry; to?: PlacementEntry }> = [];
@@ -150,7 +144,9 @@ function better(a: Candidate, b: Candidate): boolean {
   const tol = 1e-9 * Math.max(1, x, y);
   if (Math.abs(x - y) > tol) return x < y;
   if (a.moves !== b.moves) return a.moves < b.moves;
-  return a.state.spread() < b.state.spread();
+  const p = a.state.spread();
+  const q = b.state.spread();
+  return p < q - 1e-9 * Math.max(1, p, q);
 }
 
 /** Every table of the state put on its spot in the full plan (all moved tables off first, so none blocks another). */
