@@ -210,7 +210,8 @@ export async function planWithMoveBudget(config: ShardConfig, model: CostModel, 
   const fullMoves = entryMoves(written, full.placement, order).length;
   const base = { written: writtenPlan, full, fullMoves, maxMoves, jointGainMs: 0 };
   const unchanged = (reasons: string[], tooFewMoves: boolean, requiredMoves: number): MoveBudgetResult => {
-    const plan = writtenPlan ?? { ...full, maxMs: 0, meanMs: 0, maxGpuMs: 0, phases: [], gpus: [], placement: new Map(), feasible: false, reasons: [] };
+    // The placement stays the written one, so that applying this plan changes nothing.
+    const plan = writtenPlan ?? { ...full, maxMs: 0, meanMs: 0, maxGpuMs: 0, phases: [], gpus: [], placement: new Map(written), feasible: false, reasons: [] };
     return {
       ...base, plan: { ...plan, feasible: false, reasons: [...reasons, ...plan.reasons], elapsedMs: performance.now() - t0 },
       moves: [], requiredMoves, tooFewMoves, method: 'written', elapsedMs: performance.now() - t0,
