@@ -45,7 +45,7 @@ import { initialLayouts } from './layouts';
 import { moveGains } from './moveGains';
 import { MoveLedger, putTable, sameSpot, spotOf, type Spot } from './moveSpots';
 import { trimMoves } from './moveTrim';
-import { entryOf } from './placementOf';
+import { entryOf, unplacedTables } from './placementOf';
 import { planConfig } from './planner';
 import { startLayouts } from './repair';
 import { PlanState } from './state';
@@ -125,6 +125,8 @@ interface Candidate {
   state: PlanState;
   placement: Placement;
   moves: number;
+  /** Tables of the state left off every GPU (their written entries stand in the placement). */
+  unplaced: number;
 }
 
 /** The state as a placement: frozen tables and tables left unplaced keep their written entries. */
@@ -139,6 +141,7 @@ function placementFrom(state: PlanState, written: Placement, frozen: ReadonlyMap
 }
 
 function better(a: Candidate, b: Candidate): boolean {
+  if (a.unplaced !== b.unplaced) return a.unplaced < b.unplaced;
   const x = a.state.step();
   const y = b.state.step();
   const tol = 1e-9 * Math.max(1, x, y);
@@ -159,7 +162,12 @@ function fullState(start: PlanState, target: readonly (Spot | undefined)[]): Pla
   for (const t of moving) state.setLayout(t, state.layoutOf[t]);
   // Group layouts first: they need fixed ranks.
   moving.sort((a, b) => Number(target[a]!.layout.kind === 'table') - Number(target[b]!.layout.kind === 'table') || a - b);
-  for (const t of moving) if (!putTable(state, t, target[t]!)) putTable(state, t, spotOf(start, t)!);
+  for (const t of moving) {
+    if (putTable(state, t, target[t]!)) continue;
+    // Where it started, if it was placed there (it may not fit either; then it stays off).
+    const back = spotOf(start, t);
+    if (back) putTable(state, t, back);
+  }
   state.settle();
   return state;
 }
@@ -254,7 +262,7 @@ export async function planWithMoveBudget(config: ShardConfig, model: CostModel, 
       await trimMoves(state, ledger, ctl);
       state.settle();
       const placement = placementFrom(state, written, start.frozen);
-      return { method, state, placement, moves: entryMoves(written, placement, order).length };
+      return { method, state, placement, moves: entryMoves(written, placement, order).length, unplaced: unplacedTables(state).length };
     };
     const candidates: Candidate[] = [await search('written', start.state)];
     candidates.push(await search('toward-plan', start.state));
