@@ -11,6 +11,8 @@ export class UsageError extends Error {}
 const MAX_SEED = 2 ** 32 - 1;
 /** Largest --budget, ms: a day; more is a slip (seconds × 1000 twice), not a plan. */
 const MAX_BUDGET_MS = 86_400_000;
+/** Largest --max-moves: beyond any real config (a 10,000-table file is ~1 MB); more is a slip, not a budget. */
+const MAX_MOVES = 1_000_000;
 
 export const COMMANDS = ['check', 'plan', 'predict', 'import', 'measure', 'calibrate', 'sweep', 'diff', 'serve'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -67,6 +69,8 @@ export interface ParsedArgs {
   against?: string;
   /** plan: the gate, as typed (`5%`). */
   failIfWorse?: string;
+  /** plan: at most this many tables change place from the written placement. */
+  maxMoves?: number;
   /** Referenced files must lie inside this folder (default: each config's own folder). */
   root?: string;
   /** Read referenced files wherever they are. */
@@ -105,6 +109,7 @@ const OPTIONS = {
   type: { type: 'string' },
   against: { type: 'string' },
   'fail-if-worse': { type: 'string' },
+  'max-moves': { type: 'string' },
   root: { type: 'string' },
   'allow-outside': { type: 'boolean' },
   force: { type: 'boolean' },
@@ -117,7 +122,7 @@ type OptionName = keyof typeof OPTIONS;
 /** Which options each command accepts (beyond format/help/version/model/models-dir). */
 const ALLOWED: Record<Command, OptionName[]> = {
   check: ['calibration', 'root', 'allow-outside'],
-  plan: ['strategy', 'compare', 'export', 'replan', 'module', 'write', 'seed', 'budget', 'calibration', 'fail-if-worse', 'root', 'allow-outside', 'force'],
+  plan: ['strategy', 'compare', 'export', 'replan', 'module', 'write', 'seed', 'budget', 'calibration', 'fail-if-worse', 'max-moves', 'root', 'allow-outside', 'force'],
   predict: ['sets', 'device', 'kernel', 'calibration'],
   import: ['output', 'device'],
   measure: ['strategy', 'placement', 'repeats', 'dry-run', 'out', 'seed', 'budget', 'cpu', 'calibration', 'root', 'allow-outside'],
@@ -174,6 +179,12 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     repeats = Number(v.repeats);
     if (!Number.isInteger(repeats) || repeats < 1 || repeats > 100) throw new UsageError(`--repeats must be an integer from 1 to 100, not '${v.repeats}'`);
   }
+  let maxMoves: number | undefined;
+  if (typeof v['max-moves'] === 'string') {
+    const text = v['max-moves'].trim();
+    maxMoves = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isInteger(maxMoves) || maxMoves > MAX_MOVES) throw new UsageError(`--max-moves must be a whole number of tables from 0 to ${MAX_MOVES}, not '${excerpt(v['max-moves'])}'`);
+  }
   if (typeof v.placement === 'string' && v.placement !== 'written') throw new UsageError(`--placement takes 'written' (measure the placement in FILE), not '${v.placement}'`);
   return {
     command,
@@ -208,6 +219,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     type: v.type as string | undefined,
     against: v.against as string | undefined,
     failIfWorse: v['fail-if-worse'] as string | undefined,
+    maxMoves,
     root: v.root as string | undefined,
     allowOutside: v['allow-outside'] === true,
     force: v.force === true,
@@ -232,6 +244,8 @@ Usage:
                                                 (default 30000; 0: none)
              [--fail-if-worse P%]               exit 1 when the written placement's step time is
                                                 more than P% above the plan found (CI gate)
+             [--max-moves N]                    the best plan that moves at most N tables from the
+                                                written placement; lists the moves and their gains
   shardlens sweep FILE [--gpus 16,32,64,128]    what if: plan the tables on other clusters; step
              [--type H100-80GB,A100-80GB]       time, max/mean, memory, GPU-seconds per step
              [--strategy S] [--budget MS]       (default counts: ¼, ½, 1, 2 × devices.count;

@@ -11,6 +11,7 @@ import type { SweepResult, SweepRow } from '../engine/sweep';
 import type { GateVerdict } from '../engine/worseGate';
 import { costModelsJson, type CostModelJson } from '../engine/pricingText';
 import type { KernelPricing } from '../cost/kernelDispatch';
+import type { MoveBudgetResult } from '../plan/moveBudget';
 import type { PlanResult } from '../plan/types';
 
 export interface DiagnosticJson {
@@ -272,5 +273,43 @@ export function gateJson(g: GateVerdict): GateJson {
     passed: g.passed, threshold_percent: g.thresholdPercent, written_max_ms: g.writtenMs ?? null,
     planned_max_ms: g.plannedMs, over_percent: g.overPercent ?? null,
     gpus: g.gpus.map((x) => ({ gpu: x.gpu, total_ms: x.ms })), message: g.message,
+  };
+}
+
+/** `move_budget` of `plan --max-moves N --format json`. */
+export interface MoveBudgetJson {
+  max_moves: number;
+  /** Tables whose entry changes (≤ max_moves), required ones included. */
+  moves_used: number;
+  /** Moves the written placement needs just to become feasible (missing, invalid or over-memory entries; entries of tables not in the config). */
+  required_moves: number;
+  /** max_moves < required_moves: the plan is the written placement, unchanged (and infeasible). */
+  too_few_moves: boolean;
+  /** Step time of the written placement, ms; null unless every table has an entry. */
+  written_max_ms: number | null;
+  /** The unconstrained plan the moves head toward, for comparison. */
+  full_plan: { max_ms: number; moves: number; feasible: boolean };
+  /** Which search found the plan: written, toward-plan, local-search or back-from-plan. */
+  method: string;
+  /** What the moves with a null gain_ms (and not required) took off together, ms. */
+  joint_gain_ms: number;
+  /**
+   * Every table whose entry changes, config order; from/to in the YAML shape (null: no entry on that side).
+   * gain_ms: how much the move lowered the step when the moves are replayed best first; null for
+   * required moves and moves that only pay together (joint_gain_ms).
+   */
+  moves: Array<{ table: string; from: PlacementEntryJson | null; to: PlacementEntryJson | null; gain_ms: number | null; required: boolean }>;
+}
+
+export function moveBudgetJson(r: MoveBudgetResult): MoveBudgetJson {
+  return {
+    max_moves: r.maxMoves, moves_used: r.moves.length, required_moves: r.requiredMoves, too_few_moves: r.tooFewMoves,
+    written_max_ms: r.written ? r.written.maxMs : null,
+    full_plan: { max_ms: r.full.maxMs, moves: r.fullMoves, feasible: r.full.feasible },
+    method: r.method, joint_gain_ms: r.jointGainMs,
+    moves: r.moves.map((m) => ({
+      table: m.table, from: m.from ? placementEntryJson(m.from) : null, to: m.to ? placementEntryJson(m.to) : null,
+      gain_ms: m.gainMs ?? null, required: m.required,
+    })),
   };
 }

@@ -16,7 +16,7 @@ import { planBudgetMs } from '../plan/budget';
 import { planConfig } from '../plan/planner';
 import { DEFAULT_MODULE_PATH, exportTorchRec, type ExportRefusal } from '../plan/torchrecExport';
 import { STRATEGIES, type PlanResult, type Strategy } from '../plan/types';
-import { DEFAULT_STRATEGY, blockingErrors, type Analysis } from '../engine';
+import { DEFAULT_STRATEGY, NotPlannableError, blockingErrors, type Analysis } from '../engine';
 import { ENGINE_CODES, errorText } from '../engine/engineDiagnostics';
 import { parsePercent, worseGate } from '../engine/worseGate';
 import { combinedUncertainty, formatGain, formatMs, formatPhases, formatPlusMinus, formatRatio, gibCell, msCell } from '../engine/format';
@@ -28,8 +28,10 @@ import { writeFileAtomic } from './atomicWrite';
 import { formatDiagnosticLine, pricingNotesLines, summaryLine } from './check';
 import { analyzeFile, analyzeFileBytes, type CliContext } from './context';
 import { costModelWarningsJson, printCostModelWarnings } from './costModelWarnings';
-import { diagnosticJson, gateJson, planJson, type CompareRowJson } from './jsonShapes';
+import { diagnosticJson, gateJson, moveBudgetJson, planJson, type CompareRowJson } from './jsonShapes';
 import { readTextFileOrWhy } from '../io/diskFileReader';
+import { moveBudgetLines } from './planMoves';
+import { proposeMoves } from '../engine/proposeMoves';
 import { renderTable } from './textTable';
 
 export function parseStrategy(s: string | undefined): Strategy {
@@ -229,6 +231,9 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   if (!exportFormat && (ctx.args.replan || ctx.args.module !== undefined)) throw new UsageError('--replan and --module go with --export (plain `plan` always plans)');
   if (exportFormat && ctx.args.write && !ctx.args.replan) throw new UsageError('--export exports the written placement; --write needs a new plan: add --replan');
   const gatePercent = parseGate(ctx);
+  if (ctx.args.maxMoves !== undefined && (ctx.args.compare || exportFormat || gatePercent !== undefined)) {
+    throw new UsageError('--max-moves cannot be combined with --compare, --export or --fail-if-worse');
+  }
   if (ctx.args.force && !ctx.args.write) throw new UsageError('--force only applies to --write');
 
   const { analysis: a, bytes: analysed } = await analyzeFileBytes(ctx, file);
@@ -239,6 +244,7 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   if (ctx.args.compare) return runCompare(ctx, a, config);
 
   if (exportFormat && !ctx.args.replan) return exportWritten(ctx, a, config, exportFormat);
+  if (ctx.args.maxMoves !== undefined) return runMaxMoves(ctx, a, analysed, strategy, ctx.args.maxMoves);
 
   const plan = await planConfig(config, strategy, a.model!, {
     seed: ctx.args.seed ?? 0,
@@ -280,25 +286,67 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     return gate.passed ? 0 : 1;
   }
 
+  if (ctx.args.write) return writePlan(ctx, a, analysed, plan, `the ${plan.strategy} placement`);
+  return plan.feasible ? 0 : 1;
+}
+
+/** `--max-moves N`: the best plan that moves at most N tables from the written placement (engine/proposeMoves.ts). */
+async function runMaxMoves(ctx: CliContext, a: Analysis, analysed: Buffer | undefined, strategy: Strategy, maxMoves: number): Promise<number> {
+  let proposal;
+  try {
+    proposal = await proposeMoves(a, { maxMoves, strategy, seed: ctx.args.seed ?? 0, timeBudgetMs: ctx.args.budgetMs });
+  } catch (err) {
+    if (!(err instanceof NotPlannableError)) throw err;
+    if (ctx.args.format === 'json') ctx.io.out(JSON.stringify({ error: err.message }, null, 2));
+    else ctx.io.err(`${ctx.display(a.file)}: ${err.message}`);
+    return 1;
+  }
+  const { plan, budget } = proposal;
+  if (ctx.args.format === 'json') {
+    ctx.io.out(JSON.stringify({ ...planJson(plan, a.costModel?.kernels), move_budget: moveBudgetJson(budget), warnings: costModelWarningsJson(ctx, a) }, null, 2));
+  } else {
+    header(ctx, a, `ShardLens plan --max-moves ${maxMoves}`);
+    for (const line of rangeWarningLines(ctx, a)) ctx.io.out(line);
+    if (plan.gpus.length > 0) {
+      ctx.io.out('');
+      ctx.io.out(planTable(plan));
+    }
+    ctx.io.out('');
+    for (const line of moveBudgetLines(budget, a.current?.maxUncertaintyMs, ctx.io.c)) ctx.io.out(line);
+  }
   if (ctx.args.write) {
-    if (!plan.feasible) {
-      ctx.io.err(`${ctx.display(a.file)}: not written: the plan is infeasible.`);
-      return 1;
+    if (budget.tooFewMoves || budget.moves.length === 0) {
+      ctx.io.err(`${ctx.display(a.file)}: not written: ${budget.tooFewMoves ? 'the move budget is too small to make it feasible' : 'no move lowers the step'}.`);
+      return plan.feasible ? 0 : 1;
     }
-    // Edit the bytes that were analysed, and only if the file still holds them.
-    const read = readTextFileOrWhy(a.file);
-    if ('why' in read) { ctx.io.err(`cannot write ${ctx.display(a.file)}: ${read.why}`); return 1; }
-    if (!analysed || !read.bytes.equals(analysed)) {
-      ctx.io.err(`${ctx.display(a.file)}: not written: it changed while planning. Run the command again.`);
-      return 1;
-    }
-    const { file: target, edit } = placementEdit(a.loaded, plan.placement);
-    if (path.resolve(target) !== path.resolve(a.file)) {
-      ctx.io.err(`cannot write: the placement belongs in ${ctx.display(target)}, not ${ctx.display(a.file)}`);
-      return 1;
-    }
-    writeFileAtomic(a.file, applyEditToBytes(read.bytes, edit, read.text), { force: ctx.args.force, forceOption: '--force' });
-    ctx.io.err(`wrote the ${plan.strategy} placement to ${ctx.display(a.file)}`);
+    return writePlan(ctx, a, analysed, plan, `the placement with ${budget.moves.length} move${budget.moves.length === 1 ? '' : 's'}`);
   }
   return plan.feasible ? 0 : 1;
+}
+
+/**
+ * `--write`: puts `plan`'s placement into the analysed file, atomically, only
+ * when the plan is feasible and the file still holds the bytes analysed.
+ * `what` names it in the confirmation ("the best placement").
+ */
+export function writePlan(ctx: CliContext, a: Analysis, analysed: Buffer | undefined, plan: PlanResult, what: string): number {
+  if (!plan.feasible) {
+    ctx.io.err(`${ctx.display(a.file)}: not written: the plan is infeasible.`);
+    return 1;
+  }
+  // Edit the bytes that were analysed, and only if the file still holds them.
+  const read = readTextFileOrWhy(a.file);
+  if ('why' in read) { ctx.io.err(`cannot write ${ctx.display(a.file)}: ${read.why}`); return 1; }
+  if (!analysed || !read.bytes.equals(analysed)) {
+    ctx.io.err(`${ctx.display(a.file)}: not written: it changed while planning. Run the command again.`);
+    return 1;
+  }
+  const { file: target, edit } = placementEdit(a.loaded, plan.placement);
+  if (path.resolve(target) !== path.resolve(a.file)) {
+    ctx.io.err(`cannot write: the placement belongs in ${ctx.display(target)}, not ${ctx.display(a.file)}`);
+    return 1;
+  }
+  writeFileAtomic(a.file, applyEditToBytes(read.bytes, edit, read.text), { force: ctx.args.force, forceOption: '--force' });
+  ctx.io.err(`wrote ${what} to ${ctx.display(a.file)}`);
+  return 0;
 }
