@@ -7,6 +7,7 @@
  * sharding, tables that exceed the whole cluster, and GPUs over HBM or host
  * memory in the written placement.
  */
+import { formatBytes } from './byteUnits';
 import { memoryBudget, shardStorage, tableStorage, type MemoryBudget, type StorageContext } from '../cost/memory';
 import { canSplitColumns, largestShardForStorage, placementShards, replicaShard } from '../cost/shards';
 import { entryRanks, hostCount } from './placementRanks';
@@ -15,12 +16,6 @@ import type { DeviceSpec, Optimizer, PlacementEntry, Range, ShardingKind, TableS
 import type { TableRead } from './validateTables';
 import type { PlacementRead } from './validatePlacement';
 import { report, type Sink } from './yamlSource';
-
-const GB = 1e9;
-
-function gb(bytes: number): string {
-  return `${(bytes / GB).toFixed(bytes < 10 * GB ? 2 : 1)} GB`;
-}
 
 /** What the memory rules need besides the tables. */
 export interface MemoryContext {
@@ -93,7 +88,7 @@ export function checkTableMemory(file: string, tables: readonly Pick<TableRead, 
   const usable = budget.shardBytes;
   const device = m.device;
   if (usable <= 0) {
-    report(out, file, tablesKey, 'SL052', `No HBM is left for tables: a ${device.type} has ${gb(device.memoryBytes)}, less reserve ${device.reserve} (${gb(budget.reserveBytes)}), dense_bytes ${gb(budget.denseBytes)} and the ids reservation ${gb(budget.kjtBytes)} (20 × 8 B × pooling × local batch, as TorchRec reserves it). Lower dense_bytes, reserve or batch_size, or use bigger GPUs.`);
+    report(out, file, tablesKey, 'SL052', `No HBM is left for tables: a ${device.type} has ${formatBytes(device.memoryBytes)}, less reserve ${device.reserve} (${formatBytes(budget.reserveBytes)}), dense_bytes ${formatBytes(budget.denseBytes)} and the ids reservation ${formatBytes(budget.kjtBytes)} (20 × 8 B × pooling × local batch, as TorchRec reserves it). Lower dense_bytes, reserve or batch_size, or use bigger GPUs.`);
     return;
   }
   let total = 0;
@@ -107,14 +102,14 @@ export function checkTableMemory(file: string, tables: readonly Pick<TableRead, 
       const canRow = t.spec.sharding.includes('row');
       const advice = canRow ? 'Add GPUs, lower rows/dim, use fp16, lower reserve, dense_bytes or batch_size.' : "Allow 'row' (row_wise) in sharding, add GPUs, or shrink the table.";
       const where = need.hbm > usable
-        ? `${gb(need.hbm)} on one GPU (weights, optimizer state and I/O buffers) ${how}, but a ${device.type} has ${gb(usable)} for shards (after reserve ${device.reserve}, dense_bytes and the ids reservation)`
-        : `${gb(need.host)} of host memory on one GPU for its UVM-cached weights ${how}, but a ${device.type} has ${gb(budget.hostBytes)} (host_memory_bytes)`;
+        ? `${formatBytes(need.hbm)} on one GPU (weights, optimizer state and I/O buffers) ${how}, but a ${device.type} has ${formatBytes(usable)} for shards (after reserve ${device.reserve}, dense_bytes and the ids reservation)`
+        : `${formatBytes(need.host)} of host memory on one GPU for its UVM-cached weights ${how}, but a ${device.type} has ${formatBytes(budget.hostBytes)} (host_memory_bytes)`;
       report(out, file, t.name, 'SL036', `Table '${t.spec.name}' needs at least ${where}. ${advice}`);
     }
   }
   const capacity = usable * device.count;
   if (total > capacity) {
-    report(out, file, tablesKey, 'SL037', `The tables need ${gb(total)} of HBM (weights + ${m.optimizer} state) but ${device.count} × ${device.type} hold ${gb(capacity)} for shards. Add GPUs, use fp16, shrink tables or lower reserve or dense_bytes.`);
+    report(out, file, tablesKey, 'SL037', `The tables need ${formatBytes(total)} of HBM (weights + ${m.optimizer} state) but ${device.count} × ${device.type} hold ${formatBytes(capacity)} for shards. Add GPUs, use fp16, shrink tables or lower reserve or dense_bytes.`);
   }
 }
 
@@ -166,7 +161,7 @@ export function checkReplicaMemory(file: string, read: PlacementRead, tables: Re
     const fixes = t.sharding.includes('row')
       ? [{ title: 'Split it by rows over every GPU: {row: all}', file, edits: [{ range, newText: '{row: all}' }], preferred: true }]
       : undefined;
-    report(out, file, range, 'SL051', `'${name}' is data-parallel, so every GPU holds a full replica of ${gb(need)} (weights, ${m.optimizer} state and I/O buffers), but a ${m.device.type} has ${gb(usable)} for shards (after reserve ${m.device.reserve}, dense_bytes and the ids reservation). Data-parallel suits small tables; split it instead ({row: all}, {table_row: {host: H}}).`, 'error', fixes);
+    report(out, file, range, 'SL051', `'${name}' is data-parallel, so every GPU holds a full replica of ${formatBytes(need)} (weights, ${m.optimizer} state and I/O buffers), but a ${m.device.type} has ${formatBytes(usable)} for shards (after reserve ${m.device.reserve}, dense_bytes and the ids reservation). Data-parallel suits small tables; split it instead ({row: all}, {table_row: {host: H}}).`, 'error', fixes);
   }
   return reported;
 }
@@ -195,10 +190,10 @@ export function checkGpuMemory(
   for (let g = 0; g < loads.bytes.length; g++) {
     if (loads.bytes[g] > usable && !alreadyReported.has(loads.largest[g]!)) {
       const name = loads.largest[g]!;
-      report(out, file, rangeOf(g, name), 'SL047', `GPU ${g} needs ${gb(loads.bytes[g])} for its shards (weights, optimizer state, I/O buffers) but has ${gb(usable)} (after reserve, dense_bytes and the ids reservation); its largest is '${name}' (${gb(loads.largestBytes[g])}). Move tables off GPU ${g} or run Replan.`);
+      report(out, file, rangeOf(g, name), 'SL047', `GPU ${g} needs ${formatBytes(loads.bytes[g])} for its shards (weights, optimizer state, I/O buffers) but has ${formatBytes(usable)} (after reserve, dense_bytes and the ids reservation); its largest is '${name}' (${formatBytes(loads.largestBytes[g])}). Move tables off GPU ${g} or run Replan.`);
     }
     if (loads.hostBytes[g] > budget.hostBytes) {
-      report(out, file, rangeOf(g, loads.largest[g]), 'SL053', `GPU ${g} needs ${gb(loads.hostBytes[g])} of host memory for UVM-cached tables but has ${gb(budget.hostBytes)} (host_memory_bytes). Move UVM tables off GPU ${g} or run Replan.`);
+      report(out, file, rangeOf(g, loads.largest[g]), 'SL053', `GPU ${g} needs ${formatBytes(loads.hostBytes[g])} of host memory for UVM-cached tables but has ${formatBytes(budget.hostBytes)} (host_memory_bytes). Move UVM tables off GPU ${g} or run Replan.`);
     }
   }
 }

@@ -12,7 +12,8 @@ import { renderEntry } from '../config/placementText';
 import { kindLabel } from '../config/shardingKinds';
 import type { Kernel } from '../config/types';
 import type { CostModelInfo } from '../engine/analyze';
-import { formatBytes, formatGpus, formatMs, formatPercent, formatPlusMinus } from '../engine/format';
+import { formatBytes } from '../config/byteUnits';
+import { formatGpus, formatMs, formatPercent, formatPlusMinus } from '../engine/format';
 import { describeEntry, type ShardInfo } from '../engine/placementInfo';
 import { kernelsOfTables } from '../engine/pricingText';
 import { costEnv } from '../engine/tableCosts';
@@ -34,7 +35,7 @@ export function presetMarkdown(type: string): string | undefined {
     '| --- | --- |',
     `| memory | ${formatBytes(p.memoryBytes)} (${p.memoryBytes.toLocaleString('en-US')} B) |`,
     `| HBM bandwidth | ${p.hbmGBps} GB/s |`,
-    `| L2 cache | ${(p.l2Bytes / 1e6).toFixed(0)} MB |`,
+    `| L2 cache | ${formatBytes(p.l2Bytes)} (${p.l2Bytes.toLocaleString('en-US')} B) |`,
     `| SMs | ${p.sms} |`,
     `| NVLink (per direction) | ${p.nvlinkGBps} GB/s |`,
     `| network (per GPU, per direction) | ${p.networkGBps} GB/s |`,

@@ -15,7 +15,7 @@ import type { ShardingKind } from '../config/types';
 import { tableMemoryBytes } from '../cost/memory';
 import { validColumnParts, type Catalog, type Layout } from './catalog';
 import { allowedKinds } from './evaluate';
-import { gib } from './units';
+import { formatBytes } from '../config/byteUnits';
 
 /** Tables smaller than this (weights + optimizer state) are never split unless forced: 1 MiB. */
 export const TINY_TABLE_BYTES = 2 ** 20;
@@ -104,7 +104,7 @@ export function initialLayouts(cat: Catalog): InitialLayouts {
         return undefined;
       }
       if (!fitsWhole) {
-        reasons.push(`table ${table.name} (${gib(whole)} GiB) is pinned to GPU ${table.pin} but only ${gib(Math.max(0, cap))} GiB is there for shards`);
+        reasons.push(`table ${table.name} (${formatBytes(whole)}) is pinned to GPU ${table.pin} but only ${formatBytes(Math.max(0, cap))} is there for shards`);
         return undefined;
       }
       return cat.layout(t, 'table');
@@ -127,7 +127,7 @@ export function initialLayouts(cat: Catalog): InitialLayouts {
     if (fitsWhole) {
       reasons.push(`table ${table.name} allows only ${allowed} sharding, and no valid split exists on ${cat.gpus} GPU(s) (column shards must be multiples of 4 wide)`);
     } else {
-      reasons.push(`table ${table.name} needs ${gib(whole)} GiB but a GPU has ${gib(Math.max(0, cap))} GiB for shards, and no allowed split (${allowed}) across ${cat.gpus} GPU(s) fits; allow row sharding or add GPUs`);
+      reasons.push(`table ${table.name} needs ${formatBytes(whole)} but a GPU has ${formatBytes(Math.max(0, cap))} for shards, and no allowed split (${allowed}) across ${cat.gpus} GPU(s) fits; allow row sharding or add GPUs`);
     }
     return undefined;
   });
