@@ -10,17 +10,17 @@
 import * as path from 'node:path';
 import { closest } from '../config/didYouMean';
 import { excerpt } from '../config/excerpt';
-import { placementEdit } from '../config/placementText';
 import type { ShardConfig } from '../config/types';
 import { planConfig } from '../plan/planner';
 import { DEFAULT_MODULE_PATH, exportTorchRec, type ExportRefusal } from '../plan/torchrecExport';
 import { STRATEGIES, type PlanResult, type Strategy } from '../plan/types';
-import { DEFAULT_STRATEGY, blockingErrors, type Analysis } from '../engine';
+import { DEFAULT_STRATEGY, blockingErrors, proposePlan, type Analysis } from '../engine';
 import { ENGINE_CODES, errorText } from '../engine/engineDiagnostics';
 import { parsePercent, worseGate } from '../engine/worseGate';
 import { gibCell } from '../config/byteUnits';
 import { combinedUncertainty, formatGain, formatMs, formatPhases, formatPlusMinus, formatRatio, msCell } from '../engine/format';
 import { costModelsJson } from '../engine/pricingText';
+import { placedTableCosts } from '../engine/placedTables';
 import { PHASE_TITLES } from '../cost/stepCost';
 import { UsageError } from './args';
 import { applyEditToBytes } from '../io/byteEdit';
@@ -28,7 +28,8 @@ import { writeFileAtomic } from './atomicWrite';
 import { formatDiagnosticLine, pricingNotesLines, summaryLine } from './check';
 import { analyzeFile, analyzeFileBytes, type CliContext } from './context';
 import { costModelWarningsJson, printCostModelWarnings } from './costModelWarnings';
-import { diagnosticJson, gateJson, planJson, type CompareRowJson } from './jsonShapes';
+import { diagnosticJson, gateJson, placedTableJson, planJson, type CompareRowJson } from './jsonShapes';
+import { placementTable, tablesTable } from './planTables';
 import { readTextFileOrWhy } from '../io/diskFileReader';
 import { renderTable } from './textTable';
 
@@ -49,16 +50,19 @@ function parseExport(s: string | undefined): ExportFormat | undefined {
   return fmt;
 }
 
-/** Prints the config's problems (stderr in text mode) and returns whether it can be planned. */
-export function reportProblems(ctx: CliContext, a: Analysis): boolean {
+/**
+ * Prints the config's problems (stderr in text mode) and returns whether it can
+ * be planned (or, with `verb` 'explain', explained: `shardlens explain`).
+ */
+export function reportProblems(ctx: CliContext, a: Analysis, verb: 'plan' | 'explain' = 'plan'): boolean {
   // Errors in the written placement do not block: a new plan replaces it.
   const errors = blockingErrors(a);
   if (a.loaded.config && a.model && errors.length === 0) return true;
   if (ctx.args.format === 'json') {
-    ctx.io.out(JSON.stringify({ error: 'the config has errors; fix them before planning', diagnostics: a.diagnostics.map((d) => diagnosticJson(d, ctx.display)) }, null, 2));
+    ctx.io.out(JSON.stringify({ error: `the config has errors; fix them before ${verb === 'plan' ? 'planning' : 'explaining a table'}`, diagnostics: a.diagnostics.map((d) => diagnosticJson(d, ctx.display)) }, null, 2));
   } else {
     for (const d of errors.length ? errors : a.diagnostics) ctx.io.err(formatDiagnosticLine(ctx, d, ctx.io.ce));
-    ctx.io.err(`${ctx.display(a.file)}: cannot plan: ${errors.length ? `fix the ${errors.length} error${errors.length === 1 ? '' : 's'} above first` : 'no cost model is available'}.`);
+    ctx.io.err(`${ctx.display(a.file)}: cannot ${verb}: ${errors.length ? `fix the ${errors.length} error${errors.length === 1 ? '' : 's'} above first` : 'no cost model is available'}.`);
   }
   return false;
 }
@@ -224,6 +228,7 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   const strategy = parseStrategy(ctx.args.strategy);
   const exportFormat = parseExport(ctx.args.export);
   if (ctx.args.compare && (exportFormat || ctx.args.write)) throw new UsageError('--compare cannot be combined with --export or --write');
+  if (ctx.args.tables && (ctx.args.compare || exportFormat)) throw new UsageError('--tables lists the tables of one plan: not with --compare or --export');
   if (!exportFormat && (ctx.args.replan || ctx.args.module !== undefined)) throw new UsageError('--replan and --module go with --export (plain `plan` always plans)');
   if (exportFormat && ctx.args.write && !ctx.args.replan) throw new UsageError('--export exports the written placement; --write needs a new plan: add --replan');
   const gatePercent = parseGate(ctx);
@@ -238,11 +243,9 @@ export async function runPlan(ctx: CliContext): Promise<number> {
 
   if (exportFormat && !ctx.args.replan) return exportWritten(ctx, a, config, exportFormat);
 
-  const plan = await planConfig(config, strategy, a.model!, {
-    seed: ctx.args.seed ?? 0,
-    timeBudgetMs: ctx.args.budgetMs,
-    start: config.placement && config.placement.size > 0 ? config.placement : undefined,
-  });
+  // What the editor's Replan proposes: the same planner call from the written placement, and the edit that writes it.
+  const proposal = await proposePlan(a, { strategy, seed: ctx.args.seed ?? 0, timeBudgetMs: ctx.args.budgetMs });
+  const plan = proposal.plan;
 
   // The gate compares the written placement with this plan, both scored by a.model.
   const gate = gatePercent !== undefined ? worseGate(a.current, plan, gatePercent) : undefined;
@@ -254,7 +257,8 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     ctx.io.out(result.text.replace(/\n$/, ''));
   } else if (ctx.args.format === 'json') {
     const json = planJson(plan, a.costModel?.kernels);
-    ctx.io.out(JSON.stringify({ ...json, ...(gate ? { gate: gateJson(gate) } : {}), warnings: costModelWarningsJson(ctx, a) }, null, 2));
+    const tables = ctx.args.tables ? { tables: (await placedTableCosts(config, plan.placement, a.model!)).map(placedTableJson) } : {};
+    ctx.io.out(JSON.stringify({ ...json, ...tables, ...(gate ? { gate: gateJson(gate) } : {}), warnings: costModelWarningsJson(ctx, a) }, null, 2));
   } else {
     const { c } = ctx.io;
     header(ctx, a, 'ShardLens plan');
@@ -263,6 +267,13 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     ctx.io.out('');
     ctx.io.out(planTable(plan));
     ctx.io.out('');
+    ctx.io.out(placementTable(config, plan.placement));
+    ctx.io.out('');
+    if (ctx.args.tables) {
+      ctx.io.out(tablesTable(await placedTableCosts(config, plan.placement, a.model!)));
+      ctx.io.out(c.dim('  fwd/bwd: the table\'s slowest shard alone on its GPU; memory: HBM of all its shards'));
+      ctx.io.out('');
+    }
     const worst = plan.gpus.length ? plan.gpus.reduce((x, y) => (y.totalMs > x.totalMs ? y : x)) : undefined;
     ctx.io.out(`  step ${formatMs(plan.maxMs)}${plan.maxUncertaintyMs !== undefined ? ` ${formatPlusMinus(plan.maxUncertaintyMs)}` : ''} (critical path: each phase waits for its slowest GPU)`);
     ctx.io.out(`    = ${formatPhases(plan.phases, PHASE_TITLES)}`);
@@ -289,7 +300,7 @@ export async function runPlan(ctx: CliContext): Promise<number> {
       ctx.io.err(`${ctx.display(a.file)}: not written: it changed while planning. Run the command again.`);
       return 1;
     }
-    const { file: target, edit } = placementEdit(a.loaded, plan.placement);
+    const { file: target, edit } = proposal.edit;
     if (path.resolve(target) !== path.resolve(a.file)) {
       ctx.io.err(`cannot write: the placement belongs in ${ctx.display(target)}, not ${ctx.display(a.file)}`);
       return 1;

@@ -94,6 +94,7 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
   if (placementEntry) source.placementSection = sectionRange(src, placementEntry);
   if (placementRead) {
     for (const [name, e] of placementRead.entries) source.placementEntries.set(name, e.range);
+    if (placementRead.unusable.size > 0) source.unusablePlacementEntries = placementRead.unusable;
     let loads: ReturnType<typeof placementLoads> | undefined;
     if (device) {
       const byName = new Map(tablesRead.tables.map((t) => [t.spec.name, t.spec]));
