@@ -123,6 +123,11 @@ export function initialLayouts(cat: Catalog): InitialLayouts {
         if (l) return l;
       }
     }
+    // One rank to split over (row on a 1-GPU cluster, table_row with one GPU per
+    // host): the split is one block, the whole table, as TorchRec's row_wise over
+    // a world of one; the validator counts it so.
+    if (fitsWhole && cat.gpus === 1 && kinds.includes('row')) return cat.layout(t, 'row');
+    if (fitsWhole && hostRanksPer(cat) === 1 && kinds.includes('table_row')) return cat.layout(t, 'table_row', 1, 1);
     const allowed = kinds.join(', ');
     if (fitsWhole) {
       reasons.push(`table ${table.name} allows only ${allowed} sharding, and no valid split exists on ${cat.gpus} GPU(s) (column shards must be multiples of 4 wide)`);
