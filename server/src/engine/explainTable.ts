@@ -17,7 +17,7 @@ import { tableShard } from '../cost/shards';
 import { addEntryLoads, emptyLoads, stepCost } from '../cost/stepCost';
 import { trafficBreakdown, type TrafficBreakdown } from '../cost/trafficBreakdown';
 import type { CostModel, RangeNote } from '../cost/types';
-import { describeEntry } from './placementInfo';
+import { describeEntry, type ShardInfo } from './placementInfo';
 import { costEnv } from './tableCosts';
 
 export interface ShardCommMs {
@@ -42,14 +42,8 @@ export interface ShardMemory {
   stateBytes: number;
 }
 
-export interface ShardExplanation {
-  gpu: number;
-  host: number;
-  rowStart: number;
-  rows: number;
-  colStart: number;
-  cols: number;
-  bags: number;
+/** Where the shard sits (placementInfo.ts), and what it does and costs. */
+export interface ShardExplanation extends Omit<ShardInfo, 'bytes' | 'shard'> {
   traffic: TrafficBreakdown;
   /** The served model's ms for the shard alone on its GPU (its launch included). */
   fwdMs: number;

@@ -6,13 +6,9 @@
  * with their own lookup share, the collectives of the table alone, and the
  * messages for a missing table or a bad command line.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../../../server/src/cli/main';
-import { colours } from '../../../server/src/cli/textTable';
 import { loadConfig } from '../../../server/src/config/load';
 import { analyticShardBytes, shardTraffic } from '../../../server/src/cost/analytic';
 import { FbgemmCostModel, fbgemmShardTraffic } from '../../../server/src/cost/fbgemm';
@@ -20,18 +16,9 @@ import { placementShards } from '../../../server/src/cost/shards';
 import { explainTable } from '../../../server/src/engine/explainTable';
 import { placedTableCosts } from '../../../server/src/engine/placedTables';
 import { costEnv } from '../../../server/src/engine/tableCosts';
+import { inProcessCli } from './runInProcess';
 
-let dir: string;
-before(() => { dir = mkdtempSync(path.join(tmpdir(), 'shardlens-explain-')); });
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const plain = colours(false);
-  const code = await runCli(args, { out: (t) => { stdout += `${t}\n`; }, err: (t) => { stderr += `${t}\n`; }, c: plain, ce: plain }, dir);
-  return { code, stdout, stderr };
-}
+const { run, write, dir } = inProcessCli('shardlens-explain-');
 
 const CONFIG = `version: 1
 batch_size: 8192
@@ -51,12 +38,6 @@ placement:
   eager: 6
   lost: 99
 `;
-
-function write(name: string, text: string): string {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
 
 describe('explain: JSON', () => {
   it('a table-wise table: hand-computed memory and lookups; traffic and ms are the FBGEMM model\'s own', async () => {
@@ -83,7 +64,7 @@ describe('explain: JSON', () => {
     assert.equal(s.memory.io_bytes, 65_536 + 262_144);
     assert.equal(s.memory.hbm_bytes, 36_000 + 65_536 + 262_144);
     // The model's own traffic function on the same shard.
-    const loaded = loadConfig(path.join(dir, 'a.shard.yaml'), CONFIG, { readFile: () => undefined });
+    const loaded = loadConfig(path.join(dir(), 'a.shard.yaml'), CONFIG, { readFile: () => undefined });
     const config = loaded.config!;
     const [{ shard }] = placementShards(config.tables[2], config.placement!.get('small')!, { ...config.devices, batchSize: config.batchSize });
     const t = fbgemmShardTraffic(shard, costEnv(config));
@@ -121,7 +102,7 @@ describe('explain: JSON', () => {
     const x = JSON.parse((await run(['explain', 'a.shard.yaml', 'eager', '--format', 'json'])).stdout);
     assert.equal(x.counted_by, 'analytic (PyTorch embedding_bag)');
     assert.equal(x.cost_model.kernel, 'torch_embedding_bag');
-    const config = loadConfig(path.join(dir, 'a.shard.yaml'), CONFIG, { readFile: () => undefined }).config!;
+    const config = loadConfig(path.join(dir(), 'a.shard.yaml'), CONFIG, { readFile: () => undefined }).config!;
     const [{ shard }] = placementShards(config.tables[3], config.placement!.get('eager')!, { ...config.devices, batchSize: config.batchSize });
     const b = analyticShardBytes(shardTraffic(shard, costEnv(config)));
     assert.equal(x.shards[0].bytes.fwd_read, b.fwdReadBytes);
@@ -202,7 +183,7 @@ describe('explain: mistakes', () => {
 
 describe('explain and plan --tables price the same shards', () => {
   it('the slowest shard of explain is the --tables row; a table-wise table\'s is the table alone (its code lens)', async () => {
-    const config = loadConfig(path.join(dir, 'a.shard.yaml'), CONFIG.replace('  lost: 99\n', '  lost: 0\n'), { readFile: () => undefined }).config!;
+    const config = loadConfig(path.join(dir(), 'a.shard.yaml'), CONFIG.replace('  lost: 99\n', '  lost: 0\n'), { readFile: () => undefined }).config!;
     const model = new FbgemmCostModel('H100-80GB');
     const rows = await placedTableCosts(config, config.placement!, model);
     for (const name of ['huge', 'wide', 'small']) {

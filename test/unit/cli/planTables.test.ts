@@ -3,27 +3,13 @@
  * in the text plan, and `--tables` (one row per table, text and JSON), run
  * in-process (runCli).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { runCli } from '../../../server/src/cli/main';
 import { placementTable } from '../../../server/src/cli/planTables';
-import { colours } from '../../../server/src/cli/textTable';
 import { loadConfig } from '../../../server/src/config/load';
+import { inProcessCli } from './runInProcess';
 
-let dir: string;
-before(() => { dir = mkdtempSync(path.join(tmpdir(), 'shardlens-plantables-')); });
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const plain = colours(false);
-  const code = await runCli(args, { out: (t) => { stdout += `${t}\n`; }, err: (t) => { stderr += `${t}\n`; }, c: plain, ce: plain }, dir);
-  return { code, stdout, stderr };
-}
+const { run, write } = inProcessCli('shardlens-plantables-');
 
 const CONFIG = `version: 1
 batch_size: 8192
@@ -63,7 +49,7 @@ describe('the placement in the text plan: one line per GPU', () => {
   });
 
   it('shardlens plan prints it between the GPU table and the step', async () => {
-    writeFileSync(path.join(dir, 'p.shard.yaml'), CONFIG);
+    write('p.shard.yaml', CONFIG);
     const r = await run(['plan', 'p.shard.yaml', '--strategy', 'greedy']);
     assert.equal(r.code, 0, r.stderr);
     const gpuTable = r.stdout.indexOf('total ms');
@@ -78,7 +64,7 @@ describe('the placement in the text plan: one line per GPU', () => {
 
 describe('plan --tables', () => {
   it('text: one row per table with kind, GPUs, fwd/bwd ms, ±, memory, kernel and model', async () => {
-    writeFileSync(path.join(dir, 'p.shard.yaml'), CONFIG);
+    write('p.shard.yaml', CONFIG);
     const r = await run(['plan', 'p.shard.yaml', '--strategy', 'greedy', '--tables']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /table\s+kind\s+GPUs\s+fwd ms\s+bwd ms\s+± ms\s+memory\s+kernel\s+model/);
@@ -89,7 +75,7 @@ describe('plan --tables', () => {
   });
 
   it('JSON: a "tables" array, one object per table with the documented keys; none without --tables', async () => {
-    writeFileSync(path.join(dir, 'p.shard.yaml'), CONFIG);
+    write('p.shard.yaml', CONFIG);
     const r = await run(['plan', 'p.shard.yaml', '--strategy', 'greedy', '--tables', '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const plan = JSON.parse(r.stdout);
@@ -108,7 +94,7 @@ describe('plan --tables', () => {
   });
 
   it('--tables with --compare or --export is a usage error (exit 2)', async () => {
-    writeFileSync(path.join(dir, 'p.shard.yaml'), CONFIG);
+    write('p.shard.yaml', CONFIG);
     for (const extra of [['--compare'], ['--export', 'torchrec']]) {
       const r = await run(['plan', 'p.shard.yaml', '--tables', ...extra]);
       assert.equal(r.code, 2, extra.join(' '));
