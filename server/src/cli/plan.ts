@@ -1,6 +1,8 @@
 /**
- * `shardlens plan FILE`: plan a placement and print its per-GPU costs (a table
- * in the spirit of TorchRec's planner stats), or every strategy side by side
+ * `shardlens plan FILE`: plan a placement (what the editor's Replan proposes,
+ * engine/propose.ts) and print its per-GPU costs (a table in the spirit of
+ * TorchRec's planner stats), where each table went (planTables.ts; with
+ * `--tables`, each table's cost), or every strategy side by side
  * (`--compare`), or the plan as TorchRec input (`--export`). `--write` puts the
  * placement into FILE, atomically, and only when asked. `--fail-if-worse P%`
  * is a CI gate: exit 1 when the written placement's step time is more than P%
@@ -267,8 +269,10 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     ctx.io.out('');
     ctx.io.out(planTable(plan));
     ctx.io.out('');
-    ctx.io.out(placementTable(config, plan.placement));
-    ctx.io.out('');
+    if (plan.placement.size > 0) {
+      ctx.io.out(placementTable(config, plan.placement));
+      ctx.io.out('');
+    }
     if (ctx.args.tables) {
       ctx.io.out(tablesTable(await placedTableCosts(config, plan.placement, a.model!)));
       ctx.io.out(c.dim('  fwd/bwd: the table\'s slowest shard alone on its GPU; memory: HBM of all its shards'));
