@@ -18,6 +18,7 @@
  * budget, each strategy in its own process for its peak RSS (planHuge.ts).
  */
 import * as path from 'node:path';
+import { columnsOf, renderTable } from '../../server/src/cli/textTable';
 import type { Kernel, ShardConfig } from '../../server/src/config/types';
 import { AnalyticCostModel } from '../../server/src/cost/analytic';
 import { loadCostModel } from '../../server/src/cost/registry';
@@ -40,8 +41,6 @@ function task(spec: TaskSpec): ShardConfig {
 }
 const analyticFirst = process.argv.includes('--analytic');
 
-function pad(s: string, n: number): string { return s.length >= n ? s : s + ' '.repeat(n - s.length); }
-function lpad(s: string, n: number): string { return s.length >= n ? s : ' '.repeat(n - s.length) + s; }
 function pct(x: number): string { return Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%` : '—'; }
 function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
 function mean(xs: number[]): number { return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN; }
@@ -103,20 +102,21 @@ function printTask(row: Row, names: { plan: string; second: string }): void {
   const bb = bestBaseline(row, 'planned');
   const tr = row.results.get('torchrec')!;
   console.log(`\n${row.task.name}  (${row.task.tables} tables, ${row.task.gpus} GPUs; torchrec ${tr.result.maxMs.toFixed(2)} ms; best baseline: ${bb ? `${bb.name} ${bb.ms.toFixed(2)} ms` : 'none feasible'}; scored by ${names.plan} / ${names.second})`);
-  console.log(`  ${pad('strategy', 12)}${lpad('step ms', 10)}${lpad('2nd ms', 10)}${lpad('max/mean', 10)}${lpad('feasible', 10)}${lpad('wall ms', 9)}${lpad('vs torchrec', 18)}${lpad('vs baseline', 18)}`);
+  const cells: string[][] = [];
   for (const s of STRATEGIES) {
     const r = row.results.get(s)!;
     const ok = r.result.feasible;
     const ratio = r.result.meanMs > 0 ? (r.result.maxGpuMs / r.result.meanMs).toFixed(2) : '—';
     const both = (against: 'torchrec' | 'baseline') => `${pct(gain(row, s, against, 'planned'))} / ${pct(gain(row, s, against, 'second'))}`;
-    console.log(`  ${pad(s, 12)}${lpad(ok ? r.result.maxMs.toFixed(2) : '—', 10)}${lpad(ok ? r.second.toFixed(2) : '—', 10)}${lpad(ratio, 10)}${lpad(ok ? 'yes' : 'no', 10)}${lpad(r.wallMs.toFixed(0), 9)}${lpad(both('torchrec'), 18)}${lpad(both('baseline'), 18)}`);
+    cells.push([s, ok ? r.result.maxMs.toFixed(2) : '—', ok ? r.second.toFixed(2) : '—', ratio, ok ? 'yes' : 'no', r.wallMs.toFixed(0), both('torchrec'), both('baseline')]);
   }
+  console.log(renderTable(columnsOf(['strategy', 'step ms', '2nd ms', 'max/mean', 'feasible', 'wall ms', 'vs torchrec', 'vs baseline']), cells));
 }
 
 function printAverages(title: string, rows: Row[]): void {
   if (rows.length === 0) return;
   console.log(`\n${title} (${rows.length} tasks; gain = (reference − strategy) / reference of the step; planned-model / second-model scoring; higher is better):`);
-  console.log(`  ${pad('strategy', 12)}${lpad('vs torchrec', 20)}${lpad('min vs torchrec', 20)}${lpad('vs baseline', 20)}${lpad('feasible', 10)}${lpad('mean wall ms', 14)}`);
+  const cells: string[][] = [];
   for (const s of STRATEGIES) {
     const g = (against: 'torchrec' | 'baseline', by: Scoring) => rows.map((row) => gain(row, s, against, by)).filter(Number.isFinite);
     const feasible = rows.filter((row) => row.results.get(s)!.result.feasible).length;
@@ -124,8 +124,9 @@ function printAverages(title: string, rows: Row[]): void {
     const cell = (xs: number[], f: (v: number[]) => number) => (xs.length ? pct(f(xs)) : '—');
     const tp = g('torchrec', 'planned'); const ts = g('torchrec', 'second');
     const bp = g('baseline', 'planned'); const bs = g('baseline', 'second');
-    console.log(`  ${pad(s, 12)}${lpad(`${cell(tp, mean)} / ${cell(ts, mean)}`, 20)}${lpad(`${cell(tp, (v) => Math.min(...v))} / ${cell(ts, (v) => Math.min(...v))}`, 20)}${lpad(`${cell(bp, mean)} / ${cell(bs, mean)}`, 20)}${lpad(`${feasible}/${rows.length}`, 10)}${lpad(mean(walls).toFixed(0), 14)}`);
+    cells.push([s, `${cell(tp, mean)} / ${cell(ts, mean)}`, `${cell(tp, (v) => Math.min(...v))} / ${cell(ts, (v) => Math.min(...v))}`, `${cell(bp, mean)} / ${cell(bs, mean)}`, `${feasible}/${rows.length}`, mean(walls).toFixed(0)]);
   }
+  console.log(renderTable(columnsOf(['strategy', 'vs torchrec', 'min vs torchrec', 'vs baseline', 'feasible', 'mean wall ms']), cells));
 }
 
 /** Timing of incremental replanning after one table changes and one is added. */
@@ -181,7 +182,7 @@ async function main(): Promise<void> {
         }
         cells.push(`${s} ${median(times).toFixed(0)} ms`);
       }
-      console.log(`  ${pad(row.task.name, 16)} ${cells.join(' · ')}`);
+      console.log(`  ${row.task.name}: ${cells.join(' · ')}`);
     }
   }
 
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
   console.log('\nIncremental replanning, 856 tables on 64 GPUs, after one table grows 4× and one is added (median of 3):');
   for (const s of ['search', 'best'] as Strategy[]) {
     const r = await incremental(incCfg, model, s);
-    console.log(`  ${pad(s, 8)} from start ${r.incMs.toFixed(0)} ms (step ${r.after.toFixed(2)} ms) vs from scratch ${r.fromScratchMs.toFixed(0)} ms (step ${r.fresh.toFixed(2)} ms); before the edit ${r.before.toFixed(2)} ms`);
+    console.log(`  ${s}: from start ${r.incMs.toFixed(0)} ms (step ${r.after.toFixed(2)} ms) vs from scratch ${r.fromScratchMs.toFixed(0)} ms (step ${r.fresh.toFixed(2)} ms); before the edit ${r.before.toFixed(2)} ms`);
   }
 }
 

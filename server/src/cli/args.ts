@@ -14,7 +14,7 @@ const MAX_BUDGET_MS = 86_400_000;
 /** Largest --max-moves: beyond any real config (a 10,000-table file is ~1 MB); more is a slip, not a budget. */
 const MAX_MOVES = 1_000_000;
 
-export const COMMANDS = ['check', 'plan', 'predict', 'import', 'measure', 'calibrate', 'sweep', 'diff', 'serve'] as const;
+export const COMMANDS = ['check', 'plan', 'explain', 'predict', 'import', 'measure', 'calibrate', 'sweep', 'diff', 'serve'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** `sarif` and `github` (CI annotations) are for `check` only. */
@@ -33,6 +33,8 @@ export interface ParsedArgs {
   modelsDir?: string;
   strategy?: string;
   compare: boolean;
+  /** plan: list each table's cost under the plan. */
+  tables: boolean;
   export?: string;
   /** With --export: plan anew (from the written placement) instead of exporting it as written. */
   replan: boolean;
@@ -87,6 +89,7 @@ const OPTIONS = {
   'models-dir': { type: 'string' },
   strategy: { type: 'string', short: 's' },
   compare: { type: 'boolean' },
+  tables: { type: 'boolean' },
   export: { type: 'string' },
   replan: { type: 'boolean' },
   module: { type: 'string' },
@@ -122,7 +125,8 @@ type OptionName = keyof typeof OPTIONS;
 /** Which options each command accepts (beyond format/help/version/model/models-dir). */
 const ALLOWED: Record<Command, OptionName[]> = {
   check: ['calibration', 'root', 'allow-outside'],
-  plan: ['strategy', 'compare', 'export', 'replan', 'module', 'write', 'seed', 'budget', 'calibration', 'fail-if-worse', 'max-moves', 'root', 'allow-outside', 'force'],
+  plan: ['strategy', 'compare', 'tables', 'export', 'replan', 'module', 'write', 'seed', 'budget', 'calibration', 'fail-if-worse', 'max-moves', 'root', 'allow-outside', 'force'],
+  explain: ['calibration', 'root', 'allow-outside'],
   predict: ['sets', 'device', 'kernel', 'calibration'],
   import: ['output', 'device'],
   measure: ['strategy', 'placement', 'repeats', 'dry-run', 'out', 'seed', 'budget', 'cpu', 'calibration', 'root', 'allow-outside'],
@@ -196,6 +200,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     modelsDir: v['models-dir'] as string | undefined,
     strategy: v.strategy as string | undefined,
     compare: v.compare === true,
+    tables: v.tables === true,
     export: v.export as string | undefined,
     replan: v.replan === true,
     module: v.module as string | undefined,
@@ -234,6 +239,8 @@ Usage:
              [--format sarif|github]            SARIF 2.1.0 for code scanning, or GitHub annotations
   shardlens plan FILE [--strategy S]            plan a placement; print the step's phases and per-GPU costs
              [--compare]                        run every strategy, one row each
+             [--tables]                         also list each table: kind, GPUs, fwd/bwd ms,
+                                                ±, memory, kernel and model
              [--export torchrec[:python|:json]] print the written placement for TorchRec (a Python module or JSON)
              [--replan] [--module PATH]         with --export: export a new plan; the EmbeddingBagCollection's path
                                                 (default sparse_arch.embedding_bag_collection)
@@ -246,6 +253,9 @@ Usage:
                                                 more than P% above the plan found (CI gate)
              [--max-moves N]                    the best plan that moves at most N tables from the
                                                 written placement; lists the moves and their gains
+  shardlens explain FILE TABLE                  one table's cost taken apart, shard by shard:
+                                                lookups, distinct rows, hit rate, bytes, fwd/bwd/comm
+                                                ms, memory, the model and kernel that priced it
   shardlens sweep FILE [--gpus 16,32,64,128]    what if: plan the tables on other clusters; step
              [--type H100-80GB,A100-80GB]       time, max/mean, memory, GPU-seconds per step
              [--strategy S] [--budget MS]       (default counts: ¼, ½, 1, 2 × devices.count;
@@ -277,10 +287,10 @@ Options:
   --model PATH         ONNX cost model to use for the config's GPU type, for the
                        kernel its sidecar names (repeat for several kernels)
   --models-dir DIR     folder of shipped models (default: <install>/models; env SHARDLENS_MODELS_DIR)
-  --calibration PATH   apply a calibration from 'shardlens calibrate' (check, plan, predict, measure)
-  --root DIR           check, plan, sweep, diff, measure: files a config references (devices:) must lie inside DIR
+  --calibration PATH   apply a calibration from 'shardlens calibrate' (check, plan, explain, predict, measure)
+  --root DIR           check, plan, explain, sweep, diff, measure: files a config references (devices:) must lie inside DIR
                        (default: the config's own folder)
-  --allow-outside      check, plan, sweep, diff, measure: read referenced files wherever they are (trusted configs only)
+  --allow-outside      check, plan, explain, sweep, diff, measure: read referenced files wherever they are (trusted configs only)
   -h, --help           this help
   -v, --version        print the version
 

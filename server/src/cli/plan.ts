@@ -1,6 +1,8 @@
 /**
- * `shardlens plan FILE`: plan a placement and print its per-GPU costs (a table
- * in the spirit of TorchRec's planner stats), or every strategy side by side
+ * `shardlens plan FILE`: plan a placement (what the editor's Replan proposes,
+ * engine/propose.ts) and print its per-GPU costs (a table in the spirit of
+ * TorchRec's planner stats), where each table went (planTables.ts; with
+ * `--tables`, each table's cost), or every strategy side by side
  * (`--compare`), or the plan as TorchRec input (`--export`). `--write` puts the
  * placement into FILE, atomically, and only when asked. `--fail-if-worse P%`
  * is a CI gate: exit 1 when the written placement's step time is more than P%
@@ -16,11 +18,13 @@ import { planBudgetMs } from '../plan/budget';
 import { planConfig } from '../plan/planner';
 import { DEFAULT_MODULE_PATH, exportTorchRec, type ExportRefusal } from '../plan/torchrecExport';
 import { STRATEGIES, type PlanResult, type Strategy } from '../plan/types';
-import { DEFAULT_STRATEGY, NotPlannableError, blockingErrors, type Analysis } from '../engine';
+import { DEFAULT_STRATEGY, NotPlannableError, blockingErrors, proposePlan, type Analysis } from '../engine';
 import { ENGINE_CODES, errorText } from '../engine/engineDiagnostics';
 import { parsePercent, worseGate } from '../engine/worseGate';
-import { combinedUncertainty, formatGain, formatMs, formatPhases, formatPlusMinus, formatRatio, gibCell, msCell } from '../engine/format';
+import { gibCell } from '../config/byteUnits';
+import { combinedUncertainty, formatGain, formatMs, formatPhases, formatPlusMinus, formatRatio, msCell } from '../engine/format';
 import { costModelsJson } from '../engine/pricingText';
+import { placedTableCosts } from '../engine/placedTables';
 import { PHASE_TITLES } from '../cost/stepCost';
 import { UsageError } from './args';
 import { applyEditToBytes } from '../io/byteEdit';
@@ -28,7 +32,8 @@ import { writeFileAtomic } from './atomicWrite';
 import { formatDiagnosticLine, pricingNotesLines, summaryLine } from './check';
 import { analyzeFile, analyzeFileBytes, type CliContext } from './context';
 import { costModelWarningsJson, printCostModelWarnings } from './costModelWarnings';
-import { diagnosticJson, gateJson, moveBudgetJson, planJson, type CompareRowJson } from './jsonShapes';
+import { diagnosticJson, gateJson, moveBudgetJson, placedTableJson, planJson, type CompareRowJson } from './jsonShapes';
+import { placementTable, tablesTable } from './planTables';
 import { readTextFileOrWhy } from '../io/diskFileReader';
 import { moveBudgetLines } from './planMoves';
 import { proposeMoves } from '../engine/proposeMoves';
@@ -51,16 +56,19 @@ function parseExport(s: string | undefined): ExportFormat | undefined {
   return fmt;
 }
 
-/** Prints the config's problems (stderr in text mode) and returns whether it can be planned. */
-export function reportProblems(ctx: CliContext, a: Analysis): boolean {
+/**
+ * Prints the config's problems (stderr in text mode) and returns whether it can
+ * be planned (or, with `verb` 'explain', explained: `shardlens explain`).
+ */
+export function reportProblems(ctx: CliContext, a: Analysis, verb: 'plan' | 'explain' = 'plan'): boolean {
   // Errors in the written placement do not block: a new plan replaces it.
   const errors = blockingErrors(a);
   if (a.loaded.config && a.model && errors.length === 0) return true;
   if (ctx.args.format === 'json') {
-    ctx.io.out(JSON.stringify({ error: 'the config has errors; fix them before planning', diagnostics: a.diagnostics.map((d) => diagnosticJson(d, ctx.display)) }, null, 2));
+    ctx.io.out(JSON.stringify({ error: `the config has errors; fix them before ${verb === 'plan' ? 'planning' : 'explaining a table'}`, diagnostics: a.diagnostics.map((d) => diagnosticJson(d, ctx.display)) }, null, 2));
   } else {
     for (const d of errors.length ? errors : a.diagnostics) ctx.io.err(formatDiagnosticLine(ctx, d, ctx.io.ce));
-    ctx.io.err(`${ctx.display(a.file)}: cannot plan: ${errors.length ? `fix the ${errors.length} error${errors.length === 1 ? '' : 's'} above first` : 'no cost model is available'}.`);
+    ctx.io.err(`${ctx.display(a.file)}: cannot ${verb}: ${errors.length ? `fix the ${errors.length} error${errors.length === 1 ? '' : 's'} above first` : 'no cost model is available'}.`);
   }
   return false;
 }
@@ -228,6 +236,7 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   const strategy = parseStrategy(ctx.args.strategy);
   const exportFormat = parseExport(ctx.args.export);
   if (ctx.args.compare && (exportFormat || ctx.args.write)) throw new UsageError('--compare cannot be combined with --export or --write');
+  if (ctx.args.tables && (ctx.args.compare || exportFormat)) throw new UsageError('--tables lists the tables of one plan: not with --compare or --export');
   if (!exportFormat && (ctx.args.replan || ctx.args.module !== undefined)) throw new UsageError('--replan and --module go with --export (plain `plan` always plans)');
   if (exportFormat && ctx.args.write && !ctx.args.replan) throw new UsageError('--export exports the written placement; --write needs a new plan: add --replan');
   const gatePercent = parseGate(ctx);
@@ -246,11 +255,9 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   if (exportFormat && !ctx.args.replan) return exportWritten(ctx, a, config, exportFormat);
   if (ctx.args.maxMoves !== undefined) return runMaxMoves(ctx, a, analysed, strategy, ctx.args.maxMoves);
 
-  const plan = await planConfig(config, strategy, a.model!, {
-    seed: ctx.args.seed ?? 0,
-    timeBudgetMs: planBudgetMs(ctx.args.budgetMs, ctx.args.budgetOff),
-    start: config.placement && config.placement.size > 0 ? config.placement : undefined,
-  });
+  // What the editor's Replan proposes: the same planner call from the written placement.
+  const proposal = await proposePlan(a, { strategy, seed: ctx.args.seed ?? 0, timeBudgetMs: planBudgetMs(ctx.args.budgetMs, ctx.args.budgetOff) });
+  const plan = proposal.plan;
 
   // The gate compares the written placement with this plan, both scored by a.model.
   const gate = gatePercent !== undefined ? worseGate(a.current, plan, gatePercent) : undefined;
@@ -262,7 +269,8 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     ctx.io.out(result.text.replace(/\n$/, ''));
   } else if (ctx.args.format === 'json') {
     const json = planJson(plan, a.costModel?.kernels);
-    ctx.io.out(JSON.stringify({ ...json, ...(gate ? { gate: gateJson(gate) } : {}), warnings: costModelWarningsJson(ctx, a) }, null, 2));
+    const tables = ctx.args.tables ? { tables: (await placedTableCosts(config, plan.placement, a.model!)).map(placedTableJson) } : {};
+    ctx.io.out(JSON.stringify({ ...json, ...tables, ...(gate ? { gate: gateJson(gate) } : {}), warnings: costModelWarningsJson(ctx, a) }, null, 2));
   } else {
     const { c } = ctx.io;
     header(ctx, a, 'ShardLens plan');
@@ -271,6 +279,15 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     ctx.io.out('');
     ctx.io.out(planTable(plan));
     ctx.io.out('');
+    if (plan.placement.size > 0) {
+      ctx.io.out(placementTable(config, plan.placement));
+      ctx.io.out('');
+    }
+    if (ctx.args.tables) {
+      ctx.io.out(tablesTable(await placedTableCosts(config, plan.placement, a.model!)));
+      ctx.io.out(c.dim('  fwd/bwd: the table\'s slowest shard alone on its GPU; memory: HBM of all its shards'));
+      ctx.io.out('');
+    }
     const worst = plan.gpus.length ? plan.gpus.reduce((x, y) => (y.totalMs > x.totalMs ? y : x)) : undefined;
     ctx.io.out(`  step ${formatMs(plan.maxMs)}${plan.maxUncertaintyMs !== undefined ? ` ${formatPlusMinus(plan.maxUncertaintyMs)}` : ''} (critical path: each phase waits for its slowest GPU)`);
     ctx.io.out(`    = ${formatPhases(plan.phases, PHASE_TITLES)}`);
@@ -294,7 +311,7 @@ export async function runPlan(ctx: CliContext): Promise<number> {
 async function runMaxMoves(ctx: CliContext, a: Analysis, analysed: Buffer | undefined, strategy: Strategy, maxMoves: number): Promise<number> {
   let proposal;
   try {
-    proposal = await proposeMoves(a, { maxMoves, strategy, seed: ctx.args.seed ?? 0, timeBudgetMs: ctx.args.budgetMs });
+    proposal = await proposeMoves(a, { maxMoves, strategy, seed: ctx.args.seed ?? 0, timeBudgetMs: planBudgetMs(ctx.args.budgetMs, ctx.args.budgetOff) });
   } catch (err) {
     if (!(err instanceof NotPlannableError)) throw err;
     if (ctx.args.format === 'json') ctx.io.out(JSON.stringify({ error: err.message }, null, 2));

@@ -135,16 +135,28 @@ export interface TrafficOptions {
 
 /** Bytes one shard moves per step, by where they move; no constants of time. */
 export interface FbgemmTraffic {
-  /** Forward bytes served from HBM. */
+  /** Lookups per step (bags × pooling). */
+  lookups: number;
+  /** Expected distinct rows touched per step. */
+  unique: number;
+  /** Expected share of row fetches served by L2. */
+  hitRate: number;
+  /** Forward bytes served from HBM: fwdReadBytes + fwdWrittenBytes. */
   fwdHbmBytes: number;
+  /** Of those, read: row fetches that miss L2, ids, offsets (and for UVM the cache probes, slot reads and evicted rows). */
+  fwdReadBytes: number;
+  /** Of those, written: the output (and for UVM the slot writes and rows fetched into the cache). */
+  fwdWrittenBytes: number;
   /** Forward bytes served from L2. */
   fwdL2Bytes: number;
   /** Forward units of work: one warp (thread group) per bag, or per lookup without pooling. */
   fwdWarps: number;
   /** Rows each forward warp loads one after another (the bag's pooling; 1 without pooling). */
   fwdChainRows: number;
-  /** Backward bytes (sort, gradients, update), all priced at the backward rate. */
+  /** Backward bytes read + written (sort, gradients, update), all priced at the backward rate. */
   bwdBytes: number;
+  /** Of bwdBytes, the optimizer state's (read + written per distinct row; 0 for sgd and dense gradients). */
+  stateBytes: number;
   /** Bytes over the host link per step (UVM misses in, evicted rows out). */
   hostBytes: number;
 }
@@ -158,7 +170,9 @@ function finite(x: number | undefined, fallback = 0): number {
  * the scorer and the published-figure pricing charge comes from here.
  */
 export function fbgemmShardTraffic(shard: Shard, env: CostEnv, k: Readonly<FbgemmConstants> = FBGEMM_CONSTANTS, opts: TrafficOptions = {}): FbgemmTraffic {
-  const zero: FbgemmTraffic = { fwdHbmBytes: 0, fwdL2Bytes: 0, fwdWarps: 0, fwdChainRows: 0, bwdBytes: 0, hostBytes: 0 };
+  const zero: FbgemmTraffic = {
+    lookups: 0, unique: 0, hitRate: 0, fwdHbmBytes: 0, fwdReadBytes: 0, fwdWrittenBytes: 0, fwdL2Bytes: 0, fwdWarps: 0, fwdChainRows: 0, bwdBytes: 0, stateBytes: 0, hostBytes: 0,
+  };
   const rows = Math.max(1, finite(shard.rows, 1));
   const dim = Math.max(1, finite(shard.dim, 1));
   const w = shard.dtypeBytes === 2 ? 2 : 4;
@@ -178,8 +192,9 @@ export function fbgemmShardTraffic(shard: Shard, env: CostEnv, k: Readonly<Fbgem
   const { unique, hitRate } = block ? blockCacheProfile(block, cacheRows) : cacheProfile(rows, n, alpha, cacheRows);
   const outRows = pooled ? bags : n;
 
-  // Forward: row gathers (misses from HBM, hits from L2), indices, offsets, output.
-  let fwdHbmBytes = n * (1 - hitRate) * rowEff + 8 * n + 8 * (bags + 1) + outRows * dim * o;
+  // Forward: row gathers (misses from HBM, hits from L2), indices, offsets read; output written.
+  let fwdReadBytes = n * (1 - hitRate) * rowEff + 8 * n + 8 * (bags + 1);
+  let fwdWrittenBytes = outRows * dim * o;
   const fwdL2Bytes = n * hitRate * rowEff;
   // One bag per warp walking its rows in turn; a nobag lookup is its own unit of work.
   const fwdWarps = pooled ? bags : n;
@@ -197,11 +212,13 @@ export function fbgemmShardTraffic(shard: Shard, env: CostEnv, k: Readonly<Fbgem
   const gradFit = gradOnce > 0 ? Math.min(1, (k.l2Share * finite(env?.device?.l2Bytes)) / gradOnce) : 1;
   const gradBytes = gradOnce + gradReuse * (1 - gradFit) + (gradReuse * gradFit) / k.l2BandwidthRatio;
   let updateBytes: number;
+  let stateBytes = 0;
   if ((opts.gradient ?? 'fused') === 'dense') {
     // Zero-fill the whole dense gradient, then write each distinct row's sum.
     updateBytes = rows * dim * w + unique * rowEff;
   } else {
-    updateBytes = unique * (2 * rowEff + stateBytesPerRow(env?.optimizer ?? 'sgd', dim));
+    stateBytes = unique * stateBytesPerRow(env?.optimizer ?? 'sgd', dim);
+    updateBytes = unique * 2 * rowEff + stateBytes;
     if (w === 2) updateBytes += unique * dim * k.stochasticRoundingBytesPerElem;
   }
   const bwdBytes = sortBytes + gradBytes + updateBytes;
@@ -212,10 +229,15 @@ export function fbgemmShardTraffic(shard: Shard, env: CostEnv, k: Readonly<Fbgem
     const misses = block ? blockUvmCacheMisses(block, lf * rows) : uvmCacheMisses(rows, n, alpha, lf * rows);
     // Misses come in; as many evicted rows (updated, so dirty) go back out.
     hostBytes = 2 * misses * rb;
-    // Probe the cache set of every distinct id; write and read the per-lookup cache slot.
-    fwdHbmBytes += unique * k.cacheProbeBytesPerId + 8 * n + misses * 2 * rb;
+    // Probe the cache set of every distinct id; write and read the per-lookup
+    // cache slot (int32 each way); fetched rows written into the cache, evicted ones read out.
+    fwdReadBytes += unique * k.cacheProbeBytesPerId + 4 * n + misses * rb;
+    fwdWrittenBytes += 4 * n + misses * rb;
   }
-  return { fwdHbmBytes, fwdL2Bytes, fwdWarps, fwdChainRows, bwdBytes, hostBytes };
+  return {
+    lookups: n, unique, hitRate, fwdHbmBytes: fwdReadBytes + fwdWrittenBytes, fwdReadBytes, fwdWrittenBytes, fwdL2Bytes,
+    fwdWarps, fwdChainRows, bwdBytes, stateBytes, hostBytes,
+  };
 }
 
 /**

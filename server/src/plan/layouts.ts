@@ -16,7 +16,7 @@ import { tableMemoryBytes } from '../cost/memory';
 import { validColumnParts, type Catalog, type Layout } from './catalog';
 import type { PlanControl } from './control';
 import { allowedKinds } from './evaluate';
-import { gib } from './units';
+import { formatBytes } from '../config/byteUnits';
 
 /** Tables smaller than this (weights + optimizer state) are never split unless forced: 1 MiB. */
 export const TINY_TABLE_BYTES = 2 ** 20;
@@ -124,7 +124,7 @@ function startingLayout(cat: Catalog, t: number, reasons: string[]): Layout | un
       return undefined;
     }
     if (!fitsWhole) {
-      reasons.push(`table ${table.name} (${gib(whole)} GiB) is pinned to GPU ${table.pin} but only ${gib(Math.max(0, cap))} GiB is there for shards`);
+      reasons.push(`table ${table.name} (${formatBytes(whole)}) is pinned to GPU ${table.pin} but only ${formatBytes(Math.max(0, cap))} is there for shards`);
       return undefined;
     }
     return cat.layout(t, 'table');
@@ -143,11 +143,16 @@ function startingLayout(cat: Catalog, t: number, reasons: string[]): Layout | un
       if (l) return l;
     }
   }
+  // One rank to split over (row on a 1-GPU cluster, table_row with one GPU per
+  // host): the split is one block, the whole table, as TorchRec's row_wise over
+  // a world of one; the validator counts it so.
+  if (fitsWhole && cat.gpus === 1 && kinds.includes('row')) return cat.layout(t, 'row');
+  if (fitsWhole && hostRanksPer(cat) === 1 && kinds.includes('table_row')) return cat.layout(t, 'table_row', 1, 1);
   const allowed = kinds.join(', ');
   if (fitsWhole) {
     reasons.push(`table ${table.name} allows only ${allowed} sharding, and no valid split exists on ${cat.gpus} GPU(s) (column shards must be multiples of 4 wide)`);
   } else {
-    reasons.push(`table ${table.name} needs ${gib(whole)} GiB but a GPU has ${gib(Math.max(0, cap))} GiB for shards, and no allowed split (${allowed}) across ${cat.gpus} GPU(s) fits; allow row sharding or add GPUs`);
+    reasons.push(`table ${table.name} needs ${formatBytes(whole)} but a GPU has ${formatBytes(Math.max(0, cap))} for shards, and no allowed split (${allowed}) across ${cat.gpus} GPU(s) fits; allow row sharding or add GPUs`);
   }
   return undefined;
 }

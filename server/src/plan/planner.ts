@@ -88,8 +88,11 @@ export function baseState(cat: Catalog, scorer: SetScorer, layouts: readonly (La
   layouts.forEach((l, t) => { state.layoutOf[t] = l; });
   const pinned: [number, number][] = [];
   layouts.forEach((l, t) => { const pin = cat.tables[t].pin; if (l && l.kind === 'table' && pin !== undefined) pinned.push([l.shards[0], pin]); });
+  // Pins first: a pinned table has one GPU, and groups placed before it could
+  // fill that GPU while other hosts were free (then no plan at all).
+  if (pinned.length > 0) state.placeBulk(pinned);
   placeGroupsBulk(state, layouts.map((l, t) => (l && !isFree(l.kind) ? t : -1)).filter((t) => t >= 0));
-  state.placeBulk(pinned);
+  state.refreshAll();
   return state;
 }
 

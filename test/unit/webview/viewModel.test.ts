@@ -137,7 +137,7 @@ describe('tableRows', () => {
     const r0 = rows[0];
     assert.equal(r0.side, 'current');
     assert.equal(r0.gpu, 0);
-    assert.deepEqual(r0.cells, { fwd: '4.000', bwd: '8.000', comm: '1.000', total: '13.000', uncertainty: '\u2013', memory: '30.0', capacity: '68.0' });
+    assert.deepEqual(r0.cells, { fwd: '4.000', bwd: '8.000', comm: '1.000', total: '13.000', uncertainty: '\u2013', memory: '30.00', capacity: '68.00' });
     assert.ok(Number.isNaN(r0.raw.uncertainty), 'no ± without one from the model');
     assert.equal(r0.raw.memory, 30 * GIB);
     assert.equal(r0.tables, 'user_id, item_id');

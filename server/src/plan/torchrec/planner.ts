@@ -15,7 +15,7 @@ import type { Placement, PlacementEntry, ShardConfig } from '../../config/types'
 import { memoryBudget } from '../../cost/memory';
 import type { CostModel } from '../../cost/types';
 import type { PlanControl } from '../control';
-import { gib } from '../units';
+import { formatBytes } from '../../config/byteUnits';
 import { enumerateOptionsPolled, type ShardingOption } from './options';
 import { partition, type Topology } from './partitioner';
 import { modelPricing, type TorchRecPricing } from './pricing';
@@ -86,7 +86,7 @@ export async function torchrecPlacement(
   options.forEach((opts, t) => {
     if (opts.length === 0 || opts.some((o) => o.runs.every((r) => r.shard.hbm <= topo.hbm && r.shard.ddr <= topo.ddr))) return;
     const least = Math.min(...opts.map((o) => Math.max(...o.runs.map((r) => r.shard.hbm))));
-    reasons.push(`table ${config.tables[t].name} needs at least ${gib(least)} GiB on one GPU under every sharding type allowed for it, but a GPU has ${gib(topo.hbm)} GiB for shards`);
+    reasons.push(`table ${config.tables[t].name} needs at least ${formatBytes(least)} on one GPU under every sharding type allowed for it, but a GPU has ${formatBytes(topo.hbm)} for shards`);
     options[t] = [];
   });
   const best = await search(options, topo, ctl);
@@ -98,7 +98,7 @@ export async function torchrecPlacement(
     reasons.push('TorchRec\'s planner ran out of the time budget before any of its proposals fit: no TorchRec plan; give it a larger budget');
   } else if (options.some((o) => o.length > 0)) {
     reasons.push(budget.shardBytes <= 0
-      ? `no memory is left for tables: ${gib(budget.hbmBytes)} GiB per GPU minus reserve ${gib(budget.reserveBytes)}, dense ${gib(budget.denseBytes)} and ids ${gib(budget.kjtBytes)} GiB (TorchRec's INSUFFICIENT_STORAGE)`
+      ? `no memory is left for tables: ${formatBytes(budget.hbmBytes)} per GPU minus reserve ${formatBytes(budget.reserveBytes)}, dense ${formatBytes(budget.denseBytes)} and ids ${formatBytes(budget.kjtBytes)} (TorchRec's INSUFFICIENT_STORAGE)`
       : `TorchRec's planner found no proposal that fits: the tables need more than ${config.devices.count} GPU(s) hold`);
   }
   return { placement, reasons, rating: best?.rating ?? 0, proposals: best?.proposals ?? 0, plans: best?.plans ?? 0, pricing: pricing.name };
