@@ -6,7 +6,7 @@
  * Crashes: the server is restarted after a crash; after 5 crashes in 3 minutes
  * (crashPolicy.ts) it stays down and a visible message offers "Restart server".
  * Native code (onnxruntime-node) runs in that child process, so a fatal crash
- * there cannot take the extension host down (vscode-anchors §6.2).
+ * there cannot take the extension host down.
  */
 import * as vscode from 'vscode';
 import {

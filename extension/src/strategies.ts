@@ -1,7 +1,7 @@
 /**
  * The planning strategies offered by "Replan With Strategy…" and the
  * `shardlens.replan.strategy` setting, with one line each on what they do
- * (docs/design.md "Planner"). package.json's enum/enumDescriptions repeat this list
+ * (docs/architecture.md "Planners"). package.json's enum/enumDescriptions repeat this list
  * (a manifest is static JSON); test/unit/extension/manifest.test.ts keeps the two equal.
  */
 import type { StrategyName } from '../../server/src/lsp/protocol';

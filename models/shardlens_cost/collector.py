@@ -10,7 +10,7 @@ all-to-all timings of the pooled embeddings to --comm-out):
         --out data/my-gpu.jsonl --comm-out data/my-gpu.comm.jsonl --singles 400 --multis 200
 
 Given sets (spec mode: `shardlens measure` writes them, one JSON line per GPU
-of a plan; format in setspec.py and docs/design.md):
+of a plan; format in setspec.py and docs/cli.md):
     cd models && /usr/bin/python3 -m shardlens_cost.collector --specs plan.specs.jsonl \
         --out plan.measured.jsonl [--repeats 3] [--env-out plan.env.json]
 

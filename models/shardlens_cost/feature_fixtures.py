@@ -14,7 +14,7 @@ from . import FEATURE_VERSION
 from .analytic import ANALYTIC_CONSTANTS, DEVICES, record_base
 from .features import FEATURE_NAMES, table_features
 
-# Mean reuse histogram of the 856 dlrm_datasets tables (shared notes
+# Mean reuse histogram of the 856 dlrm_datasets tables (docs/research/
 # sharding-anchors.md §2), a realistic user-supplied histogram.
 DLRM_MEAN_HIST = [0.225, 0.104, 0.126, 0.106, 0.082, 0.056, 0.039, 0.033, 0.031, 0.027, 0.027,
                   0.022, 0.019, 0.015, 0.006, 0.008, 0.033]

@@ -12,8 +12,8 @@ reads: one JSON line per GPU (rank) of a plan, every shard it runs.
 
 `block` is present for a row block, `cache_load_factor` for
 fbgemm_tbe_uvm_caching; `bags` = bags per step this shard serves (the global
-batch, or batch / N for a data-parallel replica). docs/design.md
-("Measure and calibrate") is the reference; server/src/cost/measureSpec.ts
+batch, or batch / N for a data-parallel replica). docs/cli.md
+("Measure and calibrate: files and formats") is the reference; server/src/plan/measureSpec.ts
 writes it. Parsing is strict: a bad line is a located message, not a crash.
 """
 from typing import List, Tuple

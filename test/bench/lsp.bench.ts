@@ -1,5 +1,5 @@
 /**
- * `npm run bench:lsp`: the language server under editing load (issue 6 §2).
+ * `npm run bench:lsp`: the language server under editing load.
  *
  * Spawns `node dist/cli.js serve --stdio` (default settings: the real 30 ms
  * debounce) and speaks LSP to it. For configs of 100 tables / 8 GPUs, 1,000 /
@@ -12,7 +12,7 @@
  * published versions only increase and the last one is the final version, a
  * replan request is cancelled through `$/cancelRequest`, RSS stays bounded.
  *
- * Targets (issue 6): median edit → diagnostics < 50 ms at 1,000 tables, < 300 ms at 10,000.
+ * Targets: median edit → diagnostics < 50 ms at 1,000 tables, < 300 ms at 10,000.
  * Env: BENCH_EDITS (default 40), BENCH_LOAD_S (default 10), BENCH_SIZES (e.g. "100,1000"),
  * BENCH_CPU_PROF=DIR (write a V8 CPU profile of each server process there).
  */

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:lsp-open`: what a user meets on opening a DLRM-scale config in a
- * freshly started language server (issue 5 §4, issue 6 §2).
+ * freshly started language server.
  *
  * For each run: spawn `node dist/cli.js serve --stdio` (cold: nothing loaded,
  * default 30 ms debounce), initialize, then didOpen examples/dlrm-856.shard.yaml

@@ -1,6 +1,6 @@
 /**
  * Seeded DLRM-like planning tasks for the planner benchmark and tests,
- * DreamShard/NeuroShard style (shared notes sharding-anchors.md §4.1, §6.1):
+ * DreamShard/NeuroShard style (docs/research/sharding-anchors.md §4.1, §6.1):
  * a table pool whose spreads mimic the DLRM datasets (heavy-tailed rows,
  * dims 4–256 in powers of two, heavy-tailed pooling 1–100, Zipf skew 0–1.2),
  * from which each task samples T tables for a cluster of N GPUs.

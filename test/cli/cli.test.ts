@@ -1,6 +1,6 @@
 /**
  * The `shardlens` CLI as users run it (node dist/cli.js): exit codes, JSON
- * shapes (docs/design.md "Command line"), messages for bad input without stack
+ * shapes (docs/cli.md "JSON output contracts"), messages for bad input without stack
  * traces, and `--write` touching the file only when asked.
  */
 import { spawnSync } from 'node:child_process';
@@ -150,7 +150,7 @@ describe('plan time budget', () => {
 });
 
 describe('plan', () => {
-  it('JSON has exactly the docs/design.md shape and places every table', () => {
+  it('JSON has exactly the docs/cli.md shape and places every table', () => {
     write('p.shard.yaml', configText({ tables: 8, gpus: 4 }));
     const r = run(['plan', 'p.shard.yaml', '--format', 'json', '--strategy', 'greedy']);
     assert.equal(r.code, 0, r.stderr);

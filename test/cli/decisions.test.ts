@@ -1,7 +1,7 @@
 /**
  * The decision commands as users run them (node dist/cli.js): `sweep`, `diff`
- * and `plan --fail-if-worse`, their JSON shapes (docs/design.md "Command
- * line") and exit codes, with messages and no stack traces for bad input.
+ * and `plan --fail-if-worse`, their JSON shapes (docs/cli.md "JSON output
+ * contracts") and exit codes, with messages and no stack traces for bad input.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * `shardlens plan FILE --max-moves N` as users run it (node dist/cli.js): the
- * JSON shape (docs/design.md "Command line": `move_budget`), the text, exit
+ * JSON shape (docs/cli.md "JSON output contracts": `move_budget`), the text, exit
  * codes, `--write` changing at most N entries on disk, and usage errors.
  */
 import { spawnSync } from 'node:child_process';

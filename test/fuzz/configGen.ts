@@ -1,5 +1,5 @@
 /**
- * fast-check generators of VALID ShardLens configs (docs/design.md "Config files"),
+ * fast-check generators of VALID ShardLens configs (docs/config-format.md),
  * written as text with comments in block or flow style, plus the model they
  * describe so properties can compare. Sizes stay small (≤ 14 tables, ≤ 8 GPUs)
  * so planners run in milliseconds per case.

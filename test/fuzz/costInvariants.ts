@@ -14,7 +14,7 @@
  *     kernel (for the analytic models themselves: within their physical
  *     bounds, physicalBounds.ts).
  * Tolerances are relative (0.03 = 3%); the reasons for the learned model's
- * are in README "Cost models".
+ * are in docs/architecture.md "Cost models".
  */
 import fc from 'fast-check';
 import { GPU_PRESETS } from '../../server/src/config/presets';
@@ -130,7 +130,7 @@ export const EXACT = { maxSingle: 1e-9, monotone: 1e-9, factor: 1 };
  * (exact) and keeps it within ×3.5 of the analytic model it corrects
  * (guard.ts MAX_RATIO_TO_ANALYTIC); its set network pools with sum and max,
  * which does not force monotonicity, so a set with one more table may be
- * priced a little lower: up to 5% (README "Cost models" gives the measured
+ * priced a little lower: up to 5% (docs/architecture.md "Cost models" gives the measured
  * worst case).
  */
 export const LEARNED_TOLERANCE = { maxSingle: 1e-9, monotone: 0.05, factor: 3.5 };

@@ -1,5 +1,5 @@
 /**
- * Nothing lost (issue 6 §3): Replan's edit and every quick fix change only what
+ * Nothing lost: Replan's edit and every quick fix change only what
  * they own; every other line (comments included) survives byte for byte; a
  * plan computed for an older version is never applied; the CLI writes a file
  * only with `--write`, and then atomically.

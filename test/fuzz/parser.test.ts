@@ -1,5 +1,5 @@
 /**
- * Fuzzing the parser and validator (issue 6 §1): whatever the text, loadConfig
+ * Fuzzing the parser and validator: whatever the text, loadConfig
  * never throws, every diagnostic and fix range lies inside its document, the
  * number of diagnostics is bounded by the size of the input, and a usable
  * config only holds finite, in-range numbers.

@@ -1,5 +1,5 @@
 /**
- * Fuzzing costs and planners (issue 6 §1): for any usable config (generated, or
+ * Fuzzing costs and planners: for any usable config (generated, or
  * a mutant the validator still accepts), every strategy either returns a plan
  * that an independent checker finds feasible (memory, pins, kinds, GPUs) or
  * refuses with reasons, and never throws; costs are finite and non-negative.

@@ -1,7 +1,7 @@
 /**
  * Opening a config while the cost model is still loading: the config's own
  * diagnostics are published at once, the costed ones (SL101) follow for the same
- * version (issue 5 §4: "within a blink, mistakes are underlined").
+ * version ("within a blink, mistakes are underlined").
  *
  * The slow loader is real, not a test hook: the model named in settings has a
  * sidecar that is a FIFO, so the server's read of it blocks until this test

@@ -1,5 +1,5 @@
 /**
- * Config texts for the protocol and CLI tests, written per docs/design.md's format.
+ * Config texts for the protocol and CLI tests, written per docs/config-format.md.
  * Small enough to plan in milliseconds; deterministic (no randomness).
  */
 

@@ -44,7 +44,7 @@ it('a devices file outside the workspace is not read (SL025 on the reference)', 
   assert.equal(d.range.start.line, text.split('\n').findIndex((l) => l.startsWith('devices:')));
 });
 
-// Issue 6 §5: an untrusted workspace reads no referenced file, even inside it
+// An untrusted workspace reads no referenced file, even inside it
 // (this server runs with trusted: false; the trusted case is in test/unit/safety).
 it('untrusted: a devices file inside the workspace is not read either (SL025)', async () => {
   const uri = `file://${path.join(ws, 'ok.shard.yaml')}`;

@@ -2,7 +2,7 @@
  * The one module of messages between the extension (panel host) and the balance
  * webview, imported by both sides. Each side validates every message it receives
  * with the guards below and drops (and logs) anything else: a webview is a
- * separate document, and messages cross a trust boundary (issue 6, item 5).
+ * separate document, and messages cross a trust boundary (SECURITY.md).
  *
  * The numbers are the server's `shardlens/balance` answer, passed through as is
  * (type-only import: no runtime code from the LSP protocol reaches the webview).

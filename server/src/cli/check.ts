@@ -1,7 +1,7 @@
 /**
  * `shardlens check FILE…`: every diagnostic of every file, as
  * `file:line:col: severity CODE message` (1-based for people) or as the JSON of
- * docs/design.md (0-based LSP ranges), or for CI: a SARIF 2.1.0 log (`--format
+ * docs/cli.md (0-based LSP ranges), or for CI: a SARIF 2.1.0 log (`--format
  * sarif`, sarif.ts) or GitHub workflow annotations (`--format github`,
  * githubAnnotations.ts). Exit 1 when any error is found.
  */

@@ -2,7 +2,7 @@
  * `shardlens diff A.shard.yaml B.shard.yaml` and `shardlens diff FILE
  * --against REF`: which tables moved (from → to) between two placements and
  * what that does to each GPU's predicted time and to the step time, both sides
- * scored by the same cost model. Text, or the JSON of docs/design.md.
+ * scored by the same cost model. Text, or the JSON of docs/cli.md.
  * Exit 0 when both sides were scored, 1 when one cannot be (config errors,
  * unreadable file, no such revision), 2 for usage mistakes.
  */

@@ -5,7 +5,7 @@
  * and backward, optimizer state traffic and memory, forward / backward /
  * communication ms, the ± and the model and kernel that priced it, then the
  * cost model's range notes (SL110) for the table. `--format json`: the shape
- * in docs/design.md. Exit 1 when the config cannot be costed or has no such
+ * in docs/cli.md. Exit 1 when the config cannot be costed or has no such
  * table.
  */
 import type { Diagnostic } from '../config/diagnostics';

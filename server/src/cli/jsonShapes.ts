@@ -1,5 +1,5 @@
 /**
- * The machine-readable shapes of `--format json` (docs/design.md "Command line"):
+ * The machine-readable shapes of `--format json` (docs/cli.md "JSON output contracts"):
  * snake_case keys, ms and bytes, 0-based LSP ranges. One function per shape so
  * tests and scripts have one definition to rely on.
  */
@@ -163,7 +163,7 @@ export function placedTableJson(r: PlacedTableCost): PlacedTableJson {
   return out;
 }
 
-/** `shardlens explain FILE TABLE --format json` (docs/design.md "Command line"). */
+/** `shardlens explain FILE TABLE --format json` (docs/cli.md "JSON output contracts"). */
 export interface ExplainJson {
   file: string;
   table: { name: string; rows: number; dim: number; dtype: string; pooling: number; zipf: number; ids: string; kernel: string; cache_load_factor?: number };

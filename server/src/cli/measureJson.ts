@@ -1,7 +1,7 @@
 /**
  * The machine-readable shapes of `shardlens measure --format json` and
- * `shardlens calibrate --format json` (docs/design.md "Measure and
- * calibrate"): snake_case keys, ms, errors as fractions (0.08 = 8%), null for a
+ * `shardlens calibrate --format json` (docs/cli.md "Measure and
+ * calibrate: files and formats"): snake_case keys, ms, errors as fractions (0.08 = 8%), null for a
  * number that cannot be computed (never NaN). One function per shape.
  */
 import type { GroupFit } from '../cost/calibrationFit';

@@ -91,7 +91,7 @@ export function sarifLog(diagnostics: readonly Diagnostic[], cwd: string, versio
     id,
     shortDescription: { text: title },
     fullDescription: { text: `${id}: ${title}.` },
-    help: { text: `${id}: ${title}. The README's Diagnostics table lists every code; the message of each result says what to change.` },
+    help: { text: `${id}: ${title}. docs/diagnostics.md lists every code, with what to do; the message of each result says what to change.` },
   }));
   const results: SarifResult[] = diagnostics.map((d) => {
     let ruleIndex = index.get(d.code);

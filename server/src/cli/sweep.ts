@@ -1,7 +1,7 @@
 /**
  * `shardlens sweep FILE --gpus 16,32,64,128 [--type H100-80GB,A100-80GB]`:
  * what if the same tables ran on other clusters? One plan per (type, count),
- * printed as a table (or the JSON of docs/design.md): step time, max/mean,
+ * printed as a table (or the JSON of docs/cli.md): step time, max/mean,
  * memory used, feasible or why not, GPU-seconds per step.
  * Exit 0 when at least one cluster is feasible, 1 when none is or the config
  * has errors, 2 for usage mistakes.

@@ -1,7 +1,7 @@
 /**
  * Stable diagnostic codes of the config loader and validator (SL001–SL099).
  * SL100 and above belong to the cost/plan layer. Codes are part of the public
- * contract (CLI JSON output, README, tests): never renumber, only add.
+ * contract (CLI JSON output, docs/diagnostics.md, tests): never renumber, only add.
  */
 export const CODES = {
   SL001: 'YAML syntax error',

@@ -1,7 +1,7 @@
 /**
  * Engine diagnostics: what is wrong, exactly where, and how to fix it.
  * Same shapes as LSP (0-based ranges) so the LSP layer maps them 1:1 and the
- * CLI prints them as `shardlens check --format json` (docs/design.md).
+ * CLI prints them as `shardlens check --format json` (docs/cli.md).
  */
 import type { Range } from './types';
 
@@ -23,7 +23,7 @@ export interface Diagnostic {
   file: string;
   range: Range;
   severity: Severity;
-  /** Stable code, e.g. "SL012"; documented in README and the closing note. */
+  /** Stable code, e.g. "SL012"; documented in docs/diagnostics.md. */
   code: string;
   /** What is wrong and what to do. */
   message: string;

@@ -62,7 +62,7 @@ export const ID_ORDERS = ['hashed', 'sorted'] as const;
 export const DEFAULT_CACHE_LOAD_FACTOR = 0.2;
 /** TorchRec's sharding types by the config's short words (config/shardingKinds.ts); the default allows all, as TorchRec does. */
 export const SHARDING_KINDS = ALL_SHARDING_KINDS;
-/** Number of log2 reuse bins of a histogram (DreamShard's table feature, shared notes perf-models.md). */
+/** Number of log2 reuse bins of a histogram (DreamShard's table feature, docs/research/perf-models.md). */
 export const HISTOGRAM_BINS = 17;
 
 /** Upper bounds that catch typos and overflow (a row count of 1e15 is a slip, not a model). */

@@ -100,7 +100,7 @@ export interface TableSpec {
 
 /**
  * Where one table lives, one variant per sharding kind (written forms in
- * docs/design.md). Lists of GPUs are in shard order; `entryRanks`
+ * docs/config-format.md). Lists of GPUs are in shard order; `entryRanks`
  * (config/placementRanks.ts) gives every kind's GPUs in shard order.
  */
 export type PlacementEntry =

@@ -26,7 +26,7 @@ export interface SourceFile {
 /** Diagnostics collected while loading, in the order found. */
 export type Sink = Diagnostic[];
 
-/** SL001 diagnostics kept per file: enough to fix, not a flood (issue 6 fuzzing). */
+/** SL001 diagnostics kept per file: enough to fix, not a flood (found by fuzzing). */
 const MAX_SYNTAX_ERRORS = 100;
 
 export const EMPTY_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };

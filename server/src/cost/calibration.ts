@@ -12,7 +12,7 @@
  * corrected kernel by kernel: each kernel's shards are priced alone by the base
  * model, corrected, and the base model's set cost is scaled by the ratio
  * (corrected sum / base sum), which keeps the base model's view of how the
- * kernels share the GPU. File format: docs/design.md "Measure and calibrate".
+ * kernels share the GPU. File format: docs/cli.md "Measure and calibrate: files and formats".
  * Pure: reading the file is the registry's job (calibrationFile.ts).
  */
 import { KERNELS, type Kernel } from '../config/types';

@@ -40,7 +40,7 @@ export interface JsonlSetsResult {
 export interface JsonlOptions {
   /** Device the sets are scored for (the measurements' GPU). */
   device: DeviceSpec;
-  /** The data's backward includes a plain SGD update (README); default 'sgd'. */
+  /** The data's backward includes a plain SGD update (models/data/h100/README.md); default 'sgd'. */
   optimizer?: Optimizer;
   /**
    * The kernel every set runs (`predict --kernel`). Default: each line's

@@ -17,7 +17,7 @@ import { DTYPE_BYTES, type PlacementEntry, type TableSpec } from '../config/type
 import { blockLookupShare } from './rowBlocks';
 import type { Shard } from './types';
 
-/** Column widths stay multiples of this (docs/design.md: dim is a multiple of 4). */
+/** Column widths stay multiples of this (docs/config-format.md: dim is a multiple of 4). */
 export const COLUMN_ALIGN = 4;
 
 /** The whole table on one GPU. */

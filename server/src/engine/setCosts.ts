@@ -3,7 +3,7 @@
  * shard set. An edit changes one table, so one GPU's set: the other GPUs'
  * numbers are reused instead of running the model over every GPU again (at
  * 10,000 tables on 512 GPUs one batched ONNX call over all sets took ~170 ms
- * per keystroke; issue 6 bench:lsp).
+ * per keystroke; npm run bench:lsp).
  */
 import { shardCostKey } from '../cost/shardKey';
 import type { ComputeCost, CostModel } from '../cost/types';

@@ -24,8 +24,8 @@ import { DEFAULT_STRATEGY, blockingErrors } from './propose';
 
 /**
  * Soft time limit of one plan in a sweep, ms. Four clusters of the 856-table
- * example must come back within 30 s on a busy 2-core machine (README,
- * "What if"): optional search phases stop after this, mandatory ones finish.
+ * example must come back within 30 s on a busy 2-core machine (docs/cli.md,
+ * "sweep"): optional search phases stop after this, mandatory ones finish.
  */
 export const DEFAULT_SWEEP_PLAN_BUDGET_MS = 5_000;
 

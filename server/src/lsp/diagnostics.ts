@@ -5,7 +5,7 @@
  * Several open documents may report on the same devices file, so each file's
  * published list is the union of what every owner currently says about it;
  * closing an owner withdraws its part (and an empty list clears the file:
- * stale problems must not linger, vscode-anchors §6.3).
+ * stale problems must not linger).
  */
 import {
   DiagnosticSeverity, type Connection, type Diagnostic as LspDiagnostic,

@@ -5,7 +5,7 @@
  *   is analysed. One analysis per URI runs at a time; edits that land meanwhile
  *   coalesce into one rerun on the newest text.
  * - A result is kept and published only if the document is still at the version
- *   that was analysed: stale diagnostics are never published (vscode-anchors §6.3).
+ *   that was analysed: stale diagnostics are never published.
  * - Requests (lenses, hover, balance, replan) wait for the analysis of the
  *   version they were asked about via `whenAnalyzed`.
  * - After an analysis lands, the Replan proposal (top lens) is computed in the
@@ -103,7 +103,7 @@ export class DocumentAnalyses {
     const st = this.state(uri);
     this.cancelProposal(st);
     // Leading edge: the first change after a quiet spell is analysed at once (that is
-    // the edit → diagnostics latency users see, issue 6 targets); changes within a
+    // the edit → diagnostics latency users see, which bench:lsp measures); changes within a
     // burst wait out the debounce and coalesce into one analysis.
     const now = performance.now();
     const quiet = !st.timer && !st.running && now - (st.lastChange ?? -Infinity) > this.deps.debounceMs;
@@ -252,7 +252,7 @@ export class DocumentAnalyses {
       if (!st.closed && !st.timer && (st.rerun || (now && now.version !== version))) {
         // Rerun after the debounce, not at once: edits queued behind a long analysis are
         // then read first (vscode-jsonrpc handles one message per setImmediate), where an
-        // immediate rerun let one queued edit through per analysis (issue 6 load test:
+        // immediate rerun let one queued edit through per analysis (bench:lsp load test:
         // 300 edits on a 10,000-table file took ~100 s to drain).
         st.rerun = false;
         st.timer = setTimeout(() => { st.timer = undefined; void this.run(st); }, Math.max(1, this.deps.debounceMs));

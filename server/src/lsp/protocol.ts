@@ -37,7 +37,7 @@ export type StrategyName =
 
 /**
  * Commands the CLIENT registers (never `executeCommandProvider`: a second
- * client would fail with "command already exists"; see vscode-anchors §6.3).
+ * client would fail with "command already exists").
  * The server puts them on code lenses with the argument shapes below.
  */
 export const ClientCommands = {

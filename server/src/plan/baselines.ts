@@ -1,6 +1,6 @@
 /**
  * The published baselines (DreamShard / AutoShard / NeuroShard `sharders.py`,
- * shared notes sharding-anchors.md §7), made to respect memory, pins and the
+ * docs/research/sharding-anchors.md §7), made to respect memory, pins and the
  * one-shard-per-GPU rule so their plans are usable:
  * - size / dim / lookup / size-lookup: sort shards by a per-shard cost
  *   (bytes; dim; dim × pooling; dim × pooling × log10(rows)) descending, put

@@ -49,7 +49,7 @@ export function envOf(config: ShardConfig): CostEnv {
   return { batchSize: config.batchSize, optimizer: config.optimizer, device: config.devices };
 }
 
-/** Column parts whose width stays a multiple of 4 (docs/design.md "dim multiple of 4"). */
+/** Column parts whose width stays a multiple of 4 (docs/config-format.md: dim is a multiple of 4). */
 export function validColumnParts(dim: number, parts: number): boolean {
   return Number.isInteger(parts) && parts >= 2 && canSplitColumns(dim, parts);
 }

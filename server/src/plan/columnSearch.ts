@@ -1,6 +1,6 @@
 /**
  * Layout search: NeuroShard-style beam search over how tables are cut (Zha et
- * al., MLSys 2023; shared notes sharding-anchors.md §6.4: beam width 3,
+ * al., MLSys 2023; docs/research/sharding-anchors.md §6.4: beam width 3,
  * depth ≤ 10, candidates from the most expensive tables), over every
  * TorchRec sharding kind. From a plan, an action re-cuts one table on a
  * critical rank (one that sets a phase's maximum):

@@ -2,8 +2,8 @@
  * A placement → the set specs the collector measures (`shardlens measure`,
  * `bench:measured`): one JSON line per GPU with every shard it runs, in the
  * geometry the cost models price (cost/shards.ts `placementShards`, the same
- * call evaluatePlacement makes). Format: docs/design.md "Measure and
- * calibrate"; the collector's reader is models/shardlens_cost/setspec.py.
+ * call evaluatePlacement makes). Format: docs/cli.md "Measure and
+ * calibrate: files and formats"; the collector's reader is models/shardlens_cost/setspec.py.
  * Pure: the caller writes the lines.
  */
 import { type Dtype, type Kernel, type Optimizer, type Placement, type ShardConfig } from '../config/types';

@@ -1,5 +1,5 @@
 /**
- * planConfig: the one entry point for every strategy (docs/design.md "Planner").
+ * planConfig: the one entry point for every strategy (docs/architecture.md "Planners").
  * Builds the shard catalog, prepares the cost model once, chooses each
  * table's starting layout (data-parallel where replication pays), runs the
  * strategy, and scores the result with `assessPlacement` (the step's critical

@@ -1,6 +1,6 @@
 /**
- * NeuroShard-style placement search (Zha et al., MLSys 2023; shared notes
- * sharding-anchors.md §6.4): greedy placement of the free shards over the
+ * NeuroShard-style placement search (Zha et al., MLSys 2023;
+ * docs/research/sharding-anchors.md §6.4): greedy placement of the free shards over the
  * predicted step under several dim-balance scales (a GPU's pooled output
  * bytes ≤ scale × the mean; NeuroShard uses 1.00–1.50 in steps of 0.05) plus
  * one unconstrained pass, keep the lowest predicted step, then refine it by

@@ -1,6 +1,6 @@
 /**
  * What a planner produces and what `shardlens plan --format json` prints
- * (docs/design.md "Command line"). Times in ms per step, memory in bytes.
+ * (docs/cli.md "JSON output contracts"). Times in ms per step, memory in bytes.
  */
 import type { Placement } from '../config/types';
 import type { PhaseName, PhaseSummary, PhaseTimes } from '../cost/stepCost';

@@ -1,5 +1,5 @@
 // Splits a config's text into its `placement:` section and everything else, so a test can
-// check that Replan rewrote only the placement (docs/design.md: "placement: written by Replan").
+// check that Replan rewrote only the placement (docs/config-format.md: "placement: written by Replan").
 
 /**
  * @param {string} text  a *.shard.yaml document

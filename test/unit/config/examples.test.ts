@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { loadConfig } from '../../../server/src/config/load';
 import type { FileReader } from '../../../server/src/config/loaded';
 import { CODES } from '../../../server/src/config/codes';
+import { formatBytes } from '../../../server/src/config/byteUnits';
+import { memoryBudget, tableStorage } from '../../../server/src/cost/memory';
 
 const root = path.resolve(__dirname, '../../../examples');
 const disk: FileReader = { readFile: (p) => { try { return readFileSync(p, 'utf8'); } catch { return undefined; } } };
@@ -42,6 +44,16 @@ test('dlrm-856: 856 tables on 64 GPUs in hosts of 8, realistic spreads', () => {
   const pooling = c.tables.map((t) => t.pooling);
   assert.ok(Math.min(...pooling) < 2 && Math.max(...pooling) > 50);
   assert.equal(c.placement!.size, 856);
+});
+
+test("dlrm-856: the header's memory figures are the engine's (as `shardlens check` sums them)", () => {
+  const text = readFileSync(path.join(root, 'dlrm-856.shard.yaml'), 'utf8');
+  const c = load('dlrm-856.shard.yaml').config!;
+  const tableBytes = c.tables.reduce((s, t) => s + tableStorage(t, c.optimizer).hbm, 0);
+  const usable = memoryBudget(c).shardBytes * c.devices.count;
+  const m = /^# Tables need (.+) of HBM \(weights \+ (\w+) state\) of the (.+) left for shards/m.exec(text);
+  assert.ok(m, 'the header states the memory');
+  assert.deepEqual([m[1], m[2], m[3]], [formatBytes(tableBytes), c.optimizer, formatBytes(usable)]);
 });
 
 test('split/model reads its devices from split/cluster', () => {

@@ -1,8 +1,9 @@
 /**
- * The README's reference tables say what the code does: every config key's
- * default (config/keys.ts, also shown on hover) and every field of `predict`'s
- * input with whether it is required (cost/jsonlSets.ts, checked by feeding it
- * lines without each field).
+ * The reference tables in docs/ say what the code does: every config key's
+ * default (docs/config-format.md against config/keys.ts, also shown on hover)
+ * and every field of `predict`'s input with whether it is required
+ * (docs/cli.md against cost/jsonlSets.ts, checked by feeding it lines without
+ * each field).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,13 +13,15 @@ import { defaultOf, keyDoc, keysOf, type Section } from '../../../server/src/con
 import { GPU_PRESETS } from '../../../server/src/config/presets';
 import { parseJsonlSets } from '../../../server/src/cost/jsonlSets';
 
-const README = readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
+const doc = (name: string): string => readFileSync(path.resolve(__dirname, '../../../docs', name), 'utf8');
+const CONFIG_FORMAT = doc('config-format.md');
+const CLI = doc('cli.md');
 
-/** The rows of the first table under `heading`, as cells. */
-function tableUnder(heading: string): string[][] {
-  const at = README.indexOf(`\n${heading}\n`);
-  assert.ok(at >= 0, `README has the section ${heading}`);
-  const lines = README.slice(at).split('\n');
+/** The rows of the first table under `heading` in `text`, as cells. */
+function tableUnder(text: string, heading: string): string[][] {
+  const at = text.indexOf(`\n${heading}\n`);
+  assert.ok(at >= 0, `the doc has the section ${heading}`);
+  const lines = text.slice(at).split('\n');
   const start = lines.findIndex((l) => l.startsWith('|'));
   const rows: string[][] = [];
   for (const l of lines.slice(start + 2)) {
@@ -30,8 +33,8 @@ function tableUnder(heading: string): string[][] {
 
 const NAME: Record<Exclude<Section, 'placement'>, (k: string) => string> = { top: (k) => k, devices: (k) => `devices.${k}`, table: (k) => `tables[].${k}` };
 
-test('every config key has a documented default (or is required), in the catalogue, on hover and in the README', () => {
-  const documented = new Map(tableUnder('### Keys and defaults').map(([k, d]) => [k.replace(/`/g, ''), d]));
+test('every config key has a documented default (or is required), in the catalogue, on hover and in docs/config-format.md', () => {
+  const documented = new Map(tableUnder(CONFIG_FORMAT, '### Keys and defaults').map(([k, d]) => [k.replace(/`/g, ''), d]));
   const expected = new Map<string, string>();
   for (const section of ['top', 'devices', 'table'] as const) {
     for (const info of keysOf(section)) {
@@ -45,7 +48,7 @@ test('every config key has a documented default (or is required), in the catalog
 });
 
 test("predict's input table: the required fields are required, the others optional, as documented", () => {
-  const rows = tableUnder("### `predict`'s input (`--sets FILE.jsonl`)");
+  const rows = tableUnder(CLI, "### `predict`'s input (`--sets FILE.jsonl`)");
   const fields = rows.map(([f, req]) => ({ field: f.replace(/`/g, '').replace(/ \(or zipf\)$/, ''), required: req === 'yes' }));
   const full = {
     id: 'x', batch: 4096, dtype: 'fp16', optimizer: 'adam', kernel: 'fbgemm_tbe_uvm_caching', fwd_ms: 1, bwd_ms: 2,

@@ -1,5 +1,5 @@
 /**
- * Faults (issue 6 §4): a missing or corrupt ONNX model, a referenced devices
+ * Faults: a missing or corrupt ONNX model, a referenced devices
  * file that is deleted or unreadable, a file outside the workspace, a config
  * that includes itself, and handler exceptions each give a clear diagnostic or
  * message, and the rest keeps working. Engine-level checks first, then the

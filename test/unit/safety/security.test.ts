@@ -1,5 +1,5 @@
 /**
- * Security (issue 6 §5): the balance webview's HTML has a strict CSP; both
+ * Security: the balance webview's HTML has a strict CSP; both
  * sides validate every message (fuzzed with fast-check); in an untrusted
  * workspace the server loads no model from settings/the workspace and reads no
  * referenced file; referenced paths cannot escape the workspace.

@@ -51,7 +51,7 @@ export function withUncertainty(r: BalanceResult, rel: number): BalanceResult {
 
 export function sampleBalance(): BalanceResult {
   return {
-    uri: 'file:///work/examples/criteo.shard.yaml',
+    uri: 'file:///ws/examples/criteo.shard.yaml',
     version: 7,
     costModel: 'learned: h100-cost-v1',
     devices: '4 \u00d7 H100-80GB',
@@ -117,7 +117,7 @@ export function sampleSweep(): SweepResultPayload {
     return r;
   };
   return {
-    uri: 'file:///work/examples/criteo.shard.yaml',
+    uri: 'file:///ws/examples/criteo.shard.yaml',
     version: 3,
     strategy: 'best',
     planBudgetMs: 5000,
