@@ -90,7 +90,9 @@ export function modelFilesFor(p: string): LearnedModelFiles {
 const loaded = new Map<string, Promise<LearnedCostModel>>();
 
 async function fileIdentity(files: LearnedModelFiles): Promise<string> {
-  const [a, b] = await Promise.all([fs.stat(files.onnxPath), fs.stat(files.sidecarPath)]);
+  // One after the other, so a missing model is always reported by its .onnx first (deterministic message).
+  const a = await fs.stat(files.onnxPath);
+  const b = await fs.stat(files.sidecarPath);
   return `${files.onnxPath}:${a.size}:${a.mtimeMs}|${files.sidecarPath}:${b.size}:${b.mtimeMs}`;
 }
 
