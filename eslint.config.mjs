@@ -12,6 +12,7 @@
 // stylistic rules here (eslint-config-prettier turns off any that would fight it).
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -64,22 +65,19 @@ function layer(folder, forbidden, mayImport, why) {
   };
 }
 
-export default tseslint.config(
-  {
-    ignores: [
-      'dist/**',
-      'out/**',
-      'build/**',
-      'node_modules/**',
-      '.vscode-test/**',
-      'test/e2e/host/**',
-      'test/e2e/.cache/**',
-      'models/**',
-      'examples/split/**',
-    ],
-  },
+export default defineConfig(
+  globalIgnores([
+    'dist/**',
+    'out/**',
+    'build/**',
+    '.vscode-test/**',
+    'test-results/**',
+    'test/e2e/host/**',
+    'test/e2e/.cache/**',
+    'models/**',
+  ]),
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  tseslint.configs.recommended,
   {
     languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...globals.node } },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
