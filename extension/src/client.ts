@@ -65,7 +65,6 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Ou
   const watcher = vscode.workspace.createFileSystemWatcher(SHARD_YAML_WATCH_GLOB);
   context.subscriptions.push(watcher);
 
-  let client: LanguageClient;
   const restart = async () => {
     crashes.reset();
     if (client.state === State.Running) await client.restart();
@@ -99,6 +98,6 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Ou
     errorHandler: errorHandler(crashes, onGiveUp),
   };
 
-  client = new LanguageClient(CLIENT_ID, 'ShardLens', serverOptions(context), clientOptions);
+  const client = new LanguageClient(CLIENT_ID, 'ShardLens', serverOptions(context), clientOptions);
   return { client, restart };
 }

@@ -1,13 +1,13 @@
 /**
  * The text of a config at a git revision, for the "vs HEAD" lens: the same
- * `git show REF:./FILE` the CLI's `diff --against` runs (server/src/cli/gitShow.ts),
+ * `git show REF:./FILE` the CLI's `diff --against` runs (server/src/io/gitShow.ts, re-exported by the protocol module),
  * asynchronous, with a time limit. No `vscode` import: unit-tested with a real
  * repository. The caller decides whether git may run at all (never in an
  * untrusted workspace: a repository's config can make git run programs, which
  * is why VS Code's own git extension is off there too).
  */
 import { execFile } from 'node:child_process';
-import { GIT_SHOW_MAX_BYTES, gitShowCommand, gitShowFailure, isSafeRef } from '../../server/src/cli/gitShow';
+import { GIT_SHOW_MAX_BYTES, gitShowCommand, gitShowFailure, isSafeRef } from '../../server/src/lsp/protocol';
 
 /** A stuck git (network file system, credential prompt) must not hold the lens forever, ms. */
 const GIT_TIMEOUT_MS = 10_000;

@@ -6,8 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { formatMs, formatSignedMs } from '../../server/src/engine/format';
-import { PlacementDiffRequest, type PlacementDiffResult, type ShowPlacementDiffCommandArgs } from '../../server/src/lsp/protocol';
+import { formatMs, formatSignedMs, PlacementDiffRequest, type PlacementDiffResult, type ShowPlacementDiffCommandArgs } from '../../server/src/lsp/protocol';
 import { Commands } from './contributionIds';
 import { revealRanges } from './revealTables';
 import { isShardDocument } from './shardFiles';

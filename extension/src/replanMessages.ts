@@ -3,8 +3,7 @@
  * answer (tested in test/unit/extension). Numbers use the same formatting as
  * the code lenses and the CLI (server/src/engine/format.ts).
  */
-import { formatChange, formatMs } from '../../server/src/engine/format';
-import type { ReplanApplied } from '../../server/src/lsp/protocol';
+import { formatChange, formatMs, type ReplanApplied } from '../../server/src/lsp/protocol';
 
 export const STALE_MESSAGE = 'The file changed while planning; run Replan again.';
 

@@ -2,8 +2,7 @@
  * The status bar item's text and tooltip from the server's `shardlens/status`
  * notification. Pure, so the wording is unit-tested.
  */
-import type { StatusParams } from '../../server/src/lsp/protocol';
-import { formatRatio } from '../../server/src/engine/format';
+import { formatRatio, type StatusParams } from '../../server/src/lsp/protocol';
 
 export interface StatusView {
   /** With a codicon: $(pulse) normally, $(warning) when the model has warnings. */

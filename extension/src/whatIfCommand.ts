@@ -7,9 +7,7 @@
  * config's count; its GPU type).
  */
 import * as vscode from 'vscode';
-import { GPU_PRESETS } from '../../server/src/config/presets';
-import { parseGpuCounts } from '../../server/src/engine/sweepInput';
-import type { WhatIfCommandArgs } from '../../server/src/lsp/protocol';
+import { GPU_PRESETS, parseGpuCounts, type WhatIfCommandArgs } from '../../server/src/lsp/protocol';
 import { BalancePanel, type PanelDeps } from './balancePanel';
 import { Commands } from './contributionIds';
 import { isShardDocument } from './shardFiles';

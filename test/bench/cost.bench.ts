@@ -29,6 +29,7 @@ import { AnalyticCostModel } from '../../server/src/cost/analytic';
 import { shardFeatures, NUM_FEATURES } from '../../server/src/cost/features';
 import { parseJsonlSets, type JsonlSet } from '../../server/src/cost/jsonlSets';
 import { loadCostModel } from '../../server/src/cost/registry';
+import { diskModelFiles } from '../../server/src/io/modelFiles';
 import type { ComputeCost, CostEnv, CostModel, Shard } from '../../server/src/cost/types';
 import { columnsOf, renderMarkdownTable } from '../../server/src/cli/textTable';
 import { printPublishedTable } from './fbgemmPublished';
@@ -227,7 +228,7 @@ async function main(): Promise<void> {
   const train = sets.filter((s) => trainIds.has(s.id) && s.measured);
 
   // The data measured PyTorch's embedding bag: the model registered for (H100, torch_embedding_bag).
-  const { model: learned, warning } = await loadCostModel(H100, { modelsDir: MODELS, kernels: ['torch_embedding_bag'] });
+  const { model: learned, warning } = await loadCostModel(H100, { files: diskModelFiles, modelsDir: MODELS, kernels: ['torch_embedding_bag'] });
   if (warning) console.warn(`warning: ${warning}`);
   const analytic = new AnalyticCostModel(H100.type);
   const baseline = new LogLinearBaseline(train);

@@ -67,7 +67,6 @@ async function once(): Promise<Run> {
     while (!publishes.some((p) => (p.version ?? 0) >= v && p.codes.includes('SL003'))) await new Promise((r) => setTimeout(r, 2));
     return performance.now() - sent;
   };
-  let editDuringPlanMs = NaN;
   await new Promise<void>((resolve) => {
     let inFlight = false;
     let again = false;
@@ -96,7 +95,7 @@ async function once(): Promise<Run> {
   await conn.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text }] });
   while (!publishes.some((p) => (p.version ?? 0) >= 3)) await new Promise((r) => setTimeout(r, 2));
   await new Promise((r) => setTimeout(r, 400));
-  editDuringPlanMs = await editAt(4);
+  const editDuringPlanMs = await editAt(4);
   const first = publishes.find((p) => p.version === 1);
   const v1 = publishes.filter((p) => p.version === 1);
   // The full set: the one with cost-based codes, else the last publish of version 1.

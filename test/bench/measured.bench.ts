@@ -43,6 +43,7 @@ import { GPU_PRESETS } from '../../server/src/config/presets';
 import type { ShardConfig } from '../../server/src/config/types';
 import { kendallTau, mape, median } from '../../server/src/cost/accuracy';
 import { loadCostModel } from '../../server/src/cost/registry';
+import { diskModelFiles } from '../../server/src/io/modelFiles';
 import type { CostModel } from '../../server/src/cost/types';
 import { busiestGpus, joinPlan, parseMeasuredLines } from '../../server/src/plan/measuredJoin';
 import { placementSpecs, type SetSpec } from '../../server/src/plan/measureSpec';
@@ -118,7 +119,7 @@ function contentKey(s: SetSpec): string {
 }
 
 async function model(): Promise<CostModel> {
-  const { model: m, warning } = await loadCostModel({ type: 'H100-80GB', count: 8, perHost: 8, reserve: 0.15, ...GPU_PRESETS['H100-80GB'] }, { modelsDir: MODELS });
+  const { model: m, warning } = await loadCostModel({ type: 'H100-80GB', count: 8, perHost: 8, reserve: 0.15, ...GPU_PRESETS['H100-80GB'] }, { files: diskModelFiles, modelsDir: MODELS });
   if (warning) console.warn(`note: ${warning}`);
   return m;
 }

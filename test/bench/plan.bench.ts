@@ -22,6 +22,7 @@ import { columnsOf, renderTable } from '../../server/src/cli/textTable';
 import type { Kernel, ShardConfig } from '../../server/src/config/types';
 import { AnalyticCostModel } from '../../server/src/cost/analytic';
 import { loadCostModel } from '../../server/src/cost/registry';
+import { diskModelFiles } from '../../server/src/io/modelFiles';
 import type { CostModel } from '../../server/src/cost/types';
 import { evaluatePlacement } from '../../server/src/plan/evaluate';
 import { planConfig } from '../../server/src/plan/planner';
@@ -52,7 +53,7 @@ function mean(xs: number[]): number { return xs.length ? xs.reduce((a, b) => a +
  */
 async function pickModels(): Promise<{ plan: CostModel; second: CostModel }> {
   const analytic = new AnalyticCostModel('H100-80GB');
-  const { model: loaded, warning } = await loadCostModel(h100(8), { modelsDir: path.join(__dirname, '../../models') });
+  const { model: loaded, warning } = await loadCostModel(h100(8), { files: diskModelFiles, modelsDir: path.join(__dirname, '../../models') });
   if (warning) console.log(`cost model note: ${warning}`);
   console.log(`tables on ${kernelArg ?? 'the tasks\' kernel (fbgemm_tbe)'}`);
   return analyticFirst ? { plan: analytic, second: loaded } : { plan: loaded, second: analytic };

@@ -9,6 +9,7 @@
  */
 import * as path from 'node:path';
 import { loadCostModel } from '../../server/src/cost/registry';
+import { diskModelFiles } from '../../server/src/io/modelFiles';
 import { planConfig } from '../../server/src/plan/planner';
 import type { Strategy } from '../../server/src/plan/types';
 import { makeTask } from './tasks';
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   const gpus = Number(gpusArg);
   const budget = Number(budgetArg);
   const cfg = makeTask({ name: `huge-${tables}/${gpus}`, tables, gpus, seed: 0, size: 'large' });
-  const { model } = await loadCostModel(cfg.devices, { modelsDir: path.join(__dirname, '../../models') });
+  const { model } = await loadCostModel(cfg.devices, { files: diskModelFiles, modelsDir: path.join(__dirname, '../../models') });
   const setupRss = process.memoryUsage().rss;
   const t0 = performance.now();
   const r = await planConfig(cfg, strategy as Strategy, model, { seed: 0, timeBudgetMs: budget > 0 ? budget : undefined });

@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import type { ShardConfig } from '../../server/src/config/types';
 import { AnalyticCostModel } from '../../server/src/cost/analytic';
 import { loadCostModel } from '../../server/src/cost/registry';
+import { diskModelFiles } from '../../server/src/io/modelFiles';
 import type { CostModel } from '../../server/src/cost/types';
 import { Catalog } from '../../server/src/plan/catalog';
 import { PlanControl } from '../../server/src/plan/control';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   let model: CostModel;
   if (argv.includes('--analytic')) model = new AnalyticCostModel('H100-80GB');
   else {
-    const loaded = await loadCostModel(makeTask(tasks[0]).devices, { modelsDir: MODELS });
+    const loaded = await loadCostModel(makeTask(tasks[0]).devices, { files: diskModelFiles, modelsDir: MODELS });
     model = loaded.model;
     if (loaded.warning) console.log(`note: ${loaded.warning}`);
   }

@@ -17,6 +17,7 @@ import { GPU_PRESETS } from '../../server/src/config/presets';
 import type { DeviceSpec } from '../../server/src/config/types';
 import { parseCalibration } from '../../server/src/cost/calibration';
 import { loadCostModel } from '../../server/src/cost/registry';
+import { diskModelFiles } from '../../server/src/io/modelFiles';
 import type { Shard } from '../../server/src/cost/types';
 import { CLI, ROOT, ensureBuilt } from '../lsp/lspClient';
 import { configText } from '../lsp/fixtures';
@@ -31,7 +32,7 @@ function run(args: string[]): { code: number; stdout: string; stderr: string } {
 
 /** n measured set lines, as `shardlens measure` writes them, timed at factor × the shipped model's prediction. */
 async function measuredLines(n: number, factor: number, opts: { deviceType?: string } = {}): Promise<string> {
-  const { model } = await loadCostModel(H100, { modelsDir: path.join(ROOT, 'models') });
+  const { model } = await loadCostModel(H100, { files: diskModelFiles, modelsDir: path.join(ROOT, 'models') });
   let s = 7;
   const r = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
   const sets: Shard[][] = Array.from({ length: n }, (_, i) => Array.from({ length: 1 + (i % 4) }, (_, j) => ({

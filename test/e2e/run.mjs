@@ -19,7 +19,7 @@
 import { spawnSync, execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { CODE_SERVER_ENTRY, E2E_DIR, REPO, RESULTS_DIR, VSIX } from './lib/paths.mjs';
+import { E2E_DIR, REPO, RESULTS_DIR, VSIX } from './lib/paths.mjs';
 import { installExtension, listExtensions, makeProfile, removeProfile, startCodeServer } from './lib/codeServer.mjs';
 import { launchBrowser } from './lib/browser.mjs';
 import { openWorkbench, remoteUri } from './lib/workbench.mjs';

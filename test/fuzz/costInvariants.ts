@@ -26,6 +26,7 @@ import { GuardedCostModel, guardModel } from '../../server/src/cost/guard';
 import { LearnedCostModel } from '../../server/src/cost/learnedModel';
 import { setBounds, shardBounds } from '../../server/src/cost/physicalBounds';
 import { loadCostModel } from '../../server/src/cost/registry';
+import { diskModelFiles } from '../../server/src/io/modelFiles';
 import type { ComputeCost, CostEnv, CostModel, Shard } from '../../server/src/cost/types';
 
 export interface ModelUnderTest {
@@ -111,7 +112,7 @@ const total = (c: ComputeCost) => c.fwdMs + c.bwdMs;
  */
 export async function servedModels(modelsDir: string): Promise<ModelUnderTest[]> {
   const device = h100();
-  const { model: learned, warning } = await loadCostModel(device, { modelsDir });
+  const { model: learned, warning } = await loadCostModel(device, { files: diskModelFiles, modelsDir });
   if (warning) throw new Error(`the shipped learned model did not load: ${warning}`);
   const inner = learned instanceof GuardedCostModel ? learned.inner : learned;
   const reference = inner instanceof LearnedCostModel && inner.base ? inner.base : new AnalyticCostModel(device.type);

@@ -13,6 +13,7 @@ import { GPU_PRESETS } from '../../server/src/config/presets';
 import { CALIBRATION_FORMAT, CALIBRATION_VERSION, type CalibrationFile } from '../../server/src/cost/calibration';
 import { pricedBy } from '../../server/src/cost/kernelDispatch';
 import { loadCostModel } from '../../server/src/cost/registry';
+import { diskModelFiles } from '../../server/src/io/modelFiles';
 import type { StatusParams } from '../../server/src/lsp/protocol';
 import { configText, lineOf, tableName } from './fixtures';
 import { ROOT, startTestServer, until, type TestServer } from './lspClient';
@@ -22,7 +23,7 @@ let server: TestServer;
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'shardlens-lsp-cal-'));
-  const { model } = await loadCostModel({ type: 'H100-80GB', count: 2, perHost: 2, reserve: 0.1, ...GPU_PRESETS['H100-80GB'] }, { modelsDir: path.join(ROOT, 'models') });
+  const { model } = await loadCostModel({ type: 'H100-80GB', count: 2, perHost: 2, reserve: 0.1, ...GPU_PRESETS['H100-80GB'] }, { files: diskModelFiles, modelsDir: path.join(ROOT, 'models') });
   const line = { scale: 1, offset: Math.log(1.3) };
   const cal: CalibrationFile = {
     format: CALIBRATION_FORMAT, version: CALIBRATION_VERSION, created: '2026-01-01T00:00:00Z',

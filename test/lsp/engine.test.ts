@@ -125,7 +125,7 @@ describe('proposePlan', () => {
   });
 
   it('placement errors do not block planning (a plan replaces them); other errors do', async () => {
-    const missing = configText({ tables: 4, gpus: 2, placement: 'round-robin' }).replace(/^  t003: .*\n/m, '');
+    const missing = configText({ tables: 4, gpus: 2, placement: 'round-robin' }).replace(/^ {2}t003: .*\n/m, '');
     const a = await analyzeDocument('/w/a.shard.yaml', missing, noFiles, models(new FakeModel()));
     assert.ok(a.diagnostics.some((d) => d.severity === 'error' && /^SL04\d$/.test(d.code)), 'the fixture has a placement error');
     const p = await proposePlan(a, { strategy: 'greedy' });

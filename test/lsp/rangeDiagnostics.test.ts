@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { FileReader } from '../../server/src/config/loaded';
 import { loadCostModel } from '../../server/src/cost/registry';
+import { diskModelFiles } from '../../server/src/io/modelFiles';
 import { tableShard } from '../../server/src/cost/shards';
 import { analyzeDocument, createCostModelCache } from '../../server/src/engine';
 import { costEnv } from '../../server/src/engine/tableCosts';
@@ -20,7 +21,7 @@ import { tableMarkdown } from '../../server/src/lsp/hover';
 
 const MODELS_DIR = path.resolve(__dirname, '../../models');
 const noFiles: FileReader = { readFile: () => undefined };
-const models = () => createCostModelCache((d, kernels) => loadCostModel(d, { modelsDir: MODELS_DIR, kernels }));
+const models = () => createCostModelCache((d, kernels) => loadCostModel(d, { files: diskModelFiles, modelsDir: MODELS_DIR, kernels }));
 
 function config(o: { batch?: number; optimizer?: string; tables: string[]; gpus?: number; placement?: string[]; kernel?: string | null }): string {
   const gpus = o.gpus ?? 1;

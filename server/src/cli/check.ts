@@ -50,7 +50,7 @@ export function hostsText(sizes: readonly number[]): string {
 }
 
 /** One line that says what the file describes, for a file that checks clean enough to cost. */
-export function summaryLine(ctx: CliContext, a: Analysis): string | undefined {
+export function summaryLine(_ctx: CliContext, a: Analysis): string | undefined {
   const config = a.loaded.config;
   if (!config) return undefined;
   const d = config.devices;

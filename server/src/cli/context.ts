@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadCostModel } from '../cost/registry';
+import { diskModelFiles } from '../io/modelFiles';
 import { analyzeDocument, createCostModelCache, unreadableAnalysis, type Analysis, type CostModels } from '../engine';
 import { diskFileReader, readTextFileOrWhy } from '../io/diskFileReader';
 import type { FileReader } from '../config/loaded';
@@ -60,7 +61,7 @@ export function createContext(args: ParsedArgs, io: CliIo, cwd = process.cwd()):
     if (!isDir) throw new UsageError(`--root must be an existing folder, not '${args.root}'`);
   }
   const costModels = createCostModelCache((device, kernels) =>
-    loadCostModel(device, { modelPaths: userModels.length ? { [device.type]: userModels } : undefined, calibrations, modelsDir, trusted: true, kernels }));
+    loadCostModel(device, { modelPaths: userModels.length ? { [device.type]: userModels } : undefined, calibrations, modelsDir, files: diskModelFiles, trusted: true, kernels }));
   return {
     args, io, cwd, costModels,
     display(file) {

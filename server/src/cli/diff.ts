@@ -14,7 +14,7 @@ import { formatChange, formatMs, formatSignedMs, msCell } from '../engine/format
 import { comparePlacements, type PlanDiff } from '../engine/planDiff';
 import { UsageError } from './args';
 import { analyzeFile, type CliContext } from './context';
-import { gitShow } from './gitShow';
+import { gitShow } from '../io/gitShow';
 import { planDiffJson } from './jsonShapes';
 import { renderTable } from './textTable';
 

@@ -4,7 +4,7 @@
  * writes it (atomically) with -o; never overwrites the input.
  */
 import * as path from 'node:path';
-import { importTables } from '../config/importTables';
+import { importTables } from '../engine/importTables';
 import { UsageError } from './args';
 import { writeFileAtomic } from './atomicWrite';
 import type { CliContext } from './context';

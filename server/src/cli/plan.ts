@@ -30,7 +30,7 @@ import { UsageError } from './args';
 import { applyEditToBytes } from '../io/byteEdit';
 import { writeFileAtomic } from './atomicWrite';
 import { formatDiagnosticLine, pricingNotesLines, summaryLine } from './check';
-import { analyzeFile, analyzeFileBytes, type CliContext } from './context';
+import { analyzeFileBytes, type CliContext } from './context';
 import { costModelWarningsJson, printCostModelWarnings } from './costModelWarnings';
 import { diagnosticJson, gateJson, moveBudgetJson, placedTableJson, planJson, type CompareRowJson } from './jsonShapes';
 import { placementTable, tablesTable } from './planTables';

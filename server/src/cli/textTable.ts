@@ -12,6 +12,7 @@ export interface Column {
   align: 'left' | 'right';
 }
 
+// eslint-disable-next-line no-control-regex -- ESC (0x1b) starts the ANSI colour codes this strips: matching it is the point.
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 function visibleLength(s: string): number {

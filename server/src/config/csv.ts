@@ -92,7 +92,7 @@ export function parseCsv(input: string, sep: ',' | '\t' = detectSeparator(input)
       }
       fields.push(value);
       quoted.push(wasQuoted);
-      if (i >= n) { endOfRecord = true; break; }
+      if (i >= n) break;
       const c = text[i];
       if (c === sep) { i++; if (i >= n) { fields.push(''); quoted.push(false); endOfRecord = true; } continue; }
       // A record ends at CRLF, LF or CR.

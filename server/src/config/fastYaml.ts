@@ -238,7 +238,7 @@ class FastParser {
   private map(col: number): YAMLMap {
     const map = newMap(false);
     const start = this.i;
-    let end = start;
+    let end: number;
     for (;;) {
       const key = this.tryKey();
       if (!key) throw BAIL;
@@ -283,7 +283,7 @@ class FastParser {
   private seq(col: number): YAMLSeq {
     const seq = newSeq(false);
     const start = this.i;
-    let end = start;
+    let end: number;
     for (;;) {
       this.i++; // '-'
       while (this.t[this.i] === ' ') this.i++;

@@ -6,7 +6,7 @@
  * A file that holds only a devices mapping (`type:`, `count:` … or just
  * `devices:`) is a devices file: it is validated as such and has no config.
  */
-import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { readDevicesNode } from './devicesRef';
 import { checkKnownKeys, readEnum, readNumber } from './fields';
 import { keyInfo } from './keys';

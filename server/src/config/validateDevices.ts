@@ -39,10 +39,9 @@ export function readDevicesMap(src: SourceFile, map: YAMLMap, anchor: Range, out
   };
 
   const overrides: Partial<PresetNumbers> = {};
-  let overrideCount = 0;
   for (const [field, key] of Object.entries(PRESET_OVERRIDE_KEYS) as [keyof PresetNumbers, string][]) {
     const v = num(key);
-    if (v !== undefined) { overrides[field] = v; overrideCount++; }
+    if (v !== undefined) overrides[field] = v;
   }
   const allOverridden = CUSTOM_GPU_FIELDS.every((f) => overrides[f] !== undefined);
 

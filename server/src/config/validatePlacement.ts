@@ -11,7 +11,7 @@
  * shape (count, per_host) even while its GPU type is unknown.
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import { canSplitColumns, rowBlockSizes } from '../cost/shards';
+import { canSplitColumns, rowBlockSizes } from './splitGeometry';
 import { closest } from './didYouMean';
 import { checkKnownKeys, checkNumber, numberOf } from './fields';
 import type { Fix, TextEdit } from './diagnostics';
@@ -165,7 +165,7 @@ function everyGpu(count: number): number[] {
 
 /** The one kind key of a mapping entry: its value read by kind. */
 function readMapEntry(c: EntryContext, k: Entry): ParsedEntry | undefined {
-  const { src, e, device, out } = c;
+  const { src, device, out } = c;
   const kind = k.name as ShardingKind;
   const at = () => nodeRange(src, k.value, k.keyRange);
   switch (kind) {
@@ -202,7 +202,6 @@ function readMapEntry(c: EntryContext, k: Entry): ParsedEntry | undefined {
       return { entry: { kind, host }, rankNode: () => hostEntry.value };
     }
     case 'grid': {
-      let list: Node | null = null;
       if (isSeq(k.value)) {
         const hosts = (k.value.items as (Node | null)[]).map(numberOf);
         const fixes = hosts.length > 0 && hosts.every((h) => h !== undefined && Number.isInteger(h) && h >= 0)
@@ -216,7 +215,7 @@ function readMapEntry(c: EntryContext, k: Entry): ParsedEntry | undefined {
       }
       const hostsEntry = onlyKey(c, k.value, 'hosts', '{grid: {hosts: [0, 1]}}');
       if (!hostsEntry) return undefined;
-      list = hostsEntry.value;
+      const list = hostsEntry.value;
       if (!isSeq(list) || list.items.length === 0) {
         report(out, src, nodeRange(src, list, hostsEntry.keyRange), 'SL042', `'hosts' needs a non-empty list of host indices, e.g. {grid: {hosts: [0, 1]}}.`);
         return undefined;
@@ -335,7 +334,7 @@ function checkKind(c: EntryContext, entry: PlacementEntry): void {
     report(out, src, valueRange, 'SL046', `Splitting dim ${table.dim} of '${e.name}' over ${what} gives width ${Number.isInteger(width) ? width : width.toFixed(2)}, not a multiple of ${DIM_MULTIPLE}. Use a count that divides dim/${DIM_MULTIPLE} = ${table.dim / DIM_MULTIPLE}.`, 'error', fix ? [fix] : undefined);
   }
   // Row blocks: fewer rows than blocks. TorchRec still cuts it (blocks of
-  // ⌈rows/blocks⌉ rows, the trailing ones empty; cost/shards.ts rowBlockSizes),
+  // ⌈rows/blocks⌉ rows, the trailing ones empty; splitGeometry.ts rowBlockSizes),
   // and ShardLens costs it so, but GPUs holding nothing are rarely meant: a warning.
   if (shape && table.rows !== undefined && (kind === 'row' || kind === 'table_row' || kind === 'grid')) {
     const blocks = kind === 'grid' ? Math.min(...entry.hosts.map((h) => hostRanks(h, shape).length)) : entryRanks(entry, shape).length;

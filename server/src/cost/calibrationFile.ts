@@ -5,18 +5,23 @@
  * without a correction for this GPU type, is a warning and the uncalibrated
  * model. Ignored (with a note) in an untrusted workspace, like model paths.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceSpec, Kernel } from '../config/types';
 import { calibrated, parseCalibration } from './calibration';
 import { pricedBy } from './kernelDispatch';
+import type { ModelFiles } from './modelFiles';
 import type { LoadedCostModel } from './registry';
 
 export interface CalibrationOptions {
   /** GPU type → calibration JSON path; the key '*' applies to every GPU type (the CLI's --calibration). */
   calibrations?: Record<string, string>;
   trusted?: boolean;
+  /** How the calibration file is read (server/src/io/modelFiles.ts `diskModelFiles`). */
+  files: ModelFiles;
 }
+
+/** Largest calibration file read, bytes (one is a few KB: a correction per GPU type and kernel). */
+const MAX_CALIBRATION_BYTES = 16 * 2 ** 20;
 
 function withNote(loaded: LoadedCostModel, note: string): LoadedCostModel {
   return { ...loaded, warning: loaded.warning ? `${loaded.warning}; ${note}` : note };
@@ -26,13 +31,9 @@ export async function applyCalibration(loaded: LoadedCostModel, device: DeviceSp
   const file = opts.calibrations?.[device?.type] ?? opts.calibrations?.['*'];
   if (!file) return loaded;
   if (opts.trusted === false) return withNote(loaded, `the calibration setting for ${device.type} (${file}) is ignored in an untrusted workspace`);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    return withNote(loaded, `calibration ${file} not used: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  const parsed = parseCalibration(text);
+  const read = await opts.files.read(file, MAX_CALIBRATION_BYTES);
+  if ('why' in read) return withNote(loaded, `calibration ${file} not used: ${read.why}`);
+  const parsed = parseCalibration(new TextDecoder('utf-8', { ignoreBOM: true }).decode(read.bytes));
   if (!parsed.ok) return withNote(loaded, `calibration ${file} not used: ${parsed.error}`);
   const gpu = parsed.file.gpus[device.type];
   if (!gpu || Object.keys(gpu.kernels).length === 0) {

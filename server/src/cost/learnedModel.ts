@@ -15,13 +15,13 @@
  * onnxruntime-node is a native addon of tens of MB: it is required lazily, on
  * the first model load, so activating the extension stays light.
  */
-import { readRegularFile } from '../io/readBounded';
 import type * as OrtTypes from 'onnxruntime-node';
 import { ANALYTIC_CONSTANTS, AnalyticCostModel } from './analytic';
 import { shardFeatures, NUM_FEATURES } from './features';
 import { CostNetwork } from './learnedNetwork';
 import { shardCostKey } from './shardKey';
 import { bandOf } from './errorBands';
+import type { ModelFiles } from './modelFiles';
 import { parseSidecar, sidecarRanges, type CostModelSidecar } from './learnedSidecar';
 import type { TrainingRanges } from './trainingRanges';
 import type { ComputeCost, CostEnv, CostModel, SetScorer, Shard } from './types';
@@ -85,18 +85,19 @@ export class LearnedCostModel implements CostModel {
   }
 
   /**
-   * Load a model from its ONNX file and sidecar. Throws an Error whose message
-   * says what is wrong (the registry turns it into a warning).
+   * Load a model from its ONNX file and sidecar, read through `io` (capped,
+   * never from a device). Throws an Error whose message says what is wrong
+   * (the registry turns it into a warning).
    */
-  static async load(files: LearnedModelFiles, ort: OnnxRuntime = loadOnnxRuntime()): Promise<LearnedCostModel> {
+  static async load(files: LearnedModelFiles, io: ModelFiles, ort: OnnxRuntime = loadOnnxRuntime()): Promise<LearnedCostModel> {
     // Read with a cap, and never from a device: /dev/zero named in settings must not fill the server's memory.
     // (A named pipe is accepted: model paths come only from trusted settings or the command line, and the read waits off the event loop.)
-    const side = await readRegularFile(files.sidecarPath, MAX_SIDECAR_BYTES, { allowFifo: true });
+    const side = await io.read(files.sidecarPath, MAX_SIDECAR_BYTES);
     if ('why' in side) throw new Error(`cannot read model sidecar ${files.sidecarPath}: ${side.why}`);
-    const text = side.bytes.toString('utf8');
+    const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(side.bytes);
     const parsed = parseSidecar(text);
     if (!parsed.ok) throw new Error(`${files.sidecarPath}: ${parsed.error}`);
-    const onnx = await readRegularFile(files.onnxPath, MAX_ONNX_BYTES, { allowFifo: true });
+    const onnx = await io.read(files.onnxPath, MAX_ONNX_BYTES);
     if ('why' in onnx) throw new Error(`cannot read ONNX model ${files.onnxPath}: ${onnx.why}`);
     const bytes: Uint8Array = onnx.bytes;
     let session: OrtTypes.InferenceSession;
@@ -106,7 +107,7 @@ export class LearnedCostModel implements CostModel {
       // language server should not take every core.
       session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1 });
     } catch (e) {
-      throw new Error(`${files.onnxPath} is not a loadable ONNX model: ${(e as Error).message.split('\n')[0]}`);
+      throw new Error(`${files.onnxPath} is not a loadable ONNX model: ${(e as Error).message.split('\n')[0]}`, { cause: e });
     }
     const need = parsed.sidecar.base ? ['features', 'mask', 'base_log'] : ['features', 'mask'];
     if (!need.every((n) => session.inputNames.includes(n)) || session.inputNames.length !== need.length

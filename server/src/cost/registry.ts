@@ -29,7 +29,6 @@
  *    outermost (calibrationFile.ts), which corrects what the user measured:
  *    the served numbers, corrections included.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { KERNELS, type DeviceSpec, type Kernel } from '../config/types';
 import { AnalyticCostModel } from './analytic';
@@ -40,6 +39,7 @@ import { AnalyticCorrectedModel } from './learnedCorrections';
 import { FBGEMM_PROVISIONAL_ERROR } from './errorBands';
 import { guardModel } from './guard';
 import { LearnedCostModel, type LearnedModelFiles, type OnnxRuntime } from './learnedModel';
+import type { ModelFiles } from './modelFiles';
 import { loadOnnxRuntimeWithoutTelemetry } from './onnxRuntime';
 import { sidecarKernel } from './learnedSidecar';
 import type { CostModel } from './types';
@@ -58,6 +58,8 @@ export interface LoadCostModelOptions {
   modelPaths?: Readonly<Record<string, string | readonly string[]>>;
   /** Folder holding the shipped models (the extension's `models/`). */
   modelsDir: string;
+  /** How model, sidecar and calibration files are read (server/src/io/modelFiles.ts `diskModelFiles`). */
+  files: ModelFiles;
   /** False in an untrusted workspace: user model paths are then ignored. Default true. */
   trusted?: boolean;
   /** Injected for tests; default loads onnxruntime-node lazily, telemetry off (onnxRuntime.ts). */
@@ -89,19 +91,19 @@ export function modelFilesFor(p: string): LearnedModelFiles {
 // a config reuses the ONNX session; a retrained file is picked up.
 const loaded = new Map<string, Promise<LearnedCostModel>>();
 
-async function fileIdentity(files: LearnedModelFiles): Promise<string> {
+async function fileIdentity(files: LearnedModelFiles, io: ModelFiles): Promise<string> {
   // One after the other, so a missing model is always reported by its .onnx first (deterministic message).
-  const a = await fs.stat(files.onnxPath);
-  const b = await fs.stat(files.sidecarPath);
-  return `${files.onnxPath}:${a.size}:${a.mtimeMs}|${files.sidecarPath}:${b.size}:${b.mtimeMs}`;
+  const a = await io.identity(files.onnxPath);
+  const b = await io.identity(files.sidecarPath);
+  return `${a}|${b}`;
 }
 
-async function loadLearned(files: LearnedModelFiles, loadRuntime: () => OnnxRuntime): Promise<LearnedCostModel> {
+async function loadLearned(files: LearnedModelFiles, io: ModelFiles, loadRuntime: () => OnnxRuntime): Promise<LearnedCostModel> {
   let key: string;
   try {
-    key = await fileIdentity(files);
+    key = await fileIdentity(files, io);
   } catch (e) {
-    throw new Error(`model file missing: ${(e as NodeJS.ErrnoException).path ?? (e as Error).message}`);
+    throw new Error(`model file missing: ${(e as NodeJS.ErrnoException).path ?? (e as Error).message}`, { cause: e });
   }
   let p = loaded.get(key);
   if (!p) {
@@ -110,9 +112,9 @@ async function loadLearned(files: LearnedModelFiles, loadRuntime: () => OnnxRunt
       try {
         ort = loadRuntime();
       } catch (e) {
-        throw new Error(`onnxruntime-node could not be loaded (${(e as Error).message.split('\n')[0]})`);
+        throw new Error(`onnxruntime-node could not be loaded (${(e as Error).message.split('\n')[0]})`, { cause: e });
       }
-      return LearnedCostModel.load(files, ort);
+      return LearnedCostModel.load(files, io, ort);
     })();
     loaded.set(key, p);
     p.catch(() => loaded.delete(key));
@@ -143,7 +145,7 @@ async function userModels(device: DeviceSpec, opts: LoadCostModelOptions, notes:
   for (const p of paths) {
     let model: LearnedCostModel;
     try {
-      model = await loadLearned(modelFilesFor(p), opts.loadRuntime ?? (() => loadOnnxRuntimeWithoutTelemetry()));
+      model = await loadLearned(modelFilesFor(p), opts.files, opts.loadRuntime ?? (() => loadOnnxRuntimeWithoutTelemetry()));
     } catch (e) {
       notes.push(`learned cost model not used: ${(e as Error).message}; using the analytic model`);
       failed = true;
@@ -179,7 +181,7 @@ async function builtinModel(device: DeviceSpec, kernel: Kernel, opts: LoadCostMo
   }
   const files = { onnxPath: path.join(opts.modelsDir, `${builtin}.onnx`), sidecarPath: path.join(opts.modelsDir, `${builtin}.json`) };
   try {
-    return await loadLearned(files, opts.loadRuntime ?? (() => loadOnnxRuntimeWithoutTelemetry()));
+    return await loadLearned(files, opts.files, opts.loadRuntime ?? (() => loadOnnxRuntimeWithoutTelemetry()));
   } catch (e) {
     notes.push(`learned cost model not used: ${(e as Error).message}; using the analytic model`);
     return undefined;

@@ -13,12 +13,13 @@
  * and the planners report why).
  */
 import { entryRanks, hostRanks, type RankShape } from '../config/placementRanks';
+import { canSplitColumns, rowBlockSizes } from '../config/splitGeometry';
 import { DTYPE_BYTES, type PlacementEntry, type TableSpec } from '../config/types';
 import { blockLookupShare } from './rowBlocks';
 import type { Shard } from './types';
 
-/** Column widths stay multiples of this (docs/config-format.md: dim is a multiple of 4). */
-export const COLUMN_ALIGN = 4;
+// The split arithmetic lives with the config language (the validator uses it too).
+export { COLUMN_ALIGN, canSplitColumns, rowBlockSizes } from '../config/splitGeometry';
 
 /** The whole table on one GPU. */
 export function tableShard(table: TableSpec): Shard {
@@ -36,11 +37,6 @@ export function tableShard(table: TableSpec): Shard {
   return shard;
 }
 
-/** True when `dim` splits into `parts` equal widths that are multiples of 4. */
-export function canSplitColumns(dim: number, parts: number): boolean {
-  return Number.isInteger(parts) && parts >= 1 && Number.isInteger(dim) && dim % parts === 0 && (dim / parts) % COLUMN_ALIGN === 0;
-}
-
 /**
  * `parts` column shards of equal width dim/parts (each a multiple of 4). Each
  * sees every lookup of the table (all rows, full pooling) but moves 1/parts of
@@ -52,19 +48,6 @@ export function columnShards(table: TableSpec, parts: number): Shard[] {
   const width = table.dim / parts;
   return Array.from({ length: parts }, () => ({ ...base, dim: width, histogram: base.histogram && [...base.histogram] }))
     .map(dropUndefinedHistogram);
-}
-
-/**
- * Rows per block when `rows` are cut into `parts` row blocks as TorchRec cuts
- * them (`_calculate_rw_shard_sizes_and_offsets`): ⌈rows/parts⌉ each, the last
- * non-empty block the remainder, trailing blocks empty. [] for bad input.
- */
-export function rowBlockSizes(rows: number, parts: number): number[] {
-  if (!Number.isInteger(parts) || parts < 1 || !Number.isInteger(rows) || rows < 0) return [];
-  const block = Math.ceil(rows / parts);
-  if (block === 0) return new Array<number>(parts).fill(0);
-  const last = Math.floor(rows / block);
-  return Array.from({ length: parts }, (_, i) => (i < last ? block : i === last ? rows - block * last : 0));
 }
 
 /**

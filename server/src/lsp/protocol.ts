@@ -443,3 +443,16 @@ export interface PlacementDiffResult {
  * per-GPU and step-time change, both scored by the same cost model.
  */
 export const PlacementDiffRequest = new RequestType<PlacementDiffParams, PlacementDiffResult | null, void>('shardlens/placementDiff');
+
+// ---- Shared with the client ----
+// The VS Code client imports nothing else from server/ (eslint.config.mjs), so
+// the few pure helpers it shares with the server and the CLI are re-exported
+// here: numbers print the same in a notification as in the hover and the CLI,
+// the What-If prompt reads GPU counts and presets as `shardlens sweep` does,
+// and the "vs HEAD" lens runs the same `git show` as `shardlens diff --against`.
+// Each is pure (no server state, no LSP library); gitShow's command builder and
+// error wording are used by the client, which runs git itself (the server never does).
+export { formatChange, formatMs, formatRatio, formatSignedMs } from '../engine/format';
+export { GPU_PRESETS } from '../config/presets';
+export { parseGpuCounts } from '../engine/sweepInput';
+export { GIT_SHOW_MAX_BYTES, gitShowCommand, gitShowFailure, isSafeRef } from '../io/gitShow';

@@ -19,6 +19,7 @@ import { Console } from 'node:console';
 import { PassThrough } from 'node:stream';
 import { GPU_PRESETS } from '../config/presets';
 import { BUILTIN_MODELS, loadCostModel } from '../cost/registry';
+import { diskModelFiles } from '../io/modelFiles';
 import { analyzeDocument, createCostModelCache, proposePlan, type Analysis, type CostModels } from '../engine';
 import { errorText } from '../engine/engineDiagnostics';
 import { REPLAN_BUDGET_MS } from '../plan/budget';
@@ -116,7 +117,7 @@ export function startServer(options: ServerOptions): Connection {
       // Workspace Trust is enforced by the registry: with trusted=false it ignores
       // these paths and its warning says so (shown as SL102 and in the status).
       cache = createCostModelCache((device, kernels) => loadCostModel(device, {
-        modelPaths: settings.costModelPaths, calibrations: settings.costModelCalibrations, modelsDir, trusted, kernels,
+        modelPaths: settings.costModelPaths, calibrations: settings.costModelCalibrations, modelsDir, files: diskModelFiles, trusted, kernels,
       }));
       modelCaches.set(key, cache);
     }

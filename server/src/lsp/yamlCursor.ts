@@ -74,7 +74,7 @@ export interface CursorContext {
   onKey: boolean;
 }
 
-const WORD = /[A-Za-z0-9_.\-]/;
+const WORD = /[A-Za-z0-9_.-]/;
 
 function wordAt(line: string, character: number): { word: string; start: number; end: number } {
   let start = Math.min(character, line.length);

@@ -82,7 +82,7 @@ export function listExtensions(profile) {
 
 const running = new Set();
 // Whatever happens to the test process, no server (or its file watchers) outlives it.
-process.on('exit', () => { for (const pid of running) { try { process.kill(-pid, 'SIGKILL'); } catch {} } });
+process.on('exit', () => { for (const pid of running) { try { process.kill(-pid, 'SIGKILL'); } catch { /* the group has already exited */ } } });
 // Signals skip 'exit' handlers unless the process exits itself (CI timeouts send SIGTERM).
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1)));
 
@@ -108,11 +108,11 @@ export async function startCodeServer(profile, { workspace, env = {}, logFile } 
   const readLog = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
   const stop = async () => {
     if (!running.has(child.pid)) return;
-    try { process.kill(-child.pid, 'SIGTERM'); } catch {}
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* the group has already exited */ }
     // Give the group 5 s to end (file watchers included), then take it down.
     const late = await Promise.race([exitPromise.then(() => false), new Promise((r) => setTimeout(r, 5000, true))]);
-    try { process.kill(-child.pid, late ? 'SIGKILL' : 'SIGTERM'); } catch {}
-    try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+    try { process.kill(-child.pid, late ? 'SIGKILL' : 'SIGTERM'); } catch { /* the group has already exited */ }
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* the group has already exited */ }
     running.delete(child.pid);
   };
   try {

@@ -19,6 +19,7 @@ import {
 } from '../../../server/src/cost/calibration';
 import { MIN_HELDOUT, MIN_TRAIN, fitCalibration, fitLine, isHeldOut, type CalibrationSample } from '../../../server/src/cost/calibrationFit';
 import { loadCostModel } from '../../../server/src/cost/registry';
+import { diskModelFiles } from '../../../server/src/io/modelFiles';
 import type { CostEnv, Shard } from '../../../server/src/cost/types';
 
 const H100: DeviceSpec = { type: 'H100-80GB', count: 4, perHost: 4, reserve: 0.1, ...GPU_PRESETS['H100-80GB'] };
@@ -183,30 +184,30 @@ describe('calibration file and registry', () => {
     writeFileSync(good, JSON.stringify(file({ 'A100-80GB': { base_model: analytic.name, kernels: { torch_embedding_bag: correction(1.5) } } })));
     // The base check is per kernel: the model that prices torch_embedding_bag must be the one fitted for,
     // whatever other kernels the dispatch model names.
-    const loaded = await loadCostModel(device, { modelsDir: dir, calibrations: { 'A100-80GB': good } });
+    const loaded = await loadCostModel(device, { files: diskModelFiles, modelsDir: dir, calibrations: { 'A100-80GB': good } });
     assert.match(loaded.model.name, new RegExp(`${analytic.name} \\[torch_embedding_bag\\] \\(calibrated\\)$`));
     assert.match(calibrationNote(loaded.model)!, /Calibrated on 20 measurements/);
     const [p] = await loaded.model.predict([[shard('a', 'torch_embedding_bag')]], { ...ENV, device });
     const [q] = await analytic.predict([[shard('a', 'torch_embedding_bag')]], { ...ENV, device });
     assert.ok(Math.abs(p.fwdMs / q.fwdMs - 1.5) < 1e-9);
 
-    const untrusted = await loadCostModel(device, { modelsDir: dir, calibrations: { 'A100-80GB': good }, trusted: false });
+    const untrusted = await loadCostModel(device, { files: diskModelFiles, modelsDir: dir, calibrations: { 'A100-80GB': good }, trusted: false });
     assert.doesNotMatch(untrusted.model.name, /calibrated/);
     assert.match(untrusted.warning!, /calibration setting for A100-80GB .* ignored in an untrusted workspace/);
 
-    const missing = await loadCostModel(device, { modelsDir: dir, calibrations: { '*': path.join(dir, 'nope.json') } });
+    const missing = await loadCostModel(device, { files: diskModelFiles, modelsDir: dir, calibrations: { '*': path.join(dir, 'nope.json') } });
     assert.match(missing.warning!, /calibration .*nope\.json not used: no such file/);
     assert.doesNotMatch(missing.model.name, /calibrated/);
 
     const other = path.join(dir, 'other.json');
     writeFileSync(other, JSON.stringify(file({ 'A100-80GB': { base_model: 'learned: some-other-v1', kernels: { torch_embedding_bag: correction(1.5) } } })));
-    const mismatch = await loadCostModel(device, { modelsDir: dir, calibrations: { '*': other } });
+    const mismatch = await loadCostModel(device, { files: diskModelFiles, modelsDir: dir, calibrations: { '*': other } });
     assert.doesNotMatch(mismatch.model.name, /calibrated/);
     assert.match(mismatch.warning!, /fitted for learned: some-other-v1, not analytic.*not applied/);
 
     const h100Only = path.join(dir, 'h100.json');
     writeFileSync(h100Only, JSON.stringify(file({ 'H100-80GB': { base_model: 'x', kernels: { fbgemm_tbe: correction(1) } } })));
-    const wrongGpu = await loadCostModel(device, { modelsDir: dir, calibrations: { '*': h100Only } });
+    const wrongGpu = await loadCostModel(device, { files: diskModelFiles, modelsDir: dir, calibrations: { '*': h100Only } });
     assert.match(wrongGpu.warning!, /has no correction for A100-80GB \(it covers H100-80GB\)/);
   });
 });

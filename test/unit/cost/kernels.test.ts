@@ -20,6 +20,7 @@ import { KernelDispatchModel } from '../../../server/src/cost/kernelDispatch';
 import { AnalyticCorrectedModel } from '../../../server/src/cost/learnedCorrections';
 import { LearnedCostModel } from '../../../server/src/cost/learnedModel';
 import { loadCostModel, loadKernelModel } from '../../../server/src/cost/registry';
+import { diskModelFiles } from '../../../server/src/io/modelFiles';
 import type { ComputeCost, CostEnv, CostModel, Shard } from '../../../server/src/cost/types';
 import { analyzeDocument, createCostModelCache } from '../../../server/src/engine';
 
@@ -40,7 +41,7 @@ function close(a: ComputeCost, b: ComputeCost, tol: number, what: string): void 
   const rel = (x: number, y: number) => Math.abs(x - y) / Math.max(Math.abs(y), 1e-12);
   assert.ok(rel(a.fwdMs, b.fwdMs) <= tol && rel(a.bwdMs, b.bwdMs) <= tol, `${what}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
 }
-const all = () => loadCostModel(device(), { modelsDir: MODELS, kernels: KERNELS });
+const all = () => loadCostModel(device(), { files: diskModelFiles, modelsDir: MODELS, kernels: KERNELS });
 /** An analytic model as the registry serves it: through the guard (bounds and ± only, no ranges). */
 function served(m: CostModel, kind: new (...args: never[]) => CostModel): boolean {
   return m instanceof GuardedCostModel && m.inner instanceof kind && m.ranges === undefined;
@@ -59,16 +60,16 @@ test('registry: each (GPU type, kernel) has its model; only a missing learned to
   assert.equal(model.modelFor('fbgemm_tbe_uvm_caching'), model.modelFor('fbgemm_tbe'), 'one TBE model prices both TBE kernels');
   assert.match(model.name, /^fbgemm-tbe analytic: H100-80GB \[fbgemm_tbe, fbgemm_tbe_uvm_caching\] \+ learned: h100-cost-v\d+ \[torch_embedding_bag\]$/);
 
-  const tbeOnly = await loadCostModel(device('A100-80GB'), { modelsDir: MODELS, kernels: ['fbgemm_tbe'] });
+  const tbeOnly = await loadCostModel(device('A100-80GB'), { files: diskModelFiles, modelsDir: MODELS, kernels: ['fbgemm_tbe'] });
   assert.equal(tbeOnly.warning, undefined, 'FBGEMM\'s kernel has its own model on every GPU: nothing is missing');
   assert.equal(tbeOnly.model.name, 'fbgemm-tbe analytic: A100-80GB [fbgemm_tbe]');
   assert.equal(tbeOnly.model.source, 'analytic');
 
-  const torchA100 = await loadCostModel(device('A100-80GB'), { modelsDir: MODELS, kernels: ['fbgemm_tbe', 'torch_embedding_bag'] });
+  const torchA100 = await loadCostModel(device('A100-80GB'), { files: diskModelFiles, modelsDir: MODELS, kernels: ['fbgemm_tbe', 'torch_embedding_bag'] });
   assert.match(torchA100.warning ?? '', /^torch_embedding_bag tables: no learned cost model for A100-80GB; using the analytic model/);
   assert.ok(served((torchA100.model as KernelDispatchModel).modelFor('torch_embedding_bag'), AnalyticCostModel));
 
-  const k = await loadKernelModel(device(), 'fbgemm_tbe', { modelsDir: MODELS });
+  const k = await loadKernelModel(device(), 'fbgemm_tbe', { files: diskModelFiles, modelsDir: MODELS });
   assert.ok(served(k.model, FbgemmCostModel));
 });
 
@@ -112,7 +113,7 @@ test('a set mixing kernels costs the sum of its kernel groups, in predict and in
 test('the optimizer changes the numbers of every kernel (H100 learned, A100 analytic, FBGEMM)', async () => {
   const cases: [string, CostModel, Kernel][] = [];
   const h100 = (await all()).model;
-  const a100 = (await loadCostModel(device('A100-80GB'), { modelsDir: MODELS, kernels: KERNELS })).model;
+  const a100 = (await loadCostModel(device('A100-80GB'), { files: diskModelFiles, modelsDir: MODELS, kernels: KERNELS })).model;
   for (const k of KERNELS) cases.push([`H100 ${k}`, h100, k]);
   cases.push(['A100 torch_embedding_bag (analytic)', a100, 'torch_embedding_bag']);
   for (const [what, model, kernel] of cases) {
@@ -128,7 +129,7 @@ test('the optimizer changes the numbers of every kernel (H100 learned, A100 anal
 });
 
 test('learned + the analytic optimizer term: exactly L + A(optimizer) − A(sgd), and the notes say so', async () => {
-  const { model } = await loadKernelModel(device(), 'torch_embedding_bag', { modelsDir: MODELS });
+  const { model } = await loadKernelModel(device(), 'torch_embedding_bag', { files: diskModelFiles, modelsDir: MODELS });
   assert.ok(model instanceof AnalyticCorrectedModel);
   const learned = model.base;
   const analytic = new AnalyticCostModel('H100-80GB');
@@ -150,7 +151,7 @@ test('learned + the analytic optimizer term: exactly L + A(optimizer) − A(sgd)
 });
 
 test('device overrides move the learned model by the analytic model\'s ratio; the notes name the keys', async () => {
-  const { model } = await loadKernelModel(device(), 'torch_embedding_bag', { modelsDir: MODELS });
+  const { model } = await loadKernelModel(device(), 'torch_embedding_bag', { files: diskModelFiles, modelsDir: MODELS });
   const c = model as AnalyticCorrectedModel;
   const analytic = new AnalyticCostModel('H100-80GB');
   const sets = [[shard('torch_embedding_bag', { rows: 20_000_000, dim: 128, pooling: 40, zipf: 0.3 })]];
@@ -186,18 +187,18 @@ test('a user model prices the kernel its sidecar names; an unknown kernel is ref
     return path.join(tmp, `${name}.onnx`);
   };
   const tbe = write('tbe', (s) => { s.kernel = 'fbgemm_tbe'; s.name = 'my-tbe-v1'; });
-  const r = await loadCostModel(device(), { modelsDir: MODELS, modelPaths: { 'H100-80GB': [tbe] }, kernels: KERNELS });
+  const r = await loadCostModel(device(), { files: diskModelFiles, modelsDir: MODELS, modelPaths: { 'H100-80GB': [tbe] }, kernels: KERNELS });
   const d = r.model as KernelDispatchModel;
   assert.equal(d.modelFor('fbgemm_tbe').name, 'learned: my-tbe-v1');
   assert.equal(d.modelFor('fbgemm_tbe').source, 'learned');
   assert.match(d.modelFor('torch_embedding_bag').name, /^learned: h100-cost-v\d+$/, 'the shipped torch model still prices torch tables');
   assert.ok(served(d.modelFor('fbgemm_tbe_uvm_caching'), FbgemmCostModel));
 
-  const unused = await loadCostModel(device(), { modelsDir: MODELS, modelPaths: { 'H100-80GB': tbe }, kernels: ['torch_embedding_bag'] });
+  const unused = await loadCostModel(device(), { files: diskModelFiles, modelsDir: MODELS, modelPaths: { 'H100-80GB': tbe }, kernels: ['torch_embedding_bag'] });
   assert.match(unused.warning ?? '', /learned: my-tbe-v1 prices fbgemm_tbe, which no table here runs/);
 
   const bad = write('bad', (s) => { s.kernel = 'cuda_magic'; });
-  const b = await loadCostModel(device(), { modelsDir: MODELS, modelPaths: { 'H100-80GB': bad }, kernels: ['torch_embedding_bag'] });
+  const b = await loadCostModel(device(), { files: diskModelFiles, modelsDir: MODELS, modelPaths: { 'H100-80GB': bad }, kernels: ['torch_embedding_bag'] });
   assert.match(b.warning ?? '', /sidecar "kernel" is "cuda_magic"; expected one of fbgemm_tbe, fbgemm_tbe_uvm_caching, torch_embedding_bag/);
   assert.equal(b.model.source, 'analytic');
 });
@@ -216,7 +217,7 @@ placement:
   a: 0
   b: 1
 `;
-  const models = createCostModelCache((d, kernels) => loadCostModel(d, { modelsDir: MODELS, kernels }));
+  const models = createCostModelCache((d, kernels) => loadCostModel(d, { files: diskModelFiles, modelsDir: MODELS, kernels }));
   const reader = { readFile: () => undefined };
   const tbe = await analyzeDocument('/w/a.shard.yaml', text(), reader, models);
   const torch = await analyzeDocument('/w/a.shard.yaml', text('torch_embedding_bag'), reader, models);

@@ -17,6 +17,7 @@ import { GuardedCostModel } from '../../../server/src/cost/guard';
 import { KernelDispatchModel } from '../../../server/src/cost/kernelDispatch';
 import { AnalyticCorrectedModel } from '../../../server/src/cost/learnedCorrections';
 import { loadCostModel } from '../../../server/src/cost/registry';
+import { diskModelFiles } from '../../../server/src/io/modelFiles';
 import { rowBlockStats } from '../../../server/src/cost/rowBlocks';
 import { rowShards } from '../../../server/src/cost/shards';
 import type { ComputeCost, CostEnv, Shard } from '../../../server/src/cost/types';
@@ -32,7 +33,7 @@ function shard(kernel: Kernel, over: Partial<Shard> = {}): Shard {
 }
 
 async function served(): Promise<KernelDispatchModel> {
-  const { model, warning } = await loadCostModel(device, { modelsDir: MODELS, kernels: KERNELS });
+  const { model, warning } = await loadCostModel(device, { files: diskModelFiles, modelsDir: MODELS, kernels: KERNELS });
   assert.equal(warning, undefined);
   assert.ok(model instanceof KernelDispatchModel);
   return model;

@@ -12,6 +12,7 @@ import type { DeviceSpec, TableSpec } from '../../../server/src/config/types';
 import { AnalyticCostModel, shardTraffic } from '../../../server/src/cost/analytic';
 import { FbgemmCostModel } from '../../../server/src/cost/fbgemm';
 import { loadCostModel } from '../../../server/src/cost/registry';
+import { diskModelFiles } from '../../../server/src/io/modelFiles';
 import { columnShards, placementShards, rowShards, tableShard } from '../../../server/src/cost/shards';
 import type { ComputeCost, CostEnv, CostModel, Shard } from '../../../server/src/cost/types';
 
@@ -25,7 +26,7 @@ function table(over: Partial<TableSpec> = {}): TableSpec {
 }
 
 async function models(): Promise<Array<[string, CostModel, (s: Shard) => Shard]>> {
-  const { model: learned } = await loadCostModel(device, { modelsDir: MODELS_DIR });
+  const { model: learned } = await loadCostModel(device, { files: diskModelFiles, modelsDir: MODELS_DIR });
   const fb = (s: Shard): Shard => ({ ...s, kernel: 'fbgemm_tbe' });
   return [['learned', learned, (s) => s], ['analytic', new AnalyticCostModel('H100-80GB'), (s) => s], ['fbgemm', new FbgemmCostModel('H100-80GB'), fb]];
 }

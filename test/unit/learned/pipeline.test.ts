@@ -15,6 +15,7 @@ import { GuardedCostModel } from '../../../server/src/cost/guard';
 import { KernelDispatchModel } from '../../../server/src/cost/kernelDispatch';
 import { AnalyticCorrectedModel } from '../../../server/src/cost/learnedCorrections';
 import { loadCostModel } from '../../../server/src/cost/registry';
+import { diskModelFiles } from '../../../server/src/io/modelFiles';
 import { pythonWith } from '../../../server/src/io/python';
 import { device, MODELS_DIR, relErr } from './fixtures';
 
@@ -57,7 +58,7 @@ test('smoke training + export produce an ONNX model that onnxruntime-node loads 
   const tbe = py(['-m', 'shardlens_cost.export', '--ckpt', ckpt, '--name', 'smoke-tbe', '--out-dir', tmp, '--kernel', 'fbgemm_tbe']);
   assert.equal(tbe.status, 0, tbe.out);
   assert.equal((JSON.parse(readFileSync(path.join(tmp, 'smoke-tbe.json'), 'utf8')) as { kernel?: string }).kernel, 'fbgemm_tbe', '--kernel is written to the sidecar');
-  const { model: served, warning } = await loadCostModel(device(), { modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': path.join(tmp, 'smoke.onnx') }, kernels: ['torch_embedding_bag'] });
+  const { model: served, warning } = await loadCostModel(device(), { files: diskModelFiles, modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': path.join(tmp, 'smoke.onnx') }, kernels: ['torch_embedding_bag'] });
   assert.equal(warning, undefined);
   assert.equal(served.name, 'learned: smoke-v1 [torch_embedding_bag]');
   // The network itself, under its analytic corrections and the guard (the

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseJsonlSets } from '../../../server/src/cost/jsonlSets';
 import { loadKernelModel } from '../../../server/src/cost/registry';
+import { diskModelFiles } from '../../../server/src/io/modelFiles';
 import { AnalyticCorrectedModel } from '../../../server/src/cost/learnedCorrections';
 import { GuardedCostModel } from '../../../server/src/cost/guard';
 import { LearnedCostModel } from '../../../server/src/cost/learnedModel';
@@ -13,7 +14,7 @@ import { device, MODELS_DIR, modelFixtures, relErr, SHIPPED } from './fixtures';
 async function shipped(): Promise<LearnedCostModel> {
   // The model registered for (H100-80GB, torch_embedding_bag): the shipped
   // learned model behind its analytic corrections (a no-op for SGD on the preset).
-  const { model, warning } = await loadKernelModel(device(), 'torch_embedding_bag', { modelsDir: MODELS_DIR });
+  const { model, warning } = await loadKernelModel(device(), 'torch_embedding_bag', { files: diskModelFiles, modelsDir: MODELS_DIR });
   assert.equal(warning, undefined);
   // Served as AnalyticCorrectedModel(guardModel(learned, base, ranges), analytic):
   // the trust guard inside the analytic corrections (registry.ts).

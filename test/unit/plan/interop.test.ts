@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { importTables } from '../../../server/src/config/importTables';
+import { importTables } from '../../../server/src/engine/importTables';
 import { loadConfig } from '../../../server/src/config/load';
 import { renderPlacement } from '../../../server/src/config/placementText';
 import { AnalyticCostModel } from '../../../server/src/cost/analytic';
 import { evaluatePlacement } from '../../../server/src/plan/evaluate';
 import { planConfig } from '../../../server/src/plan/planner';
-import { assertValidPlan, config, table } from './fixtures';
+import { config, table } from './fixtures';
 
 const model = new AnalyticCostModel();
 const noFiles = { readFile: () => undefined };

@@ -14,7 +14,6 @@ import { evaluatePlacement } from '../../../server/src/plan/evaluate';
 import { sameEntry } from '../../../server/src/config/placementText';
 import { entryMoves, planWithMoveBudget } from '../../../server/src/plan/moveBudget';
 import { planConfig } from '../../../server/src/plan/planner';
-import type { PlanResult } from '../../../server/src/plan/types';
 import { makeTask, type TaskSpec } from '../../bench/tasks';
 import { assertValidPlan, config, table } from './fixtures';
 

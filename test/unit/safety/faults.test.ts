@@ -14,6 +14,7 @@ import { loadConfig } from '../../../server/src/config/load';
 import { GPU_PRESETS } from '../../../server/src/config/presets';
 import type { DeviceSpec } from '../../../server/src/config/types';
 import { loadCostModel } from '../../../server/src/cost/registry';
+import { diskModelFiles } from '../../../server/src/io/modelFiles';
 import { diskFileReader } from '../../../server/src/io/diskFileReader';
 import type { StatusParams } from '../../../server/src/lsp/protocol';
 import { withFetchedFiles, workspaceReader } from '../../../server/src/lsp/workspaceReader';
@@ -29,7 +30,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('faults: cost model files (engine)', () => {
   it('the shipped model loads (baseline for the fault cases below)', async () => {
-    const r = await loadCostModel(H100, { modelsDir: SHIPPED, kernels: ['torch_embedding_bag'] });
+    const r = await loadCostModel(H100, { files: diskModelFiles, modelsDir: SHIPPED, kernels: ['torch_embedding_bag'] });
     assert.equal(r.model.source, 'learned');
     assert.equal(r.warning, undefined);
   });
@@ -37,7 +38,7 @@ describe('faults: cost model files (engine)', () => {
   it('a missing shipped model → analytic model with a warning that says so', async () => {
     const empty = path.join(dir, 'no-models');
     mkdirSync(empty);
-    const r = await loadCostModel(H100, { modelsDir: empty });
+    const r = await loadCostModel(H100, { files: diskModelFiles, modelsDir: empty });
     assert.equal(r.model.source, 'analytic');
     assert.match(r.warning ?? '', /missing|not used/i);
     const [c] = await r.model.predict([[{ table: 't', rows: 1000, dim: 64, pooling: 2, zipf: 1, dtypeBytes: 2, kernel: 'torch_embedding_bag' }]], { batchSize: 1024, optimizer: 'sgd', device: H100 });
@@ -49,7 +50,7 @@ describe('faults: cost model files (engine)', () => {
     mkdirSync(bad);
     writeFileSync(path.join(bad, 'h100-cost.onnx'), Buffer.from('this is not an onnx protobuf \u0000\u0001\u0002'.repeat(50)));
     copyFileSync(path.join(SHIPPED, 'h100-cost.json'), path.join(bad, 'h100-cost.json'));
-    const r = await loadCostModel(H100, { modelsDir: bad });
+    const r = await loadCostModel(H100, { files: diskModelFiles, modelsDir: bad });
     assert.equal(r.model.source, 'analytic');
     assert.match(r.warning ?? '', /not used/);
   });
@@ -60,19 +61,19 @@ describe('faults: cost model files (engine)', () => {
     const onnx = readFileSync(path.join(SHIPPED, 'h100-cost.onnx'));
     writeFileSync(path.join(bad, 'h100-cost.onnx'), onnx.subarray(0, Math.floor(onnx.length / 3)));
     copyFileSync(path.join(SHIPPED, 'h100-cost.json'), path.join(bad, 'h100-cost.json'));
-    const r1 = await loadCostModel(H100, { modelsDir: bad });
+    const r1 = await loadCostModel(H100, { files: diskModelFiles, modelsDir: bad });
     assert.equal(r1.model.source, 'analytic');
     const bad2 = path.join(dir, 'badsidecar');
     mkdirSync(bad2);
     copyFileSync(path.join(SHIPPED, 'h100-cost.onnx'), path.join(bad2, 'h100-cost.onnx'));
     writeFileSync(path.join(bad2, 'h100-cost.json'), '{"name": 3, "weights": "nope"');
-    const r2 = await loadCostModel(H100, { modelsDir: bad2 });
+    const r2 = await loadCostModel(H100, { files: diskModelFiles, modelsDir: bad2 });
     assert.equal(r2.model.source, 'analytic');
     assert.ok(r2.warning);
   });
 
   it('a user model path that does not exist → analytic model, warning names the problem', async () => {
-    const r = await loadCostModel(H100, { modelsDir: path.join(dir, 'none'), modelPaths: { 'H100-80GB': path.join(dir, 'gone.onnx') } });
+    const r = await loadCostModel(H100, { files: diskModelFiles, modelsDir: path.join(dir, 'none'), modelPaths: { 'H100-80GB': path.join(dir, 'gone.onnx') } });
     assert.equal(r.model.source, 'analytic');
     assert.match(r.warning ?? '', /gone\.(onnx|json)|missing/);
   });

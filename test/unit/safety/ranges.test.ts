@@ -18,6 +18,7 @@ import { GPU_PRESETS } from '../../../server/src/config/presets';
 import type { DeviceSpec } from '../../../server/src/config/types';
 import { parseJsonlSets } from '../../../server/src/cost/jsonlSets';
 import { loadCostModel } from '../../../server/src/cost/registry';
+import { diskModelFiles } from '../../../server/src/io/modelFiles';
 import { configText } from '../../lsp/fixtures';
 import { CLI, ROOT, ensureBuilt } from '../../lsp/lspClient';
 import { property, runs } from '../../fuzz/runs';
@@ -80,7 +81,7 @@ describe('ranges: predict refuses what check refuses', () => {
     const a100: DeviceSpec = { type: 'A100-40GB', count: 1, perHost: 1, reserve: 0, ...GPU_PRESETS['A100-40GB'] };
     // The lines are PyTorch embedding_bag sets: the learned model prices them on H100, the analytic one elsewhere.
     const kernels = ['torch_embedding_bag' as const];
-    const models = [await loadCostModel(h100, { modelsDir: path.join(ROOT, 'models'), kernels }), await loadCostModel(a100, { modelsDir: path.join(ROOT, 'models'), kernels })];
+    const models = [await loadCostModel(h100, { files: diskModelFiles, modelsDir: path.join(ROOT, 'models'), kernels }), await loadCostModel(a100, { files: diskModelFiles, modelsDir: path.join(ROOT, 'models'), kernels })];
     assert.equal(models[0].model.source, 'learned');
     assert.equal(models[1].model.source, 'analytic');
     const rows = keyInfo('table', 'rows')!;

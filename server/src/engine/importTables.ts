@@ -15,12 +15,12 @@
  */
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { shardMemoryBytes, usableMemoryBytes } from '../cost/memory';
-import { formatBytes } from './byteUnits';
-import { excerpt, parseCsv } from './csv';
-import { keyInfo } from './keys';
-import { renderName } from './placementText';
-import { GPU_PRESETS } from './presets';
-import { DTYPE_BYTES, type Dtype } from './types';
+import { formatBytes } from '../config/byteUnits';
+import { excerpt, parseCsv } from '../config/csv';
+import { keyInfo } from '../config/keys';
+import { renderName } from '../config/placementText';
+import { GPU_PRESETS } from '../config/presets';
+import { DTYPE_BYTES, type Dtype } from '../config/types';
 
 export interface ImportError {
   /** 1-based line in the input (0: not tied to a line). */

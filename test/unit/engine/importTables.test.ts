@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { importTables, suggestedCount } from '../../../server/src/config/importTables';
+import { importTables, suggestedCount } from '../../../server/src/engine/importTables';
 import { loadConfig } from '../../../server/src/config/load';
 import { formatBytes } from '../../../server/src/config/byteUnits';
 import { GPU_PRESETS } from '../../../server/src/config/presets';
