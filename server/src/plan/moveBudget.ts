@@ -184,9 +184,11 @@ const RECUT_TABLES = 24;
  * shards' costs alone. `layouts`: each table's layout in the written placement (or
  * where it will be placed).
  */
-function prepareRecuts(cat: Catalog, model: CostModel, layouts: readonly (Layout | undefined)[]): { scorer: SetScorer; probe: PlanState } {
+export async function prepareRecuts(cat: Catalog, model: CostModel, layouts: readonly (Layout | undefined)[], ctl: PlanControl): Promise<{ scorer: SetScorer; probe: PlanState }> {
   const first = new PlanState(cat, model.prepare(cat.shards, cat.env));
-  soloCosts(first);
+  // Awaited: soloCosts polls `ctl` (it is async), and the heavy tables below,
+  // the probe's copy and the searches' `solo` all read the finished costs.
+  await soloCosts(first, ctl);
   const cost = (t: number) => layouts[t]?.shards.reduce((m, s) => Math.max(m, first.solo[s]), 0) ?? 0;
   const heavy = layouts.map((_, t) => t).filter((t) => layouts[t] && cat.tables[t].pin === undefined)
     .sort((a, b) => cost(b) - cost(a) || a - b).slice(0, Math.max(RECUT_TABLES, Math.ceil(cat.gpus / 2)));
@@ -195,7 +197,7 @@ function prepareRecuts(cat: Catalog, model: CostModel, layouts: readonly (Layout
   if (cat.shards.length === count) return { scorer: first.scorer, probe: first };
   const probe = new PlanState(cat, model.prepare(cat.shards, cat.env));
   probe.setSolo(first.soloF, first.soloB);
-  soloCosts(probe);
+  await soloCosts(probe, ctl);
   return { scorer: probe.scorer, probe };
 }
 
@@ -233,7 +235,7 @@ export async function planWithMoveBudget(config: ShardConfig, model: CostModel, 
     const initial = initialLayouts(cat);
     const writtenSpots = startLayouts(cat, written);
     const targetSpots = startLayouts(cat, full.placement);
-    const { scorer, probe } = prepareRecuts(cat, model, writtenSpots.map((w, t) => w?.layout ?? targetSpots[t]?.layout ?? initial.layouts[t]));
+    const { scorer, probe } = await prepareRecuts(cat, model, writtenSpots.map((w, t) => w?.layout ?? targetSpots[t]?.layout ?? initial.layouts[t]), ctl);
     const solo = probe.solo;
     const prepared = cat.shards.length;
     const start = await writtenStart(cat, scorer, { f: probe.soloF, b: probe.soloB }, written, writtenSpots, targetSpots, initial.layouts, ctl);

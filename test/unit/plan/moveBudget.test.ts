@@ -12,7 +12,11 @@ import type { Placement, ShardConfig } from '../../../server/src/config/types';
 import { AnalyticCostModel } from '../../../server/src/cost/analytic';
 import { evaluatePlacement } from '../../../server/src/plan/evaluate';
 import { sameEntry } from '../../../server/src/config/placementText';
-import { entryMoves, planWithMoveBudget } from '../../../server/src/plan/moveBudget';
+import { Catalog } from '../../../server/src/plan/catalog';
+import { actionsFrom } from '../../../server/src/plan/columnSearch';
+import { PlanControl } from '../../../server/src/plan/control';
+import { initialLayouts } from '../../../server/src/plan/layouts';
+import { entryMoves, planWithMoveBudget, prepareRecuts } from '../../../server/src/plan/moveBudget';
 import { planConfig } from '../../../server/src/plan/planner';
 import { makeTask, type TaskSpec } from '../../bench/tasks';
 import { assertValidPlan, config, table } from './fixtures';
@@ -219,5 +223,36 @@ describe('planWithMoveBudget: what never moves', () => {
     assert.deepEqual(r.plan.placement.get('pinned'), { kind: 'table', gpu: 0 });
     assert.deepEqual(r.plan.placement.get('rows'), { kind: 'row', gpus: [0, 1] });
     assert.ok(!r.moves.some((m) => m.table === 'pinned' || m.table === 'rows'));
+  });
+});
+
+describe('prepareRecuts: the searches start from finished solo costs', () => {
+  // soloCosts polls its PlanControl every 1,024 shards, so on a catalog that
+  // large it returns before it has finished: called without await, the tables
+  // to re-cut were picked on missing costs (in index order) and the budgeted
+  // searches started from empty solo costs, and the local-search candidate fell
+  // behind (examples/dlrm-856 at --max-moves 10: 33.5 ms instead of 28.8 ms).
+  it('re-cuts the heaviest tables and prices every shard of the grown catalog', async () => {
+    const cfg = makeTask({ name: 'mb-recut', tables: 800, gpus: 16, seed: 5, size: 'medium' });
+    const cat = new Catalog(cfg);
+    const { layouts } = initialLayouts(cat);
+    const count = cat.shards.length;
+    assert.ok(count >= 1024, `${count} catalog shards: enough that soloCosts yields midway`);
+    const { probe, scorer } = await prepareRecuts(cat, model, layouts, new PlanControl());
+    // The heaviest tables alone (their layout's costliest shard, priced here
+    // by the scorer) are among those whose other cuts were added.
+    const alone = (s: number) => { const c = scorer.score([s]); return c.fwdMs + c.bwdMs; };
+    const cost = layouts.map((l) => l ? Math.max(...l.shards.map(alone)) : -1);
+    const heaviest = cost.map((_, t) => t).filter((t) => layouts[t]).sort((a, b) => cost[b] - cost[a] || a - b).slice(0, 5);
+    const cuts = heaviest.flatMap((t) => actionsFrom(cat, t, layouts[t]));
+    const added = cuts.filter((a) => !cat.hasLayout(a.table, a.kind, a.parts, a.rowsPer, count));
+    assert.ok(added.length > 0, 'some of their other cuts were not in the catalog before');
+    for (const a of cuts) {
+      assert.ok(cat.hasLayout(a.table, a.kind, a.parts, a.rowsPer), `table ${cfg.tables[a.table].name} (${cost[a.table].toFixed(3)} ms alone, index ${a.table}) cut ${a.kind} ${a.parts}×${a.rowsPer}`);
+    }
+    assert.equal(probe.solo.length, cat.shards.length);
+    for (let s = 0; s < cat.shards.length; s++) {
+      assert.ok(Number.isFinite(probe.solo[s]) && probe.solo[s] > 0, `shard ${s}: ${probe.solo[s]} ms`);
+    }
   });
 });
