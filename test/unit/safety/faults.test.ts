@@ -17,8 +17,8 @@ import { loadCostModel } from '../../../server/src/cost/registry';
 import { diskFileReader } from '../../../server/src/io/diskFileReader';
 import type { StatusParams } from '../../../server/src/lsp/protocol';
 import { withFetchedFiles, workspaceReader } from '../../../server/src/lsp/workspaceReader';
-import { configText, devicesText } from '../../lsp/fixtures';
-import { ROOT, startTestServer, until, type TestServer } from '../../lsp/lspClient';
+import { configText, devicesText } from '../../fixtures/configText';
+import { ROOT, startTestServer, until, type TestServer } from '../../integration/lsp/lspClient';
 
 const H100: DeviceSpec = { type: 'H100-80GB', count: 2, perHost: 2, reserve: 0.15, ...GPU_PRESETS['H100-80GB'] };
 const SHIPPED = path.join(ROOT, 'models');

@@ -18,8 +18,8 @@ import { GPU_PRESETS } from '../../../server/src/config/presets';
 import type { DeviceSpec } from '../../../server/src/config/types';
 import { parseJsonlSets } from '../../../server/src/cost/jsonlSets';
 import { loadCostModel } from '../../../server/src/cost/registry';
-import { configText } from '../../lsp/fixtures';
-import { CLI, ROOT, ensureBuilt } from '../../lsp/lspClient';
+import { configText } from '../../fixtures/configText';
+import { CLI, ROOT, ensureBuilt } from '../../integration/lsp/lspClient';
 import { property, runs } from '../../fuzz/runs';
 
 let dir: string;

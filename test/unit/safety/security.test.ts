@@ -15,8 +15,8 @@ import type { StatusParams } from '../../../server/src/lsp/protocol';
 import { withFetchedFiles, workspaceReader } from '../../../server/src/lsp/workspaceReader';
 import { contentSecurityPolicy, renderHtml } from '../../../webview/src/html';
 import { isBalanceResult, isFromWebview, isToWebview } from '../../../webview/src/messages';
-import { configText, devicesText } from '../../lsp/fixtures';
-import { ROOT, startTestServer, until, type TestServer } from '../../lsp/lspClient';
+import { configText, devicesText } from '../../fixtures/configText';
+import { ROOT, startTestServer, until, type TestServer } from '../../integration/lsp/lspClient';
 import { property, runs } from '../../fuzz/runs';
 
 /** CSP directives as a map: name → sources. */
