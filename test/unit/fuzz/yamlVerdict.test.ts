@@ -38,6 +38,19 @@ function shape(node: unknown): unknown {
   return 'other';
 }
 
+/**
+ * Accepted documents compared node for node, by the parser that read them
+ * (SourceFile.parsedBy). The meaning check below only bites on the fast path
+ * (`yaml` against itself always agrees), so each property asserts that enough
+ * of its cases took it: were parseFast to give up on everything, they fail.
+ */
+const compared = { fast: 0, yaml: 0 };
+const resetCompared = () => { compared.fast = 0; compared.yaml = 0; };
+function assertFastShare(what: string, atLeast: number): void {
+  const share = compared.fast / Math.max(1, compared.fast + compared.yaml);
+  assert.ok(share >= atLeast, `${what}: only ${compared.fast} of ${compared.fast + compared.yaml} accepted documents took the fast path (want ≥ ${atLeast * 100}%)`);
+}
+
 /** Our verdict and meaning against `yaml`'s; returns what disagrees (empty: agreement). */
 function disagreement(text: string): string | undefined {
   const out: Diagnostic[] = [];
@@ -45,7 +58,8 @@ function disagreement(text: string): string | undefined {
   const doc = parseDocument(yaml12(text), { uniqueKeys: false });
   const theirs = doc.errors.length === 0;
   if (ok !== theirs) return `ours ${ok ? 'accepts' : 'rejects'}, yaml ${theirs ? 'accepts' : `rejects (${doc.errors[0].code})`}`;
-  if (ok && src.doc === undefined) {
+  if (ok) compared[src.parsedBy]++;
+  if (ok && src.parsedBy === 'fast') {
     // The fast path took it: it must mean what yaml means.
     try { assert.deepEqual(shape(src.contents), shape(doc.contents)); } catch { return 'fast path and yaml disagree on the nodes'; }
   }
@@ -74,17 +88,21 @@ const check = (text: string) => {
 
 describe('fuzz: one YAML verdict (fast parser and yaml agree)', () => {
   it('examples with tokens (tabs, CR, tags, anchors, flow-in-block) inserted agree with yaml', async () => {
+    resetCompared();
     await property('yaml verdict: mutated examples', fc.property(
       fc.nat({ max: EXAMPLES.length - 1 }), fc.array(charMutationArb, { minLength: 1, maxLength: 4 }),
       (i, ms) => check(applyChars(EXAMPLES[i], ms)),
     ), runs(600));
+    assertFastShare('mutated examples', 0.5);
   });
 
   it('generated configs with line and character mutations agree with yaml', async () => {
+    resetCompared();
     await property('yaml verdict: mutated configs', fc.property(
       configTextArb, fc.array(mutationArb.filter((m) => m.op !== 'nest'), { maxLength: 3 }), fc.array(charMutationArb, { maxLength: 3 }),
       ({ text }, lines, chars) => check(applyChars(mutateAll(text, lines), chars)),
     ), runs(600));
+    assertFastShare('mutated configs', 0.5);
   });
 
   it('line endings: LF, CRLF and lone CR mean the same document', async () => {
@@ -106,7 +124,7 @@ describe('fuzz: one YAML verdict (fast parser and yaml agree)', () => {
       if (/\t/.test(t)) return;
       assert.ok(parseFast(yaml12(t)), `the fast parser gave up on a plain config: ${JSON.stringify(t.slice(0, 400))}`);
       const { src } = parseSource('/ws/x.shard.yaml', t, []);
-      assert.equal(src.doc, undefined, 'parseSource used yaml for a plain config');
+      assert.equal(src.parsedBy, 'fast', 'parseSource used yaml for a plain config');
       taken++;
     }), runs(200));
     assert.ok(taken >= runs(200) / 2, `fast path taken on only ${taken} configs`);
