@@ -9,8 +9,7 @@
 import fc from 'fast-check';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderEntry } from '../../../server/src/config/placementText';
-import type { Placement, ShardConfig } from '../../../server/src/config/types';
+import type { ShardConfig } from '../../../server/src/config/types';
 import { AnalyticCostModel } from '../../../server/src/cost/analytic';
 import { planWithMoveBudget } from '../../../server/src/plan/moveBudget';
 import { checkLoad } from '../../fuzz/checkLoad';
@@ -18,6 +17,7 @@ import { configTextArb } from '../../fuzz/configGen';
 import { planProblems } from '../../fuzz/invariants';
 import { mutateAll, mutationArb } from '../../fuzz/mutate';
 import { property, runs } from '../../fuzz/runs';
+import { changedEntries } from '../plan/fixtures';
 
 const model = new AnalyticCostModel();
 /** Soft limit per call, ms: the budget must hold whatever the searches reach. */
@@ -26,16 +26,6 @@ const BUDGET_MS = 200;
 const writtenConfigArb: fc.Arbitrary<ShardConfig> = fc.tuple(configTextArb, fc.array(mutationArb, { maxLength: 2 }))
   .map(([{ text }, ms]) => checkLoad(mutateAll(text, ms)).loaded?.config ?? checkLoad(text).loaded?.config)
   .filter((c): c is ShardConfig => c !== undefined && !!c.placement && c.placement.size > 0);
-
-function changed(a: Placement, b: Placement): number {
-  let n = 0;
-  for (const k of new Set([...a.keys(), ...b.keys()])) {
-    const x = a.get(k);
-    const y = b.get(k);
-    if (!x || !y || renderEntry(x) !== renderEntry(y)) n++;
-  }
-  return n;
-}
 
 describe('fuzz: the move budget', () => {
   it('never more than N entries change; feasible (checked independently) or says why; never throws', async () => {
@@ -47,8 +37,8 @@ describe('fuzz: the move budget', () => {
         assert.fail(`planWithMoveBudget threw: ${err instanceof Error ? err.stack : String(err)}`);
       }
       const written = config.placement!;
-      assert.ok(changed(written, r.plan.placement) <= n, `N=${n}: ${changed(written, r.plan.placement)} changed`);
-      assert.equal(r.moves.length, changed(written, r.plan.placement));
+      assert.ok(changedEntries(written, r.plan.placement) <= n, `N=${n}: ${changedEntries(written, r.plan.placement)} changed`);
+      assert.equal(r.moves.length, changedEntries(written, r.plan.placement));
       assert.deepEqual(r.plan.reasons.filter((x) => /planning failed/.test(x)), [], r.plan.reasons.join('; '));
       if (r.tooFewMoves) {
         assert.ok(r.requiredMoves > n);

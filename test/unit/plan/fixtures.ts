@@ -1,7 +1,8 @@
 /** Small hand-made configs and invariant checks shared by the planner tests. */
 import assert from 'node:assert/strict';
 import { entryRanks } from '../../../server/src/config/placementRanks';
-import { DEFAULT_KERNEL, type ShardConfig, type TableSpec } from '../../../server/src/config/types';
+import { renderEntry } from '../../../server/src/config/placementText';
+import { DEFAULT_KERNEL, type Placement, type ShardConfig, type TableSpec } from '../../../server/src/config/types';
 import { memoryBudget, shardStorage, storageContext } from '../../../server/src/cost/memory';
 import { placementShards } from '../../../server/src/cost/shards';
 import { allowedKinds } from '../../../server/src/plan/evaluate';
@@ -47,4 +48,15 @@ export function assertValidPlan(cfg: ShardConfig, plan: PlanResult): void {
   assert.equal(plan.placement.size, cfg.tables.length, 'no extra placement entries');
   assert.equal(plan.gpus.length, n);
   plan.gpus.forEach((r, g) => assert.ok(Math.abs(r.memoryBytes - mem[g]) <= 1, `GPU ${g} reported memory matches`));
+}
+
+/** Tables whose written entry differs, counted independently of the engine: by the text each entry is written as. */
+export function changedEntries(before: Placement, after: Placement): number {
+  let n = 0;
+  for (const name of new Set([...before.keys(), ...after.keys()])) {
+    const a = before.get(name);
+    const b = after.get(name);
+    if (!a || !b || renderEntry(a) !== renderEntry(b)) n++;
+  }
+  return n;
 }

@@ -3,7 +3,7 @@
  * sides validate every message (fuzzed with fast-check); in an untrusted
  * workspace the server loads no model from settings/the workspace and reads no
  * referenced file; referenced paths cannot escape the workspace. The
- * untrusted workspace through the real server: test/integration/safety/security.test.ts.
+ * untrusted workspace through the real server: test/integration/lsp/safety.test.ts.
  */
 import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
