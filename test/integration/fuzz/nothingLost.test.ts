@@ -16,16 +16,12 @@ import type { TextEdit } from '../../../server/src/config/diagnostics';
 import { placementEdit } from '../../../server/src/config/placementText';
 import type { Placement, PlacementEntry, Range } from '../../../server/src/config/types';
 import { configText } from '../../fixtures/configText';
+import { applyEdits } from '../../fixtures/textEdits';
 import { CLI, ensureBuilt, startTestServer, until, type TestServer } from '../lsp/lspClient';
 import { checkLoad, MAIN } from '../../fuzz/checkLoad';
 import { configArb, renderBlock, renderFlow } from '../../fuzz/configGen';
 import { mutateAll, mutationArb } from '../../fuzz/mutate';
 import { property, runs } from '../../fuzz/runs';
-
-/** Applies edits the way the editor does (LSP positions, \r\n and \r aware). */
-function applyEdits(text: string, edits: TextEdit[]): string {
-  return TextDocument.applyEdits(TextDocument.create('file:///x', 'shardlens', 1, text), edits);
-}
 
 function offsetOf(text: string, p: Range['start']): number {
   return TextDocument.create('file:///x', 'shardlens', 1, text).offsetAt(p);

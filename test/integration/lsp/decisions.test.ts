@@ -30,17 +30,6 @@ async function lenses(uri: string): Promise<CodeLens[]> {
   return server.conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
 }
 
-/** Polls the lenses until one's title matches. */
-async function lensMatching(uri: string, re: RegExp, timeoutMs = 20_000): Promise<CodeLens> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = (await lenses(uri)).find((l) => re.test(l.command?.title ?? ''));
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no lens matching ${re}: ${(await lenses(uri)).map((l) => l.command?.title).join(' | ')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'shardlens-lsp-decisions-'));
   server = await startTestServer({ rootDir: dir });
@@ -118,7 +107,7 @@ describe('shardlens/sweep', () => {
     const uri = fresh();
     const text = configText({ tables: 4, gpus: 8 });
     await server.open(uri, text);
-    const lens = await lensMatching(uri, /^What if/);
+    const lens = await server.lensMatching(uri, /^What if/);
     assert.equal(lens.range.start.line, lineOf(text, 'devices:'));
     assert.equal(lens.command!.command, 'shardlens.whatIf');
     assert.deepEqual(lens.command!.arguments, [{ uri, counts: [2, 4, 8, 16], type: 'H100-80GB' }]);
@@ -131,10 +120,10 @@ describe('vs HEAD: baseline, lens and placementDiff', () => {
     const head = configText({ tables: 6, gpus: 2, placement: 'all-on-0' });
     const now = head.replace(`  ${tableName(1)}: 0`, `  ${tableName(1)}: 1`).replace(`  ${tableName(3)}: 0`, `  ${tableName(3)}: 1`);
     await server.open(uri, now);
-    await lensMatching(uri, /^Replan|^Plan/);
+    await server.lensMatching(uri, /^Replan|^Plan/);
     assert.ok(!(await lenses(uri)).some((l) => /^vs /.test(l.command?.title ?? '')), 'no baseline, no lens');
     await server.conn.sendNotification(BaselineNotification, { uri, ref: 'HEAD', text: head });
-    const lens = await lensMatching(uri, /^vs HEAD: /);
+    const lens = await server.lensMatching(uri, /^vs HEAD: /);
     assert.match(lens.command!.title, /^vs HEAD: \u2212[\d.]+ ms, 2 moves$/);
     assert.equal(lens.range.start.line, lineOf(now, 'placement:'));
     assert.deepEqual(lens.command!.arguments, [{ uri }]);
@@ -152,7 +141,7 @@ describe('vs HEAD: baseline, lens and placementDiff', () => {
 
     // The lens follows edits: moving a table back leaves one move.
     await server.change(uri, 2, now.replace(`  ${tableName(3)}: 1`, `  ${tableName(3)}: 0`));
-    await lensMatching(uri, /^vs HEAD: \u2212[\d.]+ ms, 1 move$/);
+    await server.lensMatching(uri, /^vs HEAD: \u2212[\d.]+ ms, 1 move$/);
 
     // No baseline any more (e.g. the file left git): the lens goes.
     await server.conn.sendNotification(BaselineNotification, { uri, ref: 'HEAD', text: null });
@@ -168,9 +157,9 @@ describe('vs HEAD: baseline, lens and placementDiff', () => {
     const text = configText({ tables: 4, gpus: 2, placement: 'round-robin' });
     await server.open(uri, text);
     await server.conn.sendNotification(BaselineNotification, { uri, ref: 'HEAD', text });
-    await lensMatching(uri, /^vs HEAD: same placement$/);
+    await server.lensMatching(uri, /^vs HEAD: same placement$/);
     await server.conn.sendNotification(BaselineNotification, { uri, ref: 'HEAD', text: 'version: 1\ntables: [' });
-    const lens = await lensMatching(uri, /^vs HEAD: cannot compare/);
+    const lens = await server.lensMatching(uri, /^vs HEAD: cannot compare/);
     assert.match(lens.command!.title, /HEAD version does not load/);
     const diff = await server.conn.sendRequest(PlacementDiffRequest, { uri });
     assert.match(diff!.problem!, /HEAD version does not load/);
@@ -181,7 +170,7 @@ describe('vs HEAD: baseline, lens and placementDiff', () => {
     await server.open(uri, configText({ tables: 4, gpus: 2, placement: 'round-robin' }));
     await server.conn.sendNotification(BaselineNotification, { uri, ref: 42, text: 7 } as never);
     await server.conn.sendNotification(BaselineNotification, null as never);
-    await lensMatching(uri, /^Replan|^Plan/);
+    await server.lensMatching(uri, /^Replan|^Plan/);
     assert.equal(await server.conn.sendRequest(PlacementDiffRequest, { uri }), null);
   });
 });

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import {
   createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection,
 } from 'vscode-jsonrpc/node';
-import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import type { CodeLens, Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -58,6 +58,8 @@ export interface TestServer {
   change(uri: string, version: number, text: string): Promise<void>;
   close(uri: string): Promise<void>;
   lastPublished(uri: string): Published | undefined;
+  /** Polls textDocument/codeLens until a lens's title matches (lenses wait for the costed analysis). */
+  lensMatching(uri: string, re: RegExp, timeoutMs?: number): Promise<CodeLens>;
   stop(): Promise<void>;
 }
 
@@ -139,6 +141,16 @@ function testServer(conn: MessageConnection, proc: ChildProcessWithoutNullStream
     lastPublished(uri) {
       const list = server.published.get(uri);
       return list?.[list.length - 1];
+    },
+    async lensMatching(uri, re, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const lenses = await conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+        const found = lenses.find((l) => re.test(l.command?.title ?? ''));
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no lens matching ${re}: ${lenses.map((l) => l.command?.title).join(' | ')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     async stop() {
       try {

@@ -17,6 +17,7 @@ import type { FileReader } from '../../../server/src/config/loaded';
 import { renderEntry } from '../../../server/src/config/placementText';
 import { BalanceRequest, ReplanRequest, type BalanceResult, type ReplanApplied, type ReplanResult } from '../../../server/src/lsp/protocol';
 import { configText } from '../../fixtures/configText';
+import { applyEdits } from '../../fixtures/textEdits';
 import { startTestServer, until, type TestServer } from './lspClient';
 
 let dir: string;
@@ -29,34 +30,12 @@ function fresh(): string {
   return `file://${path.join(dir, `moves${++seq}.shard.yaml`)}`;
 }
 
-function applyEdits(text: string, edits: TextEdit[]): string {
-  const lines = text.split('\n');
-  const offset = (p: { line: number; character: number }) => {
-    let o = 0;
-    for (let i = 0; i < p.line && i < lines.length; i++) o += lines[i].length + 1;
-    return Math.min(o + p.character, text.length);
-  };
-  return [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start))
-    .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);
-}
-
 /** Placement entries of a text whose rendering differs from `before`'s. */
 function changedEntries(before: string, after: string): string[] {
   const a = loadConfig(path.join(dir, 'a.shard.yaml'), before, noFiles).config!.placement!;
   const b = loadConfig(path.join(dir, 'b.shard.yaml'), after, noFiles).config!.placement!;
   const names = new Set([...a.keys(), ...b.keys()]);
   return [...names].filter((n) => !a.get(n) || !b.get(n) || renderEntry(a.get(n)!) !== renderEntry(b.get(n)!)).sort();
-}
-
-async function lensMatching(uri: string, re: RegExp, timeoutMs = 30_000): Promise<CodeLens> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const lenses = await server.conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
-    const found = lenses.find((l) => re.test(l.command?.title ?? ''));
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no lens matching ${re}: ${lenses.map((l) => l.command?.title).join(' | ')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 before(async () => {
@@ -73,8 +52,8 @@ describe('the Replan (≤ N moves) lens', () => {
     const uri = fresh();
     const text = configText({ tables: 12, gpus: 4, placement: 'all-on-0' });
     await server.open(uri, text);
-    const lens = await lensMatching(uri, /^Replan \u2264 10 moves \u2014 step [\d.]+ ms \u2192 [\d.]+ ms \(.*\d+ moves?\)$/);
-    const replan = await lensMatching(uri, /^Replan \u2014 step/);
+    const lens = await server.lensMatching(uri, /^Replan \u2264 10 moves \u2014 step [\d.]+ ms \u2192 [\d.]+ ms \(.*\d+ moves?\)$/);
+    const replan = await server.lensMatching(uri, /^Replan \u2014 step/);
     assert.equal(lens.range.start.line, replan.range.start.line, 'on the Replan lens line');
     assert.equal(lens.command!.command, 'shardlens.replanMoves');
     assert.deepEqual(lens.command!.arguments![0], { uri, version: 1, strategy: 'best', maxMoves: 10 });
@@ -85,7 +64,7 @@ describe('the Replan (≤ N moves) lens', () => {
   it('is absent without a written placement', async () => {
     const uri = fresh();
     await server.open(uri, configText({ tables: 6, gpus: 2 }));
-    await lensMatching(uri, /^Plan placement/);
+    await server.lensMatching(uri, /^Plan placement/);
     const lenses = await server.conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
     assert.ok(!lenses.some((l) => l.command?.command === 'shardlens.replanMoves'), lenses.map((l) => l.command?.title).join(' | '));
   });
@@ -166,7 +145,7 @@ describe('shardlens/replan with maxMoves', () => {
     assert.equal(applied.moveBudget!.requiredMoves, 2);
     assert.equal(applied.feasible, false);
     assert.match(applied.reasons[0], /needs 2 moves to become feasible/);
-    const lens = await lensMatching(uri, /^Replan \u2264 10 moves/);
+    const lens = await server.lensMatching(uri, /^Replan \u2264 10 moves/);
     assert.doesNotMatch(lens.command!.title, /too few/, 'N = 10 covers the 2 required moves');
   });
 });

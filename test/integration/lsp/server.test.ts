@@ -15,6 +15,7 @@ import { loadConfig } from '../../../server/src/config/load';
 import type { FileReader } from '../../../server/src/config/loaded';
 import { BalanceRequest, ReplanRequest, type BalanceResult, type ReplanApplied, type ReplanResult } from '../../../server/src/lsp/protocol';
 import { configText, devicesText, lineOf, tableName } from '../../fixtures/configText';
+import { applyEdits } from '../../fixtures/textEdits';
 import { startTestServer, until, type TestServer } from './lspClient';
 
 let dir: string;
@@ -29,18 +30,6 @@ function fresh(): string {
 }
 
 const noFiles: FileReader = { readFile: () => undefined };
-
-/** Applies LSP text edits (non-overlapping) to a text. */
-function applyEdits(text: string, edits: TextEdit[]): string {
-  const lines = text.split('\n');
-  const offset = (p: { line: number; character: number }) => {
-    let o = 0;
-    for (let i = 0; i < p.line && i < lines.length; i++) o += lines[i].length + 1;
-    return Math.min(o + p.character, text.length);
-  };
-  return [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start))
-    .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);
-}
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'shardlens-lsp-'));
