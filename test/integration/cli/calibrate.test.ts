@@ -5,7 +5,6 @@
  * provenance, error before/after on held-out sets; too few sets refused; and
  * `plan --calibration` pricing with the corrected model.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,16 +17,14 @@ import type { DeviceSpec } from '../../../server/src/config/types';
 import { parseCalibration } from '../../../server/src/cost/calibration';
 import { loadCostModel } from '../../../server/src/cost/registry';
 import type { Shard } from '../../../server/src/cost/types';
-import { CLI, ROOT, ensureBuilt } from '../lsp/lspClient';
+import { ROOT, ensureBuilt } from '../lsp/lspClient';
+import { runCliProcess } from './cliProcess';
 import { configText } from '../../fixtures/configText';
 
 let dir: string;
 const H100: DeviceSpec = { type: 'H100-80GB', count: 1, perHost: 1, reserve: 0, ...GPU_PRESETS['H100-80GB'] };
 
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]) => runCliProcess(args, dir);
 
 /** n measured set lines, as `shardlens measure` writes them, timed at factor × the shipped model's prediction. */
 async function measuredLines(n: number, factor: number, opts: { deviceType?: string } = {}): Promise<string> {

@@ -3,7 +3,6 @@
  * shapes (docs/design.md "Command line"), messages for bad input without stack
  * traces, and `--write` touching the file only when asked.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -11,14 +10,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { STRATEGIES } from '../../../server/src/plan/types';
 import { CLI, ROOT, ensureBuilt } from '../lsp/lspClient';
+import { runCliProcess } from './cliProcess';
 import { configText, lineOf, tableName } from '../../fixtures/configText';
 
 let dir: string;
 
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]) => runCliProcess(args, dir);
 
 function write(name: string, text: string): string {
   const p = path.join(dir, name);

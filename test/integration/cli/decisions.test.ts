@@ -9,15 +9,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLI, ensureBuilt } from '../lsp/lspClient';
+import { ensureBuilt } from '../lsp/lspClient';
+import { runCliProcess } from './cliProcess';
 import { configText, tableName } from '../../fixtures/configText';
 
 let dir: string;
 
-function run(args: string[], cwd = dir): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[], cwd = dir) => runCliProcess(args, cwd);
 
 function write(name: string, text: string, where = dir): string {
   const p = path.join(where, name);

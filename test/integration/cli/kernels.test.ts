@@ -2,21 +2,18 @@
  * The CLI says which model and kernel priced every number: `check` and `plan`
  * in text and JSON (`cost_models`), and `predict --kernel`.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLI, ensureBuilt } from '../lsp/lspClient';
+import { ensureBuilt } from '../lsp/lspClient';
+import { runCliProcess } from './cliProcess';
 import { configText } from '../../fixtures/configText';
 
 let dir: string;
 
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]) => runCliProcess(args, dir);
 
 function write(name: string, text: string): string {
   writeFileSync(path.join(dir, name), text);

@@ -6,7 +6,6 @@
  * predicted-vs-measured join — for a config built in code (kernel
  * torch_embedding_bag, which the collector can run on CPU).
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -24,7 +23,8 @@ import { blockLookupShare } from '../../../server/src/cost/rowBlocks';
 import { pythonWith } from '../../../server/src/io/python';
 import { evaluatePlacement } from '../../../server/src/plan/evaluate';
 import { parseMeasuredLines } from '../../../server/src/plan/measuredJoin';
-import { CLI, ensureBuilt } from '../lsp/lspClient';
+import { ensureBuilt } from '../lsp/lspClient';
+import { runCliProcess } from './cliProcess';
 
 /** A Python with PyTorch: $PYTHON, else python3 (what `measure` itself runs). */
 const torchPython = pythonWith(['torch']);
@@ -52,10 +52,7 @@ placement:
   c: 1
 `;
 
-function run(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[], env: Record<string, string> = {}) => runCliProcess(args, dir, env);
 
 function readJsonl(file: string): Record<string, any>[] {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));

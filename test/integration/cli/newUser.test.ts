@@ -6,20 +6,17 @@
  * the GPUs of a partly filled last host.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CLI, ROOT, ensureBuilt } from '../lsp/lspClient';
+import { ROOT, ensureBuilt } from '../lsp/lspClient';
+import { runCliProcess } from './cliProcess';
 
 let dir: string;
 const H100_MODEL = path.join(ROOT, 'models', 'h100-cost.onnx');
 
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]) => runCliProcess(args, dir);
 
 const config = (type: string, count = 2, perHost = 2) => `version: 1
 batch_size: 4096

@@ -5,7 +5,6 @@
  * against `check --format json`: one result per diagnostic, ruleId = code,
  * the same region +1 (SARIF is 1-based, LSP 0-based; both end-exclusive).
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -16,15 +15,13 @@ import type { Diagnostic } from '../../../server/src/config/diagnostics';
 import { ENGINE_CODE_TITLES } from '../../../server/src/engine/engineDiagnostics';
 import { escapeData, escapeProperty, githubAnnotation } from '../../../server/src/cli/githubAnnotations';
 import { artifactLocation, sarifRegion } from '../../../server/src/cli/sarif';
-import { CLI, ROOT, ensureBuilt } from '../lsp/lspClient';
+import { ROOT, ensureBuilt } from '../lsp/lspClient';
+import { runCliProcess } from './cliProcess';
 
 const MISTAKES = 'examples/mistakes.shard.yaml';
 const SCHEMA = path.join(ROOT, 'test/fixtures/sarif/sarif-schema-2.1.0.json');
 
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]) => runCliProcess(args, ROOT);
 
 /**
  * The official schema is JSON Schema draft-04; ajv 8 validates it with its
