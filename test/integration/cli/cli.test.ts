@@ -3,33 +3,19 @@
  * shapes (docs/design.md "Command line"), messages for bad input without stack
  * traces, and `--write` touching the file only when asked.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { STRATEGIES } from '../../../server/src/plan/types';
-import { CLI, ROOT, ensureBuilt } from '../lsp/lspClient';
-import { runCliProcess } from './cliProcess';
+import { CLI, ROOT } from '../lsp/lspClient';
+import { cliFolder } from './cliProcess';
 import { configText, lineOf, tableName } from '../../fixtures/configText';
 
-let dir: string;
-
-const run = (args: string[]) => runCliProcess(args, dir);
-
-function write(name: string, text: string): string {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const folder = cliFolder('shardlens-cli-');
+const { run, write } = folder;
 
 const STACK = /\n\s+at .+\(.*:\d+:\d+\)/;
-
-before(() => {
-  ensureBuilt();
-  dir = mkdtempSync(path.join(tmpdir(), 'shardlens-cli-'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('usage', () => {
   it('--version prints the package version, exit 0', () => {
@@ -243,7 +229,7 @@ describe('plan', () => {
     const head = text.slice(0, text.indexOf('placement:'));
     assert.ok(written.startsWith(head), 'everything before placement: is byte-identical');
     assert.ok(written.includes('# trailing comment that must survive') || !text.includes('# trailing comment'), 'comments after the section survive');
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(readdirSync(folder.dir()).filter((f) => f.endsWith('.tmp')), []);
     const check = run(['check', 'w.shard.yaml', '--format', 'json']);
     assert.equal(check.code, 0, check.stdout);
   });
@@ -257,7 +243,7 @@ describe('import and export', () => {
     assert.match(r.stdout, /name: user/);
     const o = run(['import', 'tables.csv', '-o', 'imported.shard.yaml']);
     assert.equal(o.code, 0, o.stderr);
-    assert.equal(readFileSync(path.join(dir, 'imported.shard.yaml'), 'utf8'), r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
+    assert.equal(readFileSync(path.join(folder.dir(), 'imported.shard.yaml'), 'utf8'), r.stdout.endsWith('\n') ? r.stdout : `${r.stdout}\n`);
     assert.equal(run(['check', 'imported.shard.yaml']).code, 0);
   });
 
@@ -269,7 +255,7 @@ describe('import and export', () => {
     assert.match(r.stderr, /:3: error: table "bad": num_embeddings/);
     assert.match(r.stderr, /:4: error: table "item": embedding_dim 130 is not a multiple of 4/);
     assert.match(r.stderr, /2 rows not imported \(listed above\); 1 table imported/);
-    const text = readFileSync(path.join(dir, 'evil.shard.yaml'), 'utf8');
+    const text = readFileSync(path.join(folder.dir(), 'evil.shard.yaml'), 'utf8');
     assert.equal(text.split('\n').filter((l) => l.startsWith('version:')).length, 1);
     assert.equal(run(['check', 'evil.shard.yaml']).code, 0);
   });

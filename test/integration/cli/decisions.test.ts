@@ -4,24 +4,16 @@
  * line") and exit codes, with messages and no stack traces for bad input.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ensureBuilt } from '../lsp/lspClient';
-import { runCliProcess } from './cliProcess';
+import { cliFolder } from './cliProcess';
 import { configText, tableName } from '../../fixtures/configText';
 
-let dir: string;
-
-const run = (args: string[], cwd = dir) => runCliProcess(args, cwd);
-
-function write(name: string, text: string, where = dir): string {
-  const p = path.join(where, name);
-  writeFileSync(p, text);
-  return p;
-}
+const folder = cliFolder('shardlens-decisions-');
+const { run, write } = folder;
 
 function git(cwd: string, ...args: string[]): void {
   const r = spawnSync('git', ['-c', 'user.name=ShardLens test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' });
@@ -29,12 +21,6 @@ function git(cwd: string, ...args: string[]): void {
 }
 
 const STACK = /\n\s+at .+\(.*:\d+:\d+\)/;
-
-before(() => {
-  ensureBuilt();
-  dir = mkdtempSync(path.join(tmpdir(), 'shardlens-decisions-'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('sweep', () => {
   it('JSON: one row per (type, count) with the documented keys; GPU-seconds = step time × GPUs', () => {

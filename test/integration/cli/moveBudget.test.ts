@@ -3,24 +3,14 @@
  * JSON shape (docs/design.md "Command line": `move_budget`), the text, exit
  * codes, `--write` changing at most N entries on disk, and usage errors.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ensureBuilt } from '../lsp/lspClient';
-import { runCliProcess } from './cliProcess';
+import { cliFolder } from './cliProcess';
 import { configText, tableName } from '../../fixtures/configText';
 
-let dir: string;
-
-const run = (args: string[], cwd = dir) => runCliProcess(args, cwd);
-
-function write(name: string, text: string): string {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const folder = cliFolder('shardlens-moves-');
+const { run, write } = folder;
 
 /** The `placement:` lines of a config text, name → value as written. */
 function placementLines(text: string): Map<string, string> {
@@ -38,12 +28,6 @@ function placementLines(text: string): Map<string, string> {
 const STACK = /\n\s+at .+\(.*:\d+:\d+\)/;
 /** Every table on GPU 0 of 4: each move off it helps. */
 const ALL_ON_0 = () => configText({ tables: 10, gpus: 4, placement: 'all-on-0' });
-
-before(() => {
-  ensureBuilt();
-  dir = mkdtempSync(path.join(tmpdir(), 'shardlens-moves-'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('plan --max-moves: JSON', () => {
   it('the plan, plus move_budget: at most N moves, each with from, to and its gain', () => {
