@@ -5,8 +5,6 @@
  * "vs HEAD" lens from a `shardlens/baseline` notification with
  * `shardlens/placementDiff` listing the moves.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +14,7 @@ import {
   BaselineNotification, PlacementDiffRequest, SweepRequest, type SweepResultPayload,
 } from '../../../server/src/lsp/protocol';
 import { configText, lineOf, tableName } from '../../fixtures/configText';
-import { startTestServer, until, type TestServer } from './lspClient';
+import { startInTempDir, stopInTempDir, until, type TestServer } from './lspClient';
 
 let dir: string;
 let server: TestServer;
@@ -30,14 +28,8 @@ async function lenses(uri: string): Promise<CodeLens[]> {
   return server.conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
 }
 
-before(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'shardlens-lsp-decisions-'));
-  server = await startTestServer({ rootDir: dir });
-});
-after(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+before(async () => { ({ dir, server } = await startInTempDir('shardlens-lsp-decisions-')); });
+after(() => stopInTempDir({ dir, server }));
 
 describe('shardlens/sweep', () => {
   it('plans each cluster and reports progress through the work-done token', async () => {

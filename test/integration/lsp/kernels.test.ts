@@ -4,14 +4,12 @@
  * tables of two kernels says so, and switching `kernel:` or `optimizer:`
  * changes the numbers.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CodeLens, CompletionItem, CompletionList, Hover } from 'vscode-languageserver-protocol';
 import type { StatusParams } from '../../../server/src/lsp/protocol';
-import { startTestServer, until, type TestServer } from './lspClient';
+import { startInTempDir, stopInTempDir, until, type TestServer } from './lspClient';
 
 /** Four tables on two GPUs: each GPU holds one PyTorch table and one FBGEMM table (a and c UVM-cached). */
 function mixed(optimizer: string, kernelOfB = 'torch_embedding_bag'): string {
@@ -63,14 +61,8 @@ describe('kernels and optimizers in the editor', () => {
   let seq = 0;
   const fresh = () => `file://${path.join(dir, `k${++seq}.shard.yaml`)}`;
 
-  before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'shardlens-kernels-'));
-    server = await startTestServer({ rootDir: dir });
-  });
-  after(async () => {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  before(async () => { ({ dir, server } = await startInTempDir('shardlens-kernels-')); });
+  after(() => stopInTempDir({ dir, server }));
 
   async function lenses(uri: string): Promise<string[]> {
     // Lenses wait for the costed analysis of the latest version.

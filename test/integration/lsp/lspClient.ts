@@ -4,7 +4,8 @@
  * no fixed sleeps.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
   createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection,
@@ -124,6 +125,17 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     setup: (conn, proc) => { server = testServer(conn, proc, opts.settings ?? {}); },
   });
   return server!;
+}
+
+/** A server on a fresh temporary workspace folder (for a before hook); stopInTempDir (after hook) stops it and removes the folder. */
+export async function startInTempDir(prefix: string, opts: Omit<StartOptions, 'rootDir'> = {}): Promise<{ dir: string; server: TestServer }> {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, server: await startTestServer({ ...opts, rootDir: dir }) };
+}
+
+export async function stopInTempDir(started: { dir: string; server: TestServer }): Promise<void> {
+  await started.server.stop();
+  rmSync(started.dir, { recursive: true, force: true });
 }
 
 function testServer(conn: MessageConnection, proc: ChildProcessWithoutNullStreams, settings: Record<string, unknown>): TestServer {

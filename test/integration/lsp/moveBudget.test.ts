@@ -5,8 +5,6 @@
  * entries, the moves in the answer, progress, staleness, cancellation, bad
  * params) and the moves in `shardlens/balance`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +16,7 @@ import { renderEntry } from '../../../server/src/config/placementText';
 import { BalanceRequest, ReplanRequest, type BalanceResult, type ReplanApplied, type ReplanResult } from '../../../server/src/lsp/protocol';
 import { configText } from '../../fixtures/configText';
 import { applyEdits } from '../../fixtures/textEdits';
-import { startTestServer, until, type TestServer } from './lspClient';
+import { startInTempDir, stopInTempDir, until, type TestServer } from './lspClient';
 
 let dir: string;
 let server: TestServer;
@@ -38,14 +36,8 @@ function changedEntries(before: string, after: string): string[] {
   return [...names].filter((n) => !a.get(n) || !b.get(n) || renderEntry(a.get(n)!) !== renderEntry(b.get(n)!)).sort();
 }
 
-before(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'shardlens-lsp-moves-'));
-  server = await startTestServer({ rootDir: dir });
-});
-after(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+before(async () => { ({ dir, server } = await startInTempDir('shardlens-lsp-moves-')); });
+after(() => stopInTempDir({ dir, server }));
 
 describe('the Replan (≤ N moves) lens', () => {
   it('sits next to Replan and shows the step before → after and how many moves, N from the setting (default 10)', async () => {

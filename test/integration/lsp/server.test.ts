@@ -4,8 +4,7 @@
  * text) plus independent spot checks of ranges, so the server is tested for
  * faithfully publishing, not for re-implementing validation.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +15,7 @@ import type { FileReader } from '../../../server/src/config/loaded';
 import { BalanceRequest, ReplanRequest, type BalanceResult, type ReplanApplied, type ReplanResult } from '../../../server/src/lsp/protocol';
 import { configText, devicesText, lineOf, tableName } from '../../fixtures/configText';
 import { applyEdits } from '../../fixtures/textEdits';
-import { startTestServer, until, type TestServer } from './lspClient';
+import { startInTempDir, stopInTempDir, until, type TestServer } from './lspClient';
 
 let dir: string;
 let server: TestServer;
@@ -31,14 +30,8 @@ function fresh(): string {
 
 const noFiles: FileReader = { readFile: () => undefined };
 
-before(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'shardlens-lsp-'));
-  server = await startTestServer({ rootDir: dir });
-});
-after(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+before(async () => { ({ dir, server } = await startInTempDir('shardlens-lsp-')); });
+after(() => stopInTempDir({ dir, server }));
 
 describe('diagnostics', () => {
   it('publishes the engine diagnostics (codes and ranges) for the opened version', async () => {
