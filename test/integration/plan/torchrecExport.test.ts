@@ -1,10 +1,10 @@
 /**
- * The TorchRec export: exactly the written placement, every kind through
- * TorchRec's own generators, the compute kernel from `kernel:`, refusals with
- * reasons for what TorchRec cannot express, and Python that parses and uses
+ * The TorchRec export as Python: every kind through TorchRec's own
+ * generators, the compute kernel from `kernel:`, and Python that parses and uses
  * only names, keywords and enum members recorded from TorchRec's source
  * (server/src/plan/torchrecApi.ts), checked with Python's own parser
  * ($PYTHON, else python3, and test/integration/plan/pyApiScan.py; no TorchRec needed).
+ * The JSON export and the refusals, in-process: test/unit/plan/torchrecExport.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -13,11 +13,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../server/src/config/load';
 import type { FileReader } from '../../../server/src/config/loaded';
-import type { Placement, PlacementEntry, ShardConfig } from '../../../server/src/config/types';
+import type { PlacementEntry } from '../../../server/src/config/types';
 import { pythonWith } from '../../../server/src/io/python';
 import { TORCHREC_API } from '../../../server/src/plan/torchrecApi';
-import { exportTorchRec, type TorchRecExportOptions } from '../../../server/src/plan/torchrecExport';
-import { config, table } from '../../unit/plan/fixtures';
+import { exportTorchRec } from '../../../server/src/plan/torchrecExport';
+import { config, everyKind, EXPORT_OPTIONS as OPTIONS, table } from '../../unit/plan/fixtures';
 
 const python = pythonWith([]);
 const SCAN = path.resolve(__dirname, 'pyApiScan.py');
@@ -67,23 +67,6 @@ function assertTorchRecApi(source: string): Scan {
   return s;
 }
 
-const OPTIONS: TorchRecExportOptions = { format: 'python', origin: { kind: 'written' }, file: '/w/model.shard.yaml' };
-
-/** A 16-GPU (2 hosts × 8) config with one table per kind, placed by hand. */
-function everyKind(): { cfg: ShardConfig; placement: Placement } {
-  const cfg = config([
-    table('small', 1000, 64), table('whole', 1_000_000, 128), table('cols', 1_000_000, 128), table('rows', 10_000_000, 128),
-    table('trow', 10_000_000, 128), table('tcol', 1_000_000, 128), table('grid', 10_000_000, 256),
-    table('uvm', 50_000_000, 128, { kernel: 'fbgemm_tbe_uvm_caching', cacheLoadFactor: 0.2 }),
-  ], 16);
-  const placement = new Map<string, PlacementEntry>([
-    ['small', { kind: 'data_parallel' }], ['whole', { kind: 'table', gpu: 3 }], ['cols', { kind: 'column', gpus: [0, 1] }],
-    ['rows', { kind: 'row', gpus: Array.from({ length: 16 }, (_, g) => g) }], ['trow', { kind: 'table_row', host: 1 }],
-    ['tcol', { kind: 'table_column', gpus: [8, 9] }], ['grid', { kind: 'grid', hosts: [0, 1] }], ['uvm', { kind: 'table', gpu: 5 }],
-  ]);
-  return { cfg, placement };
-}
-
 describe('exportTorchRec', () => {
   it('Python: every kind through TorchRec\'s generators, kernels from kernel:, only recorded API', () => {
     const { cfg, placement } = everyKind();
@@ -112,58 +95,6 @@ describe('exportTorchRec', () => {
     assert.match(py, /^LOCAL_WORLD_SIZE = 8$/m);
     assert.ok(s.calls.some((c) => c.func === 'EmbeddingBagCollection' && c.keywords.includes('device')));
     assert.match(py, /EmbeddingBagConfig\(name="small", num_embeddings=1000, embedding_dim=64, feature_names=\["small"\], data_type=DataType\.FP16, pooling=PoolingType\.SUM\)/);
-  });
-
-  it('JSON: per table sharding_type, ranks, compute_kernel (data-parallel as data_parallel)', () => {
-    const { cfg, placement } = everyKind();
-    const r = exportTorchRec(cfg, placement, { ...OPTIONS, format: 'json', modulePath: 'dlrm.ebc' });
-    assert.ok(r.ok);
-    const j = JSON.parse(r.text);
-    assert.equal(j.module_path, 'dlrm.ebc');
-    const pick = (n: string) => [j.tables[n].sharding_type, j.tables[n].ranks, j.tables[n].compute_kernel];
-    const all = Array.from({ length: 16 }, (_, g) => g);
-    assert.deepEqual(pick('small'), ['data_parallel', all, 'dense']);
-    assert.deepEqual(pick('whole'), ['table_wise', [3], 'fused']);
-    assert.deepEqual(pick('cols'), ['column_wise', [0, 1], 'fused']);
-    assert.deepEqual(pick('rows'), ['row_wise', all, 'fused']);
-    assert.deepEqual(pick('trow'), ['table_row_wise', [8, 9, 10, 11, 12, 13, 14, 15], 'fused']);
-    assert.deepEqual(pick('tcol'), ['table_column_wise', [8, 9], 'fused']);
-    assert.deepEqual(pick('grid'), ['grid_shard', all, 'fused']);
-    assert.deepEqual(pick('uvm'), ['table_wise', [5], 'fused_uvm_caching']);
-    assert.equal(j.tables.uvm.cache_load_factor, 0.2);
-    assert.equal(j.tables.trow.host_index, 1);
-    assert.deepEqual(j.tables.grid.host_indexes, [0, 1]);
-    assert.equal(j.tables.cols.parameter_constraints.min_partition, 64);
-  });
-
-  it('refuses, table by table, what TorchRec cannot express; never a partial export', () => {
-    const { cfg, placement } = everyKind();
-    cfg.tables.push(table('eb', 1000, 32, { kernel: 'torch_embedding_bag' }), table('dpuvm', 1000, 32, { kernel: 'fbgemm_tbe_uvm_caching' }), table('loose', 1000, 32));
-    placement.set('rows', { kind: 'row', gpus: [8, 9, 10, 11, 12, 13, 14, 15] });
-    placement.set('grid', { kind: 'grid', hosts: [0] });
-    placement.set('tcol', { kind: 'table_column', gpus: [7, 8] });
-    placement.set('eb', { kind: 'table', gpu: 0 });
-    placement.set('dpuvm', { kind: 'data_parallel' });
-    placement.set('ghost', { kind: 'table', gpu: 0 });
-    const r = exportTorchRec(cfg, placement, OPTIONS);
-    assert.equal(r.ok, false);
-    if (r.ok) return;
-    const by = new Map(r.refusals.map((x) => [x.table, x.reason]));
-    assert.match(by.get('rows')!, /row_wise puts row block i on rank i of all 16 ranks.*host 1's GPUs in order, which is table_row/);
-    assert.match(by.get('grid')!, /grid_shard cuts dim 256 into 2 blocks of 128 columns.*needs 2 hosts, not 1/);
-    assert.match(by.get('tcol')!, /table_column_wise keeps the shards on one host/);
-    assert.match(by.get('eb')!, /torch_embedding_bag.*no TorchRec compute kernel.*set kernel: fbgemm_tbe/);
-    assert.match(by.get('dpuvm')!, /data-parallel tables only with the dense kernel/);
-    assert.match(by.get('loose')!, /no placement entry; TorchRec's construct_module_sharding_plan needs one for every table/);
-    assert.match(by.get('ghost')!, /not a table of the config/);
-    assert.equal(r.refusals.length, 7);
-  });
-
-  it('data-parallel with torch_embedding_bag exports as dense: TorchRec\'s only data-parallel kernel', () => {
-    const cfg = config([table('eb', 1000, 32, { kernel: 'torch_embedding_bag' })], 4);
-    const r = exportTorchRec(cfg, new Map([['eb', { kind: 'data_parallel' }]]), { ...OPTIONS, format: 'json' });
-    assert.ok(r.ok);
-    assert.equal(JSON.parse(r.text).tables.eb.compute_kernel, 'dense');
   });
 
   it('names and file names cannot break out of strings or comments', () => {
