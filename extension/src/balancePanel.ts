@@ -11,7 +11,7 @@
  * (webview/src/html.ts). It is not kept alive while hidden
  * (retainContextWhenHidden costs memory); it redraws from its saved state and
  * asks for fresh numbers with a `ready` message when shown again. Every
- * message from it is validated (isFromWebview) before use.
+ * message from it is validated (isFromWebview, in webviewInbox.ts) before use.
  */
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
@@ -22,11 +22,12 @@ import {
   type SweepParams, type WhatIfCommandArgs,
 } from '../../server/src/lsp/protocol';
 import { renderHtml } from '../../webview/src/html';
-import { isFromWebview, type FromWebview, type ToWebview, type ViewName } from '../../webview/src/messages';
+import type { FromWebview, ToWebview, ViewName } from '../../webview/src/messages';
 import { restoreState } from '../../webview/src/panelState';
 import { BALANCE_VIEW_TYPE, Commands } from './contributionIds';
 import { revealRanges } from './revealTables';
 import { isShardDocument } from './shardFiles';
+import { webviewInbox } from './webviewInbox';
 import { rangesForTables, tablesOnGpu } from './tableRanges';
 
 /** Edits arrive faster than anyone reads a chart: coalesce change notifications (ms). */
@@ -262,13 +263,12 @@ export class BalancePanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  private receive(message: unknown): void {
-    if (!isFromWebview(message)) {
-      this.deps.output.appendLine(`balance panel: ignored an invalid message from the webview: ${JSON.stringify(message)?.slice(0, 200)}`);
-      return;
-    }
-    void this.handle(message).catch((err) => this.deps.output.appendLine(`balance panel: ${errorText(err)}`));
-  }
+  /** Only well-formed messages reach handle (webviewInbox.ts). */
+  private readonly receive = webviewInbox(
+    (m) => this.handle(m),
+    (line) => this.deps.output.appendLine(line),
+    (err) => this.deps.output.appendLine(`balance panel: ${errorText(err)}`),
+  );
 
   private async handle(message: FromWebview): Promise<void> {
     switch (message.type) {

@@ -16,7 +16,7 @@ import {
 import type { ShardLensInitializationOptions } from '../../server/src/lsp/protocol';
 import { SettingKeys } from '../../server/src/lsp/protocol';
 import { Commands } from './contributionIds';
-import { CrashTracker } from './crashPolicy';
+import { CrashTracker, onConnectionError, onServerClosed } from './crashPolicy';
 import { SHARD_FILE_GLOB, SHARD_LANGUAGE_ID, SHARD_YAML_WATCH_GLOB } from './shardFiles';
 
 /** Client id: also the prefix of the `shardlens.trace.server` setting the client reads by convention. */
@@ -44,17 +44,17 @@ function serverOptions(context: vscode.ExtensionContext): ServerOptions {
 
 /**
  * Restart on a crash until the budget is spent, then stay down and say so with
- * a button (the default handler's message has none). Connection read/write
- * errors are transient a few times, then shut the connection down, as the default.
+ * a button (crashPolicy.ts decides; this maps its decisions onto the library's actions).
  */
-function errorHandler(crashes: CrashTracker, onGiveUp: (recent: number) => void): ErrorHandler {
+function errorHandler(crashes: CrashTracker, onGiveUp: (message: string, buttons: readonly string[]) => void): ErrorHandler {
   return {
     error(_error, _message, count): ErrorHandlerResult {
-      return { action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown };
+      return { action: onConnectionError(count) === 'continue' ? ErrorAction.Continue : ErrorAction.Shutdown };
     },
     closed(): CloseHandlerResult {
-      if (crashes.crashed() === 'restart') return { action: CloseAction.Restart, handled: true };
-      onGiveUp(crashes.recent);
+      const decision = onServerClosed(crashes);
+      if (decision.action === 'restart') return { action: CloseAction.Restart, handled: true };
+      onGiveUp(decision.message, decision.buttons);
       return { action: CloseAction.DoNotRestart, handled: true };
     },
   };
@@ -71,11 +71,11 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Ou
     else if (client.state === State.Stopped) await client.start();
   };
 
-  const onGiveUp = (recent: number) => {
-    const message = `The ShardLens language server crashed ${recent} times in the last 3 minutes and was not restarted. Diagnostics, code lenses and Replan are off until it runs again.`;
-    void vscode.window.showErrorMessage(message, 'Restart server', 'Show output').then((choice) => {
-      if (choice === 'Restart server') void vscode.commands.executeCommand(Commands.restartServer);
-      else if (choice === 'Show output') output.show(true);
+  const onGiveUp = (message: string, buttons: readonly string[]) => {
+    const [restartButton, outputButton] = buttons;
+    void vscode.window.showErrorMessage(message, ...buttons).then((choice) => {
+      if (choice === restartButton) void vscode.commands.executeCommand(Commands.restartServer);
+      else if (choice === outputButton) output.show(true);
     });
   };
 

@@ -43,3 +43,34 @@ export class CrashTracker {
     this.crashes = [];
   }
 }
+
+/** The buttons of the message shown when the server stays down; the first restarts it. */
+export const GIVE_UP_BUTTONS = ['Restart server', 'Show output'] as const;
+
+export type ServerClosedDecision =
+  | { action: 'restart' }
+  | { action: 'stay-down'; message: string; buttons: typeof GIVE_UP_BUTTONS };
+
+/**
+ * The server process ended: restart it while the crash budget lasts, else stay
+ * down with a message that says why and offers a restart (vscode-languageclient's
+ * default message has no button). client.ts maps this onto CloseAction.
+ */
+export function onServerClosed(crashes: CrashTracker, policy: CrashPolicy = DEFAULT_CRASH_POLICY): ServerClosedDecision {
+  if (crashes.crashed() === 'restart') return { action: 'restart' };
+  const minutes = Math.round(policy.windowMs / 60_000);
+  return {
+    action: 'stay-down',
+    message: `The ShardLens language server crashed ${crashes.recent} times in the last ${minutes} minutes and was not restarted. Diagnostics, code lenses and Replan are off until it runs again.`,
+    buttons: GIVE_UP_BUTTONS,
+  };
+}
+
+/**
+ * A connection read/write error, the `count`-th in a row (as vscode-languageclient
+ * passes it): transient up to 3 times, then the connection is shut down, as the
+ * library's default handler does.
+ */
+export function onConnectionError(count: number | undefined): 'continue' | 'shutdown' {
+  return count !== undefined && count <= 3 ? 'continue' : 'shutdown';
+}

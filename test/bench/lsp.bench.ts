@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import {
   CancellationTokenSource, type MessageConnection,
 } from 'vscode-jsonrpc/node';
-import { connectServer, ensureBuilt, ROOT } from '../lsp/lspClient';
+import { connectServer, ensureBuilt, ROOT } from '../integration/lsp/lspClient';
 
 interface Sized { tables: number; gpus: number }
 const ALL_SIZES: Sized[] = [{ tables: 100, gpus: 8 }, { tables: 1_000, gpus: 64 }, { tables: 10_000, gpus: 512 }];

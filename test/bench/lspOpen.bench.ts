@@ -20,7 +20,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { connectServer, ensureBuilt, ROOT } from '../lsp/lspClient';
+import { connectServer, ensureBuilt, ROOT } from '../integration/lsp/lspClient';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const OPEN_AFTER_MS = Number(process.env.BENCH_OPEN_AFTER_MS ?? 0);

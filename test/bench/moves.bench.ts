@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
-import { CLI, ROOT, ensureBuilt } from '../lsp/lspClient';
+import { CLI, ROOT, ensureBuilt } from '../integration/lsp/lspClient';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const FILE = path.join('examples', 'dlrm-856.shard.yaml');

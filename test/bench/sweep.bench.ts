@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
-import { CLI, ROOT, ensureBuilt } from '../lsp/lspClient';
+import { CLI, ROOT, ensureBuilt } from '../integration/lsp/lspClient';
 import { columnsOf, renderTable } from '../../server/src/cli/textTable';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz`: the long fuzz campaign. Runs every test/fuzz property with
+ * `npm run fuzz`: the long fuzz campaign. Runs every fuzz property (test/unit/fuzz, test/integration/fuzz) with
  * FUZZ_RUNS cases each (default 2,000; the search strategies get 30% of that)
  * and the 10 MB / 100,000-deep inputs, then prints cases run and failures per
  * property and in total. Exit 1 if anything failed.
@@ -13,7 +13,9 @@ import * as path from 'node:path';
 import { columnsOf, renderTable } from '../../server/src/cli/textTable';
 
 const root = path.resolve(__dirname, '..', '..');
-const files = readdirSync(__dirname).filter((f) => f.endsWith('.test.ts')).map((f) => path.join('test', 'fuzz', f));
+// The properties live with their tier: test/unit/fuzz (in-process) and test/integration/fuzz (those that spawn the CLI or server).
+const files = ['unit', 'integration'].flatMap((tier) => readdirSync(path.join(root, 'test', tier, 'fuzz'))
+  .filter((f) => f.endsWith('.test.ts')).map((f) => path.join('test', tier, 'fuzz', f)));
 const env: NodeJS.ProcessEnv = { ...process.env, FUZZ_RUNS: process.env.FUZZ_RUNS ?? '2000' };
 const t0 = Date.now();
 console.log(`fuzz campaign: FUZZ_RUNS=${env.FUZZ_RUNS}${env.FUZZ_SEED ? ` FUZZ_SEED=${env.FUZZ_SEED}` : ''}, ${files.length} files`);

@@ -1,6 +1,6 @@
 /**
  * The invariants every served cost model must hold (shared by the property
- * test test/fuzz/costModels.test.ts and the counts `npm run bench:cost`
+ * test test/unit/fuzz/costModels.test.ts and the counts `npm run bench:cost`
  * prints), over random configs: half inside the learned model's training
  * ranges (rows 1e3–5e7, dims 4–256 in powers of two, pooling 0.5–100, zipf
  * 0–1.3, batch 8,192–65,536, sgd, ≤ 47 tables), half far wider (rows 1–1e10,

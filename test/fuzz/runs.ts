@@ -4,7 +4,8 @@
  *
  * `npm test` runs the default counts (the whole fuzz suite takes ~20–40 s on a
  * 2-core machine); FUZZ_RUNS=N scales every property to N cases (the campaign).
- * FUZZ_SEED fixes the seed to replay a failure.
+ * FUZZ_SEED fixes the seed to replay a failure or a hang (each property prints
+ * its seed before its first case).
  */
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
@@ -29,8 +30,11 @@ export async function property<Ts extends [unknown, ...unknown[]]>(
   prop: fc.IAsyncPropertyWithHooks<Ts> | fc.IPropertyWithHooks<Ts>,
   numRuns: number,
 ): Promise<void> {
-  const s = seed();
-  const details = await fc.check(prop as fc.IAsyncProperty<Ts>, { numRuns, ...(s === undefined ? {} : { seed: s }), endOnFailure: false });
+  // The seed is chosen here and printed first, so that a property that hangs
+  // (no failure report to read it from) can be replayed with FUZZ_SEED.
+  const s = seed() ?? (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0;
+  process.stdout.write(`fuzz: ${name}: seed ${s}\n`);
+  const details = await fc.check(prop as fc.IAsyncProperty<Ts>, { numRuns, seed: s, endOnFailure: false });
   const cases = details.numRuns + (details.failed ? 1 : 0);
   // One line per property: the campaign greps and sums these.
   process.stdout.write(`fuzz: ${name}: ${cases} cases, ${details.failed ? 1 : 0} failures\n`);

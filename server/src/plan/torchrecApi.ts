@@ -3,7 +3,7 @@
  * from TorchRec's source (github.com/meta-pytorch/torchrec, the commit of each
  * file below): every module, name, keyword and enum member the generated
  * module uses must appear here, and a test checks the generated Python against
- * this table (test/unit/plan/torchrecExport.test.ts). Update it by re-reading
+ * this table (test/integration/plan/torchrecExport.test.ts). Update it by re-reading
  * the source when TorchRec changes, never by guessing.
  *
  * Checked facts beyond the names:

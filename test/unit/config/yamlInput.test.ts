@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { loadConfig } from '../../../server/src/config/load';
 import type { FileReader } from '../../../server/src/config/loaded';
 import { SYNTAX_MESSAGES } from '../../../server/src/config/yamlErrors';
-import { configText } from '../../lsp/fixtures';
+import { configText } from '../../fixtures/configText';
 
 const MAIN = '/ws/main.shard.yaml';
 const reader: FileReader = { readFile: () => undefined };

@@ -5,7 +5,7 @@ import type { PlacementEntry } from '../../../server/src/config/types';
 import { analyzeDocument } from '../../../server/src/engine';
 import { comparePlacements, diffPlans, placementMoves, sameEntry } from '../../../server/src/engine/planDiff';
 import { evaluatePlacement } from '../../../server/src/plan/evaluate';
-import { configText, tableName } from '../../lsp/fixtures';
+import { configText, tableName } from '../../fixtures/configText';
 import { config, table } from '../plan/fixtures';
 import { LinearModel, modelsPerType } from './fixtures';
 

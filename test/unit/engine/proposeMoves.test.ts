@@ -8,7 +8,7 @@ import { analyzeDocument, NotPlannableError } from '../../../server/src/engine';
 import { movesTitle, proposeMoves, type MovesProposal } from '../../../server/src/engine/proposeMoves';
 import type { MoveBudgetResult } from '../../../server/src/plan/moveBudget';
 import type { PlanResult } from '../../../server/src/plan/types';
-import { configText } from '../../lsp/fixtures';
+import { configText } from '../../fixtures/configText';
 import { modelsPerType } from './fixtures';
 
 const noFiles = { readFile: () => undefined };

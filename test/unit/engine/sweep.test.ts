@@ -14,7 +14,7 @@ import {
 } from '../../../server/src/engine/sweep';
 import { isAbortError } from '../../../server/src/plan/control';
 import { planConfig } from '../../../server/src/plan/planner';
-import { configText } from '../../lsp/fixtures';
+import { configText } from '../../fixtures/configText';
 import { config, table } from '../plan/fixtures';
 import { LinearModel, modelsPerType } from './fixtures';
 

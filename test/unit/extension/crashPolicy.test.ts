@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CrashTracker } from '../../../extension/src/crashPolicy';
+import { CrashTracker, onConnectionError, onServerClosed } from '../../../extension/src/crashPolicy';
 
 describe('CrashTracker', () => {
   it('restarts until the fifth crash within three minutes, then gives up', () => {
@@ -28,5 +28,28 @@ describe('CrashTracker', () => {
     tracker.reset();
     assert.equal(tracker.crashed(), 'restart');
     assert.equal(tracker.crashed(), 'give-up');
+  });
+});
+
+describe('the server closed / a connection error (what client.ts does)', () => {
+  // Replaces a test that matched client.ts's text. Breaks if the handler stops
+  // restarting within the budget, restarts past it, or the give-up message loses
+  // its count or its "Restart server" button.
+  it('restarts after each of the first 4 crashes in 3 minutes; at the 5th stays down with a message and a Restart button', () => {
+    let t = 0;
+    const crashes = new CrashTracker(undefined, () => t);
+    const decisions = [1, 2, 3, 4, 5].map(() => { t += 1000; return onServerClosed(crashes); });
+    assert.deepEqual(decisions.slice(0, 4).map((d) => d.action), ['restart', 'restart', 'restart', 'restart']);
+    const last = decisions[4];
+    assert.equal(last.action, 'stay-down');
+    assert.ok(last.action === 'stay-down');
+    assert.match(last.message, /crashed 5 times in the last 3 minutes and was not restarted/);
+    assert.equal(last.buttons[0], 'Restart server');
+    t += 3 * 60_000 + 1;
+    assert.equal(onServerClosed(crashes).action, 'restart', 'the window passed: restarts again');
+  });
+
+  it('connection errors: the first 3 in a row are transient, then the connection shuts down', () => {
+    assert.deepEqual([1, 2, 3, 4, 10, undefined].map(onConnectionError), ['continue', 'continue', 'continue', 'shutdown', 'shutdown', 'shutdown']);
   });
 });

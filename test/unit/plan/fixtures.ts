@@ -1,10 +1,12 @@
 /** Small hand-made configs and invariant checks shared by the planner tests. */
 import assert from 'node:assert/strict';
 import { entryRanks } from '../../../server/src/config/placementRanks';
-import { DEFAULT_KERNEL, type ShardConfig, type TableSpec } from '../../../server/src/config/types';
+import { renderEntry } from '../../../server/src/config/placementText';
+import { DEFAULT_KERNEL, type Placement, type PlacementEntry, type ShardConfig, type TableSpec } from '../../../server/src/config/types';
 import { memoryBudget, shardStorage, storageContext } from '../../../server/src/cost/memory';
 import { placementShards } from '../../../server/src/cost/shards';
 import { allowedKinds } from '../../../server/src/plan/evaluate';
+import type { TorchRecExportOptions } from '../../../server/src/plan/torchrecExport';
 import type { PlanResult } from '../../../server/src/plan/types';
 import { h100 } from '../../bench/tasks';
 
@@ -47,4 +49,33 @@ export function assertValidPlan(cfg: ShardConfig, plan: PlanResult): void {
   assert.equal(plan.placement.size, cfg.tables.length, 'no extra placement entries');
   assert.equal(plan.gpus.length, n);
   plan.gpus.forEach((r, g) => assert.ok(Math.abs(r.memoryBytes - mem[g]) <= 1, `GPU ${g} reported memory matches`));
+}
+
+/** Tables whose written entry differs, counted independently of the engine: by the text each entry is written as. */
+export function changedEntries(before: Placement, after: Placement): number {
+  let n = 0;
+  for (const name of new Set([...before.keys(), ...after.keys()])) {
+    const a = before.get(name);
+    const b = after.get(name);
+    if (!a || !b || renderEntry(a) !== renderEntry(b)) n++;
+  }
+  return n;
+}
+
+/** Options of the TorchRec export tests: Python, the written placement. */
+export const EXPORT_OPTIONS: TorchRecExportOptions = { format: 'python', origin: { kind: 'written' }, file: '/w/model.shard.yaml' };
+
+/** A 16-GPU (2 hosts × 8) config with one table per kind, placed by hand. */
+export function everyKind(): { cfg: ShardConfig; placement: Placement } {
+  const cfg = config([
+    table('small', 1000, 64), table('whole', 1_000_000, 128), table('cols', 1_000_000, 128), table('rows', 10_000_000, 128),
+    table('trow', 10_000_000, 128), table('tcol', 1_000_000, 128), table('grid', 10_000_000, 256),
+    table('uvm', 50_000_000, 128, { kernel: 'fbgemm_tbe_uvm_caching', cacheLoadFactor: 0.2 }),
+  ], 16);
+  const placement = new Map<string, PlacementEntry>([
+    ['small', { kind: 'data_parallel' }], ['whole', { kind: 'table', gpu: 3 }], ['cols', { kind: 'column', gpus: [0, 1] }],
+    ['rows', { kind: 'row', gpus: Array.from({ length: 16 }, (_, g) => g) }], ['trow', { kind: 'table_row', host: 1 }],
+    ['tcol', { kind: 'table_column', gpus: [8, 9] }], ['grid', { kind: 'grid', hosts: [0, 1] }], ['uvm', { kind: 'table', gpu: 5 }],
+  ]);
+  return { cfg, placement };
 }

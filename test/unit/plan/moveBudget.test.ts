@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderEntry } from '../../../server/src/config/placementText';
 import type { Placement, ShardConfig } from '../../../server/src/config/types';
 import { AnalyticCostModel } from '../../../server/src/cost/analytic';
 import { evaluatePlacement } from '../../../server/src/plan/evaluate';
@@ -19,20 +18,9 @@ import { initialLayouts } from '../../../server/src/plan/layouts';
 import { entryMoves, planWithMoveBudget, prepareRecuts } from '../../../server/src/plan/moveBudget';
 import { planConfig } from '../../../server/src/plan/planner';
 import { makeTask, type TaskSpec } from '../../bench/tasks';
-import { assertValidPlan, config, table } from './fixtures';
+import { assertValidPlan, changedEntries, config, table } from './fixtures';
 
 const model = new AnalyticCostModel();
-
-/** Tables whose written entry differs, counted independently of the engine: by the text each entry is written as. */
-function changedEntries(before: Placement, after: Placement): number {
-  let n = 0;
-  for (const name of new Set([...before.keys(), ...after.keys()])) {
-    const a = before.get(name);
-    const b = after.get(name);
-    if (!a || !b || renderEntry(a) !== renderEntry(b)) n++;
-  }
-  return n;
-}
 
 function close(a: number, b: number, rel = 1e-6): boolean {
   return Math.abs(a - b) <= rel * Math.max(1, Math.abs(a), Math.abs(b));

@@ -5,11 +5,9 @@
  * times; out of range is a located message and exit 1 (2 for usage), never a
  * `null` or an absurd number with exit 0.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { keyInfo } from '../../../server/src/config/keys';
@@ -19,18 +17,14 @@ import type { DeviceSpec } from '../../../server/src/config/types';
 import { parseJsonlSets } from '../../../server/src/cost/jsonlSets';
 import { loadCostModel } from '../../../server/src/cost/registry';
 import { diskModelFiles } from '../../../server/src/io/modelFiles';
-import { configText } from '../../lsp/fixtures';
-import { CLI, ROOT, ensureBuilt } from '../../lsp/lspClient';
+import { configText } from '../../fixtures/configText';
+import { inProcessCli } from '../cli/runInProcess';
 import { property, runs } from '../../fuzz/runs';
 
-let dir: string;
-before(() => { ensureBuilt(); dir = mkdtempSync(path.join(tmpdir(), 'shardlens-ranges-')); });
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ROOT = path.resolve(__dirname, '../../..');
+/** The CLI in this process (runCli), in a temporary folder. */
+const cli = inProcessCli('shardlens-ranges-');
+const run = (args: string[]) => cli.run(args);
 
 const line = (o: Record<string, unknown>, table: Record<string, unknown> = {}) =>
   JSON.stringify({ id: 'x', batch: 4096, ...o, tables: [{ rows: 100_000, dim: 64, pooling: 4, alpha: 1, ...table }] });
@@ -50,10 +44,10 @@ describe('ranges: predict refuses what check refuses', () => {
     ['zipf 1e308', line({}, { alpha: undefined, zipf: 1e308 })],
   ];
   for (const [what, text] of cases) {
-    it(`${what}: a located error, exit 1, no prediction printed`, () => {
-      const file = path.join(dir, 'sets.jsonl');
+    it(`${what}: a located error, exit 1, no prediction printed`, async () => {
+      const file = path.join(cli.dir(), 'sets.jsonl');
       writeFileSync(file, `${text}\n`);
-      const r = run(['predict', '--sets', file]);
+      const r = await run(['predict', '--sets', file]);
       assert.equal(r.code, 1, `${what}: exit ${r.code}\n${r.stdout}${r.stderr}`);
       assert.match(r.stderr, /sets\.jsonl:1: line 1: .*must be/);
       assert.doesNotMatch(r.stdout, /null/);
@@ -117,10 +111,10 @@ describe('ranges: device overrides have floors', () => {
     });
   }
 
-  it('check: nvlink_gbps: 1e-310 exits 1 (it used to price communication at 0 ms)', () => {
-    const file = path.join(dir, 'slowlink.shard.yaml');
+  it('check: nvlink_gbps: 1e-310 exits 1 (it used to price communication at 0 ms)', async () => {
+    const file = path.join(cli.dir(), 'slowlink.shard.yaml');
     writeFileSync(file, configText({ tables: 3 }).replace('  reserve: 0.15', '  reserve: 0.15\n  nvlink_gbps: 1e-310'));
-    const r = run(['check', file]);
+    const r = await run(['check', file]);
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stdout, /SL006 'nvlink_gbps' must be ≥ 1/);
   });
@@ -128,10 +122,10 @@ describe('ranges: device overrides have floors', () => {
 
 describe('ranges: CLI numbers', () => {
   for (const args of [['--seed', '1e300'], ['--seed=-1'], ['--seed', '4294967296'], ['--budget', '1e308'], ['--budget=-5'], ['--budget', 'Infinity']]) {
-    it(`plan ${args.join(' ')} is a usage error (exit 2)`, () => {
-      const file = path.join(dir, 'plan.shard.yaml');
+    it(`plan ${args.join(' ')} is a usage error (exit 2)`, async () => {
+      const file = path.join(cli.dir(), 'plan.shard.yaml');
       writeFileSync(file, configText({ tables: 3 }));
-      const r = run(['plan', file, ...args]);
+      const r = await run(['plan', file, ...args]);
       assert.equal(r.code, 2, `${r.stdout}${r.stderr}`);
       assert.match(r.stderr, new RegExp(`${args[0].split('=')[0]} must be`));
     });

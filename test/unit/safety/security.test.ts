@@ -2,21 +2,20 @@
  * Security: the balance webview's HTML has a strict CSP; both
  * sides validate every message (fuzzed with fast-check); in an untrusted
  * workspace the server loads no model from settings/the workspace and reads no
- * referenced file; referenced paths cannot escape the workspace.
+ * referenced file; referenced paths cannot escape the workspace. The
+ * untrusted workspace through the real server: test/integration/lsp/safety.test.ts.
  */
 import fc from 'fast-check';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../server/src/config/load';
-import type { StatusParams } from '../../../server/src/lsp/protocol';
 import { withFetchedFiles, workspaceReader } from '../../../server/src/lsp/workspaceReader';
 import { contentSecurityPolicy, renderHtml } from '../../../webview/src/html';
 import { isBalanceResult, isFromWebview, isToWebview } from '../../../webview/src/messages';
-import { configText, devicesText } from '../../lsp/fixtures';
-import { ROOT, startTestServer, until, type TestServer } from '../../lsp/lspClient';
+import { configText, devicesText } from '../../fixtures/configText';
 import { property, runs } from '../../fuzz/runs';
 
 /** CSP directives as a map: name → sources. */
@@ -107,15 +106,8 @@ describe('security: message validators (fuzzed)', () => {
     assert.equal(isFromWebview(JSON.parse('{"type":"reveal","side":"current","gpu":1,"__proto__":{"polluted":true}}')), true);
     assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution');
   });
-
-  it('the extension validates messages from the webview before use, the webview those from the extension', async () => {
-    const { readFileSync } = await import('node:fs');
-    const panel = readFileSync(path.join(ROOT, 'extension', 'src', 'balancePanel.ts'), 'utf8');
-    const main = readFileSync(path.join(ROOT, 'webview', 'src', 'main.ts'), 'utf8');
-    assert.match(panel, /onDidReceiveMessage\(\(m: unknown\) => this\.receive\(m\)\)/);
-    assert.match(panel, /receive\(message: unknown\)[^{]*\{\s*if \(!isFromWebview\(message\)\)/);
-    assert.match(main, /addEventListener\('message'[\s\S]{0,400}isToWebview\(/);
-  });
+  // That the extension validates what the webview sends before use: test/unit/extension/webviewInbox.test.ts;
+  // that the page ignores invalid messages from the extension: test/integration/webview/panel.browser.test.ts.
 });
 
 describe('security: workspace boundaries (engine reader)', () => {
@@ -151,43 +143,5 @@ describe('security: workspace boundaries (engine reader)', () => {
     const { codes, files } = await codesFor('./cluster.shard.yaml');
     assert.ok(!codes.includes('SL025') && !codes.includes('SL023'), codes.join(','));
     assert.equal(files.length, 2);
-  });
-});
-
-describe('security: untrusted workspace (protocol)', () => {
-  let dir: string;
-  let ws: string;
-  let server: TestServer;
-  before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'shardlens-untrusted-'));
-    ws = path.join(dir, 'ws');
-    mkdirSync(ws);
-    writeFileSync(path.join(ws, 'cluster.shard.yaml'), devicesText(2));
-    // A model in the workspace, named in settings: corrupt on purpose, so loading it would show "not used: …".
-    writeFileSync(path.join(ws, 'evil.onnx'), 'not a model');
-    copyFileSync(path.join(ROOT, 'models', 'h100-cost.json'), path.join(ws, 'evil.json'));
-    server = await startTestServer({ rootDir: ws, trusted: false, settings: { costModel: { paths: { 'H100-80GB': path.join(ws, 'evil.onnx') } } } });
-  });
-  after(async () => { await server.stop(); rmSync(dir, { recursive: true, force: true }); });
-
-  it('loads no model named in settings: the shipped one is used and the status says the setting is ignored', async () => {
-    const uri = `file://${path.join(ws, 'inline.shard.yaml')}`;
-    await server.open(uri, configText({ tables: 3, kernel: 'torch_embedding_bag' }));
-    const status = await until('status', () => server.notifications
-      .map((n) => (n.method === 'shardlens/status' ? n.params as StatusParams : undefined)).find((s) => s?.uri === uri && s.costModel));
-    assert.equal(status.source, 'learned', 'the shipped model, not the workspace one');
-    assert.ok(status.warnings.some((w) => /untrusted/.test(w)), JSON.stringify(status));
-    assert.ok(!status.warnings.some((w) => /not used/.test(w)), 'the workspace model was never opened');
-  });
-
-  it('reads no referenced file, even inside the workspace: SL025 on the reference', async () => {
-    const uri = `file://${path.join(ws, 'split.shard.yaml')}`;
-    const text = configText({ devicesRef: './cluster.shard.yaml' });
-    await server.open(uri, text);
-    const pub = await until('diagnostics', () => server.lastPublished(uri));
-    const d = pub.diagnostics.find((x) => x.code === 'SL025');
-    assert.ok(d, JSON.stringify(pub.diagnostics));
-    assert.match(d.message, /trust/);
-    assert.equal(d.range.start.line, text.split('\n').findIndex((l) => l.startsWith('devices:')));
   });
 });
