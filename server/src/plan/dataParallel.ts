@@ -15,6 +15,7 @@ import { allReduceMs, allToAllMs, linksOf } from '../cost/comm';
 import { DP_OPTIMIZER_BYTE_PASSES } from '../cost/stepCost';
 import type { SetScorer } from '../cost/types';
 import type { Catalog, Layout } from './catalog';
+import { gainBeyondError, type StepParts } from './robust';
 import { tableBytes } from './layouts';
 
 /** Tables this small (weights + optimizer state) go data-parallel whenever allowed: 64 KiB. */
@@ -26,8 +27,22 @@ function marginal(scorer: SetScorer, s: number): number {
   return Math.max(0, two.fwdMs + two.bwdMs - one.fwdMs - one.bwdMs);
 }
 
-/** Estimated step ms a table adds as a replica (dp) and as a table-wise shard (tw); undefined when replication clearly loses. */
-export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw: Layout, bound = true): { dp: number; tw: number; dpComm: number } | undefined {
+/**
+ * Estimated step ms a table adds as a replica (dp) and as a table-wise shard
+ * (tw), with their compute and communication parts and the model's relative ±
+ * of the table's compute; undefined when replication clearly loses.
+ */
+export interface ReplicationCost {
+  dp: number;
+  tw: number;
+  dpCompute: number;
+  dpComm: number;
+  twCompute: number;
+  twComm: number;
+  uncertainty: number;
+}
+
+export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw: Layout, bound = true): ReplicationCost | undefined {
   const l = linksOf(cat.env, cat.gpus);
   const n = Math.max(1, cat.gpus);
   const size = Math.min(l.perHost, n);
@@ -46,7 +61,13 @@ export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw:
   // replica's communication alone exceeds that bound, skip the model calls.
   const solo = scorer.score([s]);
   if (bound && dpComm > twComm + (solo.fwdMs + solo.bwdMs) / n) return undefined;
-  return { dp: marginal(scorer, dp.shards[0]) + dpComm, tw: marginal(scorer, s) / n + twComm, dpComm };
+  const dpCompute = marginal(scorer, dp.shards[0]);
+  const twCompute = marginal(scorer, s) / n;
+  const u = solo.uncertainty;
+  return {
+    dp: dpCompute + dpComm, tw: twCompute + twComm, dpCompute, dpComm, twCompute, twComm,
+    uncertainty: u !== undefined && Number.isFinite(u) ? u : 0,
+  };
 }
 /**
  * For each table whose current layout is whole on one GPU and that has a
@@ -66,8 +87,8 @@ export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw:
  * all-to-alls' latency (both below).
  */
 export function replicatedTables(cat: Catalog, scorer: SetScorer, layouts: readonly (Layout | undefined)[]): Set<number> {
-  const always: { t: number; dp: number; tw: number; comm: number }[] = [];
-  const paying: { t: number; dp: number; tw: number; comm: number }[] = [];
+  const always: { t: number; dp: number; tw: number; comm: number; twComm: number }[] = [];
+  const paying: { t: number; dp: number; tw: number; comm: number; twComm: number }[] = [];
   const tw: number[] = [];
   layouts.forEach((l, t) => {
     const whole = l && (l.kind === 'table' || ((l.kind === 'column' || l.kind === 'table_column') && l.parts === 1));
@@ -78,8 +99,12 @@ export function replicatedTables(cat: Catalog, scorer: SetScorer, layouts: reado
     const small = tableBytes(cat, t) <= DP_ALWAYS_BYTES;
     const c = replicationCost(cat, scorer, dp, l, !small);
     if (!c) return;
-    if (small) always.push({ t, dp: c.dp, tw: c.tw, comm: c.dpComm });
-    else if (c.dp <= c.tw) paying.push({ t, dp: c.dp, tw: c.tw, comm: c.dpComm });
+    const entry = { t, dp: c.dp, tw: c.tw, comm: c.dpComm, twComm: c.twComm };
+    if (small) always.push(entry);
+    // A bigger table is replicated when that saves more than the model's
+    // error on the compute it moves (robust.ts): a replica trades the
+    // all-to-alls for compute on every rank.
+    else if (gainBeyondError({ step: c.tw, compute: c.twCompute, uncertainty: c.uncertainty }, { step: c.dp, compute: c.dpCompute, uncertainty: c.uncertainty })) paying.push(entry);
   });
   if (always.length + paying.length === 0 || tw.length === 0) return new Set([...always, ...paying].map((p) => p.t));
   // A typical table-wise shard under the replicas: the median by index.
@@ -96,12 +121,31 @@ export function replicatedTables(cat: Catalog, scorer: SetScorer, layouts: reado
   const twMarginal = new Map(tw.map((x) => [x, marginal(scorer, x)]));
   let meanLoad = 0;
   for (const m of twMarginal.values()) meanLoad += m / n;
+  // (3) The floor: a table that is no candidate and stays whole costs its
+  // rank at least its own cost (beyond the launch costs every rank pays).
+  // While the table-wise load stays below that, the other ranks have slack
+  // that table-wise shards fill for free, but a replica adds its cost to
+  // that rank too (a table too hot to split: the step is that rank).
+  const candidates = new Set([...always, ...paying].map((p) => p.t));
+  let wholeFloor = 0;
+  let fixedLoad = 0;
+  layouts.forEach((l, t) => {
+    if (!l || candidates.has(t) || l.kind !== 'table') return;
+    const m = marginal(scorer, l.shards[0]);
+    fixedLoad += m / n;
+    const one = scorer.score([l.shards[0]]);
+    wholeFloor = Math.max(wholeFloor, one.fwdMs + one.bwdMs - Math.max(0, base.fwdMs + base.bwdMs - (twMarginal.get(ref) ?? 0)));
+  });
+  const level = Math.max(meanLoad + fixedLoad, wholeFloor);
+  // The mean load of everything but the candidates (what the prefixes compare against).
+  let restLoad = meanLoad + fixedLoad;
+  for (const p of [...always, ...paying]) restLoad -= (twMarginal.get(layouts[p.t]!.shards[0]) ?? 0) / n;
   const twShare = new Map([...always, ...paying].map((p) => {
     const x = layouts[p.t]!.shards[0];
     const m = twMarginal.get(x) ?? 0;
     const c = scorer.score([ref, x]);
     const spill = Math.max(0, c.fwdMs + c.bwdMs - base.fwdMs - base.bwdMs - m);
-    return [p.t, p.tw + spill + Math.max(0, m - meanLoad - m / n)];
+    return [p.t, p.tw + spill + Math.max(0, m - level - m / n)];
   }));
   // Tiny tables first, those replication saves most on first; then the paying ones.
   const gain = (p: { t: number; dp: number }) => (twShare.get(p.t) ?? 0) - p.dp;
@@ -111,6 +155,7 @@ export function replicatedTables(cat: Catalog, scorer: SetScorer, layouts: reado
   const order = ranked.map((p) => p.t);
   const replicas = order.map((t) => cat.layout(t, 'data_parallel')!.shards[0]);
   const comm = new Map(ranked.map((p) => [p.t, p.comm]));
+  const twComm = new Map(ranked.map((p) => [p.t, p.twComm]));
   // The shares above leave out the all-to-alls' latency (other tables pay it
   // anyway). When every table could be replicated, keeping any table-wise
   // brings back the ids all-to-all, the pooled all-to-all and its gradient
@@ -119,18 +164,36 @@ export function replicatedTables(cat: Catalog, scorer: SetScorer, layouts: reado
   const everyTable = layouts.every((l, t) => !l || candidate.has(t));
   const l = linksOf(cat.env, cat.gpus);
   const a2aLatency = cat.gpus > 1 ? 3 * (cat.gpus > Math.min(l.perHost, cat.gpus) ? l.k.interLatencyMs : l.k.intraLatencyMs) : 0;
-  const cost = (k: number) => {
+  // The step ms the first k replicated add (`step`), its compute part (the
+  // replicas on a rank and the table-wise shares' compute) and that part's ±.
+  const cost = (k: number): StepParts => {
     const c = scorer.score([ref, ...replicas.slice(0, k)]);
-    let total = c.fwdMs + c.bwdMs - base.fwdMs - base.bwdMs;
-    order.forEach((t, i) => { total += i < k ? comm.get(t) ?? 0 : twShare.get(t) ?? 0; });
+    const replicasMs = c.fwdMs + c.bwdMs - base.fwdMs - base.bwdMs;
+    // The table-wise load: the mean rank's, plus the kept tables' spill and
+    // excess; it reaches the step only above the floor.
+    let twLoad = meanLoad + fixedLoad;
+    let comms = 0;
+    order.forEach((t, i) => {
+      if (i < k) { twLoad -= (twMarginal.get(layouts[t]!.shards[0]) ?? 0) / n; comms += comm.get(t) ?? 0; return; }
+      const share = twShare.get(t) ?? 0;
+      const own = (twMarginal.get(layouts[t]!.shards[0]) ?? 0) / n;
+      const tc = twComm.get(t) ?? 0;
+      twLoad += share - own - tc;
+      comms += tc;
+    });
+    const compute = replicasMs + Math.max(0, twLoad - wholeFloor) - Math.max(0, restLoad - wholeFloor);
+    let total = compute + comms;
     if (everyTable && k < order.length) total += a2aLatency;
-    return total;
+    const u = c.uncertainty;
+    return { step: total, compute, uncertainty: u !== undefined && Number.isFinite(u) ? u : 0 };
   };
   // The tiny tables are in unless the model says their replicas together
-  // cost clearly (TINY_OUT_MARGIN) more than keeping some table-wise.
+  // cost clearly (TINY_OUT_MARGIN) more than keeping some table-wise. Any
+  // other prefix must beat the best so far by more than the model's error on
+  // the compute it moves (robust.ts).
   let bestK = always.length;
-  let bestCost = cost(bestK);
-  const floor = bestCost;
+  let best = cost(bestK);
+  const floor = best.step;
   // Prefix sizes: powers of two, all, and the tiny tables less the last 1, 2, 4, … (their costliest replicas).
   const sizes = new Set<number>([order.length]);
   for (let k = 1; k < order.length; k *= 2) sizes.add(k);
@@ -139,8 +202,8 @@ export function replicatedTables(cat: Catalog, scorer: SetScorer, layouts: reado
   for (const k of [...sizes].sort((a, b) => a - b)) {
     if (k === always.length) continue;
     const c = cost(k);
-    if (k < always.length && c >= floor - Math.max(TINY_OUT_MARGIN * floor, TINY_OUT_MIN_MS)) continue;
-    if (c < bestCost) { bestCost = c; bestK = k; }
+    if (k < always.length && c.step >= floor - Math.max(TINY_OUT_MARGIN * floor, TINY_OUT_MIN_MS)) continue;
+    if (gainBeyondError(best, c)) { best = c; bestK = k; }
   }
   return new Set(order.slice(0, bestK));
 }

@@ -16,14 +16,16 @@ import { isAbortError, PlanControl } from './control';
 import { replicatedTables } from './dataParallel';
 import { assessPlacement, evaluatePlacement } from './evaluate';
 import { greedyOrder, greedyPlace, soloCosts } from './greedy';
+import { hedgedModel } from './hedge';
 import { initialLayouts } from './layouts';
 import { localSearch } from './localSearch';
 import { makeRoom } from './makeRoom';
 import { policySearch, shippedPolicy } from './policy';
+import { unreplicatePass } from './replicaPass';
 import { activeShards, placementOf, unplacedFree, unplacedTables } from './placementOf';
 import { startLayouts, type StartLayout } from './repair';
 import { seededRng } from './rng';
-import { better, costGreedy, gridSearch, scoreOf } from './search';
+import { better, costGreedy, gridSearch, scoreOf, type Scored } from './search';
 import { PlanState } from './state';
 import { torchrecPlacement } from './torchrec/planner';
 import { STRATEGIES, type PlanResult, type Strategy } from './types';
@@ -130,7 +132,10 @@ export async function planConfig(
     const cat = new Catalog(config);
     const initial = initialLayouts(cat);
     const kept = opts.start && opts.start instanceof Map ? startLayouts(cat, opts.start) : undefined;
-    const scorer = model.prepare(cat.shards, cat.env);
+    // The cost-driven strategies search on hedged compute (hedge.ts) and
+    // choose and report plans by the model's own numbers.
+    const planning = SIMPLE.has(strategy) ? model : hedgedModel(model);
+    const scorer = planning.prepare(cat.shards, cat.env);
     const layouts = initial.layouts.slice();
     if (!SIMPLE.has(strategy)) {
       for (const t of replicatedTables(cat, scorer, layouts)) layouts[t] = cat.layout(t, 'data_parallel');
@@ -139,7 +144,15 @@ export async function planConfig(
     // The simple baselines place the initial layouts (table-wise where they
     // fit); the cost-driven strategies start from the layouts with replication.
     const base = baseState(cat, scorer, SIMPLE.has(strategy) ? initial.layouts : layouts);
-    const final = await runStrategy(strategy, base, model, ctl, seed, kept);
+    // The model's own scorer over the catalog as it is when asked (the layout search grows it).
+    let own: SetScorer | undefined;
+    let ownSize = -1;
+    const real = (): SetScorer => {
+      if (planning === model) return scorer;
+      if (!own || ownSize !== cat.shards.length) { own = model.prepare(cat.shards, cat.env); ownSize = cat.shards.length; }
+      return own;
+    };
+    const final = await runStrategy(strategy, base, planning, ctl, seed, kept, real);
 
     // A table with some shards unplaced is left out of the placement entirely,
     // so take its placed shards off too: the state then matches the placement.
@@ -181,14 +194,23 @@ async function simplePlan(strategy: Strategy, base: PlanState, ctl: PlanControl,
   return state;
 }
 
+/**
+ * The plan of `strategy` from `base`. `model` is what the searches price with
+ * (hedged for the cost-driven strategies); `real()` is the model's own scorer
+ * over the catalog as it is then: candidates are compared, the unsplit pass
+ * run and the result returned scored by it.
+ */
 async function runStrategy(
   strategy: Strategy, base: PlanState, model: CostModel, ctl: PlanControl, seed: number,
-  kept: (StartLayout | undefined)[] | undefined,
+  kept: (StartLayout | undefined)[] | undefined, real: () => SetScorer,
 ): Promise<PlanState> {
   if (SIMPLE.has(strategy)) return simplePlan(strategy, base, ctl, seed);
 
   const solo = soloCosts(base);
-  if (strategy === 'policy') return policySearch(base, ctl, { solo });
+  // The best of some states by the model's own numbers: rescored, or as searched (to search on).
+  const pickBest = (states: PlanState[]) => bestBy(states, real()).rescored;
+  const bestStart = (states: PlanState[]) => states[bestBy(states, real()).index];
+  if (strategy === 'policy') return finish(pickBest([await policySearch(base, ctl, { solo })]), false, ctl);
   const candidates: PlanState[] = [];
   const keptCount = kept ? kept.filter((k) => k).length : 0;
   const tableCount = base.layoutOf.filter((l) => l).length;
@@ -246,21 +268,39 @@ async function runStrategy(
       }
     }
     candidates.push(...starts);
-    if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(pickBest(starts), model, ctl, { seed }));
+    if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(bestStart(starts), model, ctl, { seed }));
   }
   return finish(pickBest(candidates), splits, ctl);
 }
 
-/** Strategies that re-cut tables end with the unsplit pass: every split left must pay for itself. */
+/**
+ * The cost-driven strategies end with the last word on layouts, by the
+ * model's own numbers: every split left (strategies that re-cut tables) and
+ * every replica left must pay for itself.
+ */
 async function finish(state: PlanState, splits: boolean, ctl: PlanControl): Promise<PlanState> {
-  return splits ? unsplitPass(state, ctl) : state;
+  return unreplicatePass(splits ? await unsplitPass(state, ctl) : state, ctl);
 }
 
-function pickBest(candidates: PlanState[]): PlanState {
-  for (const c of candidates) c.settle();
-  let best = candidates[0];
-  for (const c of candidates.slice(1)) if (better(scoreOf(c), scoreOf(best))) best = c;
-  return best;
+/** The best candidate by `real` (the model's own numbers): its index and its copy scored by `real`. */
+function bestBy(candidates: PlanState[], real: SetScorer): { index: number; rescored: PlanState } {
+  let best: Scored | undefined;
+  let index = 0;
+  candidates.forEach((c, i) => {
+    c.settle();
+    const sc = scoreOf(withScorer(c, real));
+    if (!best || better(sc, best)) { best = sc; index = i; }
+  });
+  return { index, rescored: best!.state };
+}
+
+/** `state` scored by `scorer` (a rescored copy unless it already is). */
+function withScorer(state: PlanState, scorer: SetScorer): PlanState {
+  if (state.scorer === scorer) return state;
+  const copy = state.clone();
+  copy.scorer = scorer;
+  copy.refreshAll();
+  return copy;
 }
 
 /** Repair the start placement, place the rest greedily, then local search. */
