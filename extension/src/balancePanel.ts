@@ -295,6 +295,12 @@ export class BalancePanel implements vscode.Disposable {
         await vscode.commands.executeCommand(Commands.replan, args);
         return;
       }
+      case 'replanMoves': {
+        if (!this.uri) return;
+        const args: Partial<ReplanCommandArgs> = { uri: this.uri.toString() };
+        await vscode.commands.executeCommand(Commands.replanMoves, args);
+        return;
+      }
       case 'whatIfCancel':
         this.sweeping?.cancel();
         return;

@@ -14,6 +14,7 @@ export const Commands = {
   restartServer: 'shardlens.restartServer',
   whatIf: ClientCommands.whatIf,
   showPlacementDiff: ClientCommands.showPlacementDiff,
+  replanMoves: ClientCommands.replanMoves,
 } as const;
 
 /** Context key for `when` clauses: the active editor holds a shard config. */

@@ -1,5 +1,7 @@
 /**
- * `shardlens.replan` and `shardlens.replanWith`: ask the server for a plan of
+ * `shardlens.replan`, `shardlens.replanWith` and `shardlens.replanMoves`
+ * ("Replan (≤ N moves)", N from its argument or the `replan.maxMoves`
+ * setting): ask the server for a plan of
  * the document as the user sees it now (`shardlens/replan`), then apply the
  * returned edit, which replaces only the `placement:` section, in one
  * `workspace.applyEdit` (one undo step). A plan for an older text is never
@@ -14,7 +16,7 @@ import {
   type ReplanApplied, type ReplanCommandArgs, type ReplanResult, type StrategyName,
 } from '../../server/src/lsp/protocol';
 import { Commands } from './contributionIds';
-import { STALE_MESSAGE, infeasibleNote, isStale, planFailed, replanSummary } from './replanMessages';
+import { STALE_MESSAGE, infeasibleNote, isStale, movesNothingToApply, movesSummary, planFailed, planNotes, replanSummary } from './replanMessages';
 import { isShardDocument } from './shardFiles';
 import { STRATEGY_DESCRIPTIONS, STRATEGY_ORDER, isStrategyName } from './strategies';
 
@@ -27,6 +29,12 @@ async function targetDocument(uri: unknown): Promise<vscode.TextDocument | undef
   }
   const doc = vscode.window.activeTextEditor?.document;
   return doc && isShardDocument(doc) ? doc : undefined;
+}
+
+/** N of "Replan (≤ N moves)" from the settings (default 10). */
+function configuredMaxMoves(doc: vscode.TextDocument): number {
+  const n = vscode.workspace.getConfiguration('shardlens', doc.uri).get<number>('replan.maxMoves');
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : 10;
 }
 
 function configuredStrategy(doc: vscode.TextDocument): StrategyName | undefined {
@@ -46,13 +54,20 @@ function errorMessage(err: unknown): string {
 }
 
 async function applyResult(client: LanguageClient, doc: vscode.TextDocument, sentVersion: number, result: ReplanApplied): Promise<void> {
+  const nothing = movesNothingToApply(result);
+  if (nothing) {
+    void (result.moveBudget?.tooFewMoves ? vscode.window.showWarningMessage(nothing) : vscode.window.showInformationMessage(nothing));
+    return;
+  }
   if (planFailed(result)) {
     void vscode.window.showErrorMessage(`ShardLens: Replan (${result.strategy}) found no plan: ${result.reasons.slice(0, 3).join('; ') || 'unknown reason'}`);
     return;
   }
+  const summary = result.moveBudget ? movesSummary(result) : replanSummary(result);
   const note = infeasibleNote(result);
+  const how = planNotes(result);
   if (note) {
-    const choice = await vscode.window.showWarningMessage(`${replanSummary(result)}. ${note}`, 'Apply anyway');
+    const choice = await vscode.window.showWarningMessage(`${summary}. ${note}${how ? ` ${how}` : ''}`, 'Apply anyway');
     if (choice !== 'Apply anyway') return;
   }
   if (isStale(result, sentVersion, doc.version)) {
@@ -66,11 +81,14 @@ async function applyResult(client: LanguageClient, doc: vscode.TextDocument, sen
     void vscode.window.showWarningMessage(STALE_MESSAGE);
     return;
   }
-  if (!note) void vscode.window.showInformationMessage(replanSummary(result));
+  if (!note) void vscode.window.showInformationMessage(`${summary}${how ? `. ${how}` : ''}`);
 }
 
-/** Runs one Replan; `args` comes from the top code lens, the balance panel or nothing (palette). */
-export async function replan(client: LanguageClient, args: Partial<ReplanCommandArgs> | undefined, strategyOverride?: StrategyName): Promise<void> {
+/**
+ * Runs one Replan; `args` comes from the top code lens, the balance panel or
+ * nothing (palette). `maxMoves`: "Replan (≤ N moves)".
+ */
+export async function replan(client: LanguageClient, args: Partial<ReplanCommandArgs> | undefined, strategyOverride?: StrategyName, maxMoves?: number): Promise<void> {
   const doc = await targetDocument(args?.uri);
   if (!doc) {
     void vscode.window.showInformationMessage('ShardLens: open a *.shard.yaml file to replan it.');
@@ -82,7 +100,11 @@ export async function replan(client: LanguageClient, args: Partial<ReplanCommand
   let result: ReplanResult | undefined;
   try {
     result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `ShardLens: planning ${vscode.workspace.asRelativePath(doc.uri)}${strategy ? ` (${strategy})` : ''}…`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `ShardLens: planning ${vscode.workspace.asRelativePath(doc.uri)}${strategy ? ` (${strategy})` : ''}${maxMoves !== undefined ? `, at most ${maxMoves} move${maxMoves === 1 ? '' : 's'}` : ''}…`,
+        cancellable: true,
+      },
       async (progress, token) => {
         // The server reports its phases through an LSP work-done token; show them here.
         const workDoneToken = `shardlens-replan-${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -90,7 +112,7 @@ export async function replan(client: LanguageClient, args: Partial<ReplanCommand
           if (p.kind !== 'end' && p.message) progress.report({ message: p.message });
         });
         try {
-          return await client.sendRequest(ReplanRequest, { uri: doc.uri.toString(), version: sentVersion, strategy, workDoneToken }, token);
+          return await client.sendRequest(ReplanRequest, { uri: doc.uri.toString(), version: sentVersion, strategy, maxMoves, workDoneToken }, token);
         } finally {
           listener.dispose();
         }
@@ -132,6 +154,15 @@ export function registerReplanCommands(client: LanguageClient): vscode.Disposabl
       const doc = await targetDocument(args?.uri);
       const strategy = await pickStrategy(doc);
       if (strategy) await replan(client, { ...args, uri: args?.uri ?? doc?.uri.toString() }, strategy);
+    }),
+    vscode.commands.registerCommand(Commands.replanMoves, async (args?: Partial<ReplanCommandArgs>) => {
+      const doc = await targetDocument(args?.uri);
+      if (!doc) {
+        void vscode.window.showInformationMessage('ShardLens: open a *.shard.yaml file to replan it.');
+        return;
+      }
+      const n = typeof args?.maxMoves === 'number' && Number.isInteger(args.maxMoves) && args.maxMoves >= 0 ? args.maxMoves : configuredMaxMoves(doc);
+      await replan(client, { ...args, uri: doc.uri.toString() }, undefined, n);
     }),
   ];
 }

@@ -23,6 +23,12 @@ export function infeasibleNote(r: Pick<ReplanApplied, 'feasible' | 'reasons'>): 
   return `The plan does not meet every constraint: ${shown || 'see the Problems view'}${more}.`;
 }
 
+/** Appended when the planner says how the plan was made (the time budget cut it short): the notes, joined. */
+export function planNotes(r: Pick<ReplanApplied, 'notes'>): string | undefined {
+  const notes = r.notes ?? [];
+  return notes.length > 0 ? `${notes.join('; ')}.` : undefined;
+}
+
 /**
  * A plan that places nothing (the planner gave up: no GPU time at all) is not
  * offered for applying: writing it would empty the placement section.
@@ -34,4 +40,29 @@ export function planFailed(r: Pick<ReplanApplied, 'feasible' | 'afterMaxMs'>): b
 /** True when the answer or the document says the plan is for an older text. */
 export function isStale(result: { stale?: boolean } | undefined, sentVersion: number, versionNow: number): boolean {
   return !result || result.stale === true || sentVersion !== versionNow;
+}
+
+function movesWord(n: number): string {
+  return `${n} move${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * What "Replan (≤ N moves)" tells the user before applying anything, when
+ * there is nothing worth applying: too small a budget for feasibility, or no
+ * move that lowers the step. Undefined: apply.
+ */
+export function movesNothingToApply(r: Pick<ReplanApplied, 'moveBudget' | 'strategy'>): string | undefined {
+  const b = r.moveBudget;
+  if (!b) return undefined;
+  if (b.tooFewMoves) return `ShardLens: Replan (\u2264 ${movesWord(b.maxMoves)}) changed nothing: the written placement needs ${movesWord(b.requiredMoves)} just to become feasible. Raise shardlens.replan.maxMoves or run Replan.`;
+  if (b.moves.length === 0) return `ShardLens: Replan (\u2264 ${movesWord(b.maxMoves)}): no move of at most ${b.maxMoves} table${b.maxMoves === 1 ? '' : 's'} lowers the step; the placement stays as written.`;
+  return undefined;
+}
+
+/** "Replan ≤ 10 moves (best): step 42.2 ms → 28.8 ms (−32%), 10 moves". */
+export function movesSummary(r: Pick<ReplanApplied, 'strategy' | 'beforeMaxMs' | 'afterMaxMs' | 'moveBudget'>): string {
+  const b = r.moveBudget;
+  if (!b) return replanSummary(r);
+  const base = replanSummary(r).replace(/^Replan \(/, `Replan \u2264 ${movesWord(b.maxMoves)} (`);
+  return `${base}, ${movesWord(b.moves.length)}`;
 }

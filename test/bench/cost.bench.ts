@@ -30,6 +30,7 @@ import { shardFeatures, NUM_FEATURES } from '../../server/src/cost/features';
 import { parseJsonlSets, type JsonlSet } from '../../server/src/cost/jsonlSets';
 import { loadCostModel } from '../../server/src/cost/registry';
 import type { ComputeCost, CostEnv, CostModel, Shard } from '../../server/src/cost/types';
+import { columnsOf, renderMarkdownTable } from '../../server/src/cli/textTable';
 import { printPublishedTable } from './fbgemmPublished';
 import { noiseFloor } from './noiseFloor';
 import { printInvariants, printUncertainty } from './costTrust';
@@ -142,12 +143,9 @@ function accuracyRows(name: string, pred: ComputeCost[], sets: JsonlSet[]): stri
   });
 }
 
+/** A Markdown table: the first three columns (names) left, the figures right. */
 function printTable(header: string[], rows: string[][]): void {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => (i < 3 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${w.map((x, i) => (i < 3 ? `:${'-'.repeat(x + 1)}` : `${'-'.repeat(x + 1)}:`)).join('|')}|`);
-  rows.forEach((r) => console.log(line(r)));
+  console.log(renderMarkdownTable(columnsOf(header, 3), rows));
 }
 
 /** Deterministic synthetic plan: `tables` tables round-robin over `gpus` GPUs. */

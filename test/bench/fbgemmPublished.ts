@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { columnsOf, renderMarkdownTable } from '../../server/src/cli/textTable';
 import { FBGEMM_CONSTANTS, fbgemmSetMs, type FbgemmConstants } from '../../server/src/cost/fbgemm';
 import { parsePublishedRecords, publishedInputs, publishedTargets, type PublishedError, type PublishedRecord } from '../../server/src/cost/publishedRecords';
 import { torchRecPublishedMs } from '../../server/src/cost/torchrecEstimator';
@@ -112,11 +113,7 @@ function pct(x: number): string {
 }
 
 function table(print: (line: string) => void, header: string[], rows: string[][]): void {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ')} |`;
-  print(line(header));
-  print(`|${w.map((x, i) => (i === 0 ? `:${'-'.repeat(x + 1)}` : `${'-'.repeat(x + 1)}:`)).join('|')}|`);
-  rows.forEach((r) => print(line(r)));
+  for (const line of renderMarkdownTable(columnsOf(header), rows).split('\n')) print(line);
 }
 
 /**

@@ -35,6 +35,7 @@
 import { execSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { columnsOf, renderTable } from '../../server/src/cli/textTable';
 import { diskFileReader } from '../../server/src/io/diskFileReader';
 import { probePython, pythonCommand, runPython } from '../../server/src/io/python';
 import { loadConfig } from '../../server/src/config/load';
@@ -206,8 +207,6 @@ async function measure(): Promise<number> {
 
 function pct(x: number): string { return Number.isFinite(x) ? `${x >= 0 ? '+' : '\u2212'}${Math.abs(100 * x).toFixed(1)}%` : '—'; }
 function ms(x: number): string { return Number.isFinite(x) ? x.toFixed(2) : '—'; }
-function pad(s: string, n: number): string { return s.length >= n ? s : s + ' '.repeat(n - s.length); }
-function lpad(s: string, n: number): string { return s.length >= n ? s : ' '.repeat(n - s.length) + s; }
 function mean(xs: number[]): number { const f = xs.filter(Number.isFinite); return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN; }
 
 interface TaskResult { task: string; size: string; complete: boolean; gainBest: number; gainTorchrec: number; mape: number; tau: number; bestIsMeasuredBest: boolean }
@@ -240,13 +239,12 @@ function report(plans: PlansFile, measuredFile: string): TaskResult[] {
     const bb = baselines.length ? Math.min(...baselines) : NaN;
     const tr = measuredMax('torchrec');
     console.log(`${t.task}  (${t.tables} tables, ${t.gpus} GPUs${t.busiest ? `; the ${BUSIEST} predicted-busiest GPUs of each plan measured` : ''})${complete ? '' : '  [incomplete: budget or memory]'}`);
-    console.log(`  ${pad('strategy', 12)}${lpad('pred max', 10)}${lpad('meas max', 10)}${lpad('max err', 9)}${lpad('GPU MAPE', 10)}${lpad('vs best baseline', 18)}${lpad('vs torchrec', 13)}`);
-    for (const r of rows) {
+    console.log(renderTable(columnsOf(['strategy', 'pred max', 'meas max', 'max err', 'GPU MAPE', 'vs best baseline', 'vs torchrec']), rows.map((r) => {
       const m = r.complete ? r.cmp.measuredMaxMs : NaN;
-      console.log(`  ${pad(r.s.strategy, 12)}${lpad(r.s.feasible ? ms(r.s.predicted_max_ms) : 'infeas.', 10)}${lpad(ms(m), 10)}` +
-        `${lpad(r.complete ? pct((r.cmp.predictedMaxMs - m) / m) : '—', 9)}${lpad(r.complete ? pct(r.cmp.mape.compute).replace('+', '') : '—', 10)}` +
-        `${lpad(pct((bb - m) / bb), 18)}${lpad(pct((tr - m) / tr), 13)}`);
-    }
+      return [r.s.strategy, r.s.feasible ? ms(r.s.predicted_max_ms) : 'infeas.', ms(m),
+        r.complete ? pct((r.cmp.predictedMaxMs - m) / m) : '—', r.complete ? pct(r.cmp.mape.compute).replace('+', '') : '—',
+        pct((bb - m) / bb), pct((tr - m) / tr)];
+    })));
     const done = rows.filter((r) => r.complete);
     const tau = kendallTau(done.map((r) => ({ predicted: r.s.predicted_max_ms, measured: r.cmp.measuredMaxMs })));
     const gpuPairs = done.flatMap((r) => r.cmp.gpus.filter((g) => g.measured).map((g) => ({ predicted: g.predicted.fwdMs + g.predicted.bwdMs, measured: g.measured!.fwdMs + g.measured!.bwdMs })));
@@ -259,13 +257,12 @@ function report(plans: PlansFile, measuredFile: string): TaskResult[] {
   const full = results.filter((r) => r.complete);
   const groups: [string, TaskResult[]][] = [['small + medium', full.filter((r) => r.size === 'small' || r.size === 'medium')], ['dlrm-856 (8 busiest)', full.filter((r) => r.size === 'dlrm-856')], ['tiny', full.filter((r) => r.size === 'tiny')]];
   console.log('Summary over complete tasks (mean; gains measured, not predicted):');
-  console.log(`  ${pad('tasks', 22)}${lpad('n', 4)}${lpad('best vs best baseline', 23)}${lpad('best vs torchrec', 18)}${lpad('GPU MAPE', 10)}${lpad('median \u03c4', 10)}${lpad('best measured-best', 20)}`);
-  for (const [name, rs] of groups) {
-    if (!rs.length) continue;
-    console.log(`  ${pad(name, 22)}${lpad(String(rs.length), 4)}${lpad(pct(mean(rs.map((r) => r.gainBest))), 23)}${lpad(pct(mean(rs.map((r) => r.gainTorchrec))), 18)}` +
-      `${lpad(pct(mean(rs.map((r) => r.mape))).replace('+', ''), 10)}${lpad(Number.isFinite(median(rs.map((r) => r.tau))) ? median(rs.map((r) => r.tau)).toFixed(2) : '—', 10)}` +
-      `${lpad(`${rs.filter((r) => r.bestIsMeasuredBest).length}/${rs.length}`, 20)}`);
-  }
+  console.log(renderTable(columnsOf(['tasks', 'n', 'best vs best baseline', 'best vs torchrec', 'GPU MAPE', 'median \u03c4', 'best measured-best']),
+    groups.filter(([, rs]) => rs.length > 0).map(([name, rs]) => [
+      name, String(rs.length), pct(mean(rs.map((r) => r.gainBest))), pct(mean(rs.map((r) => r.gainTorchrec))),
+      pct(mean(rs.map((r) => r.mape))).replace('+', ''), Number.isFinite(median(rs.map((r) => r.tau))) ? median(rs.map((r) => r.tau)).toFixed(2) : '—',
+      `${rs.filter((r) => r.bestIsMeasuredBest).length}/${rs.length}`,
+    ])));
   console.log('  targets (issue): best ≥ 15% over the best baseline and ≥ 5% over torchrec; per-GPU MAPE ≤ 10%');
   if (env.device === 'cpu') console.log('  CPU run: a functional check of the pipeline (CPU times against a GPU model), not a result.');
   writeFileSync(path.join(outDir, 'plans-measured.jsonl'), joined.join('\n') + (joined.length ? '\n' : ''));

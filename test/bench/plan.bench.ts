@@ -22,14 +22,18 @@
  * TUNE_TASKS): planner constants are chosen there and reported here.
  * `-- --swap` plans with the second model and re-scores with the first;
  * `-- --only REGEX` keeps the tasks whose name matches; `-- --no-timing` skips
- * the scale runs and incremental replanning.
+ * the scale runs and incremental replanning. `-- --huge` runs only the huge
+ * row instead: 100,000 tables on 4,096 GPUs under the time budget, each
+ * strategy in its own process for its peak RSS (planHuge.ts).
  */
+import { columnsOf, renderTable } from '../../server/src/cli/textTable';
 import type { Kernel, ShardConfig } from '../../server/src/config/types';
 import type { CostModel } from '../../server/src/cost/types';
 import { evaluatePlacement } from '../../server/src/plan/evaluate';
 import { planConfig } from '../../server/src/plan/planner';
 import { STRATEGIES, type PlanResult, type Strategy } from '../../server/src/plan/types';
 import { modelAgreement, type Stats } from './modelAgreement';
+import { runHuge } from './planHuge';
 import { BENCH_KERNELS, modelPair, type BenchKernel } from './secondModel';
 import { BENCH_TASKS, QUICK_TASKS, QUICK_TUNE_TASKS, TUNE_TASKS, makeTask, type TaskSpec } from './tasks';
 
@@ -55,8 +59,6 @@ function task(spec: TaskSpec, kernel: Kernel): ShardConfig {
   return cfg;
 }
 
-function pad(s: string, n: number): string { return s.length >= n ? s : s + ' '.repeat(n - s.length); }
-function lpad(s: string, n: number): string { return s.length >= n ? s : ' '.repeat(n - s.length) + s; }
 function pct(x: number): string { return Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%` : '—'; }
 function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
 function mean(xs: number[]): number { return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN; }
@@ -106,14 +108,15 @@ function printTask(row: Row): void {
   const b2 = bestBaseline(row, 'second');
   const tr = row.results.get('torchrec')!;
   console.log(`\n${row.task.name}  (${row.task.tables} tables, ${row.task.gpus} GPUs; torchrec ${tr.result.maxMs.toFixed(2)} / ${tr.second.toFixed(2)} ms; best baseline: ${bb ? `${bb.name} ${bb.ms.toFixed(2)} ms` : 'none feasible'} / ${b2 ? `${b2.name} ${b2.ms.toFixed(2)} ms` : 'none feasible'})`);
-  console.log(`  ${pad('strategy', 12)}${lpad('step ms', 10)}${lpad('2nd ms', 10)}${lpad('max/mean', 10)}${lpad('feasible', 10)}${lpad('wall ms', 9)}${lpad('vs torchrec', 18)}${lpad('vs baseline', 18)}`);
+  const cells: string[][] = [];
   for (const s of STRATEGIES) {
     const r = row.results.get(s)!;
     const ok = r.result.feasible;
     const ratio = r.result.meanMs > 0 ? (r.result.maxGpuMs / r.result.meanMs).toFixed(2) : '—';
     const both = (against: Reference) => `${pct(gain(row, s, against, 'planned'))} / ${pct(gain(row, s, against, 'second'))}`;
-    console.log(`  ${pad(s, 12)}${lpad(ok ? r.result.maxMs.toFixed(2) : '—', 10)}${lpad(ok ? r.second.toFixed(2) : '—', 10)}${lpad(ratio, 10)}${lpad(ok ? 'yes' : 'no', 10)}${lpad(r.wallMs.toFixed(0), 9)}${lpad(both('torchrec'), 18)}${lpad(both('baseline'), 18)}`);
+    cells.push([s, ok ? r.result.maxMs.toFixed(2) : '—', ok ? r.second.toFixed(2) : '—', ratio, ok ? 'yes' : 'no', r.wallMs.toFixed(0), both('torchrec'), both('baseline')]);
   }
+  console.log(renderTable(columnsOf(['strategy', 'step ms', '2nd ms', 'max/mean', 'feasible', 'wall ms', 'vs torchrec', 'vs baseline']), cells));
 }
 
 function gains(rows: Row[], s: Strategy, against: Reference, by: Scoring): number[] {
@@ -123,15 +126,16 @@ function gains(rows: Row[], s: Strategy, against: Reference, by: Scoring): numbe
 function printAverages(title: string, rows: Row[]): void {
   if (rows.length === 0) return;
   console.log(`\n${title} (${rows.length} tasks; gain = (reference − strategy) / reference of the step; planning-model / second-model scoring; higher is better):`);
-  console.log(`  ${pad('strategy', 12)}${lpad('vs torchrec', 20)}${lpad('worst vs torchrec', 20)}${lpad('vs baseline', 20)}${lpad('worst vs baseline', 20)}${lpad('feasible', 10)}${lpad('mean wall ms', 14)}`);
+  const cells: string[][] = [];
   for (const s of STRATEGIES) {
     const feasible = rows.filter((row) => row.results.get(s)!.result.feasible).length;
     const walls = rows.map((row) => row.results.get(s)!.wallMs);
     const cell = (xs: number[], f: (v: number[]) => number) => (xs.length ? pct(f(xs)) : '—');
     const pair = (against: Reference, f: (v: number[]) => number) => `${cell(gains(rows, s, against, 'planned'), f)} / ${cell(gains(rows, s, against, 'second'), f)}`;
     const min = (v: number[]) => Math.min(...v);
-    console.log(`  ${pad(s, 12)}${lpad(pair('torchrec', mean), 20)}${lpad(pair('torchrec', min), 20)}${lpad(pair('baseline', mean), 20)}${lpad(pair('baseline', min), 20)}${lpad(`${feasible}/${rows.length}`, 10)}${lpad(mean(walls).toFixed(0), 14)}`);
+    cells.push([s, pair('torchrec', mean), pair('torchrec', min), pair('baseline', mean), pair('baseline', min), `${feasible}/${rows.length}`, mean(walls).toFixed(0)]);
   }
+  console.log(renderTable(columnsOf(['strategy', 'vs torchrec', 'worst vs torchrec', 'vs baseline', 'worst vs baseline', 'feasible', 'mean wall ms']), cells));
 }
 
 /** Timing of incremental replanning after one table changes and one is added. */
@@ -196,13 +200,13 @@ async function section(kernel: BenchKernel, specs: TaskSpec[]): Promise<Section>
         }
         cells.push(`${s} ${median(times).toFixed(0)} ms`);
       }
-      console.log(`  ${pad(row.task.name, 16)} ${cells.join(' · ')}`);
+      console.log(`  ${row.task.name}: ${cells.join(' · ')}`);
     }
     const incCfg = task({ name: 'dlrm-856/64', tables: 856, gpus: 64, seed: 0, size: 'large' }, kernel);
     console.log(`\n[${kernel}] Incremental replanning, 856 tables on 64 GPUs, after one table grows 4× and one is added (median of 3):`);
     for (const s of ['search', 'best'] as Strategy[]) {
       const r = await incremental(incCfg, model, s);
-      console.log(`  ${pad(s, 8)} from start ${r.incMs.toFixed(0)} ms (step ${r.after.toFixed(2)} ms) vs from scratch ${r.fromScratchMs.toFixed(0)} ms (step ${r.fresh.toFixed(2)} ms); before the edit ${r.before.toFixed(2)} ms`);
+      console.log(`  ${s}: from start ${r.incMs.toFixed(0)} ms (step ${r.after.toFixed(2)} ms) vs from scratch ${r.fromScratchMs.toFixed(0)} ms (step ${r.fresh.toFixed(2)} ms); before the edit ${r.before.toFixed(2)} ms`);
     }
   }
   return { kernel, rows };
@@ -211,11 +215,11 @@ async function section(kernel: BenchKernel, specs: TaskSpec[]): Promise<Section>
 /** The headline: `best` and `torchrec` per kernel, both scorings. */
 function printSummary(sections: Section[]): void {
   console.log(`\n${'='.repeat(100)}\nSummary: best's gain (planning-model / second-model scoring; ${tune ? 'held-out tuning seeds' : 'report seeds'})`);
-  console.log(`  ${pad('kernel', 22)}${pad('tasks', 22)}${lpad('vs torchrec', 20)}${lpad('vs best baseline', 20)}`);
+  const cells: string[][] = [];
   for (const { kernel, rows } of sections) {
     const line = (label: string, rs: Row[], f: (v: number[]) => number) => {
       const cell = (against: Reference) => `${pct(f(gains(rs, 'best', against, 'planned')))} / ${pct(f(gains(rs, 'best', against, 'second')))}`;
-      console.log(`  ${pad(kernel, 22)}${pad(label, 22)}${lpad(cell('torchrec'), 20)}${lpad(cell('baseline'), 20)}`);
+      cells.push([kernel, label, cell('torchrec'), cell('baseline')]);
     };
     const sm = rows.filter((r) => r.task.size !== 'large');
     if (sm.length) {
@@ -224,6 +228,7 @@ function printSummary(sections: Section[]): void {
     }
     for (const r of rows.filter((x) => x.task.size === 'large')) line(r.task.name, [r], mean);
   }
+  console.log(renderTable(columnsOf(['kernel', 'tasks', 'vs torchrec', 'vs best baseline'], 2), cells));
 }
 
 async function main(): Promise<void> {
@@ -236,4 +241,4 @@ async function main(): Promise<void> {
   printSummary(sections);
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+(argv.includes('--huge') ? runHuge() : main()).catch((err) => { console.error(err); process.exit(1); });

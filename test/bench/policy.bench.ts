@@ -15,6 +15,7 @@
  * `--quick`: seed 0 of each size only.
  */
 import * as path from 'node:path';
+import { columnsOf, renderTable } from '../../server/src/cli/textTable';
 import { performance } from 'node:perf_hooks';
 import type { ShardConfig } from '../../server/src/config/types';
 import { AnalyticCostModel } from '../../server/src/cost/analytic';
@@ -55,9 +56,6 @@ async function timed(run: () => Promise<PlanResult>, reps: number): Promise<Plan
 const f1 = (x: number) => x.toFixed(1);
 const pct = (a: number, b: number) => `${a <= b ? '' : '+'}${(((a / b) - 1) * 100).toFixed(1)}%`;
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-function pad(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -73,8 +71,7 @@ async function main(): Promise<void> {
   console.log(`cost model: ${model.name}; times: median wall ms in this process (1 run for 856+ tables, else 3)\n`);
   const head = ['task', 'baseline', 'greedy', 'search', 'raw', 'policy', 'raw/greedy', 'raw/search', 'pol/search',
     't greedy', 't search', 't raw', 't policy', 'feasible'];
-  const widths = [14, 9, 9, 9, 9, 9, 10, 10, 10, 9, 9, 9, 9, 8];
-  console.log(pad(head, widths));
+  const cells: string[][] = [];
   const rows: { spec: TaskSpec; base: number; g: PlanResult; s: PlanResult; p: PlanResult; pl: PlanResult }[] = [];
   for (const spec of tasks) {
     const config = makeTask(spec);
@@ -90,10 +87,12 @@ async function main(): Promise<void> {
     const pl = await timed(() => planConfig(config, 'policy', model, { seed: 0 }), reps);
     rows.push({ spec, base, g, s, p, pl });
     const feas = [g, s, p, pl].map((r) => (r.feasible ? 'y' : 'n')).join('');
-    console.log(pad([spec.name, f1(base), f1(g.maxMs), f1(s.maxMs), f1(p.maxMs), f1(pl.maxMs),
+    cells.push([spec.name, f1(base), f1(g.maxMs), f1(s.maxMs), f1(p.maxMs), f1(pl.maxMs),
       pct(p.maxMs, g.maxMs), pct(p.maxMs, s.maxMs), pct(pl.maxMs, s.maxMs),
-      ms(g.elapsedMs), ms(s.elapsedMs), ms(p.elapsedMs), ms(pl.elapsedMs), feas], widths));
+      ms(g.elapsedMs), ms(s.elapsedMs), ms(p.elapsedMs), ms(pl.elapsedMs), feas]);
+    console.error(`  planned ${spec.name}`);
   }
+  console.log(renderTable(columnsOf(head), cells, ''));
   const geo = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
   for (const group of [['small', 'medium'], ['large']] as const) {
     const inGroup = rows.filter((r) => (group as readonly string[]).includes(r.spec.size));

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { CLI, ROOT, ensureBuilt } from '../lsp/lspClient';
+import { columnsOf, renderTable } from '../../server/src/cli/textTable';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const FILE = path.join('examples', 'dlrm-856.shard.yaml');
@@ -44,11 +45,13 @@ function main(): void {
   for (const types of ['H100-80GB', 'H100-80GB,A100-80GB']) {
     const runs = Array.from({ length: RUNS }, () => sweep(types));
     console.log(`\n--type ${types}: wall time of the command (spawn → JSON), median ${(median(runs.map((r) => r.wallMs)) / 1000).toFixed(1)} s (runs: ${runs.map((r) => (r.wallMs / 1000).toFixed(1)).join(', ')} s); load now ${load()}`);
-    console.log('  type        GPUs   step ms   memory   feasible   GPU·s/step   plan ms (median)');
-    runs[0].rows.forEach((row, i) => {
-      const planMs = median(runs.map((r) => r.rows[i].elapsed_ms));
-      console.log(`  ${row.type.padEnd(10)}  ${String(row.gpus).padStart(4)}  ${row.max_ms === null ? '       –' : row.max_ms.toFixed(3).padStart(8)}  ${row.memory_fraction === null ? '     –' : `${(row.memory_fraction * 100).toFixed(0)}%`.padStart(6)}   ${(row.feasible ? 'yes' : 'no').padEnd(8)}   ${row.gpu_seconds_per_step === null ? '         –' : row.gpu_seconds_per_step.toFixed(3).padStart(10)}   ${planMs.toFixed(0).padStart(8)}`);
-    });
+    console.log(renderTable(
+      [...columnsOf(['type', 'GPUs', 'step ms', 'memory']), { header: 'feasible', align: 'left' }, ...columnsOf(['GPU·s/step', 'plan ms (median)'], 0)],
+      runs[0].rows.map((row, i) => [
+        row.type, String(row.gpus), row.max_ms === null ? '–' : row.max_ms.toFixed(3),
+        row.memory_fraction === null ? '–' : `${(row.memory_fraction * 100).toFixed(0)}%`, row.feasible ? 'yes' : 'no',
+        row.gpu_seconds_per_step === null ? '–' : row.gpu_seconds_per_step.toFixed(3), median(runs.map((r) => r.rows[i].elapsed_ms)).toFixed(0),
+      ])));
   }
   console.log(`\nload average after: ${load()}`);
 }

@@ -127,6 +127,28 @@ describe('check', () => {
   });
 });
 
+describe('plan time budget', () => {
+  it('a spent --budget still gives a usable plan, and says the budget cut it short (text and JSON), exit 0', () => {
+    write('budget.shard.yaml', configText({ tables: 300, gpus: 16 }));
+    const j = run(['plan', 'budget.shard.yaml', '--strategy', 'greedy', '--budget', '0.000001', '--format', 'json']);
+    assert.equal(j.code, 0, j.stderr);
+    const out = JSON.parse(j.stdout);
+    assert.equal(out.feasible, true);
+    assert.equal(Object.keys(out.placement).length, 300);
+    assert.match(out.notes[0], /^stopped at the time budget after [\d.]+ s in the greedy placement .*shards placed by least-loaded fill: this is the best plan found by then/);
+    const t = run(['plan', 'budget.shard.yaml', '--strategy', 'greedy', '--budget', '0.000001']);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, /! stopped at the time budget after/);
+  });
+  it('without --budget a small plan is not cut (the default budget is 30 s), and no notes key appears', () => {
+    write('small.shard.yaml', configText({ tables: 8, gpus: 4 }));
+    const r = run(['plan', 'small.shard.yaml', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal('notes' in JSON.parse(r.stdout), false);
+    assert.match(run(['--help']).stdout, /--budget MS\]\s+soft time limit per plan, set-up included\s+\(default 30000; 0: none\)/);
+  });
+});
+
 describe('plan', () => {
   it('JSON has exactly the docs/design.md shape and places every table', () => {
     write('p.shard.yaml', configText({ tables: 8, gpus: 4 }));

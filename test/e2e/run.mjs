@@ -32,6 +32,7 @@ import { lenses } from './scenarios/lenses.mjs';
 import { replan } from './scenarios/replan.mjs';
 import { balance } from './scenarios/balance.mjs';
 import { whatIf } from './scenarios/whatIf.mjs';
+import { prepareMovesWorkspace, replanMoves } from './scenarios/replanMoves.mjs';
 import { buildSuite } from '../vscode/buildSuite.mjs';
 
 /**
@@ -99,6 +100,7 @@ async function main() {
   const profile = makeProfile();
   const wsUi = workspaceCopy();
   const wsSuite = workspaceCopy();
+  prepareMovesWorkspace(wsUi, LENS_FILE);
   let server;
   let browser;
   try {
@@ -144,6 +146,8 @@ async function main() {
     await balance(ctx, LENS_FILE, STRATEGY);
     console.log(`e2e: (e) what if (${elapsed()})`);
     await whatIf(ctx, LENS_FILE);
+    console.log(`e2e: (f) replan within a move budget (${elapsed()})`);
+    await replanMoves(ctx);
     await page.close();
 
     if (suiteJs) {

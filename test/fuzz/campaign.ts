@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { columnsOf, renderTable } from '../../server/src/cli/textTable';
 
 const root = path.resolve(__dirname, '..', '..');
 const files = readdirSync(__dirname).filter((f) => f.endsWith('.test.ts')).map((f) => path.join('test', 'fuzz', f));
@@ -22,12 +23,10 @@ let out = '';
 child.stdout.on('data', (d: Buffer) => { out += d; process.stdout.write(d); });
 child.on('exit', (code) => {
   const rows = [...out.matchAll(/fuzz: (.+?): (\d+) cases, (\d+) failures/g)].map((m) => ({ name: m[1], cases: Number(m[2]), failures: Number(m[3]) }));
-  const width = Math.max(8, ...rows.map((r) => r.name.length));
-  console.log(`\n${'property'.padEnd(width)}  ${'cases'.padStart(8)}  failures`);
-  for (const r of rows) console.log(`${r.name.padEnd(width)}  ${String(r.cases).padStart(8)}  ${r.failures}`);
   const cases = rows.reduce((a, r) => a + r.cases, 0);
   const failures = rows.reduce((a, r) => a + r.failures, 0);
-  console.log(`${'total'.padEnd(width)}  ${String(cases).padStart(8)}  ${failures}`);
+  const cells = [...rows.map((r) => [r.name, String(r.cases), String(r.failures)]), ['total', String(cases), String(failures)]];
+  console.log(`\n${renderTable(columnsOf(['property', 'cases', 'failures']), cells, '')}`);
   console.log(`(plus the fixed-input tests: deep nesting to 100,000 levels, a 10 MB config, a 10 MB garbage line, binary garbage, the CLI and protocol checks)`);
   console.log(`node --test exit ${code}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   process.exit(code === 0 && failures === 0 ? 0 : 1);

@@ -223,6 +223,9 @@ describe('code lenses, hover, completion, code actions', () => {
     assert.match(value, /forward \| [\d.]+ ms/);
     assert.match(value, /backward/);
     assert.match(value, /Memory: /);
+    // What it does per step, the figures of `shardlens explain`.
+    assert.match(value, /Per step, alone \(as the fbgemm-tbe analytic model counts\): [\d,]+ lookups, [\d,]+ distinct rows, L2 hit rate [\d.]+%; forward reads [\d.,]+ [KMG]?i?B and writes [\d.,]+ [KMG]?i?B of HBM/);
+    assert.match(value, /`shardlens explain FILE t001`/);
     assert.match(value, /Kernel `fbgemm_tbe`, ids hashed, optimizer sgd\./);
     assert.match(value, /_Priced by fbgemm-tbe analytic: H100-80GB \(analytic\) for kernel fbgemm_tbe\._/);
     // The model's error: a ± on the compute total and what it means (FBGEMM's provisional ±).

@@ -44,6 +44,11 @@ export const DOM_IDS = {
   whatIfTimeChart: 'whatif-time-chart',
   whatIfCostChart: 'whatif-cost-chart',
   whatIfTable: 'whatif-table',
+  movesSection: 'moves-section',
+  movesTitle: 'moves-title',
+  movesSummary: 'moves-summary',
+  movesTable: 'moves-table',
+  applyMoves: 'apply-moves',
 } as const;
 
 /** Escapes text for an HTML attribute or text node. */
@@ -98,6 +103,18 @@ export function renderHtml(input: HtmlInput): string {
 <section class="chart-section" aria-hidden="true">
   <h2>Memory by GPU (GiB): used and usable capacity</h2>
   <div class="chart-box"><canvas id="${id.memoryChart}"></canvas></div>
+</section>
+<section id="${id.movesSection}" class="table-section" aria-labelledby="${id.movesTitle}" hidden>
+  <header class="panel-header">
+    <h2 id="${id.movesTitle}">Replan within a move budget</h2>
+    <div class="actions"><button id="${id.applyMoves}" type="button" disabled>Apply these moves</button></div>
+  </header>
+  <p id="${id.movesSummary}" class="summary"></p>
+  <table id="${id.movesTable}">
+    <caption>Tables that change place, and how much each lowers the step (ms; the moves replayed biggest gain first)</caption>
+    <thead><tr><th scope="col">Table</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Gain ms</th></tr></thead>
+    <tbody></tbody>
+  </table>
 </section>
 <section id="${id.tableSection}" class="table-section visually-hidden" aria-label="Per-GPU numbers">
   <h2>Per-GPU numbers</h2>

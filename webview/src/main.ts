@@ -18,6 +18,8 @@ import {
 } from './viewModel';
 import { vscodeApi } from './vscodeApi';
 import { whatIfChartData, whatIfRows, whatIfSummary } from './whatIfModel';
+import { movesView } from './movesModel';
+import { renderMoves } from './movesRender';
 import { renderWhatIfTable } from './whatIfRender';
 
 const vscode = vscodeApi<PanelState>();
@@ -45,6 +47,13 @@ const ui = {
   whatIfTable: byId<HTMLTableElement>(DOM_IDS.whatIfTable),
   whatIfRerun: byId<HTMLButtonElement>(DOM_IDS.whatIfRerun),
   whatIfCancel: byId<HTMLButtonElement>(DOM_IDS.whatIfCancel),
+  moves: {
+    section: byId(DOM_IDS.movesSection),
+    title: byId(DOM_IDS.movesTitle),
+    summary: byId(DOM_IDS.movesSummary),
+    table: byId<HTMLTableElement>(DOM_IDS.movesTable),
+    apply: byId<HTMLButtonElement>(DOM_IDS.applyMoves),
+  },
 };
 
 const reveal = (side: SideName, gpu: number) => vscode.postMessage({ type: 'reveal', side, gpu });
@@ -76,6 +85,7 @@ function draw(): void {
   timeChart.update(toChartData(result, colors), colors);
   memoryChart.update(toMemoryChartData(result, colors), colors);
   ui.apply.disabled = !result.proposed?.feasible;
+  renderMoves(ui.moves, movesView(result));
 }
 
 /** Charts are drawn only while their view is shown: chart.js cannot size a hidden canvas. */
@@ -156,6 +166,7 @@ ui.toggle.addEventListener('click', () => {
   applyTableVisibility();
 });
 ui.apply.addEventListener('click', () => vscode.postMessage({ type: 'replan' }));
+ui.moves.apply.addEventListener('click', () => vscode.postMessage({ type: 'replanMoves' }));
 ui.tabs.balance.addEventListener('click', () => showView('balance', true));
 ui.tabs.whatIf.addEventListener('click', () => showView('whatIf', true));
 ui.whatIfRerun.addEventListener('click', () => vscode.postMessage({ type: 'whatIfRun' }));

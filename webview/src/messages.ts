@@ -9,9 +9,11 @@
  * Units: ms per training step, bytes.
  */
 import { PHASES } from '../../server/src/cost/phases';
-import type { BalanceGpuRow, BalanceResult, BalanceSide, SweepResultPayload, SweepRowResult } from '../../server/src/lsp/protocol';
+import type {
+  BalanceGpuRow, BalanceMoveBudget, BalanceResult, BalanceSide, BudgetMove, SweepResultPayload, SweepRowResult,
+} from '../../server/src/lsp/protocol';
 
-export type { BalanceGpuRow, BalanceResult, BalanceSide, SweepResultPayload, SweepRowResult };
+export type { BalanceGpuRow, BalanceMoveBudget, BalanceResult, BalanceSide, BudgetMove, SweepResultPayload, SweepRowResult };
 
 /** The panel's two views: per-GPU balance of this cluster, and "what if" other clusters. */
 export type ViewName = 'balance' | 'whatIf';
@@ -49,6 +51,8 @@ export interface ReadyMessage { type: 'ready' }
 export interface RevealMessage { type: 'reveal'; side: SideName; gpu: number }
 /** The "Apply proposed plan" button: run Replan on the shown document. */
 export interface ReplanMessage { type: 'replan' }
+/** The "Apply these moves" button: run "Replan (≤ N moves)" on the shown document. */
+export interface ReplanMovesMessage { type: 'replanMoves' }
 
 /** "Cancel" in the What-if view: cancel the running sweep. */
 export interface WhatIfCancelMessage { type: 'whatIfCancel' }
@@ -57,7 +61,7 @@ export interface WhatIfRunMessage { type: 'whatIfRun' }
 /** The user switched views (the host titles the panel after it). */
 export interface ViewChangedMessage { type: 'viewChanged'; view: ViewName }
 
-export type FromWebview = ReadyMessage | RevealMessage | ReplanMessage | WhatIfCancelMessage | WhatIfRunMessage | ViewChangedMessage;
+export type FromWebview = ReadyMessage | RevealMessage | ReplanMessage | ReplanMovesMessage | WhatIfCancelMessage | WhatIfRunMessage | ViewChangedMessage;
 
 // ------------------------------------------------------------ validators
 
@@ -111,7 +115,8 @@ export function isBalanceSide(x: unknown): x is BalanceSide {
   return isObj(x) && isStr(x.strategy) && Array.isArray(x.gpus) && x.gpus.every(isGpuRow)
     && isNum(x.maxMs) && isNum(x.meanMs) && isNum(x.maxGpuMs) && isNum(x.imbalance)
     && Array.isArray(x.phases) && x.phases.every(isPhase)
-    && typeof x.feasible === 'boolean' && isStrArray(x.reasons) && isOptionalPlusMinus(x.maxUncertaintyMs);
+    && typeof x.feasible === 'boolean' && isStrArray(x.reasons) && (x.notes === undefined || isStrArray(x.notes))
+    && isOptionalPlusMinus(x.maxUncertaintyMs);
 }
 
 function isLocations(x: unknown): boolean {
@@ -125,6 +130,21 @@ function isKernelPricing(x: unknown): boolean {
   return isObj(x) && isStr(x.kernel) && isStr(x.model) && (x.source === 'learned' || x.source === 'analytic') && isStrArray(x.notes);
 }
 
+function isCount(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0;
+}
+
+export function isBudgetMove(x: unknown): x is BudgetMove {
+  return isObj(x) && isStr(x.table) && (x.from === undefined || isStr(x.from)) && (x.to === undefined || isStr(x.to))
+    && isOptNum(x.gainMs) && typeof x.required === 'boolean' && (x.range === undefined || isRange(x.range));
+}
+
+export function isMoveBudget(x: unknown): x is BalanceMoveBudget {
+  return isObj(x) && isCount(x.maxMoves) && Array.isArray(x.moves) && x.moves.every(isBudgetMove)
+    && isCount(x.requiredMoves) && typeof x.tooFewMoves === 'boolean' && isNum(x.jointGainMs)
+    && isNum(x.fullMaxMs) && isCount(x.fullMoves) && isStr(x.method) && isBalanceSide(x.side);
+}
+
 export function isBalanceResult(x: unknown): x is BalanceResult {
   return isObj(x) && isStr(x.uri) && Number.isInteger(x.version)
     && (x.costModel === undefined || isStr(x.costModel))
@@ -132,6 +152,7 @@ export function isBalanceResult(x: unknown): x is BalanceResult {
     && (x.devices === undefined || isStr(x.devices))
     && (x.current === undefined || isBalanceSide(x.current))
     && (x.proposed === undefined || isBalanceSide(x.proposed))
+    && (x.moveBudget === undefined || isMoveBudget(x.moveBudget))
     && isLocations(x.locations)
     && isGpuIndex(x.errors);
 }
@@ -177,6 +198,7 @@ export function isFromWebview(x: unknown): x is FromWebview {
   switch (x.type) {
     case 'ready': return true;
     case 'replan': return true;
+    case 'replanMoves': return true;
     case 'reveal': return (x.side === 'current' || x.side === 'proposed') && isGpuIndex(x.gpu);
     case 'whatIfCancel': return true;
     case 'whatIfRun': return true;

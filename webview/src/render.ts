@@ -49,6 +49,7 @@ export function renderFigures(container: HTMLElement, figures: Figures): void {
       const why = s.reasons.length > 0 ? s.reasons.slice(0, 3).join('; ') + (s.reasons.length > 3 ? ` (+${s.reasons.length - 3} more)` : '') : 'constraints not met';
       card.append(el(doc, 'p', `Not feasible: ${why}`, { class: 'problem' }));
     }
+    for (const n of s.notes) card.append(el(doc, 'p', n, { class: 'note', 'data-figure': 'note' }));
     container.append(card);
   }
   if (figures.change) container.append(el(doc, 'p', figures.change, { class: 'change', 'data-figure': 'change' }));

@@ -6,11 +6,11 @@
  * Units in: ms per training step, bytes. Memory is drawn in GiB (2^30 bytes),
  * the unit of the CLI's text table and the code lenses.
  */
-import { combinedUncertainty, formatGain, formatMs, formatRatio, gibCell, msCell } from '../../server/src/engine/format';
+import { GIB, gibCell } from '../../server/src/config/byteUnits';
+import { combinedUncertainty, formatGain, formatMs, formatRatio, msCell } from '../../server/src/engine/format';
 import { PHASE_TITLES, type PhaseName } from '../../server/src/cost/phases';
 import type { BalanceResult, BalanceSide, SideName } from './messages';
 
-const GIB = 2 ** 30;
 
 /** Colours resolved from the `--vscode-*` CSS variables (see theme.ts). */
 export interface ThemeColors {
@@ -246,6 +246,8 @@ export interface SideFigures {
   phases: PhaseFigure[];
   feasible: boolean;
   reasons: string[];
+  /** How the plan was made (e.g. the time budget cut it short). */
+  notes: string[];
 }
 
 export interface Figures {
@@ -267,6 +269,7 @@ export function imbalanceFigures(result: BalanceResult): Figures {
     phases: s.gpus.length > 0 ? s.phases.filter((p) => p.maxMs > 0).map((p) => ({ name: p.name, title: PHASE_TITLES[p.name] ?? p.name, ms: formatMs(p.maxMs), gpu: p.gpu })) : [],
     feasible: s.feasible,
     reasons: s.reasons,
+    notes: s.notes ?? [],
   }));
   const { current, proposed } = result;
   // The gain is shown only when it exceeds both steps' model error combined.
@@ -283,7 +286,7 @@ export interface TableRow {
   gpu: number;
   /** Raw numbers (ms, bytes) for data-value attributes; uncertainty NaN when the model reports none. */
   raw: { fwd: number; bwd: number; comm: number; total: number; uncertainty: number; memory: number; capacity: number };
-  /** Display text: ms with 3 decimals, GiB with 1, as the CLI's text table; ± of the compute ("±0.120", "–"). */
+  /** Display text: ms with 3 decimals, GiB with 2 below 100 GiB (config/byteUnits.ts gibCell), as the CLI's text table; ± of the compute ("±0.120", "–"). */
   cells: { fwd: string; bwd: string; comm: string; total: string; uncertainty: string; memory: string; capacity: string };
   tables: string;
   overCapacity: boolean;

@@ -11,8 +11,10 @@ export class UsageError extends Error {}
 const MAX_SEED = 2 ** 32 - 1;
 /** Largest --budget, ms: a day; more is a slip (seconds × 1000 twice), not a plan. */
 const MAX_BUDGET_MS = 86_400_000;
+/** Largest --max-moves: beyond any real config (a 10,000-table file is ~1 MB); more is a slip, not a budget. */
+const MAX_MOVES = 1_000_000;
 
-export const COMMANDS = ['check', 'plan', 'predict', 'import', 'measure', 'calibrate', 'sweep', 'diff', 'serve'] as const;
+export const COMMANDS = ['check', 'plan', 'explain', 'predict', 'import', 'measure', 'calibrate', 'sweep', 'diff', 'serve'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** `sarif` and `github` (CI annotations) are for `check` only. */
@@ -31,6 +33,8 @@ export interface ParsedArgs {
   modelsDir?: string;
   strategy?: string;
   compare: boolean;
+  /** plan: list each table's cost under the plan. */
+  tables: boolean;
   export?: string;
   /** With --export: plan anew (from the written placement) instead of exporting it as written. */
   replan: boolean;
@@ -67,6 +71,8 @@ export interface ParsedArgs {
   against?: string;
   /** plan: the gate, as typed (`5%`). */
   failIfWorse?: string;
+  /** plan: at most this many tables change place from the written placement. */
+  maxMoves?: number;
   /** Referenced files must lie inside this folder (default: each config's own folder). */
   root?: string;
   /** Read referenced files wherever they are. */
@@ -83,6 +89,7 @@ const OPTIONS = {
   'models-dir': { type: 'string' },
   strategy: { type: 'string', short: 's' },
   compare: { type: 'boolean' },
+  tables: { type: 'boolean' },
   export: { type: 'string' },
   replan: { type: 'boolean' },
   module: { type: 'string' },
@@ -105,6 +112,7 @@ const OPTIONS = {
   type: { type: 'string' },
   against: { type: 'string' },
   'fail-if-worse': { type: 'string' },
+  'max-moves': { type: 'string' },
   root: { type: 'string' },
   'allow-outside': { type: 'boolean' },
   force: { type: 'boolean' },
@@ -117,7 +125,8 @@ type OptionName = keyof typeof OPTIONS;
 /** Which options each command accepts (beyond format/help/version/model/models-dir). */
 const ALLOWED: Record<Command, OptionName[]> = {
   check: ['calibration', 'root', 'allow-outside'],
-  plan: ['strategy', 'compare', 'export', 'replan', 'module', 'write', 'seed', 'budget', 'calibration', 'fail-if-worse', 'root', 'allow-outside', 'force'],
+  plan: ['strategy', 'compare', 'tables', 'export', 'replan', 'module', 'write', 'seed', 'budget', 'calibration', 'fail-if-worse', 'max-moves', 'root', 'allow-outside', 'force'],
+  explain: ['calibration', 'root', 'allow-outside'],
   predict: ['sets', 'device', 'kernel', 'calibration'],
   import: ['output', 'device'],
   measure: ['strategy', 'placement', 'repeats', 'dry-run', 'out', 'seed', 'budget', 'cpu', 'calibration', 'root', 'allow-outside'],
@@ -174,6 +183,12 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     repeats = Number(v.repeats);
     if (!Number.isInteger(repeats) || repeats < 1 || repeats > 100) throw new UsageError(`--repeats must be an integer from 1 to 100, not '${v.repeats}'`);
   }
+  let maxMoves: number | undefined;
+  if (typeof v['max-moves'] === 'string') {
+    const text = v['max-moves'].trim();
+    maxMoves = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isInteger(maxMoves) || maxMoves > MAX_MOVES) throw new UsageError(`--max-moves must be a whole number of tables from 0 to ${MAX_MOVES}, not '${excerpt(v['max-moves'])}'`);
+  }
   if (typeof v.placement === 'string' && v.placement !== 'written') throw new UsageError(`--placement takes 'written' (measure the placement in FILE), not '${v.placement}'`);
   return {
     command,
@@ -185,6 +200,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     modelsDir: v['models-dir'] as string | undefined,
     strategy: v.strategy as string | undefined,
     compare: v.compare === true,
+    tables: v.tables === true,
     export: v.export as string | undefined,
     replan: v.replan === true,
     module: v.module as string | undefined,
@@ -208,6 +224,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     type: v.type as string | undefined,
     against: v.against as string | undefined,
     failIfWorse: v['fail-if-worse'] as string | undefined,
+    maxMoves,
     root: v.root as string | undefined,
     allowOutside: v['allow-outside'] === true,
     force: v.force === true,
@@ -222,15 +239,23 @@ Usage:
              [--format sarif|github]            SARIF 2.1.0 for code scanning, or GitHub annotations
   shardlens plan FILE [--strategy S]            plan a placement; print the step's phases and per-GPU costs
              [--compare]                        run every strategy, one row each
+             [--tables]                         also list each table: kind, GPUs, fwd/bwd ms,
+                                                ±, memory, kernel and model
              [--export torchrec[:python|:json]] print the written placement for TorchRec (a Python module or JSON)
              [--replan] [--module PATH]         with --export: export a new plan; the EmbeddingBagCollection's path
                                                 (default sparse_arch.embedding_bag_collection)
              [--write] [--force]                write the placement into FILE (atomically;
                                                 --force: even when FILE is read-only)
              [--seed N]                         seed for randomised strategies (default 0)
-             [--budget MS]                      soft time limit per plan (default none)
+             [--budget MS]                      soft time limit per plan, set-up included
+                                                (default 30000; 0: none)
              [--fail-if-worse P%]               exit 1 when the written placement's step time is
                                                 more than P% above the plan found (CI gate)
+             [--max-moves N]                    the best plan that moves at most N tables from the
+                                                written placement; lists the moves and their gains
+  shardlens explain FILE TABLE                  one table's cost taken apart, shard by shard:
+                                                lookups, distinct rows, hit rate, bytes, fwd/bwd/comm
+                                                ms, memory, the model and kernel that priced it
   shardlens sweep FILE [--gpus 16,32,64,128]    what if: plan the tables on other clusters; step
              [--type H100-80GB,A100-80GB]       time, max/mean, memory, GPU-seconds per step
              [--strategy S] [--budget MS]       (default counts: ¼, ½, 1, 2 × devices.count;
@@ -262,10 +287,10 @@ Options:
   --model PATH         ONNX cost model to use for the config's GPU type, for the
                        kernel its sidecar names (repeat for several kernels)
   --models-dir DIR     folder of shipped models (default: <install>/models; env SHARDLENS_MODELS_DIR)
-  --calibration PATH   apply a calibration from 'shardlens calibrate' (check, plan, predict, measure)
-  --root DIR           check, plan, sweep, diff, measure: files a config references (devices:) must lie inside DIR
+  --calibration PATH   apply a calibration from 'shardlens calibrate' (check, plan, explain, predict, measure)
+  --root DIR           check, plan, explain, sweep, diff, measure: files a config references (devices:) must lie inside DIR
                        (default: the config's own folder)
-  --allow-outside      check, plan, sweep, diff, measure: read referenced files wherever they are (trusted configs only)
+  --allow-outside      check, plan, explain, sweep, diff, measure: read referenced files wherever they are (trusted configs only)
   -h, --help           this help
   -v, --version        print the version
 

@@ -9,7 +9,8 @@
 import * as path from 'node:path';
 import { renderEntry } from '../config/placementText';
 import { analyzeDocument, blockingErrors, type Analysis } from '../engine';
-import { formatBytes, formatChange, formatMs, formatSignedMs, msCell } from '../engine/format';
+import { formatBytes } from '../config/byteUnits';
+import { formatChange, formatMs, formatSignedMs, msCell } from '../engine/format';
 import { comparePlacements, type PlanDiff } from '../engine/planDiff';
 import { UsageError } from './args';
 import { analyzeFile, type CliContext } from './context';

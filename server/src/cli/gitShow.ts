@@ -8,6 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
+import { formatBytes } from '../config/byteUnits';
 
 /** Largest file git may hand back, bytes (the 856-table example is ~100 KB). */
 export const GIT_SHOW_MAX_BYTES = 64 * 2 ** 20;
@@ -36,7 +37,7 @@ export function gitShowFailure(err: unknown, stderrText: string, display: string
   if (/not a git repository/i.test(stderrText)) return `${display} is not inside a git repository, so it has no ${ref} to compare with`;
   if (/exists on disk, but not in|does not exist in/i.test(stderrText)) return `${display} is not in ${ref} (a new file?)`;
   if (/invalid object name|unknown revision|bad revision|ambiguous argument/i.test(stderrText)) return `unknown git revision '${ref}'`;
-  if (e?.code === 'ENOBUFS' || /maxBuffer/i.test(e?.message ?? '')) return `${display} at ${ref} is larger than ${GIT_SHOW_MAX_BYTES / 2 ** 20} MiB`;
+  if (e?.code === 'ENOBUFS' || /maxBuffer/i.test(e?.message ?? '')) return `${display} at ${ref} is larger than ${formatBytes(GIT_SHOW_MAX_BYTES)}`;
   const first = stderrText.split('\n').map((l) => l.replace(/^fatal:\s*/, '').trim()).find((l) => l.length > 0);
   return `git show ${ref}:${display} failed: ${first ?? e?.message ?? String(err)}`;
 }

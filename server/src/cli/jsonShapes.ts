@@ -11,7 +11,10 @@ import type { SweepResult, SweepRow } from '../engine/sweep';
 import type { GateVerdict } from '../engine/worseGate';
 import { costModelsJson, type CostModelJson } from '../engine/pricingText';
 import type { KernelPricing } from '../cost/kernelDispatch';
+import type { MoveBudgetResult } from '../plan/moveBudget';
 import type { PlanResult } from '../plan/types';
+import type { TableExplanation } from '../engine/explainTable';
+import type { PlacedTableCost } from '../engine/placedTables';
 
 export interface DiagnosticJson {
   file: string;
@@ -102,6 +105,8 @@ export interface PlanJson {
   cost_models: CostModelJson[];
   /** ± of max_ms (the step): the slowest ranks' forward and backward model error, ms; absent when the model reports none. */
   max_uncertainty_ms?: number;
+  /** How the plan was made, when it matters (e.g. "stopped at the time budget after …"); absent when none. */
+  notes?: string[];
 }
 
 /** `pricing`: the analysis's per-kernel models (Analysis.costModel.kernels). */
@@ -129,6 +134,100 @@ export function planJson(plan: PlanResult, pricing?: readonly KernelPricing[]): 
     cost_model: plan.costModel,
     cost_models: costModelsJson(pricing),
     ...(plan.maxUncertaintyMs !== undefined ? { max_uncertainty_ms: plan.maxUncertaintyMs } : {}),
+    ...(plan.notes && plan.notes.length > 0 ? { notes: plan.notes } : {}),
+  };
+}
+
+/** One row of `plan --tables --format json` (engine/placedTables.ts). */
+export interface PlacedTableJson {
+  table: string;
+  kind: string;
+  gpus: number[];
+  shards: number;
+  /** The slowest shard alone on its GPU (slowest_gpu), ms. */
+  fwd_ms: number;
+  bwd_ms: number;
+  slowest_gpu: number;
+  uncertainty_ms?: number;
+  memory_bytes: number;
+  kernel: string;
+  model: string;
+}
+
+export function placedTableJson(r: PlacedTableCost): PlacedTableJson {
+  const out: PlacedTableJson = {
+    table: r.name, kind: r.kind, gpus: [...r.gpus], shards: r.shards, fwd_ms: r.fwdMs, bwd_ms: r.bwdMs, slowest_gpu: r.slowestGpu,
+    memory_bytes: r.memoryBytes, kernel: r.kernel, model: r.model,
+  };
+  if (r.uncertaintyMs !== undefined) out.uncertainty_ms = r.uncertaintyMs;
+  return out;
+}
+
+/** `shardlens explain FILE TABLE --format json` (docs/design.md "Command line"). */
+export interface ExplainJson {
+  file: string;
+  table: { name: string; rows: number; dim: number; dtype: string; pooling: number; zipf: number; ids: string; kernel: string; cache_load_factor?: number };
+  optimizer: string;
+  batch_size: number;
+  device: string;
+  placement: { entry: PlacementEntryJson; kind: string; torchrec: string; placed: boolean };
+  cost_model: CostModelJson;
+  counted_by: string;
+  shards: ExplainShardJson[];
+  range_notes: { input: string; value: number | string; range: string; message: string; level: 'warning' | 'info' }[];
+}
+
+export interface ExplainShardJson {
+  gpu: number;
+  host: number;
+  /** [first, count]. */
+  rows: [number, number];
+  columns: [number, number];
+  bags: number;
+  lookups: number;
+  distinct_rows: number;
+  hit_rate: number;
+  block?: { lookup_share: number; hot_rows_share: number; hottest_row_lookups: number };
+  bytes: { fwd_read: number; fwd_written: number; fwd_l2: number; bwd: number; optimizer_state: number; host_link: number };
+  fwd_ms: number;
+  bwd_ms: number;
+  uncertainty_ms?: number;
+  comm_ms: { input_dist: number; output_dist: number; grad_dist: number; dp_sync: number; total: number };
+  memory: { hbm_bytes: number; hbm_tensor_bytes: number; io_bytes: number; host_bytes: number; weights_bytes: number; optimizer_state_bytes: number };
+}
+
+export function explainJson(x: TableExplanation, file: string, world: number): ExplainJson {
+  const t = x.table;
+  return {
+    file,
+    table: {
+      name: t.name, rows: t.rows, dim: t.dim, dtype: t.dtype, pooling: t.pooling, zipf: t.zipf, ids: t.ids, kernel: t.kernel,
+      ...(t.cacheLoadFactor !== undefined ? { cache_load_factor: t.cacheLoadFactor } : {}),
+    },
+    optimizer: x.optimizer,
+    batch_size: x.batchSize,
+    device: x.deviceType,
+    placement: { entry: placementEntryJson(x.entry, world), kind: x.entry.kind, torchrec: x.torchrecKind, placed: x.placed },
+    cost_model: costModelsJson([x.pricing])[0],
+    counted_by: x.shards[0]?.traffic.countedBy ?? '',
+    shards: x.shards.map((s) => {
+      const tr = s.traffic;
+      const out: ExplainShardJson = {
+        gpu: s.gpu, host: s.host, rows: [s.rowStart, s.rows], columns: [s.colStart, s.cols], bags: s.bags,
+        lookups: tr.lookups, distinct_rows: tr.distinctRows, hit_rate: tr.hitRate,
+        bytes: { fwd_read: tr.fwdReadBytes, fwd_written: tr.fwdWrittenBytes, fwd_l2: tr.fwdL2Bytes, bwd: tr.bwdBytes, optimizer_state: tr.stateBytes, host_link: tr.hostLinkBytes },
+        fwd_ms: s.fwdMs, bwd_ms: s.bwdMs,
+        comm_ms: { input_dist: s.commMs.inputDist, output_dist: s.commMs.outputDist, grad_dist: s.commMs.gradDist, dp_sync: s.commMs.dpSync, total: s.commMs.total },
+        memory: {
+          hbm_bytes: s.memory.hbmBytes, hbm_tensor_bytes: s.memory.hbmTensorBytes, io_bytes: s.memory.ioBytes,
+          host_bytes: s.memory.hostBytes, weights_bytes: s.memory.weightsBytes, optimizer_state_bytes: s.memory.stateBytes,
+        },
+      };
+      if (tr.block) out.block = { lookup_share: tr.block.lookupShare, hot_rows_share: tr.block.hotRowsShare, hottest_row_lookups: tr.block.hottestRowLookups };
+      if (s.uncertaintyMs !== undefined) out.uncertainty_ms = s.uncertaintyMs;
+      return out;
+    }),
+    range_notes: x.rangeNotes.map((n) => ({ input: n.input, value: n.value, range: n.range, message: n.message, level: n.level ?? 'warning' })),
   };
 }
 
@@ -145,6 +244,8 @@ export interface CompareRowJson {
   max_uncertainty_ms?: number;
   /** Set when the strategy could not run at all. */
   error?: string;
+  /** As PlanJson.notes (e.g. the time budget cut the strategy short). */
+  notes?: string[];
 }
 
 /** One cluster of `sweep --format json`; the step-time fields are null when no feasible plan was found. */
@@ -267,5 +368,43 @@ export function gateJson(g: GateVerdict): GateJson {
     passed: g.passed, threshold_percent: g.thresholdPercent, written_max_ms: g.writtenMs ?? null,
     planned_max_ms: g.plannedMs, over_percent: g.overPercent ?? null,
     gpus: g.gpus.map((x) => ({ gpu: x.gpu, total_ms: x.ms })), message: g.message,
+  };
+}
+
+/** `move_budget` of `plan --max-moves N --format json`. */
+export interface MoveBudgetJson {
+  max_moves: number;
+  /** Tables whose entry changes (≤ max_moves), required ones included. */
+  moves_used: number;
+  /** Moves the written placement needs just to become feasible (missing, invalid or over-memory entries; entries of tables not in the config). */
+  required_moves: number;
+  /** max_moves < required_moves: the plan is the written placement, unchanged (and infeasible). */
+  too_few_moves: boolean;
+  /** Step time of the written placement, ms; null unless every table has an entry. */
+  written_max_ms: number | null;
+  /** The unconstrained plan the moves head toward, for comparison. */
+  full_plan: { max_ms: number; moves: number; feasible: boolean };
+  /** Which search found the plan: written, toward-plan, local-search or back-from-plan. */
+  method: string;
+  /** What the moves with a null gain_ms (and not required) took off together, ms. */
+  joint_gain_ms: number;
+  /**
+   * Every table whose entry changes, config order; from/to in the YAML shape (null: no entry on that side).
+   * gain_ms: how much the move lowered the step when the moves are replayed best first; null for
+   * required moves and moves that only pay together (joint_gain_ms).
+   */
+  moves: Array<{ table: string; from: PlacementEntryJson | null; to: PlacementEntryJson | null; gain_ms: number | null; required: boolean }>;
+}
+
+export function moveBudgetJson(r: MoveBudgetResult): MoveBudgetJson {
+  return {
+    max_moves: r.maxMoves, moves_used: r.moves.length, required_moves: r.requiredMoves, too_few_moves: r.tooFewMoves,
+    written_max_ms: r.written ? r.written.maxMs : null,
+    full_plan: { max_ms: r.full.maxMs, moves: r.fullMoves, feasible: r.full.feasible },
+    method: r.method, joint_gain_ms: r.jointGainMs,
+    moves: r.moves.map((m) => ({
+      table: m.table, from: m.from ? placementEntryJson(m.from) : null, to: m.to ? placementEntryJson(m.to) : null,
+      gain_ms: m.gainMs ?? null, required: m.required,
+    })),
   };
 }

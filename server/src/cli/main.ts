@@ -9,6 +9,7 @@ import { runCheck } from './check';
 import { createContext, defaultModelsDir, processIo, type CliIo } from './context';
 import { runCalibrate } from './calibrate';
 import { runDiff } from './diff';
+import { runExplain } from './explain';
 import { WriteError } from './atomicWrite';
 import { runImport } from './importCommand';
 import { runMeasure } from './measure';
@@ -46,6 +47,7 @@ export async function runCli(argv: string[], io: CliIo = processIo(), cwd = proc
     switch (args.command) {
       case 'check': return await runCheck(ctx);
       case 'plan': return await runPlan(ctx);
+      case 'explain': return await runExplain(ctx);
       case 'predict': return await runPredict(ctx);
       case 'import': return await runImport(ctx);
       case 'measure': return await runMeasure(ctx);

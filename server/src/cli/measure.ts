@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import type { ShardConfig } from '../config/types';
 import { placementComplete, type Analysis } from '../engine';
 import { formatMs } from '../engine/format';
+import { planBudgetMs } from '../plan/budget';
 import { evaluatePlacement } from '../plan/evaluate';
 import { joinPlan, parseMeasuredLines, type PlanComparison } from '../plan/measuredJoin';
 import { cannotRun, placementSpecs, specLines, type SetSpec } from '../plan/measureSpec';
@@ -65,7 +66,7 @@ async function thePlan(ctx: CliContext, a: Analysis): Promise<{ plan: PlanResult
     return { plan: await evaluatePlacement(config, config.placement!, a.model!, 'best'), source: 'written' };
   }
   const strategy = parseStrategy(ctx.args.strategy);
-  return { plan: await planConfig(config, strategy, a.model!, { seed: ctx.args.seed ?? 0, timeBudgetMs: ctx.args.budgetMs }), source: 'planned' };
+  return { plan: await planConfig(config, strategy, a.model!, { seed: ctx.args.seed ?? 0, timeBudgetMs: planBudgetMs(ctx.args.budgetMs, ctx.args.budgetOff) }), source: 'planned' };
 }
 
 export async function runMeasure(ctx: CliContext): Promise<number> {

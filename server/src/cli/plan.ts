@@ -1,6 +1,8 @@
 /**
- * `shardlens plan FILE`: plan a placement and print its per-GPU costs (a table
- * in the spirit of TorchRec's planner stats), or every strategy side by side
+ * `shardlens plan FILE`: plan a placement (what the editor's Replan proposes,
+ * engine/propose.ts) and print its per-GPU costs (a table in the spirit of
+ * TorchRec's planner stats), where each table went (planTables.ts; with
+ * `--tables`, each table's cost), or every strategy side by side
  * (`--compare`), or the plan as TorchRec input (`--export`). `--write` puts the
  * placement into FILE, atomically, and only when asked. `--fail-if-worse P%`
  * is a CI gate: exit 1 when the written placement's step time is more than P%
@@ -12,14 +14,17 @@ import { closest } from '../config/didYouMean';
 import { excerpt } from '../config/excerpt';
 import { placementEdit } from '../config/placementText';
 import type { ShardConfig } from '../config/types';
+import { planBudgetMs } from '../plan/budget';
 import { planConfig } from '../plan/planner';
 import { DEFAULT_MODULE_PATH, exportTorchRec, type ExportRefusal } from '../plan/torchrecExport';
 import { STRATEGIES, type PlanResult, type Strategy } from '../plan/types';
-import { DEFAULT_STRATEGY, blockingErrors, type Analysis } from '../engine';
+import { DEFAULT_STRATEGY, NotPlannableError, blockingErrors, proposePlan, type Analysis } from '../engine';
 import { ENGINE_CODES, errorText } from '../engine/engineDiagnostics';
 import { parsePercent, worseGate } from '../engine/worseGate';
-import { combinedUncertainty, formatGain, formatMs, formatPhases, formatPlusMinus, formatRatio, gibCell, msCell } from '../engine/format';
+import { gibCell } from '../config/byteUnits';
+import { combinedUncertainty, formatGain, formatMs, formatPhases, formatPlusMinus, formatRatio, msCell } from '../engine/format';
 import { costModelsJson } from '../engine/pricingText';
+import { placedTableCosts } from '../engine/placedTables';
 import { PHASE_TITLES } from '../cost/stepCost';
 import { UsageError } from './args';
 import { applyEditToBytes } from '../io/byteEdit';
@@ -27,8 +32,11 @@ import { writeFileAtomic } from './atomicWrite';
 import { formatDiagnosticLine, pricingNotesLines, summaryLine } from './check';
 import { analyzeFile, analyzeFileBytes, type CliContext } from './context';
 import { costModelWarningsJson, printCostModelWarnings } from './costModelWarnings';
-import { diagnosticJson, gateJson, planJson, type CompareRowJson } from './jsonShapes';
+import { diagnosticJson, gateJson, moveBudgetJson, placedTableJson, planJson, type CompareRowJson } from './jsonShapes';
+import { placementTable, tablesTable } from './planTables';
 import { readTextFileOrWhy } from '../io/diskFileReader';
+import { moveBudgetLines } from './planMoves';
+import { proposeMoves } from '../engine/proposeMoves';
 import { renderTable } from './textTable';
 
 export function parseStrategy(s: string | undefined): Strategy {
@@ -48,16 +56,19 @@ function parseExport(s: string | undefined): ExportFormat | undefined {
   return fmt;
 }
 
-/** Prints the config's problems (stderr in text mode) and returns whether it can be planned. */
-export function reportProblems(ctx: CliContext, a: Analysis): boolean {
+/**
+ * Prints the config's problems (stderr in text mode) and returns whether it can
+ * be planned (or, with `verb` 'explain', explained: `shardlens explain`).
+ */
+export function reportProblems(ctx: CliContext, a: Analysis, verb: 'plan' | 'explain' = 'plan'): boolean {
   // Errors in the written placement do not block: a new plan replaces it.
   const errors = blockingErrors(a);
   if (a.loaded.config && a.model && errors.length === 0) return true;
   if (ctx.args.format === 'json') {
-    ctx.io.out(JSON.stringify({ error: 'the config has errors; fix them before planning', diagnostics: a.diagnostics.map((d) => diagnosticJson(d, ctx.display)) }, null, 2));
+    ctx.io.out(JSON.stringify({ error: `the config has errors; fix them before ${verb === 'plan' ? 'planning' : 'explaining a table'}`, diagnostics: a.diagnostics.map((d) => diagnosticJson(d, ctx.display)) }, null, 2));
   } else {
     for (const d of errors.length ? errors : a.diagnostics) ctx.io.err(formatDiagnosticLine(ctx, d, ctx.io.ce));
-    ctx.io.err(`${ctx.display(a.file)}: cannot plan: ${errors.length ? `fix the ${errors.length} error${errors.length === 1 ? '' : 's'} above first` : 'no cost model is available'}.`);
+    ctx.io.err(`${ctx.display(a.file)}: cannot ${verb}: ${errors.length ? `fix the ${errors.length} error${errors.length === 1 ? '' : 's'} above first` : 'no cost model is available'}.`);
   }
   return false;
 }
@@ -102,12 +113,13 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
   for (const strategy of STRATEGIES) {
     const t0 = performance.now();
     try {
-      const p = await planConfig(config, strategy, a.model!, { seed: ctx.args.seed ?? 0, timeBudgetMs: ctx.args.budgetMs });
+      const p = await planConfig(config, strategy, a.model!, { seed: ctx.args.seed ?? 0, timeBudgetMs: planBudgetMs(ctx.args.budgetMs, ctx.args.budgetOff) });
       const scored = p.gpus.length > 0;
       const row: CompareRowJson = {
         strategy, elapsed_ms: p.elapsedMs, max_ms: scored ? p.maxMs : null, mean_ms: scored ? p.meanMs : null,
         max_over_mean: scored && p.meanMs > 0 ? p.maxGpuMs / p.meanMs : null, feasible: p.feasible, reasons: p.reasons,
       };
+      if (p.notes && p.notes.length > 0) row.notes = p.notes;
       if (scored && p.maxUncertaintyMs !== undefined) row.max_uncertainty_ms = p.maxUncertaintyMs;
       rows.push(row);
     } catch (err) {
@@ -171,9 +183,10 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
   } else {
     ctx.io.out(c.dim(`  every strategy planned from scratch, seed ${ctx.args.seed ?? 0}; time = planner wall time on this machine`));
   }
-  if (ctx.args.budgetMs !== undefined) {
-    ctx.io.out(c.dim(`  soft time limit ${ctx.args.budgetMs} ms per strategy (--budget)`));
-  }
+  const budget = planBudgetMs(ctx.args.budgetMs, ctx.args.budgetOff);
+  ctx.io.out(c.dim(`  soft time limit ${budget !== undefined ? `${budget} ms` : 'none'} per strategy (--budget MS; 0 = none)`));
+  const cut = rows.filter((r) => (r.notes ?? []).length > 0).map((r) => r.strategy);
+  if (cut.length > 0) ctx.io.out(c.yellow(`  ! stopped at the time budget: ${cut.join(', ')} (the best plan each found by then; see --format json notes)`));
   return feasible.length > 0 ? 0 : 1;
 }
 
@@ -223,9 +236,13 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   const strategy = parseStrategy(ctx.args.strategy);
   const exportFormat = parseExport(ctx.args.export);
   if (ctx.args.compare && (exportFormat || ctx.args.write)) throw new UsageError('--compare cannot be combined with --export or --write');
+  if (ctx.args.tables && (ctx.args.compare || exportFormat)) throw new UsageError('--tables lists the tables of one plan: not with --compare or --export');
   if (!exportFormat && (ctx.args.replan || ctx.args.module !== undefined)) throw new UsageError('--replan and --module go with --export (plain `plan` always plans)');
   if (exportFormat && ctx.args.write && !ctx.args.replan) throw new UsageError('--export exports the written placement; --write needs a new plan: add --replan');
   const gatePercent = parseGate(ctx);
+  if (ctx.args.maxMoves !== undefined && (ctx.args.compare || exportFormat || gatePercent !== undefined)) {
+    throw new UsageError('--max-moves cannot be combined with --compare, --export or --fail-if-worse');
+  }
   if (ctx.args.force && !ctx.args.write) throw new UsageError('--force only applies to --write');
 
   const { analysis: a, bytes: analysed } = await analyzeFileBytes(ctx, file);
@@ -236,12 +253,11 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   if (ctx.args.compare) return runCompare(ctx, a, config);
 
   if (exportFormat && !ctx.args.replan) return exportWritten(ctx, a, config, exportFormat);
+  if (ctx.args.maxMoves !== undefined) return runMaxMoves(ctx, a, analysed, strategy, ctx.args.maxMoves);
 
-  const plan = await planConfig(config, strategy, a.model!, {
-    seed: ctx.args.seed ?? 0,
-    timeBudgetMs: ctx.args.budgetMs,
-    start: config.placement && config.placement.size > 0 ? config.placement : undefined,
-  });
+  // What the editor's Replan proposes: the same planner call from the written placement.
+  const proposal = await proposePlan(a, { strategy, seed: ctx.args.seed ?? 0, timeBudgetMs: planBudgetMs(ctx.args.budgetMs, ctx.args.budgetOff) });
+  const plan = proposal.plan;
 
   // The gate compares the written placement with this plan, both scored by a.model.
   const gate = gatePercent !== undefined ? worseGate(a.current, plan, gatePercent) : undefined;
@@ -253,7 +269,8 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     ctx.io.out(result.text.replace(/\n$/, ''));
   } else if (ctx.args.format === 'json') {
     const json = planJson(plan, a.costModel?.kernels);
-    ctx.io.out(JSON.stringify({ ...json, ...(gate ? { gate: gateJson(gate) } : {}), warnings: costModelWarningsJson(ctx, a) }, null, 2));
+    const tables = ctx.args.tables ? { tables: (await placedTableCosts(config, plan.placement, a.model!)).map(placedTableJson) } : {};
+    ctx.io.out(JSON.stringify({ ...json, ...tables, ...(gate ? { gate: gateJson(gate) } : {}), warnings: costModelWarningsJson(ctx, a) }, null, 2));
   } else {
     const { c } = ctx.io;
     header(ctx, a, 'ShardLens plan');
@@ -262,12 +279,22 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     ctx.io.out('');
     ctx.io.out(planTable(plan));
     ctx.io.out('');
+    if (plan.placement.size > 0) {
+      ctx.io.out(placementTable(config, plan.placement));
+      ctx.io.out('');
+    }
+    if (ctx.args.tables) {
+      ctx.io.out(tablesTable(await placedTableCosts(config, plan.placement, a.model!)));
+      ctx.io.out(c.dim('  fwd/bwd: the table\'s slowest shard alone on its GPU; memory: HBM of all its shards'));
+      ctx.io.out('');
+    }
     const worst = plan.gpus.length ? plan.gpus.reduce((x, y) => (y.totalMs > x.totalMs ? y : x)) : undefined;
     ctx.io.out(`  step ${formatMs(plan.maxMs)}${plan.maxUncertaintyMs !== undefined ? ` ${formatPlusMinus(plan.maxUncertaintyMs)}` : ''} (critical path: each phase waits for its slowest GPU)`);
     ctx.io.out(`    = ${formatPhases(plan.phases, PHASE_TITLES)}`);
     ctx.io.out(`  busiest GPU${worst ? ` ${worst.gpu}` : ''} ${formatMs(plan.maxGpuMs)} \u00b7 mean ${formatMs(plan.meanMs)} \u00b7 max/mean ${formatRatio(plan.meanMs > 0 ? plan.maxGpuMs / plan.meanMs : NaN)}`);
     if (a.current) ctx.io.out(`  written placement: step ${formatMs(a.current.maxMs)} \u2192 ${formatMs(plan.maxMs)} (${formatGain(a.current.maxMs, plan.maxMs, combinedUncertainty(a.current.maxUncertaintyMs, plan.maxUncertaintyMs))})`);
     for (const r of plan.reasons) ctx.io.out(`  ${c.red('\u2717')} ${r}`);
+    for (const n of plan.notes ?? []) ctx.io.out(`  ${c.yellow('!')} ${n}`);
   }
   if (gate) {
     // On stderr when it fails, so CI logs show it next to the exit status even with --format json.
@@ -276,25 +303,67 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     return gate.passed ? 0 : 1;
   }
 
+  if (ctx.args.write) return writePlan(ctx, a, analysed, plan, `the ${plan.strategy} placement`);
+  return plan.feasible ? 0 : 1;
+}
+
+/** `--max-moves N`: the best plan that moves at most N tables from the written placement (engine/proposeMoves.ts). */
+async function runMaxMoves(ctx: CliContext, a: Analysis, analysed: Buffer | undefined, strategy: Strategy, maxMoves: number): Promise<number> {
+  let proposal;
+  try {
+    proposal = await proposeMoves(a, { maxMoves, strategy, seed: ctx.args.seed ?? 0, timeBudgetMs: planBudgetMs(ctx.args.budgetMs, ctx.args.budgetOff) });
+  } catch (err) {
+    if (!(err instanceof NotPlannableError)) throw err;
+    if (ctx.args.format === 'json') ctx.io.out(JSON.stringify({ error: err.message }, null, 2));
+    else ctx.io.err(`${ctx.display(a.file)}: ${err.message}`);
+    return 1;
+  }
+  const { plan, budget } = proposal;
+  if (ctx.args.format === 'json') {
+    ctx.io.out(JSON.stringify({ ...planJson(plan, a.costModel?.kernels), move_budget: moveBudgetJson(budget), warnings: costModelWarningsJson(ctx, a) }, null, 2));
+  } else {
+    header(ctx, a, `ShardLens plan --max-moves ${maxMoves}`);
+    for (const line of rangeWarningLines(ctx, a)) ctx.io.out(line);
+    if (plan.gpus.length > 0) {
+      ctx.io.out('');
+      ctx.io.out(planTable(plan));
+    }
+    ctx.io.out('');
+    for (const line of moveBudgetLines(budget, a.current?.maxUncertaintyMs, ctx.io.c)) ctx.io.out(line);
+  }
   if (ctx.args.write) {
-    if (!plan.feasible) {
-      ctx.io.err(`${ctx.display(a.file)}: not written: the plan is infeasible.`);
-      return 1;
+    if (budget.tooFewMoves || budget.moves.length === 0) {
+      ctx.io.err(`${ctx.display(a.file)}: not written: ${budget.tooFewMoves ? 'the move budget is too small to make it feasible' : 'no move lowers the step'}.`);
+      return plan.feasible ? 0 : 1;
     }
-    // Edit the bytes that were analysed, and only if the file still holds them.
-    const read = readTextFileOrWhy(a.file);
-    if ('why' in read) { ctx.io.err(`cannot write ${ctx.display(a.file)}: ${read.why}`); return 1; }
-    if (!analysed || !read.bytes.equals(analysed)) {
-      ctx.io.err(`${ctx.display(a.file)}: not written: it changed while planning. Run the command again.`);
-      return 1;
-    }
-    const { file: target, edit } = placementEdit(a.loaded, plan.placement);
-    if (path.resolve(target) !== path.resolve(a.file)) {
-      ctx.io.err(`cannot write: the placement belongs in ${ctx.display(target)}, not ${ctx.display(a.file)}`);
-      return 1;
-    }
-    writeFileAtomic(a.file, applyEditToBytes(read.bytes, edit, read.text), { force: ctx.args.force, forceOption: '--force' });
-    ctx.io.err(`wrote the ${plan.strategy} placement to ${ctx.display(a.file)}`);
+    return writePlan(ctx, a, analysed, plan, `the placement with ${budget.moves.length} move${budget.moves.length === 1 ? '' : 's'}`);
   }
   return plan.feasible ? 0 : 1;
+}
+
+/**
+ * `--write`: puts `plan`'s placement into the analysed file, atomically, only
+ * when the plan is feasible and the file still holds the bytes analysed.
+ * `what` names it in the confirmation ("the best placement").
+ */
+export function writePlan(ctx: CliContext, a: Analysis, analysed: Buffer | undefined, plan: PlanResult, what: string): number {
+  if (!plan.feasible) {
+    ctx.io.err(`${ctx.display(a.file)}: not written: the plan is infeasible.`);
+    return 1;
+  }
+  // Edit the bytes that were analysed, and only if the file still holds them.
+  const read = readTextFileOrWhy(a.file);
+  if ('why' in read) { ctx.io.err(`cannot write ${ctx.display(a.file)}: ${read.why}`); return 1; }
+  if (!analysed || !read.bytes.equals(analysed)) {
+    ctx.io.err(`${ctx.display(a.file)}: not written: it changed while planning. Run the command again.`);
+    return 1;
+  }
+  const { file: target, edit } = placementEdit(a.loaded, plan.placement);
+  if (path.resolve(target) !== path.resolve(a.file)) {
+    ctx.io.err(`cannot write: the placement belongs in ${ctx.display(target)}, not ${ctx.display(a.file)}`);
+    return 1;
+  }
+  writeFileAtomic(a.file, applyEditToBytes(read.bytes, edit, read.text), { force: ctx.args.force, forceOption: '--force' });
+  ctx.io.err(`wrote ${what} to ${ctx.display(a.file)}`);
+  return 0;
 }

@@ -30,6 +30,7 @@ export const CODES = {
   SL036: 'Table fits no GPU under its allowed sharding',
   SL037: 'Total table memory exceeds the cluster',
   SL038: 'cache_load_factor has no effect: the kernel is not fbgemm_tbe_uvm_caching',
+  SL039: 'Pinned table whose sharding does not allow table-wise',
   SL040: 'Placement names an unknown table',
   SL041: 'Placement names a GPU or host that does not exist',
   SL042: 'Placement entry is malformed',
@@ -44,6 +45,7 @@ export const CODES = {
   SL051: 'Data-parallel table does not fit on one GPU',
   SL052: 'dense_bytes and the ids reservation leave no HBM for tables',
   SL053: 'GPU over host memory (UVM-cached tables) for the written placement',
+  SL054: 'Tables pinned to one GPU exceed its memory',
 } as const;
 
 export type Code = keyof typeof CODES;

@@ -14,6 +14,8 @@
  * text out.
  */
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node } from 'yaml';
+import { shardMemoryBytes, usableMemoryBytes } from '../cost/memory';
+import { formatBytes } from './byteUnits';
 import { excerpt, parseCsv } from './csv';
 import { keyInfo } from './keys';
 import { renderName } from './placementText';
@@ -291,9 +293,14 @@ function readJson(text: string, errors: ImportError[]): { rows: RawRow[]; factor
   return { rows, factorColumn, dropped };
 }
 
-/** Bytes of the tables with rowwise_adagrad (the optimizer written below): weights + 4 B per row. */
+/** Bytes of the tables with rowwise_adagrad (the optimizer written below), as the validator counts weights + state. */
 function tablesBytes(tables: readonly Table[]): number {
-  return tables.reduce((s, t) => s + t.rows * t.dim * DTYPE_BYTES[t.dtype] + t.rows * 4, 0);
+  return tables.reduce((s, t) => s + shardMemoryBytes(t.rows, t.dim, DTYPE_BYTES[t.dtype], 'rowwise_adagrad'), 0);
+}
+
+/** Usable bytes of one GPU of the preset with the reserve written below. */
+function usableBytes(device: string): number {
+  return usableMemoryBytes({ memoryBytes: GPU_PRESETS[device].memoryBytes, reserve: RESERVE });
 }
 
 /**
@@ -302,7 +309,7 @@ function tablesBytes(tables: readonly Table[]): number {
  * what one config can hold (devices.count ≤ 65,536).
  */
 export function suggestedCount(bytes: number, device: string): { count: number; fill: number; needed: number } {
-  const usable = GPU_PRESETS[device].memoryBytes * (1 - RESERVE);
+  const usable = usableBytes(device);
   const needed = Math.max(PER_HOST, Math.ceil(Math.ceil(bytes / (usable * TARGET_FILL)) / PER_HOST) * PER_HOST);
   const count = Math.min(needed, MAX_GPUS);
   return { count, fill: bytes / (usable * count), needed };
@@ -339,10 +346,9 @@ export function importTables(file: string, text: string, options: ImportOptions 
   const given = options.count !== undefined && Number.isInteger(options.count) && options.count > 0 && options.count <= MAX_GPUS ? options.count : undefined;
   const count = given ?? suggestion.count;
   if (given === undefined && suggestion.needed > MAX_GPUS) {
-    errors.push({ line: 0, message: `the tables need ${(bytes / 2 ** 40).toFixed(1)} TiB (weights + rowwise_adagrad state): ${suggestion.needed.toLocaleString('en-US')} × ${device} at ${Math.round(TARGET_FILL * 100)}% fill, more than the ${MAX_GPUS.toLocaleString('en-US')} GPUs a config holds; check num_embeddings and embedding_dim` });
+    errors.push({ line: 0, message: `the tables need ${formatBytes(bytes)} (weights + rowwise_adagrad state): ${suggestion.needed.toLocaleString('en-US')} × ${device} at ${Math.round(TARGET_FILL * 100)}% fill, more than the ${MAX_GPUS.toLocaleString('en-US')} GPUs a config holds; check num_embeddings and embedding_dim` });
   }
-  const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
-  const usable = GPU_PRESETS[device].memoryBytes * (1 - RESERVE) * count;
+  const usable = usableBytes(device) * count;
   const out: string[] = [];
   out.push(`# Imported by ShardLens from ${JSON.stringify(commentText(file.split(/[\\/]/).pop() ?? file))} (${tables.length} table${tables.length === 1 ? '' : 's'}).`);
   out.push('# Check batch_size, optimizer and devices, then run Replan (or `shardlens plan`) to write placement.');
@@ -357,8 +363,8 @@ export function importTables(file: string, text: string, options: ImportOptions 
   out.push(given !== undefined
     ? `  count: ${count}`
     : suggestion.needed > count
-      ? `  count: ${count}   # the most a config holds, not enough: ≤ ${Math.round(TARGET_FILL * 100)}% fill needs ${suggestion.needed.toLocaleString('en-US')} GPUs; the tables need ${gib(bytes)} of ${gib(usable)} usable (${fillPct})`
-      : `  count: ${count}   # suggested: the fewest ${PER_HOST}-GPU hosts where the tables fill ≤ ${Math.round(TARGET_FILL * 100)}% of usable memory: ${gib(bytes)} of ${gib(usable)} (${fillPct})`);
+      ? `  count: ${count}   # the most a config holds, not enough: ≤ ${Math.round(TARGET_FILL * 100)}% fill needs ${suggestion.needed.toLocaleString('en-US')} GPUs; the tables need ${formatBytes(bytes)} of ${formatBytes(usable)} usable (${fillPct})`
+      : `  count: ${count}   # suggested: the fewest ${PER_HOST}-GPU hosts where the tables fill ≤ ${Math.round(TARGET_FILL * 100)}% of usable memory: ${formatBytes(bytes)} of ${formatBytes(usable)} (${fillPct})`);
   out.push(`  per_host: ${Math.min(PER_HOST, count)}`);
   out.push(`  reserve: ${RESERVE}`);
   out.push('tables:');

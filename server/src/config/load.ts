@@ -14,7 +14,7 @@ import type { FileReader, LoadedConfig, SourceMap } from './loaded';
 import { DEFAULT_KERNEL, type Dtype, type Optimizer, type Range, type ShardConfig, type TableSpec } from './types';
 import { checkCacheLoadFactor, readKernelDefaults } from './validateKernel';
 import { readDevicesMap, type DevicesRead } from './validateDevices';
-import { checkGpuMemory, checkReplicaMemory, checkTableMemory, placementLoads, type MemoryContext } from './validateMemory';
+import { checkGpuMemory, checkPinnedMemory, checkReplicaMemory, checkTableMemory, placementLoads, type MemoryContext } from './validateMemory';
 import { checkUnplaced, readPlacement } from './validatePlacement';
 import { checkPins, readTables, type PartialTable, type TablesRead } from './validateTables';
 import { endOffset, entriesOf, nodeRange, offsetsRange, pairRange, parseSource, report, type Entry, type Sink, type SourceFile } from './yamlSource';
@@ -87,13 +87,18 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
   const shape = device ?? devices?.shape;
   const partial = [...tablesRead.partial.values()];
   if (shape) checkPins(src, [...tablesRead.tables, ...partial], shape.count, out);
-  if (device) checkTableMemory(file, [...tablesRead.tables, ...partialWithSize(partial)], tablesEntry?.keyRange ?? source.top, memory(device), out);
+  if (device) {
+    const sized = [...tablesRead.tables, ...partialWithSize(partial)];
+    checkTableMemory(file, sized, tablesEntry?.keyRange ?? source.top, memory(device), out);
+    checkPinnedMemory(file, sized, memory(device), out);
+  }
 
   const placementEntry = entries.get('placement');
   const placementRead = placementEntry ? readPlacement(src, placementEntry, tablesRead.tables, tablesRead.partial, shape, out) : undefined;
   if (placementEntry) source.placementSection = sectionRange(src, placementEntry);
   if (placementRead) {
     for (const [name, e] of placementRead.entries) source.placementEntries.set(name, e.range);
+    if (placementRead.unusable.size > 0) source.unusablePlacementEntries = placementRead.unusable;
     let loads: ReturnType<typeof placementLoads> | undefined;
     if (device) {
       const byName = new Map(tablesRead.tables.map((t) => [t.spec.name, t.spec]));

@@ -13,6 +13,8 @@ export interface SourceMap {
   tables: Map<string, { item: Range; name: Range }>;
   /** Per table name: the range of its entry in `placement:` (key to end of value). */
   placementEntries: Map<string, Range>;
+  /** Entries written for a table but unusable (reported there), so not in the config's placement: key to end of value. */
+  unusablePlacementEntries?: Map<string, Range>;
   /** The whole `placement:` section, key included; absent if there is none. */
   placementSection?: Range;
   /** The `devices:` key (in the main file). */

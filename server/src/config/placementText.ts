@@ -37,6 +37,16 @@ export function renderEntry(entry: PlacementEntry, world?: number): string {
   }
 }
 
+/**
+ * Whether two entries put a table in exactly the same place: the same text
+ * (same kind, same GPUs or hosts in the same order); both absent counts as
+ * the same. What `shardlens diff` and the move budget count as a move.
+ */
+export function sameEntry(a: PlacementEntry | undefined, b: PlacementEntry | undefined): boolean {
+  if (!a || !b) return a === b;
+  return renderEntry(a) === renderEntry(b);
+}
+
 /** The entry in JSON syntax (also valid YAML), for flow-style mappings. */
 export function renderEntryJson(entry: PlacementEntry, world?: number): string {
   switch (entry.kind) {

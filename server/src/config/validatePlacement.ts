@@ -40,6 +40,8 @@ export interface PlacementRead {
   entries: Map<string, PlacementEntryRead>;
   /** Tables that have an entry, valid or not (an invalid one is reported there, not as unplaced). */
   written: Set<string>;
+  /** Entries of tables that could not be read (reported there), key to end of value. */
+  unusable: Map<string, Range>;
   /** The section, key included. */
   section: Range;
   /** How to add one more entry without touching the rest. */
@@ -58,7 +60,7 @@ export function readPlacement(src: SourceFile, entry: Entry, tables: readonly Ta
   const node = entry.value;
   const placement: Placement = new Map();
   const entries = new Map<string, PlacementEntryRead>();
-  const read: PlacementRead = { placement, entries, written: new Set(), section, insert: insertion(src, entry, placement, tables, shape?.count) };
+  const read: PlacementRead = { placement, entries, written: new Set(), unusable: new Map(), section, insert: insertion(src, entry, placement, tables, shape?.count) };
   if (node === null || (isScalar(node) && node.value === null)) return read;
   if (!isMap(node)) {
     report(out, src, nodeRange(src, node, entry.keyRange), 'SL005', `'placement' must be a mapping of table name to placement (name: 3, name: dp, name: {row: all}, …), not ${describeNode(node)}.`);
@@ -86,7 +88,7 @@ export function readPlacement(src: SourceFile, entry: Entry, tables: readonly Ta
     }
     read.written.add(e.name);
     const parsed = readEntry(src, e, table, shape, !!node.flow, out);
-    if (!parsed) continue;
+    if (!parsed) { read.unusable.set(e.name, pairRange(src, e.pair)); continue; }
     placement.set(e.name, parsed.entry);
     const rankNode = parsed.rankNode;
     entries.set(e.name, {

@@ -207,13 +207,25 @@ function readHistogram(src: SourceFile, entry: Entry, label: string, out: Sink):
   return bins;
 }
 
-/** SL035: a pin must name one of the cluster's GPUs; a bad pin is dropped so planners never see it. */
-export function checkPins(src: SourceFile, tables: readonly { spec: { name: string; pin?: number }; name: Range; pinEntry?: Entry }[], gpuCount: number, out: Sink): void {
+/**
+ * SL035: a pin must name one of the cluster's GPUs; a bad pin is dropped so
+ * planners never see it. SL039: a pin keeps the table whole on its GPU
+ * (table-wise), so its sharding list must allow `table`.
+ */
+export function checkPins(src: SourceFile, tables: readonly { spec: { name: string; pin?: number; sharding?: readonly ShardingKind[] }; name: Range; pinEntry?: Entry }[], gpuCount: number, out: Sink): void {
   for (const t of tables) {
     const pin = t.spec.pin;
-    if (pin === undefined || pin < gpuCount) continue;
+    if (pin === undefined) continue;
     const pinEntry = t.pinEntry;
-    report(out, src, pinEntry ? nodeRange(src, pinEntry.value, pinEntry.keyRange) : t.name, 'SL035', `'${t.spec.name}' is pinned to GPU ${pin}, but the cluster has ${gpuCount} GPU${gpuCount === 1 ? '' : 's'} (0 … ${gpuCount - 1}).`);
-    delete t.spec.pin;
+    const at = pinEntry ? nodeRange(src, pinEntry.value, pinEntry.keyRange) : t.name;
+    if (pin >= gpuCount) {
+      report(out, src, at, 'SL035', `'${t.spec.name}' is pinned to GPU ${pin}, but the cluster has ${gpuCount} GPU${gpuCount === 1 ? '' : 's'} (0 … ${gpuCount - 1}).`);
+      delete t.spec.pin;
+      continue;
+    }
+    const kinds = t.spec.sharding;
+    if (kinds && kinds.length > 0 && !kinds.includes('table')) {
+      report(out, src, at, 'SL039', `'${t.spec.name}' is pinned to GPU ${pin}, which keeps it whole there (table-wise), but its sharding [${kinds.join(', ')}] does not allow table. Add table to sharding or remove the pin.`);
+    }
   }
 }

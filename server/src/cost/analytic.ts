@@ -236,6 +236,33 @@ export function shardTraffic(shard: Shard, env: CostEnv, k: Readonly<AnalyticCon
   };
 }
 
+/** The bytes one shard moves per step, by where and which way; what its times are priced from. */
+export interface AnalyticShardBytes {
+  /** Forward bytes read from HBM: L2-missing row reads (32-B sectors), ids (int64) and offsets. */
+  fwdReadBytes: number;
+  /** Forward bytes written to HBM: the pooled output, D·w per bag. */
+  fwdWrittenBytes: number;
+  /** Forward row reads served by L2. */
+  fwdL2Bytes: number;
+  /** Backward bytes read + written: the gradient scatter (2 row transfers per lookup), then per distinct row the update's 3 and the optimizer state's. */
+  bwdBytes: number;
+  /** Of bwdBytes, the optimizer state's (0 for sgd). */
+  stateBytes: number;
+}
+
+/** A shard's bytes from its traffic (the model's one byte count: shardTerms prices exactly these). */
+export function analyticShardBytes(t: ShardTraffic): AnalyticShardBytes {
+  const { lookups: n, bags: b, rowBytes: rb, hitRate: h } = t;
+  const stateBytes = t.unique * t.stateBytesPerRow;
+  return {
+    fwdReadBytes: n * (1 - h) * rb + n * 8 + (b + 1) * 8,
+    fwdWrittenBytes: b * t.outBytesPerBag,
+    fwdL2Bytes: n * h * rb,
+    bwdBytes: 2 * n * rb + t.unique * 3 * rb + stateBytes,
+    stateBytes,
+  };
+}
+
 /** Per-shard times (ms) from its traffic, the device and the constants. */
 function shardTerms(t: ShardTraffic, env: CostEnv, k: Readonly<AnalyticConstants>): ShardTerms {
   const hbm = num(env.device?.hbmGBps) * 1e9 * k.hbmEfficiency; // B/s
@@ -245,15 +272,14 @@ function shardTerms(t: ShardTraffic, env: CostEnv, k: Readonly<AnalyticConstants
   // A device without a bandwidth is a config error reported elsewhere; keep
   // the numbers finite (JSON output, sorting) rather than Infinity.
   const perSec = (bytes: number, bw: number) => (bytes > 0 && bw > 0 ? (bytes / bw) * 1e3 : 0);
-  const { lookups: n, bags: b, rowBytes: rb, hitRate: h } = t;
-  const fwdHbmBytes = n * (1 - h) * rb + n * 8 + (b + 1) * 8 + b * t.outBytesPerBag;
-  const bwdBytes = 2 * n * rb + t.unique * (3 * rb + t.stateBytesPerRow);
+  const { lookups: n, bags: b } = t;
+  const bytes = analyticShardBytes(t);
   return {
     dim: t.dim,
     issueMs: (((n + k.bagOverhead * b) * t.chunks) / issueRate) * 1e3,
-    hbmMs: perSec(fwdHbmBytes, hbm),
-    l2Ms: perSec(n * h * rb, l2),
-    streamMs: perSec(bwdBytes, hbm) + (n / (k.bwdLookupRatePerSm * 1e6 * sms)) * 1e3 + t.optimizerOps * (k.t0BwdMs / BWD_CHAIN_KERNELS),
+    hbmMs: perSec(bytes.fwdReadBytes + bytes.fwdWrittenBytes, hbm),
+    l2Ms: perSec(bytes.fwdL2Bytes, l2),
+    streamMs: perSec(bytes.bwdBytes, hbm) + (n / (k.bwdLookupRatePerSm * 1e6 * sms)) * 1e3 + t.optimizerOps * (k.t0BwdMs / BWD_CHAIN_KERNELS),
     serialMs: k.dupUs * 1e-3 * t.hottest,
   };
 }

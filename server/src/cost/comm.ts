@@ -135,13 +135,28 @@ export function exchangeMs(l: Links, sendIntra: number, recvIntra: number, sendI
 }
 
 /**
+ * The bytes one rank moves over one link in an all-to-all: the bigger of what
+ * it sends and what it receives there. b = its local bags, n = ranks, x = its
+ * bytes per bag, hostSum = Σ x over its host, total = Σ x over all ranks,
+ * size = ranks on its host:
+ *   intra: max(b·x·(size − 1), b·(hostSum − x))
+ *   inter: max(b·x·(n − size), b·(total − hostSum))
+ * The fit of the link constants (commFit.ts) regresses measured times on these.
+ */
+export function allToAllVolume(link: 'intra' | 'inter', b: number, n: number, x: number, hostSum: number, total: number, size: number): number {
+  return link === 'intra'
+    ? Math.max(b * x * (size - 1), b * (hostSum - x))
+    : Math.max(b * x * (n - size), b * (total - hostSum));
+}
+
+/**
  * One all-to-all on one rank: x = its bytes per bag, hostSum = Σ x over its
  * host, total = Σ x over all ranks, size = ranks on its host.
  */
 export function allToAllMs(l: Links, x: number, hostSum: number, total: number, size: number): number {
   if (l.n <= 1 || l.bags <= 0 || !(total > 0)) return 0;
   const b = l.bags;
-  return exchangeMs(l, b * x * (size - 1), b * (hostSum - x), b * x * (l.n - size), b * (total - hostSum));
+  return exchangeMs(l, allToAllVolume('intra', b, l.n, x, hostSum, total, size), 0, allToAllVolume('inter', b, l.n, x, hostSum, total, size), 0);
 }
 
 /**

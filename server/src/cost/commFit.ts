@@ -15,7 +15,7 @@
  * inside a host fit NVLink; those that cross hosts fit the network.
  */
 import type { DeviceSpec } from '../config/types';
-import { PRESET_COMM, type CommConstants } from './comm';
+import { PRESET_COMM, allToAllVolume, type CommConstants } from './comm';
 
 export interface CommRecord {
   world: number;
@@ -82,8 +82,8 @@ export function fitCommConstants(records: readonly CommRecord[], device: Pick<De
       const size = Math.min(per, r.world - first);
       let hostSum = 0;
       for (let j = first; j < first + size; j++) hostSum += x[j];
-      const vIntra = b * Math.max(xk * (size - 1), hostSum - xk);
-      const vInter = b * Math.max(xk * (r.world - size), total - hostSum);
+      const vIntra = allToAllVolume('intra', b, r.world, xk, hostSum, total, size);
+      const vInter = allToAllVolume('inter', b, r.world, xk, hostSum, total, size);
       for (const t of [r.fwdMs[k], r.bwdMs[k]]) {
         if (vInter > 0 && net > 0) inter.push([vInter / net, t]);
         else if (vIntra > 0 && nvl > 0) intra.push([vIntra / nvl, t]);

@@ -135,16 +135,28 @@ export interface TrafficOptions {
 
 /** Bytes one shard moves per step, by where they move; no constants of time. */
 export interface FbgemmTraffic {
-  /** Forward bytes served from HBM. */
+  /** Lookups per step (bags × pooling). */
+  lookups: number;
+  /** Expected distinct rows touched per step. */
+  unique: number;
+  /** Expected share of row fetches served by L2. */
+  hitRate: number;
+  /** Forward bytes served from HBM: fwdReadBytes + fwdWrittenBytes. */
   fwdHbmBytes: number;
+  /** Of those, read: row fetches that miss L2, ids, offsets (and for UVM the cache probes, slot reads and evicted rows). */
+  fwdReadBytes: number;
+  /** Of those, written: the output (and for UVM the slot writes and rows fetched into the cache). */
+  fwdWrittenBytes: number;
   /** Forward bytes served from L2. */
   fwdL2Bytes: number;
   /** Forward units of work: one warp (thread group) per bag, or per lookup without pooling. */
   fwdWarps: number;
   /** Rows each forward warp loads one after another (the bag's pooling; 1 without pooling). */
   fwdChainRows: number;
-  /** Backward bytes (sort, gradients, update), all priced at the backward rate. */
+  /** Backward bytes read + written (sort, gradients, update), all priced at the backward rate. */
   bwdBytes: number;
+  /** Of bwdBytes, the optimizer state's (read + written per distinct row; 0 for sgd and dense gradients). */
+  stateBytes: number;
   /** Bytes over the host link per step (UVM misses in, evicted rows out). */
   hostBytes: number;
 }
@@ -158,7 +170,9 @@ function finite(x: number | undefined, fallback = 0): number {
  * the scorer and the published-figure pricing charge comes from here.
  */
 export function fbgemmShardTraffic(shard: Shard, env: CostEnv, k: Readonly<FbgemmConstants> = FBGEMM_CONSTANTS, opts: TrafficOptions = {}): FbgemmTraffic {
-  const zero: FbgemmTraffic = { fwdHbmBytes: 0, fwdL2Bytes: 0, fwdWarps: 0, fwdChainRows: 0, bwdBytes: 0, hostBytes: 0 };
+  const zero: FbgemmTraffic = {
+    lookups: 0, unique: 0, hitRate: 0, fwdHbmBytes: 0, fwdReadBytes: 0, fwdWrittenBytes: 0, fwdL2Bytes: 0, fwdWarps: 0, fwdChainRows: 0, bwdBytes: 0, stateBytes: 0, hostBytes: 0,
+  };
   const rows = Math.max(1, finite(shard.rows, 1));
   const dim = Math.max(1, finite(shard.dim, 1));
   const w = shard.dtypeBytes === 2 ? 2 : 4;
@@ -178,8 +192,9 @@ export function fbgemmShardTraffic(shard: Shard, env: CostEnv, k: Readonly<Fbgem
   const { unique, hitRate } = block ? blockCacheProfile(block, cacheRows) : cacheProfile(rows, n, alpha, cacheRows);
   const outRows = pooled ? bags : n;
 
-  // Forward: row gathers (misses from HBM, hits from L2), indices, offsets, output.
-  let fwdHbmBytes = n * (1 - hitRate) * rowEff + 8 * n + 8 * (bags + 1) + outRows * dim * o;
+  // Forward: row gathers (misses from HBM, hits from L2), indices, offsets read; output written.
+  let fwdReadBytes = n * (1 - hitRate) * rowEff + 8 * n + 8 * (bags + 1);
+  let fwdWrittenBytes = outRows * dim * o;
   const fwdL2Bytes = n * hitRate * rowEff;
   // One bag per warp walking its rows in turn; a nobag lookup is its own unit of work.
   const fwdWarps = pooled ? bags : n;
@@ -197,11 +212,13 @@ export function fbgemmShardTraffic(shard: Shard, env: CostEnv, k: Readonly<Fbgem
   const gradFit = gradOnce > 0 ? Math.min(1, (k.l2Share * finite(env?.device?.l2Bytes)) / gradOnce) : 1;
   const gradBytes = gradOnce + gradReuse * (1 - gradFit) + (gradReuse * gradFit) / k.l2BandwidthRatio;
   let updateBytes: number;
+  let stateBytes = 0;
   if ((opts.gradient ?? 'fused') === 'dense') {
     // Zero-fill the whole dense gradient, then write each distinct row's sum.
     updateBytes = rows * dim * w + unique * rowEff;
   } else {
-    updateBytes = unique * (2 * rowEff + stateBytesPerRow(env?.optimizer ?? 'sgd', dim));
+    stateBytes = unique * stateBytesPerRow(env?.optimizer ?? 'sgd', dim);
+    updateBytes = unique * 2 * rowEff + stateBytes;
     if (w === 2) updateBytes += unique * dim * k.stochasticRoundingBytesPerElem;
   }
   const bwdBytes = sortBytes + gradBytes + updateBytes;
@@ -212,10 +229,15 @@ export function fbgemmShardTraffic(shard: Shard, env: CostEnv, k: Readonly<Fbgem
     const misses = block ? blockUvmCacheMisses(block, lf * rows) : uvmCacheMisses(rows, n, alpha, lf * rows);
     // Misses come in; as many evicted rows (updated, so dirty) go back out.
     hostBytes = 2 * misses * rb;
-    // Probe the cache set of every distinct id; write and read the per-lookup cache slot.
-    fwdHbmBytes += unique * k.cacheProbeBytesPerId + 8 * n + misses * 2 * rb;
+    // Probe the cache set of every distinct id; write and read the per-lookup
+    // cache slot (int32 each way); fetched rows written into the cache, evicted ones read out.
+    fwdReadBytes += unique * k.cacheProbeBytesPerId + 4 * n + misses * rb;
+    fwdWrittenBytes += 4 * n + misses * rb;
   }
-  return { fwdHbmBytes, fwdL2Bytes, fwdWarps, fwdChainRows, bwdBytes, hostBytes };
+  return {
+    lookups: n, unique, hitRate, fwdHbmBytes: fwdReadBytes + fwdWrittenBytes, fwdReadBytes, fwdWrittenBytes, fwdL2Bytes,
+    fwdWarps, fwdChainRows, bwdBytes, stateBytes, hostBytes,
+  };
 }
 
 /**
@@ -286,13 +308,45 @@ export function fbgemmSetMs(shards: readonly Shard[], env: CostEnv, k: Readonly<
   return { fwdMs: c.fwdMs + k.t0FwdMs, bwdMs: c.bwdMs + k.t0BwdMs };
 }
 
+/**
+ * A shard's times are computed on its first score, not at prepare: the index
+ * statistics cost ~40 µs a shard (cost/indexStats.ts), so preparing 180,000
+ * shards eagerly was a 7 s synchronous block nothing could cancel. The
+ * planners' first scores come in loops that poll for cancellation and the
+ * time budget. `known` carries times across preparations of the same Shard
+ * objects (a planner re-prepares its grown catalog).
+ */
 class FbgemmScorer implements SetScorer {
-  constructor(private readonly times: readonly FbgemmTimes[], private readonly k: Readonly<FbgemmConstants>) {}
+  private readonly times: (FbgemmTimes | undefined)[];
+  private readonly parts: FbgemmTimes[] = [];
+
+  constructor(
+    private readonly shards: readonly Shard[], private readonly env: CostEnv, private readonly k: Readonly<FbgemmConstants>,
+    private readonly known: WeakMap<Shard, { env: CostEnv; k: Readonly<FbgemmConstants>; t: FbgemmTimes }>,
+  ) {
+    this.times = new Array<FbgemmTimes | undefined>(shards.length);
+  }
+
+  private timesOf(i: number): FbgemmTimes | undefined {
+    let t = this.times[i];
+    if (t) return t;
+    const s = this.shards[i];
+    if (!s) return undefined;
+    const c = this.known.get(s);
+    if (c && c.env === this.env && c.k === this.k) t = c.t;
+    else {
+      t = fbgemmShardTimes(s, this.env, this.k);
+      this.known.set(s, { env: this.env, k: this.k, t });
+    }
+    this.times[i] = t;
+    return t;
+  }
 
   score(members: readonly number[]): ComputeCost {
-    const parts: FbgemmTimes[] = [];
+    const parts = this.parts;
+    parts.length = 0;
     for (const i of members) {
-      const t = this.times[i];
+      const t = Number.isInteger(i) && i >= 0 && i < this.times.length ? this.timesOf(i) : undefined;
       if (t) parts.push(t);
     }
     // An empty GPU launches nothing.
@@ -306,6 +360,8 @@ class FbgemmScorer implements SetScorer {
 export class FbgemmCostModel implements CostModel {
   readonly source = 'analytic' as const;
   private lastType?: string;
+  /** Each Shard object's times under the env object it was priced in (re-preparations reuse them). */
+  private readonly known = new WeakMap<Shard, { env: CostEnv; k: Readonly<FbgemmConstants>; t: FbgemmTimes }>();
 
   constructor(private readonly deviceType?: string, private readonly constants: Readonly<FbgemmConstants> = FBGEMM_CONSTANTS) {}
 
@@ -321,6 +377,6 @@ export class FbgemmCostModel implements CostModel {
 
   prepare(shards: readonly Shard[], env: CostEnv): SetScorer {
     if (env?.device?.type) this.lastType = env.device.type;
-    return new FbgemmScorer(shards.map((s) => fbgemmShardTimes(s, env, this.constants)), this.constants);
+    return new FbgemmScorer(shards, env, this.constants, this.known);
   }
 }

@@ -13,30 +13,9 @@
  * W_sum·e per table, and `score` only sums those, leaving the matrix product
  * for the max half: about half the per-set work.
  */
+import { applyDense as dense, packLinear as pack, type Dense, type LinearWeights } from './denseLayers';
 import type { ComputeCost } from './types';
-import type { CostModelSidecar, LinearWeights } from './learnedSidecar';
-
-interface Dense { w: Float64Array; b: Float64Array; inDim: number; outDim: number }
-
-function pack(l: LinearWeights, cols?: [number, number]): Dense {
-  const [c0, c1] = cols ?? [0, l.weight[0].length];
-  const outDim = l.weight.length;
-  const inDim = c1 - c0;
-  const w = new Float64Array(outDim * inDim);
-  for (let o = 0; o < outDim; o++) w.set(l.weight[o].slice(c0, c1), o * inDim);
-  return { w, b: Float64Array.from(l.bias), inDim, outDim };
-}
-
-/** out = W x (+ b when `bias`), optionally ReLU; x and out may be subarray views. */
-function dense(l: Dense, x: Float64Array, out: Float64Array, relu: boolean, bias = true): void {
-  const { w, b, inDim, outDim } = l;
-  for (let o = 0; o < outDim; o++) {
-    let acc = bias ? b[o] : 0;
-    const base = o * inDim;
-    for (let i = 0; i < inDim; i++) acc += w[base + i] * x[i];
-    out[o] = relu && acc < 0 ? 0 : acc;
-  }
-}
+import type { CostModelSidecar } from './learnedSidecar';
 
 interface Head { sumPart: Dense; maxPart: Dense; out: Dense }
 interface Member { enc: Dense[]; fwd: Head; bwd: Head }

@@ -8,6 +8,7 @@
 import { KERNELS, type Kernel } from '../config/types';
 import { FEATURE_NAMES, FEATURE_VERSION } from './features';
 import { ANALYTIC_CONSTANTS, type AnalyticConstants } from './analytic';
+import { checkLinear, type LinearWeights } from './denseLayers';
 import { checkBands, type ErrorBands } from './errorBands';
 import { parseTrainingRanges, type TrainingRanges } from './trainingRanges';
 
@@ -15,7 +16,6 @@ import { parseTrainingRanges, type TrainingRanges } from './trainingRanges';
 export const SIDECAR_VERSION = 1;
 
 /** One nn.Linear: weight[out][in], bias[out]. */
-export interface LinearWeights { weight: number[][]; bias: number[] }
 
 export interface MemberWeights {
   /** 3 layers, each followed by ReLU. */
@@ -72,16 +72,6 @@ export type SidecarResult = { ok: true; sidecar: CostModelSidecar } | { ok: fals
 
 function isNumArray(v: unknown, len?: number): v is number[] {
   return Array.isArray(v) && (len === undefined || v.length === len) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
-}
-
-function checkLinear(l: unknown, inDim: number, outDim: number, where: string): string | undefined {
-  const lin = l as Partial<LinearWeights> | null;
-  if (!lin || typeof lin !== 'object') return `${where} is missing`;
-  if (!Array.isArray(lin.weight) || lin.weight.length !== outDim || !lin.weight.every((row) => isNumArray(row, inDim))) {
-    return `${where}.weight must be ${outDim}×${inDim} finite numbers`;
-  }
-  if (!isNumArray(lin.bias, outDim)) return `${where}.bias must be ${outDim} finite numbers`;
-  return undefined;
 }
 
 /** Validate a parsed sidecar against this engine's feature list and layout. */

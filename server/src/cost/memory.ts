@@ -48,13 +48,18 @@ export function shardMemoryBytes(rows: number, dim: number, dtypeBytes: number, 
   }
 }
 
+/** Weights alone of a whole table, bytes (also what a data-parallel table's gradient all-reduce moves). */
+export function tableWeightBytes(table: Pick<TableSpec, 'rows' | 'dim' | 'dtype'>): number {
+  return shardMemoryBytes(table.rows, table.dim, DTYPE_BYTES[table.dtype] ?? 4, 'sgd');
+}
+
 /** Weights + optimizer state of a whole table, bytes. */
 export function tableMemoryBytes(table: TableSpec, optimizer: Optimizer): number {
   return shardMemoryBytes(table.rows, table.dim, DTYPE_BYTES[table.dtype], optimizer);
 }
 
 /** Bytes of one GPU after the `reserve` fraction (before dense and KJT reservations). */
-export function usableMemoryBytes(device: DeviceSpec): number {
+export function usableMemoryBytes(device: Pick<DeviceSpec, 'memoryBytes' | 'reserve'>): number {
   return Math.floor(device.memoryBytes * (1 - device.reserve));
 }
 

@@ -21,8 +21,9 @@
  * Units: ms; loads in bytes per bag unless named otherwise.
  */
 import { hostOf, type RankShape } from '../config/placementRanks';
-import { DTYPE_BYTES, type PlacementEntry, type TableSpec } from '../config/types';
+import type { PlacementEntry, TableSpec } from '../config/types';
 import { allReduceMs, allToAllMs, exchangeMs, hostSize, linksOf, ringMs, type CommConstants, type Links } from './comm';
+import { tableWeightBytes } from './memory';
 import { PHASES, type PhaseName, type PhaseTimes } from './phases';
 import type { ComputeCost, CostEnv, Shard } from './types';
 
@@ -71,9 +72,9 @@ export function pooledBytesPerBag(shard: Shard): number {
   return shard.dim * shard.dtypeBytes;
 }
 
-/** The gradient bytes a data-parallel table all-reduces. */
+/** The gradient bytes a data-parallel table all-reduces: one gradient per weight (memory.ts). */
 export function dpGradientBytes(table: TableSpec): number {
-  return table.rows * table.dim * (DTYPE_BYTES[table.dtype] ?? 4);
+  return tableWeightBytes(table);
 }
 
 function addGroup(loads: StepLoads, ranks: number[], bytes: number): void {

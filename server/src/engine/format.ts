@@ -1,10 +1,8 @@
 /**
  * How numbers read to people, shared by code lenses, hovers, diagnostics and the
- * CLI so the editor and the terminal agree. ms per step; bytes in GiB (2^30).
+ * CLI so the editor and the terminal agree. ms per step; bytes go through
+ * config/byteUnits.ts (binary GiB/MiB/KiB), which the validator uses too.
  */
-
-const GIB = 2 ** 30;
-const MIB = 2 ** 20;
 
 /** "0.42 ms", "12.3 ms", "1234 ms": 3 significant digits below 100 ms. */
 export function formatMs(ms: number): string {
@@ -19,20 +17,6 @@ export function formatMs(ms: number): string {
 /** Bare number of ms for tables: fixed 3 decimals. */
 export function msCell(ms: number): string {
   return Number.isFinite(ms) ? ms.toFixed(3) : String(ms);
-}
-
-/** "1.2 GiB", "340 MiB", "12 KiB". */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return `${bytes} B`;
-  if (bytes >= GIB) return `${(bytes / GIB).toFixed(bytes >= 100 * GIB ? 0 : 1)} GiB`;
-  if (bytes >= MIB) return `${(bytes / MIB).toFixed(0)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(0)} KiB`;
-  return `${bytes} B`;
-}
-
-/** GiB with one decimal, no unit. */
-export function gibCell(bytes: number): string {
-  return (bytes / GIB).toFixed(1);
 }
 
 /** "74%"; one decimal under 10%. */

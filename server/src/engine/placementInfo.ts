@@ -9,9 +9,10 @@
 import { hostOf } from '../config/placementRanks';
 import { SHARDING_KIND_INFO, type ShardingKindInfo } from '../config/shardingKinds';
 import { torchrecGap, torchrecGenerator, type TorchRecGap } from '../config/torchrecForm';
-import type { PlacementEntry, ShardConfig } from '../config/types';
+import type { PlacementEntry, ShardConfig, ShardingKind } from '../config/types';
 import { shardStorage, storageContext } from '../cost/memory';
 import { placementShards } from '../cost/shards';
+import type { Shard } from '../cost/types';
 
 export interface ShardInfo {
   gpu: number;
@@ -26,11 +27,15 @@ export interface ShardInfo {
   bags: number;
   /** HBM bytes as the validator and planners count them (cost/memory.ts): weights + optimizer state (or the UVM cache), I/O buffers. */
   bytes: number;
+  /** The shard itself, as the cost models price it. */
+  shard: Shard;
 }
 
 export interface EntryInfo {
   name: string;
   entry: PlacementEntry;
+  /** How its shards are stored (cost/memory.ts): a one-shard split is stored table-wise. */
+  storedAs: ShardingKind;
   kind: ShardingKindInfo;
   /** The TorchRec generator call, e.g. `table_row_wise(host_index=1)`. */
   torchrecCall: string;
@@ -73,11 +78,12 @@ export function describeEntry(config: ShardConfig, name: string, given?: Placeme
       cols: shard.dim,
       bags: shard.bags ?? config.batchSize,
       bytes: shardStorage(shard, storedAs, table.pooling, ctx).hbm,
+      shard,
     };
   });
   const gen = torchrecGenerator(entry);
   const info: EntryInfo = {
-    name, entry, kind: SHARDING_KIND_INFO[entry.kind], torchrecCall: `${gen.fn}(${gen.args.join(', ')})`,
+    name, entry, storedAs, kind: SHARDING_KIND_INFO[entry.kind], torchrecCall: `${gen.fn}(${gen.args.join(', ')})`,
     tableRows: table.rows, dim: table.dim, shards,
   };
   const gap = torchrecGap(table, entry, shape);

@@ -9,6 +9,7 @@
 import type { Placement, PlacementEntry, ShardConfig } from '../config/types';
 import type { CostModel } from '../cost/types';
 import { evaluatePlacement } from '../plan/evaluate';
+import { sameEntry } from '../config/placementText';
 import type { PlanResult } from '../plan/types';
 import type { Analysis } from './analyze';
 
@@ -48,21 +49,7 @@ export interface PlanDiff {
   devicesChange?: string;
 }
 
-/** Whether two placement entries put a table in exactly the same place. */
-export function sameEntry(a: PlacementEntry, b: PlacementEntry): boolean {
-  if (a.kind !== b.kind) return false;
-  switch (a.kind) {
-    case 'data_parallel': return true;
-    case 'table': return a.gpu === (b as typeof a).gpu;
-    case 'table_row': return a.host === (b as typeof a).host;
-    case 'grid': return sameList(a.hosts, (b as typeof a).hosts);
-    case 'column': case 'row': case 'table_column': return sameList(a.gpus, (b as typeof a).gpus);
-  }
-}
-
-function sameList(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
+export { sameEntry };
 
 /** Tables whose entry differs between two placements (after's order first, then tables only before has). */
 export function placementMoves(before: Placement, after: Placement): TableMove[] {

@@ -14,6 +14,7 @@
  * The sync version serves the CLI; the language server uses the async one so
  * its event loop never waits on a disk.
  */
+import { formatBytes } from '../config/byteUnits';
 import { closeSync, constants as fsConstants, fstatSync, openSync, promises as fsp, readSync, type Stats } from 'node:fs';
 
 /** Bigger files are refused rather than parsed: a config is text, not a 1 GB dump. */
@@ -36,10 +37,6 @@ export interface ReadOptions {
   allowFifo?: boolean;
 }
 const CHUNK = 64 * 1024;
-
-function sizeWords(bytes: number): string {
-  return bytes >= 2 ** 20 ? `${bytes / 2 ** 20} MiB` : `${bytes} bytes`;
-}
 
 /** Why a non-regular file is refused, in words for a message. */
 function notRegular(st: Stats, allowFifo = false): string | undefined {
@@ -75,7 +72,7 @@ export function readRegularFileSync(path: string, maxBytes = MAX_TEXT_BYTES): Bo
     const st = fstatSync(fd);
     const bad = notRegular(st);
     if (bad) return { why: bad };
-    if (st.size > maxBytes) return { why: `it is larger than ${sizeWords(maxBytes)}` };
+    if (st.size > maxBytes) return { why: `it is larger than ${formatBytes(maxBytes)}` };
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -84,7 +81,7 @@ export function readRegularFileSync(path: string, maxBytes = MAX_TEXT_BYTES): Bo
       if (n === 0) break;
       chunks.push(n === buf.length ? buf : buf.subarray(0, n));
       total += n;
-      if (total > maxBytes) return { why: `it is larger than ${sizeWords(maxBytes)}` };
+      if (total > maxBytes) return { why: `it is larger than ${formatBytes(maxBytes)}` };
     }
     return { bytes: Buffer.concat(chunks, total) };
   } catch (err) {
@@ -109,7 +106,7 @@ export async function readRegularFile(path: string, maxBytes = MAX_TEXT_BYTES, o
     const st = await handle.stat();
     const bad = notRegular(st, options.allowFifo);
     if (bad) return { why: bad };
-    if (st.size > maxBytes) return { why: `it is larger than ${sizeWords(maxBytes)}` };
+    if (st.size > maxBytes) return { why: `it is larger than ${formatBytes(maxBytes)}` };
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -118,7 +115,7 @@ export async function readRegularFile(path: string, maxBytes = MAX_TEXT_BYTES, o
       if (bytesRead === 0) break;
       chunks.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
       total += bytesRead;
-      if (total > maxBytes) return { why: `it is larger than ${sizeWords(maxBytes)}` };
+      if (total > maxBytes) return { why: `it is larger than ${formatBytes(maxBytes)}` };
     }
     return { bytes: Buffer.concat(chunks, total) };
   } catch (err) {

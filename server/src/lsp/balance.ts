@@ -6,6 +6,7 @@ import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken } from
 import { blockingErrors } from '../engine';
 import type { PlanResult } from '../plan/types';
 import type { DocumentAnalyses } from './documents';
+import { moveBudgetSummary, type MoveBudgets } from './moveBudgets';
 import type { BalanceParams, BalanceResult, BalanceSide } from './protocol';
 import { signalFromToken } from './replan';
 
@@ -31,11 +32,16 @@ export function balanceSide(plan: PlanResult): BalanceSide {
     reasons: plan.reasons,
   };
   if (plan.maxUncertaintyMs !== undefined) side.maxUncertaintyMs = plan.maxUncertaintyMs;
+  if (plan.notes && plan.notes.length > 0) side.notes = plan.notes;
   return side;
 }
 
+/**
+ * `moveBudgets`: where the settled "Replan (≤ N moves)" proposal comes from;
+ * it is included when ready, never waited for (the panel is told when it lands).
+ */
 export async function handleBalance(
-  params: BalanceParams, token: CancellationToken, analyses: DocumentAnalyses, log: (m: string) => void,
+  params: BalanceParams, token: CancellationToken, analyses: DocumentAnalyses, log: (m: string) => void, moveBudgets?: MoveBudgets,
 ): Promise<BalanceResult> {
   if (!params || typeof params.uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'shardlens/balance needs {uri}.');
   const abort = signalFromToken(token);
@@ -68,5 +74,7 @@ export async function handleBalance(
       log(`balance: proposal failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  const moves = moveBudgets?.settled(record);
+  if (moves && params.includeProposed !== false) result.moveBudget = { ...moveBudgetSummary(moves, a), side: balanceSide(moves.plan) };
   return result;
 }

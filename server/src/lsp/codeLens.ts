@@ -2,7 +2,8 @@
  * Code lenses from an analysis: one per table (its cost alone, memory, GPU),
  * one per GPU at its first entry in `placement:` (total ms, memory %), and at the
  * top the Replan lens ("Replan — step a ms → b ms (−x%) [strategy]") and
- * "Show GPU balance"; "What if…" on `devices:`; "vs HEAD: +3.1 ms, 12 moves"
+ * "Show GPU balance", and next to Replan the move-budget lens ("Replan ≤ 10
+ * moves — step a ms → b ms (−x%, 7 moves)"); "What if…" on `devices:`; "vs HEAD: +3.1 ms, 12 moves"
  * on `placement:` when the client sent a baseline. Pure: data in, lenses out;
  * cheap even at 10,000 tables.
  */
@@ -11,12 +12,15 @@ import { entryRanks } from '../config/placementRanks';
 import { kindLabel } from '../config/shardingKinds';
 import type { Range } from '../config/types';
 import { blockingErrors, replanTitle, type Proposal } from '../engine';
-import { formatBytes, formatGpus, formatMs, formatPercent, formatRatio } from '../engine/format';
+import { formatBytes } from '../config/byteUnits';
+import { formatGpus, formatMs, formatPercent, formatRatio } from '../engine/format';
 import { sweepBlockingErrors } from '../engine/sweep';
 import { defaultSweepCounts } from '../engine/sweepInput';
 import type { BaselineDiff } from './baselines';
 import { kernelsOfTables, shortPricingOf, tableKernels } from '../engine/pricingText';
 import type { AnalysisRecord } from './documents';
+import { movesTitle, type MovesProposal } from '../engine/proposeMoves';
+import { wantsMoveBudget } from './moveBudgets';
 import { diffLensTitle } from './placementDiff';
 import {
   ClientCommands, type ReplanCommandArgs, type RevealTablesCommandArgs, type ShowBalanceCommandArgs,
@@ -40,9 +44,21 @@ export interface LensInput {
   pending: boolean;
   /** The placement diff against the document's baseline (e.g. HEAD), when one is ready. */
   baseline?: BaselineDiff;
+  /** Settled move-budget proposal ("Replan (≤ N moves)") for this analysis, if any. */
+  moves?: MovesProposal;
+  /** The move-budget proposal (or the Replan proposal it starts from) is being computed. */
+  movesPending?: boolean;
 }
 
-export function buildCodeLenses({ record, proposal, pending, baseline }: LensInput): CodeLens[] {
+/** The move-budget lens's title before its numbers are in. */
+function movesWaitingTitle(record: AnalysisRecord, pending: boolean): string {
+  const n = record.settings.replanMaxMoves;
+  const current = record.analysis.current;
+  const head = `Replan \u2264 ${n} move${n === 1 ? '' : 's'}`;
+  return current ? `${head} \u2014 step ${formatMs(current.maxMs)} \u2192 \u2026${pending ? ' (planning)' : ''}` : head;
+}
+
+export function buildCodeLenses({ record, proposal, pending, baseline, moves, movesPending }: LensInput): CodeLens[] {
   const { analysis, uri, version } = record;
   const config = analysis.loaded.config;
   const source = analysis.loaded.source;
@@ -60,6 +76,11 @@ export function buildCodeLenses({ record, proposal, pending, baseline }: LensInp
   const blocking = blockingErrors(analysis).length;
   if (blocking > 0) lenses.push(label(top, `Fix ${blocking} error${blocking === 1 ? '' : 's'} to plan`));
   else if (analysis.model) lenses.push({ range: top, command: { title, command: ClientCommands.replan, arguments: [replanArgs] } });
+  if (blocking === 0 && wantsMoveBudget(record)) {
+    const movesArgs: ReplanCommandArgs = { uri, version, strategy: moves?.strategy ?? record.settings.replanStrategy, maxMoves: record.settings.replanMaxMoves };
+    const movesTitleNow = moves && moves.budget.maxMoves === record.settings.replanMaxMoves ? movesTitle(moves) : movesWaitingTitle(record, !!movesPending);
+    lenses.push({ range: top, command: { title: movesTitleNow, command: ClientCommands.replanMoves, arguments: [movesArgs] } });
+  }
   const balanceArgs: ShowBalanceCommandArgs = { uri };
   lenses.push({ range: top, command: { title: 'Show GPU balance', command: ClientCommands.showBalance, arguments: [balanceArgs] } });
   if (analysis.costModel) {

@@ -8,7 +8,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { GPU_PRESETS } from '../config/presets';
 import { SHARDING_KIND_INFO } from '../config/shardingKinds';
 import type { ShardingKind } from '../config/types';
-import { formatBytes } from '../engine/format';
+import { formatBytes } from '../config/byteUnits';
 import type { AnalysisRecord } from './documents';
 import { keysOf, looksLikeDevicesFile, valuesOf } from './keyDocs';
 import { cursorContext, lineShape } from './yamlCursor';

@@ -8,11 +8,13 @@ import { GPU_PRESETS } from '../config/presets';
 import { calibrationNote } from '../cost/calibration';
 import { PHASE_TITLES } from '../cost/phases';
 import { tableShard } from '../cost/shards';
+import { trafficBreakdown } from '../cost/trafficBreakdown';
 import { renderEntry } from '../config/placementText';
 import { kindLabel } from '../config/shardingKinds';
 import type { Kernel } from '../config/types';
 import type { CostModelInfo } from '../engine/analyze';
-import { formatBytes, formatGpus, formatMs, formatPercent, formatPlusMinus } from '../engine/format';
+import { formatBytes } from '../config/byteUnits';
+import { formatGpus, formatMs, formatPercent, formatPlusMinus } from '../engine/format';
 import { describeEntry, type ShardInfo } from '../engine/placementInfo';
 import { kernelsOfTables } from '../engine/pricingText';
 import { costEnv } from '../engine/tableCosts';
@@ -34,7 +36,7 @@ export function presetMarkdown(type: string): string | undefined {
     '| --- | --- |',
     `| memory | ${formatBytes(p.memoryBytes)} (${p.memoryBytes.toLocaleString('en-US')} B) |`,
     `| HBM bandwidth | ${p.hbmGBps} GB/s |`,
-    `| L2 cache | ${(p.l2Bytes / 1e6).toFixed(0)} MB |`,
+    `| L2 cache | ${formatBytes(p.l2Bytes)} (${p.l2Bytes.toLocaleString('en-US')} B) |`,
     `| SMs | ${p.sms} |`,
     `| NVLink (per direction) | ${p.nvlinkGBps} GB/s |`,
     `| network (per GPU, per direction) | ${p.networkGBps} GB/s |`,
@@ -80,6 +82,9 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
   // Inputs inside the measured ranges but not themselves measured (SL110 warns only outside them).
   const info = a.model?.rangeNotes?.(tableShard(spec), costEnv(a.loaded.config!), spec.dtype).filter((n) => n.level === 'info') ?? [];
   if (info.length > 0) lines.push('', ...info.map((n) => `_Note: ${n.message}_`));
+  // What the table does per step, as its kernel's analytic model counts it (the same figures as `shardlens explain`).
+  const t = trafficBreakdown(tableShard(spec), costEnv(a.loaded.config!));
+  lines.push('', `Per step, alone (as the ${t.countedBy} model counts): ${Math.round(t.lookups).toLocaleString('en-US')} lookups, ${Math.round(t.distinctRows).toLocaleString('en-US')} distinct rows, L2 hit rate ${formatPercent(t.hitRate)}; forward reads ${formatBytes(t.fwdReadBytes)} and writes ${formatBytes(t.fwdWrittenBytes)} of HBM, backward moves ${formatBytes(t.bwdBytes)} (optimizer state ${formatBytes(t.stateBytes)}). Per shard: \`shardlens explain FILE ${name}\`.`);
   lines.push('', `Memory: ${formatBytes(cost.memoryBytes)} (weights + ${a.loaded.config!.optimizer} state).`);
   lines.push(`Placement: ${formatGpus(cost.gpus)}${cost.kind && cost.kind !== 'table' ? ` (${kindLabel(cost.kind)})` : ''}.`);
   if (a.costModel) lines.push('', ...pricingLines(a.costModel, spec.kernel));

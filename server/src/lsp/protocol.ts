@@ -51,6 +51,11 @@ export const ClientCommands = {
   whatIf: 'shardlens.whatIf',
   /** Argument: one {@link ShowPlacementDiffCommandArgs}. Lists the tables moved since the baseline ({@link PlacementDiffRequest}). */
   showPlacementDiff: 'shardlens.showPlacementDiff',
+  /**
+   * Argument: one {@link ReplanCommandArgs} with `maxMoves` (default: the `replan.maxMoves` setting).
+   * Runs {@link ReplanRequest} with a move budget and applies the edit ("Replan (≤ N moves)").
+   */
+  replanMoves: 'shardlens.replanMoves',
 } as const;
 
 /** Argument of the `shardlens.replan` client command (from the top code lens). */
@@ -59,6 +64,8 @@ export interface ReplanCommandArgs {
   /** Document version the lens was computed for. */
   version: number;
   strategy?: StrategyName;
+  /** `shardlens.replanMoves` only: at most this many tables change place. */
+  maxMoves?: number;
 }
 
 /** Argument of the `shardlens.showBalance` client command. */
@@ -93,6 +100,8 @@ export const SettingKeys = {
   replanStrategy: 'replan.strategy',
   /** SL101 fires when predicted max/mean per-GPU time exceeds this (default 1.25). */
   imbalanceThreshold: 'diagnostics.imbalanceThreshold',
+  /** N of "Replan (≤ N moves)" and its lens (default 10; 0 hides the lens). */
+  replanMaxMoves: 'replan.maxMoves',
 } as const;
 
 /** What the client passes in `initializationOptions`. */
@@ -115,8 +124,50 @@ export interface ReplanParams {
   version: number;
   /** Default: the `replan.strategy` setting, else 'best'. */
   strategy?: StrategyName;
+  /**
+   * A move budget: the best plan that moves at most this many tables from the
+   * written placement (a whole number ≥ 0). Absent: an unconstrained Replan.
+   */
+  maxMoves?: number;
   /** Standard LSP work-done token: the server reports progress through it when given. */
   workDoneToken?: ProgressToken;
+}
+
+/**
+ * One table whose placement entry a move-budget plan changes. `from`/`to` as
+ * written in YAML (absent: no entry on that side).
+ */
+export interface BudgetMove {
+  table: string;
+  from?: string;
+  to?: string;
+  /**
+   * How much this move lowers the step, ms, the moves replayed biggest gain
+   * first; absent for required moves and moves that only pay together.
+   */
+  gainMs?: number;
+  /** Needed just for feasibility (the written entry was missing, invalid or over memory). */
+  required: boolean;
+  /** Its `placement:` entry in the document, for reveal-on-click. */
+  range?: Range;
+}
+
+/** What a move budget bought (plan/moveBudget.ts), as sent with a Replan result or the balance. */
+export interface MoveBudgetSummary {
+  maxMoves: number;
+  /** Every table whose entry changes (≤ maxMoves), config order. */
+  moves: BudgetMove[];
+  /** Moves the written placement needs just to become feasible. */
+  requiredMoves: number;
+  /** maxMoves < requiredMoves: nothing was moved (the plan is the written placement). */
+  tooFewMoves: boolean;
+  /** What the moves without their own gain took off together, ms. */
+  jointGainMs: number;
+  /** The unconstrained plan's step, ms, and how many tables it moves. */
+  fullMaxMs: number;
+  fullMoves: number;
+  /** Which search found the plan: written, toward-plan, local-search or back-from-plan. */
+  method: string;
 }
 
 /** A plan ready to apply. */
@@ -137,10 +188,14 @@ export interface ReplanApplied {
   feasible: boolean;
   /** Why the plan is infeasible, if it is. */
   reasons: string[];
+  /** How the plan was made, when the user should know (PlanResult.notes: e.g. "stopped at the time budget after …"); absent when none. */
+  notes?: string[];
   strategy: StrategyName;
   /** Planner wall time, ms. */
   elapsedMs: number;
   costModel: string;
+  /** Present when the request had `maxMoves`: the moves and what they bought. */
+  moveBudget?: MoveBudgetSummary;
 }
 
 /** The document changed while planning (or before): nothing to apply; say so. */
@@ -180,6 +235,8 @@ export interface BalanceSide {
   imbalance: number;
   feasible: boolean;
   reasons: string[];
+  /** As ReplanApplied.notes; absent when none. */
+  notes?: string[];
   /** ± of maxMs (the step: the forward's and backward's slowest GPUs' model error), ms; absent when the model reports none. */
   maxUncertaintyMs?: number;
 }
@@ -206,10 +263,21 @@ export interface BalanceResult {
   current?: BalanceSide;
   /** What Replan would write. */
   proposed?: BalanceSide;
+  /**
+   * What "Replan (≤ N moves)" would write (N: the `replan.maxMoves` setting),
+   * once computed; absent while it is, when the setting is 0 or there is no
+   * written placement.
+   */
+  moveBudget?: BalanceMoveBudget;
   /** Where each table is written: its `tables:` item and its `placement:` entry, for reveal-on-click. */
   locations: Record<string, { item?: Range; placement?: Range }>;
   /** Error count of the document: when > 0 and no numbers, the panel says to fix them. */
   errors: number;
+}
+
+/** The move-budget plan in the balance panel: its numbers and its moves. */
+export interface BalanceMoveBudget extends MoveBudgetSummary {
+  side: BalanceSide;
 }
 
 /**

@@ -21,6 +21,7 @@ import { GPU_PRESETS } from '../config/presets';
 import { BUILTIN_MODELS, loadCostModel } from '../cost/registry';
 import { analyzeDocument, createCostModelCache, proposePlan, type Analysis, type CostModels } from '../engine';
 import { errorText } from '../engine/engineDiagnostics';
+import { REPLAN_BUDGET_MS } from '../plan/budget';
 import { handleBalance } from './balance';
 import { Baselines } from './baselines';
 import { buildCodeActions } from './codeActions';
@@ -36,13 +37,12 @@ import {
 } from './protocol';
 import { FramingChecker } from './framing';
 import { handleReplan } from './replan';
+import { MoveBudgets } from './moveBudgets';
+import { proposeMoves } from '../engine/proposeMoves';
 import { handleSweep } from './sweep';
 import { DEFAULT_SETTINGS, parseSettings, type ServerSettings } from './settings';
 import { UriMap, uriToPath } from './uris';
 import { withFetchedFiles, workspaceReader } from './workspaceReader';
-
-/** Soft time limit of one editor plan, ms: optional search phases stop after it. */
-const REPLAN_BUDGET_MS = 10_000;
 
 export interface ServerOptions {
   /** Shipped models folder; the client's initializationOptions.modelsDir wins. */
@@ -188,7 +188,7 @@ export function startServer(options: ServerOptions): Connection {
       referencedFiles.set(uri, analysis.loaded.files.slice(1));
       return { analysis, settings };
     },
-    // A soft budget keeps Replan (and the lens preview) interactive on DLRM-scale files.
+    // A soft budget keeps Replan (and the lens preview) interactive on DLRM-scale files (plan/budget.ts).
     propose: (record, strategy, signal) => proposePlan(record.analysis, { strategy, signal, timeBudgetMs: REPLAN_BUDGET_MS }),
     onConfigChecked: (uri, version, partial) => {
       log(`checked ${uri} v${version} in ${partial.elapsedMs.toFixed(0)} ms; costing waits for the cost model`);
@@ -196,6 +196,7 @@ export function startServer(options: ServerOptions): Connection {
     },
     onAnalysis: (record) => {
       baselines.analysed(record);
+      moveBudgets.changed(record.uri, record);
       const a = record.analysis;
       log(`analysed ${record.uri} v${record.version} in ${a.elapsedMs.toFixed(0)} ms (${a.loaded.config?.tables.length ?? 0} tables, ${a.diagnostics.length} diagnostics)`);
       publishDiagnostics(record.uri, record.version, a);
@@ -203,15 +204,30 @@ export function startServer(options: ServerOptions): Connection {
       refreshLenses();
       void connection.sendNotification(BalanceChangedNotification, { uri: record.uri, version: record.version });
     },
-    onProposal: (record) => {
+    onProposal: (record, proposal) => {
+      moveBudgets.proposalReady(record, proposal);
       refreshLenses();
       void connection.sendNotification(BalanceChangedNotification, { uri: record.uri, version: record.version });
     },
-    onClosed: (uri) => { publisher.remove(uri); baselines.closed(uri); },
+    onClosed: (uri) => { publisher.remove(uri); baselines.closed(uri); moveBudgets.closed(uri); },
     pathOf: (uri) => uriToPath(uri),
     log,
     get debounceMs() { return debounceMs; },
     proposalDelayMs: 250,
+  });
+
+  // "Replan (≤ N moves)": planned toward Replan's own proposal once it lands.
+  const moveBudgets = new MoveBudgets({
+    propose: (record, maxMoves, strategy, target, signal) => proposeMoves(record.analysis, {
+      maxMoves, strategy, signal, target: target.plan, timeBudgetMs: REPLAN_BUDGET_MS,
+    }),
+    replanProposal: (record, strategy, signal) => analyses.proposal(record, strategy, signal),
+    latest: (uri) => analyses.latest(uri),
+    onReady: (record) => {
+      refreshLenses();
+      void connection.sendNotification(BalanceChangedNotification, { uri: record.uri, version: record.version });
+    },
+    log,
   });
 
   // The "vs HEAD" lens: baselines the client reads from git, analysed like the document itself.
@@ -312,7 +328,7 @@ export function startServer(options: ServerOptions): Connection {
   });
 
   documents.onDidChangeContent((e) => {
-    try { uris.remember(e.document.uri); analyses.textChanged(e.document.uri); } catch (err) { logError(`didChange: ${errorText(err)}`); }
+    try { uris.remember(e.document.uri); moveBudgets.changed(e.document.uri); analyses.textChanged(e.document.uri); } catch (err) { logError(`didChange: ${errorText(err)}`); }
   });
   documents.onDidClose((e) => {
     try { settingsCache.delete(e.document.uri); lastStatus.delete(e.document.uri); referencedFiles.delete(e.document.uri); analyses.closed(e.document.uri); } catch (err) { logError(`didClose: ${errorText(err)}`); }
@@ -329,6 +345,8 @@ export function startServer(options: ServerOptions): Connection {
         proposal: analyses.settledProposal(record.uri),
         pending: analyses.proposalPending(record.uri),
         baseline: baselines.diffNow(record),
+        moves: moveBudgets.settled(record),
+        movesPending: moveBudgets.pending(record) || analyses.proposalPending(record.uri),
       });
     } catch (err) {
       logError(`codeLens: ${errorText(err)}`);
@@ -379,9 +397,9 @@ export function startServer(options: ServerOptions): Connection {
   });
 
   connection.onRequest(ReplanRequest, (params, token) =>
-    handleReplan(params, token, { connection, documents, analyses, uriOf: (f) => uris.toUri(f) }));
+    handleReplan(params, token, { connection, documents, analyses, moveBudgets, uriOf: (f) => uris.toUri(f) }));
 
-  connection.onRequest(BalanceRequest, (params, token) => handleBalance(params, token, analyses, log));
+  connection.onRequest(BalanceRequest, (params, token) => handleBalance(params, token, analyses, log, moveBudgets));
 
   connection.onRequest(SweepRequest, (params, token) => handleSweep(params, token, { connection, analyses, costModelsFor }));
 

@@ -18,13 +18,21 @@ export interface ServerSettings {
   costModelCalibrations: Record<string, string>;
   replanStrategy: Strategy;
   imbalanceThreshold: number;
+  /** N of "Replan (≤ N moves)" and its lens; 0 hides the lens. */
+  replanMaxMoves: number;
 }
+
+/** Default N of "Replan (≤ N moves)": a handful of checkpoint reshards a lead can approve in one go. */
+export const DEFAULT_MAX_MOVES = 10;
+/** Largest N the setting takes (the CLI's --max-moves takes more). */
+export const MAX_MAX_MOVES = 100_000;
 
 export const DEFAULT_SETTINGS: ServerSettings = {
   costModelPaths: {},
   costModelCalibrations: {},
   replanStrategy: DEFAULT_STRATEGY,
   imbalanceThreshold: DEFAULT_IMBALANCE_THRESHOLD,
+  replanMaxMoves: DEFAULT_MAX_MOVES,
 };
 
 /** Reads `a.b` from a nested object ({a: {b}}) or a flat one ({'a.b'}), as clients differ. */
@@ -44,6 +52,11 @@ export function isStrategy(s: unknown): s is Strategy {
   return typeof s === 'string' && (STRATEGIES as readonly string[]).includes(s);
 }
 
+/** A move budget the editor accepts: a whole number from 0 to MAX_MAX_MOVES. */
+export function isMoveBudget(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_MAX_MOVES;
+}
+
 /**
  * @param raw the `shardlens` section as the client returned it
  * @param root folder relative model paths resolve against
@@ -52,6 +65,8 @@ export function parseSettings(raw: unknown, root: string | undefined): ServerSet
   const out: ServerSettings = { ...DEFAULT_SETTINGS, costModelPaths: {}, costModelCalibrations: {} };
   const strategy = lookup(raw, 'replan.strategy');
   if (isStrategy(strategy)) out.replanStrategy = strategy;
+  const maxMoves = lookup(raw, 'replan.maxMoves');
+  if (isMoveBudget(maxMoves)) out.replanMaxMoves = maxMoves;
   const threshold = lookup(raw, 'diagnostics.imbalanceThreshold');
   if (typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 1) out.imbalanceThreshold = threshold;
   const paths = lookup(raw, 'costModel.paths');

@@ -12,6 +12,7 @@
  * them asks the cost model while placing: the plan is scored once at the end.
  */
 import type { PlanControl } from './control';
+import { finishPass, leastLoadedPlace } from './leastLoaded';
 import { randInt, type Rng } from './rng';
 import type { PlanState } from './state';
 
@@ -40,20 +41,11 @@ export async function heuristicGreedy(state: PlanState, shards: readonly number[
   for (const s of shards) cost.set(s, heuristicCost(state, s, key));
   const mem = state.cat.mem;
   const order = shards.slice().sort((a, b) => cost.get(b)! - cost.get(a)! || mem[b] - mem[a] || b - a);
-  const sum = new Float64Array(state.n);
-  const unplaced: number[] = [];
-  let i = 0;
-  for (const s of pinnedFirst(state, order)) {
-    if ((++i & 255) === 0) await ctl.tick();
-    let best = -1;
-    for (let g = 0; g < state.n; g++) {
-      if (!state.canHost(g, s)) continue;
-      if (best < 0 || sum[g] < sum[best] || (sum[g] === sum[best] && state.mem[g] < state.mem[best])) best = g;
-    }
-    if (best < 0) { unplaced.push(s); continue; }
-    sum[best] += cost.get(s)!;
-    state.placeQuiet(s, best);
-  }
+  await ctl.tick();
+  // The GPU with room whose running sum is lowest (ties: less memory, lower
+  // index), from a heap rather than a scan of every GPU per shard.
+  const { unplaced } = leastLoadedPlace(state, pinnedFirst(state, order), new Float64Array(state.n), (s) => cost.get(s)!);
+  await ctl.tick();
   state.refreshAll();
   return unplaced;
 }
@@ -61,9 +53,13 @@ export async function heuristicGreedy(state: PlanState, shards: readonly number[
 export async function randomPlace(state: PlanState, shards: readonly number[], rng: Rng, ctl: PlanControl): Promise<number[]> {
   const unplaced: number[] = [];
   const room: number[] = [];
-  let i = 0;
-  for (const s of pinnedFirst(state, shards)) {
-    if ((++i & 255) === 0) await ctl.tick();
+  const order = pinnedFirst(state, shards);
+  for (let i = 0; i < order.length; i++) {
+    if ((i & 255) === 255) {
+      await ctl.tick();
+      if (ctl.outOfTime('the random placement')) return finishCheaply(state, order.slice(i), order.length, unplaced, ctl);
+    }
+    const s = order[i];
     room.length = 0;
     for (let g = 0; g < state.n; g++) if (state.canHost(g, s)) room.push(g);
     if (room.length === 0) { unplaced.push(s); continue; }
@@ -76,9 +72,13 @@ export async function randomPlace(state: PlanState, shards: readonly number[], r
 export async function roundRobinPlace(state: PlanState, shards: readonly number[], ctl: PlanControl): Promise<number[]> {
   const unplaced: number[] = [];
   let next = 0;
-  let i = 0;
-  for (const s of pinnedFirst(state, shards)) {
-    if ((++i & 255) === 0) await ctl.tick();
+  const order = pinnedFirst(state, shards);
+  for (let i = 0; i < order.length; i++) {
+    if ((i & 255) === 255) {
+      await ctl.tick();
+      if (ctl.outOfTime('the round-robin placement')) return finishCheaply(state, order.slice(i), order.length, unplaced, ctl);
+    }
+    const s = order[i];
     let placed = false;
     for (let j = 0; j < state.n; j++) {
       const g = (next + j) % state.n;
@@ -87,5 +87,12 @@ export async function roundRobinPlace(state: PlanState, shards: readonly number[
     if (!placed) unplaced.push(s);
   }
   state.refreshAll();
+  return unplaced;
+}
+
+/** Out of time in a quiet pass: score what is placed, then finish the cheap way. */
+function finishCheaply(state: PlanState, rest: number[], of: number, unplaced: number[], ctl: PlanControl): number[] {
+  state.refreshAll();
+  unplaced.push(...finishPass(state, rest, of, ctl));
   return unplaced;
 }

@@ -53,6 +53,13 @@ const REFINE_STEPS = 4;
 /** Local-search steps after each try of the heavy-table pass (the beam refines further). */
 const HEAVY_REFINE_STEPS = 4;
 const REFINE_EXACT = 4;
+/**
+ * Bound on the shards the layout enumeration adds to the catalog: this many,
+ * or CATALOG_GROWTH_FACTOR × the catalog's size when larger (memory stays
+ * linear in the problem's shards; ~0.5 kB a shard with its prepared terms).
+ */
+const MIN_CATALOG_GROWTH = 250_000;
+const CATALOG_GROWTH_FACTOR = 2;
 const MAX_PARTS = 8;
 
 interface Action { table: number; kind: ShardingKind; parts: number; rowsPer: number }
@@ -189,11 +196,21 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
   // re-prepare the model over the grown catalog. The catalog is shared by every
   // state of one plan: an earlier search may have grown it beyond what `from`'s
   // scorer was prepared on, so rank by the solo costs `from` already has.
-  let solo = from.solo.length > 0 ? from.solo : soloCosts(from);
+  let solo = from.solo.length > 0 ? from.solo : await soloCosts(from, ctl);
   const byCost = cat.tables.map((_, t) => t).filter((t) => from.layoutOf[t])
     .sort((a, b) => tableCost(from, b, solo) - tableCost(from, a, solo) || a - b);
-  const candidates = new Set<number>([...tablesOnCritical(from, solo), ...byCost.slice(0, Math.max(CANDIDATE_TABLES, from.n / 2))]);
-  for (const t of candidates) {
+  const wanted = [...new Set<number>([...tablesOnCritical(from, solo), ...byCost.slice(0, Math.max(CANDIDATE_TABLES, from.n / 2))])];
+  // Each candidate's reachable layouts join the catalog; a row layout alone is
+  // a shard per GPU, so on thousands of GPUs `GPUs / 2` candidates would add
+  // GPUs² / 2 shards (tens of millions, gigabytes, at 4,096 GPUs). Candidates
+  // are taken in priority order until the catalog has grown by its bound.
+  const growth = Math.max(MIN_CATALOG_GROWTH, CATALOG_GROWTH_FACTOR * cat.shards.length);
+  const before = cat.shards.length;
+  const candidates = new Set<number>();
+  for (const t of wanted) {
+    const added = cat.shards.length - before;
+    if (added >= growth || added * ctl.newShardMs > ctl.remainingMs() / 4) break;
+    candidates.add(t);
     const seen = new Set<string>();
     let frontier = actionsFrom(cat, t, from.layoutOf[t]);
     while (frontier.length > 0) {
@@ -206,12 +223,17 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
       }
       frontier = next;
     }
+    await ctl.tick();
   }
+  // Re-preparing costs about what the first preparation did per shard (and
+  // the new shards their first scores); skip the search when that alone
+  // would overrun the budget.
+  if (ctl.cannotAfford(2 * (cat.shards.length * ctl.prepareMsPerShard + (cat.shards.length - before) * ctl.newShardMs), 'the layout search')) return from;
   const scorer = model.prepare(cat.shards, cat.env);
   const prepared = cat.shards.length;
   const start = from.clone();
   start.scorer = scorer;
-  solo = soloCosts(start);
+  solo = await soloCosts(start, ctl);
 
   // Tables that set the step wherever they go (cost alone above a GPU's fair
   // share, Σ of the tables' costs alone / GPUs) are re-cut first, heaviest
@@ -223,7 +245,7 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
     const fair = solos.reduce((a, b) => a + b, 0) / start.n;
     const heavy = solos.map((c, t) => (c > fair && candidates.has(t) ? t : -1)).filter((t) => t >= 0).sort((a, b) => solos[b] - solos[a] || a - b);
     for (const t of heavy) {
-      if (ctl.outOfTime()) break;
+      if (ctl.outOfTime('the layout search')) break;
       let stepBest: Scored | undefined;
       for (const a of nextActions(best.state, t, prepared)) {
         if (a.kind === 'table') continue; // heavy tables need cutting (or replicating), not merging
@@ -238,7 +260,7 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
   }
   let beam: PlanState[] = [best.state];
   for (let step = 0; step < depth; step++) {
-    if (ctl.outOfTime()) break;
+    if (ctl.outOfTime('the layout search')) break;
     const children: Scored[] = [];
     for (const parent of beam) {
       const tables = tablesOnCritical(parent, solo).filter((t) => candidates.has(t));
@@ -266,7 +288,7 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
   // Descent: the beam's depth caps it at BEAM_DEPTH re-cuts, but a large
   // cluster may have many heavy tables. Keep re-cutting on the critical ranks
   // of the best plan, one state wide, while that helps.
-  for (let step = 0; step < 2 * from.n && !ctl.outOfTime(); step++) {
+  for (let step = 0; step < 2 * from.n && !ctl.outOfTime('the layout search'); step++) {
     const parent = best.state;
     let stepBest: Scored | undefined;
     let tried = 0;
@@ -357,7 +379,7 @@ export async function unsplitPass(state: PlanState, ctl: PlanControl): Promise<P
       const l = cur.layoutOf[t];
       if (!l || !isSplit(l) || cat.tables[t].pin !== undefined || !allowedKinds(cat.tables[t]).includes('table')) continue;
       if (!cat.hasLayout(t, 'table', 1, 1, cur.solo.length)) continue;
-      if (ctl.outOfTime()) return cur;
+      if (ctl.outOfTime('the unsplit pass')) return cur;
       await ctl.tick();
       const child = await wholeOnBestGpu(cur, t, ctl);
       if (!child) continue;

@@ -15,6 +15,7 @@ import { allReduceMs, allToAllMs, linksOf } from '../cost/comm';
 import { DP_OPTIMIZER_BYTE_PASSES } from '../cost/stepCost';
 import type { SetScorer } from '../cost/types';
 import type { Catalog, Layout } from './catalog';
+import type { PlanControl } from './control';
 import { gainBeyondError, type StepParts } from './robust';
 import { tableBytes } from './layouts';
 
@@ -86,26 +87,29 @@ export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw:
  * absorb, and keeping any table-wise when all could be replicated costs the
  * all-to-alls' latency (both below).
  */
-export function replicatedTables(cat: Catalog, scorer: SetScorer, layouts: readonly (Layout | undefined)[]): Set<number> {
+export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts: readonly (Layout | undefined)[], ctl?: PlanControl): Promise<Set<number>> {
   const always: { t: number; dp: number; tw: number; comm: number; twComm: number }[] = [];
   const paying: { t: number; dp: number; tw: number; comm: number; twComm: number }[] = [];
   const tw: number[] = [];
-  layouts.forEach((l, t) => {
+  for (let t = 0; t < layouts.length; t++) {
+    // A few model calls per table (their first scores): poll every 512 tables.
+    if ((t & 511) === 511) await ctl?.tick();
+    const l = layouts[t];
     const whole = l && (l.kind === 'table' || ((l.kind === 'column' || l.kind === 'table_column') && l.parts === 1));
-    if (!l || !whole || cat.tables[t].pin !== undefined || !cat.hasLayout(t, 'data_parallel')) return;
+    if (!l || !whole || cat.tables[t].pin !== undefined || !cat.hasLayout(t, 'data_parallel')) continue;
     const dp = cat.layout(t, 'data_parallel')!;
-    if (dp.shards.some((s) => cat.mem[s] > cat.capacity)) return;
+    if (dp.shards.some((s) => cat.mem[s] > cat.capacity)) continue;
     tw.push(l.shards[0]);
     const small = tableBytes(cat, t) <= DP_ALWAYS_BYTES;
     const c = replicationCost(cat, scorer, dp, l, !small);
-    if (!c) return;
+    if (!c) continue;
     const entry = { t, dp: c.dp, tw: c.tw, comm: c.dpComm, twComm: c.twComm };
     if (small) always.push(entry);
     // A bigger table is replicated when that saves more than the model's
     // error on the compute it moves (robust.ts): a replica trades the
     // all-to-alls for compute on every rank.
     else if (gainBeyondError({ step: c.tw, compute: c.twCompute, uncertainty: c.uncertainty }, { step: c.dp, compute: c.dpCompute, uncertainty: c.uncertainty })) paying.push(entry);
-  });
+  }
   if (always.length + paying.length === 0 || tw.length === 0) return new Set([...always, ...paying].map((p) => p.t));
   // A typical table-wise shard under the replicas: the median by index.
   const ref = tw[Math.floor(tw.length / 2)];

@@ -18,7 +18,7 @@ import { addEntryLoads, emptyLoads, phaseComm, phaseTotal, stepCost, stepUncerta
 import type { ComputeCost, CostEnv, CostModel, Shard } from '../cost/types';
 import { envOf } from './catalog';
 import type { GpuReport, PlanResult, Strategy } from './types';
-import { gib } from './units';
+import { formatBytes } from '../config/byteUnits';
 
 /** Every sharding kind (the loader's default `sharding:`; an empty list, from code that builds configs, allows them all too). */
 export const ALL_KINDS: readonly ShardingKind[] = ALL_SHARDING_KINDS;
@@ -112,7 +112,10 @@ export async function assessPlacement(
     if (shards.length === 0) continue;
     shards.forEach(({ gpu: g, shard: s }) => {
       sets[g].push(s);
-      if (!names[g].includes(table.name)) names[g].push(table.name);
+      // A table's shards come together: comparing with the last name is enough
+      // (an includes() scan was O(tables²) per GPU with many replicated tables).
+      const list = names[g];
+      if (list[list.length - 1] !== table.name) list.push(table.name);
       const st = shardStorage(s, shards.length === 1 && entry.kind !== 'data_parallel' ? 'table' : entry.kind, table.pooling, ctx);
       memory[g] += st.hbm;
       hostMemory[g] += st.host;
@@ -137,10 +140,10 @@ export async function assessPlacement(
     if (hostMemory[g] > 0) row.hostMemoryBytes = hostMemory[g];
     gpus.push(row);
     if (memory[g] > capacity) {
-      reasons.push(`GPU ${g} needs ${gib(memory[g])} GiB for its shards but has ${gib(Math.max(0, capacity))} GiB (HBM after reserve ${config.devices.reserve}, dense ${gib(budget.denseBytes)} GiB and ids ${gib(budget.kjtBytes)} GiB)`);
+      reasons.push(`GPU ${g} needs ${formatBytes(memory[g])} for its shards but has ${formatBytes(Math.max(0, capacity))} (HBM after reserve ${config.devices.reserve}, dense ${formatBytes(budget.denseBytes)} and ids ${formatBytes(budget.kjtBytes)})`);
     }
     if (hostMemory[g] > budget.hostBytes) {
-      reasons.push(`GPU ${g} needs ${gib(hostMemory[g])} GiB of host memory for UVM-cached tables but has ${gib(budget.hostBytes)} GiB`);
+      reasons.push(`GPU ${g} needs ${formatBytes(hostMemory[g])} of host memory for UVM-cached tables but has ${formatBytes(budget.hostBytes)}`);
     }
   }
   const meanMs = n > 0 ? gpus.reduce((m, r) => m + r.totalMs, 0) / n : 0;

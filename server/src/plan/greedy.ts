@@ -8,6 +8,7 @@
 import type { PlanControl } from './control';
 import { bestGpuFor, DEFAULT_CANDIDATES } from './insert';
 import { isFree } from './catalog';
+import { finishPass } from './leastLoaded';
 import type { PlanState } from './state';
 
 const HEAVY_FRACTION = 0.25;
@@ -19,8 +20,10 @@ const HEAVY_FRACTION = 0.25;
  * replicas of a group layout (row, table_row, grid, data_parallel) take their
  * first shard's cost: they are never moved one by one, and a row-wise layout
  * on 128 GPUs would otherwise cost 128 model calls. Returns fwd + bwd.
+ * These are the first scores of most shards (a cost model may compute a
+ * shard's terms on first use: 40 µs each for FBGEMM's), so it polls `ctl`.
  */
-export function soloCosts(state: PlanState): Float64Array {
+export async function soloCosts(state: PlanState, ctl?: PlanControl): Promise<Float64Array> {
   const cat = state.cat;
   const n = cat.shards.length;
   const prevF = state.soloF;
@@ -29,6 +32,7 @@ export function soloCosts(state: PlanState): Float64Array {
   const b = new Float64Array(n);
   const one = [0];
   for (let s = 0; s < n; s++) {
+    if ((s & 1023) === 1023) await ctl?.tick();
     if (s < prevF.length) { f[s] = prevF[s]; b[s] = prevB[s]; continue; }
     const first = cat.firstOf[s];
     if (!isFree(cat.kindOf[s]) && first !== s && first < s) { f[s] = f[first]; b[s] = b[first]; continue; }
@@ -70,9 +74,13 @@ export async function greedyPlace(state: PlanState, order: readonly number[], ct
   const scale = opts.scale ?? Infinity;
   const outCap = scale === Infinity || state.n === 0 ? Infinity : (scale * totalOut) / state.n;
   const unplaced: number[] = [];
-  let i = 0;
-  for (const s of order) {
-    if ((++i & 63) === 0) await ctl.tick();
+  for (let i = 0; i < order.length; i++) {
+    if ((i & 63) === 63) {
+      await ctl.tick();
+      // Out of time: the rest (the lighter shards, in LPT order) by least load.
+      if (ctl.outOfTime('the greedy placement')) { unplaced.push(...finishPass(state, order.slice(i), order.length, ctl)); break; }
+    }
+    const s = order[i];
     const c = bestGpuFor(state, s, opts.candidates ?? DEFAULT_CANDIDATES, outCap);
     if (c.gpu < 0) unplaced.push(s);
     else state.placeFast(s, c.gpu, c.free);

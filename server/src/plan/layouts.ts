@@ -14,8 +14,9 @@
 import type { ShardingKind } from '../config/types';
 import { tableMemoryBytes } from '../cost/memory';
 import { validColumnParts, type Catalog, type Layout } from './catalog';
+import type { PlanControl } from './control';
 import { allowedKinds } from './evaluate';
-import { gib } from './units';
+import { formatBytes } from '../config/byteUnits';
 
 /** Tables smaller than this (weights + optimizer state) are never split unless forced: 1 MiB. */
 export const TINY_TABLE_BYTES = 2 ** 20;
@@ -83,53 +84,75 @@ function splitOrder(cat: Catalog): ShardingKind[] {
 
 export function initialLayouts(cat: Catalog): InitialLayouts {
   const reasons: string[] = [];
+  return { layouts: cat.tables.map((_, t) => startingLayout(cat, t, reasons)), reasons };
+}
+
+/**
+ * `initialLayouts` in slices, yielding to `ctl` between them (cancellation,
+ * the event loop): 100,000 tables take about a second.
+ */
+export async function initialLayoutsPolled(cat: Catalog, ctl: PlanControl): Promise<InitialLayouts> {
+  const reasons: string[] = [];
+  const layouts: (Layout | undefined)[] = [];
+  for (let t = 0; t < cat.tables.length; t++) {
+    if ((t & 1023) === 1023) await ctl.tick();
+    layouts.push(startingLayout(cat, t, reasons));
+  }
+  return { layouts, reasons };
+}
+
+/** Table t's starting layout (see the file comment); why not, in `reasons`. */
+function startingLayout(cat: Catalog, t: number, reasons: string[]): Layout | undefined {
   const cap = cat.capacity;
-  const layouts = cat.tables.map((table, t): Layout | undefined => {
-    const kinds = allowedKinds(table);
-    if (cat.tableIndex.get(table.name) !== t) {
-      reasons.push(`table ${table.name} is defined more than once; only the first is planned`);
+  const table = cat.tables[t];
+  const kinds = allowedKinds(table);
+  if (cat.tableIndex.get(table.name) !== t) {
+    reasons.push(`table ${table.name} is defined more than once; only the first is planned`);
+    return undefined;
+  }
+  if (cat.gpus <= 0) return undefined;
+  const whole = cat.shardBytes(t, 'table');
+  const wholeHost = cat.shardHostBytes(t, 'table');
+  const fitsWhole = whole <= cap && wholeHost <= cat.hostCapacity;
+  if (table.pin !== undefined) {
+    if (!Number.isInteger(table.pin) || table.pin < 0 || table.pin >= cat.gpus) {
+      reasons.push(`table ${table.name} is pinned to GPU ${table.pin}, but the cluster has GPUs 0–${cat.gpus - 1}`);
       return undefined;
     }
-    if (cat.gpus <= 0) return undefined;
-    const whole = cat.shardBytes(t, 'table');
-    const wholeHost = cat.shardHostBytes(t, 'table');
-    const fitsWhole = whole <= cap && wholeHost <= cat.hostCapacity;
-    if (table.pin !== undefined) {
-      if (!Number.isInteger(table.pin) || table.pin < 0 || table.pin >= cat.gpus) {
-        reasons.push(`table ${table.name} is pinned to GPU ${table.pin}, but the cluster has GPUs 0–${cat.gpus - 1}`);
-        return undefined;
-      }
-      if (!kinds.includes('table')) {
-        reasons.push(`table ${table.name} is pinned to GPU ${table.pin} but table-wise sharding is not in its allowed kinds`);
-        return undefined;
-      }
-      if (!fitsWhole) {
-        reasons.push(`table ${table.name} (${gib(whole)} GiB) is pinned to GPU ${table.pin} but only ${gib(Math.max(0, cap))} GiB is there for shards`);
-        return undefined;
-      }
-      return cat.layout(t, 'table');
+    if (!kinds.includes('table')) {
+      reasons.push(`table ${table.name} is pinned to GPU ${table.pin} but table-wise sharding is not in its allowed kinds`);
+      return undefined;
     }
-    if (kinds.includes('data_parallel') && tableBytes(cat, t) <= DP_CANDIDATE_BYTES) cat.layout(t, 'data_parallel'); // a candidate (dataParallel.ts decides)
-    if (fitsWhole) {
-      if (kinds.includes('table')) return cat.layout(t, 'table');
-      if (kinds.includes('column')) return cat.layout(t, 'column', 1);
-      if (kinds.includes('table_column')) return cat.layout(t, 'table_column', 1);
-      if (kinds.includes('data_parallel') && splitLayout(cat, t, 'data_parallel', cap)) return cat.layout(t, 'data_parallel');
+    if (!fitsWhole) {
+      reasons.push(`table ${table.name} (${formatBytes(whole)}) is pinned to GPU ${table.pin} but only ${formatBytes(Math.max(0, cap))} is there for shards`);
+      return undefined;
     }
-    for (const fill of [TARGET_FILL, 1]) {
-      for (const kind of splitOrder(cat)) {
-        if (!kinds.includes(kind)) continue;
-        const l = splitLayout(cat, t, kind, cap * fill);
-        if (l) return l;
-      }
+    return cat.layout(t, 'table');
+  }
+  if (kinds.includes('data_parallel') && tableBytes(cat, t) <= DP_CANDIDATE_BYTES) cat.layout(t, 'data_parallel'); // a candidate (dataParallel.ts decides)
+  if (fitsWhole) {
+    if (kinds.includes('table')) return cat.layout(t, 'table');
+    if (kinds.includes('column')) return cat.layout(t, 'column', 1);
+    if (kinds.includes('table_column')) return cat.layout(t, 'table_column', 1);
+    if (kinds.includes('data_parallel') && splitLayout(cat, t, 'data_parallel', cap)) return cat.layout(t, 'data_parallel');
+  }
+  for (const fill of [TARGET_FILL, 1]) {
+    for (const kind of splitOrder(cat)) {
+      if (!kinds.includes(kind)) continue;
+      const l = splitLayout(cat, t, kind, cap * fill);
+      if (l) return l;
     }
-    const allowed = kinds.join(', ');
-    if (fitsWhole) {
-      reasons.push(`table ${table.name} allows only ${allowed} sharding, and no valid split exists on ${cat.gpus} GPU(s) (column shards must be multiples of 4 wide)`);
-    } else {
-      reasons.push(`table ${table.name} needs ${gib(whole)} GiB but a GPU has ${gib(Math.max(0, cap))} GiB for shards, and no allowed split (${allowed}) across ${cat.gpus} GPU(s) fits; allow row sharding or add GPUs`);
-    }
-    return undefined;
-  });
-  return { layouts, reasons };
+  }
+  // One rank to split over (row on a 1-GPU cluster, table_row with one GPU per
+  // host): the split is one block, the whole table, as TorchRec's row_wise over
+  // a world of one; the validator counts it so.
+  if (fitsWhole && cat.gpus === 1 && kinds.includes('row')) return cat.layout(t, 'row');
+  if (fitsWhole && hostRanksPer(cat) === 1 && kinds.includes('table_row')) return cat.layout(t, 'table_row', 1, 1);
+  const allowed = kinds.join(', ');
+  if (fitsWhole) {
+    reasons.push(`table ${table.name} allows only ${allowed} sharding, and no valid split exists on ${cat.gpus} GPU(s) (column shards must be multiples of 4 wide)`);
+  } else {
+    reasons.push(`table ${table.name} needs ${formatBytes(whole)} but a GPU has ${formatBytes(Math.max(0, cap))} for shards, and no allowed split (${allowed}) across ${cat.gpus} GPU(s) fits; allow row sharding or add GPUs`);
+  }
+  return undefined;
 }

@@ -42,6 +42,13 @@ const fromList: number[] = [];
 const toList: number[] = [];
 const cands: Cand[] = [];
 
+/** (step, sq) strictly better than (cur, curSq)? */
+export function improves(step: number, sq: number, cur: number, curSq: number): boolean {
+  const tol = 1e-9 * Math.max(1, Math.abs(cur));
+  if (step < cur - tol) return true;
+  return step <= cur + tol && sq < curSq - 1e-9 * Math.max(1, Math.abs(curSq));
+}
+
 function leastLoaded(state: PlanState, exclude: readonly number[], k: number): number[] {
   targets.length = 0;
   const { total, n } = state;
@@ -118,7 +125,7 @@ export async function localSearch(state: PlanState, ctl: PlanControl, opts: Loca
   let steps = 0;
   while (steps < maxSteps && state.n > 1) {
     await ctl.tick();
-    if (ctl.outOfTime()) break;
+    if (ctl.outOfTime('local search')) break;
     const sources = state.criticalRanks();
     const dests = leastLoaded(state, sources, k).slice();
 

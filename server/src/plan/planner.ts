@@ -17,7 +17,7 @@ import { replicatedTables } from './dataParallel';
 import { assessPlacement, evaluatePlacement } from './evaluate';
 import { greedyOrder, greedyPlace, soloCosts } from './greedy';
 import { hedgedModel } from './hedge';
-import { initialLayouts } from './layouts';
+import { initialLayoutsPolled } from './layouts';
 import { localSearch } from './localSearch';
 import { makeRoom } from './makeRoom';
 import { policySearch, shippedPolicy } from './policy';
@@ -38,6 +38,12 @@ export interface PlanOptions {
   /** Soft limit, ms: optional phases (more grid scales, beam steps, local search) stop when it is spent. */
   timeBudgetMs?: number;
 }
+
+/**
+ * Time kept for the end of a budgeted plan, as a multiple of what building
+ * the catalog and the base state took (the final report repeats that work).
+ */
+const FINISH_RESERVE = 1.5;
 
 /** Fraction of tables a start placement must keep for 'best' to stay incremental. */
 const SMALL_EDIT_KEPT = 0.9;
@@ -84,8 +90,11 @@ export function baseState(cat: Catalog, scorer: SetScorer, layouts: readonly (La
   layouts.forEach((l, t) => { state.layoutOf[t] = l; });
   const pinned: [number, number][] = [];
   layouts.forEach((l, t) => { const pin = cat.tables[t].pin; if (l && l.kind === 'table' && pin !== undefined) pinned.push([l.shards[0], pin]); });
+  // Pins first: a pinned table has one GPU, and groups placed before it could
+  // fill that GPU while other hosts were free (then no plan at all).
+  if (pinned.length > 0) state.placeBulk(pinned);
   placeGroupsBulk(state, layouts.map((l, t) => (l && !isFree(l.kind) ? t : -1)).filter((t) => t >= 0));
-  state.placeBulk(pinned);
+  state.refreshAll();
   return state;
 }
 
@@ -125,25 +134,35 @@ export async function planConfig(
       ctl.check();
       result.reasons = [...tr.reasons, ...result.reasons.filter((r) => !/ is not placed$/.test(r) || tr.reasons.length === 0)];
       result.feasible = result.reasons.length === 0;
-      result.elapsedMs = performance.now() - t0;
-      return result;
+      return withBudgetNote(result, ctl, t0);
     }
 
+    const tCatalog = performance.now();
     const cat = new Catalog(config);
-    const initial = initialLayouts(cat);
+    const initial = await initialLayoutsPolled(cat, ctl);
+    const catalogMs = performance.now() - tCatalog;
     const kept = opts.start && opts.start instanceof Map ? startLayouts(cat, opts.start) : undefined;
+    await ctl.tick();
     // The cost-driven strategies search on hedged compute (hedge.ts) and
     // choose and report plans by the model's own numbers.
     const planning = SIMPLE.has(strategy) ? model : hedgedModel(model);
+    const tPrepare = performance.now();
     const scorer = planning.prepare(cat.shards, cat.env);
+    ctl.prepareMsPerShard = (performance.now() - tPrepare) / Math.max(1, cat.shards.length);
+    await ctl.tick();
     const layouts = initial.layouts.slice();
     if (!SIMPLE.has(strategy)) {
-      for (const t of replicatedTables(cat, scorer, layouts)) layouts[t] = cat.layout(t, 'data_parallel');
+      for (const t of await replicatedTables(cat, scorer, layouts, ctl)) layouts[t] = cat.layout(t, 'data_parallel');
     }
     const seed = opts.seed ?? 0;
     // The simple baselines place the initial layouts (table-wise where they
     // fit); the cost-driven strategies start from the layouts with replication.
+    const tBase = performance.now();
     const base = baseState(cat, scorer, SIMPLE.has(strategy) ? initial.layouts : layouts);
+    // The final report cuts every table's shards again (as the catalog did)
+    // and scores every GPU (as the base state did): keep about that much.
+    ctl.reserve(FINISH_RESERVE * (catalogMs + performance.now() - tBase));
+    await ctl.tick();
     // The model's own scorer over the catalog as it is when asked (the layout search grows it).
     let own: SetScorer | undefined;
     let ownSize = -1;
@@ -175,12 +194,20 @@ export async function planConfig(
     const extra = result.reasons.filter((r) => !/ is not placed$/.test(r) || reasons.length === 0);
     result.reasons = [...reasons, ...extra];
     result.feasible = result.reasons.length === 0;
-    result.elapsedMs = performance.now() - t0;
-    return result;
+    return withBudgetNote(result, ctl, t0);
   } catch (err) {
     if (isAbortError(err)) throw err;
     return infeasible(strategy, model, [`planning failed: ${err instanceof Error ? err.message : String(err)}`], t0);
   }
+}
+
+/** Sets the plan's wall time and, when the time budget cut something short, its note. */
+function withBudgetNote(result: PlanResult, ctl: PlanControl, t0: number): PlanResult {
+  const note = ctl.budgetNote();
+  // Without a placement there is no plan to qualify: the reasons say why.
+  if (note && result.placement.size > 0) result.notes = [...(result.notes ?? []), note];
+  result.elapsedMs = performance.now() - t0;
+  return result;
 }
 
 /** A simple baseline's plan from `base`. */
@@ -196,9 +223,9 @@ async function simplePlan(strategy: Strategy, base: PlanState, ctl: PlanControl,
 
 /**
  * The plan of `strategy` from `base`. `model` is what the searches price with
- * (hedged for the cost-driven strategies); `real()` is the model's own scorer
- * over the catalog as it is then: candidates are compared, the unsplit pass
- * run and the result returned scored by it.
+ * (hedged for the cost-driven strategies, hedge.ts); `real()` is the model's
+ * own scorer over the catalog as it is then: candidates are compared, the
+ * last passes on splits and replicas run and the result returned scored by it.
  */
 async function runStrategy(
   strategy: Strategy, base: PlanState, model: CostModel, ctl: PlanControl, seed: number,
@@ -206,71 +233,94 @@ async function runStrategy(
 ): Promise<PlanState> {
   if (SIMPLE.has(strategy)) return simplePlan(strategy, base, ctl, seed);
 
-  const solo = soloCosts(base);
-  // The best of some states by the model's own numbers: rescored, or as searched (to search on).
+  const tSolo = performance.now();
+  const solo = await soloCosts(base, ctl);
+  ctl.newShardMs = ctl.prepareMsPerShard + (performance.now() - tSolo) / Math.max(1, base.cat.shards.length);
+  // The best of some states by the model's own numbers: rescored (a plan), or as searched (a start to search on).
   const pickBest = (states: PlanState[]) => bestBy(states, real()).rescored;
   const bestStart = (states: PlanState[]) => states[bestBy(states, real()).index];
-  if (strategy === 'policy') return finish(pickBest([await policySearch(base, ctl, { solo })]), false, ctl);
-  const candidates: PlanState[] = [];
+  /** A strategy's finished plan from its candidates: the best by the model's own numbers, after the last passes. */
+  const ownPlan = (states: PlanState[], splits: boolean) => finish(pickBest(states), splits, ctl);
+  if (strategy === 'policy') return ownPlan([await policySearch(base, ctl, { solo })], false);
+  // Finished plans of the strategies run here: the lowest step (ties: the
+  // lower spread) is the answer, so 'best' is never worse than a strategy it
+  // ran to the end ('search', 'column', and on small clusters 'policy').
+  const plans: PlanState[] = [];
+  const splits = strategy === 'column' || strategy === 'best';
+  /** The layout search from `start` and the unsplit pass: the 'column' strategy's plan from that start. */
+  const layoutSearch = async (start: PlanState): Promise<PlanState> => {
+    const candidates = [start];
+    if (!ctl.outOfTime('the layout search')) candidates.push(await columnSearch(start, model, ctl, { seed }));
+    return ownPlan(candidates, true);
+  };
   const keptCount = kept ? kept.filter((k) => k).length : 0;
   const tableCount = base.layoutOf.filter((l) => l).length;
-  const splits = strategy === 'column' || strategy === 'best';
   if (kept && keptCount >= tableCount / 2) {
     // Incremental: the start placement, repaired, refined; stable for small edits.
     const { state: inc, startImbalance } = await incremental(base, kept, solo, ctl);
-    candidates.push(inc);
-    if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(inc, model, ctl, { seed }));
+    plans.push(splits ? await layoutSearch(inc) : inc);
     // 'best' also plans from scratch after a large change (or when the start
     // covers little), in case the start is poor; small edits stay incremental
     // so live proposals come back well under a second. A start that was
     // already balanced is a previous plan plus a small edit; an unbalanced one
     // (e.g. a hand-written round-robin) is not worth keeping.
     const smallEdit = keptCount >= SMALL_EDIT_KEPT * tableCount && startImbalance <= WELL_BALANCED;
-    if (strategy !== 'best' || smallEdit || ctl.outOfTime()) return finish(pickBest(candidates), splits, ctl);
+    if (strategy !== 'best' || smallEdit || ctl.outOfTime('planning from scratch')) return splits ? pickBest(plans) : ownPlan(plans, false);
   }
   if (strategy === 'greedy') {
     const g = await costGreedy(base, ctl, { solo });
     await makeRoom(g, solo, ctl);
-    candidates.push(g);
-  } else {
-    const searched = await gridSearch(base, ctl, { solo });
-    await makeRoom(searched, solo, ctl);
-    // 'best' also tries the learned policy (+ local search): at 856 tables it
-    // often lands below the grid search in a fraction of its time (bench:policy),
-    // and the layout search then starts from whichever of the two is better.
-    const starts = [searched];
-    // On small clusters 'best' also starts from the learned policy and from
-    // round-robin (+ local search): with a fusing cost model (a GPU's cost is
-    // not the sum of its tables') either sometimes lands below the greedy's
-    // LPT order. Above LARGE_CLUSTER GPUs the grid search's start won on every
-    // bench task and each extra start costs a quarter second.
-    const small = base.n <= LARGE_CLUSTER;
-    if (strategy === 'best' && small && shippedPolicy().ok && !ctl.outOfTime()) starts.push(await policySearch(base, ctl, { solo }));
-    if (strategy === 'best' && !ctl.outOfTime()) {
-      if (small) {
-        const rr = await simplePlan('round-robin', base, ctl, seed);
-        await makeRoom(rr, solo, ctl);
-        await localSearch(rr, ctl, { solo });
-        starts.push(rr);
-      }
-      // 'best' is never worse than a simple baseline's placement of its
-      // layouts, on any cluster: each one-pass baseline (same seed) is a start.
-      // One pass each is cheap next to the search, and a cost that does not
-      // add up (a GPU's backward pays the slowest hot row of its tables once,
-      // analytic.ts serial_g) can make a plain baseline that happens to pair
-      // hot tables win. They place the layouts 'best' chose, tiny tables
-      // replicated (dataParallel.ts): a baseline strategy of its own leaves
-      // them table-wise, which the step model can price a few µs lower (the
-      // DP all-reduce's latency) but no engineer would pick.
-      for (const s of SIMPLE) {
-        if (ctl.outOfTime()) break;
-        starts.push(await simplePlan(s, base, ctl, seed));
-      }
-    }
-    candidates.push(...starts);
-    if (splits && !ctl.outOfTime()) candidates.push(await columnSearch(bestStart(starts), model, ctl, { seed }));
+    plans.push(g);
+    return ownPlan(plans, false);
   }
-  return finish(pickBest(candidates), splits, ctl);
+  const searched = await gridSearch(base, ctl, { solo });
+  await makeRoom(searched, solo, ctl);
+  if (!splits) return ownPlan([...plans, searched], false);
+  // 'column' and 'best': the layout search from the grid search's plan.
+  plans.push(await layoutSearch(searched));
+  if (strategy === 'column') return pickBest(plans);
+  // 'best' holds the plan 'search' makes too.
+  plans.push(await ownPlan([searched], false));
+
+  // 'best' also tries other starts. On small clusters the learned policy and
+  // round-robin (+ local search): with a fusing cost model (a GPU's cost is
+  // not the sum of its tables') either sometimes lands below the greedy's LPT
+  // order. Above LARGE_CLUSTER GPUs the grid search's start won on every bench
+  // task and each extra start costs a quarter second.
+  const starts: PlanState[] = [];
+  const small = base.n <= LARGE_CLUSTER;
+  if (small && shippedPolicy().ok && !ctl.outOfTime('the extra starts')) {
+    const policy = await policySearch(base, ctl, { solo });
+    starts.push(policy);
+    // The plan 'policy' makes.
+    plans.push(await ownPlan([policy], false));
+  }
+  if (small && !ctl.outOfTime('the extra starts')) {
+    const rr = await simplePlan('round-robin', base, ctl, seed);
+    await makeRoom(rr, solo, ctl);
+    await localSearch(rr, ctl, { solo });
+    starts.push(rr);
+  }
+  // 'best' is never worse than a simple baseline's placement of its layouts,
+  // on any cluster: each one-pass baseline (same seed) is a start. One pass
+  // each is cheap next to the search, and a cost that does not add up (a
+  // GPU's backward pays the slowest hot row of its tables once, analytic.ts
+  // serial_g) can make a plain baseline that happens to pair hot tables win.
+  // They place the layouts 'best' chose, tiny tables replicated
+  // (dataParallel.ts): a baseline strategy of its own leaves them table-wise,
+  // which the step model can price a few µs lower (the DP all-reduce's
+  // latency) but no engineer would pick.
+  for (const s of SIMPLE) {
+    if (ctl.outOfTime('the extra starts')) break;
+    starts.push(await simplePlan(s, base, ctl, seed));
+  }
+  if (starts.length > 0) {
+    // The layout search again from the best other start, when it beats the grid search's.
+    const other = bestStart(starts);
+    const beats = better(scoreOf(withScorer(other, real())), scoreOf(withScorer(searched, real())));
+    plans.push(beats && !ctl.outOfTime('the layout search') ? await layoutSearch(other) : await ownPlan([other], false));
+  }
+  return pickBest(plans);
 }
 
 /**

@@ -15,6 +15,7 @@ import shippedSidecar from '../../../models/policy-v1.json';
 import { shardMemoryBytes, usableMemoryBytes } from '../cost/memory';
 import type { PlanControl } from './control';
 import { soloCosts } from './greedy';
+import { finishPass } from './leastLoaded';
 import { localSearch } from './localSearch';
 import { makeRoom } from './makeRoom';
 import { unplacedFree } from './placementOf';
@@ -116,9 +117,13 @@ export async function policyPlace(
   const stepPart = new Float64Array(h);
   const fits = new Uint8Array(n);
   const unplaced: number[] = [];
-  let i = 0;
-  for (const s of order) {
-    if ((++i & 63) === 0) await ctl.tick();
+  for (let i = 0; i < order.length; i++) {
+    if ((i & 63) === 63) {
+      await ctl.tick();
+      // Out of time: the rest (the lighter shards) by least load.
+      if (ctl.outOfTime('the policy roll-out')) { state.settle(); unplaced.push(...finishPass(state, order.slice(i), order.length, ctl)); break; }
+    }
+    const s = order[i];
     let cmin = Infinity;
     let cmax = 0;
     for (let g = 0; g < n; g++) {
@@ -184,7 +189,7 @@ export async function policySearch(base: PlanState, ctl: PlanControl, opts: Poli
     if (!loaded.ok) throw new Error(loaded.error);
     policy = loaded.policy;
   }
-  const solo = opts.solo ?? soloCosts(base);
+  const solo = opts.solo ?? await soloCosts(base, ctl);
   const state = base.clone();
   await policyPlace(state, unplacedFree(state), solo, ctl, policy);
   await makeRoom(state, solo, ctl);

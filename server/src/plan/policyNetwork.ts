@@ -12,7 +12,8 @@
  * operations each.
  */
 import { POLICY_CROSS_FEATURES, POLICY_GPU_SCALARS, POLICY_TABLE_FEATURES } from './policyFeatures';
-import type { PolicyLinear, PolicySidecar } from './policySidecar';
+import { applyDense, packLinear, type Dense } from '../cost/denseLayers';
+import type { PolicySidecar } from './policySidecar';
 
 /** Index of the per-GPU cost scalar in POLICY_GPU_SCALARS. */
 const COST_SCALAR = POLICY_GPU_SCALARS.indexOf('cost');
@@ -20,25 +21,6 @@ const GAP_TO_MIN = POLICY_CROSS_FEATURES.indexOf('gap_to_min');
 const GAP_TO_MAX = POLICY_CROSS_FEATURES.indexOf('gap_to_max');
 const REMAINING = POLICY_CROSS_FEATURES.indexOf('remaining');
 
-interface Dense { w: Float64Array; b: Float64Array; inDim: number; outDim: number }
-
-function pack(l: PolicyLinear): Dense {
-  const outDim = l.weight.length;
-  const inDim = l.weight[0].length;
-  const w = new Float64Array(outDim * inDim);
-  for (let o = 0; o < outDim; o++) w.set(l.weight[o], o * inDim);
-  return { w, b: Float64Array.from(l.bias), inDim, outDim };
-}
-
-function relu(l: Dense, x: ArrayLike<number>, out: Float64Array): Float64Array {
-  for (let o = 0; o < l.outDim; o++) {
-    let acc = l.b[o];
-    const base = o * l.inDim;
-    for (let i = 0; i < l.inDim; i++) acc += l.w[base + i] * x[i];
-    out[o] = acc > 0 ? acc : 0;
-  }
-  return out;
-}
 
 export class PolicyNetwork {
   readonly name: string;
@@ -63,8 +45,8 @@ export class PolicyNetwork {
     const a = sidecar.architecture;
     this.emb = a.emb;
     this.hidden = a.hidden;
-    [this.enc1, this.enc2] = sidecar.weights.encoder.map(pack);
-    this.w1 = pack(sidecar.weights.score[0]);
+    [this.enc1, this.enc2] = sidecar.weights.encoder.map((l) => packLinear(l));
+    this.w1 = packLinear(sidecar.weights.score[0]);
     this.w2 = Float64Array.from(sidecar.weights.score[1].weight[0]);
     this.b2 = sidecar.weights.score[1].bias[0];
     this.encScratch = new Float64Array(a.enc_hidden);
@@ -81,7 +63,7 @@ export class PolicyNetwork {
 
   /** Encoding of one shard's features (length emb, every entry ≥ 0). */
   encode(x: ArrayLike<number>): Float64Array {
-    return relu(this.enc2, relu(this.enc1, x, this.encScratch), new Float64Array(this.emb));
+    return applyDense(this.enc2, applyDense(this.enc1, x, this.encScratch, true), new Float64Array(this.emb), true);
   }
 
   /** W1's GPU block times [pooled sum, pooled max, scalars except cost] (length hidden), written into `out`. */

@@ -5,13 +5,13 @@
  * the tiny network in JS, see policyNetwork.ts). `validatePolicySidecar` checks
  * everything the planner relies on and returns a message instead of throwing.
  */
+import { checkLinear, type LinearWeights } from '../cost/denseLayers';
 import { POLICY_CROSS_FEATURES, POLICY_FEATURE_VERSION, POLICY_GPU_SCALARS, POLICY_TABLE_FEATURES } from './policyFeatures';
 
 /** Sidecar format version this engine reads (models/policy/__init__.py POLICY_SIDECAR_VERSION). */
 export const POLICY_SIDECAR_VERSION = 1;
 
 /** One nn.Linear: weight[out][in], bias[out]. */
-export interface PolicyLinear { weight: number[][]; bias: number[] }
 
 export interface PolicySidecar {
   format: 'shardlens-placement-policy';
@@ -27,24 +27,10 @@ export interface PolicySidecar {
   training?: Record<string, unknown> | null;
   metrics?: Record<string, unknown> | null;
   /** encoder: 2 layers, ReLU after each; score: Linear+ReLU, Linear → logit. */
-  weights: { encoder: PolicyLinear[]; score: PolicyLinear[] };
+  weights: { encoder: LinearWeights[]; score: LinearWeights[] };
 }
 
 export type PolicySidecarResult = { ok: true; sidecar: PolicySidecar } | { ok: false; error: string };
-
-function finiteArray(v: unknown, len: number): boolean {
-  return Array.isArray(v) && v.length === len && v.every((x) => typeof x === 'number' && Number.isFinite(x));
-}
-
-function checkLinear(l: unknown, inDim: number, outDim: number, where: string): string | undefined {
-  const lin = l as Partial<PolicyLinear> | null;
-  if (!lin || typeof lin !== 'object') return `${where} is missing`;
-  if (!Array.isArray(lin.weight) || lin.weight.length !== outDim || !lin.weight.every((row) => finiteArray(row, inDim))) {
-    return `${where}.weight must be ${outDim}×${inDim} finite numbers`;
-  }
-  if (!finiteArray(lin.bias, outDim)) return `${where}.bias must be ${outDim} finite numbers`;
-  return undefined;
-}
 
 function sameList(a: unknown, b: readonly string[]): boolean {
   return Array.isArray(a) && a.join(',') === b.join(',');

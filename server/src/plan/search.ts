@@ -74,7 +74,7 @@ export interface SearchOptions {
 
 /** Plain cost greedy: one unconstrained pass from `base` (a state holding layouts and any fixed shards). */
 export async function costGreedy(base: PlanState, ctl: PlanControl, opts: SearchOptions = {}): Promise<PlanState> {
-  const solo = opts.solo ?? soloCosts(base);
+  const solo = opts.solo ?? await soloCosts(base, ctl);
   const state = base.clone();
   await greedyPlace(state, greedyOrder(state, unplacedFree(state), solo), ctl, { candidates: opts.candidates });
   return state;
@@ -82,14 +82,14 @@ export async function costGreedy(base: PlanState, ctl: PlanControl, opts: Search
 
 /** Grid search over dim-balance scales, best kept, then local search. */
 export async function gridSearch(base: PlanState, ctl: PlanControl, opts: SearchOptions = {}): Promise<PlanState> {
-  const solo = opts.solo ?? soloCosts(base);
+  const solo = opts.solo ?? await soloCosts(base, ctl);
   const pending = unplacedFree(base);
   const order = greedyOrder(base, pending, solo);
   const k = Math.min(opts.candidates ?? 8, Math.max(1, base.n));
   const passes = Math.max(1, Math.min(GRID_SCALES.length, Math.floor(GRID_CALLS / Math.max(1, pending.length * EXACT_CANDIDATES))));
   let best: Scored | undefined;
   for (let i = 0; i < passes; i++) {
-    if (i > 0 && ctl.outOfTime()) break;
+    if (i > 0 && ctl.outOfTime('the grid search')) break;
     await ctl.tick();
     const state = base.clone();
     await greedyPlace(state, order, ctl, { scale: GRID_SCALES[i], candidates: k });

@@ -70,8 +70,17 @@ export class PlanState {
   soloB: Float64Array = new Float64Array(0);
   readonly soloSumF: Float64Array;
   readonly soloSumB: Float64Array;
-  /** Free shards of table t on GPU g: siblings[g * tables + t]. */
-  private readonly siblings: Uint16Array;
+  /**
+   * The placed free shards of each table, as a list threaded through the
+   * shards (sibHead per table, sibNext per shard, -1 ends it) with the GPU
+   * each is on (sibGpu), for the one-shard-of-a-table-per-GPU rule. Sized by
+   * tables + shards, not tables × GPUs: a per-(GPU, table) count array was
+   * 400 M entries (800 MB, copied by every clone) at 100,000 tables on 4,096
+   * GPUs. A table's list is as long as its placed free shards (≤ its parts).
+   */
+  private sibHead: Int32Array;
+  private sibNext: Int32Array;
+  private sibGpu: Int32Array;
   /** table_column tables: the host their shards are on (-1: none placed), and how many are placed. */
   private readonly lockHost: Int32Array;
   private readonly placedFree: Int32Array;
@@ -111,7 +120,7 @@ export class PlanState {
       this.hostsOf = from.hostsOf.map((h) => h && h.slice());
       this.solo = from.solo; this.soloF = from.soloF; this.soloB = from.soloB;
       this.soloSumF = from.soloSumF.slice(); this.soloSumB = from.soloSumB.slice();
-      this.siblings = from.siblings.slice();
+      this.sibHead = from.sibHead.slice(); this.sibNext = from.sibNext.slice(); this.sibGpu = from.sibGpu.slice();
       this.lockHost = from.lockHost.slice();
       this.placedFree = from.placedFree.slice();
       this.phaseMax.set(from.phaseMax); this.phaseArg.set(from.phaseArg);
@@ -135,7 +144,9 @@ export class PlanState {
     this.layoutOf = new Array<Layout | undefined>(T).fill(undefined);
     this.hostsOf = new Array<number[] | undefined>(T).fill(undefined);
     this.soloSumF = new Float64Array(n); this.soloSumB = new Float64Array(n);
-    this.siblings = new Uint16Array(n * T);
+    this.sibHead = new Int32Array(T).fill(-1);
+    this.sibNext = new Int32Array(cat.shards.length).fill(-1);
+    this.sibGpu = new Int32Array(cat.shards.length).fill(-1);
     this.lockHost = new Int32Array(T).fill(-1);
     this.placedFree = new Int32Array(T);
     this.hostMax = Array.from({ length: NPH }, () => new Float64Array(this.hosts));
@@ -225,9 +236,53 @@ export class PlanState {
     const t = cat.tableOf[s];
     const pin = cat.tables[t].pin;
     if (pin !== undefined && pin !== g) return false;
-    if (this.siblings[g * cat.tables.length + t] > 0) return false;
+    if (this.placedFree[t] > 0 && this.hasSibling(g, t)) return false;
     if (cat.kindOf[s] === 'table_column' && this.placedFree[t] > 0 && this.lockHost[t] !== this.hostOfGpu(g)) return false;
     return true;
+  }
+
+  /** Whether a free shard of table t is on GPU g. */
+  private hasSibling(g: number, t: number): boolean {
+    for (let x = this.sibHead[t]; x >= 0; x = this.sibNext[x]) if (this.sibGpu[x] === g) return true;
+    return false;
+  }
+
+  private linkSibling(s: number, t: number, g: number): void {
+    if (s >= this.sibNext.length) {
+      // The catalog grew (a layout search adds layouts): grow by doubling.
+      const size = Math.max(s + 1, 2 * this.sibNext.length);
+      const next = new Int32Array(size).fill(-1); next.set(this.sibNext); this.sibNext = next;
+      const gpu = new Int32Array(size).fill(-1); gpu.set(this.sibGpu); this.sibGpu = gpu;
+    }
+    this.sibGpu[s] = g;
+    this.sibNext[s] = this.sibHead[t];
+    this.sibHead[t] = s;
+  }
+
+  private unlinkSibling(s: number, t: number): void {
+    let prev = -1;
+    for (let x = this.sibHead[t]; x >= 0; prev = x, x = this.sibNext[x]) {
+      if (x !== s) continue;
+      if (prev < 0) this.sibHead[t] = this.sibNext[x]; else this.sibNext[prev] = this.sibNext[x];
+      this.sibNext[x] = -1; this.sibGpu[x] = -1;
+      return;
+    }
+  }
+
+  /** Entries held per structure (for the test that state memory is sized by shards, not tables × GPUs). */
+  allocationSizes(): Record<string, number> {
+    let members = 0; let free = 0;
+    for (const m of this.members) members += m.length;
+    for (const m of this.free) free += m.length;
+    return {
+      members, free, gpuOf: this.gpuOf.length, sibHead: this.sibHead.length, sibNext: this.sibNext.length, sibGpu: this.sibGpu.length,
+      lockHost: this.lockHost.length, placedFree: this.placedFree.length, layoutOf: this.layoutOf.length, hostsOf: this.hostsOf.length,
+      perGpu: this.mem.length + this.hostMem.length + this.fwd.length + this.bwd.length + this.freeFwd.length + this.freeBwd.length
+        + this.inMs.length + this.outMs.length + this.groupPart.length + this.total.length + this.soloSumF.length + this.soloSumB.length,
+      perHost: this.hostMax.reduce((a, h) => a + h.length, 0),
+      oracle: this.oracle.allocationSize(),
+      solo: this.solo.length + this.soloF.length + this.soloB.length,
+    };
   }
 
   /** The rank of each shard of a group layout placed on `hosts`. */
@@ -294,7 +349,7 @@ export class PlanState {
     if (isFreeShard) {
       const t = cat.tableOf[s];
       this.free[g].push(s);
-      this.siblings[g * cat.tables.length + t]++;
+      this.linkSibling(s, t, g);
       if (this.placedFree[t]++ === 0) this.lockHost[t] = this.hostOfGpu(g);
       this.soloSumF[g] += this.soloF[s] ?? 0; this.soloSumB[g] += this.soloB[s] ?? 0;
     }
@@ -309,7 +364,7 @@ export class PlanState {
     if (isFreeShard) {
       const t = cat.tableOf[s];
       removeItem(this.free[g], s);
-      this.siblings[g * cat.tables.length + t]--;
+      this.unlinkSibling(s, t);
       if (--this.placedFree[t] === 0) this.lockHost[t] = -1;
       this.soloSumF[g] -= this.soloF[s] ?? 0; this.soloSumB[g] -= this.soloB[s] ?? 0;
     }
@@ -343,6 +398,12 @@ export class PlanState {
     while (this.gpuOf.length <= s) this.gpuOf.push(-1);
     this.attach(s, g, true);
     this.gpuOf[s] = g;
+  }
+
+  /** Rescores GPUs `gpus` exactly (their free part too) and then every rank's communication, once. */
+  rescoreGpus(gpus: Iterable<number>): void {
+    for (const g of gpus) { this.rescore(g, true); this.dirty.delete(g); }
+    this.refreshComm();
   }
 
   /** Rescores exactly every GPU placeFast touched. */

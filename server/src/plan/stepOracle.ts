@@ -60,6 +60,11 @@ export class StepOracle {
     this.hostIds = new Float64Array(H); this.hostPooled = new Float64Array(H); this.hostRow = new Float64Array(H);
   }
 
+  /** Entries held (per rank and per host arrays): O(GPUs), whatever the tables. */
+  allocationSize(): number {
+    return this.hostOf.length + this.size.length + this.ids.length + this.pooled.length + this.hostIds.length + this.hostPooled.length + this.hostRow.length;
+  }
+
   clone(): StepOracle {
     return new StepOracle(this.env, this.n, this);
   }

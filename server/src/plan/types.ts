@@ -58,6 +58,12 @@ export interface PlanResult {
   feasible: boolean;
   /** Why the plan is infeasible or which tables could not be placed. */
   reasons: string[];
+  /**
+   * What the user should know about how the plan was made, without making it
+   * infeasible: e.g. "stopped at the time budget after 27.1 s in local
+   * search …: this is the best plan found by then". Absent when none.
+   */
+  notes?: string[];
   gpus: GpuReport[];
   placement: Placement;
   /** Name of the cost model that scored it. */

@@ -19,13 +19,14 @@ export function splitPlacement(text) {
 }
 
 /**
- * Reads the two numbers of the top "Replan — step A ms → B ms" lens title.
+ * Reads the two numbers of the top "Replan — step A ms → B ms" lens title (not the
+ * "Replan ≤ N moves — …" lens next to it).
  * @param {string[]} titles  code lens texts
  * @returns {{ title: string, before: number, after: number } | undefined}
  */
 export function replanLens(titles) {
   for (const t of titles) {
-    const m = t.match(/Replan[^\n|]*?step\s*([\d.,]+)\s*(?:ms)?\s*→\s*([\d.,]+)/);
+    const m = t.match(/Replan(?! ≤)[^\n|]*?step\s*([\d.,]+)\s*(?:ms)?\s*→\s*([\d.,]+)/);
     if (m) return { title: t, before: Number(m[1].replace(/,/g, '')), after: Number(m[2].replace(/,/g, '')) };
   }
   return undefined;
@@ -38,4 +39,40 @@ export function replanLens(titles) {
  */
 export function planFailureLens(titles) {
   return titles.find((t) => /^(Replan|Plan placement)\b.*\bcannot plan\b/.test(t));
+}
+
+/**
+ * Reads the move-budget lens: "Replan ≤ N moves — step A ms → B ms (…, K moves)".
+ * @param {string[]} titles  code lens texts
+ * @returns {{ title: string, maxMoves: number, before: number, after: number, moves: number } | undefined}
+ */
+export function movesLens(titles) {
+  const num = (x) => Number(x.replace(/,/g, ''));
+  for (const t of titles) {
+    const m = t.match(/Replan ≤ (\d+) moves? — step ([\d.,]+) ms → ([\d.,]+) ms \((?:[^)|]*?, )?(\d+) moves?\)/);
+    if (m) return { title: m[0], maxMoves: Number(m[1]), before: num(m[2]), after: num(m[3]), moves: Number(m[4]) };
+  }
+  return undefined;
+}
+
+/**
+ * The placement entries of a config text, name → value as written (spaces removed), for
+ * counting the entries a Replan changed on disk. Block-style entries, one per line.
+ * @param {string} text @returns {Map<string, string>}
+ */
+export function placementEntries(text) {
+  const out = new Map();
+  for (const line of splitPlacement(text).placement.split('\n').slice(1)) {
+    const m = line.match(/^\s+("[^"]+"|[^\s#:][^:#]*?)\s*:\s*([^#]+?)\s*(?:#.*)?$/);
+    if (m) out.set(m[1].replace(/^"|"$/g, ''), m[2].replace(/\s+/g, ''));
+  }
+  return out;
+}
+
+/**
+ * Names whose entry differs between two placements (missing on one side counts).
+ * @param {Map<string, string>} a @param {Map<string, string>} b @returns {string[]}
+ */
+export function changedEntries(a, b) {
+  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
 }

@@ -35,7 +35,7 @@ placement:
 `;
     const ds = load(text).diagnostics;
     assert.deepEqual(codes(ds), ['SL005', 'SL009', 'SL035', 'SL036', 'SL037', 'SL041', 'SL044', 'SL048', 'SL050'].sort(), JSON.stringify(ds.map((d) => `${d.code} ${d.message}`)));
-    assert.match(ofCode(ds, 'SL036')[0].message, /Table 'huge' needs at least 1024\.0 GB on one GPU .*with sharding \[table\]/);
+    assert.match(ofCode(ds, 'SL036')[0].message, /Table 'huge' needs at least 953\.7 GiB on one GPU .*with sharding \[table\]/);
     assert.deepEqual(where(ofCode(ds, 'SL036')[0]), [4, 11], 'on the table name');
     assert.match(ofCode(ds, 'SL035')[0].message, /'huge' is pinned to GPU 4, but the cluster has 2 GPUs/);
     assert.match(ofCode(ds, 'SL044')[0].message, /'huge' allows sharding \[table\], so it cannot be placed/);

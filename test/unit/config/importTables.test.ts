@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { importTables, suggestedCount } from '../../../server/src/config/importTables';
 import { loadConfig } from '../../../server/src/config/load';
+import { formatBytes } from '../../../server/src/config/byteUnits';
 import { GPU_PRESETS } from '../../../server/src/config/presets';
 import { tableMemoryBytes, usableMemoryBytes } from '../../../server/src/cost/memory';
 
@@ -119,7 +120,8 @@ test('numeric sanity: huge or absurd numbers are rejected by the config ranges, 
 });
 
 test('the suggested GPU count is the fewest 8-GPU hosts at ≤ 60% fill, and its comment states the real fill', () => {
-  const usable = GPU_PRESETS['H100-80GB'].memoryBytes * 0.85;
+  // Usable bytes as the validator counts them: ⌊HBM × (1 − 0.15)⌋.
+  const usable = Math.floor(GPU_PRESETS['H100-80GB'].memoryBytes * 0.85);
   for (const bytes of [1e6, usable * 0.6 * 8, usable * 0.6 * 8 + 1, usable * 100]) {
     const s = suggestedCount(bytes, 'H100-80GB');
     assert.equal(s.count % 8, 0);
@@ -127,12 +129,16 @@ test('the suggested GPU count is the fewest 8-GPU hosts at ≤ 60% fill, and its
     if (s.count > 8) assert.ok(bytes / (usable * (s.count - 8)) > 0.6, 'one host fewer would be over 60%');
   }
   const r = importTables('/x/t.csv', 'name,rows,dim,pooling\na,200000000,128,1\nb,100000000,256,2\n');
-  const m = /count: (\d+) {3}# suggested: .*: ([\d.]+) GiB of ([\d.]+) GiB \(([\d.]+)%\)/.exec(r.yaml!);
+  const m = /count: (\d+) {3}# suggested: .*: ([\d.,]+ GiB) of ([\d.,]+ GiB) \(([\d.]+)%\)/.exec(r.yaml!);
   assert.ok(m, r.yaml);
-  const [count, used, of, pct] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+  const [count, used, of, pct] = [Number(m[1]), m[2], m[3], Number(m[4])];
+  // 200M × (128 × 4 + 4) B + 100M × (256 × 4 + 4) B = 103.2e9 + 102.8e9 = 206.0e9 B = 191.85 GiB.
   const bytes = 200e6 * 128 * 4 + 200e6 * 4 + 100e6 * 256 * 4 + 100e6 * 4;
-  assert.equal(used, Number((bytes / 2 ** 30).toFixed(1)));
-  assert.equal(of, Number((usable * count / 2 ** 30).toFixed(1)));
+  assert.equal(bytes, 206e9);
+  assert.equal(count, 8);
+  assert.equal(used, '191.9 GiB');
+  // 8 × ⌊85,017,493,504 × 0.85⌋ B = 578,118,955,824 B = 538.4 GiB.
+  assert.equal(of, '538.4 GiB');
   assert.equal(pct, Number((bytes / (usable * count) * 100).toFixed(1)));
   assert.ok(pct <= 60);
   assert.equal(r.count, count);
@@ -141,18 +147,18 @@ test('the suggested GPU count is the fewest 8-GPU hosts at ≤ 60% fill, and its
 test("the suggestion's comment uses the validator's memory accounting, and says so when a config cannot hold the count", () => {
   const csv = 'name,num_embeddings,embedding_dim,data_type,pooling_factor\na,900000000,128,FP32,1\nb,300000000,64,FP16,2\nc,1000,16,BF16,3\n';
   const r = importTables('/x/t.csv', csv);
-  const m = /count: (\d+) {3}# suggested: .*: ([\d.]+) GiB of ([\d.]+) GiB \(([\d.]+)%\)/.exec(r.yaml!);
+  const m = /count: (\d+) {3}# suggested: .*: ([\d.,]+ GiB) of ([\d.,]+ GiB) \(([\d.]+)%\)/.exec(r.yaml!);
   assert.ok(m, r.yaml);
   const config = loadOut(r.yaml!).config!;
   const bytes = config.tables.reduce((s, t) => s + tableMemoryBytes(t, config.optimizer), 0);
   const usable = usableMemoryBytes(config.devices) * config.devices.count;
   assert.equal(Number(m[1]), config.devices.count);
-  assert.equal(Number(m[2]), Number((bytes / 2 ** 30).toFixed(1)), 'the bytes `check` counts');
-  assert.ok(Math.abs(Number(m[3]) - usable / 2 ** 30) <= 0.05 + 1e-9, `the usable HBM \`check\` counts: ${m[3]} vs ${usable / 2 ** 30}`);
+  assert.equal(m[2], formatBytes(bytes), 'the bytes `check` counts, printed as everywhere else');
+  assert.equal(m[3], formatBytes(usable), 'the usable HBM `check` counts');
   assert.ok(Number(m[4]) <= 60 && bytes / usable <= 0.6);
 
   const many = Array.from({ length: 60 }, (_, i) => `t${i},1000000000000,65536,1`).join('\n');
   const capped = importTables('/x/t.csv', `name,rows,dim,pooling\n${many}\n`).yaml!;
   assert.doesNotMatch(capped, /suggested: the fewest/, 'a capped count is not the suggestion');
-  assert.match(capped, /count: 65536 {3}# the most a config holds, not enough: ≤ 60% fill needs [\d,]+ GPUs; the tables need [\d.]+ GiB of [\d.]+ GiB usable \([\d.]+%\)/);
+  assert.match(capped, /count: 65536 {3}# the most a config holds, not enough: ≤ 60% fill needs [\d,]+ GPUs; the tables need [\d.,]+ GiB of [\d.,]+ GiB usable \([\d.]+%\)/);
 });

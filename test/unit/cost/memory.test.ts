@@ -67,13 +67,14 @@ test('dense_bytes is read, validated and taken off the space for tables (SL052 w
   const full = loadConfig('/w/a.shard.yaml', CONFIG('dense_bytes: 80_000_000_000\n'), { readFile: () => undefined });
   const d = full.diagnostics.find((x) => x.code === 'SL052');
   assert.ok(d, JSON.stringify(full.diagnostics.map((x) => x.code)));
-  assert.match(d.message, /dense_bytes 80\.0 GB/);
+  // 80e9 B / 2^30 = 74.51 GiB.
+  assert.match(d.message, /dense_bytes 74\.51 GiB/);
   const bad = loadConfig('/w/a.shard.yaml', CONFIG('dense_bytes: -1\n'), { readFile: () => undefined });
   assert.ok(bad.diagnostics.some((x) => x.code === 'SL006' && x.range.start.line === 2));
 });
 
 test('SL053: a GPU whose UVM-cached tables need more host memory than it has, on the GPU of the written placement', () => {
-  // 100M rows × 64 × 4 B = 25.6 GB of weights (sgd) in host memory; the GPU has 10 GB of it.
+  // 100M rows × 64 × 4 B = 25.6e9 B = 23.84 GiB of weights (sgd) in host memory; the GPU has 10e9 B = 9.31 GiB of it.
   const text = `version: 1
 batch_size: 8192
 devices:
@@ -97,7 +98,7 @@ placement:
   const loaded = loadConfig('/w/a.shard.yaml', text, { readFile: () => undefined });
   const d = loaded.diagnostics.filter((x) => x.code === 'SL053');
   assert.equal(d.length, 1, JSON.stringify(loaded.diagnostics.map((x) => `${x.code} ${x.message}`)));
-  assert.match(d[0].message, /GPU 1 needs 25\.6 GB of host memory for UVM-cached tables but has 10\.0 GB/);
+  assert.match(d[0].message, /GPU 1 needs 23\.84 GiB of host memory for UVM-cached tables but has 9\.31 GiB/);
   assert.equal(d[0].range.start.line, 17, 'on the entry that put it there (0-based line of big: 1)');
   // The table itself cannot fit any GPU's host memory either: SL036 says so.
   assert.ok(loaded.diagnostics.some((x) => x.code === 'SL036' && /host memory/.test(x.message)));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planFailureLens, replanLens, splitPlacement } from '../../e2e/lib/placement.mjs';
+import { changedEntries, movesLens, placementEntries, planFailureLens, replanLens, splitPlacement } from '../../e2e/lib/placement.mjs';
 
 const DOC = [
   'version: 1',
@@ -48,4 +48,22 @@ test('replanLens reads both steps of the top lens, with thousands separators', (
 test('planFailureLens recognises a top lens that cannot plan', () => {
   assert.match(planFailureLens(['Replan [best] — cannot plan: planning failed: x']) ?? '', /cannot plan/);
   assert.equal(planFailureLens(['Replan — step 3.51 ms → 2.48 ms [best]']), undefined);
+});
+
+test('replanLens skips the move-budget lens; movesLens reads it', () => {
+  const line = 'Replan — step 0.42 ms → … [best] (planning) | Replan ≤ 2 moves — step 0.42 ms → 0.38 ms (−10%, 2 moves) | Show GPU balance';
+  assert.equal(replanLens([line]), undefined);
+  assert.deepEqual(movesLens([line]), { title: 'Replan ≤ 2 moves — step 0.42 ms → 0.38 ms (−10%, 2 moves)', maxMoves: 2, before: 0.42, after: 0.38, moves: 2 });
+  const within = movesLens(['Replan ≤ 1 move — step 1,234 ms → 1,200 ms (within model error ±40.0 ms, 1 move)']);
+  assert.deepEqual(within && [within.maxMoves, within.before, within.after, within.moves], [1, 1234, 1200, 1]);
+  assert.equal(movesLens(['Replan ≤ 10 moves — no move lowers the step (0.37 ms)']), undefined);
+  assert.equal(movesLens(['Replan ≤ 10 moves — step 0.42 ms → … (planning)']), undefined);
+});
+
+test('placementEntries and changedEntries count entries as written', () => {
+  const a = placementEntries(DOC);
+  assert.deepEqual([...a], [['a', '0'], ['b', '{column:[0,1]}']]);
+  const b = placementEntries(DOC.replace('  a: 0', '  a: 1').replace('{column: [0, 1]}', '{column: [0,1]}'));
+  assert.deepEqual(changedEntries(a, b), ['a']);
+  assert.deepEqual(changedEntries(a, new Map([['a', '0']])), ['b']);
 });

@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { ACTIVE_EDITOR_IS_SHARD, BALANCE_VIEW_TYPE, Commands } from '../../../extension/src/contributionIds';
 import { STRATEGY_DESCRIPTIONS, STRATEGY_ORDER } from '../../../extension/src/strategies';
 import { SettingKeys } from '../../../server/src/lsp/protocol';
+import { DEFAULT_MAX_MOVES, MAX_MAX_MOVES } from '../../../server/src/lsp/settings';
 import { STRATEGIES } from '../../../server/src/plan/types';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -21,13 +22,13 @@ const rel = (p: string) => path.join(ROOT, p.replace(/^\.\//, ''));
 describe('package.json contributes', () => {
   it('lists every palette command, in the ShardLens category', () => {
     const ids = (contributes.commands as Array<{ command: string; category: string }>).map((c) => c.command).sort();
-    assert.deepEqual(ids, [Commands.replan, Commands.replanWith, Commands.restartServer, Commands.showBalance, Commands.whatIf, Commands.showPlacementDiff].sort());
+    assert.deepEqual(ids, [Commands.replan, Commands.replanWith, Commands.replanMoves, Commands.restartServer, Commands.showBalance, Commands.whatIf, Commands.showPlacementDiff].sort());
     for (const c of contributes.commands) assert.equal(c.category, 'ShardLens');
   });
 
   it('hides the document commands from the palette unless a shard config is active', () => {
     const palette = contributes.menus.commandPalette as Array<{ command: string; when: string }>;
-    assert.deepEqual(palette.map((m) => m.command).sort(), [Commands.replan, Commands.replanWith, Commands.showBalance, Commands.whatIf, Commands.showPlacementDiff].sort());
+    assert.deepEqual(palette.map((m) => m.command).sort(), [Commands.replan, Commands.replanWith, Commands.replanMoves, Commands.showBalance, Commands.whatIf, Commands.showPlacementDiff].sort());
     for (const m of palette) assert.equal(m.when, ACTIVE_EDITOR_IS_SHARD);
     assert.deepEqual(contributes.menus['editor/title'].map((m: { command: string }) => m.command), [Commands.showBalance]);
   });
@@ -41,7 +42,7 @@ describe('package.json contributes', () => {
   });
 
   it('declares the settings the server reads, resource scoped, and a window-scoped trace', () => {
-    for (const key of [SettingKeys.costModelPaths, SettingKeys.costModelCalibrations, SettingKeys.replanStrategy, SettingKeys.imbalanceThreshold]) {
+    for (const key of [SettingKeys.costModelPaths, SettingKeys.costModelCalibrations, SettingKeys.replanStrategy, SettingKeys.imbalanceThreshold, SettingKeys.replanMaxMoves]) {
       const s = settings[`${SettingKeys.section}.${key}`];
       assert.ok(s, key);
       assert.equal(s.scope, 'resource', key);
@@ -49,6 +50,8 @@ describe('package.json contributes', () => {
     assert.equal(settings['shardlens.trace.server'].scope, 'window');
     assert.deepEqual(settings['shardlens.trace.server'].enum, ['off', 'messages', 'verbose']);
     assert.equal(settings['shardlens.diagnostics.imbalanceThreshold'].default, 1.25);
+    assert.equal(settings['shardlens.replan.maxMoves'].default, DEFAULT_MAX_MOVES);
+    assert.equal(settings['shardlens.replan.maxMoves'].maximum, MAX_MAX_MOVES);
   });
 
   it('restricts the model paths and calibration settings in untrusted workspaces', () => {

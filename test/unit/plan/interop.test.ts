@@ -62,7 +62,7 @@ describe('evaluatePlacement reasons', () => {
     assert.match(text, /e is not placed/);
     assert.match(text, /ghost, which is not in the config/);
     const over = await evaluatePlacement(cfg, new Map([...placement, ['d', { kind: 'table' as const, gpu: 0 }]]), model);
-    assert.match(over.reasons.join('\n'), /GPU 0 needs [\d.]+ GiB for its shards but has [\d.]+ GiB \(HBM after reserve 0\.15, dense [\d.]+ GiB and ids [\d.]+ GiB\)/);
+    assert.match(over.reasons.join('\n'), /GPU 0 needs [\d.,]+ GiB for its shards but has [\d.,]+ GiB \(HBM after reserve 0\.15, dense 0 B and ids [\d.,]+ [KM]iB\)/);
   });
 });
 

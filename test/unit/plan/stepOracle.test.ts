@@ -39,7 +39,7 @@ test('the oracle equals the step model on a state with table, column, row, table
   for (const name of ['rw', 'twrw', 'grid', 'dp']) {
     if (!state.hostsOf[t(name)]) state.placeGroup(t(name), chooseHosts(state, state.layoutOf[t(name)]!)!);
   }
-  const solo = soloCosts(state);
+  const solo = await soloCosts(state);
   await greedyPlace(state, greedyOrder(state, unplacedFree(state), solo), new PlanControl());
   state.settle();
   const placement = placementOf(state);

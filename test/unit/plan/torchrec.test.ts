@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { FbgemmCostModel } from '../../../server/src/cost/fbgemm';
 import { ALL_KINDS } from '../../../server/src/plan/evaluate';
 import { planConfig } from '../../../server/src/plan/planner';
-import { columnBlock, enumerateOptions, type ShardingOption } from '../../../server/src/plan/torchrec/options';
+import { columnBlock, enumerateOptions, optionShards, type ShardingOption } from '../../../server/src/plan/torchrec/options';
 import { partition } from '../../../server/src/plan/torchrec/partitioner';
 import { greedyProposer, gridSearchProposer, uniformProposer } from '../../../server/src/plan/torchrec/proposers';
 import { assertValidPlan, config, table } from './fixtures';
@@ -26,10 +26,16 @@ describe('TorchRec enumerator', () => {
     const cfg = config([table('a', 1000, 256, { sharding: [...ALL_KINDS] }), table('b', 1000, 64, { sharding: ['table', 'grid'] })], 16);
     cfg.devices = { ...cfg.devices, perHost: 8 };
     const [a, b] = enumerateOptions(cfg);
-    const byType = Object.fromEntries(a.map((o) => [o.type, o.shards.length]));
+    const byType = Object.fromEntries(a.map((o) => [o.type, o.count]));
     assert.deepEqual(byType, { data_parallel: 16, table_wise: 1, column_wise: 2, table_column_wise: 2, row_wise: 16, table_row_wise: 8 });
-    assert.deepEqual(a.find((o) => o.type === 'row_wise')!.shards.map((s) => s.shard.rows).slice(0, 3), [63, 63, 63]);
-    assert.ok(a.find((o) => o.type === 'data_parallel')!.shards.every((s) => s.shard.bags === 65536 / 16));
+    const rowWise = a.find((o) => o.type === 'row_wise')!;
+    assert.deepEqual(optionShards(rowWise).map((s) => s.shard.rows).slice(0, 3), [63, 63, 63]);
+    assert.equal(optionShards(rowWise).length, 16);
+    // A shard per rank, held as runs of one object: full blocks, the remainder (1000 − 15 × 63 = 55).
+    assert.deepEqual(rowWise.runs.map((r) => [r.shard.shard.rows, r.count]), [[63, 15], [55, 1]]);
+    const dp = a.find((o) => o.type === 'data_parallel')!;
+    assert.ok(optionShards(dp).every((s) => s.shard.bags === 65536 / 16));
+    assert.equal(dp.runs.length, 1);
     // dim 64 cannot be cut into 128-wide blocks: no grid; table_wise stays.
     assert.deepEqual(b.map((o) => o.type), ['table_wise']);
   });
@@ -37,7 +43,7 @@ describe('TorchRec enumerator', () => {
 
 function option(table: number, type: ShardingOption['type'], perfs: number[], hbm = 1): ShardingOption {
   const partitionBy = type === 'row_wise' || type === 'data_parallel' ? 'uniform' : type === 'table_row_wise' || type === 'table_column_wise' ? 'host' : 'device';
-  return { table, type, kind: 'table', partitionBy, rowsPer: 2, shards: perfs.map((perf) => ({ shard: {} as never, perf, hbm, ddr: 0 })) };
+  return { table, type, kind: 'table', partitionBy, rowsPer: 2, count: perfs.length, runs: perfs.map((perf) => ({ shard: { shard: {} as never, perf, hbm, ddr: 0 }, count: 1 })) };
 }
 
 describe('TorchRec GreedyPerfPartitioner', () => {

@@ -77,6 +77,35 @@ export function sampleBalance(): BalanceResult {
 }
 
 /**
+ * `sampleBalance` with a move budget of 3 ("Replan (≤ 3 moves)"): item_id off
+ * GPU 0 (2.1 ms), cat_3 off GPU 3 (0.4 ms), and huge split over two GPUs with
+ * no gain of its own (it only pays together with cat_3's move).
+ */
+export function withMoveBudget(r: BalanceResult): BalanceResult {
+  r.moveBudget = {
+    maxMoves: 3,
+    moves: [
+      { table: 'item_id', from: '0', to: '1', gainMs: 2.1, required: false, range: { start: { line: 41, character: 2 }, end: { line: 41, character: 12 } } },
+      { table: 'cat_3', from: '3', to: '2', gainMs: 0.4, required: false },
+      { table: 'huge', from: '3', to: '{column: [3, 1]}', required: false },
+    ],
+    requiredMoves: 0,
+    tooFewMoves: false,
+    jointGainMs: 0.3,
+    fullMaxMs: r.proposed!.maxMs,
+    fullMoves: 4,
+    method: 'local-search',
+    side: side('best', [
+      [0, ['user_id'], 2.5, 5.0, 0.8, 20],
+      [1, ['item_id', 'cat_1', 'huge'], 2.4, 4.8, 0.9, 30],
+      [2, ['cat_2', 'cat_3'], 2.0, 4.2, 0.7, 22],
+      [3, ['huge'], 2.0, 4.4, 0.6, 40],
+    ]),
+  };
+  return r;
+}
+
+/**
  * A `shardlens/sweep` answer: two GPU types × three counts; 1 × A100-80GB is
  * infeasible (over memory). Numbers in ms per step; GPU-seconds = ms / 1000 × GPUs.
  */

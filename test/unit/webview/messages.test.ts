@@ -63,6 +63,19 @@ describe('webview messages: isToWebview', () => {
   });
 });
 
+describe('webview messages: plan notes', () => {
+  it('accepts a side with notes (strings), rejects malformed ones', () => {
+    const ok = sampleBalance();
+    ok.proposed!.notes = ['stopped at the time budget after 9.10 s in local search (budget 10.0 s): this is the best plan found by then'];
+    assert.equal(isBalanceResult(ok), true);
+    for (const bad of ['a note', [3], [null]]) {
+      const r = sampleBalance() as unknown as { proposed: Record<string, unknown> };
+      r.proposed.notes = bad;
+      assert.equal(isBalanceResult(r), false, JSON.stringify(bad));
+    }
+  });
+});
+
 describe('webview messages: isFromWebview', () => {
   it('accepts ready, replan and reveal with a GPU index', () => {
     assert.equal(isFromWebview({ type: 'ready' }), true);

@@ -106,6 +106,14 @@ describe('imbalanceFigures', () => {
     assert.equal(f.change, 'step 13.0 ms \u2192 8.40 ms (\u221235%)');
   });
 
+  it('passes the plan\'s notes through (the time budget cut it short), none by default', () => {
+    const r = sampleBalance();
+    r.proposed!.notes = ['stopped at the time budget after 9.10 s in local search (budget 10.0 s): this is the best plan found by then'];
+    const f = imbalanceFigures(r);
+    assert.deepEqual(f.sides[0].notes, []);
+    assert.deepEqual(f.sides[1].notes, r.proposed!.notes);
+  });
+
   it('has no change line with one side', () => {
     const r = sampleBalance();
     delete r.proposed;
@@ -129,7 +137,7 @@ describe('tableRows', () => {
     const r0 = rows[0];
     assert.equal(r0.side, 'current');
     assert.equal(r0.gpu, 0);
-    assert.deepEqual(r0.cells, { fwd: '4.000', bwd: '8.000', comm: '1.000', total: '13.000', uncertainty: '\u2013', memory: '30.0', capacity: '68.0' });
+    assert.deepEqual(r0.cells, { fwd: '4.000', bwd: '8.000', comm: '1.000', total: '13.000', uncertainty: '\u2013', memory: '30.00', capacity: '68.00' });
     assert.ok(Number.isNaN(r0.raw.uncertainty), 'no ± without one from the model');
     assert.equal(r0.raw.memory, 30 * GIB);
     assert.equal(r0.tables, 'user_id, item_id');

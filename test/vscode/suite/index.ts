@@ -8,6 +8,7 @@ import { runRegistered, waitFor } from './harness';
 import { EXTENSION_ID } from './fixtures';
 import './diagnostics.test';
 import './codeLens.test';
+import './replanMoves.test';
 import './replan.test';
 import './balance.test';
 

@@ -22,8 +22,9 @@
 import { hostCount } from '../../config/placementRanks';
 import type { ShardConfig, ShardingKind, TableSpec } from '../../config/types';
 import { shardStorage, storageContext } from '../../cost/memory';
-import { columnShards, replicaShard, rowBlockSizes, tableShard } from '../../cost/shards';
+import { columnShards, replicaShard, tableShard } from '../../cost/shards';
 import type { Shard } from '../../cost/types';
+import type { PlanControl } from '../control';
 import { ALL_KINDS, allowedKinds } from '../evaluate';
 
 export type TorchRecType = 'data_parallel' | 'table_wise' | 'column_wise' | 'table_column_wise' | 'row_wise' | 'table_row_wise' | 'grid_shard';
@@ -56,12 +57,25 @@ export interface OptionShard {
   ddr: number;
 }
 
+/** `count` consecutive shards that are the same shard to TorchRec (same size, storage and perf). */
+export interface ShardRun {
+  shard: OptionShard;
+  count: number;
+}
+
 export interface ShardingOption {
   table: number;
   type: TorchRecType;
   kind: ShardingKind;
   partitionBy: PartitionBy;
-  shards: OptionShard[];
+  /**
+   * The option's shards in order, as runs of one shard repeated: a row-wise
+   * or data-parallel option has a shard per rank, and 100,000 tables on 4,096
+   * GPUs would otherwise hold 800 M entries; as runs it is 1–3 per option.
+   */
+  runs: ShardRun[];
+  /** How many shards (Σ run counts). */
+  count: number;
   /** grid_shard: row blocks per column block (ranks per host). */
   rowsPer: number;
   /**
@@ -73,16 +87,24 @@ export interface ShardingOption {
 
 export function totalStorage(o: ShardingOption): { hbm: number; ddr: number } {
   let hbm = 0; let ddr = 0;
-  for (const s of o.shards) { hbm += s.hbm; ddr += s.ddr; }
+  for (const r of o.runs) { hbm += r.count * r.shard.hbm; ddr += r.count * r.shard.ddr; }
   return { hbm, ddr };
 }
 
 /** TorchRec's option score: max shard perf (use_depth) or their sum. */
 export function optionScore(o: ShardingOption, useDepth = true): number {
   let m = 0; let sum = 0;
-  for (const s of o.shards) { m = Math.max(m, s.perf); sum += s.perf; }
+  for (const r of o.runs) { m = Math.max(m, r.shard.perf); sum += r.count * r.shard.perf; }
   return useDepth ? m : sum;
 }
+
+/** The option's shards one by one, in order (for options of a few shards: table, column, host-sized). */
+export function optionShards(o: ShardingOption): OptionShard[] {
+  const out: OptionShard[] = [];
+  for (const r of o.runs) for (let i = 0; i < r.count; i++) out.push(r.shard);
+  return out;
+}
+
 
 /**
  * The sharding types TorchRec would enumerate for a table: its allowed kinds
@@ -95,51 +117,84 @@ export function enumeratedTypes(table: TableSpec): TorchRecType[] {
   return kinds.filter((k) => k !== 'grid' || explicit).map((k) => TYPE_OF_KIND[k]);
 }
 
-function shardsOf(table: TableSpec, type: TorchRecType, world: number, local: number): Shard[] {
+/** An option's shards as runs of one Shard object repeated (`count` times each). */
+interface MadeRun { shard: Shard; count: number }
+
+function shardsOf(table: TableSpec, type: TorchRecType, world: number, local: number): MadeRun[] {
+  const one = (shards: Shard[]) => shards.map((shard) => ({ shard, count: 1 }));
   switch (type) {
-    case 'data_parallel': {
-      const r = replicaShard(table, 0);
-      return new Array<Shard>(world).fill(r);
-    }
-    case 'table_wise': return [tableShard(table)];
-    case 'column_wise': case 'table_column_wise': return columnShards(table, table.dim / columnBlock(table.dim));
-    case 'row_wise': return world >= 2 ? blockShards(table, world) : [];
-    case 'table_row_wise': return local >= 2 ? blockShards(table, local) : [];
+    case 'data_parallel': return world >= 1 ? [{ shard: replicaShard(table, 0), count: world }] : [];
+    case 'table_wise': return one([tableShard(table)]);
+    case 'column_wise': case 'table_column_wise': return one(columnShards(table, table.dim / columnBlock(table.dim)));
+    case 'row_wise': return world >= 2 ? blockRuns(table, world) : [];
+    case 'table_row_wise': return local >= 2 ? blockRuns(table, local) : [];
     case 'grid_shard': {
       const block = columnBlock(table.dim);
       const cols = table.dim / block;
       if (cols < 2 || local < 1) return [];
-      const rows = blockShards({ ...table, dim: block }, local);
-      return Array.from({ length: cols }, () => rows).flat();
+      const rows = blockRuns({ ...table, dim: block }, local);
+      return Array.from({ length: cols }, () => rows.map((r) => ({ ...r }))).flat();
     }
   }
 }
 
 /**
- * Row blocks in TorchRec's geometry, one Shard object per distinct block size
- * (TorchRec prices blocks alike; positions do not matter to it).
+ * Row blocks in TorchRec's geometry as runs, one Shard object per distinct
+ * block size (TorchRec prices blocks alike; positions do not matter to it):
+ * full blocks, the remainder, empty trailing blocks.
  */
-function blockShards(table: TableSpec, parts: number): Shard[] {
-  const sizes = rowBlockSizes(table.rows, parts);
-  const byRows = new Map<number, Shard>();
-  return sizes.map((rows) => {
-    let s = byRows.get(rows);
-    if (!s) {
-      s = { ...tableShard(table), rows, pooling: table.rows > 0 ? table.pooling * (rows / table.rows) : 0 };
-      byRows.set(rows, s);
-    }
-    return s;
-  });
+function blockRuns(table: TableSpec, parts: number): MadeRun[] {
+  const runs: MadeRun[] = [];
+  const add = (rows: number, count: number) => {
+    if (count <= 0) return;
+    const last = runs[runs.length - 1];
+    if (last && last.shard.rows === rows) { last.count += count; return; }
+    runs.push({ shard: { ...tableShard(table), rows, pooling: table.rows > 0 ? table.pooling * (rows / table.rows) : 0 }, count });
+  };
+  for (const [rows, count] of rowBlockRuns(table.rows, parts)) add(rows, count);
+  return runs;
+}
+
+/**
+ * cost/shards.ts rowBlockSizes(rows, parts) as (block rows, count) runs without the
+ * per-block array: `last` full blocks of ⌈rows/parts⌉, the remainder, then
+ * empty blocks (4,096 parts are 2–3 runs).
+ */
+export function rowBlockRuns(rows: number, parts: number): [number, number][] {
+  if (!Number.isInteger(parts) || parts < 1 || !Number.isInteger(rows) || rows < 0) return [];
+  const block = Math.ceil(rows / parts);
+  if (block === 0) return [[0, parts]];
+  const last = Math.min(parts, Math.floor(rows / block));
+  const out: [number, number][] = [[block, last]];
+  if (last < parts) out.push([rows - block * last, 1], [0, parts - last - 1]);
+  return out;
 }
 
 /** Every table's options (shards with storage; perf 0 until priced). Tables without an option get []. */
 export function enumerateOptions(config: ShardConfig): ShardingOption[][] {
+  const e = enumerator(config);
+  return config.tables.map((table, t) => e(table, t));
+}
+
+/** `enumerateOptions` yielding to `ctl` every 1,024 tables (cancellation, the event loop). */
+export async function enumerateOptionsPolled(config: ShardConfig, ctl: PlanControl): Promise<ShardingOption[][]> {
+  const e = enumerator(config);
+  const out: ShardingOption[][] = [];
+  for (let t = 0; t < config.tables.length; t++) {
+    if ((t & 1023) === 1023) await ctl.tick();
+    out.push(e(config.tables[t], t));
+  }
+  return out;
+}
+
+/** Table t's options under `config` (a later table with a name seen before gets []). */
+function enumerator(config: ShardConfig): (table: TableSpec, t: number) => ShardingOption[] {
   const world = config.devices.count;
   const local = Math.min(world, config.devices.perHost);
   const ctx = storageContext(config);
   const bags = world > 0 ? config.batchSize / world : 0;
   const seen = new Set<string>();
-  return config.tables.map((table, t) => {
+  return (table, t) => {
     if (seen.has(table.name)) return [];
     seen.add(table.name);
     const options: ShardingOption[] = [];
@@ -147,29 +202,35 @@ export function enumerateOptions(config: ShardConfig): ShardingOption[][] {
       if (table.pin !== undefined && type !== 'table_wise') continue;
       if (type === 'grid_shard' && hostCount(config.devices) < 2) continue;
       const made = shardsOf(table, type, world, local);
-      if (made.length === 0) continue;
+      const count = made.reduce((a, r) => a + r.count, 0);
+      if (count === 0) continue;
       // A one-shard column option is the table-wise option under another name
       // (same shard, perf and storage): TorchRec enumerates both; one is enough.
-      if ((type === 'column_wise' || type === 'table_column_wise') && made.length === 1 && options.some((o) => o.type === 'table_wise')) continue;
+      if ((type === 'column_wise' || type === 'table_column_wise') && count === 1 && options.some((o) => o.type === 'table_wise')) continue;
       const kind = (Object.keys(TYPE_OF_KIND) as ShardingKind[]).find((k) => TYPE_OF_KIND[k] === type)!;
       // Replicas, and row blocks of one size, are the same shard to TorchRec
-      // (same storage, same perf: it prices every block I/W): one object each,
-      // so a row-wise option on 256 GPUs holds references, not 256 copies.
+      // (same storage, same perf: it prices every block I/W): one object each.
       const alike = new Map<string, OptionShard>();
-      const shards = made.map((shard): OptionShard => {
+      const items: { shard: OptionShard; count: number }[] = made.map(({ shard, count: c }) => {
         if (type === 'data_parallel') shard.bags = bags;
         const key = `${shard.rows}|${shard.dim}`;
-        const known = alike.get(key);
-        if (known) return known;
-        const st = shardStorage(shard, made.length === 1 && kind !== 'data_parallel' ? 'table' : kind, table.pooling, ctx);
-        const o: OptionShard = { shard, perf: 0, hbm: st.hbm, ddr: st.host };
-        alike.set(key, o);
-        return o;
+        let o = alike.get(key);
+        if (!o) {
+          const st = shardStorage(shard, count === 1 && kind !== 'data_parallel' ? 'table' : kind, table.pooling, ctx);
+          o = { shard, perf: 0, hbm: st.hbm, ddr: st.host };
+          alike.set(key, o);
+        }
+        return { shard: o, count: c };
       });
-      const option: ShardingOption = { table: t, type, kind, partitionBy: PARTITION_BY[type], shards, rowsPer: local };
+      const runs: ShardRun[] = [];
+      for (const it of items) {
+        const last = runs[runs.length - 1];
+        if (last && last.shard === it.shard) last.count += it.count; else runs.push({ ...it });
+      }
+      const option: ShardingOption = { table: t, type, kind, partitionBy: PARTITION_BY[type], runs, count, rowsPer: local };
       if (table.pin !== undefined) option.pin = table.pin;
       options.push(option);
     }
     return options;
-  });
+  };
 }

@@ -18,7 +18,7 @@
  * goes to its GPU (TorchRec has no pins).
  */
 import type { ShardingOption } from './options';
-import { totalStorage } from './options';
+import { optionShards, totalStorage } from './options';
 
 export interface Topology {
   n: number;
@@ -29,8 +29,8 @@ export interface Topology {
 }
 
 export interface Partition {
-  /** Per option of the proposal, the rank of each shard. */
-  ranks: number[][];
+  /** Per option of the proposal, the rank of each shard (uniform options share one list: read only). */
+  ranks: (readonly number[])[];
   /** Σ perf per rank. */
   perf: Float64Array;
 }
@@ -113,16 +113,16 @@ function hostRanks(topo: Topology, h: number): number[] {
 }
 
 /** Shards of `o` to the heap's least-loaded ranks; undefined when one does not fit. */
-function devicePartition(o: ShardingOption, d: Devices, heap: RankHeap): number[] | undefined {
+function devicePartition(o: ShardingOption, d: Devices, heap: RankHeap): readonly number[] | undefined {
   if (o.pin !== undefined) {
-    const s = o.shards[0];
-    if (o.shards.length !== 1 || !(o.pin >= 0 && o.pin < d.topo.n) || !d.fits(o.pin, s.hbm, s.ddr)) return undefined;
+    const s = o.runs[0]?.shard;
+    if (!s || o.count !== 1 || !(o.pin >= 0 && o.pin < d.topo.n) || !d.fits(o.pin, s.hbm, s.ddr)) return undefined;
     d.take(o.pin, s.hbm, s.ddr, s.perf);
     heap.rebuild();
     return [o.pin];
   }
   const ranks: number[] = [];
-  for (const s of o.shards) {
+  for (const s of optionShards(o)) {
     const popped: number[] = [];
     let got = -1;
     while (heap.size > 0) {
@@ -139,12 +139,18 @@ function devicePartition(o: ShardingOption, d: Devices, heap: RankHeap): number[
   return ranks;
 }
 
-/** Shard i on ranks[i]; undefined when a shard does not fit. */
-function uniformPartition(o: ShardingOption, d: Devices, ranks: readonly number[]): number[] | undefined {
-  if (o.shards.length !== ranks.length) return undefined;
-  for (let i = 0; i < ranks.length; i++) if (!d.fits(ranks[i], o.shards[i].hbm, o.shards[i].ddr)) return undefined;
-  o.shards.forEach((s, i) => d.take(ranks[i], s.hbm, s.ddr, s.perf));
-  return ranks.slice();
+/**
+ * Shard i on ranks[i]; undefined when a shard does not fit. Returns `ranks`
+ * itself, not a copy: every row-wise and data-parallel option of a plan
+ * shares the one all-ranks list (callers never mutate it).
+ */
+function uniformPartition(o: ShardingOption, d: Devices, ranks: readonly number[]): readonly number[] | undefined {
+  if (o.count !== ranks.length) return undefined;
+  let i = 0;
+  for (const r of o.runs) for (let k = 0; k < r.count; k++, i++) if (!d.fits(ranks[i], r.shard.hbm, r.shard.ddr)) return undefined;
+  i = 0;
+  for (const r of o.runs) for (let k = 0; k < r.count; k++, i++) d.take(ranks[i], r.shard.hbm, r.shard.ddr, r.shard.perf);
+  return ranks;
 }
 
 function hostsByPerf(topo: Topology, d: Devices): number[] {
@@ -162,7 +168,7 @@ function storageOf(o: ShardingOption): { hbm: number; ddr: number } {
   return s;
 }
 
-function hostPartition(o: ShardingOption, d: Devices, topo: Topology): number[] | undefined {
+function hostPartition(o: ShardingOption, d: Devices, topo: Topology): readonly number[] | undefined {
   const need = storageOf(o);
   for (const h of hostsByPerf(topo, d)) {
     const ranks = hostRanks(topo, h);
@@ -176,10 +182,10 @@ function hostPartition(o: ShardingOption, d: Devices, topo: Topology): number[] 
   return undefined;
 }
 
-function multiHostPartition(o: ShardingOption, d: Devices, topo: Topology): number[] | undefined {
+function multiHostPartition(o: ShardingOption, d: Devices, topo: Topology): readonly number[] | undefined {
   const perHost = topo.perHost;
-  if (o.shards.length % perHost !== 0) return undefined;
-  const k = o.shards.length / perHost;
+  if (o.count % perHost !== 0) return undefined;
+  const k = o.count / perHost;
   const order = hostsByPerf(topo, d);
   if (k > order.length) return undefined;
   for (let i = 0; i + k <= order.length; i++) {
@@ -194,7 +200,7 @@ function multiHostPartition(o: ShardingOption, d: Devices, topo: Topology): numb
 /** Partitions a proposal (one option per table); undefined when some shard finds no room. */
 export function partition(proposal: readonly ShardingOption[], topo: Topology): Partition | undefined {
   const d = new Devices(topo);
-  const ranks: number[][] = new Array(proposal.length);
+  const ranks: (readonly number[])[] = new Array(proposal.length);
   const all = Array.from({ length: topo.n }, (_, g) => g);
   for (let i = 0; i < proposal.length; i++) {
     const o = proposal[i];
@@ -209,7 +215,7 @@ export function partition(proposal: readonly ShardingOption[], topo: Topology): 
   let heap: RankHeap | undefined;
   for (const j of order) {
     const [o, i] = rest[j];
-    let got: number[] | undefined;
+    let got: readonly number[] | undefined;
     if (o.partitionBy === 'device') {
       heap ??= new RankHeap(d, all, topo.perHost);
       got = devicePartition(o, d, heap);

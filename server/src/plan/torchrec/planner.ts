@@ -15,8 +15,8 @@ import type { Placement, PlacementEntry, ShardConfig } from '../../config/types'
 import { memoryBudget } from '../../cost/memory';
 import type { CostModel } from '../../cost/types';
 import type { PlanControl } from '../control';
-import { gib } from '../units';
-import { enumerateOptions, type ShardingOption } from './options';
+import { formatBytes } from '../../config/byteUnits';
+import { enumerateOptionsPolled, type ShardingOption } from './options';
 import { partition, type Topology } from './partitioner';
 import { modelPricing, type TorchRecPricing } from './pricing';
 import { greedyProposer, gridSearchProposer, uniformProposer, type Proposer } from './proposers';
@@ -40,14 +40,15 @@ export interface TorchRecResult {
   pricing: string;
 }
 
-function entryOf(o: ShardingOption, ranks: readonly number[], config: ShardConfig): PlacementEntry {
+/** `allRanks`: 0…N−1, shared by every row-wise entry of the plan (entries are read, never mutated). */
+function entryOf(o: ShardingOption, ranks: readonly number[], config: ShardConfig, allRanks: number[]): PlacementEntry {
   const shape = config.devices;
   switch (o.type) {
     case 'data_parallel': return { kind: 'data_parallel' };
     case 'table_wise': return { kind: 'table', gpu: ranks[0] };
     case 'column_wise': return { kind: 'column', gpus: ranks.slice() };
     case 'table_column_wise': return { kind: 'table_column', gpus: ranks.slice() };
-    case 'row_wise': return { kind: 'row', gpus: ranks.slice() };
+    case 'row_wise': return { kind: 'row', gpus: allRanks };
     case 'table_row_wise': return { kind: 'table_row', host: hostOf(ranks[0], shape) };
     case 'grid_shard': {
       const hosts: number[] = [];
@@ -61,14 +62,19 @@ export async function torchrecPlacement(
   config: ShardConfig, model: CostModel, ctl: PlanControl, pricing: TorchRecPricing = modelPricing(model),
 ): Promise<TorchRecResult> {
   const reasons: string[] = [];
-  const options = enumerateOptions(config);
+  const options = await enumerateOptionsPolled(config, ctl);
   options.forEach((o, t) => {
     if (o.length === 0 && config.tables.findIndex((x) => x.name === config.tables[t].name) === t) {
       reasons.push(`table ${config.tables[t].name}: no sharding type TorchRec can use is allowed for it`);
     }
   });
-  pricing.price(options, config);
+  const priced = await pricing.price(options, config, ctl);
   await ctl.tick();
+  if (priced.priced < priced.of) {
+    const n = (x: number) => x.toLocaleString('en-US');
+    reasons.push(`TorchRec's planner did not finish pricing its sharding options within the time budget (${n(priced.priced)} of ${n(priced.of)} distinct shards priced): no TorchRec plan; give it a larger budget`);
+    return { placement: new Map(), reasons, rating: 0, proposals: 0, plans: 0, pricing: pricing.name };
+  }
   const budget = memoryBudget(config);
   const topo: Topology = {
     n: config.devices.count, perHost: Math.max(1, Math.min(config.devices.count, config.devices.perHost)),
@@ -78,24 +84,27 @@ export async function torchrecPlacement(
   // proposal (TorchRec fails the whole plan); ShardLens reports it and plans
   // the rest.
   options.forEach((opts, t) => {
-    if (opts.length === 0 || opts.some((o) => o.shards.every((s) => s.hbm <= topo.hbm && s.ddr <= topo.ddr))) return;
-    const least = Math.min(...opts.map((o) => Math.max(...o.shards.map((s) => s.hbm))));
-    reasons.push(`table ${config.tables[t].name} needs at least ${gib(least)} GiB on one GPU under every sharding type allowed for it, but a GPU has ${gib(topo.hbm)} GiB for shards`);
+    if (opts.length === 0 || opts.some((o) => o.runs.every((r) => r.shard.hbm <= topo.hbm && r.shard.ddr <= topo.ddr))) return;
+    const least = Math.min(...opts.map((o) => Math.max(...o.runs.map((r) => r.shard.hbm))));
+    reasons.push(`table ${config.tables[t].name} needs at least ${formatBytes(least)} on one GPU under every sharding type allowed for it, but a GPU has ${formatBytes(topo.hbm)} for shards`);
     options[t] = [];
   });
   const best = await search(options, topo, ctl);
   const placement: Placement = new Map();
   if (best) {
-    best.proposal.forEach((i, t) => { if (i >= 0) placement.set(config.tables[t].name, entryOf(options[t][i], best!.ranks[t], config)); });
+    const allRanks = Array.from({ length: config.devices.count }, (_, g) => g);
+    best.proposal.forEach((i, t) => { if (i >= 0) placement.set(config.tables[t].name, entryOf(options[t][i], best!.ranks[t], config, allRanks)); });
+  } else if (options.some((o) => o.length > 0) && ctl.budgetHit) {
+    reasons.push('TorchRec\'s planner ran out of the time budget before any of its proposals fit: no TorchRec plan; give it a larger budget');
   } else if (options.some((o) => o.length > 0)) {
     reasons.push(budget.shardBytes <= 0
-      ? `no memory is left for tables: ${gib(budget.hbmBytes)} GiB per GPU minus reserve ${gib(budget.reserveBytes)}, dense ${gib(budget.denseBytes)} and ids ${gib(budget.kjtBytes)} GiB (TorchRec's INSUFFICIENT_STORAGE)`
+      ? `no memory is left for tables: ${formatBytes(budget.hbmBytes)} per GPU minus reserve ${formatBytes(budget.reserveBytes)}, dense ${formatBytes(budget.denseBytes)} and ids ${formatBytes(budget.kjtBytes)} (TorchRec's INSUFFICIENT_STORAGE)`
       : `TorchRec's planner found no proposal that fits: the tables need more than ${config.devices.count} GPU(s) hold`);
   }
   return { placement, reasons, rating: best?.rating ?? 0, proposals: best?.proposals ?? 0, plans: best?.plans ?? 0, pricing: pricing.name };
 }
 
-interface Best { proposal: number[]; ranks: number[][]; rating: number; proposals: number; plans: number }
+interface Best { proposal: number[]; ranks: (readonly number[])[]; rating: number; proposals: number; plans: number }
 
 /**
  * A proposal's identity for skipping duplicates, as TorchRec does (it hashes
@@ -134,7 +143,7 @@ async function search(options: ShardingOption[][], topo: Topology, ctl: PlanCont
         rating = 0;
         for (const x of part.perf) if (x > rating) rating = x;
         if (!best || rating < best.rating) {
-          const ranks: number[][] = [];
+          const ranks: (readonly number[])[] = [];
           let j = 0;
           chosen.forEach((o, t) => { ranks[t] = o ? part.ranks[j++] : []; });
           best = { proposal: p, ranks, rating, proposals, plans };
@@ -142,9 +151,9 @@ async function search(options: ShardingOption[][], topo: Topology, ctl: PlanCont
       }
       seen.set(key, rating);
       proposer.feedback(rating);
-      if (ctl.outOfTime()) break;
+      if (ctl.outOfTime('TorchRec\'s proposal search')) break;
     }
-    if (ctl.outOfTime()) break;
+    if (ctl.outOfTime('TorchRec\'s proposal search')) break;
   }
   if (best) { best.proposals = proposals; best.plans = plans; }
   return best;

@@ -26,14 +26,27 @@ import type { ShardConfig } from '../../config/types';
 import { allReduceMs, allToAllMs, linksOf } from '../../cost/comm';
 import { DP_OPTIMIZER_BYTE_PASSES, dpGradientBytes, idsBytesPerBag, pooledBytesPerBag } from '../../cost/stepCost';
 import type { CostModel, Shard } from '../../cost/types';
+import type { PlanControl } from '../control';
 import { envOf } from '../catalog';
-import type { ShardingOption } from './options';
+import type { OptionShard, ShardingOption } from './options';
+
+/** Distinct shards priced, of how many: fewer when the time budget ran out first (the rest keep perf 0). */
+export interface PricingDone { priced: number; of: number }
 
 export interface TorchRecPricing {
   /** Shown with the plan, e.g. "cost model learned: h100-cost-v2". */
   readonly name: string;
-  /** Sets `perf` (ms per step) of every shard of every option. */
-  price(options: readonly (readonly ShardingOption[])[], config: ShardConfig): void;
+  /**
+   * Sets `perf` (ms per step) of every shard of every option. A shard's first
+   * model call can cost tens of µs (100,000 tables have ~700,000 distinct
+   * shards), so it yields to `ctl` as it goes.
+   */
+  price(options: readonly (readonly ShardingOption[])[], config: ShardConfig, ctl?: PlanControl): Promise<PricingDone>;
+}
+
+/** The option's distinct shard objects (its runs' shards, once each). */
+function distinctShards(o: ShardingOption): Set<OptionShard> {
+  return new Set(o.runs.map((r) => r.shard));
 }
 
 function shardKey(s: Shard): string {
@@ -44,7 +57,7 @@ function shardKey(s: Shard): string {
 export function modelPricing(model: CostModel): TorchRecPricing {
   return {
     name: `cost model ${model.name}`,
-    price(options, config) {
+    async price(options, config, ctl) {
       const env = envOf(config);
       const n = config.devices.count;
       const l = linksOf(env, n);
@@ -52,16 +65,21 @@ export function modelPricing(model: CostModel): TorchRecPricing {
       // Distinct shards, prepared once.
       const index = new Map<string, number>();
       const distinct: Shard[] = [];
-      for (const opts of options) for (const o of opts) for (const s of new Set(o.shards)) {
+      for (const opts of options) for (const o of opts) for (const s of distinctShards(o)) {
         const key = shardKey(s.shard);
         if (!index.has(key)) { index.set(key, distinct.length); distinct.push(s.shard); }
       }
       const scorer = model.prepare(distinct, env);
-      const compute = distinct.map((_, i) => {
+      const compute = new Float64Array(distinct.length);
+      for (let i = 0; i < distinct.length; i++) {
+        if ((i & 511) === 511) {
+          await ctl?.tick();
+          if (ctl?.outOfTime('pricing TorchRec\'s options')) return { priced: i, of: distinct.length };
+        }
         const one = scorer.score([i]);
         const two = scorer.score([i, i]);
-        return Math.max(0, two.fwdMs + two.bwdMs - one.fwdMs - one.bwdMs);
-      });
+        compute[i] = Math.max(0, two.fwdMs + two.bwdMs - one.fwdMs - one.bwdMs);
+      }
       const lat = n > l.perHost ? k.interLatencyMs : k.intraLatencyMs;
       const size = Math.min(l.perHost, n);
       const alone = (x: number) => (n > 1 && x > 0 ? Math.max(0, allToAllMs(l, x, x, x, size) - lat) : 0);
@@ -73,7 +91,7 @@ export function modelPricing(model: CostModel): TorchRecPricing {
       const hbm = (env.device.hbmGBps ?? 0) * 1e6;
       for (const opts of options) for (const o of opts) {
         const table = config.tables[o.table];
-        for (const s of new Set(o.shards)) {
+        for (const s of distinctShards(o)) {
           const c = compute[index.get(shardKey(s.shard))!];
           const ids = alone(idsBytesPerBag(s.shard, k));
           const pooled = pooledBytesPerBag(s.shard);
@@ -102,6 +120,7 @@ export function modelPricing(model: CostModel): TorchRecPricing {
           s.perf = c + comms;
         }
       }
+      return { priced: distinct.length, of: distinct.length };
     },
   };
 }

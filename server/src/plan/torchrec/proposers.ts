@@ -67,7 +67,7 @@ export function greedyProposer(options: readonly (readonly ShardingOption[])[], 
   let worse = 0;
   const keys = options.map((opts) => opts.map((o) => {
     let maxH = 0; let maxD = 0;
-    for (const s of o.shards) { maxH = Math.max(maxH, s.hbm); maxD = Math.max(maxD, s.ddr); }
+    for (const r of o.runs) { maxH = Math.max(maxH, r.shard.hbm); maxD = Math.max(maxD, r.shard.ddr); }
     const tot = totalStorage(o);
     return [maxH, tot.hbm, maxD, tot.ddr];
   }));
