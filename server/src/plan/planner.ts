@@ -142,6 +142,13 @@ export async function planConfig(
     const initial = await initialLayoutsPolled(cat, ctl);
     const catalogMs = performance.now() - tCatalog;
     const kept = opts.start && opts.start instanceof Map ? startLayouts(cat, opts.start) : undefined;
+    // On small clusters 'best' also starts from TorchRec's plan (the plan a
+    // TorchRec user gets, --strategy torchrec), so it is never worse than that
+    // plan by the model it plans with. Planned here, before the model is
+    // prepared, because its layouts (row-wise over every rank, column splits)
+    // may add shards to the catalog.
+    const torchrecStart = strategy === 'best' && cat.gpus <= LARGE_CLUSTER && !ctl.outOfTime('the TorchRec start')
+      ? startLayouts(cat, (await torchrecPlacement(config, model, ctl)).placement) : undefined;
     await ctl.tick();
     // The cost-driven strategies search on hedged compute (hedge.ts) and
     // choose and report plans by the model's own numbers.
@@ -171,7 +178,7 @@ export async function planConfig(
       if (!own || ownSize !== cat.shards.length) { own = model.prepare(cat.shards, cat.env); ownSize = cat.shards.length; }
       return own;
     };
-    const final = await runStrategy(strategy, base, planning, ctl, seed, kept, real);
+    const final = await runStrategy(strategy, base, planning, ctl, seed, kept, real, torchrecStart);
 
     // A table with some shards unplaced is left out of the placement entirely,
     // so take its placed shards off too: the state then matches the placement.
@@ -230,6 +237,7 @@ async function simplePlan(strategy: Strategy, base: PlanState, ctl: PlanControl,
 async function runStrategy(
   strategy: Strategy, base: PlanState, model: CostModel, ctl: PlanControl, seed: number,
   kept: (StartLayout | undefined)[] | undefined, real: () => SetScorer,
+  torchrecStart?: (StartLayout | undefined)[],
 ): Promise<PlanState> {
   if (SIMPLE.has(strategy)) return simplePlan(strategy, base, ctl, seed);
 
@@ -295,6 +303,15 @@ async function runStrategy(
     // The plan 'policy' makes.
     plans.push(await ownPlan([policy], false));
   }
+  if (torchrecStart && !ctl.outOfTime('the extra starts')) {
+    // TorchRec's plan as it is (its layouts on its GPUs) is one of best's
+    // plans, and, refined by local search, a start.
+    const tr = await placeStart(base, torchrecStart, solo, ctl);
+    const refined = tr.clone();
+    await localSearch(refined, ctl, { solo });
+    starts.push(refined);
+    plans.push(await ownPlan([tr, refined], false));
+  }
   if (small && !ctl.outOfTime('the extra starts')) {
     const rr = await simplePlan('round-robin', base, ctl, seed);
     await makeRoom(rr, solo, ctl);
@@ -353,10 +370,20 @@ function withScorer(state: PlanState, scorer: SetScorer): PlanState {
   return copy;
 }
 
-/** Repair the start placement, place the rest greedily, then local search. */
+/** Repair the start placement, place the rest greedily (placeStart), then local search. */
 async function incremental(
   base: PlanState, kept: (StartLayout | undefined)[], solo: Float64Array, ctl: PlanControl,
 ): Promise<{ state: PlanState; startImbalance: number }> {
+  const state = await placeStart(base, kept, solo, ctl);
+  const startImbalance = imbalance(state);
+  await localSearch(state, ctl, { solo });
+  return { state, startImbalance };
+}
+
+/** The start placement, repaired, with the rest placed greedily (no local search). */
+async function placeStart(
+  base: PlanState, kept: (StartLayout | undefined)[], solo: Float64Array, ctl: PlanControl,
+): Promise<PlanState> {
   const cat = base.cat;
   // A fresh state with the kept layouts where there are some, the base's elsewhere.
   const state = new PlanState(cat, base.scorer);
@@ -384,7 +411,5 @@ async function incremental(
   await ctl.tick();
   await greedyPlace(state, greedyOrder(state, unplacedFree(state), solo), ctl);
   await makeRoom(state, solo, ctl);
-  const startImbalance = imbalance(state);
-  await localSearch(state, ctl, { solo });
-  return { state, startImbalance };
+  return state;
 }

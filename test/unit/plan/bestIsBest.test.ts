@@ -3,7 +3,8 @@
  * clusters and tables, planned with the same seed and no time budget:
  *   best.maxMs ≤ S.maxMs (relative tolerance 1e-9) for every strategy S that
  *   best runs to the end inside it: 'search', 'column', and on clusters of
- *   up to LARGE_CLUSTER GPUs 'policy';
+ *   up to LARGE_CLUSTER GPUs 'policy' and 'torchrec' (TorchRec's plan is one
+ *   of best's plans there);
  * whenever S's plan is feasible, best's is too. maxMs is the step (critical
  * path) as scored by the model both were planned with (evaluatePlacement of
  * the placement, cost/stepCost.ts). With a time budget that bites, `best`
@@ -51,7 +52,7 @@ const configArb = fc.record({
 
 /** The strategies best runs to the end on `cfg`'s cluster. */
 function inside(cfg: ShardConfig): Strategy[] {
-  return cfg.devices.count <= LARGE_CLUSTER ? ['search', 'column', 'policy'] : ['search', 'column'];
+  return cfg.devices.count <= LARGE_CLUSTER ? ['search', 'column', 'policy', 'torchrec'] : ['search', 'column'];
 }
 
 async function check(cfg: ShardConfig, model: CostModel): Promise<void> {
@@ -65,7 +66,7 @@ async function check(cfg: ShardConfig, model: CostModel): Promise<void> {
 }
 
 describe("'best' is the best it found", () => {
-  it('best ≤ search, column and (≤ 32 GPUs) policy on random configs (FBGEMM model, same seed, no budget)', async () => {
+  it('best ≤ search, column and (≤ 32 GPUs) policy and torchrec on random configs (FBGEMM model, same seed, no budget)', async () => {
     const model = new FbgemmCostModel('H100-80GB');
     await property('best is the best it found: fbgemm', fc.asyncProperty(configArb, (cfg) => check(cfg, model)), runs(30));
   });
