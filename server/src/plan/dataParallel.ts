@@ -170,7 +170,9 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
   const a2aLatency = cat.gpus > 1 ? 3 * (cat.gpus > Math.min(l.perHost, cat.gpus) ? l.k.interLatencyMs : l.k.intraLatencyMs) : 0;
   // The step ms the first k replicated add (`step`), its compute part (the
   // replicas on a rank and the table-wise shares' compute) and that part's ±.
-  const cost = (k: number): StepParts => {
+  // `floored` false: every rank's compute counts (no slack below the floor),
+  // as the tiny tables' test below prices them.
+  const cost = (k: number, floored = true): StepParts => {
     const c = scorer.score([ref, ...replicas.slice(0, k)]);
     const replicasMs = c.fwdMs + c.bwdMs - base.fwdMs - base.bwdMs;
     // The table-wise load: the mean rank's, plus the kept tables' spill and
@@ -185,19 +187,25 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
       twLoad += share - own - tc;
       comms += tc;
     });
-    const compute = replicasMs + Math.max(0, twLoad - wholeFloor) - Math.max(0, restLoad - wholeFloor);
+    const compute = floored
+      ? replicasMs + Math.max(0, twLoad - wholeFloor) - Math.max(0, restLoad - wholeFloor)
+      : replicasMs + twLoad - restLoad;
     let total = compute + comms;
     if (everyTable && k < order.length) total += a2aLatency;
     const u = c.uncertainty;
     return { step: total, compute, uncertainty: u !== undefined && Number.isFinite(u) ? u : 0 };
   };
   // The tiny tables are in unless the model says their replicas together
-  // cost clearly (TINY_OUT_MARGIN) more than keeping some table-wise. Any
-  // other prefix must beat the best so far by more than the model's error on
-  // the compute it moves (robust.ts).
+  // cost clearly (TINY_OUT_MARGIN) more than keeping some table-wise, with
+  // every rank's compute counted: the floor's slack (3) is where a hot rank
+  // leaves room that tiny table-wise shards fill for free, but a tiny table
+  // is replicated for the engineer reading the plan as much as for the step
+  // (no rank should hold a 4-row table of its own). Any other prefix must
+  // beat the best so far by more than the model's error on the compute it
+  // moves (robust.ts).
   let bestK = always.length;
   let best = cost(bestK);
-  const floor = best.step;
+  const floor = cost(bestK, false).step;
   // Prefix sizes: powers of two, all, and the tiny tables less the last 1, 2, 4, … (their costliest replicas).
   const sizes = new Set<number>([order.length]);
   for (let k = 1; k < order.length; k *= 2) sizes.add(k);
@@ -206,7 +214,7 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
   for (const k of [...sizes].sort((a, b) => a - b)) {
     if (k === always.length) continue;
     const c = cost(k);
-    if (k < always.length && c.step >= floor - Math.max(TINY_OUT_MARGIN * floor, TINY_OUT_MIN_MS)) continue;
+    if (k < always.length && cost(k, false).step >= floor - Math.max(TINY_OUT_MARGIN * floor, TINY_OUT_MIN_MS)) continue;
     if (gainBeyondError(best, c)) { best = c; bestK = k; }
   }
   return new Set(order.slice(0, bestK));

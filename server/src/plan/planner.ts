@@ -17,7 +17,7 @@ import { replicatedTables } from './dataParallel';
 import { assessPlacement, evaluatePlacement } from './evaluate';
 import { greedyOrder, greedyPlace, soloCosts } from './greedy';
 import { hedgedModel } from './hedge';
-import { initialLayoutsPolled } from './layouts';
+import { initialLayoutsPolled, tableBytes, TINY_TABLE_BYTES } from './layouts';
 import { localSearch } from './localSearch';
 import { makeRoom } from './makeRoom';
 import { policySearch, shippedPolicy } from './policy';
@@ -143,12 +143,16 @@ export async function planConfig(
     const catalogMs = performance.now() - tCatalog;
     const kept = opts.start && opts.start instanceof Map ? startLayouts(cat, opts.start) : undefined;
     // On small clusters 'best' also starts from TorchRec's plan (the plan a
-    // TorchRec user gets, --strategy torchrec), so it is never worse than that
-    // plan by the model it plans with. Planned here, before the model is
-    // prepared, because its layouts (row-wise over every rank, column splits)
-    // may add shards to the catalog.
+    // TorchRec user gets, --strategy torchrec): its layouts and GPUs for every
+    // table but the tiny ones (under TINY_TABLE_BYTES), which keep best's own
+    // layouts (whole or replicated: TorchRec's planner may split a 4-row
+    // table). So where TorchRec's plan keeps its tiny tables as best does,
+    // best is never worse than it by the model it plans with. Planned here,
+    // before the model is prepared, because its layouts (row-wise over every
+    // rank, column splits) may add shards to the catalog.
     const torchrecStart = strategy === 'best' && cat.gpus <= LARGE_CLUSTER && !ctl.outOfTime('the TorchRec start')
-      ? startLayouts(cat, (await torchrecPlacement(config, model, ctl)).placement) : undefined;
+      ? startLayouts(cat, (await torchrecPlacement(config, model, ctl)).placement).map((k, t) => (tableBytes(cat, t) < TINY_TABLE_BYTES ? undefined : k))
+      : undefined;
     await ctl.tick();
     // The cost-driven strategies search on hedged compute (hedge.ts) and
     // choose and report plans by the model's own numbers.
@@ -304,13 +308,14 @@ async function runStrategy(
     plans.push(await ownPlan([policy], false));
   }
   if (torchrecStart && !ctl.outOfTime('the extra starts')) {
-    // TorchRec's plan as it is (its layouts on its GPUs) is one of best's
-    // plans, and, refined by local search, a start.
+    // TorchRec's plan as it is (its layouts on its GPUs) and refined by local
+    // search is one of best's plans (each split left must pay: the unsplit
+    // pass), and the refined one a start.
     const tr = await placeStart(base, torchrecStart, solo, ctl);
     const refined = tr.clone();
     await localSearch(refined, ctl, { solo });
     starts.push(refined);
-    plans.push(await ownPlan([tr, refined], false));
+    plans.push(await ownPlan([tr, refined], true));
   }
   if (small && !ctl.outOfTime('the extra starts')) {
     const rr = await simplePlan('round-robin', base, ctl, seed);
