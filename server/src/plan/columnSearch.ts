@@ -1,6 +1,6 @@
 /**
  * Layout search: NeuroShard-style beam search over how tables are cut (Zha et
- * al., MLSys 2023; shared notes sharding-anchors.md §6.4: beam width 3,
+ * al., MLSys 2023; docs/research/sharding-anchors.md §6.4: beam width 3,
  * depth ≤ 10, candidates from the most expensive tables), over every
  * TorchRec sharding kind. From a plan, an action re-cuts one table on a
  * critical rank (one that sets a phase's maximum):
@@ -11,9 +11,8 @@
  *   grid over C hosts → grid over 2C;   table ⇄ data_parallel.
  * The new shards are placed (free ones greedily, groups on the least busy
  * hosts that hold them), memory repaired, and refined by a short local
- * search; a child is kept only when the step's critical path says so by more
- * than the cost model's error on the compute it shifts (robust.ts), so a
- * split must pay for the communication it adds and for its uncertainty. Tables below
+ * search; a child is kept only when the step's critical path says so, so a
+ * split must pay for the communication it adds. Tables below
  * TINY_TABLE_BYTES are never split. The best plan seen is returned, so the
  * result is never worse than the start.
  */
@@ -28,7 +27,7 @@ import { bestGpuFor } from './insert';
 import { hostRanksPer, tableBytes, TINY_TABLE_BYTES } from './layouts';
 import { localSearch } from './localSearch';
 import { makeRoom } from './makeRoom';
-import { better, betterBeyondError, scoreOf, type Scored } from './search';
+import { better, scoreOf, type Scored } from './search';
 import type { PlanState } from './state';
 
 export const BEAM_WIDTH = 3;
@@ -253,9 +252,9 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
         const child = await apply(best.state, a, solo, ctl, HEAVY_REFINE_STEPS);
         if (!child) continue;
         const sc = scoreOf(child);
-        if (betterBeyondError(sc, best) && (!stepBest || better(sc, stepBest))) stepBest = sc;
+        if (!stepBest || better(sc, stepBest)) stepBest = sc;
       }
-      if (stepBest) best = stepBest;
+      if (stepBest && better(stepBest, best)) best = stepBest;
     }
   }
   let beam: PlanState[] = [best.state];
@@ -278,10 +277,9 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
     }
     if (children.length === 0) break;
     children.sort((x, y) => (better(x, y) ? -1 : better(y, x) ? 1 : 0));
-    // The best child whose gain over the best plan seen exceeds the model's
-    // error (robust.ts); none: deeper re-cuts of these states rarely recover.
-    const stepBest = children.find((c) => betterBeyondError(c, best));
-    if (!stepBest) break;
+    const stepBest = children[0];
+    // No child beats the best plan seen: deeper re-cuts of these states rarely recover.
+    if (!better(stepBest, best)) break;
     best = stepBest;
     beam = children.slice(0, width).map((c) => c.state);
   }
@@ -300,11 +298,11 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
         const child = await apply(parent, a, solo, ctl);
         if (!child) continue;
         const sc = scoreOf(child);
-        if (betterBeyondError(sc, best) && (!stepBest || better(sc, stepBest))) stepBest = sc;
+        if (!stepBest || better(sc, stepBest)) stepBest = sc;
       }
       if (tried >= DESCENT_ACTIONS) break;
     }
-    if (!stepBest) break;
+    if (!stepBest || !better(stepBest, best)) break;
     best = stepBest;
   }
   best.state.settle();

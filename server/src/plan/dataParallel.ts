@@ -16,7 +16,6 @@ import { DP_OPTIMIZER_BYTE_PASSES } from '../cost/stepCost';
 import type { SetScorer } from '../cost/types';
 import type { Catalog, Layout } from './catalog';
 import type { PlanControl } from './control';
-import { gainBeyondError, type StepParts } from './robust';
 import { tableBytes } from './layouts';
 
 /** Tables this small (weights + optimizer state) go data-parallel whenever allowed: 64 KiB. */
@@ -28,22 +27,8 @@ function marginal(scorer: SetScorer, s: number): number {
   return Math.max(0, two.fwdMs + two.bwdMs - one.fwdMs - one.bwdMs);
 }
 
-/**
- * Estimated step ms a table adds as a replica (dp) and as a table-wise shard
- * (tw), with their compute and communication parts and the model's relative ±
- * of the table's compute; undefined when replication clearly loses.
- */
-export interface ReplicationCost {
-  dp: number;
-  tw: number;
-  dpCompute: number;
-  dpComm: number;
-  twCompute: number;
-  twComm: number;
-  uncertainty: number;
-}
-
-export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw: Layout, bound = true): ReplicationCost | undefined {
+/** Estimated step ms a table adds as a replica (dp) and as a table-wise shard (tw), and their communication parts; undefined when replication clearly loses. */
+export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw: Layout, bound = true): { dp: number; tw: number; dpComm: number; twComm: number } | undefined {
   const l = linksOf(cat.env, cat.gpus);
   const n = Math.max(1, cat.gpus);
   const size = Math.min(l.perHost, n);
@@ -62,13 +47,7 @@ export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw:
   // replica's communication alone exceeds that bound, skip the model calls.
   const solo = scorer.score([s]);
   if (bound && dpComm > twComm + (solo.fwdMs + solo.bwdMs) / n) return undefined;
-  const dpCompute = marginal(scorer, dp.shards[0]);
-  const twCompute = marginal(scorer, s) / n;
-  const u = solo.uncertainty;
-  return {
-    dp: dpCompute + dpComm, tw: twCompute + twComm, dpCompute, dpComm, twCompute, twComm,
-    uncertainty: u !== undefined && Number.isFinite(u) ? u : 0,
-  };
+  return { dp: marginal(scorer, dp.shards[0]) + dpComm, tw: marginal(scorer, s) / n + twComm, dpComm, twComm };
 }
 /**
  * For each table whose current layout is whole on one GPU and that has a
@@ -105,10 +84,7 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
     if (!c) continue;
     const entry = { t, dp: c.dp, tw: c.tw, comm: c.dpComm, twComm: c.twComm };
     if (small) always.push(entry);
-    // A bigger table is replicated when that saves more than the model's
-    // error on the compute it moves (robust.ts): a replica trades the
-    // all-to-alls for compute on every rank.
-    else if (gainBeyondError({ step: c.tw, compute: c.twCompute, uncertainty: c.uncertainty }, { step: c.dp, compute: c.dpCompute, uncertainty: c.uncertainty })) paying.push(entry);
+    else if (c.dp <= c.tw) paying.push(entry);
   }
   if (always.length + paying.length === 0 || tw.length === 0) return new Set([...always, ...paying].map((p) => p.t));
   // A typical table-wise shard under the replicas: the median by index.
@@ -168,11 +144,11 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
   const everyTable = layouts.every((l, t) => !l || candidate.has(t));
   const l = linksOf(cat.env, cat.gpus);
   const a2aLatency = cat.gpus > 1 ? 3 * (cat.gpus > Math.min(l.perHost, cat.gpus) ? l.k.interLatencyMs : l.k.intraLatencyMs) : 0;
-  // The step ms the first k replicated add (`step`), its compute part (the
-  // replicas on a rank and the table-wise shares' compute) and that part's ±.
+  // The step ms the first k replicated add: the replicas on a rank, the
+  // table-wise load above the floor, and every table's communication.
   // `floored` false: every rank's compute counts (no slack below the floor),
   // as the tiny tables' test below prices them.
-  const cost = (k: number, floored = true): StepParts => {
+  const cost = (k: number, floored = true): number => {
     const c = scorer.score([ref, ...replicas.slice(0, k)]);
     const replicasMs = c.fwdMs + c.bwdMs - base.fwdMs - base.bwdMs;
     // The table-wise load: the mean rank's, plus the kept tables' spill and
@@ -192,20 +168,17 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
       : replicasMs + twLoad - restLoad;
     let total = compute + comms;
     if (everyTable && k < order.length) total += a2aLatency;
-    const u = c.uncertainty;
-    return { step: total, compute, uncertainty: u !== undefined && Number.isFinite(u) ? u : 0 };
+    return total;
   };
   // The tiny tables are in unless the model says their replicas together
   // cost clearly (TINY_OUT_MARGIN) more than keeping some table-wise, with
   // every rank's compute counted: the floor's slack (3) is where a hot rank
   // leaves room that tiny table-wise shards fill for free, but a tiny table
   // is replicated for the engineer reading the plan as much as for the step
-  // (no rank should hold a 4-row table of its own). Any other prefix must
-  // beat the best so far by more than the model's error on the compute it
-  // moves (robust.ts).
+  // (no rank should hold a 4-row table of its own).
   let bestK = always.length;
-  let best = cost(bestK);
-  const floor = cost(bestK, false).step;
+  let bestCost = cost(bestK);
+  const floor = cost(bestK, false);
   // Prefix sizes: powers of two, all, and the tiny tables less the last 1, 2, 4, … (their costliest replicas).
   const sizes = new Set<number>([order.length]);
   for (let k = 1; k < order.length; k *= 2) sizes.add(k);
@@ -214,8 +187,8 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
   for (const k of [...sizes].sort((a, b) => a - b)) {
     if (k === always.length) continue;
     const c = cost(k);
-    if (k < always.length && cost(k, false).step >= floor - Math.max(TINY_OUT_MARGIN * floor, TINY_OUT_MIN_MS)) continue;
-    if (gainBeyondError(best, c)) { best = c; bestK = k; }
+    if (k < always.length && cost(k, false) >= floor - Math.max(TINY_OUT_MARGIN * floor, TINY_OUT_MIN_MS)) continue;
+    if (c < bestCost) { bestCost = c; bestK = k; }
   }
   return new Set(order.slice(0, bestK));
 }

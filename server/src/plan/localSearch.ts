@@ -7,15 +7,11 @@
  * walks plateaus where two ranks share a maximum). Candidates are ranked by
  * call-free estimates (fusion factor × solo cost, exact communication); only
  * the best few are scored by the model, and the chosen one is checked on the
- * exact state and undone if it did not help. A step that trades
- * communication for compute is taken only when its gain exceeds the cost
- * model's error on the compute it shifts (robust.ts); one that only
- * rebalances compute always is. Every accepted step strictly lowers
- * (step, Σ total²), so it terminates; memory, pins and the
+ * exact state and undone if it did not help. Every accepted step strictly
+ * lowers (step, Σ total²), so it terminates; memory, pins and the
  * one-shard-of-a-table-per-GPU rule hold throughout.
  */
 import type { PlanControl } from './control';
-import { gainBeyondError, type StepParts } from './robust';
 import type { PlanState } from './state';
 
 export interface LocalSearchOptions {
@@ -94,22 +90,20 @@ function undo(state: PlanState, c: Cand, from: number): void {
  */
 function tryBest(state: PlanState, exact: number): boolean {
   cands.sort((x, y) => x.est - y.est || x.sq - y.sq || x.s - y.s || x.b - y.b || x.t - y.t);
-  const before: StepParts = { step: state.step(), compute: state.compute(), uncertainty: state.computeUncertainty() };
+  const cur = state.step();
   const curSq = state.spread();
   const scored: Cand[] = [];
   const m = Math.min(exact, cands.length);
   for (let i = 0; i < m; i++) {
     const c = cands[i];
     const v = state.exchangeStep(c.s, c.b, c.t, true);
-    const what = { step: v, compute: state.whatCompute, uncertainty: before.uncertainty };
-    if (gainBeyondError(before, what, curSq, state.whatSq)) scored.push({ ...c, est: v, sq: state.whatSq });
+    if (improves(v, state.whatSq, cur, curSq)) scored.push({ ...c, est: v, sq: state.whatSq });
   }
   scored.sort((x, y) => x.est - y.est || x.sq - y.sq);
   for (const c of scored) {
     const from = state.gpuOf[c.s];
     apply(state, c);
-    const after = { step: state.step(), compute: state.compute(), uncertainty: state.computeUncertainty() };
-    if (gainBeyondError(before, after, curSq, state.spread())) return true;
+    if (improves(state.step(), state.spread(), cur, curSq)) return true;
     undo(state, c, from);
   }
   return false;

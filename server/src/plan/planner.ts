@@ -8,6 +8,7 @@
  * Deterministic for a seed unless `timeBudgetMs` cuts a phase short.
  */
 import type { Placement, ShardConfig } from '../config/types';
+import { tableMemoryBytes } from '../cost/memory';
 import type { CostModel, SetScorer } from '../cost/types';
 import { heuristicGreedy, randomPlace, roundRobinPlace, type HeuristicKey } from './baselines';
 import { Catalog, isFree, type Layout } from './catalog';
@@ -17,7 +18,7 @@ import { replicatedTables } from './dataParallel';
 import { assessPlacement, evaluatePlacement } from './evaluate';
 import { greedyOrder, greedyPlace, soloCosts } from './greedy';
 import { hedgedModel } from './hedge';
-import { initialLayoutsPolled, tableBytes, TINY_TABLE_BYTES } from './layouts';
+import { initialLayoutsPolled, TINY_TABLE_BYTES } from './layouts';
 import { localSearch } from './localSearch';
 import { makeRoom } from './makeRoom';
 import { policySearch, shippedPolicy } from './policy';
@@ -115,6 +116,42 @@ export async function planConfig(
   config: ShardConfig, strategy: Strategy, model: CostModel, opts: PlanOptions = {},
 ): Promise<PlanResult> {
   const t0 = performance.now();
+  const own = await planOnce(config, strategy, model, opts);
+  if (strategy !== 'best' || opts.start || own.placement.size === 0 || own.notes?.length || !(config.devices.count <= LARGE_CLUSTER)) return own;
+  // On small clusters 'best' also plans from TorchRec's plan (the plan a
+  // TorchRec user gets, --strategy torchrec): its placement as the start of
+  // the layout search, which keeps that start as a candidate, so where
+  // TorchRec's plan keeps its tiny tables as best does, best is never worse
+  // than it by the model it plans with. Tiny tables (under TINY_TABLE_BYTES)
+  // are left out of the start and placed as best places them (TorchRec's
+  // planner may split a 4-row table). A plan of its own, in its own catalog,
+  // so the plans of the strategies best runs are the same as when they run alone.
+  const left = opts.timeBudgetMs === undefined ? undefined : opts.timeBudgetMs - (performance.now() - t0);
+  if (left !== undefined && left <= 0) return own;
+  try {
+    const tr = await torchrecPlacement(config, model, new PlanControl(opts.signal, left));
+    const start = new Map([...tr.placement].filter(([name]) => {
+      const t = config.tables.find((x) => x.name === name);
+      return t !== undefined && tableMemoryBytes(t, config.optimizer) >= TINY_TABLE_BYTES;
+    }));
+    const rest = left === undefined ? undefined : left - (performance.now() - t0);
+    const fromTr = start.size > 0 && (rest === undefined || rest > 0)
+      ? await planOnce(config, 'column', model, { ...opts, start, timeBudgetMs: rest }) : undefined;
+    const lower = fromTr && fromTr.feasible && !fromTr.notes?.length && (!own.feasible || fromTr.maxMs < own.maxMs - 1e-12 * own.maxMs);
+    const result = lower ? { ...fromTr, strategy } : own;
+    result.elapsedMs = performance.now() - t0;
+    return result;
+  } catch (err) {
+    if (isAbortError(err)) throw err;
+    return own;
+  }
+}
+
+/** One strategy's plan (planConfig without best's TorchRec start). */
+async function planOnce(
+  config: ShardConfig, strategy: Strategy, model: CostModel, opts: PlanOptions,
+): Promise<PlanResult> {
+  const t0 = performance.now();
   const ctl = new PlanControl(opts.signal, opts.timeBudgetMs);
   try {
     ctl.check();
@@ -142,17 +179,6 @@ export async function planConfig(
     const initial = await initialLayoutsPolled(cat, ctl);
     const catalogMs = performance.now() - tCatalog;
     const kept = opts.start && opts.start instanceof Map ? startLayouts(cat, opts.start) : undefined;
-    // On small clusters 'best' also starts from TorchRec's plan (the plan a
-    // TorchRec user gets, --strategy torchrec): its layouts and GPUs for every
-    // table but the tiny ones (under TINY_TABLE_BYTES), which keep best's own
-    // layouts (whole or replicated: TorchRec's planner may split a 4-row
-    // table). So where TorchRec's plan keeps its tiny tables as best does,
-    // best is never worse than it by the model it plans with. Planned here,
-    // before the model is prepared, because its layouts (row-wise over every
-    // rank, column splits) may add shards to the catalog.
-    const torchrecStart = strategy === 'best' && cat.gpus <= LARGE_CLUSTER && !ctl.outOfTime('the TorchRec start')
-      ? startLayouts(cat, (await torchrecPlacement(config, model, ctl)).placement).map((k, t) => (tableBytes(cat, t) < TINY_TABLE_BYTES ? undefined : k))
-      : undefined;
     await ctl.tick();
     // The cost-driven strategies search on hedged compute (hedge.ts) and
     // choose and report plans by the model's own numbers.
@@ -182,7 +208,7 @@ export async function planConfig(
       if (!own || ownSize !== cat.shards.length) { own = model.prepare(cat.shards, cat.env); ownSize = cat.shards.length; }
       return own;
     };
-    const final = await runStrategy(strategy, base, planning, ctl, seed, kept, real, torchrecStart);
+    const final = await runStrategy(strategy, base, planning, ctl, seed, kept, real);
 
     // A table with some shards unplaced is left out of the placement entirely,
     // so take its placed shards off too: the state then matches the placement.
@@ -241,7 +267,6 @@ async function simplePlan(strategy: Strategy, base: PlanState, ctl: PlanControl,
 async function runStrategy(
   strategy: Strategy, base: PlanState, model: CostModel, ctl: PlanControl, seed: number,
   kept: (StartLayout | undefined)[] | undefined, real: () => SetScorer,
-  torchrecStart?: (StartLayout | undefined)[],
 ): Promise<PlanState> {
   if (SIMPLE.has(strategy)) return simplePlan(strategy, base, ctl, seed);
 
@@ -259,9 +284,9 @@ async function runStrategy(
   // ran to the end ('search', 'column', and on small clusters 'policy').
   const plans: PlanState[] = [];
   const splits = strategy === 'column' || strategy === 'best';
-  /** The layout search from `start` and the unsplit pass: the 'column' strategy's plan from that start. */
-  const layoutSearch = async (start: PlanState): Promise<PlanState> => {
-    const candidates = [start];
+  /** The layout search from `start` and the unsplit pass: the 'column' strategy's plan from that start (`also`: more candidates). */
+  const layoutSearch = async (start: PlanState, also: PlanState[] = []): Promise<PlanState> => {
+    const candidates = [start, ...also];
     if (!ctl.outOfTime('the layout search')) candidates.push(await columnSearch(start, model, ctl, { seed }));
     return ownPlan(candidates, true);
   };
@@ -269,8 +294,12 @@ async function runStrategy(
   const tableCount = base.layoutOf.filter((l) => l).length;
   if (kept && keptCount >= tableCount / 2) {
     // Incremental: the start placement, repaired, refined; stable for small edits.
-    const { state: inc, startImbalance } = await incremental(base, kept, solo, ctl);
-    plans.push(splits ? await layoutSearch(inc) : inc);
+    // The start as it was given (repaired) is a candidate too: an
+    // incremental plan is never worse than its start by the model's own
+    // numbers (the local search walks hedged ones).
+    const { state: inc, start, startImbalance } = await incremental(base, kept, solo, ctl);
+    if (splits) plans.push(await layoutSearch(inc, [start]));
+    else plans.push(inc, start);
     // 'best' also plans from scratch after a large change (or when the start
     // covers little), in case the start is poor; small edits stay incremental
     // so live proposals come back well under a second. A start that was
@@ -306,16 +335,6 @@ async function runStrategy(
     starts.push(policy);
     // The plan 'policy' makes.
     plans.push(await ownPlan([policy], false));
-  }
-  if (torchrecStart && !ctl.outOfTime('the extra starts')) {
-    // TorchRec's plan as it is (its layouts on its GPUs) and refined by local
-    // search is one of best's plans (each split left must pay: the unsplit
-    // pass), and the refined one a start.
-    const tr = await placeStart(base, torchrecStart, solo, ctl);
-    const refined = tr.clone();
-    await localSearch(refined, ctl, { solo });
-    starts.push(refined);
-    plans.push(await ownPlan([tr, refined], true));
   }
   if (small && !ctl.outOfTime('the extra starts')) {
     const rr = await simplePlan('round-robin', base, ctl, seed);
@@ -378,11 +397,12 @@ function withScorer(state: PlanState, scorer: SetScorer): PlanState {
 /** Repair the start placement, place the rest greedily (placeStart), then local search. */
 async function incremental(
   base: PlanState, kept: (StartLayout | undefined)[], solo: Float64Array, ctl: PlanControl,
-): Promise<{ state: PlanState; startImbalance: number }> {
-  const state = await placeStart(base, kept, solo, ctl);
-  const startImbalance = imbalance(state);
+): Promise<{ state: PlanState; start: PlanState; startImbalance: number }> {
+  const start = await placeStart(base, kept, solo, ctl);
+  const startImbalance = imbalance(start);
+  const state = start.clone();
   await localSearch(state, ctl, { solo });
-  return { state, startImbalance };
+  return { state, start, startImbalance };
 }
 
 /** The start placement, repaired, with the rest placed greedily (no local search). */

@@ -1,6 +1,6 @@
 /**
- * NeuroShard-style placement search (Zha et al., MLSys 2023; shared notes
- * sharding-anchors.md §6.4): greedy placement of the free shards over the
+ * NeuroShard-style placement search (Zha et al., MLSys 2023;
+ * docs/research/sharding-anchors.md §6.4): greedy placement of the free shards over the
  * predicted step under several dim-balance scales (a GPU's pooled output
  * bytes ≤ scale × the mean; NeuroShard uses 1.00–1.50 in steps of 0.05) plus
  * one unconstrained pass, keep the lowest predicted step, then refine it by
@@ -11,7 +11,6 @@ import { greedyOrder, greedyPlace, soloCosts } from './greedy';
 import { EXACT_CANDIDATES } from './insert';
 import { localSearch } from './localSearch';
 import { unplacedFree, unplacedShards } from './placementOf';
-import { gainBeyondError, type StepParts } from './robust';
 import type { PlanState } from './state';
 
 // Unconstrained first, then NeuroShard's scales in an order that spreads them
@@ -31,20 +30,10 @@ export interface Scored {
   /** The step's critical path, ms. */
   max: number;
   spread: number;
-  /** The step's compute part (forward + backward maxima), ms, and its relative ± (robust.ts). */
-  compute: number;
-  uncertainty: number;
 }
 
 export function scoreOf(state: PlanState): Scored {
-  return {
-    state, unplaced: unplacedShards(state).length, max: state.step(), spread: state.spread(),
-    compute: state.compute(), uncertainty: state.computeUncertainty(),
-  };
-}
-
-function parts(x: Scored): StepParts {
-  return { step: x.max, compute: x.compute, uncertainty: x.uncertainty };
+  return { state, unplaced: unplacedShards(state).length, max: state.step(), spread: state.spread() };
 }
 
 /** Lexicographic: fewer unplaced shards, then lower step, then lower spread. */
@@ -53,16 +42,6 @@ export function better(a: Scored, b: Scored): boolean {
   const tol = 1e-9 * Math.max(a.max, b.max);
   if (Math.abs(a.max - b.max) > tol) return a.max < b.max;
   return a.spread < b.spread - 1e-9 * Math.max(a.spread, b.spread);
-}
-
-/**
- * `better`, with the step's gain required to exceed the cost model's error
- * on the compute it shifts (robust.ts): what a change to a plan (a re-cut, a
- * replication) must show over the plan it changes to be taken.
- */
-export function betterBeyondError(a: Scored, b: Scored): boolean {
-  if (a.unplaced !== b.unplaced) return a.unplaced < b.unplaced;
-  return gainBeyondError(parts(b), parts(a), b.spread, a.spread);
 }
 
 export interface SearchOptions {

@@ -49,8 +49,6 @@ export class PlanState {
   readonly bwd: Float64Array;
   readonly freeFwd: Float64Array;
   readonly freeBwd: Float64Array;
-  /** Relative ± of each rank's compute (ComputeCost.uncertainty of its last exact score; 0: none reported). */
-  readonly unc: Float64Array;
   /** Communication phases per rank. */
   readonly inMs: Float64Array;
   readonly outMs: Float64Array;
@@ -97,8 +95,6 @@ export class PlanState {
   private readonly tIds = new Float64Array(2);
   private readonly tPooled = new Float64Array(2);
   whatSq = 0;
-  /** The compute part (forward + backward maxima) of the step the last what-if returned. */
-  whatCompute = 0;
 
   constructor(readonly cat: Catalog, public scorer: SetScorer, from?: PlanState) {
     this.n = cat.gpus;
@@ -111,7 +107,6 @@ export class PlanState {
       this.mem = from.mem.slice(); this.hostMem = from.hostMem.slice();
       this.fwd = from.fwd.slice(); this.bwd = from.bwd.slice();
       this.freeFwd = from.freeFwd.slice(); this.freeBwd = from.freeBwd.slice();
-      this.unc = from.unc.slice();
       this.inMs = from.inMs.slice(); this.outMs = from.outMs.slice(); this.groupPart = from.groupPart.slice();
       this.dpMs = from.dpMs;
       this.total = from.total.slice();
@@ -137,7 +132,6 @@ export class PlanState {
     this.mem = new Float64Array(n); this.hostMem = new Float64Array(n);
     this.fwd = new Float64Array(n); this.bwd = new Float64Array(n);
     this.freeFwd = new Float64Array(n); this.freeBwd = new Float64Array(n);
-    this.unc = new Float64Array(n);
     this.inMs = new Float64Array(n); this.outMs = new Float64Array(n); this.groupPart = new Float64Array(n);
     this.total = new Float64Array(n);
     this.oracle = new StepOracle(cat.env, n);
@@ -171,22 +165,6 @@ export class PlanState {
   step(): number {
     const m = this.phaseMax;
     return m[IN] + m[FWD] + 2 * m[OUT] + m[BWD] + this.dpMs;
-  }
-
-  /** The step's compute part: the forward and backward phases' maxima, ms. */
-  compute(): number {
-    return this.phaseMax[FWD] + this.phaseMax[BWD];
-  }
-
-  /**
-   * Relative ± of the step's compute part: the uncertainties of the ranks
-   * that set the forward and backward maxima, weighted by those maxima (as
-   * stepCost.ts stepUncertaintyMs adds them); 0 when the model reports none.
-   */
-  computeUncertainty(): number {
-    const k = this.compute();
-    if (!(k > 0)) return 0;
-    return (this.unc[this.phaseArg[FWD]] * this.phaseMax[FWD] + this.unc[this.phaseArg[BWD]] * this.phaseMax[BWD]) / k;
   }
 
   /** Max over ranks of the per-rank total (the busiest rank). */
@@ -388,7 +366,6 @@ export class PlanState {
     const f = free ?? this.scorer.score(this.free[g]);
     this.freeFwd[g] = f.fwdMs; this.freeBwd[g] = f.bwdMs;
     this.fwd[g] = f.fwdMs + fixedF; this.bwd[g] = f.bwdMs + fixedB;
-    this.unc[g] = uncertaintyOf(f, this.unc[g]);
     if (this.free[g].length !== this.members[g].length) this.dirty.add(g);
     this.refreshComm();
   }
@@ -503,12 +480,10 @@ export class PlanState {
     this.refreshComm();
     const v = this.step();
     const sq = this.sumSq;
-    const k = this.compute();
     this.detach(s, g, true);
     this.fwd[g] = f0; this.bwd[g] = b0; this.freeFwd[g] = ff0; this.freeBwd[g] = fb0;
     this.refreshComm();
     this.whatSq = sq;
-    this.whatCompute = k;
     return v;
   }
 
@@ -574,9 +549,8 @@ export class PlanState {
 
   /** Exact compute of GPU g; its free shards' compute too when they changed. */
   private rescore(g: number, freeChanged: boolean): void {
-    const all: ComputeCost = this.members[g].length > 0 ? this.scorer.score(this.members[g]) : { fwdMs: 0, bwdMs: 0 };
+    const all = this.members[g].length > 0 ? this.scorer.score(this.members[g]) : { fwdMs: 0, bwdMs: 0 };
     this.fwd[g] = all.fwdMs; this.bwd[g] = all.bwdMs;
-    this.unc[g] = uncertaintyOf(all, 0);
     if (this.free[g].length === this.members[g].length) {
       this.freeFwd[g] = all.fwdMs; this.freeBwd[g] = all.bwdMs;
     } else if (freeChanged) {
@@ -745,7 +719,6 @@ export class PlanState {
       }
     }
     this.whatSq = sq;
-    this.whatCompute = mF + mB;
     return mIn + mF + 2 * mO + mB + this.dpMs;
   }
 
@@ -765,15 +738,8 @@ export class PlanState {
     const outMs = o.pooledMs(g, o.pooled[g] + cat.pooled[s], o.hostPooled[h] + cat.pooled[s], o.totPooled + cat.pooled[s]) + this.groupPart[g];
     const m = this.phaseMax;
     this.whatSq = inMs + f + 2 * outMs + bw;
-    this.whatCompute = Math.max(m[FWD], f) + Math.max(m[BWD], bw);
     return Math.max(m[IN], inMs) + Math.max(m[FWD], f) + 2 * Math.max(m[OUT], outMs) + Math.max(m[BWD], bw) + this.dpMs;
   }
-}
-
-/** A score's relative ±, or `otherwise` when it reports none. */
-function uncertaintyOf(c: ComputeCost, otherwise: number): number {
-  const u = c.uncertainty;
-  return u !== undefined && Number.isFinite(u) && u >= 0 ? u : otherwise;
 }
 
 function removeItem(list: number[], x: number): void {
