@@ -3,7 +3,9 @@
  * Builds the shard catalog, prepares the cost model once, chooses each
  * table's starting layout (data-parallel where replication pays), runs the
  * strategy, and scores the result with `assessPlacement` (the step's critical
- * path). Never throws on odd input (it returns an infeasible plan with
+ * path). The cost-driven strategies search on hedged set costs (hedge.ts) and
+ * choose by the model's own; 'best' on clusters of up to LARGE_CLUSTER GPUs
+ * also plans from TorchRec's plan and keeps the lower step. Never throws on odd input (it returns an infeasible plan with
  * reasons); rejects only with an AbortError when `signal` fires.
  * Deterministic for a seed unless `timeBudgetMs` cuts a phase short.
  */
