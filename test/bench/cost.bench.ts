@@ -35,6 +35,7 @@ import { columnsOf, renderMarkdownTable } from '../../server/src/cli/textTable';
 import { printPublishedTable } from './fbgemmPublished';
 import { noiseFloor } from './noiseFloor';
 import { printInvariants, printUncertainty } from './costTrust';
+import { percentile, spearman } from './stats';
 
 const REPO = path.resolve(__dirname, '../..');
 const MODELS = path.join(REPO, 'models');
@@ -44,37 +45,6 @@ const SPLIT = path.join(MODELS, 'data', 'h100-split.json');
 const H100: DeviceSpec = { type: 'H100-80GB', count: 128, perHost: 8, reserve: 0.15, ...GPU_PRESETS['H100-80GB'] };
 
 // ---- metrics (same definitions as models/shardlens_cost/metrics.py) ----
-function percentile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
-function ranks(xs: number[]): number[] {
-  const order = xs.map((_, i) => i).sort((a, b) => xs[a] - xs[b]);
-  const r = new Array<number>(xs.length);
-  for (let i = 0; i < order.length;) {
-    let j = i;
-    while (j + 1 < order.length && xs[order[j + 1]] === xs[order[i]]) j++;
-    for (let k = i; k <= j; k++) r[order[k]] = (i + j) / 2;
-    i = j + 1;
-  }
-  return r;
-}
-function spearman(a: number[], b: number[]): number {
-  const ra = ranks(a);
-  const rb = ranks(b);
-  const ma = ra.reduce((x, y) => x + y, 0) / ra.length;
-  const mb = rb.reduce((x, y) => x + y, 0) / rb.length;
-  let cov = 0; let va = 0; let vb = 0;
-  for (let i = 0; i < ra.length; i++) {
-    cov += (ra[i] - ma) * (rb[i] - mb);
-    va += (ra[i] - ma) ** 2;
-    vb += (rb[i] - mb) ** 2;
-  }
-  return cov / Math.sqrt(va * vb);
-}
 interface Summary { mape: number; median: number; p90: number; rho: number }
 function summary(pred: number[], truth: number[]): Summary {
   const ape = pred.map((p, i) => Math.abs(p - truth[i]) / truth[i]);

@@ -315,12 +315,42 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
  * UNSPLIT_EXACT_GPUS best by the call-free estimate.
  */
 const UNSPLIT_EXACT_GPUS = 16;
-function unsplitCandidates(state: PlanState, s: number): number[] {
+export function unsplitCandidates(state: PlanState, s: number): number[] {
   const room: number[] = [];
   for (let g = 0; g < state.n; g++) if (state.canHost(g, s)) room.push(g);
   if (room.length <= UNSPLIT_EXACT_GPUS) return room;
   const est = new Map(room.map((g) => [g, state.insertStep(g, s)] as const));
   return room.sort((a, b) => est.get(a)! - est.get(b)! || a - b).slice(0, UNSPLIT_EXACT_GPUS);
+}
+
+/**
+ * Local-search steps after a table is made whole again: the split (or
+ * replicated) plan was refined around the split, so the whole one gets the
+ * same chance to move the rank's other shards off before the two are compared.
+ */
+const WHOLE_REFINE_STEPS = 8;
+
+/**
+ * A copy of `state` with table t whole (its 'table' layout, prepared) on the
+ * GPU with room that gives the lowest exact step, then refined by a short
+ * local search; undefined when no GPU has room.
+ */
+export async function wholeOnBestGpu(state: PlanState, t: number, ctl: PlanControl): Promise<PlanState | undefined> {
+  const whole = state.cat.layout(t, 'table');
+  if (!whole) return undefined;
+  const s = whole.shards[0];
+  const child = state.clone();
+  child.setLayout(t, whole);
+  child.settle();
+  let bestG = -1; let bestStep = Infinity; let bestSq = Infinity;
+  for (const g of unsplitCandidates(child, s)) {
+    const v = child.insertStepExact(g, s); const sq = child.whatSq;
+    if (v < bestStep - 1e-12 * Math.max(1, v) || (v <= bestStep + 1e-12 * Math.max(1, v) && sq < bestSq)) { bestStep = v; bestSq = sq; bestG = g; }
+  }
+  if (bestG < 0) return undefined;
+  child.place(s, bestG);
+  await localSearch(child, ctl, { solo: child.solo, maxSteps: WHOLE_REFINE_STEPS, exact: REFINE_EXACT });
+  return child;
 }
 
 /** Layouts that cut a table across GPUs. */
@@ -330,9 +360,10 @@ export function isSplit(l: Layout): boolean {
 
 /**
  * The last word on splits: each split table that may be whole (table-wise
- * allowed, fits one GPU) is tried whole on every GPU with room, and stays
- * whole on the best of them unless the split plan is strictly better; the
- * pass repeats until no split changes. So every split left in a plan pays for
+ * allowed, fits one GPU) is tried whole on every GPU with room, the best of
+ * them refined by a short local search (wholeOnBestGpu), and stays whole
+ * unless the split plan is strictly better; the pass repeats until no split
+ * changes. So every split left in a plan pays for
  * the communication it adds, in the critical-path model the plan was made
  * with: no single GPU holding the table whole gives a lower step.
  */
@@ -348,18 +379,8 @@ export async function unsplitPass(state: PlanState, ctl: PlanControl): Promise<P
       if (!cat.hasLayout(t, 'table', 1, 1, cur.solo.length)) continue;
       if (ctl.outOfTime('the unsplit pass')) return cur;
       await ctl.tick();
-      const whole = cat.layout(t, 'table')!;
-      const s = whole.shards[0];
-      const child = cur.clone();
-      child.setLayout(t, whole);
-      child.settle();
-      let bestG = -1; let bestStep = Infinity; let bestSq = Infinity;
-      for (const g of unsplitCandidates(child, s)) {
-        const v = child.insertStepExact(g, s); const sq = child.whatSq;
-        if (v < bestStep - 1e-12 * Math.max(1, v) || (v <= bestStep + 1e-12 * Math.max(1, v) && sq < bestSq)) { bestStep = v; bestSq = sq; bestG = g; }
-      }
-      if (bestG < 0) continue;
-      child.place(s, bestG);
+      const child = await wholeOnBestGpu(cur, t, ctl);
+      if (!child) continue;
       // Whole wins ties: a split must give a strictly lower step to stay.
       const a = scoreOf(cur); const b = scoreOf(child);
       if (b.unplaced <= a.unplaced && b.max <= a.max + 1e-9 * Math.max(1, a.max)) { cur = child; changed = true; }

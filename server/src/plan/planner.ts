@@ -3,11 +3,14 @@
  * Builds the shard catalog, prepares the cost model once, chooses each
  * table's starting layout (data-parallel where replication pays), runs the
  * strategy, and scores the result with `assessPlacement` (the step's critical
- * path). Never throws on odd input (it returns an infeasible plan with
+ * path). The cost-driven strategies search on hedged set costs (hedge.ts) and
+ * choose by the model's own; 'best' on clusters of up to LARGE_CLUSTER GPUs
+ * also plans from TorchRec's plan and keeps the lower step. Never throws on odd input (it returns an infeasible plan with
  * reasons); rejects only with an AbortError when `signal` fires.
  * Deterministic for a seed unless `timeBudgetMs` cuts a phase short.
  */
 import type { Placement, ShardConfig } from '../config/types';
+import { tableMemoryBytes } from '../cost/memory';
 import type { CostModel, SetScorer } from '../cost/types';
 import { heuristicGreedy, randomPlace, roundRobinPlace, type HeuristicKey } from './baselines';
 import { Catalog, isFree, type Layout } from './catalog';
@@ -16,14 +19,16 @@ import { isAbortError, PlanControl } from './control';
 import { replicatedTables } from './dataParallel';
 import { assessPlacement, evaluatePlacement } from './evaluate';
 import { greedyOrder, greedyPlace, soloCosts } from './greedy';
-import { initialLayoutsPolled } from './layouts';
+import { hedgedModel } from './hedge';
+import { initialLayoutsPolled, TINY_TABLE_BYTES } from './layouts';
 import { localSearch } from './localSearch';
 import { makeRoom } from './makeRoom';
 import { policySearch, shippedPolicy } from './policy';
+import { unreplicatePass } from './replicaPass';
 import { activeShards, placementOf, unplacedFree, unplacedTables } from './placementOf';
 import { startLayouts, type StartLayout } from './repair';
 import { seededRng } from './rng';
-import { better, costGreedy, gridSearch, scoreOf } from './search';
+import { better, costGreedy, gridSearch, scoreOf, type Scored } from './search';
 import { PlanState } from './state';
 import { torchrecPlacement } from './torchrec/planner';
 import { STRATEGIES, type PlanResult, type Strategy } from './types';
@@ -113,6 +118,42 @@ export async function planConfig(
   config: ShardConfig, strategy: Strategy, model: CostModel, opts: PlanOptions = {},
 ): Promise<PlanResult> {
   const t0 = performance.now();
+  const own = await planOnce(config, strategy, model, opts);
+  if (strategy !== 'best' || opts.start || own.placement.size === 0 || own.notes?.length || !(config.devices.count <= LARGE_CLUSTER)) return own;
+  // On small clusters 'best' also plans from TorchRec's plan (the plan a
+  // TorchRec user gets, --strategy torchrec): its placement as the start of
+  // the layout search, which keeps that start as a candidate, so where
+  // TorchRec's plan keeps its tiny tables as best does, best is never worse
+  // than it by the model it plans with. Tiny tables (under TINY_TABLE_BYTES)
+  // are left out of the start and placed as best places them (TorchRec's
+  // planner may split a 4-row table). A plan of its own, in its own catalog,
+  // so the plans of the strategies best runs are the same as when they run alone.
+  const left = opts.timeBudgetMs === undefined ? undefined : opts.timeBudgetMs - (performance.now() - t0);
+  if (left !== undefined && left <= 0) return own;
+  try {
+    const tr = await torchrecPlacement(config, model, new PlanControl(opts.signal, left));
+    const start = new Map([...tr.placement].filter(([name]) => {
+      const t = config.tables.find((x) => x.name === name);
+      return t !== undefined && tableMemoryBytes(t, config.optimizer) >= TINY_TABLE_BYTES;
+    }));
+    const rest = left === undefined ? undefined : left - (performance.now() - t0);
+    const fromTr = start.size > 0 && (rest === undefined || rest > 0)
+      ? await planOnce(config, 'column', model, { ...opts, start, timeBudgetMs: rest }) : undefined;
+    const lower = fromTr && fromTr.feasible && !fromTr.notes?.length && (!own.feasible || fromTr.maxMs < own.maxMs - 1e-12 * own.maxMs);
+    const result = lower ? { ...fromTr, strategy } : own;
+    result.elapsedMs = performance.now() - t0;
+    return result;
+  } catch (err) {
+    if (isAbortError(err)) throw err;
+    return own;
+  }
+}
+
+/** One strategy's plan (planConfig without best's TorchRec start). */
+async function planOnce(
+  config: ShardConfig, strategy: Strategy, model: CostModel, opts: PlanOptions,
+): Promise<PlanResult> {
+  const t0 = performance.now();
   const ctl = new PlanControl(opts.signal, opts.timeBudgetMs);
   try {
     ctl.check();
@@ -141,8 +182,11 @@ export async function planConfig(
     const catalogMs = performance.now() - tCatalog;
     const kept = opts.start && opts.start instanceof Map ? startLayouts(cat, opts.start) : undefined;
     await ctl.tick();
+    // The cost-driven strategies search on hedged compute (hedge.ts) and
+    // choose and report plans by the model's own numbers.
+    const planning = SIMPLE.has(strategy) ? model : hedgedModel(model);
     const tPrepare = performance.now();
-    const scorer = model.prepare(cat.shards, cat.env);
+    const scorer = planning.prepare(cat.shards, cat.env);
     ctl.prepareMsPerShard = (performance.now() - tPrepare) / Math.max(1, cat.shards.length);
     await ctl.tick();
     const layouts = initial.layouts.slice();
@@ -158,7 +202,15 @@ export async function planConfig(
     // and scores every GPU (as the base state did): keep about that much.
     ctl.reserve(FINISH_RESERVE * (catalogMs + performance.now() - tBase));
     await ctl.tick();
-    const final = await runStrategy(strategy, base, model, ctl, seed, kept);
+    // The model's own scorer over the catalog as it is when asked (the layout search grows it).
+    let own: SetScorer | undefined;
+    let ownSize = -1;
+    const real = (): SetScorer => {
+      if (planning === model) return scorer;
+      if (!own || ownSize !== cat.shards.length) { own = model.prepare(cat.shards, cat.env); ownSize = cat.shards.length; }
+      return own;
+    };
+    const final = await runStrategy(strategy, base, planning, ctl, seed, kept, real);
 
     // A table with some shards unplaced is left out of the placement entirely,
     // so take its placed shards off too: the state then matches the placement.
@@ -208,54 +260,70 @@ async function simplePlan(strategy: Strategy, base: PlanState, ctl: PlanControl,
   return state;
 }
 
+/**
+ * The plan of `strategy` from `base`. `model` is what the searches price with
+ * (hedged for the cost-driven strategies, hedge.ts); `real()` is the model's
+ * own scorer over the catalog as it is then: candidates are compared, the
+ * last passes on splits and replicas run and the result returned scored by it.
+ */
 async function runStrategy(
   strategy: Strategy, base: PlanState, model: CostModel, ctl: PlanControl, seed: number,
-  kept: (StartLayout | undefined)[] | undefined,
+  kept: (StartLayout | undefined)[] | undefined, real: () => SetScorer,
 ): Promise<PlanState> {
   if (SIMPLE.has(strategy)) return simplePlan(strategy, base, ctl, seed);
 
   const tSolo = performance.now();
   const solo = await soloCosts(base, ctl);
   ctl.newShardMs = ctl.prepareMsPerShard + (performance.now() - tSolo) / Math.max(1, base.cat.shards.length);
-  if (strategy === 'policy') return policySearch(base, ctl, { solo });
+  // The best of some states by the model's own numbers: rescored (a plan), or as searched (a start to search on).
+  const pickBest = (states: PlanState[]) => bestBy(states, real()).rescored;
+  const bestStart = (states: PlanState[]) => states[bestBy(states, real()).index];
+  /** A strategy's finished plan from its candidates: the best by the model's own numbers, after the last passes. */
+  const ownPlan = (states: PlanState[], splits: boolean) => finish(pickBest(states), splits, ctl);
+  if (strategy === 'policy') return ownPlan([await policySearch(base, ctl, { solo })], false);
   // Finished plans of the strategies run here: the lowest step (ties: the
   // lower spread) is the answer, so 'best' is never worse than a strategy it
   // ran to the end ('search', 'column', and on small clusters 'policy').
   const plans: PlanState[] = [];
   const splits = strategy === 'column' || strategy === 'best';
-  /** The layout search from `start` and the unsplit pass: the 'column' strategy's plan from that start. */
-  const layoutSearch = async (start: PlanState): Promise<PlanState> => {
-    const candidates = [start];
+  /** The layout search from `start` and the unsplit pass: the 'column' strategy's plan from that start (`also`: more candidates). */
+  const layoutSearch = async (start: PlanState, also: PlanState[] = []): Promise<PlanState> => {
+    const candidates = [start, ...also];
     if (!ctl.outOfTime('the layout search')) candidates.push(await columnSearch(start, model, ctl, { seed }));
-    return finish(pickBest(candidates), true, ctl);
+    return ownPlan(candidates, true);
   };
   const keptCount = kept ? kept.filter((k) => k).length : 0;
   const tableCount = base.layoutOf.filter((l) => l).length;
   if (kept && keptCount >= tableCount / 2) {
     // Incremental: the start placement, repaired, refined; stable for small edits.
-    const { state: inc, startImbalance } = await incremental(base, kept, solo, ctl);
-    plans.push(splits ? await layoutSearch(inc) : inc);
+    // The start as it was given (repaired) is a candidate too: an
+    // incremental plan is never worse than its start by the model's own
+    // numbers (the local search walks hedged ones).
+    const { state: inc, start, startImbalance } = await incremental(base, kept, solo, ctl);
+    if (splits) plans.push(await layoutSearch(inc, [start]));
+    else plans.push(inc, start);
     // 'best' also plans from scratch after a large change (or when the start
     // covers little), in case the start is poor; small edits stay incremental
     // so live proposals come back well under a second. A start that was
     // already balanced is a previous plan plus a small edit; an unbalanced one
     // (e.g. a hand-written round-robin) is not worth keeping.
     const smallEdit = keptCount >= SMALL_EDIT_KEPT * tableCount && startImbalance <= WELL_BALANCED;
-    if (strategy !== 'best' || smallEdit || ctl.outOfTime('planning from scratch')) return pickBest(plans);
+    if (strategy !== 'best' || smallEdit || ctl.outOfTime('planning from scratch')) return splits ? pickBest(plans) : ownPlan(plans, false);
   }
   if (strategy === 'greedy') {
     const g = await costGreedy(base, ctl, { solo });
     await makeRoom(g, solo, ctl);
     plans.push(g);
-    return pickBest(plans);
+    return ownPlan(plans, false);
   }
   const searched = await gridSearch(base, ctl, { solo });
   await makeRoom(searched, solo, ctl);
-  plans.push(searched);
-  if (!splits) return pickBest(plans);
+  if (!splits) return ownPlan([...plans, searched], false);
   // 'column' and 'best': the layout search from the grid search's plan.
   plans.push(await layoutSearch(searched));
   if (strategy === 'column') return pickBest(plans);
+  // 'best' holds the plan 'search' makes too.
+  plans.push(await ownPlan([searched], false));
 
   // 'best' also tries other starts. On small clusters the learned policy and
   // round-robin (+ local search): with a fusing cost model (a GPU's cost is
@@ -264,7 +332,12 @@ async function runStrategy(
   // task and each extra start costs a quarter second.
   const starts: PlanState[] = [];
   const small = base.n <= LARGE_CLUSTER;
-  if (small && shippedPolicy().ok && !ctl.outOfTime('the extra starts')) starts.push(await policySearch(base, ctl, { solo }));
+  if (small && shippedPolicy().ok && !ctl.outOfTime('the extra starts')) {
+    const policy = await policySearch(base, ctl, { solo });
+    starts.push(policy);
+    // The plan 'policy' makes.
+    plans.push(await ownPlan([policy], false));
+  }
   if (small && !ctl.outOfTime('the extra starts')) {
     const rr = await simplePlan('round-robin', base, ctl, seed);
     await makeRoom(rr, solo, ctl);
@@ -286,28 +359,58 @@ async function runStrategy(
   }
   if (starts.length > 0) {
     // The layout search again from the best other start, when it beats the grid search's.
-    const other = pickBest(starts);
-    plans.push(better(scoreOf(other), scoreOf(searched)) && !ctl.outOfTime('the layout search') ? await layoutSearch(other) : other);
+    const other = bestStart(starts);
+    const beats = better(scoreOf(withScorer(other, real())), scoreOf(withScorer(searched, real())));
+    plans.push(beats && !ctl.outOfTime('the layout search') ? await layoutSearch(other) : await ownPlan([other], false));
   }
   return pickBest(plans);
 }
 
-/** Strategies that re-cut tables end with the unsplit pass: every split left must pay for itself. */
+/**
+ * The cost-driven strategies end with the last word on layouts, by the
+ * model's own numbers: every split left (strategies that re-cut tables) and
+ * every replica left must pay for itself.
+ */
 async function finish(state: PlanState, splits: boolean, ctl: PlanControl): Promise<PlanState> {
-  return splits ? unsplitPass(state, ctl) : state;
+  return unreplicatePass(splits ? await unsplitPass(state, ctl) : state, ctl);
 }
 
-function pickBest(candidates: PlanState[]): PlanState {
-  for (const c of candidates) c.settle();
-  let best = candidates[0];
-  for (const c of candidates.slice(1)) if (better(scoreOf(c), scoreOf(best))) best = c;
-  return best;
+/** The best candidate by `real` (the model's own numbers): its index and its copy scored by `real`. */
+function bestBy(candidates: PlanState[], real: SetScorer): { index: number; rescored: PlanState } {
+  let best: Scored | undefined;
+  let index = 0;
+  candidates.forEach((c, i) => {
+    c.settle();
+    const sc = scoreOf(withScorer(c, real));
+    if (!best || better(sc, best)) { best = sc; index = i; }
+  });
+  return { index, rescored: best!.state };
 }
 
-/** Repair the start placement, place the rest greedily, then local search. */
+/** `state` scored by `scorer` (a rescored copy unless it already is). */
+function withScorer(state: PlanState, scorer: SetScorer): PlanState {
+  if (state.scorer === scorer) return state;
+  const copy = state.clone();
+  copy.scorer = scorer;
+  copy.refreshAll();
+  return copy;
+}
+
+/** Repair the start placement, place the rest greedily (placeStart), then local search. */
 async function incremental(
   base: PlanState, kept: (StartLayout | undefined)[], solo: Float64Array, ctl: PlanControl,
-): Promise<{ state: PlanState; startImbalance: number }> {
+): Promise<{ state: PlanState; start: PlanState; startImbalance: number }> {
+  const start = await placeStart(base, kept, solo, ctl);
+  const startImbalance = imbalance(start);
+  const state = start.clone();
+  await localSearch(state, ctl, { solo });
+  return { state, start, startImbalance };
+}
+
+/** The start placement, repaired, with the rest placed greedily (no local search). */
+async function placeStart(
+  base: PlanState, kept: (StartLayout | undefined)[], solo: Float64Array, ctl: PlanControl,
+): Promise<PlanState> {
   const cat = base.cat;
   // A fresh state with the kept layouts where there are some, the base's elsewhere.
   const state = new PlanState(cat, base.scorer);
@@ -335,7 +438,5 @@ async function incremental(
   await ctl.tick();
   await greedyPlace(state, greedyOrder(state, unplacedFree(state), solo), ctl);
   await makeRoom(state, solo, ctl);
-  const startImbalance = imbalance(state);
-  await localSearch(state, ctl, { solo });
-  return { state, startImbalance };
+  return state;
 }

@@ -3,7 +3,8 @@
  * clusters and tables, planned with the same seed and no time budget:
  *   best.maxMs ≤ S.maxMs (relative tolerance 1e-9) for every strategy S that
  *   best runs to the end inside it: 'search', 'column', and on clusters of
- *   up to LARGE_CLUSTER GPUs 'policy';
+ *   up to LARGE_CLUSTER GPUs 'policy', and 'torchrec' when no table is tiny
+ *   (TorchRec's plan is one of best's plans there, its tiny tables aside);
  * whenever S's plan is feasible, best's is too. maxMs is the step (critical
  * path) as scored by the model both were planned with (evaluatePlacement of
  * the placement, cost/stepCost.ts). With a time budget that bites, `best`
@@ -17,7 +18,9 @@ import { DEFAULT_KERNEL, type ShardConfig, type ShardingKind, type TableSpec } f
 import { AnalyticCostModel } from '../../../server/src/cost/analytic';
 import { FbgemmCostModel } from '../../../server/src/cost/fbgemm';
 import type { CostModel } from '../../../server/src/cost/types';
+import { tableMemoryBytes } from '../../../server/src/cost/memory';
 import { LARGE_CLUSTER } from '../../../server/src/plan/columnSearch';
+import { TINY_TABLE_BYTES } from '../../../server/src/plan/layouts';
 import { ALL_KINDS } from '../../../server/src/plan/evaluate';
 import { planConfig } from '../../../server/src/plan/planner';
 import type { Strategy } from '../../../server/src/plan/types';
@@ -26,9 +29,9 @@ import { property, runs } from '../../fuzz/runs';
 
 const GIB = 2 ** 30;
 
-const tableArb = (i: number) => fc.record({
-  rowsExp: fc.double({ min: 2, max: 8.5, noNaN: true }),
-  dim: fc.constantFrom(4, 8, 16, 32, 64, 128, 256),
+const tableArb = (i: number, big = false) => fc.record({
+  rowsExp: fc.double({ min: big ? 5 : 2, max: 8.5, noNaN: true }),
+  dim: big ? fc.constantFrom(16, 32, 64, 128, 256) : fc.constantFrom(4, 8, 16, 32, 64, 128, 256),
   pooling: fc.double({ min: 1, max: 80, noNaN: true }),
   zipf: fc.double({ min: 0, max: 1.2, noNaN: true }),
   kinds: fc.option(fc.subarray([...ALL_KINDS], { minLength: 1 }), { nil: undefined, freq: 3 }),
@@ -38,20 +41,24 @@ const tableArb = (i: number) => fc.record({
   sharding: (r.kinds ?? [...ALL_KINDS]) as ShardingKind[],
 }));
 
-const configArb = fc.record({
+const configArbOf = (big: boolean) => fc.record({
   shape: fc.constantFrom([2, 2], [4, 4], [8, 8], [8, 4], [16, 8], [48, 8]),
   memGiB: fc.constantFrom(16, 80),
   batch: fc.constantFrom(8192, 65536),
   n: fc.integer({ min: 2, max: 24 }),
-}).chain((c) => fc.tuple(...Array.from({ length: c.n }, (_, i) => tableArb(i))).map((tables): ShardConfig => ({
+}).chain((c) => fc.tuple(...Array.from({ length: c.n }, (_, i) => tableArb(i, big))).map((tables): ShardConfig => ({
   version: 1, batchSize: c.batch, dtype: 'fp16', optimizer: 'rowwise_adagrad', kernel: DEFAULT_KERNEL, denseBytes: 0,
   devices: { type: 'H100-80GB', count: c.shape[0], perHost: c.shape[1], reserve: 0.15, ...GPU_PRESETS['H100-80GB'], memoryBytes: c.memGiB * GIB },
   tables,
 })));
+const configArb = configArbOf(false);
+/** Clusters of up to LARGE_CLUSTER GPUs whose tables are all above TINY_TABLE_BYTES (≥ 10⁵ rows × 16 fp16). */
+const bigTablesArb = configArbOf(true).filter((c) => c.devices.count <= LARGE_CLUSTER);
 
 /** The strategies best runs to the end on `cfg`'s cluster. */
 function inside(cfg: ShardConfig): Strategy[] {
-  return cfg.devices.count <= LARGE_CLUSTER ? ['search', 'column', 'policy'] : ['search', 'column'];
+  if (cfg.devices.count > LARGE_CLUSTER) return ['search', 'column'];
+  return cfg.tables.every((t) => tableMemoryBytes(t, cfg.optimizer) >= TINY_TABLE_BYTES) ? ['search', 'column', 'policy', 'torchrec'] : ['search', 'column', 'policy'];
 }
 
 async function check(cfg: ShardConfig, model: CostModel): Promise<void> {
@@ -72,6 +79,10 @@ describe("'best' is the best it found", () => {
   it('the same with the analytic embedding_bag model', async () => {
     const model = new AnalyticCostModel('H100-80GB');
     await property('best is the best it found: analytic', fc.asyncProperty(configArb, (cfg) => check(cfg, model)), runs(12));
+  });
+  it('best ≤ torchrec on clusters of up to 32 GPUs whose tables are not tiny (FBGEMM model)', async () => {
+    const model = new FbgemmCostModel('H100-80GB');
+    await property('best is the best it found: torchrec', fc.asyncProperty(bigTablesArb, (cfg) => check(cfg, model)), runs(20));
   });
   it('on the bench task where column used to beat best (400 tables on 64 GPUs)', async () => {
     const cfg = makeTask({ name: 'dlrm-400/64', tables: 400, gpus: 64, seed: 0, size: 'large' });
