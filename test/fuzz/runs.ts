@@ -34,7 +34,11 @@ export async function property<Ts extends [unknown, ...unknown[]]>(
   // (no failure report to read it from) can be replayed with FUZZ_SEED.
   const s = seed() ?? (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0;
   process.stdout.write(`fuzz: ${name}: seed ${s}\n`);
-  const details = await fc.check(prop as fc.IAsyncProperty<Ts>, { numRuns, seed: s, endOnFailure: false });
+  // In the test tiers a failure is reported at once, unshrunk: shrinking a
+  // planner property can take many minutes (each step plans several times).
+  // The campaign (FUZZ_RUNS) and a replay (FUZZ_SEED) shrink to the smallest case.
+  const shrink = process.env.FUZZ_RUNS !== undefined || seed() !== undefined;
+  const details = await fc.check(prop as fc.IAsyncProperty<Ts>, { numRuns, seed: s, endOnFailure: !shrink });
   const cases = details.numRuns + (details.failed ? 1 : 0);
   // One line per property: the campaign greps and sums these.
   process.stdout.write(`fuzz: ${name}: ${cases} cases, ${details.failed ? 1 : 0} failures\n`);

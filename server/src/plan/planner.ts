@@ -139,8 +139,17 @@ export async function planConfig(
     const rest = left === undefined ? undefined : left - (performance.now() - t0);
     const fromTr = start.size > 0 && (rest === undefined || rest > 0)
       ? await planOnce(config, 'column', model, { ...opts, start, timeBudgetMs: rest }) : undefined;
-    const lower = fromTr && fromTr.feasible && !fromTr.notes?.length && (!own.feasible || fromTr.maxMs < own.maxMs - 1e-12 * own.maxMs);
-    const result = lower ? { ...fromTr, strategy } : own;
+    // TorchRec's plan itself is a candidate too: the layout search ranks moves
+    // on hedged set costs (hedge.ts), so its result can score above its start
+    // by the model's own numbers; with TorchRec's plan among the candidates
+    // best is never worse than it on these clusters.
+    const trPlan = tr.placement.size > 0 && tr.reasons.length === 0
+      ? await evaluatePlacement(config, tr.placement, model, strategy) : undefined;
+    let result = own;
+    for (const c of [fromTr, trPlan]) {
+      if (!c || !c.feasible || c.reasons.length > 0 || c.notes?.length) continue;
+      if (!result.feasible || c.maxMs < result.maxMs - 1e-12 * result.maxMs) result = { ...c, strategy };
+    }
     result.elapsedMs = performance.now() - t0;
     return result;
   } catch (err) {
