@@ -13,17 +13,31 @@ const common = { bundle: true, sourcemap: !production, minify: production, logLe
 mkdirSync('dist', { recursive: true });
 await Promise.all([
   esbuild.build({
-    ...common, entryPoints: ['extension/src/extension.ts'], outfile: 'dist/extension.js',
-    platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'],
+    ...common,
+    entryPoints: ['extension/src/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
   }),
   esbuild.build({
-    ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js',
-    platform: 'node', format: 'cjs', target: 'node20', external: ['onnxruntime-node'],
+    ...common,
+    entryPoints: ['server/src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['onnxruntime-node'],
     banner: { js: '#!/usr/bin/env node' },
   }),
   esbuild.build({
-    ...common, entryPoints: ['webview/src/main.ts'], outfile: 'dist/webview.js',
-    platform: 'browser', format: 'iife', target: 'es2022',
+    ...common,
+    entryPoints: ['webview/src/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
   }),
 ]);
 copyFileSync('webview/styles.css', 'dist/webview.css');

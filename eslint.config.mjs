@@ -28,18 +28,16 @@ const layerRegex = (layers) => `^(\\.\\./)+(${layers.join('|')})(/|$)`;
  * in the language server, the CLI and tests, so the editor, the LSP library,
  * files and processes stay at the edges (lsp/, cli/, io/) and are injected.
  */
-const ENGINE_FORBIDDEN_PATHS = ['vscode', 'fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'child_process', 'node:child_process'].map(
-  (name) => ({
-    name,
-    message:
-      'The engine (server/src/config, cost, plan, engine) never imports vscode, files or processes: it runs unchanged in the language server, the CLI and tests. Read files in server/src/io or at the edge (lsp/, cli/) and pass the contents or a reader in.',
-  }),
-);
+const ENGINE_FORBIDDEN_PATHS = ['vscode', 'fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'child_process', 'node:child_process'].map((name) => ({
+  name,
+  message:
+    'The engine (server/src/config, cost, plan, engine) never imports vscode, files or processes: it runs unchanged in the language server, the CLI and tests. Read files in server/src/io or at the edge (lsp/, cli/) and pass the contents or a reader in.',
+}));
 const ENGINE_FORBIDDEN_PATTERNS = [
   {
     regex: '^vscode-languageserver',
     message:
-      'The engine (server/src/config, cost, plan, engine) never imports the LSP library: LSP types and connections live in server/src/lsp, which adapts the engine\'s results.',
+      "The engine (server/src/config, cost, plan, engine) never imports the LSP library: LSP types and connections live in server/src/lsp, which adapts the engine's results.",
   },
 ];
 
@@ -66,16 +64,7 @@ function layer(folder, forbidden, mayImport, why) {
 }
 
 export default defineConfig(
-  globalIgnores([
-    'dist/**',
-    'out/**',
-    'build/**',
-    '.vscode-test/**',
-    'test-results/**',
-    'test/e2e/host/**',
-    'test/e2e/.cache/**',
-    'models/**',
-  ]),
+  globalIgnores(['dist/**', 'out/**', 'build/**', '.vscode-test/**', 'test-results/**', 'test/e2e/host/**', 'test/e2e/.cache/**', 'models/**']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
@@ -160,12 +149,11 @@ export default defineConfig(
           patterns: [
             {
               regex: '^vscode-languageserver(/|$)',
-              message:
-                'server/src/lsp/protocol.ts is bundled into the VS Code client: use vscode-languageserver-protocol (shared by both sides), never the server library.',
+              message: 'server/src/lsp/protocol.ts is bundled into the VS Code client: use vscode-languageserver-protocol (shared by both sides), never the server library.',
             },
             {
               regex: '^\\./(?!protocol$)',
-              message: 'server/src/lsp/protocol.ts is bundled into the VS Code client: it must not pull in the language server\'s own modules.',
+              message: "server/src/lsp/protocol.ts is bundled into the VS Code client: it must not pull in the language server's own modules.",
             },
           ],
         },
@@ -212,13 +200,12 @@ export default defineConfig(
             {
               regex: '(^|/)server/src/lsp/protocol$',
               allowTypeImports: true,
-              message:
-                'webview/ imports only types from server/src/lsp/protocol (`import type`): its runtime (vscode-languageserver-protocol) must not enter the browser bundle.',
+              message: 'webview/ imports only types from server/src/lsp/protocol (`import type`): its runtime (vscode-languageserver-protocol) must not enter the browser bundle.',
             },
             {
               regex: '(^|/)server/src/(?!(lsp/protocol|config/byteUnits|cost/phases|engine/format)$)',
               message:
-                'webview/ imports from server/ only the protocol\'s types and the pure display modules config/byteUnits, cost/phases and engine/format (so the panel prints numbers exactly as the hover and the CLI do). Anything else comes in the balance message.',
+                "webview/ imports from server/ only the protocol's types and the pure display modules config/byteUnits, cost/phases and engine/format (so the panel prints numbers exactly as the hover and the CLI do). Anything else comes in the balance message.",
             },
             {
               regex: '^(vscode|vscode-languageserver|vscode-languageclient|vscode-jsonrpc)(/|$)',

@@ -18,8 +18,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { State, WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
 import {
-  BalanceRequest, SweepRequest, type BalanceChangedParams, type BalanceResult, type ReplanCommandArgs,
-  type SweepParams, type WhatIfCommandArgs,
+  BalanceRequest,
+  SweepRequest,
+  type BalanceChangedParams,
+  type BalanceResult,
+  type ReplanCommandArgs,
+  type SweepParams,
+  type WhatIfCommandArgs,
 } from '../../server/src/lsp/protocol';
 import { renderHtml } from '../../webview/src/html';
 import type { FromWebview, ToWebview, ViewName } from '../../webview/src/messages';
@@ -87,7 +92,9 @@ export class BalancePanel implements vscode.Disposable {
       return;
     }
     const panel = vscode.window.createWebviewPanel(
-      BALANCE_VIEW_TYPE, 'GPU Balance', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      BALANCE_VIEW_TYPE,
+      'GPU Balance',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
       webviewOptions(deps.extensionUri),
     );
     BalancePanel.current = new BalancePanel(panel, deps, target);
@@ -137,7 +144,9 @@ export class BalancePanel implements vscode.Disposable {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      panel.onDidChangeViewState((e) => { if (e.webviewPanel.visible && this.stale) this.scheduleRefresh(0); }),
+      panel.onDidChangeViewState((e) => {
+        if (e.webviewPanel.visible && this.stale) this.scheduleRefresh(0);
+      }),
       vscode.window.onDidChangeActiveTextEditor((editor) => {
         if (editor && isShardDocument(editor.document) && editor.document.uri.toString() !== this.uri?.toString()) {
           this.setDocument(editor.document.uri);
@@ -147,7 +156,10 @@ export class BalancePanel implements vscode.Disposable {
   }
 
   private setDocument(uri: vscode.Uri): void {
-    if (uri.toString() === this.uri?.toString()) { this.scheduleRefresh(0); return; }
+    if (uri.toString() === this.uri?.toString()) {
+      this.scheduleRefresh(0);
+      return;
+    }
     this.uri = uri;
     this.last = undefined;
     this.updateTitle();
@@ -184,23 +196,20 @@ export class BalancePanel implements vscode.Disposable {
     this.post({ type: 'whatIfProgress', fileName, message: `planning ${clusters}${params.types?.length ? ` of ${params.types.join(', ')}` : ''}\u2026`, percent: 0 });
     try {
       await vscode.workspace.openTextDocument(uri);
-      const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: `ShardLens: what if (${fileName})` },
-        async (progress) => {
-          // The server reports each planned cluster through an LSP work-done token.
-          const workDoneToken = `shardlens-sweep-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-          const listener = this.deps.client.onProgress(WorkDoneProgress.type, workDoneToken, (p) => {
-            if (p.kind === 'end' || !p.message) return;
-            progress.report({ message: p.message });
-            if (!cts.token.isCancellationRequested) this.post({ type: 'whatIfProgress', fileName, message: p.message, percent: p.percentage });
-          });
-          try {
-            return await this.deps.client.sendRequest(SweepRequest, { uri: uri.toString(), ...params, workDoneToken }, cts.token);
-          } finally {
-            listener.dispose();
-          }
-        },
-      );
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `ShardLens: what if (${fileName})` }, async (progress) => {
+        // The server reports each planned cluster through an LSP work-done token.
+        const workDoneToken = `shardlens-sweep-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+        const listener = this.deps.client.onProgress(WorkDoneProgress.type, workDoneToken, (p) => {
+          if (p.kind === 'end' || !p.message) return;
+          progress.report({ message: p.message });
+          if (!cts.token.isCancellationRequested) this.post({ type: 'whatIfProgress', fileName, message: p.message, percent: p.percentage });
+        });
+        try {
+          return await this.deps.client.sendRequest(SweepRequest, { uri: uri.toString(), ...params, workDoneToken }, cts.token);
+        } finally {
+          listener.dispose();
+        }
+      });
       if (cts.token.isCancellationRequested) return;
       this.post({ type: 'whatIf', fileName, result });
     } catch (err) {
@@ -218,18 +227,27 @@ export class BalancePanel implements vscode.Disposable {
 
   private onBalanceChanged(params: BalanceChangedParams): void {
     if (params.uri !== this.uri?.toString()) return;
-    if (!this.panel.visible) { this.stale = true; return; }
+    if (!this.panel.visible) {
+      this.stale = true;
+      return;
+    }
     this.scheduleRefresh(REFRESH_DELAY_MS);
   }
 
   private scheduleRefresh(delayMs: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = undefined; void this.refresh(); }, delayMs);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.refresh();
+    }, delayMs);
   }
 
   private async refresh(): Promise<void> {
     const uri = this.uri;
-    if (!uri) { this.post({ type: 'problem', message: 'Open a *.shard.yaml file to see its GPU balance.' }); return; }
+    if (!uri) {
+      this.post({ type: 'problem', message: 'Open a *.shard.yaml file to see its GPU balance.' });
+      return;
+    }
     if (this.deps.client.state !== State.Running) {
       this.post({ type: 'problem', message: 'The ShardLens language server is not running. Run "ShardLens: Restart Server".' });
       return;

@@ -32,14 +32,27 @@ export class BaselineSync implements vscode.Disposable {
   private readonly sent = new Map<string, string | null>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly client: LanguageClient, private readonly output: vscode.OutputChannel) {
+  constructor(
+    private readonly client: LanguageClient,
+    private readonly output: vscode.OutputChannel,
+  ) {
     this.disposables.push(
       vscode.workspace.onDidOpenTextDocument((d) => this.refresh(d, true)),
       vscode.workspace.onDidSaveTextDocument((d) => this.refresh(d, true)),
-      vscode.window.onDidChangeActiveTextEditor((e) => { if (e) this.refresh(e.document, false); }),
-      vscode.workspace.onDidCloseTextDocument((d) => { this.lastRead.delete(d.uri.toString()); this.sent.delete(d.uri.toString()); }),
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (e) this.refresh(e.document, false);
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        this.lastRead.delete(d.uri.toString());
+        this.sent.delete(d.uri.toString());
+      }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.refreshAll()),
-      client.onDidChangeState((e) => { if (e.newState === State.Running) { this.sent.clear(); this.refreshAll(); } }),
+      client.onDidChangeState((e) => {
+        if (e.newState === State.Running) {
+          this.sent.clear();
+          this.refreshAll();
+        }
+      }),
     );
   }
 

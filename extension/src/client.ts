@@ -10,8 +10,16 @@
  */
 import * as vscode from 'vscode';
 import {
-  CloseAction, ErrorAction, LanguageClient, State, TransportKind,
-  type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions, type ServerOptions,
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  State,
+  TransportKind,
+  type CloseHandlerResult,
+  type ErrorHandler,
+  type ErrorHandlerResult,
+  type LanguageClientOptions,
+  type ServerOptions,
 } from 'vscode-languageclient/node';
 import type { ShardLensInitializationOptions } from '../../server/src/lsp/protocol';
 import { SettingKeys } from '../../server/src/lsp/protocol';
@@ -36,7 +44,9 @@ function serverOptions(context: vscode.ExtensionContext): ServerOptions {
   return {
     run: { module, transport: TransportKind.ipc, args: ['serve'] },
     debug: {
-      module, transport: TransportKind.ipc, args: ['serve'],
+      module,
+      transport: TransportKind.ipc,
+      args: ['serve'],
       options: { execArgv: ['--nolazy', `--inspect=${DEBUG_PORT}`] },
     },
   };
@@ -87,11 +97,7 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Ou
   });
 
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [
-      { language: SHARD_LANGUAGE_ID },
-      { scheme: 'file', pattern: SHARD_FILE_GLOB },
-      { scheme: 'untitled', language: SHARD_LANGUAGE_ID },
-    ],
+    documentSelector: [{ language: SHARD_LANGUAGE_ID }, { scheme: 'file', pattern: SHARD_FILE_GLOB }, { scheme: 'untitled', language: SHARD_LANGUAGE_ID }],
     initializationOptions,
     synchronize: { configurationSection: SettingKeys.section, fileEvents: watcher },
     outputChannel: output,

@@ -47,9 +47,7 @@ export class CrashTracker {
 /** The buttons of the message shown when the server stays down; the first restarts it. */
 export const GIVE_UP_BUTTONS = ['Restart server', 'Show output'] as const;
 
-export type ServerClosedDecision =
-  | { action: 'restart' }
-  | { action: 'stay-down'; message: string; buttons: typeof GIVE_UP_BUTTONS };
+export type ServerClosedDecision = { action: 'restart' } | { action: 'stay-down'; message: string; buttons: typeof GIVE_UP_BUTTONS };
 
 /**
  * The server process ended: restart it while the crash budget lasts, else stay

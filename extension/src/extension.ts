@@ -6,9 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import {
-  BalanceChangedNotification, StatusNotification, type ShowBalanceCommandArgs,
-} from '../../server/src/lsp/protocol';
+import { BalanceChangedNotification, StatusNotification, type ShowBalanceCommandArgs } from '../../server/src/lsp/protocol';
 import { BalancePanel, type PanelDeps } from './balancePanel';
 import { BaselineSync } from './baselineSync';
 import { createClient } from './client';
@@ -61,7 +59,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     // Granting Workspace Trust lets the server load models and files from the
     // workspace: restart it so it starts over with trusted = true.
-    vscode.workspace.onDidGrantWorkspaceTrust(() => { void shard.restart(); }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      void shard.restart();
+    }),
     vscode.window.onDidChangeActiveTextEditor(updateContextKey),
   );
   updateContextKey();
@@ -70,11 +70,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await shard.client.start();
   } catch (err) {
     output.appendLine(`The ShardLens language server did not start: ${err instanceof Error ? err.message : String(err)}`);
-    void vscode.window.showErrorMessage('The ShardLens language server did not start. See the ShardLens output.', 'Restart server', 'Show output')
-      .then((choice) => {
-        if (choice === 'Restart server') void vscode.commands.executeCommand(Commands.restartServer);
-        else if (choice === 'Show output') output.show(true);
-      });
+    void vscode.window.showErrorMessage('The ShardLens language server did not start. See the ShardLens output.', 'Restart server', 'Show output').then((choice) => {
+      if (choice === 'Restart server') void vscode.commands.executeCommand(Commands.restartServer);
+      else if (choice === 'Show output') output.show(true);
+    });
   }
 }
 

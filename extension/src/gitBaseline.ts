@@ -19,12 +19,21 @@ export function readAtRevision(file: string, ref: string, git = 'git', display =
   if (!isSafeRef(ref)) return Promise.resolve({ none: `'${ref}' is not a git revision` });
   const cmd = gitShowCommand(file, ref);
   return new Promise((resolve) => {
-    execFile(git, cmd.args, {
-      cwd: cmd.cwd, env: { ...cmd.env, GIT_TERMINAL_PROMPT: '0' }, encoding: 'utf8',
-      maxBuffer: GIT_SHOW_MAX_BYTES, timeout: GIT_TIMEOUT_MS, windowsHide: true,
-    }, (err, stdout, stderr) => {
-      if (err) resolve({ none: gitShowFailure(err, String(stderr ?? ''), display, ref) });
-      else resolve({ text: stdout });
-    });
+    execFile(
+      git,
+      cmd.args,
+      {
+        cwd: cmd.cwd,
+        env: { ...cmd.env, GIT_TERMINAL_PROMPT: '0' },
+        encoding: 'utf8',
+        maxBuffer: GIT_SHOW_MAX_BYTES,
+        timeout: GIT_TIMEOUT_MS,
+        windowsHide: true,
+      },
+      (err, stdout, stderr) => {
+        if (err) resolve({ none: gitShowFailure(err, String(stderr ?? ''), display, ref) });
+        else resolve({ text: stdout });
+      },
+    );
   });
 }

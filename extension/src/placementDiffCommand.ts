@@ -46,7 +46,11 @@ export function registerPlacementDiffCommand(client: LanguageClient): vscode.Dis
       description: `${m.from ?? '(not placed)'} \u2192 ${m.to ?? '(not placed)'}`,
       move: m,
     }));
-    const picked = await vscode.window.showQuickPick(items, { title: diffSummary(diff), placeHolder: 'Tables whose placement changed since HEAD: pick one to select its entry', matchOnDescription: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      title: diffSummary(diff),
+      placeHolder: 'Tables whose placement changed since HEAD: pick one to select its entry',
+      matchOnDescription: true,
+    });
     if (picked?.move.range) await revealRanges(uri, [picked.move.range]);
   });
 }

@@ -11,10 +11,7 @@
  */
 import * as vscode from 'vscode';
 import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
-import {
-  ReplanRequest,
-  type ReplanApplied, type ReplanCommandArgs, type ReplanResult, type StrategyName,
-} from '../../server/src/lsp/protocol';
+import { ReplanRequest, type ReplanApplied, type ReplanCommandArgs, type ReplanResult, type StrategyName } from '../../server/src/lsp/protocol';
 import { Commands } from './contributionIds';
 import { STALE_MESSAGE, infeasibleNote, isStale, movesNothingToApply, movesSummary, planFailed, planNotes, replanSummary } from './replanMessages';
 import { isShardDocument } from './shardFiles';
@@ -24,8 +21,7 @@ import { STRATEGY_DESCRIPTIONS, STRATEGY_ORDER, isStrategyName } from './strateg
 async function targetDocument(uri: unknown): Promise<vscode.TextDocument | undefined> {
   if (typeof uri === 'string') {
     const parsed = vscode.Uri.parse(uri);
-    return vscode.workspace.textDocuments.find((d) => d.uri.toString() === parsed.toString())
-      ?? await vscode.workspace.openTextDocument(parsed);
+    return vscode.workspace.textDocuments.find((d) => d.uri.toString() === parsed.toString()) ?? (await vscode.workspace.openTextDocument(parsed));
   }
   const doc = vscode.window.activeTextEditor?.document;
   return doc && isShardDocument(doc) ? doc : undefined;

@@ -53,8 +53,10 @@ function movesWord(n: number): string {
 export function movesNothingToApply(r: Pick<ReplanApplied, 'moveBudget' | 'strategy'>): string | undefined {
   const b = r.moveBudget;
   if (!b) return undefined;
-  if (b.tooFewMoves) return `ShardLens: Replan (\u2264 ${movesWord(b.maxMoves)}) changed nothing: the written placement needs ${movesWord(b.requiredMoves)} just to become feasible. Raise shardlens.replan.maxMoves or run Replan.`;
-  if (b.moves.length === 0) return `ShardLens: Replan (\u2264 ${movesWord(b.maxMoves)}): no move of at most ${b.maxMoves} table${b.maxMoves === 1 ? '' : 's'} lowers the step; the placement stays as written.`;
+  if (b.tooFewMoves)
+    return `ShardLens: Replan (\u2264 ${movesWord(b.maxMoves)}) changed nothing: the written placement needs ${movesWord(b.requiredMoves)} just to become feasible. Raise shardlens.replan.maxMoves or run Replan.`;
+  if (b.moves.length === 0)
+    return `ShardLens: Replan (\u2264 ${movesWord(b.maxMoves)}): no move of at most ${b.maxMoves} table${b.maxMoves === 1 ? '' : 's'} lowers the step; the placement stays as written.`;
   return undefined;
 }
 

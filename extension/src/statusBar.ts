@@ -33,7 +33,10 @@ export class StatusBar implements vscode.Disposable {
 
   private render(): void {
     const doc = vscode.window.activeTextEditor?.document;
-    if (!doc || !isShardDocument(doc)) { this.item.hide(); return; }
+    if (!doc || !isShardDocument(doc)) {
+      this.item.hide();
+      return;
+    }
     const view = statusView(this.byUri.get(doc.uri.toString()) ?? this.latest);
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;

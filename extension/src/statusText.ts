@@ -21,10 +21,7 @@ export function statusView(status: StatusParams | undefined): StatusView {
   const lines = [
     `ShardLens cost model: ${model}${status.source ? ` (${status.source})` : ''}`,
     // Per kernel in full: which model priced it and what was added to it.
-    ...(status.kernels ?? []).flatMap((k) => [
-      `\u2022 ${k.kernel}: ${k.model} (${k.source})`,
-      ...k.notes.map((n) => `    + ${n}`),
-    ]),
+    ...(status.kernels ?? []).flatMap((k) => [`\u2022 ${k.kernel}: ${k.model} (${k.source})`, ...k.notes.map((n) => `    + ${n}`)]),
     ...(status.imbalance !== undefined ? [`Written placement: max/mean per-GPU time ${formatRatio(status.imbalance)}`] : []),
     ...status.warnings.map((w) => `\u26a0 ${w}`),
     'Click to show the GPU balance.',

@@ -10,15 +10,15 @@ import { isFromWebview, type FromWebview } from '../../webview/src/messages';
 /** Longest excerpt of an invalid message written to the log (characters). */
 export const INVALID_EXCERPT_CHARS = 200;
 
-export function webviewInbox(
-  handle: (message: FromWebview) => Promise<void>,
-  log: (line: string) => void,
-  onError: (err: unknown) => void,
-): (message: unknown) => void {
+export function webviewInbox(handle: (message: FromWebview) => Promise<void>, log: (line: string) => void, onError: (err: unknown) => void): (message: unknown) => void {
   return (message) => {
     if (!isFromWebview(message)) {
       let text: string;
-      try { text = JSON.stringify(message) ?? String(message); } catch { text = Object.prototype.toString.call(message); }
+      try {
+        text = JSON.stringify(message) ?? String(message);
+      } catch {
+        text = Object.prototype.toString.call(message);
+      }
       log(`balance panel: ignored an invalid message from the webview: ${text.slice(0, INVALID_EXCERPT_CHARS)}`);
       return;
     }

@@ -12,7 +12,10 @@ import { BalancePanel, type PanelDeps } from './balancePanel';
 import { Commands } from './contributionIds';
 import { isShardDocument } from './shardFiles';
 
-interface Answers { counts?: number[]; types?: string[] }
+interface Answers {
+  counts?: number[];
+  types?: string[];
+}
 
 /** Per document URI: what the user answered last. */
 const lastAnswers = new Map<string, Answers>();
@@ -54,7 +57,7 @@ async function askTypes(preselected: readonly string[], configType: string | und
   }));
   const picked = await vscode.window.showQuickPick(items, {
     title: 'ShardLens: What If\u2026 (2/2): GPU types',
-    placeHolder: 'GPU types to plan for (none picked: the config\'s own type)',
+    placeHolder: "GPU types to plan for (none picked: the config's own type)",
     canPickMany: true,
     ignoreFocusOut: true,
   });

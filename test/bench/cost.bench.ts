@@ -45,7 +45,12 @@ const SPLIT = path.join(MODELS, 'data', 'h100-split.json');
 const H100: DeviceSpec = { type: 'H100-80GB', count: 128, perHost: 8, reserve: 0.15, ...GPU_PRESETS['H100-80GB'] };
 
 // ---- metrics (same definitions as models/shardlens_cost/metrics.py) ----
-interface Summary { mape: number; median: number; p90: number; rho: number }
+interface Summary {
+  mape: number;
+  median: number;
+  p90: number;
+  rho: number;
+}
 function summary(pred: number[], truth: number[]): Summary {
   const ape = pred.map((p, i) => Math.abs(p - truth[i]) / truth[i]);
   return { mape: ape.reduce((a, b) => a + b, 0) / ape.length, median: percentile(ape, 0.5), p90: percentile(ape, 0.9), rho: spearman(pred, truth) };
@@ -102,7 +107,8 @@ class LogLinearBaseline {
     this.bwd = fitLogLinear(b);
   }
   predict(shards: readonly Shard[], env: CostEnv): ComputeCost {
-    let fwdMs = 0; let bwdMs = 0;
+    let fwdMs = 0;
+    let bwdMs = 0;
     for (const s of shards) {
       const x = shardFeatures(s, env.batchSize);
       fwdMs += this.fwd(x);
@@ -118,13 +124,20 @@ async function predictAll(model: CostModel, sets: JsonlSet[]): Promise<ComputeCo
   const byBatch = new Map<number, number[]>();
   sets.forEach((s, i) => byBatch.set(s.env.batchSize, [...(byBatch.get(s.env.batchSize) ?? []), i]));
   for (const idx of byBatch.values()) {
-    const res = await model.predict(idx.map((i) => sets[i].shards), sets[idx[0]].env);
-    idx.forEach((i, k) => { out[i] = res[k]; });
+    const res = await model.predict(
+      idx.map((i) => sets[i].shards),
+      sets[idx[0]].env,
+    );
+    idx.forEach((i, k) => {
+      out[i] = res[k];
+    });
   }
   return out;
 }
 
-function pct(x: number): string { return `${(100 * x).toFixed(1)}%`; }
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
 
 /** Which kernel a row's model prices: the kernels of the sets it scored. */
 function kernelsOf(sets: readonly JsonlSet[]): string {
@@ -152,13 +165,20 @@ function printTable(header: string[], rows: string[][]): void {
 /** Deterministic synthetic plan: `tables` tables round-robin over `gpus` GPUs. */
 function syntheticPlan(tables: number, gpus: number): Shard[][] {
   let seed = 12345;
-  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   const dims = [4, 8, 16, 32, 64, 128, 256];
   const sets: Shard[][] = Array.from({ length: gpus }, () => []);
   for (let t = 0; t < tables; t++) {
     sets[t % gpus].push({
-      table: `t${t}`, rows: Math.round(Math.exp(Math.log(1e3) + rnd() * Math.log(5e4))), dim: dims[Math.floor(rnd() * dims.length)],
-      pooling: Math.exp(Math.log(0.5) + rnd() * Math.log(200)), zipf: rnd() < 0.15 ? 0 : 1.3 * rnd(), dtypeBytes: rnd() < 0.2 ? 2 : 4,
+      table: `t${t}`,
+      rows: Math.round(Math.exp(Math.log(1e3) + rnd() * Math.log(5e4))),
+      dim: dims[Math.floor(rnd() * dims.length)],
+      pooling: Math.exp(Math.log(0.5) + rnd() * Math.log(200)),
+      zipf: rnd() < 0.15 ? 0 : 1.3 * rnd(),
+      dtypeBytes: rnd() < 0.2 ? 2 : 4,
       kernel: 'torch_embedding_bag',
     });
   }
@@ -203,12 +223,18 @@ async function main(): Promise<void> {
   const analytic = new AnalyticCostModel(H100.type);
   const baseline = new LogLinearBaseline(train);
 
-  console.log(`\nAccuracy on the held-out split: ${held.length} sets (${held.filter((s) => s.shards.length > 1).length} multi-table) of ${path.basename(DATA)}; ` +
-    `${train.length} training sets. APE = |predicted − measured| / measured.\n`);
+  console.log(
+    `\nAccuracy on the held-out split: ${held.length} sets (${held.filter((s) => s.shards.length > 1).length} multi-table) of ${path.basename(DATA)}; ` +
+      `${train.length} training sets. APE = |predicted − measured| / measured.\n`,
+  );
   const rows = [
     ...accuracyRows(learned.name, await predictAll(learned, held), held),
     ...accuracyRows(analytic.name, await predictAll(analytic, held), held),
-    ...accuracyRows(baseline.name, held.map((s) => baseline.predict(s.shards, s.env)), held),
+    ...accuracyRows(
+      baseline.name,
+      held.map((s) => baseline.predict(s.shards, s.env)),
+      held,
+    ),
   ];
   printTable(['model', 'kernel', 'cost', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], rows);
 
@@ -224,7 +250,10 @@ async function main(): Promise<void> {
     [analytic.name, (xs: JsonlSet[]) => predictAll(analytic, xs)],
     [baseline.name, async (xs: JsonlSet[]) => xs.map((s) => baseline.predict(s.shards, s.env))],
   ] as [string, (xs: JsonlSet[]) => Promise<ComputeCost[]>][]) {
-    for (const [label, xs] of [['< 1 ms', small], ['>= 1 ms', large]] as [string, JsonlSet[]][]) {
+    for (const [label, xs] of [
+      ['< 1 ms', small],
+      ['>= 1 ms', large],
+    ] as [string, JsonlSet[]][]) {
       const p = await predict(xs);
       const r = accuracyRows(name, p, xs)[2];
       bySize.push([r[0], r[1], `fwd+bwd ${label}`, ...r.slice(3)]);
@@ -248,8 +277,13 @@ async function main(): Promise<void> {
   const noise = await noiseFloor(path.join(MODELS, 'data'), learned, H100);
   console.log('');
   if (noise.rows.length) {
-    console.log('Noise floor: the same sets measured several times in shuffled order (collector --repeats); error of one measurement vs the sets\' median, beside the model\'s error vs that median.\n');
-    printTable(['file', 'sets', 'rounds', 'median spread', 'noise MAPE', 'model MAPE'], noise.rows.map((r) => [r.file, String(r.sets), String(r.rounds), pct(r.medianSpread), pct(r.noiseMape), pct(r.modelMape)]));
+    console.log(
+      "Noise floor: the same sets measured several times in shuffled order (collector --repeats); error of one measurement vs the sets' median, beside the model's error vs that median.\n",
+    );
+    printTable(
+      ['file', 'sets', 'rounds', 'median spread', 'noise MAPE', 'model MAPE'],
+      noise.rows.map((r) => [r.file, String(r.sets), String(r.rounds), pct(r.medianSpread), pct(r.noiseMape), pct(r.modelMape)]),
+    );
   } else {
     noise.lines.forEach((l) => console.log(l));
   }
@@ -264,27 +298,38 @@ async function main(): Promise<void> {
   const runs = 20;
   const coldPredict = await timed(1, () => learned.predict(plan, env));
   const warmPredict = await timed(runs, () => learned.predict(plan, env));
-  const prepScore = await timed(runs, () => { const sc = learned.prepare(flat, env); for (const m of members) sc.score(m); });
+  const prepScore = await timed(runs, () => {
+    const sc = learned.prepare(flat, env);
+    for (const m of members) sc.score(m);
+  });
   const scorer = learned.prepare(flat, env);
-  const scoreOnly = await timed(runs, () => { for (const m of members) scorer.score(m); });
+  const scoreOnly = await timed(runs, () => {
+    for (const m of members) scorer.score(m);
+  });
   const analyticPredict = await timed(runs, () => analytic.predict(plan, env));
   const size = (f: string) => (existsSync(f) ? `${(statSync(f).size / 1024).toFixed(0)} KiB` : 'missing');
   const load = os.loadavg()[0].toFixed(1);
-  console.log(`\nSpeed: a 1,000-table plan on 128 GPUs (one set per GPU), batch 65,536; median of ${runs} runs; ` +
-    `${os.cpus().length} CPUs, load average ${load} during the run.\n`);
+  console.log(
+    `\nSpeed: a 1,000-table plan on 128 GPUs (one set per GPU), batch 65,536; median of ${runs} runs; ` + `${os.cpus().length} CPUs, load average ${load} during the run.\n`,
+  );
   const ms = (t: { wall: number; cpu: number }) => [t.wall.toFixed(2), t.cpu.toFixed(2)];
   const kernel = flat[0].kernel;
-  printTable(['what', 'kernel', 'how', 'wall ms', 'CPU ms'], [
-    [learned.name, kernel, 'predict(): 1 ONNX call, first call (features computed)', ...ms(coldPredict)],
-    [learned.name, kernel, 'predict(): 1 ONNX call, features cached', ...ms(warmPredict)],
-    [learned.name, kernel, 'prepare() + score() of the 128 sets (JS)', ...ms(prepScore)],
-    [learned.name, kernel, 'score() of the 128 sets, prepared (JS)', ...ms(scoreOnly)],
-    [analytic.name, kernel, 'predict()', ...ms(analyticPredict)],
-  ]);
-  console.log(`\nModel files: models/h100-cost.onnx ${size(path.join(MODELS, 'h100-cost.onnx'))}, models/h100-cost.json (sidecar with weights) ${size(path.join(MODELS, 'h100-cost.json'))}.`);
+  printTable(
+    ['what', 'kernel', 'how', 'wall ms', 'CPU ms'],
+    [
+      [learned.name, kernel, 'predict(): 1 ONNX call, first call (features computed)', ...ms(coldPredict)],
+      [learned.name, kernel, 'predict(): 1 ONNX call, features cached', ...ms(warmPredict)],
+      [learned.name, kernel, 'prepare() + score() of the 128 sets (JS)', ...ms(prepScore)],
+      [learned.name, kernel, 'score() of the 128 sets, prepared (JS)', ...ms(scoreOnly)],
+      [analytic.name, kernel, 'predict()', ...ms(analyticPredict)],
+    ],
+  );
+  console.log(
+    `\nModel files: models/h100-cost.onnx ${size(path.join(MODELS, 'h100-cost.onnx'))}, models/h100-cost.json (sidecar with weights) ${size(path.join(MODELS, 'h100-cost.json'))}.`,
+  );
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
   process.exit(1);
 });

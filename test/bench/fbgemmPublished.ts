@@ -124,8 +124,10 @@ function table(print: (line: string) => void, header: string[], rows: string[][]
  */
 export function printPublishedTable(print: (line: string) => void = console.log, file = PUBLISHED_FILE, k: Readonly<FbgemmConstants> = FBGEMM_CONSTANTS): void {
   const { records, errors } = loadPublished(file);
-  print('\nPublished FBGEMM figures (held-out): this model vs TorchRec\'s estimator');
-  print(`(${path.relative(process.cwd(), file) || file}; split by source: sources ordered by sha256(url), every second one held out; TorchRec's estimator with the record GPU's HBM bandwidth; APE = |predicted − measured| / measured)\n`);
+  print("\nPublished FBGEMM figures (held-out): this model vs TorchRec's estimator");
+  print(
+    `(${path.relative(process.cwd(), file) || file}; split by source: sources ordered by sha256(url), every second one held out; TorchRec's estimator with the record GPU's HBM bandwidth; APE = |predicted − measured| / measured)\n`,
+  );
   if (errors.length) print(`${errors.length} bad lines, e.g. line ${errors[0].line}: ${errors[0].message}`);
   const figs = publishedFigures(records, k);
   const held = figs.filter((x) => x.heldOut);
@@ -140,14 +142,22 @@ export function printPublishedTable(print: (line: string) => void = console.log,
     rows.push([label, String(s.figures), String(s.sources), s.gpus.join(', '), pct(s.fbgemm.median), pct(s.fbgemm.mean), pct(s.torchrec.median), pct(s.torchrec.mean)]);
   };
   add('held-out, all', held);
-  for (const gpu of [...new Set(held.map((x) => x.record.gpu))].sort()) add(`held-out, ${gpu}`, held.filter((x) => x.record.gpu === gpu));
+  for (const gpu of [...new Set(held.map((x) => x.record.gpu))].sort())
+    add(
+      `held-out, ${gpu}`,
+      held.filter((x) => x.record.gpu === gpu),
+    );
   add('training part (context)', train);
   table(print, ['part', 'figures', 'sources', 'GPUs', 'fbgemm median APE', 'fbgemm mean APE', 'torchrec median APE', 'torchrec mean APE'], rows);
   print('');
-  table(print, ['figure', 'part', 'measured ms', 'fbgemm ms', 'torchrec ms'], figs.map((x) => [
-    `${x.record.id} ${x.what}`, x.heldOut ? 'held-out' : 'training', x.measuredMs.toFixed(4), x.fbgemmMs.toFixed(4), x.torchrecMs.toFixed(4),
-  ]));
+  table(
+    print,
+    ['figure', 'part', 'measured ms', 'fbgemm ms', 'torchrec ms'],
+    figs.map((x) => [`${x.record.id} ${x.what}`, x.heldOut ? 'held-out' : 'training', x.measuredMs.toFixed(4), x.fbgemmMs.toFixed(4), x.torchrecMs.toFixed(4)]),
+  );
   if (figs.length < 20) {
-    print(`\nOnly ${figs.length} published figures with a stated shape and GPU were found in the stored public sources (models/data/fbgemm-published.md lists what was read and why the rest was left out); errors on so few figures are anecdotes, not a validation.`);
+    print(
+      `\nOnly ${figs.length} published figures with a stated shape and GPU were found in the stored public sources (models/data/fbgemm-published.md lists what was read and why the rest was left out); errors on so few figures are anecdotes, not a validation.`,
+    );
   }
 }

@@ -25,7 +25,12 @@ export function isHeldOut(id: string, percent = 20): boolean {
   return parseInt(createHash('sha256').update(id).digest('hex').slice(0, 8), 16) % 100 < percent;
 }
 
-export interface Example { traffic: ShardTraffic[]; env: CostEnv; measured: ComputeCost; heldOut: boolean }
+export interface Example {
+  traffic: ShardTraffic[];
+  env: CostEnv;
+  measured: ComputeCost;
+  heldOut: boolean;
+}
 
 export function h100(): DeviceSpec {
   return { type: 'H100-80GB', count: 1, perHost: 1, reserve: 0.15, ...GPU_PRESETS['H100-80GB'] };
@@ -58,24 +63,30 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], iters = 600
     const worst = simplex[n];
     const c = x0.map((_, j) => simplex.slice(0, n).reduce((s, p) => s + p.x[j], 0) / n);
     const at = (t: number) => c.map((v, j) => v + t * (worst.x[j] - v));
-    const r = at(-1); const yr = f(r);
+    const r = at(-1);
+    const yr = f(r);
     if (yr < best.y) {
-      const e = at(-2); const ye = f(e);
+      const e = at(-2);
+      const ye = f(e);
       simplex[n] = ye < yr ? { x: e, y: ye } : { x: r, y: yr };
     } else if (yr < simplex[n - 1].y) {
       simplex[n] = { x: r, y: yr };
     } else {
-      const ct = at(yr < worst.y ? -0.5 : 0.5); const yc = f(ct);
+      const ct = at(yr < worst.y ? -0.5 : 0.5);
+      const yc = f(ct);
       if (yc < Math.min(yr, worst.y)) simplex[n] = { x: ct, y: yc };
-      else simplex = simplex.map((p, i) => (i === 0 ? p : { x: p.x.map((v, j) => best.x[j] + 0.5 * (v - best.x[j])), y: 0 }))
-        .map((p, i) => (i === 0 ? p : { x: p.x, y: f(p.x) }));
+      else simplex = simplex.map((p, i) => (i === 0 ? p : { x: p.x.map((v, j) => best.x[j] + 0.5 * (v - best.x[j])), y: 0 })).map((p, i) => (i === 0 ? p : { x: p.x, y: f(p.x) }));
     }
   }
   simplex.sort((a, b) => a.y - b.y);
   return simplex[0].x;
 }
 
-export interface Accuracy { gmean: number; mape: number; median: number }
+export interface Accuracy {
+  gmean: number;
+  mape: number;
+  median: number;
+}
 
 export function accuracy(pred: readonly number[], meas: readonly number[]): Accuracy {
   const logs = pred.map((p, i) => Math.abs(Math.log(p / meas[i])));
@@ -90,9 +101,18 @@ export function accuracy(pred: readonly number[], meas: readonly number[]): Accu
 
 function report(label: string, ex: readonly Example[], k: AnalyticConstants): void {
   const p = predictAll(ex, k);
-  const f = accuracy(p.map((x) => x.fwdMs), ex.map((e) => e.measured.fwdMs));
-  const b = accuracy(p.map((x) => x.bwdMs), ex.map((e) => e.measured.bwdMs));
-  const s = accuracy(p.map((x) => x.fwdMs + x.bwdMs), ex.map((e) => e.measured.fwdMs + e.measured.bwdMs));
+  const f = accuracy(
+    p.map((x) => x.fwdMs),
+    ex.map((e) => e.measured.fwdMs),
+  );
+  const b = accuracy(
+    p.map((x) => x.bwdMs),
+    ex.map((e) => e.measured.bwdMs),
+  );
+  const s = accuracy(
+    p.map((x) => x.fwdMs + x.bwdMs),
+    ex.map((e) => e.measured.fwdMs + e.measured.bwdMs),
+  );
   const fmt = (a: Accuracy) => `gmean ×${a.gmean.toFixed(3)}  MAPE ${(100 * a.mape).toFixed(1)}%  median APE ${(100 * a.median).toFixed(1)}%`;
   console.log(`${label} (${ex.length} sets)\n  fwd      ${fmt(f)}\n  bwd      ${fmt(b)}\n  fwd+bwd  ${fmt(s)}`);
 }
@@ -109,12 +129,19 @@ function main(): void {
   const k: AnalyticConstants = { ...ANALYTIC_CONSTANTS };
   const fit = (keys: readonly (keyof AnalyticConstants)[], pick: (c: ComputeCost) => number) => {
     const meas = train.map((e) => pick(e.measured));
-    const x = nelderMead((lx) => {
-      const trial = { ...k };
-      keys.forEach((key, i) => { trial[key] = Math.exp(lx[i]); });
-      return sqLog(predictAll(train, trial).map(pick), meas);
-    }, keys.map((key) => Math.log(k[key])));
-    keys.forEach((key, i) => { k[key] = Math.exp(x[i]); });
+    const x = nelderMead(
+      (lx) => {
+        const trial = { ...k };
+        keys.forEach((key, i) => {
+          trial[key] = Math.exp(lx[i]);
+        });
+        return sqLog(predictAll(train, trial).map(pick), meas);
+      },
+      keys.map((key) => Math.log(k[key])),
+    );
+    keys.forEach((key, i) => {
+      k[key] = Math.exp(x[i]);
+    });
   };
   report('before fit, held-out', held, k);
   fit(fwdKeys, (c) => c.fwdMs);

@@ -39,21 +39,25 @@ export function fitFbgemm(file = PUBLISHED_FILE): FitResult {
   const trainFigs = all.filter((f) => !f.heldOut);
   const nFwd = trainFigs.filter((f) => f.what === 'fwd').length;
   const nBwd = trainFigs.filter((f) => f.what !== 'fwd').length;
-  const keys = [
-    ...FWD_KEYS.slice(0, Math.floor(nFwd / FIGURES_PER_CONSTANT)),
-    ...BWD_KEYS.slice(0, Math.floor(nBwd / FIGURES_PER_CONSTANT)),
-  ];
+  const keys = [...FWD_KEYS.slice(0, Math.floor(nFwd / FIGURES_PER_CONSTANT)), ...BWD_KEYS.slice(0, Math.floor(nBwd / FIGURES_PER_CONSTANT))];
   const k: FbgemmConstants = { ...FBGEMM_CONSTANTS };
   if (keys.length > 0) {
     const loss = (lx: number[]) => {
       const trial = { ...k };
-      keys.forEach((key, i) => { trial[key] = Math.exp(lx[i]); });
+      keys.forEach((key, i) => {
+        trial[key] = Math.exp(lx[i]);
+      });
       // Every figure of the training records (their held-out flags are recomputed on the subset and ignored).
       const figs = publishedFigures(trainRecords, trial);
       return figs.reduce((a, f) => a + Math.log(f.fbgemmMs / f.measuredMs) ** 2, 0) / Math.max(1, figs.length);
     };
-    const x = nelderMead(loss, keys.map((key) => Math.log(k[key])));
-    keys.forEach((key, i) => { k[key] = Number(Math.exp(x[i]).toPrecision(4)); });
+    const x = nelderMead(
+      loss,
+      keys.map((key) => Math.log(k[key])),
+    );
+    keys.forEach((key, i) => {
+      k[key] = Number(Math.exp(x[i]).toPrecision(4));
+    });
   }
   return { constants: k, fitted: keys, trainFigures: trainFigs.length, heldFigures: all.length - trainFigs.length };
 }
@@ -80,7 +84,9 @@ function main(): void {
   const fit = fitFbgemm(file);
   const nFwd = publishedFigures(records).filter((f) => !f.heldOut && f.what === 'fwd').length;
   const nBwd = publishedFigures(records).filter((f) => !f.heldOut && f.what !== 'fwd').length;
-  console.log(`Published set: ${records.length} records; training part ${fit.trainFigures} figures (${nFwd} forward, ${nBwd} backward or forward+backward), held-out ${fit.heldFigures}.`);
+  console.log(
+    `Published set: ${records.length} records; training part ${fit.trainFigures} figures (${nFwd} forward, ${nBwd} backward or forward+backward), held-out ${fit.heldFigures}.`,
+  );
   console.log(`Rule: ${FIGURES_PER_CONSTANT} training figures of the constraining kind per fitted constant.`);
   if (fit.fitted.length === 0) {
     console.log('Fitted constants: none (too few training figures to identify any constant); FBGEMM_CONSTANTS keep their sourced values.');
@@ -89,8 +95,14 @@ function main(): void {
     for (const key of fit.fitted) console.log(`  ${key}: ${fit.constants[key]},`);
   }
   const figs = publishedFigures(records, fit.constants);
-  report('training part', figs.filter((f) => !f.heldOut));
-  report('held-out part', figs.filter((f) => f.heldOut));
+  report(
+    'training part',
+    figs.filter((f) => !f.heldOut),
+  );
+  report(
+    'held-out part',
+    figs.filter((f) => f.heldOut),
+  );
 }
 
 if (require.main === module) main();

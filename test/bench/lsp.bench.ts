@@ -19,13 +19,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import {
-  CancellationTokenSource, type MessageConnection,
-} from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
 import { connectServer, ensureBuilt, ROOT } from '../integration/lsp/lspClient';
 
-interface Sized { tables: number; gpus: number }
-const ALL_SIZES: Sized[] = [{ tables: 100, gpus: 8 }, { tables: 1_000, gpus: 64 }, { tables: 10_000, gpus: 512 }];
+interface Sized {
+  tables: number;
+  gpus: number;
+}
+const ALL_SIZES: Sized[] = [
+  { tables: 100, gpus: 8 },
+  { tables: 1_000, gpus: 64 },
+  { tables: 10_000, gpus: 512 },
+];
 const EDITS = Number(process.env.BENCH_EDITS ?? 40);
 const LOAD_S = Number(process.env.BENCH_LOAD_S ?? 10);
 const LOAD_RATE_HZ = 100;
@@ -124,8 +129,18 @@ function diagnosticsOf(server: Server, uri: string, version: number, timeoutMs =
   const hit = list.find((p) => p.version >= version);
   if (hit) return Promise.resolve(hit.at);
   return new Promise((resolve) => {
-    const w = { uri, version, resolve: (at: number) => { clearTimeout(timer); resolve(at); } };
-    const timer = setTimeout(() => { server.waiters.splice(server.waiters.indexOf(w), 1); resolve(NaN); }, timeoutMs);
+    const w = {
+      uri,
+      version,
+      resolve: (at: number) => {
+        clearTimeout(timer);
+        resolve(at);
+      },
+    };
+    const timer = setTimeout(() => {
+      server.waiters.splice(server.waiters.indexOf(w), 1);
+      resolve(NaN);
+    }, timeoutMs);
     server.waiters.push(w);
   });
 }
@@ -134,13 +149,22 @@ async function stop(server: Server): Promise<void> {
   try {
     await Promise.race([server.conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 3000))]);
     await server.conn.sendNotification('exit');
-  } catch { /* gone */ }
+  } catch {
+    /* gone */
+  }
   server.conn.dispose();
   await Promise.race([new Promise((r) => server.proc.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
   if (server.proc.exitCode === null) server.proc.kill();
 }
 
-interface SizeRow { size: Sized; openMs: number; diag: number[]; lens: number[]; hwmMb: number; lensCount: number }
+interface SizeRow {
+  size: Sized;
+  openMs: number;
+  diag: number[];
+  lens: number[];
+  hwmMb: number;
+  lensCount: number;
+}
 
 async function measureSize(size: Sized): Promise<SizeRow> {
   const server = await start();
@@ -160,7 +184,10 @@ async function measureSize(size: Sized): Promise<SizeRow> {
     const i = (k * 37) % size.tables;
     const sent = performance.now();
     await server.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [rowsEdit(i, rowsOf(i) + k + 1)] });
-    const lensP = server.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }).then((r) => { lensCount = (r as unknown[]).length; return performance.now(); });
+    const lensP = server.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }).then((r) => {
+      lensCount = (r as unknown[]).length;
+      return performance.now();
+    });
     const [dAt, lAt] = await Promise.all([diagnosticsOf(server, uri, version), lensP]);
     diag.push(dAt - sent);
     lens.push(lAt - sent);
@@ -171,9 +198,22 @@ async function measureSize(size: Sized): Promise<SizeRow> {
 }
 
 interface LoadResult {
-  edits: number; requests: number; answered: number; failed: number;
-  monotonic: boolean; versions: number[]; lastVersion: number; finalVersion: number; publishes: number;
-  cancelCode?: number; cancelMs: number; rssBeforeMb: number; rssAfterMb: number; hwmMb: number; hwm2Mb: number; rss2Mb: number;
+  edits: number;
+  requests: number;
+  answered: number;
+  failed: number;
+  monotonic: boolean;
+  versions: number[];
+  lastVersion: number;
+  finalVersion: number;
+  publishes: number;
+  cancelCode?: number;
+  cancelMs: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  hwmMb: number;
+  hwm2Mb: number;
+  rss2Mb: number;
   finalDiagMs: number;
 }
 
@@ -190,8 +230,10 @@ async function loadPhase(): Promise<LoadResult> {
   // $/cancelRequest on a replan of the current version (vscode-jsonrpc sends it when the token fires).
   const cts = new CancellationTokenSource();
   const cancelSent = performance.now();
-  const replan = server.conn.sendRequest('shardlens/replan', { uri, version: 1, strategy: 'best' }, cts.token)
-    .then(() => ({ code: 0 }), (e: { code?: number }) => ({ code: e.code }));
+  const replan = server.conn.sendRequest('shardlens/replan', { uri, version: 1, strategy: 'best' }, cts.token).then(
+    () => ({ code: 0 }),
+    (e: { code?: number }) => ({ code: e.code }),
+  );
   setTimeout(() => cts.cancel(), 50);
   const cancel = await replan;
   const cancelMs = performance.now() - cancelSent - 50;
@@ -218,7 +260,16 @@ async function loadPhase(): Promise<LoadResult> {
         () => server.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: HEADER_LINES + i, character: 8 } }),
       ]) {
         requests++;
-        pending.push(req().then(() => { answered++; }, () => { failed++; }));
+        pending.push(
+          req().then(
+            () => {
+              answered++;
+            },
+            () => {
+              failed++;
+            },
+          ),
+        );
       }
     }
   }
@@ -248,11 +299,25 @@ async function loadPhase(): Promise<LoadResult> {
   const rss2Mb = vmKb(pid, 'VmRSS') / 1024;
   await stop(server);
   return {
-    edits: total, requests, answered, failed, monotonic, versions, lastVersion: versions[versions.length - 1], finalVersion,
-    publishes: list.length, cancelCode: cancel.code, cancelMs, rssBeforeMb, rssAfterMb, hwmMb, hwm2Mb, rss2Mb, finalDiagMs,
+    edits: total,
+    requests,
+    answered,
+    failed,
+    monotonic,
+    versions,
+    lastVersion: versions[versions.length - 1],
+    finalVersion,
+    publishes: list.length,
+    cancelCode: cancel.code,
+    cancelMs,
+    rssBeforeMb,
+    rssAfterMb,
+    hwmMb,
+    hwm2Mb,
+    rss2Mb,
+    finalDiagMs,
   };
 }
-
 
 async function main(): Promise<void> {
   ensureBuilt();
@@ -271,7 +336,9 @@ async function main(): Promise<void> {
     const target = r.size.tables === 1_000 ? 50 : r.size.tables === 10_000 ? 300 : undefined;
     const med = quantile(r.diag, 0.5);
     const verdict = target === undefined ? '—' : `< ${target} ms: ${med < target ? 'met' : 'MISSED'}`;
-    console.log(`| ${r.size.tables} | ${r.size.gpus} | ${f1(r.openMs)} | ${f1(med)} | ${f1(quantile(r.diag, 0.95))} | ${f1(quantile(r.lens, 0.5))} | ${f1(quantile(r.lens, 0.95))} | ${f1(r.hwmMb)} | ${verdict} |`);
+    console.log(
+      `| ${r.size.tables} | ${r.size.gpus} | ${f1(r.openMs)} | ${f1(med)} | ${f1(quantile(r.diag, 0.95))} | ${f1(quantile(r.lens, 0.5))} | ${f1(quantile(r.lens, 0.95))} | ${f1(r.hwmMb)} | ${verdict} |`,
+    );
   }
   if (LOAD_S > 0) {
     const l = await loadPhase();
@@ -283,11 +350,16 @@ async function main(): Promise<void> {
     console.log(`| published versions never go back | ${l.monotonic ? 'OK' : `FAIL (${l.versions.join(', ')})`} |`);
     console.log(`| last published version = final version | ${l.lastVersion} = ${l.finalVersion} ${l.lastVersion === l.finalVersion ? 'OK' : 'FAIL'} |`);
     console.log(`| last edit → its diagnostics | ${f1(l.finalDiagMs)} ms |`);
-    console.log(`| replan cancelled via $/cancelRequest | code ${l.cancelCode} ${l.cancelCode === -32800 ? 'OK (RequestCancelled)' : 'FAIL'}, answered ${f1(l.cancelMs)} ms after cancel |`);
+    console.log(
+      `| replan cancelled via $/cancelRequest | code ${l.cancelCode} ${l.cancelCode === -32800 ? 'OK (RequestCancelled)' : 'FAIL'}, answered ${f1(l.cancelMs)} ms after cancel |`,
+    );
     console.log(`| RSS before → after load | ${f1(l.rssBeforeMb)} → ${f1(l.rssAfterMb)} MB, peak ${f1(l.hwmMb)} MB |`);
     const bounded = l.hwm2Mb <= l.hwmMb * 1.15;
     console.log(`| second 3 s burst: peak, RSS | ${f1(l.hwm2Mb)} MB, ${f1(l.rss2Mb)} MB ${bounded ? 'OK (peak did not grow > 15%: bounded)' : 'GROWING'} |`);
   }
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -26,8 +26,20 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const OPEN_AFTER_MS = Number(process.env.BENCH_OPEN_AFTER_MS ?? 0);
 const FILE = path.join(ROOT, 'examples', 'dlrm-856.shard.yaml');
 
-interface Lens { command?: { title: string } }
-interface Run { editDuringPlanMs: number; editIdleMs: number; spawnToReadyMs: number; firstDiagMs: number; fullDiagMs: number; lensMs: number; replanLensMs: number; publishes: number; tableLenses: number }
+interface Lens {
+  command?: { title: string };
+}
+interface Run {
+  editDuringPlanMs: number;
+  editIdleMs: number;
+  spawnToReadyMs: number;
+  firstDiagMs: number;
+  fullDiagMs: number;
+  lensMs: number;
+  replanLensMs: number;
+  publishes: number;
+  tableLenses: number;
+}
 
 const tableLensCount = (lenses: Lens[]) => lenses.filter((l) => l.command?.title.startsWith('\u2248')).length;
 const replanSettled = (lenses: Lens[]) => lenses.some((l) => /^(Replan|Plan placement) —/.test(l.command?.title ?? '') && !l.command!.title.includes('\u2026'));
@@ -71,17 +83,26 @@ async function once(): Promise<Run> {
     let inFlight = false;
     let again = false;
     const ask = () => {
-      if (inFlight) { again = true; return; }
+      if (inFlight) {
+        again = true;
+        return;
+      }
       inFlight = true;
       void conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }).then((r) => {
         const lenses = (r ?? []) as Lens[];
         const now = performance.now();
         const n = tableLensCount(lenses);
-        if (n > 0 && Number.isNaN(lensAt)) { lensAt = now; tableLenses = n; }
+        if (n > 0 && Number.isNaN(lensAt)) {
+          lensAt = now;
+          tableLenses = n;
+        }
         if (replanSettled(lenses) && Number.isNaN(replanAt)) replanAt = now;
         inFlight = false;
         if (!Number.isNaN(replanAt)) resolve();
-        else if (again) { again = false; ask(); }
+        else if (again) {
+          again = false;
+          ask();
+        }
       });
     };
     onRefresh = ask;
@@ -114,7 +135,10 @@ async function once(): Promise<Run> {
   };
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+};
 const f1 = (x: number) => x.toFixed(1);
 
 async function main(): Promise<void> {
@@ -124,7 +148,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
     const r = await once();
     runs.push(r);
-    console.log(`  run ${i + 1}: ready ${f1(r.spawnToReadyMs)} · first diag ${f1(r.firstDiagMs)} · full diag ${f1(r.fullDiagMs)} · table lenses ${f1(r.lensMs)} (${r.tableLenses}) · replan lens ${f1(r.replanLensMs)} ms · ${r.publishes} publishes · edit→squiggle idle ${f1(r.editIdleMs)}, during plan ${f1(r.editDuringPlanMs)} ms`);
+    console.log(
+      `  run ${i + 1}: ready ${f1(r.spawnToReadyMs)} · first diag ${f1(r.firstDiagMs)} · full diag ${f1(r.fullDiagMs)} · table lenses ${f1(r.lensMs)} (${r.tableLenses}) · replan lens ${f1(r.replanLensMs)} ms · ${r.publishes} publishes · edit→squiggle idle ${f1(r.editIdleMs)}, during plan ${f1(r.editDuringPlanMs)} ms`,
+    );
   }
   console.log('\n| measure (ms, median) | value |');
   console.log('|---|---:|');
@@ -137,4 +163,7 @@ async function main(): Promise<void> {
   console.log(`| edit → error squiggle (warm, during Replan planning) | ${f1(median(runs.map((r) => r.editDuringPlanMs)))} |`);
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -30,12 +30,26 @@ export interface Agreement {
   outOfRange: number;
 }
 
-export interface Stats { rho: number; scale: number; spread: number }
+export interface Stats {
+  rho: number;
+  scale: number;
+  spread: number;
+}
 
 function stats(a: readonly number[], b: readonly number[]): Stats {
   const logs = a.map((x, i) => Math.log(b[i] / x)).filter(Number.isFinite);
   const mid = percentile(logs, 0.5);
-  return { rho: spearman(a, b), scale: Math.exp(mid), spread: Math.exp(percentile(logs.map((x) => Math.abs(x - mid)), 0.5)) - 1 };
+  return {
+    rho: spearman(a, b),
+    scale: Math.exp(mid),
+    spread:
+      Math.exp(
+        percentile(
+          logs.map((x) => Math.abs(x - mid)),
+          0.5,
+        ),
+      ) - 1,
+  };
 }
 
 /** Agreement of the pair over the distinct tables (by name and shape) of `configs`. */
@@ -60,8 +74,10 @@ export async function modelAgreement(pair: ModelPair, configs: readonly ShardCon
     const total = (c: ComputeCost) => c.fwdMs + c.bwdMs;
     shards.forEach((shard, i) => {
       const j = shards.length + i;
-      alone[0].push(total(p[i])); alone[1].push(total(s[i]));
-      marginal[0].push(total(p[j]) - total(p[i])); marginal[1].push(total(s[j]) - total(s[i]));
+      alone[0].push(total(p[i]));
+      alone[1].push(total(s[i]));
+      marginal[0].push(total(p[j]) - total(p[i]));
+      marginal[1].push(total(s[j]) - total(s[i]));
       if ((pair.plan.rangeNotes?.(shard, env) ?? []).some((n) => n.level !== 'info' && n.input !== 'optimizer')) outOfRange++;
     });
   }

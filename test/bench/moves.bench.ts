@@ -32,7 +32,9 @@ function median(xs: number[]): number {
 }
 
 function load(): string {
-  return loadavg().map((x) => x.toFixed(2)).join(' / ');
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
 }
 
 function plan(n: number): { wallMs: number; out: Out } {
@@ -56,7 +58,9 @@ function main(): void {
     model = out.cost_model;
     const before = b.written_max_ms ?? NaN;
     const change = `${(((out.max_ms - before) / before) * 100).toFixed(0)}%`;
-    console.log(`  ${String(n).padStart(4)}   ${before.toFixed(3).padStart(10)}   ${out.max_ms.toFixed(3).padStart(7)}   ${change.padStart(6)}   ${String(b.moves_used).padStart(5)}   ${b.method.padEnd(15)}   ${(median(runs.map((r) => r.wallMs)) / 1000).toFixed(1).padStart(15)}   ${b.full_plan.max_ms.toFixed(3)} ms, ${b.full_plan.moves} moves`);
+    console.log(
+      `  ${String(n).padStart(4)}   ${before.toFixed(3).padStart(10)}   ${out.max_ms.toFixed(3).padStart(7)}   ${change.padStart(6)}   ${String(b.moves_used).padStart(5)}   ${b.method.padEnd(15)}   ${(median(runs.map((r) => r.wallMs)) / 1000).toFixed(1).padStart(15)}   ${b.full_plan.max_ms.toFixed(3)} ms, ${b.full_plan.moves} moves`,
+    );
   }
   console.log(`\nscored by ${model} (predicted, not measured); wall s = the whole command, the full plan included`);
   console.log(`load average after: ${load()}`);

@@ -15,12 +15,19 @@ import type { DeviceSpec } from '../../server/src/config/types';
 /** How to make one, printed when there is none. */
 const HOW = [
   'none yet. Make one on a GPU (the first 60 held-out H100 sets, 5 shuffled rounds each, ~1 GPU-minute):',
-  '    cd models && python3 -c "import json; h = set(json.load(open(\'data/h100-split.json\'))[\'heldout\']); ' +
-    '[print(l, end=\'\') for l in open(\'data/h100/embedding-costs.jsonl\') if json.loads(l)[\'id\'] in h]" | head -60 > build/heldout-60.jsonl',
+  "    cd models && python3 -c \"import json; h = set(json.load(open('data/h100-split.json'))['heldout']); " +
+    "[print(l, end='') for l in open('data/h100/embedding-costs.jsonl') if json.loads(l)['id'] in h]\" | head -60 > build/heldout-60.jsonl",
   '    python3 -m shardlens_cost.collector --specs build/heldout-60.jsonl --repeats 5 --out data/h100-repeats.jsonl --env-out data/h100-repeats.env.json',
 ];
 
-export interface NoiseRow { file: string; sets: number; rounds: number; medianSpread: number; noiseMape: number; modelMape: number }
+export interface NoiseRow {
+  file: string;
+  sets: number;
+  rounds: number;
+  medianSpread: number;
+  noiseMape: number;
+  modelMape: number;
+}
 
 /** Per set: rounds of fwd+bwd → (spread, deviations from the median). */
 export function noiseOf(sets: readonly JsonlSet[]): { byId: Map<string, { set: JsonlSet; totals: number[] }>; medianSpread: number; noiseMape: number } {
@@ -43,7 +50,11 @@ export function noiseOf(sets: readonly JsonlSet[]): { byId: Map<string, { set: J
 }
 
 export async function noiseFloor(dataDir: string, model: CostModel, device: DeviceSpec): Promise<{ rows: NoiseRow[]; lines: string[] }> {
-  const files = existsSync(dataDir) ? readdirSync(dataDir).filter((f) => f.endsWith('-repeats.jsonl')).sort() : [];
+  const files = existsSync(dataDir)
+    ? readdirSync(dataDir)
+        .filter((f) => f.endsWith('-repeats.jsonl'))
+        .sort()
+    : [];
   if (files.length === 0) return { rows: [], lines: [`Noise floor (models/data/*-repeats.jsonl): ${HOW[0]}`, ...HOW.slice(1)] };
   const rows: NoiseRow[] = [];
   for (const f of files) {

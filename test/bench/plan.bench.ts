@@ -59,12 +59,26 @@ function task(spec: TaskSpec, kernel: Kernel): ShardConfig {
   return cfg;
 }
 
-function pct(x: number): string { return Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%` : '—'; }
-function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
-function mean(xs: number[]): number { return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN; }
+function pct(x: number): string {
+  return Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%` : '—';
+}
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+function mean(xs: number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
 
-interface Scored { result: PlanResult; wallMs: number; second: number }
-interface Row { task: TaskSpec; results: Map<Strategy, Scored> }
+interface Scored {
+  result: PlanResult;
+  wallMs: number;
+  second: number;
+}
+interface Row {
+  task: TaskSpec;
+  results: Map<Strategy, Scored>;
+}
 
 async function runTask(cfg: ShardConfig, spec: TaskSpec, model: CostModel, second: CostModel): Promise<Row> {
   const results = new Map<Strategy, Scored>();
@@ -99,7 +113,7 @@ function gain(row: Row, s: Strategy, against: Reference, by: Scoring): number {
   const r = row.results.get(s)!;
   if (!r.result.feasible) return NaN;
   const ref = against === 'torchrec' ? row.results.get('torchrec')! : undefined;
-  const refMs = ref ? (ref.result.feasible ? score(ref, by) : NaN) : bestBaseline(row, by)?.ms ?? NaN;
+  const refMs = ref ? (ref.result.feasible ? score(ref, by) : NaN) : (bestBaseline(row, by)?.ms ?? NaN);
   return (refMs - score(r, by)) / refMs;
 }
 
@@ -107,7 +121,9 @@ function printTask(row: Row): void {
   const bb = bestBaseline(row, 'planned');
   const b2 = bestBaseline(row, 'second');
   const tr = row.results.get('torchrec')!;
-  console.log(`\n${row.task.name}  (${row.task.tables} tables, ${row.task.gpus} GPUs; torchrec ${tr.result.maxMs.toFixed(2)} / ${tr.second.toFixed(2)} ms; best baseline: ${bb ? `${bb.name} ${bb.ms.toFixed(2)} ms` : 'none feasible'} / ${b2 ? `${b2.name} ${b2.ms.toFixed(2)} ms` : 'none feasible'})`);
+  console.log(
+    `\n${row.task.name}  (${row.task.tables} tables, ${row.task.gpus} GPUs; torchrec ${tr.result.maxMs.toFixed(2)} / ${tr.second.toFixed(2)} ms; best baseline: ${bb ? `${bb.name} ${bb.ms.toFixed(2)} ms` : 'none feasible'} / ${b2 ? `${b2.name} ${b2.ms.toFixed(2)} ms` : 'none feasible'})`,
+  );
   const cells: string[][] = [];
   for (const s of STRATEGIES) {
     const r = row.results.get(s)!;
@@ -139,7 +155,11 @@ function printAverages(title: string, rows: Row[]): void {
 }
 
 /** Timing of incremental replanning after one table changes and one is added. */
-async function incremental(cfg: ShardConfig, model: CostModel, strategy: Strategy): Promise<{ fromScratchMs: number; incMs: number; before: number; after: number; fresh: number }> {
+async function incremental(
+  cfg: ShardConfig,
+  model: CostModel,
+  strategy: Strategy,
+): Promise<{ fromScratchMs: number; incMs: number; before: number; after: number; fresh: number }> {
   const first = await planConfig(cfg, strategy, model, { seed: 0 });
   const edited = structuredClone(cfg);
   edited.tables[7] = { ...edited.tables[7], rows: edited.tables[7].rows * 4, pooling: edited.tables[7].pooling * 2 };
@@ -157,7 +177,10 @@ async function incremental(cfg: ShardConfig, model: CostModel, strategy: Strateg
   return { fromScratchMs: performance.now() - t1, incMs: median(times), before: first.maxMs, after, fresh: fresh.maxMs };
 }
 
-interface Section { kernel: BenchKernel; rows: Row[] }
+interface Section {
+  kernel: BenchKernel;
+  rows: Row[];
+}
 
 async function section(kernel: BenchKernel, specs: TaskSpec[]): Promise<Section> {
   const pair = await modelPair(kernel);
@@ -168,21 +191,33 @@ async function section(kernel: BenchKernel, specs: TaskSpec[]): Promise<Section>
   console.log(`planning model: ${model.name}${swap ? ' (swapped: the second model plans)' : ''}`);
   console.log(`second model:   ${second.name}: ${pair.secondIs}`);
   const configs = specs.map((s) => task(s, kernel));
-  const agree = await modelAgreement(pair, configs.filter((_, i) => specs[i].size !== 'large'));
+  const agree = await modelAgreement(
+    pair,
+    configs.filter((_, i) => specs[i].size !== 'large'),
+  );
   const st = (x: Stats) => `rank ρ ${x.rho.toFixed(3)}, second / planning ×${x.scale.toFixed(2)} (median), per-table spread beyond that ±${(100 * x.spread).toFixed(0)}% (median)`;
   console.log(`model agreement over the small/medium tasks' ${agree.tables} tables, ${agree.outOfRange} outside the planning model's fitted ranges:`);
   console.log(`  alone:    ${st(agree.alone)}`);
   console.log(`  marginal: ${st(agree.marginal)}`);
-  console.log('times are wall ms on this machine, one run each (single thread; per-shard encodings are cached after a task\'s first strategy, as in the language server)');
+  console.log("times are wall ms on this machine, one run each (single thread; per-shard encodings are cached after a task's first strategy, as in the language server)");
   const rows: Row[] = [];
   for (const [i, spec] of specs.entries()) {
     const row = await runTask(configs[i], spec, model, second);
     rows.push(row);
     printTask(row);
   }
-  printAverages(`[${kernel}] Average over the small tasks`, rows.filter((r) => r.task.size === 'small'));
-  printAverages(`[${kernel}] Average over the medium tasks`, rows.filter((r) => r.task.size === 'medium'));
-  printAverages(`[${kernel}] Average over the small + medium tasks`, rows.filter((r) => r.task.size !== 'large'));
+  printAverages(
+    `[${kernel}] Average over the small tasks`,
+    rows.filter((r) => r.task.size === 'small'),
+  );
+  printAverages(
+    `[${kernel}] Average over the medium tasks`,
+    rows.filter((r) => r.task.size === 'medium'),
+  );
+  printAverages(
+    `[${kernel}] Average over the small + medium tasks`,
+    rows.filter((r) => r.task.size !== 'large'),
+  );
   const large = rows.filter((r) => r.task.size === 'large');
   printAverages(`[${kernel}] The large tasks`, large);
 
@@ -206,7 +241,9 @@ async function section(kernel: BenchKernel, specs: TaskSpec[]): Promise<Section>
     console.log(`\n[${kernel}] Incremental replanning, 856 tables on 64 GPUs, after one table grows 4× and one is added (median of 3):`);
     for (const s of ['search', 'best'] as Strategy[]) {
       const r = await incremental(incCfg, model, s);
-      console.log(`  ${s}: from start ${r.incMs.toFixed(0)} ms (step ${r.after.toFixed(2)} ms) vs from scratch ${r.fromScratchMs.toFixed(0)} ms (step ${r.fresh.toFixed(2)} ms); before the edit ${r.before.toFixed(2)} ms`);
+      console.log(
+        `  ${s}: from start ${r.incMs.toFixed(0)} ms (step ${r.after.toFixed(2)} ms) vs from scratch ${r.fromScratchMs.toFixed(0)} ms (step ${r.fresh.toFixed(2)} ms); before the edit ${r.before.toFixed(2)} ms`,
+      );
     }
   }
   return { kernel, rows };
@@ -233,12 +270,16 @@ function printSummary(sections: Section[]): void {
 
 async function main(): Promise<void> {
   const only = arg('--only');
-  const specs = (tune ? (quick ? QUICK_TUNE_TASKS : TUNE_TASKS) : quick ? QUICK_TASKS : BENCH_TASKS)
-    .filter((t) => only === undefined || new RegExp(only).test(t.name));
-  console.log(`tasks: ${quick ? 'quick subset' : 'full'} of the ${tune ? 'held-out tuning seeds (tasks.ts TUNE_TASKS)' : 'report seeds (tasks.ts BENCH_TASKS)'}; kernels: ${KERNELS_RUN.join(', ')}`);
+  const specs = (tune ? (quick ? QUICK_TUNE_TASKS : TUNE_TASKS) : quick ? QUICK_TASKS : BENCH_TASKS).filter((t) => only === undefined || new RegExp(only).test(t.name));
+  console.log(
+    `tasks: ${quick ? 'quick subset' : 'full'} of the ${tune ? 'held-out tuning seeds (tasks.ts TUNE_TASKS)' : 'report seeds (tasks.ts BENCH_TASKS)'}; kernels: ${KERNELS_RUN.join(', ')}`,
+  );
   const sections: Section[] = [];
   for (const kernel of KERNELS_RUN) sections.push(await section(kernel, specs));
   printSummary(sections);
 }
 
-(argv.includes('--huge') ? runHuge() : main()).catch((err) => { console.error(err); process.exit(1); });
+(argv.includes('--huge') ? runHuge() : main()).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

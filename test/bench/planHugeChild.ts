@@ -26,10 +26,24 @@ async function main(): Promise<void> {
   const r = await planConfig(cfg, strategy as Strategy, model, { seed: 0, timeBudgetMs: budget > 0 ? budget : undefined });
   const wallMs = performance.now() - t0;
   const peakRss = process.resourceUsage().maxRSS * 1024;
-  console.log(JSON.stringify({
-    strategy, tables: cfg.tables.length, gpus, budgetMs: budget, wallMs, peakRss, setupRss,
-    step: r.maxMs, feasible: r.feasible, notes: r.notes ?? [], reasons: r.reasons.slice(0, 3),
-  }));
+  console.log(
+    JSON.stringify({
+      strategy,
+      tables: cfg.tables.length,
+      gpus,
+      budgetMs: budget,
+      wallMs,
+      peakRss,
+      setupRss,
+      step: r.maxMs,
+      feasible: r.feasible,
+      notes: r.notes ?? [],
+      reasons: r.reasons.slice(0, 3),
+    }),
+  );
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -55,13 +55,12 @@ async function timed(run: () => Promise<PlanResult>, reps: number): Promise<Plan
 }
 
 const f1 = (x: number) => x.toFixed(1);
-const pct = (a: number, b: number) => `${a <= b ? '' : '+'}${(((a / b) - 1) * 100).toFixed(1)}%`;
+const pct = (a: number, b: number) => `${a <= b ? '' : '+'}${((a / b - 1) * 100).toFixed(1)}%`;
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const tasks: TaskSpec[] = BENCH_TASKS.filter((t) => argv.includes('--full') || t.name !== 'dlrm-5000/256')
-    .filter((t) => !argv.includes('--quick') || t.seed === 0);
+  const tasks: TaskSpec[] = BENCH_TASKS.filter((t) => argv.includes('--full') || t.name !== 'dlrm-5000/256').filter((t) => !argv.includes('--quick') || t.seed === 0);
   let model: CostModel;
   if (argv.includes('--analytic')) model = new AnalyticCostModel('H100-80GB');
   else {
@@ -70,8 +69,7 @@ async function main(): Promise<void> {
     if (loaded.warning) console.log(`note: ${loaded.warning}`);
   }
   console.log(`cost model: ${model.name}; times: median wall ms in this process (1 run for 856+ tables, else 3)\n`);
-  const head = ['task', 'baseline', 'greedy', 'search', 'raw', 'policy', 'raw/greedy', 'raw/search', 'pol/search',
-    't greedy', 't search', 't raw', 't policy', 'feasible'];
+  const head = ['task', 'baseline', 'greedy', 'search', 'raw', 'policy', 'raw/greedy', 'raw/search', 'pol/search', 't greedy', 't search', 't raw', 't policy', 'feasible'];
   const cells: string[][] = [];
   const rows: { spec: TaskSpec; base: number; g: PlanResult; s: PlanResult; p: PlanResult; pl: PlanResult }[] = [];
   for (const spec of tasks) {
@@ -88,9 +86,22 @@ async function main(): Promise<void> {
     const pl = await timed(() => planConfig(config, 'policy', model, { seed: 0 }), reps);
     rows.push({ spec, base, g, s, p, pl });
     const feas = [g, s, p, pl].map((r) => (r.feasible ? 'y' : 'n')).join('');
-    cells.push([spec.name, f1(base), f1(g.maxMs), f1(s.maxMs), f1(p.maxMs), f1(pl.maxMs),
-      pct(p.maxMs, g.maxMs), pct(p.maxMs, s.maxMs), pct(pl.maxMs, s.maxMs),
-      ms(g.elapsedMs), ms(s.elapsedMs), ms(p.elapsedMs), ms(pl.elapsedMs), feas]);
+    cells.push([
+      spec.name,
+      f1(base),
+      f1(g.maxMs),
+      f1(s.maxMs),
+      f1(p.maxMs),
+      f1(pl.maxMs),
+      pct(p.maxMs, g.maxMs),
+      pct(p.maxMs, s.maxMs),
+      pct(pl.maxMs, s.maxMs),
+      ms(g.elapsedMs),
+      ms(s.elapsedMs),
+      ms(p.elapsedMs),
+      ms(pl.elapsedMs),
+      feas,
+    ]);
     console.error(`  planned ${spec.name}`);
   }
   console.log(renderTable(columnsOf(head), cells, ''));
@@ -102,12 +113,21 @@ async function main(): Promise<void> {
     if (sel.length === 0) continue;
     const left = inGroup.length - sel.length;
     console.log(`\n${group.join('+')} tasks (${sel.length}${left ? `; ${left} left out: some plan infeasible` : ''}), geometric means:`);
-    console.log(`  max-GPU ms  raw/greedy ${geo(sel.map((r) => r.p.maxMs / r.g.maxMs)).toFixed(3)}, raw/search ${geo(sel.map((r) => r.p.maxMs / r.s.maxMs)).toFixed(3)}, `
-      + `policy/search ${geo(sel.map((r) => r.pl.maxMs / r.s.maxMs)).toFixed(3)}, raw/best baseline ${geo(sel.map((r) => r.p.maxMs / r.base)).toFixed(3)}, policy/best baseline ${geo(sel.map((r) => r.pl.maxMs / r.base)).toFixed(3)}, search/best baseline ${geo(sel.map((r) => r.s.maxMs / r.base)).toFixed(3)}`);
-    console.log(`  wall time   raw/greedy ${geo(sel.map((r) => r.p.elapsedMs / r.g.elapsedMs)).toFixed(2)}, raw/search ${geo(sel.map((r) => r.p.elapsedMs / r.s.elapsedMs)).toFixed(2)}, policy/search ${geo(sel.map((r) => r.pl.elapsedMs / r.s.elapsedMs)).toFixed(2)}`);
-    console.log(`  raw beats greedy on ${sel.filter((r) => r.p.maxMs < r.g.maxMs).length}/${sel.length}, search on ${sel.filter((r) => r.p.maxMs < r.s.maxMs).length}/${sel.length}; `
-      + `policy beats search on ${sel.filter((r) => r.pl.maxMs < r.s.maxMs).length}/${sel.length}, ties ${sel.filter((r) => r.pl.maxMs === r.s.maxMs).length}`);
+    console.log(
+      `  max-GPU ms  raw/greedy ${geo(sel.map((r) => r.p.maxMs / r.g.maxMs)).toFixed(3)}, raw/search ${geo(sel.map((r) => r.p.maxMs / r.s.maxMs)).toFixed(3)}, ` +
+        `policy/search ${geo(sel.map((r) => r.pl.maxMs / r.s.maxMs)).toFixed(3)}, raw/best baseline ${geo(sel.map((r) => r.p.maxMs / r.base)).toFixed(3)}, policy/best baseline ${geo(sel.map((r) => r.pl.maxMs / r.base)).toFixed(3)}, search/best baseline ${geo(sel.map((r) => r.s.maxMs / r.base)).toFixed(3)}`,
+    );
+    console.log(
+      `  wall time   raw/greedy ${geo(sel.map((r) => r.p.elapsedMs / r.g.elapsedMs)).toFixed(2)}, raw/search ${geo(sel.map((r) => r.p.elapsedMs / r.s.elapsedMs)).toFixed(2)}, policy/search ${geo(sel.map((r) => r.pl.elapsedMs / r.s.elapsedMs)).toFixed(2)}`,
+    );
+    console.log(
+      `  raw beats greedy on ${sel.filter((r) => r.p.maxMs < r.g.maxMs).length}/${sel.length}, search on ${sel.filter((r) => r.p.maxMs < r.s.maxMs).length}/${sel.length}; ` +
+        `policy beats search on ${sel.filter((r) => r.pl.maxMs < r.s.maxMs).length}/${sel.length}, ties ${sel.filter((r) => r.pl.maxMs === r.s.maxMs).length}`,
+    );
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

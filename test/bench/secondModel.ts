@@ -44,8 +44,9 @@ export interface ModelPair {
 }
 
 const SECOND_IS: Record<BenchKernel, string> = {
-  fbgemm_tbe: 'TorchRec\'s EmbeddingPerfEstimator (re-derived), the industry\'s analytic model of the same TBE kernel; written independently of FBGEMM\'s model',
-  torch_embedding_bag: 'the analytic roofline model of PyTorch\'s embedding_bag; the learned model is this model × a learned correction (same constants), so only the correction is a second opinion',
+  fbgemm_tbe: "TorchRec's EmbeddingPerfEstimator (re-derived), the industry's analytic model of the same TBE kernel; written independently of FBGEMM's model",
+  torch_embedding_bag:
+    "the analytic roofline model of PyTorch's embedding_bag; the learned model is this model × a learned correction (same constants), so only the correction is a second opinion",
 };
 
 export async function modelPair(kernel: BenchKernel, modelsDir = path.join(__dirname, '../../models')): Promise<ModelPair> {

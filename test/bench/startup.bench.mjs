@@ -23,7 +23,10 @@ import { waitFor } from '../e2e/lib/poll.mjs';
 import { groupProcesses } from '../e2e/lib/processes.mjs';
 
 const argv = process.argv.slice(2);
-const value = (name) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+const value = (name) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
 const RUNS = Number(value('runs') ?? 3);
 const FILE = value('file') ?? 'dlrm-856.shard.yaml';
 const probeExtension = value('extension');
@@ -33,7 +36,8 @@ const dev = argv.includes('--dev') || !!probeExtension;
 /** Roles of the processes of the run that mapped onnxruntime's shared library. */
 function onnxLoadedIn(groupPid) {
   // Upper case makes the one wrong answer stand out in the table.
-  const roles = groupProcesses(groupPid, 'libonnxruntime').filter((p) => p.libs.length)
+  const roles = groupProcesses(groupPid, 'libonnxruntime')
+    .filter((p) => p.libs.length)
     .map((p) => (p.role === 'extension host' ? 'EXTENSION HOST' : p.role));
   return roles.length ? [...new Set(roles)].join(', ') : 'nowhere';
 }
@@ -50,9 +54,7 @@ async function watch(page, selectors) {
     const check = () => {
       for (const [k, sel] of Object.entries(sels)) {
         if (k in w.__slFirst) continue;
-        const hit = sel === 'problems'
-          ? /:\s*[1-9]/.test(document.getElementById('status.problems')?.getAttribute('aria-label') ?? '')
-          : !!document.querySelector(sel);
+        const hit = sel === 'problems' ? /:\s*[1-9]/.test(document.getElementById('status.problems')?.getAttribute('aria-label') ?? '') : !!document.querySelector(sel);
         if (hit) w.__slFirst[k] = performance.now();
       }
     };
@@ -62,10 +64,11 @@ async function watch(page, selectors) {
     w.__slT0 = performance.now();
   }, selectors);
 }
-const firstTimes = (page) => page.evaluate(() => {
-  const w = /** @type {any} */ (window);
-  return Object.fromEntries(Object.entries(w.__slFirst).map(([k, t]) => [k, Math.round(t - w.__slT0)]));
-});
+const firstTimes = (page) =>
+  page.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    return Object.fromEntries(Object.entries(w.__slFirst).map(([k, t]) => [k, Math.round(t - w.__slT0)]));
+  });
 
 async function oneRun(i) {
   const profile = makeProfile();
@@ -87,15 +90,23 @@ async function oneRun(i) {
       diagnostic: 'problems',
     });
     await explorerRow(page, FILE).click();
-    const t = await waitFor('the first code lens', async () => {
-      const f = await firstTimes(page);
-      return 'lens' in f ? f : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 50 });
+    const t = await waitFor(
+      'the first code lens',
+      async () => {
+        const f = await firstTimes(page);
+        return 'lens' in f ? f : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 50 },
+    );
     // Diagnostics come from the same analysis; wait a little longer if the file has any.
-    const withDiag = await waitFor('a diagnostic', async () => {
-      const f = await firstTimes(page);
-      return 'diagnostic' in f ? f : undefined;
-    }, { timeoutMs: 10_000, intervalMs: 50 }).catch(() => t);
+    const withDiag = await waitFor(
+      'a diagnostic',
+      async () => {
+        const f = await firstTimes(page);
+        return 'diagnostic' in f ? f : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 50 },
+    ).catch(() => t);
     const onnxAfter = onnxLoadedIn(server.pid);
 
     // Warm: type an unknown key at the end of the first line and time its squiggle.
@@ -104,17 +115,25 @@ async function oneRun(i) {
     await page.keyboard.press('End');
     await watch(page, { error: '.monaco-editor .squiggly-error' });
     await page.keyboard.type('\npoolling: 1', { delay: 0 });
-    const edit = await waitFor('the squiggle of the typed error', async () => {
-      const f = await firstTimes(page);
-      return 'error' in f ? f.error : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 50 }).catch(() => undefined);
+    const edit = await waitFor(
+      'the squiggle of the typed error',
+      async () => {
+        const f = await firstTimes(page);
+        return 'error' in f ? f.error : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 50 },
+    ).catch(() => undefined);
 
     await runCommand(page, 'Developer: Show Running Extensions');
-    const activation = await waitFor('ShardLens in Running Extensions', async () => {
-      const rows = await page.locator('.runtime-extensions-editor .monaco-list-row').allTextContents();
-      const row = rows.find((r) => /shardlens/i.test(r) && /Activation: \d+ms/.test(r));
-      return row ? Number(row.match(/Activation: (\d+)ms/)[1]) : undefined;
-    }, { timeoutMs: 20_000 }).catch(() => undefined);
+    const activation = await waitFor(
+      'ShardLens in Running Extensions',
+      async () => {
+        const rows = await page.locator('.runtime-extensions-editor .monaco-list-row').allTextContents();
+        const row = rows.find((r) => /shardlens/i.test(r) && /Activation: \d+ms/.test(r));
+        return row ? Number(row.match(/Activation: (\d+)ms/)[1]) : undefined;
+      },
+      { timeoutMs: 20_000 },
+    ).catch(() => undefined);
     const r = { run: i + 1, lens: t.lens, diagnostic: withDiag.diagnostic, activation, edit, onnxBefore, onnxAfter };
     console.log(`run ${r.run}: ${JSON.stringify(r)}`);
     return r;
@@ -163,4 +182,10 @@ async function main() {
   console.log(`onnxruntime loaded (after first lenses):               ${[...new Set(runs.map((x) => x.onnxAfter))].join(' / ')}`);
 }
 
-main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

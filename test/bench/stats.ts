@@ -31,7 +31,9 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   const rb = ranks(b);
   const ma = ra.reduce((x, y) => x + y, 0) / ra.length;
   const mb = rb.reduce((x, y) => x + y, 0) / rb.length;
-  let cov = 0; let va = 0; let vb = 0;
+  let cov = 0;
+  let va = 0;
+  let vb = 0;
   for (let i = 0; i < ra.length; i++) {
     cov += (ra[i] - ma) * (rb[i] - mb);
     va += (ra[i] - ma) ** 2;

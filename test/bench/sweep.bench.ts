@@ -18,7 +18,15 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const FILE = path.join('examples', 'dlrm-856.shard.yaml');
 const COUNTS = '16,32,64,128';
 
-interface Row { type: string; gpus: number; max_ms: number | null; feasible: boolean; gpu_seconds_per_step: number | null; elapsed_ms: number; memory_fraction: number | null }
+interface Row {
+  type: string;
+  gpus: number;
+  max_ms: number | null;
+  feasible: boolean;
+  gpu_seconds_per_step: number | null;
+  elapsed_ms: number;
+  memory_fraction: number | null;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -27,7 +35,9 @@ function median(xs: number[]): number {
 }
 
 function load(): string {
-  return loadavg().map((x) => x.toFixed(2)).join(' / ');
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
 }
 
 function sweep(types: string): { wallMs: number; rows: Row[] } {
@@ -44,14 +54,23 @@ function main(): void {
   console.log(`load average (1 / 5 / 15 min) before: ${load()}`);
   for (const types of ['H100-80GB', 'H100-80GB,A100-80GB']) {
     const runs = Array.from({ length: RUNS }, () => sweep(types));
-    console.log(`\n--type ${types}: wall time of the command (spawn → JSON), median ${(median(runs.map((r) => r.wallMs)) / 1000).toFixed(1)} s (runs: ${runs.map((r) => (r.wallMs / 1000).toFixed(1)).join(', ')} s); load now ${load()}`);
-    console.log(renderTable(
-      [...columnsOf(['type', 'GPUs', 'step ms', 'memory']), { header: 'feasible', align: 'left' }, ...columnsOf(['GPU·s/step', 'plan ms (median)'], 0)],
-      runs[0].rows.map((row, i) => [
-        row.type, String(row.gpus), row.max_ms === null ? '–' : row.max_ms.toFixed(3),
-        row.memory_fraction === null ? '–' : `${(row.memory_fraction * 100).toFixed(0)}%`, row.feasible ? 'yes' : 'no',
-        row.gpu_seconds_per_step === null ? '–' : row.gpu_seconds_per_step.toFixed(3), median(runs.map((r) => r.rows[i].elapsed_ms)).toFixed(0),
-      ])));
+    console.log(
+      `\n--type ${types}: wall time of the command (spawn → JSON), median ${(median(runs.map((r) => r.wallMs)) / 1000).toFixed(1)} s (runs: ${runs.map((r) => (r.wallMs / 1000).toFixed(1)).join(', ')} s); load now ${load()}`,
+    );
+    console.log(
+      renderTable(
+        [...columnsOf(['type', 'GPUs', 'step ms', 'memory']), { header: 'feasible', align: 'left' }, ...columnsOf(['GPU·s/step', 'plan ms (median)'], 0)],
+        runs[0].rows.map((row, i) => [
+          row.type,
+          String(row.gpus),
+          row.max_ms === null ? '–' : row.max_ms.toFixed(3),
+          row.memory_fraction === null ? '–' : `${(row.memory_fraction * 100).toFixed(0)}%`,
+          row.feasible ? 'yes' : 'no',
+          row.gpu_seconds_per_step === null ? '–' : row.gpu_seconds_per_step.toFixed(3),
+          median(runs.map((r) => r.rows[i].elapsed_ms)).toFixed(0),
+        ]),
+      ),
+    );
   }
   console.log(`\nload average after: ${load()}`);
 }

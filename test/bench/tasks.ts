@@ -17,7 +17,10 @@ const DIM_WEIGHTS = [0.08, 0.14, 0.2, 0.2, 0.18, 0.14, 0.06];
 
 function pickWeighted(rng: Rng, weights: number[]): number {
   let r = rng() * weights.reduce((a, b) => a + b, 0);
-  for (let i = 0; i < weights.length; i++) { r -= weights[i]; if (r <= 0) return i; }
+  for (let i = 0; i < weights.length; i++) {
+    r -= weights[i];
+    if (r <= 0) return i;
+  }
   return weights.length - 1;
 }
 
@@ -84,9 +87,17 @@ export function makeTask(spec: TaskSpec, poolSize = 856): ShardConfig {
 }
 
 export const BENCH_TASKS: TaskSpec[] = [
-  ...[20, 50, 100].flatMap((tables) => [2, 4, 8].flatMap((gpus) => [0, 1, 2].map((seed): TaskSpec => ({
-    name: `dlrm-${tables}/${gpus}#${seed}`, tables, gpus, seed, size: tables <= 50 ? 'small' : 'medium',
-  })))),
+  ...[20, 50, 100].flatMap((tables) =>
+    [2, 4, 8].flatMap((gpus) =>
+      [0, 1, 2].map((seed): TaskSpec => ({
+        name: `dlrm-${tables}/${gpus}#${seed}`,
+        tables,
+        gpus,
+        seed,
+        size: tables <= 50 ? 'small' : 'medium',
+      })),
+    ),
+  ),
   { name: 'dlrm-856/64', tables: 856, gpus: 64, seed: 0, size: 'large' },
   { name: 'dlrm-856/128', tables: 856, gpus: 128, seed: 0, size: 'large' },
   { name: 'dlrm-5000/256', tables: 5000, gpus: 256, seed: 0, size: 'large' },
@@ -103,9 +114,17 @@ export const QUICK_TASKS: TaskSpec[] = BENCH_TASKS.filter((t) => t.seed === 0 &&
  * reports are not tuned to their own seeds.
  */
 export const TUNE_TASKS: TaskSpec[] = [
-  ...[20, 50, 100].flatMap((tables) => [2, 4, 8].flatMap((gpus) => [10, 11, 12].map((seed): TaskSpec => ({
-    name: `dlrm-${tables}/${gpus}#${seed}`, tables, gpus, seed, size: tables <= 50 ? 'small' : 'medium',
-  })))),
+  ...[20, 50, 100].flatMap((tables) =>
+    [2, 4, 8].flatMap((gpus) =>
+      [10, 11, 12].map((seed): TaskSpec => ({
+        name: `dlrm-${tables}/${gpus}#${seed}`,
+        tables,
+        gpus,
+        seed,
+        size: tables <= 50 ? 'small' : 'medium',
+      })),
+    ),
+  ),
   ...[10, 11, 12].map((seed): TaskSpec => ({ name: `dlrm-856/128#${seed}`, tables: 856, gpus: 128, seed, size: 'large' })),
   { name: 'dlrm-856/64#10', tables: 856, gpus: 64, seed: 10, size: 'large' },
 ];

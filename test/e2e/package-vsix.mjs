@@ -25,8 +25,7 @@ export const TARGETS = {
 
 const VSCE = path.join(REPO, 'node_modules/@vscode/vsce/vsce');
 const argv = process.argv.slice(2);
-const targets = argv.includes('--all') ? Object.keys(TARGETS)
-  : argv.flatMap((a, i) => (a === '--target' ? [argv[i + 1]] : [])).filter(Boolean);
+const targets = argv.includes('--all') ? Object.keys(TARGETS) : argv.flatMap((a, i) => (a === '--target' ? [argv[i + 1]] : [])).filter(Boolean);
 if (!targets.length) targets.push('linux-x64');
 for (const t of targets) if (!TARGETS[t]) throw new Error(`unknown target ${t}; one of ${Object.keys(TARGETS).join(', ')}`);
 
@@ -42,7 +41,10 @@ function run(cmd, args, opts = {}) {
 function shippedFiles() {
   const r = spawnSync(process.execPath, [VSCE, 'ls'], { cwd: REPO, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
   if (r.status !== 0) throw new Error(`vsce ls exited ${r.status}: ${r.stderr}`);
-  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 const ORT_BIN = 'node_modules/onnxruntime-node/bin/napi-v6/';
@@ -83,8 +85,11 @@ function main() {
     try {
       // No repository URL to rewrite README's relative links against (the README's images
       // ship in the VSIX and resolve inside it), so keep them relative.
-      run(process.execPath, [VSCE, 'package', '--target', target, '--allow-missing-repository', '--no-rewrite-relative-links',
-        '--skip-license', '--no-update-package-json', '-o', out], { cwd: stage });
+      run(
+        process.execPath,
+        [VSCE, 'package', '--target', target, '--allow-missing-repository', '--no-rewrite-relative-links', '--skip-license', '--no-update-package-json', '-o', out],
+        { cwd: stage },
+      );
     } finally {
       rmSync(stage, { recursive: true, force: true });
     }

@@ -42,7 +42,10 @@ import { buildSuite } from '../vscode/buildSuite.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
-const value = (name) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
+const value = (name) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
 const probeExtension = value('extension');
 const EXAMPLES = value('examples') ?? path.join(REPO, 'examples');
 /** The CLI oracle; with the VSIX it becomes the installed copy (the bits the server runs). */
@@ -119,8 +122,7 @@ async function main() {
     ({ browser, context } = await launchBrowser(server.base));
     const page = await context.newPage();
     const payload = useVsix ? undefined : [['extensionDevelopmentPath', remoteUri(server.base, extensionDir)]];
-    await report.check('the workbench opens the examples folder', () =>
-      openWorkbench(page, server.base, { folder: wsUi, expectFile: MISTAKES, payload }));
+    await report.check('the workbench opens the examples folder', () => openWorkbench(page, server.base, { folder: wsUi, expectFile: MISTAKES, payload }));
     /** @type {ScenarioContext} */
     const ctx = { page, ws: wsUi, report, cli };
     console.log(`e2e: (a) problems (${elapsed()})`);
@@ -129,12 +131,15 @@ async function main() {
     await lenses(ctx, LENS_FILE);
     if (useVsix) {
       await report.check('the language server runs from the installed VSIX with its linux-x64 onnxruntime', async () => {
-        const procs = await waitFor('the language server process', () => {
-          const p = groupProcesses(server.pid, '/onnxruntime-node/').filter((x) => x.role === 'language server');
-          return p.length ? p : undefined;
-        }, { timeoutMs: 10_000 });
-        const bad = procs.filter((p) => !p.cmd.includes(profile.extensionsDir)
-          || p.libs.some((l) => !l.startsWith(profile.extensionsDir) || !l.includes('/linux/x64/')));
+        const procs = await waitFor(
+          'the language server process',
+          () => {
+            const p = groupProcesses(server.pid, '/onnxruntime-node/').filter((x) => x.role === 'language server');
+            return p.length ? p : undefined;
+          },
+          { timeoutMs: 10_000 },
+        );
+        const bad = procs.filter((p) => !p.cmd.includes(profile.extensionsDir) || p.libs.some((l) => !l.startsWith(profile.extensionsDir) || !l.includes('/linux/x64/')));
         if (bad.length) throw new Error(bad.map((p) => `${p.cmd}\n  ${p.libs.join('\n  ')}`).join('\n'));
         const host = groupProcesses(server.pid, 'libonnxruntime').filter((x) => x.role === 'extension host' && x.libs.length);
         if (host.length) throw new Error('the extension host loaded onnxruntime (it must stay in the language server)');
@@ -153,8 +158,13 @@ async function main() {
     if (suiteJs) {
       console.log(`e2e: extension-host suite in code-server (${elapsed()})`);
       const result = await runExtensionTests(context, server.base, {
-        folder: wsSuite, expectFile: MISTAKES, extensionDevelopmentPath: extensionDir, extensionTestsPath: suiteJs,
-        onLog: (line) => { if (/^\[shardlens-suite\] (ok|not ok) -/.test(line)) console.log(`    ${line}`); },
+        folder: wsSuite,
+        expectFile: MISTAKES,
+        extensionDevelopmentPath: extensionDir,
+        extensionTestsPath: suiteJs,
+        onLog: (line) => {
+          if (/^\[shardlens-suite\] (ok|not ok) -/.test(line)) console.log(`    ${line}`);
+        },
       });
       for (const line of result.logs) {
         const m = line.match(/^\[shardlens-suite\] (ok|not ok) - ([^:(]+)(.*)$/s);
@@ -185,4 +195,11 @@ async function main() {
   return failed === 0 && passed > 0 ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (err) => { console.error(err); console.log('0 passed, 1 failed'); process.exit(1); });
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);

@@ -14,15 +14,21 @@ import { columnsOf, renderTable } from '../../server/src/cli/textTable';
 
 const root = path.resolve(__dirname, '..', '..');
 // The properties live with their tier: test/unit/fuzz (in-process) and test/integration/fuzz (those that spawn the CLI or server).
-const files = ['unit', 'integration'].flatMap((tier) => readdirSync(path.join(root, 'test', tier, 'fuzz'))
-  .filter((f) => f.endsWith('.test.ts')).map((f) => path.join('test', tier, 'fuzz', f)));
+const files = ['unit', 'integration'].flatMap((tier) =>
+  readdirSync(path.join(root, 'test', tier, 'fuzz'))
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => path.join('test', tier, 'fuzz', f)),
+);
 const env: NodeJS.ProcessEnv = { ...process.env, FUZZ_RUNS: process.env.FUZZ_RUNS ?? '2000' };
 const t0 = Date.now();
 console.log(`fuzz campaign: FUZZ_RUNS=${env.FUZZ_RUNS}${env.FUZZ_SEED ? ` FUZZ_SEED=${env.FUZZ_SEED}` : ''}, ${files.length} files`);
 
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
 let out = '';
-child.stdout.on('data', (d: Buffer) => { out += d; process.stdout.write(d); });
+child.stdout.on('data', (d: Buffer) => {
+  out += d;
+  process.stdout.write(d);
+});
 child.on('exit', (code) => {
   const rows = [...out.matchAll(/fuzz: (.+?): (\d+) cases, (\d+) failures/g)].map((m) => ({ name: m[1], cases: Number(m[2]), failures: Number(m[3]) }));
   const cases = rows.reduce((a, r) => a + r.cases, 0);

@@ -59,7 +59,12 @@ export function checkLoad(text: string, main = MAIN): LoadOutcome {
     if (!Number.isInteger(c.devices.count) || c.devices.count < 1) problems.push(`usable config with devices.count ${c.devices.count}`);
     if (!(c.batchSize > 0) || !Number.isFinite(c.batchSize)) problems.push(`usable config with batch ${c.batchSize}`);
     for (const t of c.tables) {
-      if (!(t.rows >= 1 && Number.isFinite(t.rows)) || !(t.dim >= 1 && Number.isFinite(t.dim)) || !(t.pooling > 0 && Number.isFinite(t.pooling)) || !(t.zipf >= 0 && Number.isFinite(t.zipf))) {
+      if (
+        !(t.rows >= 1 && Number.isFinite(t.rows)) ||
+        !(t.dim >= 1 && Number.isFinite(t.dim)) ||
+        !(t.pooling > 0 && Number.isFinite(t.pooling)) ||
+        !(t.zipf >= 0 && Number.isFinite(t.zipf))
+      ) {
         problems.push(`usable table ${JSON.stringify(t)}`);
       }
     }

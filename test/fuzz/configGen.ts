@@ -42,45 +42,61 @@ const nameArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('ユーザーID', 'émbed', 'ключ', 'true', 'null', 'a: b', '#hash', '- dash', 'x"y', "it's", '🙂emoji', 'tab\there', '0x1F', '1e3') },
 );
 
-const tableArb = (gpus: number): fc.Arbitrary<Omit<GenTable, 'name'>> => fc.record({
-  rows: fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 50_000_000 })),
-  dim: fc.integer({ min: 1, max: 64 }).map((k) => k * 4),
-  pooling: fc.oneof(fc.constant(1), fc.double({ min: 0.01, max: 100, noNaN: true }).map((x) => Math.round(x * 100) / 100 || 1)),
-  zipf: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 2, noNaN: true }).map((x) => Math.round(x * 100) / 100)),
-  dtype: fc.option(fc.constantFrom('fp32' as const, 'fp16' as const), { nil: undefined }),
-  sharding: fc.option(fc.subarray(['table', 'column', 'row'] as Array<'table' | 'column' | 'row'>, { minLength: 1 }), { nil: undefined, freq: 3 }),
-  pin: fc.option(fc.integer({ min: 0, max: gpus - 1 }), { nil: undefined, freq: 6 }),
-}).map((t) => {
-  // A pinned table is placed whole on its GPU: it must allow table-wise sharding.
-  if (t.pin !== undefined && t.sharding && !t.sharding.includes('table')) t.sharding = [...t.sharding, 'table'];
-  return t;
-});
+const tableArb = (gpus: number): fc.Arbitrary<Omit<GenTable, 'name'>> =>
+  fc
+    .record({
+      rows: fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 50_000_000 })),
+      dim: fc.integer({ min: 1, max: 64 }).map((k) => k * 4),
+      pooling: fc.oneof(
+        fc.constant(1),
+        fc.double({ min: 0.01, max: 100, noNaN: true }).map((x) => Math.round(x * 100) / 100 || 1),
+      ),
+      zipf: fc.oneof(
+        fc.constant(0),
+        fc.double({ min: 0, max: 2, noNaN: true }).map((x) => Math.round(x * 100) / 100),
+      ),
+      dtype: fc.option(fc.constantFrom('fp32' as const, 'fp16' as const), { nil: undefined }),
+      sharding: fc.option(fc.subarray(['table', 'column', 'row'] as Array<'table' | 'column' | 'row'>, { minLength: 1 }), { nil: undefined, freq: 3 }),
+      pin: fc.option(fc.integer({ min: 0, max: gpus - 1 }), { nil: undefined, freq: 6 }),
+    })
+    .map((t) => {
+      // A pinned table is placed whole on its GPU: it must allow table-wise sharding.
+      if (t.pin !== undefined && t.sharding && !t.sharding.includes('table')) t.sharding = [...t.sharding, 'table'];
+      return t;
+    });
 
-export const configArb: fc.Arbitrary<GenConfig> = fc.integer({ min: 1, max: 8 }).chain((count) => fc.record({
-  batchSize: fc.constantFrom(512, 4096, 65_536, 262_144),
-  dtype: fc.constantFrom('fp32' as const, 'fp16' as const),
-  optimizer: fc.constantFrom('sgd' as const, 'rowwise_adagrad' as const, 'adam' as const),
-  type: fc.constantFrom(...Object.keys(GPU_PRESETS)),
-  count: fc.constant(count),
-  perHost: fc.integer({ min: 1, max: count }),
-  reserve: fc.constantFrom(0, 0.1, 0.15, 0.5),
-  tables: fc.uniqueArray(fc.tuple(nameArb, tableArb(count)), { minLength: 1, maxLength: 14, selector: ([n]) => n })
-    .map((list) => list.map(([name, t]) => ({ name, ...t }))),
-  comments: fc.boolean(),
-  newline: fc.constantFrom('\n' as const, '\n' as const, '\r\n' as const),
-  placementSeed: fc.option(fc.array(fc.integer({ min: 0, max: count - 1 }), { minLength: 14, maxLength: 14 }), { nil: undefined }),
-  placementDrop: fc.integer({ min: 0, max: 3 }),
-})).map(({ placementSeed, placementDrop, ...c }) => {
-  const cfg: GenConfig = c;
-  if (placementSeed) {
-    cfg.placement = c.tables
-      .map((t, i): [string, number] => [t.name, t.pin ?? placementSeed[i]])
-      .filter((_, i) => i >= placementDrop || c.tables.length <= 1)
-      // Written placements here are table-wise: only for tables that allow it.
-      .filter(([name]) => { const t = c.tables.find((x) => x.name === name)!; return !t.sharding || t.sharding.includes('table'); });
-  }
-  return cfg;
-});
+export const configArb: fc.Arbitrary<GenConfig> = fc
+  .integer({ min: 1, max: 8 })
+  .chain((count) =>
+    fc.record({
+      batchSize: fc.constantFrom(512, 4096, 65_536, 262_144),
+      dtype: fc.constantFrom('fp32' as const, 'fp16' as const),
+      optimizer: fc.constantFrom('sgd' as const, 'rowwise_adagrad' as const, 'adam' as const),
+      type: fc.constantFrom(...Object.keys(GPU_PRESETS)),
+      count: fc.constant(count),
+      perHost: fc.integer({ min: 1, max: count }),
+      reserve: fc.constantFrom(0, 0.1, 0.15, 0.5),
+      tables: fc.uniqueArray(fc.tuple(nameArb, tableArb(count)), { minLength: 1, maxLength: 14, selector: ([n]) => n }).map((list) => list.map(([name, t]) => ({ name, ...t }))),
+      comments: fc.boolean(),
+      newline: fc.constantFrom('\n' as const, '\n' as const, '\r\n' as const),
+      placementSeed: fc.option(fc.array(fc.integer({ min: 0, max: count - 1 }), { minLength: 14, maxLength: 14 }), { nil: undefined }),
+      placementDrop: fc.integer({ min: 0, max: 3 }),
+    }),
+  )
+  .map(({ placementSeed, placementDrop, ...c }) => {
+    const cfg: GenConfig = c;
+    if (placementSeed) {
+      cfg.placement = c.tables
+        .map((t, i): [string, number] => [t.name, t.pin ?? placementSeed[i]])
+        .filter((_, i) => i >= placementDrop || c.tables.length <= 1)
+        // Written placements here are table-wise: only for tables that allow it.
+        .filter(([name]) => {
+          const t = c.tables.find((x) => x.name === name)!;
+          return !t.sharding || t.sharding.includes('table');
+        });
+    }
+    return cfg;
+  });
 
 /** A name as YAML: plain when safe, else JSON-quoted (valid YAML). */
 export function yamlName(name: string): string {
@@ -122,7 +138,10 @@ export function renderFlow(c: GenConfig): string {
     return o;
   });
   const doc: Record<string, unknown> = {
-    version: 1, batch_size: c.batchSize, dtype: c.dtype, optimizer: c.optimizer,
+    version: 1,
+    batch_size: c.batchSize,
+    dtype: c.dtype,
+    optimizer: c.optimizer,
     devices: { type: c.type, count: c.count, per_host: c.perHost, reserve: c.reserve },
     tables,
   };
@@ -130,5 +149,6 @@ export function renderFlow(c: GenConfig): string {
   return JSON.stringify(doc, null, 1).split('\n').join(c.newline) + c.newline;
 }
 
-export const configTextArb: fc.Arbitrary<{ config: GenConfig; text: string }> = fc.tuple(configArb, fc.integer({ min: 0, max: 4 }))
+export const configTextArb: fc.Arbitrary<{ config: GenConfig; text: string }> = fc
+  .tuple(configArb, fc.integer({ min: 0, max: 4 }))
   .map(([config, style]) => ({ config, text: style === 0 ? renderFlow(config) : renderBlock(config) }));

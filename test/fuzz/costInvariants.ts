@@ -42,7 +42,11 @@ export type InvariantName = 'finite and positive' | 'set >= its costliest table'
 export const INVARIANTS: readonly InvariantName[] = ['finite and positive', 'set >= its costliest table', 'adding a table never lowers', 'near the analytic model'];
 
 /** One case: a GPU's set, one more table, and the run. */
-export interface CostCase { set: Shard[]; extra: Shard; env: CostEnv }
+export interface CostCase {
+  set: Shard[];
+  extra: Shard;
+  env: CostEnv;
+}
 
 /** Per invariant: the measured quantity (1 = exactly on the line) and whether it holds. */
 export type CaseResult = Record<InvariantName, { value: number; ok: boolean; detail: string }>;
@@ -53,17 +57,25 @@ const logUniform = (lo: number, hi: number) => fc.double({ min: Math.log(lo), ma
 const MEASURED_DIMS = [4, 8, 16, 32, 64, 128, 256];
 
 export function shardArb(kernel: Kernel, inRange = false): fc.Arbitrary<Shard> {
-  return fc.record({
-    rows: (inRange ? logUniform(1e3, 5e7) : logUniform(1, 1e10)).map((x) => Math.max(1, Math.round(x))),
-    dim: fc.constantFrom(...(inRange ? MEASURED_DIMS : DIMS)),
-    pooling: inRange ? logUniform(0.5, 99.8) : logUniform(0.01, 500),
-    zipf: fc.oneof(fc.constant(0), fc.double({ min: 0, max: inRange ? 1.3 : 2.5, noNaN: true })),
-    dtypeBytes: fc.constantFrom(2 as const, 4 as const),
-    cacheLoadFactor: fc.double({ min: 0.01, max: 1, noNaN: true }),
-  }).map((t) => ({
-    table: 't', rows: t.rows, dim: t.dim, pooling: t.pooling, zipf: t.zipf, dtypeBytes: t.dtypeBytes, kernel,
-    ...(kernel === 'fbgemm_tbe_uvm_caching' ? { cacheLoadFactor: t.cacheLoadFactor } : {}),
-  }));
+  return fc
+    .record({
+      rows: (inRange ? logUniform(1e3, 5e7) : logUniform(1, 1e10)).map((x) => Math.max(1, Math.round(x))),
+      dim: fc.constantFrom(...(inRange ? MEASURED_DIMS : DIMS)),
+      pooling: inRange ? logUniform(0.5, 99.8) : logUniform(0.01, 500),
+      zipf: fc.oneof(fc.constant(0), fc.double({ min: 0, max: inRange ? 1.3 : 2.5, noNaN: true })),
+      dtypeBytes: fc.constantFrom(2 as const, 4 as const),
+      cacheLoadFactor: fc.double({ min: 0.01, max: 1, noNaN: true }),
+    })
+    .map((t) => ({
+      table: 't',
+      rows: t.rows,
+      dim: t.dim,
+      pooling: t.pooling,
+      zipf: t.zipf,
+      dtypeBytes: t.dtypeBytes,
+      kernel,
+      ...(kernel === 'fbgemm_tbe_uvm_caching' ? { cacheLoadFactor: t.cacheLoadFactor } : {}),
+    }));
 }
 
 function h100(): DeviceSpec {
@@ -76,23 +88,27 @@ export function caseArb(kernel: Kernel): fc.Arbitrary<CostCase> {
 
 /** A set the learned model's training covered, and one more table like it. */
 function inRangeCaseArb(kernel: Kernel): fc.Arbitrary<CostCase> {
-  return fc.record({
-    set: fc.integer({ min: 1, max: 46 }).chain((n) => fc.array(shardArb(kernel, true), { minLength: n, maxLength: n })),
-    extra: shardArb(kernel, true),
-    batchSize: fc.oneof(fc.constantFrom(8192, 16384, 32768, 65536), logUniform(8192, 65536).map(Math.round)),
-    optimizer: fc.constant<Optimizer>('sgd'),
-  }).map(named);
+  return fc
+    .record({
+      set: fc.integer({ min: 1, max: 46 }).chain((n) => fc.array(shardArb(kernel, true), { minLength: n, maxLength: n })),
+      extra: shardArb(kernel, true),
+      batchSize: fc.oneof(fc.constantFrom(8192, 16384, 32768, 65536), logUniform(8192, 65536).map(Math.round)),
+      optimizer: fc.constant<Optimizer>('sgd'),
+    })
+    .map(named);
 }
 
 function wideCaseArb(kernel: Kernel): fc.Arbitrary<CostCase> {
   // Mostly small sets, sometimes hundreds of tables (the 400-table GPU).
   const size = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 48 }) }, { weight: 1, arbitrary: fc.integer({ min: 49, max: 400 }) });
-  return fc.record({
-    set: size.chain((n) => fc.array(shardArb(kernel), { minLength: n, maxLength: n })),
-    extra: shardArb(kernel),
-    batchSize: fc.oneof(fc.constantFrom(8192, 16384, 65536, 131072), logUniform(1, 1e6).map(Math.round)),
-    optimizer: fc.constantFrom<Optimizer>('sgd', 'adagrad', 'rowwise_adagrad', 'adam'),
-  }).map(named);
+  return fc
+    .record({
+      set: size.chain((n) => fc.array(shardArb(kernel), { minLength: n, maxLength: n })),
+      extra: shardArb(kernel),
+      batchSize: fc.oneof(fc.constantFrom(8192, 16384, 65536, 131072), logUniform(1, 1e6).map(Math.round)),
+      optimizer: fc.constantFrom<Optimizer>('sgd', 'adagrad', 'rowwise_adagrad', 'adam'),
+    })
+    .map(named);
 }
 
 function named({ set, extra, batchSize, optimizer }: { set: Shard[]; extra: Shard; batchSize: number; optimizer: Optimizer }): CostCase {
@@ -119,8 +135,18 @@ export async function servedModels(modelsDir: string): Promise<ModelUnderTest[]>
   return [
     { label: learned.name, model: learned, reference, kernel: 'torch_embedding_bag', tolerance: LEARNED_TOLERANCE },
     { label: 'analytic: H100-80GB', model: guardModel(new AnalyticCostModel(device.type)), kernel: 'torch_embedding_bag', tolerance: EXACT },
-    { label: 'fbgemm-tbe analytic: H100-80GB', model: guardModel(new FbgemmCostModel(device.type), undefined, undefined, FBGEMM_PROVISIONAL_ERROR), kernel: 'fbgemm_tbe', tolerance: EXACT },
-    { label: 'fbgemm-tbe analytic (uvm caching)', model: guardModel(new FbgemmCostModel(device.type), undefined, undefined, FBGEMM_PROVISIONAL_ERROR), kernel: 'fbgemm_tbe_uvm_caching', tolerance: EXACT },
+    {
+      label: 'fbgemm-tbe analytic: H100-80GB',
+      model: guardModel(new FbgemmCostModel(device.type), undefined, undefined, FBGEMM_PROVISIONAL_ERROR),
+      kernel: 'fbgemm_tbe',
+      tolerance: EXACT,
+    },
+    {
+      label: 'fbgemm-tbe analytic (uvm caching)',
+      model: guardModel(new FbgemmCostModel(device.type), undefined, undefined, FBGEMM_PROVISIONAL_ERROR),
+      kernel: 'fbgemm_tbe_uvm_caching',
+      tolerance: EXACT,
+    },
   ];
 }
 

@@ -19,7 +19,10 @@ export function lspLines(text: string): string[] {
 export function rangeProblems(d: { range: Diagnostic['range'] }, text: string, lines = lspLines(text)): string[] {
   const out: string[] = [];
   const { start, end } = d.range;
-  for (const [what, p] of [['start', start], ['end', end]] as const) {
+  for (const [what, p] of [
+    ['start', start],
+    ['end', end],
+  ] as const) {
     if (!Number.isInteger(p.line) || !Number.isInteger(p.character) || p.line < 0 || p.character < 0) {
       out.push(`${what} ${JSON.stringify(p)} is not a non-negative integer position`);
     } else if (p.line >= lines.length) {
@@ -38,11 +41,17 @@ export function diagnosticProblems(diagnostics: readonly Diagnostic[], texts: Re
   const lineCache = new Map<string, string[]>();
   const linesOf = (f: string) => {
     let l = lineCache.get(f);
-    if (!l) { l = lspLines(texts.get(f) ?? ''); lineCache.set(f, l); }
+    if (!l) {
+      l = lspLines(texts.get(f) ?? '');
+      lineCache.set(f, l);
+    }
     return l;
   };
   for (const d of diagnostics) {
-    if (!texts.has(d.file)) { out.push(`${d.code} names file ${d.file}, which was not read`); continue; }
+    if (!texts.has(d.file)) {
+      out.push(`${d.code} names file ${d.file}, which was not read`);
+      continue;
+    }
     if (typeof d.message !== 'string' || d.message.length === 0) out.push(`${d.code} has no message`);
     // Input is echoed only as an excerpt: no message (or fix title) grows with the input.
     else if (d.message.length > MAX_MESSAGE_CHARS) out.push(`${d.code} message of ${d.message.length} chars: ${d.message.slice(0, 80)}…`);
@@ -50,7 +59,10 @@ export function diagnosticProblems(diagnostics: readonly Diagnostic[], texts: Re
     if (!/^SL\d{3}$/.test(d.code)) out.push(`code ${d.code} is not SLnnn`);
     for (const p of rangeProblems(d, texts.get(d.file)!, linesOf(d.file))) out.push(`${d.code} "${d.message.slice(0, 80)}": ${p}`);
     for (const fix of d.fixes ?? []) {
-      if (!texts.has(fix.file)) { out.push(`fix "${fix.title}" edits unknown file ${fix.file}`); continue; }
+      if (!texts.has(fix.file)) {
+        out.push(`fix "${fix.title}" edits unknown file ${fix.file}`);
+        continue;
+      }
       for (const e of fix.edits) for (const p of rangeProblems(e, texts.get(fix.file)!, linesOf(fix.file))) out.push(`fix "${fix.title}": ${p}`);
     }
   }
@@ -106,13 +118,30 @@ export function planProblems(config: ShardConfig, plan: PlanResult): string[] {
   const hostGpus = (h: number) => Array.from({ length: Math.max(0, Math.min(perHost, n - h * perHost)) }, (_, i) => h * perHost + i);
   for (const t of config.tables) {
     const e = plan.placement.get(t.name);
-    if (!e) { out.push(`${t.name} unplaced in a feasible plan`); continue; }
+    if (!e) {
+      out.push(`${t.name} unplaced in a feasible plan`);
+      continue;
+    }
     const kinds: string[] = t.sharding?.length ? t.sharding : ALL;
-    const gpus = e.kind === 'table' ? [e.gpu] : e.kind === 'data_parallel' ? Array.from({ length: n }, (_, g) => g)
-      : e.kind === 'table_row' ? hostGpus(e.host) : e.kind === 'grid' ? e.hosts.flatMap(hostGpus) : e.gpus;
+    const gpus =
+      e.kind === 'table'
+        ? [e.gpu]
+        : e.kind === 'data_parallel'
+          ? Array.from({ length: n }, (_, g) => g)
+          : e.kind === 'table_row'
+            ? hostGpus(e.host)
+            : e.kind === 'grid'
+              ? e.hosts.flatMap(hostGpus)
+              : e.gpus;
     if (!kinds.includes(e.kind)) out.push(`${t.name} placed ${e.kind}-wise, allows ${kinds.join(',')}`);
-    if (gpus.length === 0) { out.push(`${t.name} has no GPUs`); continue; }
-    if (gpus.some((g) => !Number.isInteger(g) || g < 0 || g >= n)) { out.push(`${t.name} on GPUs ${gpus} of ${n}`); continue; }
+    if (gpus.length === 0) {
+      out.push(`${t.name} has no GPUs`);
+      continue;
+    }
+    if (gpus.some((g) => !Number.isInteger(g) || g < 0 || g >= n)) {
+      out.push(`${t.name} on GPUs ${gpus} of ${n}`);
+      continue;
+    }
     if (new Set(gpus).size !== gpus.length) out.push(`${t.name} lists a GPU twice: ${gpus}`);
     if (t.pin !== undefined && !(e.kind === 'table' && gpus[0] === t.pin)) out.push(`${t.name} pinned to ${t.pin} but on ${gpus}`);
     const w = BYTES[t.dtype];
@@ -139,6 +168,8 @@ export function planProblems(config: ShardConfig, plan: PlanResult): string[] {
       add(gpus[0], t.rows, t.dim, 'table');
     }
   }
-  used.forEach((u, g) => { if (u > capacity) out.push(`GPU ${g} holds ${u} B > space for shards ${capacity} B`); });
+  used.forEach((u, g) => {
+    if (u > capacity) out.push(`GPU ${g} holds ${u} B > space for shards ${capacity} B`);
+  });
   return out;
 }

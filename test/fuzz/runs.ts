@@ -25,11 +25,7 @@ function seed(): number | undefined {
  * Runs a property, prints `fuzz: NAME: N cases, F failures` (the campaign sums
  * these lines), and fails the test with the shrunk counterexample if any.
  */
-export async function property<Ts extends [unknown, ...unknown[]]>(
-  name: string,
-  prop: fc.IAsyncPropertyWithHooks<Ts> | fc.IPropertyWithHooks<Ts>,
-  numRuns: number,
-): Promise<void> {
+export async function property<Ts extends [unknown, ...unknown[]]>(name: string, prop: fc.IAsyncPropertyWithHooks<Ts> | fc.IPropertyWithHooks<Ts>, numRuns: number): Promise<void> {
   // The seed is chosen here and printed first, so that a property that hangs
   // (no failure report to read it from) can be replayed with FUZZ_SEED.
   const s = seed() ?? (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0;
@@ -44,7 +40,9 @@ export async function property<Ts extends [unknown, ...unknown[]]>(
   process.stdout.write(`fuzz: ${name}: ${cases} cases, ${details.failed ? 1 : 0} failures\n`);
   if (details.failed) {
     const err = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-    assert.fail(`${name}: counterexample (seed ${details.seed}, path ${details.counterexamplePath}):\n` +
-      `${JSON.stringify(details.counterexample, (_k, v) => (typeof v === 'string' && v.length > 2000 ? `${v.slice(0, 2000)}…(${v.length} chars)` : v))}\n${err}`);
+    assert.fail(
+      `${name}: counterexample (seed ${details.seed}, path ${details.counterexamplePath}):\n` +
+        `${JSON.stringify(details.counterexample, (_k, v) => (typeof v === 'string' && v.length > 2000 ? `${v.slice(0, 2000)}…(${v.length} chars)` : v))}\n${err}`,
+    );
   }
 }

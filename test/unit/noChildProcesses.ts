@@ -16,14 +16,18 @@ const STARTERS = ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFil
 
 /** The message a unit test that starts a process fails with. */
 export function refusal(fn: string, command: unknown): string {
-  return `unit tests are in-process: child_process.${fn}(${JSON.stringify(String(command))}) is not allowed here; ` +
-    'call the code in-process (e.g. runCli for the CLI, see test/unit/cli/runInProcess.ts) or move this test to test/integration/';
+  return (
+    `unit tests are in-process: child_process.${fn}(${JSON.stringify(String(command))}) is not allowed here; ` +
+    'call the code in-process (e.g. runCli for the CLI, see test/unit/cli/runInProcess.ts) or move this test to test/integration/'
+  );
 }
 
 if (process.env.NODE_TEST_CONTEXT) {
   const cp = childProcess as unknown as Record<string, unknown>;
   for (const fn of STARTERS) {
-    cp[fn] = (command: unknown) => { throw new Error(refusal(fn, command)); };
+    cp[fn] = (command: unknown) => {
+      throw new Error(refusal(fn, command));
+    };
   }
   // ESM `import { spawnSync } from 'node:child_process'` binds to the builtin's
   // exports as they were; this makes those bindings see the throwing versions too.

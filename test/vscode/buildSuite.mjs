@@ -12,8 +12,13 @@ export async function buildSuite() {
   await esbuild.build({
     entryPoints: [path.join(REPO, 'test/vscode/suite/index.ts')],
     outfile: SUITE_JS,
-    bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: 'inline',
-    external: ['vscode'], logLevel: 'warning',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'inline',
+    external: ['vscode'],
+    logLevel: 'warning',
   });
   return SUITE_JS;
 }

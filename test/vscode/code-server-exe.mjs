@@ -30,7 +30,9 @@ try {
   server = await startCodeServer(profile, { workspace: folder });
   ({ browser, context } = await launchBrowser(server.base));
   const result = await runExtensionTests(context, server.base, {
-    folder, extensionDevelopmentPath, extensionTestsPath,
+    folder,
+    extensionDevelopmentPath,
+    extensionTestsPath,
     expectFile: readdirSync(folder).find((f) => !f.startsWith('.')) ?? '',
     onLog: (line) => console.log(line),
   });

@@ -47,8 +47,10 @@ async function main(): Promise<number> {
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (!exe && /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|getaddrinfo|download/i.test(msg)) {
-      console.log(`test:vscode: NOT RUN: no VS Code could be had (${msg.split('\n')[0]}). ` +
-        'Set VSCODE_EXECUTABLE to a VS Code binary, or install code-server with test/e2e/install-host.sh.');
+      console.log(
+        `test:vscode: NOT RUN: no VS Code could be had (${msg.split('\n')[0]}). ` +
+          'Set VSCODE_EXECUTABLE to a VS Code binary, or install code-server with test/e2e/install-host.sh.',
+      );
       return strict ? 1 : 0;
     }
     console.error(`test:vscode: FAILED: ${msg}`);

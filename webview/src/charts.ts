@@ -13,10 +13,7 @@
  *                   reports a ±): the whisker drawn on each stack from total + ± (high)
  *                   to total − ± (low), in CSS px
  */
-import {
-  BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip,
-  type ChartDataset, type Plugin,
-} from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type ChartDataset, type Plugin } from 'chart.js';
 import type { SideName } from './messages';
 import type { ChartData, ThemeColors } from './viewModel';
 
@@ -24,7 +21,14 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, To
 
 export type BarClick = (side: SideName, gpu: number) => void;
 
-interface BarCentre { side: SideName; gpu: number; x: number; y: number; top: number; base: number }
+interface BarCentre {
+  side: SideName;
+  gpu: number;
+  x: number;
+  y: number;
+  top: number;
+  base: number;
+}
 
 /** Writes data-gpu-count and data-bars on the canvas after every draw. */
 const exposeBars: Plugin<'bar'> = {
@@ -44,14 +48,21 @@ const exposeBars: Plugin<'bar'> = {
         const top = Math.min(bar.y, bar.base);
         const base = Math.max(bar.y, bar.base);
         if (!prev) seen.set(key, { x: bar.x, top, base, side: ds.side, gpu: model.gpus[j] });
-        else { prev.top = Math.min(prev.top, top); prev.base = Math.max(prev.base, base); }
+        else {
+          prev.top = Math.min(prev.top, top);
+          prev.base = Math.max(prev.base, base);
+        }
       });
     });
     for (const s of seen.values()) {
       if (s.base - s.top < 1) continue; // nothing to click
       centres.push({
-        side: s.side, gpu: s.gpu, x: Math.round(s.x), y: Math.round((s.top + s.base) / 2),
-        top: Math.round(s.top), base: Math.round(s.base),
+        side: s.side,
+        gpu: s.gpu,
+        x: Math.round(s.x),
+        y: Math.round((s.top + s.base) / 2),
+        top: Math.round(s.top),
+        base: Math.round(s.base),
       });
     }
     chart.canvas.dataset.gpuCount = String(model.gpus.length);
@@ -70,7 +81,10 @@ const errorBars: Plugin<'bar'> = {
     const ink = (chart as unknown as { $shardlensInk?: string }).$shardlensInk ?? '#888';
     const bars = model?.errorBars;
     const y = chart.scales.y;
-    if (!model || !bars || !y) { if (chart.canvas.dataset.errorBars) delete chart.canvas.dataset.errorBars; return; }
+    if (!model || !bars || !y) {
+      if (chart.canvas.dataset.errorBars) delete chart.canvas.dataset.errorBars;
+      return;
+    }
     const drawn: { side: SideName; gpu: number; x: number; high: number; low: number }[] = [];
     const ctx = chart.ctx;
     ctx.save();
@@ -89,9 +103,12 @@ const errorBars: Plugin<'bar'> = {
         const low = y.getPixelForValue(Math.max(0, total - pm));
         const cap = Math.max(3, (el.width ?? 12) / 4);
         ctx.beginPath();
-        ctx.moveTo(el.x, high); ctx.lineTo(el.x, low);
-        ctx.moveTo(el.x - cap, high); ctx.lineTo(el.x + cap, high);
-        ctx.moveTo(el.x - cap, low); ctx.lineTo(el.x + cap, low);
+        ctx.moveTo(el.x, high);
+        ctx.lineTo(el.x, low);
+        ctx.moveTo(el.x - cap, high);
+        ctx.lineTo(el.x + cap, high);
+        ctx.moveTo(el.x - cap, low);
+        ctx.lineTo(el.x + cap, low);
         ctx.stroke();
         drawn.push({ side: eb.side, gpu: model.gpus[j], x: Math.round(el.x), high: Math.round(high), low: Math.round(low) });
       });
@@ -103,8 +120,12 @@ const errorBars: Plugin<'bar'> = {
 
 function toChartJs(data: ChartData): ChartDataset<'bar', number[]>[] {
   return data.datasets.map((d) => ({
-    label: d.label, data: d.data, stack: d.stack,
-    backgroundColor: d.backgroundColor, borderColor: d.borderColor, borderWidth: d.borderWidth,
+    label: d.label,
+    data: d.data,
+    stack: d.stack,
+    backgroundColor: d.backgroundColor,
+    borderColor: d.borderColor,
+    borderWidth: d.borderWidth,
   }));
 }
 
@@ -177,7 +198,11 @@ export class BarChart {
     const y = this.chart?.options.scales?.y;
     if (!y) return;
     let top = 0;
-    for (const e of data.errorBars ?? []) e.totals.forEach((t, j) => { const pm = e.plusMinus[j]; if (Number.isFinite(pm)) top = Math.max(top, t + pm); });
+    for (const e of data.errorBars ?? [])
+      e.totals.forEach((t, j) => {
+        const pm = e.plusMinus[j];
+        if (Number.isFinite(pm)) top = Math.max(top, t + pm);
+      });
     (y as { suggestedMax?: number }).suggestedMax = top > 0 ? top : undefined;
   }
 

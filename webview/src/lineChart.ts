@@ -8,16 +8,19 @@
  *   data-points       JSON [{type, gpus, value, x, y}]: each point's cluster, its
  *                     value and its centre in CSS px relative to the canvas
  */
-import {
-  CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip,
-  type ChartDataset, type Plugin,
-} from 'chart.js';
+import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type ChartDataset, type Plugin } from 'chart.js';
 import type { LineChartData } from './whatIfModel';
 import type { ThemeColors } from './viewModel';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Legend, Tooltip);
 
-interface PointCentre { type: string; gpus: number; value: number; x: number; y: number }
+interface PointCentre {
+  type: string;
+  gpus: number;
+  value: number;
+  x: number;
+  y: number;
+}
 
 const exposePoints: Plugin<'line'> = {
   id: 'shardlensExposePoints',
@@ -57,7 +60,10 @@ export class LineChart {
   /** The y unit of the data drawn, for tooltips. */
   private unit = '';
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly fontFamily: () => string) {}
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly fontFamily: () => string,
+  ) {}
 
   update(data: LineChartData, colors: ThemeColors): void {
     // The x scale type (linear/log) is fixed at creation: rebuild when it changes.

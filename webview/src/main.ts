@@ -13,9 +13,7 @@ import { isToWebview, type SideName, type ToWebview, type ViewName } from './mes
 import { restoreState, type PanelState } from './panelState';
 import { renderFigures, renderTable } from './render';
 import { readThemeColors, watchTheme } from './theme';
-import {
-  emptyReason, imbalanceFigures, subtitleOf, tableRows, toChartData, toMemoryChartData, type ThemeColors,
-} from './viewModel';
+import { emptyReason, imbalanceFigures, subtitleOf, tableRows, toChartData, toMemoryChartData, type ThemeColors } from './viewModel';
 import { vscodeApi } from './vscodeApi';
 import { whatIfChartData, whatIfRows, whatIfSummary } from './whatIfModel';
 import { movesView } from './movesModel';

@@ -35,7 +35,11 @@ function movesWord(n: number): string {
 function rowOf(m: BudgetMove): MoveRow {
   const gainMs = m.required || m.gainMs === undefined ? NaN : m.gainMs;
   return {
-    table: m.table, from: m.from ?? '(none)', to: m.to ?? '(dropped)', required: m.required, gainMs,
+    table: m.table,
+    from: m.from ?? '(none)',
+    to: m.to ?? '(dropped)',
+    required: m.required,
+    gainMs,
     gain: m.required ? 'required' : Number.isFinite(gainMs) ? msCell(gainMs) : 'together',
   };
 }
@@ -53,7 +57,12 @@ export function movesView(result: BalanceResult): MovesView | undefined {
   const title = `Replan (\u2264 ${movesWord(b.maxMoves)})`;
   const rows = b.moves.map(rowOf).sort(order);
   if (b.tooFewMoves) {
-    return { title, rows, canApply: false, summary: `The written placement needs ${movesWord(b.requiredMoves)} just to become feasible, more than ${b.maxMoves}: raise the setting shardlens.replan.maxMoves or run Replan.` };
+    return {
+      title,
+      rows,
+      canApply: false,
+      summary: `The written placement needs ${movesWord(b.requiredMoves)} just to become feasible, more than ${b.maxMoves}: raise the setting shardlens.replan.maxMoves or run Replan.`,
+    };
   }
   const full = `The full plan: ${formatMs(b.fullMaxMs)} with ${movesWord(b.fullMoves)}.`;
   if (b.moves.length === 0) {
@@ -61,9 +70,10 @@ export function movesView(result: BalanceResult): MovesView | undefined {
   }
   const side = b.side;
   const current = result.current;
-  const step = current && current.gpus.length > 0
-    ? `Step ${formatMs(current.maxMs)} \u2192 ${formatMs(side.maxMs)}${current.maxMs > 0 ? ` (${formatGain(current.maxMs, side.maxMs, combinedUncertainty(current.maxUncertaintyMs, side.maxUncertaintyMs))})` : ''}`
-    : `Step ${formatMs(side.maxMs)}`;
+  const step =
+    current && current.gpus.length > 0
+      ? `Step ${formatMs(current.maxMs)} \u2192 ${formatMs(side.maxMs)}${current.maxMs > 0 ? ` (${formatGain(current.maxMs, side.maxMs, combinedUncertainty(current.maxUncertaintyMs, side.maxUncertaintyMs))})` : ''}`
+      : `Step ${formatMs(side.maxMs)}`;
   const required = b.requiredMoves > 0 ? ` (${b.requiredMoves} required for feasibility)` : '';
   const infeasible = side.feasible ? '' : ` Not feasible: ${side.reasons.slice(0, 2).join('; ')}.`;
   return { title, rows, canApply: side.feasible, summary: `${step} with ${movesWord(b.moves.length)}${required}. ${full}${infeasible}` };

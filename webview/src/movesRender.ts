@@ -23,7 +23,10 @@ export function renderMoves(dom: MovesDom, view: MovesView | undefined): void {
   const body = dom.table.tBodies[0] ?? dom.table.appendChild(dom.table.ownerDocument.createElement('tbody'));
   body.replaceChildren();
   dom.apply.disabled = !view?.canApply;
-  if (!view) { delete dom.section.dataset.moves; return; }
+  if (!view) {
+    delete dom.section.dataset.moves;
+    return;
+  }
   dom.section.dataset.moves = String(view.rows.length);
   dom.title.textContent = view.title;
   dom.summary.textContent = view.summary;
@@ -36,11 +39,18 @@ export function renderMoves(dom: MovesDom, view: MovesView | undefined): void {
     th.scope = 'row';
     th.textContent = r.table;
     tr.append(th);
-    for (const [col, text] of [['from', r.from], ['to', r.to], ['gain', r.gain]] as const) {
+    for (const [col, text] of [
+      ['from', r.from],
+      ['to', r.to],
+      ['gain', r.gain],
+    ] as const) {
       const td = doc.createElement('td');
       td.dataset.col = col;
       td.textContent = text;
-      if (col === 'gain') { td.className = 'num'; td.dataset.value = Number.isFinite(r.gainMs) ? String(r.gainMs) : ''; }
+      if (col === 'gain') {
+        td.className = 'num';
+        td.dataset.value = Number.isFinite(r.gainMs) ? String(r.gainMs) : '';
+      }
       tr.append(td);
     }
     body.append(tr);

@@ -22,7 +22,7 @@ export const INITIAL_STATE: PanelState = { showTable: false, view: 'balance' };
 export function restoreState(x: unknown): PanelState {
   if (typeof x !== 'object' || x === null) return { ...INITIAL_STATE };
   const o = x as Record<string, unknown>;
-  const view = (VIEW_NAMES as readonly unknown[]).includes(o.view) ? o.view as ViewName : INITIAL_STATE.view;
+  const view = (VIEW_NAMES as readonly unknown[]).includes(o.view) ? (o.view as ViewName) : INITIAL_STATE.view;
   const state: PanelState = { showTable: o.showTable === true, view };
   if (typeof o.fileName === 'string' && isBalanceResult(o.result)) {
     state.fileName = o.fileName;

@@ -13,9 +13,7 @@
 import type { SideName } from './messages';
 import type { Figures, TableRow } from './viewModel';
 
-function el<K extends keyof HTMLElementTagNameMap>(
-  doc: Document, tag: K, text?: string, attrs: Record<string, string> = {},
-): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, text?: string, attrs: Record<string, string> = {}): HTMLElementTagNameMap[K] {
   const node = doc.createElement(tag);
   if (text !== undefined) node.textContent = text;
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
@@ -74,7 +72,10 @@ export function renderTable(table: HTMLTableElement, rows: TableRow[], onReveal:
       tr.append(el(doc, 'td', r.tables, { 'data-col': 'tables', class: 'tables' }));
       const cell = el(doc, 'td');
       const button = el(doc, 'button', 'Reveal', {
-        type: 'button', class: 'reveal', 'data-gpu': String(r.gpu), 'data-side': r.side,
+        type: 'button',
+        class: 'reveal',
+        'data-gpu': String(r.gpu),
+        'data-side': r.side,
         'aria-label': `Select the tables of GPU ${r.gpu} (${r.sideLabel}) in the editor`,
       });
       button.addEventListener('click', () => onReveal(r.side, r.gpu));

@@ -11,7 +11,6 @@ import { combinedUncertainty, formatGain, formatMs, formatRatio, msCell } from '
 import { PHASE_TITLES, type PhaseName } from '../../server/src/cost/phases';
 import type { BalanceResult, BalanceSide, SideName } from './messages';
 
-
 /** Colours resolved from the `--vscode-*` CSS variables (see theme.ts). */
 export interface ThemeColors {
   fwd: string;
@@ -133,7 +132,10 @@ function fill(color: string, side: SideName, background: string): string {
 
 function valuesFor(side: BalanceSide, gpus: number[], pick: (row: BalanceSide['gpus'][number]) => number): number[] {
   const byGpu = new Map(side.gpus.map((g) => [g.gpu, g]));
-  return gpus.map((g) => { const row = byGpu.get(g); return row ? pick(row) : 0; });
+  return gpus.map((g) => {
+    const row = byGpu.get(g);
+    return row ? pick(row) : 0;
+  });
 }
 
 type Row = BalanceSide['gpus'][number];
@@ -161,11 +163,13 @@ export function toChartData(result: BalanceResult, colors: ThemeColors): ChartDa
   const gpus = gpuIndices(result);
   const datasets: BarDataset[] = [];
   for (const [name, side] of sidesOf(result)) {
-    const parts: Array<[string, string, (r: Row) => number]> = side.gpus.every((r) => r.phaseMs) ? phaseParts(colors) : [
-      ['forward', colors.fwd, (r) => r.fwdMs],
-      ['backward', colors.bwd, (r) => r.bwdMs],
-      ['communication', colors.comm, (r) => r.commMs],
-    ];
+    const parts: Array<[string, string, (r: Row) => number]> = side.gpus.every((r) => r.phaseMs)
+      ? phaseParts(colors)
+      : [
+          ['forward', colors.fwd, (r) => r.fwdMs],
+          ['backward', colors.bwd, (r) => r.bwdMs],
+          ['communication', colors.comm, (r) => r.commMs],
+        ];
     for (const [label, color, pick] of parts) {
       datasets.push({
         label: `${label} (${SIDE_LABEL[name]})`,
@@ -273,10 +277,12 @@ export function imbalanceFigures(result: BalanceResult): Figures {
   }));
   const { current, proposed } = result;
   // The gain is shown only when it exceeds both steps' model error combined.
-  const change = current?.gpus.length && proposed?.gpus.length
-    ? `step ${formatMs(current.maxMs)} \u2192 ${formatMs(proposed.maxMs)}${current.maxMs > 0
-      ? ` (${formatGain(current.maxMs, proposed.maxMs, combinedUncertainty(current.maxUncertaintyMs, proposed.maxUncertaintyMs))})` : ''}`
-    : undefined;
+  const change =
+    current?.gpus.length && proposed?.gpus.length
+      ? `step ${formatMs(current.maxMs)} \u2192 ${formatMs(proposed.maxMs)}${
+          current.maxMs > 0 ? ` (${formatGain(current.maxMs, proposed.maxMs, combinedUncertainty(current.maxUncertaintyMs, proposed.maxUncertaintyMs))})` : ''
+        }`
+      : undefined;
   return { sides, change };
 }
 
@@ -301,13 +307,22 @@ export function tableRows(result: BalanceResult): TableRow[] {
         sideLabel: name === 'current' ? 'written' : `proposed (${side.strategy})`,
         gpu: g.gpu,
         raw: {
-          fwd: g.fwdMs, bwd: g.bwdMs, comm: g.commMs, total: g.totalMs, uncertainty: g.uncertaintyMs ?? NaN,
-          memory: g.memoryBytes, capacity: g.capacityBytes,
+          fwd: g.fwdMs,
+          bwd: g.bwdMs,
+          comm: g.commMs,
+          total: g.totalMs,
+          uncertainty: g.uncertaintyMs ?? NaN,
+          memory: g.memoryBytes,
+          capacity: g.capacityBytes,
         },
         cells: {
-          fwd: msCell(g.fwdMs), bwd: msCell(g.bwdMs), comm: msCell(g.commMs), total: msCell(g.totalMs),
+          fwd: msCell(g.fwdMs),
+          bwd: msCell(g.bwdMs),
+          comm: msCell(g.commMs),
+          total: msCell(g.totalMs),
           uncertainty: g.uncertaintyMs !== undefined ? `\u00b1${msCell(g.uncertaintyMs)}` : '\u2013',
-          memory: gibCell(g.memoryBytes), capacity: gibCell(g.capacityBytes),
+          memory: gibCell(g.memoryBytes),
+          capacity: gibCell(g.capacityBytes),
         },
         tables: g.tables.join(', '),
         overCapacity: g.memoryBytes > g.capacityBytes,
@@ -321,8 +336,7 @@ export function tableRows(result: BalanceResult): TableRow[] {
 export function subtitleOf(fileName: string, result: BalanceResult): string {
   const several = (result.costModels?.length ?? 0) > 1;
   const notes = (result.costModels ?? []).flatMap((k) => (Array.isArray(k.notes) ? k.notes : []).map((n) => `+ ${several ? `${k.kernel}: ` : ''}${n}`));
-  return [fileName, result.devices, result.costModel ? `cost model ${result.costModel}` : undefined, ...notes]
-    .filter((s): s is string => !!s).join(' \u00b7 ');
+  return [fileName, result.devices, result.costModel ? `cost model ${result.costModel}` : undefined, ...notes].filter((s): s is string => !!s).join(' \u00b7 ');
 }
 
 /** What the status line says when there are no bars to draw. */

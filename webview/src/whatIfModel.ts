@@ -59,7 +59,10 @@ export function whatIfChartData(result: SweepResultPayload, metric: WhatIfMetric
     color: palette[i % palette.length],
     points: result.rows
       .filter((r) => r.type === type)
-      .flatMap((r) => { const y = valueOf(r, metric); return y === undefined ? [] : [{ x: r.gpus, y }]; })
+      .flatMap((r) => {
+        const y = valueOf(r, metric);
+        return y === undefined ? [] : [{ x: r.gpus, y }];
+      })
       .sort((a, b) => a.x - b.x),
   }));
   const xs = result.rows.map((r) => r.gpus);

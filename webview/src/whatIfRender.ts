@@ -26,14 +26,21 @@ export function renderWhatIfTable(table: HTMLTableElement, rows: readonly WhatIf
     gpus.textContent = String(r.gpus);
     tr.append(th, gpus);
     const cells: Array<[string, string, number | undefined]> = [
-      ['step', r.cells.step, r.raw.step], ['maxmean', r.cells.maxMean, undefined], ['memory', r.cells.memory, r.raw.memory],
-      ['cost', r.cells.cost, r.raw.cost], ['feasible', r.cells.feasible, undefined], ['model', r.cells.model, undefined],
+      ['step', r.cells.step, r.raw.step],
+      ['maxmean', r.cells.maxMean, undefined],
+      ['memory', r.cells.memory, r.raw.memory],
+      ['cost', r.cells.cost, r.raw.cost],
+      ['feasible', r.cells.feasible, undefined],
+      ['model', r.cells.model, undefined],
     ];
     for (const [col, text, raw] of cells) {
       const td = doc.createElement('td');
       td.dataset.col = col;
       td.textContent = text;
-      if (raw !== undefined) { td.className = 'num'; td.dataset.value = Number.isFinite(raw) ? String(raw) : ''; }
+      if (raw !== undefined) {
+        td.className = 'num';
+        td.dataset.value = Number.isFinite(raw) ? String(raw) : '';
+      }
       if (col === 'feasible' && !r.feasible) td.className = 'problem';
       tr.append(td);
     }

@@ -175,7 +175,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   let budgetMs: number | undefined;
   if (typeof v.budget === 'string') {
     budgetMs = Number(v.budget);
-    if (!(budgetMs >= 0 && budgetMs <= MAX_BUDGET_MS)) throw new UsageError(`--budget must be a number of milliseconds from 0 to ${MAX_BUDGET_MS} (a day), not '${excerpt(v.budget)}'`);
+    if (!(budgetMs >= 0 && budgetMs <= MAX_BUDGET_MS))
+      throw new UsageError(`--budget must be a number of milliseconds from 0 to ${MAX_BUDGET_MS} (a day), not '${excerpt(v.budget)}'`);
     if (budgetMs === 0) budgetMs = undefined; // 0 = no limit
   }
   let repeats: number | undefined;
@@ -187,7 +188,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   if (typeof v['max-moves'] === 'string') {
     const text = v['max-moves'].trim();
     maxMoves = /^\d+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isInteger(maxMoves) || maxMoves > MAX_MOVES) throw new UsageError(`--max-moves must be a whole number of tables from 0 to ${MAX_MOVES}, not '${excerpt(v['max-moves'])}'`);
+    if (!Number.isInteger(maxMoves) || maxMoves > MAX_MOVES)
+      throw new UsageError(`--max-moves must be a whole number of tables from 0 to ${MAX_MOVES}, not '${excerpt(v['max-moves'])}'`);
   }
   if (typeof v.placement === 'string' && v.placement !== 'written') throw new UsageError(`--placement takes 'written' (measure the placement in FILE), not '${v.placement}'`);
   return {

@@ -17,7 +17,18 @@
  * - failures are WriteErrors whose message says what is wrong in words.
  */
 import {
-  chmodSync, closeSync, constants as fsConstants, fsyncSync, lstatSync, openSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeSync,
+  chmodSync,
+  closeSync,
+  constants as fsConstants,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
   type Stats,
 } from 'node:fs';
 import * as path from 'node:path';
@@ -58,7 +69,12 @@ function tempName(file: string): string {
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Removes temp files of earlier writes of `file` whose process is gone (killed with SIGKILL, power loss). */
@@ -66,12 +82,20 @@ function removeStaleTemps(file: string): void {
   const dir = path.dirname(file);
   const prefix = `.${path.basename(file)}.`;
   let names: string[];
-  try { names = readdirSync(dir); } catch { return; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
     const m = /^(\d+)\.\d+\.tmp$/.exec(name.slice(prefix.length));
     if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
-    try { unlinkSync(path.join(dir, name)); } catch { /* someone else did */ }
+    try {
+      unlinkSync(path.join(dir, name));
+    } catch {
+      /* someone else did */
+    }
   }
 }
 
@@ -83,24 +107,38 @@ function modeText(mode: number): string {
 function failure(err: unknown, file: string, step: 'folder' | 'file'): WriteError {
   const code = (err as NodeJS.ErrnoException)?.code;
   const dir = path.dirname(file);
-  const why = code === 'EACCES' || code === 'EPERM'
-    ? (step === 'folder' ? `the folder ${dir} is not writable (permission denied)` : 'permission denied')
-    : code === 'EROFS' ? 'the file system is read-only'
-    : code === 'ENOSPC' ? 'the disk is full'
-    : code === 'EDQUOT' ? 'the disk quota is exceeded'
-    : code === 'ENOENT' ? `the folder ${dir} does not exist`
-    : code === 'EXDEV' ? 'the temp file and the target are on different file systems'
-    : `it cannot be written (${code ?? (err instanceof Error ? err.message : String(err))})`;
+  const why =
+    code === 'EACCES' || code === 'EPERM'
+      ? step === 'folder'
+        ? `the folder ${dir} is not writable (permission denied)`
+        : 'permission denied'
+      : code === 'EROFS'
+        ? 'the file system is read-only'
+        : code === 'ENOSPC'
+          ? 'the disk is full'
+          : code === 'EDQUOT'
+            ? 'the disk quota is exceeded'
+            : code === 'ENOENT'
+              ? `the folder ${dir} does not exist`
+              : code === 'EXDEV'
+                ? 'the temp file and the target are on different file systems'
+                : `it cannot be written (${code ?? (err instanceof Error ? err.message : String(err))})`;
   return new WriteError(`cannot write ${file}: ${why}; nothing was changed.`);
 }
 
 /** Where the bytes of `file` really go (through symlinks), after checking it may be replaced. */
 function target(file: string, options: WriteOptions): { real: string; stats?: Stats } {
   let link: Stats | undefined;
-  try { link = lstatSync(file); } catch { /* a new file */ }
+  try {
+    link = lstatSync(file);
+  } catch {
+    /* a new file */
+  }
   if (!link) return { real: file };
   let real: string;
-  try { real = realpathSync(file); } catch {
+  try {
+    real = realpathSync(file);
+  } catch {
     throw new WriteError(`cannot write ${file}: it is a symbolic link to a file that does not exist; nothing was changed.`);
   }
   const stats = statSync(real);
@@ -136,11 +174,19 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, options
     }
     if (stats) {
       // The temp file was created writable (so it could be written); give it the original's exact mode.
-      try { chmodSync(tmp, mode); } catch { /* best effort: the content matters more than the bits */ }
+      try {
+        chmodSync(tmp, mode);
+      } catch {
+        /* best effort: the content matters more than the bits */
+      }
     }
     renameSync(tmp, real);
   } catch (err) {
-    try { unlinkSync(tmp); } catch { /* already gone */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
     throw err instanceof WriteError ? err : failure(err, file, 'file');
   }
 }

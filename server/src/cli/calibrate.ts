@@ -33,7 +33,8 @@ function mergeRounds(sets: readonly JsonlSet[]): JsonlSet[] {
   for (const s of sets) {
     if (!s.measured) continue;
     const list = byId.get(s.id);
-    if (list) list.push(s); else byId.set(s.id, [s]);
+    if (list) list.push(s);
+    else byId.set(s.id, [s]);
   }
   return [...byId.values()].map((list) => ({
     ...list[0],
@@ -60,11 +61,17 @@ async function predictAll(model: CostModel, sets: readonly JsonlSet[]): Promise<
   sets.forEach((s, i) => {
     const key = `${s.env.batchSize}|${s.env.optimizer}`;
     const g = groups.get(key);
-    if (g) g.push(i); else groups.set(key, [i]);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
   });
   for (const idx of groups.values()) {
-    const res = await model.predict(idx.map((i) => sets[i].shards), sets[idx[0]].env);
-    idx.forEach((i, k) => { out[i] = res[k]; });
+    const res = await model.predict(
+      idx.map((i) => sets[i].shards),
+      sets[idx[0]].env,
+    );
+    idx.forEach((i, k) => {
+      out[i] = res[k];
+    });
   }
   return out;
 }
@@ -76,7 +83,10 @@ export async function runCalibrate(ctx: CliContext): Promise<number> {
   if (ctx.args.device) presetDevice(ctx.args.device);
   const abs = path.resolve(ctx.cwd, file);
   const read = readTextFileOrWhy(abs);
-  if ('why' in read) { ctx.io.err(`shardlens calibrate: cannot read ${file}: ${read.why}`); return 1; }
+  if ('why' in read) {
+    ctx.io.err(`shardlens calibrate: cannot read ${file}: ${read.why}`);
+    return 1;
+  }
 
   const skipped: string[] = [];
   // The device is per line (device_type); this placeholder is replaced below.
@@ -89,11 +99,22 @@ export async function runCalibrate(ctx: CliContext): Promise<number> {
   const byType = new Map<string, { set: JsonlSet; kernel: Kernel }[]>();
   for (const s of sets) {
     const type = ctx.args.device ?? s.deviceType;
-    if (!type) { skipped.push(`${ctx.display(abs)}:${s.line}: no device_type; pass --device TYPE`); continue; }
+    if (!type) {
+      skipped.push(`${ctx.display(abs)}:${s.line}: no device_type; pass --device TYPE`);
+      continue;
+    }
     let device;
-    try { device = presetDevice(type); } catch (e) { skipped.push(`${ctx.display(abs)}:${s.line}: ${(e as Error).message}`); continue; }
+    try {
+      device = presetDevice(type);
+    } catch (e) {
+      skipped.push(`${ctx.display(abs)}:${s.line}: ${(e as Error).message}`);
+      continue;
+    }
     const kernels = new Set(s.shards.map((x) => x.kernel));
-    if (kernels.size !== 1) { skipped.push(`${ctx.display(abs)}:${s.line}: set ${s.id} mixes kernels (${[...kernels].join(', ')}); corrections are fitted on one-kernel sets`); continue; }
+    if (kernels.size !== 1) {
+      skipped.push(`${ctx.display(abs)}:${s.line}: set ${s.id} mixes kernels (${[...kernels].join(', ')}); corrections are fitted on one-kernel sets`);
+      continue;
+    }
     const list = byType.get(type) ?? [];
     list.push({ set: { ...s, env: { ...s.env, device } }, kernel: [...kernels][0] });
     byType.set(type, list);
@@ -105,7 +126,10 @@ export async function runCalibrate(ctx: CliContext): Promise<number> {
     const { model, warning } = await ctx.costModels.get(presetDevice(type));
     if (warning && ctx.args.format === 'text') ctx.io.err(`note: ${warning}`);
     baseModels.set(type, model);
-    const preds = await predictAll(model, list.map((x) => x.set));
+    const preds = await predictAll(
+      model,
+      list.map((x) => x.set),
+    );
     list.forEach(({ set, kernel }, i) => samples.push({ id: set.id, gpuType: type, kernel, predicted: preds[i], measured: set.measured! }));
   }
   const fits = fitCalibration(samples);
@@ -121,9 +145,13 @@ export async function runCalibrate(ctx: CliContext): Promise<number> {
   let written: string | null = null;
   if (kept.length) {
     const cal: CalibrationFile = {
-      format: CALIBRATION_FORMAT, version: CALIBRATION_VERSION, created: new Date().toISOString(),
+      format: CALIBRATION_FORMAT,
+      version: CALIBRATION_VERSION,
+      created: new Date().toISOString(),
       provenance: {
-        measurements: ctx.display(abs), sha256: createHash('sha256').update(read.text).digest('hex'), sets: samples.length,
+        measurements: ctx.display(abs),
+        sha256: createHash('sha256').update(read.text).digest('hex'),
+        sets: samples.length,
         command: ['shardlens', ...process.argv.slice(2)].join(' '),
         ...envBeside(abs),
       },
@@ -142,8 +170,16 @@ export async function runCalibrate(ctx: CliContext): Promise<number> {
 
   if (ctx.args.format === 'json') {
     const res: CalibrateJson = {
-      measurements: ctx.display(abs), base_model: [...new Set([...baseModels.keys()].map((t) => baseNames.get(t) ?? [...new Set(samples.filter((x) => x.gpuType === t).map((x) => pricedBy(baseModels.get(t)!, x.kernel)))].join(', ')))].join(', '), sets: samples.length,
-      skipped, groups: fits.map(calibrateGroupJson), written: written && ctx.display(written),
+      measurements: ctx.display(abs),
+      base_model: [
+        ...new Set(
+          [...baseModels.keys()].map((t) => baseNames.get(t) ?? [...new Set(samples.filter((x) => x.gpuType === t).map((x) => pricedBy(baseModels.get(t)!, x.kernel)))].join(', ')),
+        ),
+      ].join(', '),
+      sets: samples.length,
+      skipped,
+      groups: fits.map(calibrateGroupJson),
+      written: written && ctx.display(written),
     };
     ctx.io.out(JSON.stringify(res, null, 2));
     return written ? 0 : 1;
@@ -154,27 +190,47 @@ export async function runCalibrate(ctx: CliContext): Promise<number> {
   if (skipped.length > 10) ctx.io.err(`  \u2026 and ${skipped.length - 10} more skipped`);
   if (fits.length) {
     ctx.io.out('');
-    ctx.io.out(renderTable([
-      { header: 'GPU type', align: 'left' }, { header: 'kernel', align: 'left' }, { header: 'fit', align: 'right' }, { header: 'held out', align: 'right' },
-      { header: 'fwd scale/offset', align: 'right' }, { header: 'bwd scale/offset', align: 'right' },
-      { header: 'train before → after', align: 'right' }, { header: 'held-out before → after', align: 'right' }, { header: '', align: 'left' },
-    ], fits.map((f) => {
-      const k = f.correction;
-      return [
-        f.gpuType, f.kernel, String(f.train), String(f.heldout),
-        k ? `${k.fwd.scale.toFixed(3)} / ${k.fwd.offset.toFixed(3)}` : '–', k ? `${k.bwd.scale.toFixed(3)} / ${k.bwd.offset.toFixed(3)}` : '–',
-        k ? `${pct(k.mape.train_before)} \u2192 ${pct(k.mape.train_after)}` : '–',
-        k ? `${pct(k.mape.heldout_before)} \u2192 ${pct(k.mape.heldout_after)}` : '–',
-        f.status === 'fitted' ? c.green('kept') : c.yellow(f.status === 'too_few' ? 'too few sets' : 'no held-out gain'),
-      ];
-    })));
+    ctx.io.out(
+      renderTable(
+        [
+          { header: 'GPU type', align: 'left' },
+          { header: 'kernel', align: 'left' },
+          { header: 'fit', align: 'right' },
+          { header: 'held out', align: 'right' },
+          { header: 'fwd scale/offset', align: 'right' },
+          { header: 'bwd scale/offset', align: 'right' },
+          { header: 'train before → after', align: 'right' },
+          { header: 'held-out before → after', align: 'right' },
+          { header: '', align: 'left' },
+        ],
+        fits.map((f) => {
+          const k = f.correction;
+          return [
+            f.gpuType,
+            f.kernel,
+            String(f.train),
+            String(f.heldout),
+            k ? `${k.fwd.scale.toFixed(3)} / ${k.fwd.offset.toFixed(3)}` : '–',
+            k ? `${k.bwd.scale.toFixed(3)} / ${k.bwd.offset.toFixed(3)}` : '–',
+            k ? `${pct(k.mape.train_before)} \u2192 ${pct(k.mape.train_after)}` : '–',
+            k ? `${pct(k.mape.heldout_before)} \u2192 ${pct(k.mape.heldout_after)}` : '–',
+            f.status === 'fitted' ? c.green('kept') : c.yellow(f.status === 'too_few' ? 'too few sets' : 'no held-out gain'),
+          ];
+        }),
+      ),
+    );
     ctx.io.out(c.dim('  error = forward + backward MAPE per set; correction ln ms\u2032 = offset + scale \u00b7 ln ms per phase'));
   }
   for (const f of fits) if (f.message) ctx.io.err(`  ${f.message}`);
   if (written) {
     ctx.io.out('');
     ctx.io.out(`  wrote ${ctx.display(written)}; use it with --calibration ${ctx.display(written)}, or in VS Code:`);
-    ctx.io.out(`    "shardlens.costModel.calibrations": { ${kept.map((f) => `"${f.gpuType}": "${written}"`).filter((x, i, a) => a.indexOf(x) === i).join(', ')} }`);
+    ctx.io.out(
+      `    "shardlens.costModel.calibrations": { ${kept
+        .map((f) => `"${f.gpuType}": "${written}"`)
+        .filter((x, i, a) => a.indexOf(x) === i)
+        .join(', ')} }`,
+    );
   } else {
     ctx.io.err('shardlens calibrate: no correction kept; nothing written.');
   }

@@ -22,8 +22,13 @@ import { sarifLog } from './sarif';
 const SEVERITY_ORDER: Record<Diagnostic['severity'], number> = { error: 0, warning: 1, information: 2, hint: 3 };
 
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
-  return [...ds].sort((a, b) => a.file.localeCompare(b.file) || a.range.start.line - b.range.start.line
-    || a.range.start.character - b.range.start.character || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  return [...ds].sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      a.range.start.line - b.range.start.line ||
+      a.range.start.character - b.range.start.character ||
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity],
+  );
 }
 
 export function formatDiagnosticLine(ctx: CliContext, d: Diagnostic, c = ctx.io.c): string {
@@ -89,11 +94,17 @@ export async function runCheck(ctx: CliContext): Promise<number> {
   const warnings = all.filter((d) => d.severity === 'warning').length;
 
   if (ctx.args.format === 'json') {
-    ctx.io.out(JSON.stringify({
-      diagnostics: sortDiagnostics(all).map((d) => diagnosticJson(d, ctx.display)),
-      // Which model priced each kernel of each file that could be costed.
-      files: analyses.filter((a) => a.costModel).map((a) => ({ file: ctx.display(a.file), cost_model: a.costModel!.name, cost_models: costModelsJson(a.costModel!.kernels) })),
-    }, null, 2));
+    ctx.io.out(
+      JSON.stringify(
+        {
+          diagnostics: sortDiagnostics(all).map((d) => diagnosticJson(d, ctx.display)),
+          // Which model priced each kernel of each file that could be costed.
+          files: analyses.filter((a) => a.costModel).map((a) => ({ file: ctx.display(a.file), cost_model: a.costModel!.name, cost_models: costModelsJson(a.costModel!.kernels) })),
+        },
+        null,
+        2,
+      ),
+    );
     return errors > 0 ? 1 : 0;
   }
   if (ctx.args.format === 'sarif') {

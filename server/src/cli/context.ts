@@ -33,8 +33,12 @@ export interface CliContext {
 
 export function processIo(): CliIo {
   return {
-    out: (t) => { process.stdout.write(t.endsWith('\n') ? t : `${t}\n`); },
-    err: (t) => { process.stderr.write(t.endsWith('\n') ? t : `${t}\n`); },
+    out: (t) => {
+      process.stdout.write(t.endsWith('\n') ? t : `${t}\n`);
+    },
+    err: (t) => {
+      process.stderr.write(t.endsWith('\n') ? t : `${t}\n`);
+    },
     c: colours(colourEnabled(process.stdout)),
     ce: colours(colourEnabled(process.stderr)),
   };
@@ -57,13 +61,21 @@ export function createContext(args: ParsedArgs, io: CliIo, cwd = process.cwd()):
   const root = args.root === undefined ? undefined : path.resolve(cwd, args.root);
   if (root !== undefined) {
     let isDir = false;
-    try { isDir = statSync(root).isDirectory(); } catch { /* reported below */ }
+    try {
+      isDir = statSync(root).isDirectory();
+    } catch {
+      /* reported below */
+    }
     if (!isDir) throw new UsageError(`--root must be an existing folder, not '${args.root}'`);
   }
   const costModels = createCostModelCache((device, kernels) =>
-    loadCostModel(device, { modelPaths: userModels.length ? { [device.type]: userModels } : undefined, calibrations, modelsDir, files: diskModelFiles, trusted: true, kernels }));
+    loadCostModel(device, { modelPaths: userModels.length ? { [device.type]: userModels } : undefined, calibrations, modelsDir, files: diskModelFiles, trusted: true, kernels }),
+  );
   return {
-    args, io, cwd, costModels,
+    args,
+    io,
+    cwd,
+    costModels,
     display(file) {
       if (!path.isAbsolute(file)) return file;
       const rel = path.relative(cwd, file);

@@ -21,7 +21,10 @@ import { renderTable } from './textTable';
 /** Rows of moves shown in text mode before "… and N more" (JSON lists all). */
 const MAX_MOVES_SHOWN = 40;
 
-interface Side { analysis: Analysis; name: string }
+interface Side {
+  analysis: Analysis;
+  name: string;
+}
 
 async function sides(ctx: CliContext): Promise<{ before: Side; after: Side } | { why: string }> {
   const files = ctx.args.positionals;
@@ -55,15 +58,28 @@ function printText(ctx: CliContext, before: Side, after: Side, d: PlanDiff): voi
   ctx.io.out(`  step time ${formatMs(d.before.maxMs)} \u2192 ${formatMs(d.after.maxMs)} (${formatSignedMs(d.stepChangeMs)}${change ? `, ${change}` : ''})`);
   const model = d.sameModel ? `both scored by ${d.after.costModel}` : `scored by ${d.before.costModel} (before) and ${d.after.costModel} (after)`;
   ctx.io.out(c.dim(`  ${model}${d.devicesChange ? ` \u00b7 devices ${d.devicesChange}` : ''}`));
-  for (const [name, p] of [[before.name, d.before], [after.name, d.after]] as const) {
-    if (!p.feasible) ctx.io.out(`  ${c.yellow('!')} ${name} is not feasible: ${p.reasons.slice(0, 2).join('; ')}${p.reasons.length > 2 ? ` (and ${p.reasons.length - 2} more)` : ''}`);
+  for (const [name, p] of [
+    [before.name, d.before],
+    [after.name, d.after],
+  ] as const) {
+    if (!p.feasible)
+      ctx.io.out(`  ${c.yellow('!')} ${name} is not feasible: ${p.reasons.slice(0, 2).join('; ')}${p.reasons.length > 2 ? ` (and ${p.reasons.length - 2} more)` : ''}`);
   }
   const counts = [`${d.moved} moved`, d.added ? `${d.added} newly placed` : '', d.removed ? `${d.removed} no longer placed` : ''].filter(Boolean).join(', ');
   ctx.io.out(`  ${d.moves.length === 0 ? 'no table moved' : `${d.moves.length} table${d.moves.length === 1 ? '' : 's'} changed: ${counts}`}`);
   if (d.moves.length > 0) {
     ctx.io.out('');
     const rows = d.moves.slice(0, MAX_MOVES_SHOWN).map((m) => [m.table, m.from ? renderEntry(m.from) : c.dim('(none)'), m.to ? renderEntry(m.to) : c.dim('(none)')]);
-    ctx.io.out(renderTable([{ header: 'table', align: 'left' }, { header: 'from', align: 'left' }, { header: 'to', align: 'left' }], rows));
+    ctx.io.out(
+      renderTable(
+        [
+          { header: 'table', align: 'left' },
+          { header: 'from', align: 'left' },
+          { header: 'to', align: 'left' },
+        ],
+        rows,
+      ),
+    );
     if (d.moves.length > MAX_MOVES_SHOWN) ctx.io.out(c.dim(`  … and ${d.moves.length - MAX_MOVES_SHOWN} more (--format json lists all)`));
   }
   // GPUs whose time or memory changed (the table shows ms to 3 decimals).
@@ -72,17 +88,31 @@ function printText(ctx: CliContext, before: Side, after: Side, d: PlanDiff): voi
     ctx.io.out('');
     const cell = (x: number | undefined) => (x === undefined ? '\u2013' : msCell(x));
     const mem = (x: number | undefined) => (x === undefined ? '\u2013' : formatBytes(x));
-    const note = (g: PlanDiff['gpus'][number]) => [
-      g.beforeMs === d.before.maxMs ? 'slowest before' : '', g.afterMs === d.after.maxMs ? 'slowest after' : '',
-    ].filter(Boolean).join(', ');
+    const note = (g: PlanDiff['gpus'][number]) =>
+      [g.beforeMs === d.before.maxMs ? 'slowest before' : '', g.afterMs === d.after.maxMs ? 'slowest after' : ''].filter(Boolean).join(', ');
     const rows = changed.map((g) => [
-      String(g.gpu), cell(g.beforeMs), cell(g.afterMs), `${g.changeMs > 0 ? '+' : ''}${msCell(g.changeMs)}`,
-      mem(g.beforeMemoryBytes), mem(g.afterMemoryBytes), c.dim(note(g)),
+      String(g.gpu),
+      cell(g.beforeMs),
+      cell(g.afterMs),
+      `${g.changeMs > 0 ? '+' : ''}${msCell(g.changeMs)}`,
+      mem(g.beforeMemoryBytes),
+      mem(g.afterMemoryBytes),
+      c.dim(note(g)),
     ]);
-    ctx.io.out(renderTable([
-      { header: 'GPU', align: 'right' }, { header: 'before ms', align: 'right' }, { header: 'after ms', align: 'right' },
-      { header: 'change ms', align: 'right' }, { header: 'before mem', align: 'right' }, { header: 'after mem', align: 'right' }, { header: '', align: 'left' },
-    ], rows));
+    ctx.io.out(
+      renderTable(
+        [
+          { header: 'GPU', align: 'right' },
+          { header: 'before ms', align: 'right' },
+          { header: 'after ms', align: 'right' },
+          { header: 'change ms', align: 'right' },
+          { header: 'before mem', align: 'right' },
+          { header: 'after mem', align: 'right' },
+          { header: '', align: 'left' },
+        ],
+        rows,
+      ),
+    );
   }
 }
 

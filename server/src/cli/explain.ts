@@ -56,11 +56,16 @@ const count = (x: number) => (Math.abs(x) >= 100 || x === 0 ? int(x) : String(Nu
 export function shownShards(shards: readonly ShardExplanation[]): { index: number; slowest: boolean }[] {
   if (shards.length === 0) return [];
   let slowest = 0;
-  shards.forEach((s, i) => { if (s.fwdMs + s.bwdMs > shards[slowest].fwdMs + shards[slowest].bwdMs) slowest = i; });
+  shards.forEach((s, i) => {
+    if (s.fwdMs + s.bwdMs > shards[slowest].fwdMs + shards[slowest].bwdMs) slowest = i;
+  });
   // Marked only when it is slower than another shard (equal shards have no slowest).
   const marked = shards.some((s) => s.fwdMs + s.bwdMs < shards[slowest].fwdMs + shards[slowest].bwdMs);
   if (shards.length <= MAX_SHARD_COLUMNS) return shards.map((_, index) => ({ index, slowest: marked && index === slowest }));
-  const rest = shards.map((_, i) => i).filter((i) => i !== slowest).slice(0, MAX_SHARD_COLUMNS - 1);
+  const rest = shards
+    .map((_, i) => i)
+    .filter((i) => i !== slowest)
+    .slice(0, MAX_SHARD_COLUMNS - 1);
   return [{ index: slowest, slowest: marked }, ...rest.map((index) => ({ index, slowest: false }))];
 }
 
@@ -77,7 +82,7 @@ function shardTable(x: TableExplanation): string {
   add('bags', (s) => int(s.bags));
   add('lookups', (s) => int(s.traffic.lookups));
   if (any((s) => s.traffic.block !== undefined)) {
-    add('  share of the table\'s lookups', (s) => (s.traffic.block ? formatPercent(s.traffic.block.lookupShare) : '\u2013'));
+    add("  share of the table's lookups", (s) => (s.traffic.block ? formatPercent(s.traffic.block.lookupShare) : '\u2013'));
     add('  on its hottest 1% of rows', (s) => (s.traffic.block ? formatPercent(s.traffic.block.hotRowsShare) : '\u2013'));
     add('  lookups of its hottest row', (s) => (s.traffic.block ? count(s.traffic.block.hottestRowLookups) : '\u2013'));
   }
@@ -115,11 +120,15 @@ function printText(ctx: CliContext, x: TableExplanation, file: string): void {
   const t = x.table;
   ctx.io.out(`${c.bold('ShardLens explain')} \u00b7 ${file} \u00b7 ${c.bold(t.name)}`);
   const cache = t.cacheLoadFactor !== undefined ? ` (cache_load_factor ${t.cacheLoadFactor})` : '';
-  ctx.io.out(`  ${int(t.rows)} rows \u00d7 dim ${t.dim} \u00b7 ${t.dtype} \u00b7 pooling ${t.pooling} \u00b7 zipf ${t.zipf} \u00b7 ids ${t.ids} \u00b7 optimizer ${x.optimizer} \u00b7 batch ${int(x.batchSize)} \u00b7 ${x.deviceType}`);
+  ctx.io.out(
+    `  ${int(t.rows)} rows \u00d7 dim ${t.dim} \u00b7 ${t.dtype} \u00b7 pooling ${t.pooling} \u00b7 zipf ${t.zipf} \u00b7 ids ${t.ids} \u00b7 optimizer ${x.optimizer} \u00b7 batch ${int(x.batchSize)} \u00b7 ${x.deviceType}`,
+  );
   const n = x.shards.length;
-  ctx.io.out(x.placed
-    ? `  placement ${t.name}: ${x.entryText} \u2014 ${kindLabel(x.entry.kind)} (TorchRec ${x.torchrecKind}), ${n} shard${n === 1 ? '' : 's'}`
-    : `  no usable placement entry: shown whole on GPU 0 (table-wise)`);
+  ctx.io.out(
+    x.placed
+      ? `  placement ${t.name}: ${x.entryText} \u2014 ${kindLabel(x.entry.kind)} (TorchRec ${x.torchrecKind}), ${n} shard${n === 1 ? '' : 's'}`
+      : `  no usable placement entry: shown whole on GPU 0 (table-wise)`,
+  );
   const p = x.pricing;
   ctx.io.out(`  kernel ${t.kernel}${cache} \u00b7 priced by ${p.model} (${p.source})${p.notes.map((note) => `; ${note}`).join('')}`);
   ctx.io.out(c.dim(`  lookups and bytes as the ${x.shards[0]?.traffic.countedBy ?? ''} model counts them; ms of each shard alone on its GPU; communication of this table alone`));
@@ -129,11 +138,13 @@ function printText(ctx: CliContext, x: TableExplanation, file: string): void {
   if (n > 1) {
     const sum = (f: (s: ShardExplanation) => number) => x.shards.reduce((a, s) => a + f(s), 0);
     ctx.io.out('');
-    ctx.io.out(`  all ${n} shards: forward ${msCell(sum((s) => s.fwdMs))} + backward ${msCell(sum((s) => s.bwdMs))} GPU-ms \u00b7 HBM ${formatBytes(sum((s) => s.memory.hbmBytes))}${sum((s) => s.memory.hostBytes) > 0 ? ` \u00b7 host ${formatBytes(sum((s) => s.memory.hostBytes))}` : ''}`);
+    ctx.io.out(
+      `  all ${n} shards: forward ${msCell(sum((s) => s.fwdMs))} + backward ${msCell(sum((s) => s.bwdMs))} GPU-ms \u00b7 HBM ${formatBytes(sum((s) => s.memory.hbmBytes))}${sum((s) => s.memory.hostBytes) > 0 ? ` \u00b7 host ${formatBytes(sum((s) => s.memory.hostBytes))}` : ''}`,
+    );
   }
   if (x.rangeNotes.length > 0) {
     ctx.io.out('');
-    ctx.io.out('  range notes (the cost model\'s measured range):');
+    ctx.io.out("  range notes (the cost model's measured range):");
     for (const r of x.rangeNotes) ctx.io.out(`    ${r.level === 'info' ? c.dim('note') : c.yellow('SL110')} ${r.message}`);
   }
 }
@@ -147,7 +158,10 @@ export async function runExplain(ctx: CliContext): Promise<number> {
   const config = a.loaded.config!;
   const where = ctx.display(a.file);
   if (!config.tables.some((t) => t.name === name)) {
-    const guess = closest(name, config.tables.map((t) => t.name));
+    const guess = closest(
+      name,
+      config.tables.map((t) => t.name),
+    );
     const message = `no table '${excerpt(name)}'${guess ? `; did you mean '${guess}'?` : ''}`;
     if (ctx.args.format === 'json') ctx.io.out(JSON.stringify({ error: `${where}: ${message}` }, null, 2));
     else ctx.io.err(`${where}: ${message}`);
@@ -161,10 +175,16 @@ export async function runExplain(ctx: CliContext): Promise<number> {
   const ignoreWritten = outOfRange || errors.some((d) => UNUSABLE_ENTRY.has(d.code));
   const x = (await explainTable(config, a.model!, name, { ignoreWritten }))!;
   if (ctx.args.format === 'json') {
-    ctx.io.out(JSON.stringify({
-      ...explainJson(x, where, config.devices.count),
-      warnings: [...costModelWarningsJson(ctx, a), ...errors.map((d) => diagnosticJson(d, ctx.display))],
-    }, null, 2));
+    ctx.io.out(
+      JSON.stringify(
+        {
+          ...explainJson(x, where, config.devices.count),
+          warnings: [...costModelWarningsJson(ctx, a), ...errors.map((d) => diagnosticJson(d, ctx.display))],
+        },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   printCostModelWarnings(ctx, a);

@@ -39,20 +39,26 @@ export function diagnosticJson(d: Diagnostic, displayFile: (f: string) => string
 
 /** The placement as written in YAML: `name: gpu`, `name: "dp"`, `name: {column: [..]}`, `name: {row: "all"}`, `name: {table_row: {host: h}}`, … */
 export type PlacementEntryJson =
-  | number | 'dp' | { column: number[] } | { row: number[] | 'all' } | { table_column: number[] }
-  | { table_row: { host: number } } | { grid: { hosts: number[] } };
+  number | 'dp' | { column: number[] } | { row: number[] | 'all' } | { table_column: number[] } | { table_row: { host: number } } | { grid: { hosts: number[] } };
 export type PlacementJson = Record<string, PlacementEntryJson>;
 
 /** One entry; a row entry over every GPU of a `world`-GPU cluster, in order, is `{row: "all"}` as the writer puts it. */
 export function placementEntryJson(entry: PlacementEntry, world?: number): PlacementEntryJson {
   switch (entry.kind) {
-    case 'table': return entry.gpu;
-    case 'data_parallel': return 'dp';
-    case 'column': return { column: [...entry.gpus] };
-    case 'row': return { row: isEveryGpu(entry.gpus, world) ? 'all' : [...entry.gpus] };
-    case 'table_column': return { table_column: [...entry.gpus] };
-    case 'table_row': return { table_row: { host: entry.host } };
-    case 'grid': return { grid: { hosts: [...entry.hosts] } };
+    case 'table':
+      return entry.gpu;
+    case 'data_parallel':
+      return 'dp';
+    case 'column':
+      return { column: [...entry.gpus] };
+    case 'row':
+      return { row: isEveryGpu(entry.gpus, world) ? 'all' : [...entry.gpus] };
+    case 'table_column':
+      return { table_column: [...entry.gpus] };
+    case 'table_row':
+      return { table_row: { host: entry.host } };
+    case 'grid':
+      return { grid: { hosts: [...entry.hosts] } };
   }
 }
 
@@ -121,8 +127,14 @@ export function planJson(plan: PlanResult, pricing?: readonly KernelPricing[]): 
     feasible: plan.feasible,
     gpus: plan.gpus.map((g) => {
       const row: GpuJson = {
-        gpu: g.gpu, tables: g.tables, fwd_ms: g.fwdMs, bwd_ms: g.bwdMs, comm_ms: g.commMs,
-        total_ms: g.totalMs, memory_bytes: g.memoryBytes, capacity_bytes: g.capacityBytes,
+        gpu: g.gpu,
+        tables: g.tables,
+        fwd_ms: g.fwdMs,
+        bwd_ms: g.bwdMs,
+        comm_ms: g.commMs,
+        total_ms: g.totalMs,
+        memory_bytes: g.memoryBytes,
+        capacity_bytes: g.capacityBytes,
       };
       if (g.uncertaintyMs !== undefined) row.uncertainty_ms = g.uncertaintyMs;
       if (g.phaseMs) row.phases = { ...g.phaseMs };
@@ -156,8 +168,16 @@ export interface PlacedTableJson {
 
 export function placedTableJson(r: PlacedTableCost): PlacedTableJson {
   const out: PlacedTableJson = {
-    table: r.name, kind: r.kind, gpus: [...r.gpus], shards: r.shards, fwd_ms: r.fwdMs, bwd_ms: r.bwdMs, slowest_gpu: r.slowestGpu,
-    memory_bytes: r.memoryBytes, kernel: r.kernel, model: r.model,
+    table: r.name,
+    kind: r.kind,
+    gpus: [...r.gpus],
+    shards: r.shards,
+    fwd_ms: r.fwdMs,
+    bwd_ms: r.bwdMs,
+    slowest_gpu: r.slowestGpu,
+    memory_bytes: r.memoryBytes,
+    kernel: r.kernel,
+    model: r.model,
   };
   if (r.uncertaintyMs !== undefined) out.uncertainty_ms = r.uncertaintyMs;
   return out;
@@ -201,7 +221,14 @@ export function explainJson(x: TableExplanation, file: string, world: number): E
   return {
     file,
     table: {
-      name: t.name, rows: t.rows, dim: t.dim, dtype: t.dtype, pooling: t.pooling, zipf: t.zipf, ids: t.ids, kernel: t.kernel,
+      name: t.name,
+      rows: t.rows,
+      dim: t.dim,
+      dtype: t.dtype,
+      pooling: t.pooling,
+      zipf: t.zipf,
+      ids: t.ids,
+      kernel: t.kernel,
       ...(t.cacheLoadFactor !== undefined ? { cache_load_factor: t.cacheLoadFactor } : {}),
     },
     optimizer: x.optimizer,
@@ -213,14 +240,25 @@ export function explainJson(x: TableExplanation, file: string, world: number): E
     shards: x.shards.map((s) => {
       const tr = s.traffic;
       const out: ExplainShardJson = {
-        gpu: s.gpu, host: s.host, rows: [s.rowStart, s.rows], columns: [s.colStart, s.cols], bags: s.bags,
-        lookups: tr.lookups, distinct_rows: tr.distinctRows, hit_rate: tr.hitRate,
+        gpu: s.gpu,
+        host: s.host,
+        rows: [s.rowStart, s.rows],
+        columns: [s.colStart, s.cols],
+        bags: s.bags,
+        lookups: tr.lookups,
+        distinct_rows: tr.distinctRows,
+        hit_rate: tr.hitRate,
         bytes: { fwd_read: tr.fwdReadBytes, fwd_written: tr.fwdWrittenBytes, fwd_l2: tr.fwdL2Bytes, bwd: tr.bwdBytes, optimizer_state: tr.stateBytes, host_link: tr.hostLinkBytes },
-        fwd_ms: s.fwdMs, bwd_ms: s.bwdMs,
+        fwd_ms: s.fwdMs,
+        bwd_ms: s.bwdMs,
         comm_ms: { input_dist: s.commMs.inputDist, output_dist: s.commMs.outputDist, grad_dist: s.commMs.gradDist, dp_sync: s.commMs.dpSync, total: s.commMs.total },
         memory: {
-          hbm_bytes: s.memory.hbmBytes, hbm_tensor_bytes: s.memory.hbmTensorBytes, io_bytes: s.memory.ioBytes,
-          host_bytes: s.memory.hostBytes, weights_bytes: s.memory.weightsBytes, optimizer_state_bytes: s.memory.stateBytes,
+          hbm_bytes: s.memory.hbmBytes,
+          hbm_tensor_bytes: s.memory.hbmTensorBytes,
+          io_bytes: s.memory.ioBytes,
+          host_bytes: s.memory.hostBytes,
+          weights_bytes: s.memory.weightsBytes,
+          optimizer_state_bytes: s.memory.stateBytes,
         },
       };
       if (tr.block) out.block = { lookup_share: tr.block.lookupShare, hot_rows_share: tr.block.hotRowsShare, hottest_row_lookups: tr.block.hottestRowLookups };
@@ -281,9 +319,15 @@ const orNull = (x: number | undefined): number | null => (x !== undefined && Num
 
 export function sweepRowJson(r: SweepRow): SweepRowJson {
   const row: SweepRowJson = {
-    type: r.type, gpus: r.gpus, max_ms: orNull(r.maxMs), mean_ms: orNull(r.meanMs),
-    memory_fraction: orNull(r.memoryFraction), feasible: r.feasible, gpu_seconds_per_step: orNull(r.gpuSecondsPerStep),
-    cost_model: r.costModel, elapsed_ms: r.elapsedMs,
+    type: r.type,
+    gpus: r.gpus,
+    max_ms: orNull(r.maxMs),
+    mean_ms: orNull(r.meanMs),
+    memory_fraction: orNull(r.memoryFraction),
+    feasible: r.feasible,
+    gpu_seconds_per_step: orNull(r.gpuSecondsPerStep),
+    cost_model: r.costModel,
+    elapsed_ms: r.elapsedMs,
   };
   if (!r.feasible) row.reason = r.reason ?? 'no feasible plan found';
   if (r.droppedPins) row.dropped_pins = r.droppedPins;
@@ -292,7 +336,10 @@ export function sweepRowJson(r: SweepRow): SweepRowJson {
 
 export function sweepJson(result: SweepResult, file: string): SweepJson {
   return {
-    file, strategy: result.strategy, plan_budget_ms: result.planBudgetMs ?? null, elapsed_ms: result.elapsedMs,
+    file,
+    strategy: result.strategy,
+    plan_budget_ms: result.planBudgetMs ?? null,
+    elapsed_ms: result.elapsedMs,
     rows: result.rows.map(sweepRowJson),
   };
 }
@@ -324,8 +371,12 @@ export interface DiffJson {
   moves: Array<{ table: string; from: PlacementEntryJson | null; to: PlacementEntryJson | null }>;
   /** Every GPU of either side; a side's fields are null where that GPU does not exist. */
   gpus: Array<{
-    gpu: number; before_ms: number | null; after_ms: number | null; change_ms: number;
-    before_memory_bytes: number | null; after_memory_bytes: number | null;
+    gpu: number;
+    before_ms: number | null;
+    after_ms: number | null;
+    change_ms: number;
+    before_memory_bytes: number | null;
+    after_memory_bytes: number | null;
   }>;
 }
 
@@ -340,11 +391,17 @@ export function planDiffJson(d: PlanDiff, beforeName: string, afterName: string)
     step_ms_change: d.stepChangeMs,
     same_model: d.sameModel,
     devices_change: d.devicesChange ?? null,
-    moved: d.moved, added: d.added, removed: d.removed,
+    moved: d.moved,
+    added: d.added,
+    removed: d.removed,
     moves: d.moves.map((m) => ({ table: m.table, from: m.from ? placementEntryJson(m.from) : null, to: m.to ? placementEntryJson(m.to) : null })),
     gpus: d.gpus.map((g) => ({
-      gpu: g.gpu, before_ms: g.beforeMs ?? null, after_ms: g.afterMs ?? null, change_ms: g.changeMs,
-      before_memory_bytes: g.beforeMemoryBytes ?? null, after_memory_bytes: g.afterMemoryBytes ?? null,
+      gpu: g.gpu,
+      before_ms: g.beforeMs ?? null,
+      after_ms: g.afterMs ?? null,
+      change_ms: g.changeMs,
+      before_memory_bytes: g.beforeMemoryBytes ?? null,
+      after_memory_bytes: g.afterMemoryBytes ?? null,
     })),
   };
 }
@@ -365,9 +422,13 @@ export interface GateJson {
 
 export function gateJson(g: GateVerdict): GateJson {
   return {
-    passed: g.passed, threshold_percent: g.thresholdPercent, written_max_ms: g.writtenMs ?? null,
-    planned_max_ms: g.plannedMs, over_percent: g.overPercent ?? null,
-    gpus: g.gpus.map((x) => ({ gpu: x.gpu, total_ms: x.ms })), message: g.message,
+    passed: g.passed,
+    threshold_percent: g.thresholdPercent,
+    written_max_ms: g.writtenMs ?? null,
+    planned_max_ms: g.plannedMs,
+    over_percent: g.overPercent ?? null,
+    gpus: g.gpus.map((x) => ({ gpu: x.gpu, total_ms: x.ms })),
+    message: g.message,
   };
 }
 
@@ -398,13 +459,20 @@ export interface MoveBudgetJson {
 
 export function moveBudgetJson(r: MoveBudgetResult): MoveBudgetJson {
   return {
-    max_moves: r.maxMoves, moves_used: r.moves.length, required_moves: r.requiredMoves, too_few_moves: r.tooFewMoves,
+    max_moves: r.maxMoves,
+    moves_used: r.moves.length,
+    required_moves: r.requiredMoves,
+    too_few_moves: r.tooFewMoves,
     written_max_ms: r.written ? r.written.maxMs : null,
     full_plan: { max_ms: r.full.maxMs, moves: r.fullMoves, feasible: r.full.feasible },
-    method: r.method, joint_gain_ms: r.jointGainMs,
+    method: r.method,
+    joint_gain_ms: r.jointGainMs,
     moves: r.moves.map((m) => ({
-      table: m.table, from: m.from ? placementEntryJson(m.from) : null, to: m.to ? placementEntryJson(m.to) : null,
-      gain_ms: m.gainMs ?? null, required: m.required,
+      table: m.table,
+      from: m.from ? placementEntryJson(m.from) : null,
+      to: m.to ? placementEntryJson(m.to) : null,
+      gain_ms: m.gainMs ?? null,
+      required: m.required,
     })),
   };
 }

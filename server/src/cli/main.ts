@@ -29,31 +29,54 @@ export async function runCli(argv: string[], io: CliIo = processIo(), cwd = proc
     }
     throw err;
   }
-  if (args.version) { io.out(pkg.version); return 0; }
-  if (args.help) { io.out(USAGE); return 0; }
-  if (!args.command) { io.err(`shardlens: missing command\n\n${USAGE}`); return 2; }
+  if (args.version) {
+    io.out(pkg.version);
+    return 0;
+  }
+  if (args.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (!args.command) {
+    io.err(`shardlens: missing command\n\n${USAGE}`);
+    return 2;
+  }
 
   if (args.command === 'serve') {
-    if (!args.stdio && !args.nodeIpc) { io.err('shardlens serve: choose a transport: --stdio or --node-ipc'); return 2; }
+    if (!args.stdio && !args.nodeIpc) {
+      io.err('shardlens serve: choose a transport: --stdio or --node-ipc');
+      return 2;
+    }
     process.env.SHARDLENS_VERSION = pkg.version;
     // Loaded only here: `check`/`plan` need none of the LSP stack.
     const { startServer } = await import('../lsp/server');
     startServer({ modelsDir: args.modelsDir ?? process.env.SHARDLENS_MODELS_DIR ?? defaultModelsDir(), stdio: args.stdio });
-    return new Promise<number>(() => { /* the connection owns the process from here */ });
+    return new Promise<number>(() => {
+      /* the connection owns the process from here */
+    });
   }
 
   try {
     const ctx = createContext(args, io, cwd);
     switch (args.command) {
-      case 'check': return await runCheck(ctx);
-      case 'plan': return await runPlan(ctx);
-      case 'explain': return await runExplain(ctx);
-      case 'predict': return await runPredict(ctx);
-      case 'import': return await runImport(ctx);
-      case 'measure': return await runMeasure(ctx);
-      case 'calibrate': return await runCalibrate(ctx);
-      case 'sweep': return await runSweep(ctx);
-      case 'diff': return await runDiff(ctx);
+      case 'check':
+        return await runCheck(ctx);
+      case 'plan':
+        return await runPlan(ctx);
+      case 'explain':
+        return await runExplain(ctx);
+      case 'predict':
+        return await runPredict(ctx);
+      case 'import':
+        return await runImport(ctx);
+      case 'measure':
+        return await runMeasure(ctx);
+      case 'calibrate':
+        return await runCalibrate(ctx);
+      case 'sweep':
+        return await runSweep(ctx);
+      case 'diff':
+        return await runDiff(ctx);
     }
   } catch (err) {
     if (err instanceof UsageError) {
@@ -88,7 +111,12 @@ function exitQuietlyWhenStdoutCloses(): void {
 if (require.main === module) {
   exitQuietlyWhenStdoutCloses();
   runCli(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (err) => { process.stderr.write(`shardlens: internal error: ${err instanceof Error ? err.message : String(err)}\n`); process.exitCode = 1; },
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`shardlens: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
   );
 }

@@ -37,12 +37,20 @@ import { renderTable } from './textTable';
 export function collectorDir(modelsDir: string | undefined): string | undefined {
   const candidates = [modelsDir, defaultModelsDir()].filter((d): d is string => !!d);
   return candidates.find((d) => {
-    try { readFileSync(path.join(d, 'shardlens_cost', 'collector.py')); return true; } catch { return false; }
+    try {
+      readFileSync(path.join(d, 'shardlens_cost', 'collector.py'));
+      return true;
+    } catch {
+      return false;
+    }
   });
 }
 
 function defaultOutDir(ctx: CliContext, file: string): string {
-  const stem = path.basename(file).replace(/\.shard\.(ya?ml|json)$/i, '').replace(/\.(ya?ml|json)$/i, '');
+  const stem = path
+    .basename(file)
+    .replace(/\.shard\.(ya?ml|json)$/i, '')
+    .replace(/\.(ya?ml|json)$/i, '');
   return path.resolve(ctx.cwd, 'shardlens-measure', stem);
 }
 
@@ -98,12 +106,25 @@ export async function measurePlan(ctx: CliContext, { file, config, plan, source 
   const outDir = ctx.args.out ? path.resolve(ctx.cwd, ctx.args.out) : defaultOutDir(ctx, file);
   const files = { specs: path.join(outDir, 'specs.jsonl'), plan: path.join(outDir, 'plan.json') };
   const result: MeasureJson = {
-    file: ctx.display(file), status: 'dry_run',
-    plan: { source, strategy: source === 'written' ? 'written' : plan.strategy, cost_model: plan.costModel, feasible: plan.feasible, predicted_max_ms: jnum(plan.maxMs), gpus: plan.gpus.length },
-    files: { specs: ctx.display(files.specs), plan: ctx.display(files.plan) }, rounds, gpus: [], problems: [],
+    file: ctx.display(file),
+    status: 'dry_run',
+    plan: {
+      source,
+      strategy: source === 'written' ? 'written' : plan.strategy,
+      cost_model: plan.costModel,
+      feasible: plan.feasible,
+      predicted_max_ms: jnum(plan.maxMs),
+      gpus: plan.gpus.length,
+    },
+    files: { specs: ctx.display(files.specs), plan: ctx.display(files.plan) },
+    rounds,
+    gpus: [],
+    problems: [],
   };
   const { c } = ctx.io;
-  const say = (line: string) => { if (!json) ctx.io.out(line); };
+  const say = (line: string) => {
+    if (!json) ctx.io.out(line);
+  };
   const stop = (status: MeasureStatus, message: string, code: number): number => {
     result.status = status;
     result.message = message;
@@ -123,7 +144,9 @@ export async function measurePlan(ctx: CliContext, { file, config, plan, source 
   writeFileSync(files.plan, JSON.stringify({ ...planJson(plan), source, config: ctx.display(file) }, null, 2) + '\n');
 
   say(`${c.bold('ShardLens measure')} \u00b7 ${ctx.display(file)}`);
-  say(`  plan: ${source === 'written' ? 'the written placement' : `${plan.strategy} (planned)`} \u00b7 ${plan.gpus.length} GPUs \u00b7 predicted max ${formatMs(plan.maxMs)} by ${plan.costModel}`);
+  say(
+    `  plan: ${source === 'written' ? 'the written placement' : `${plan.strategy} (planned)`} \u00b7 ${plan.gpus.length} GPUs \u00b7 predicted max ${formatMs(plan.maxMs)} by ${plan.costModel}`,
+  );
   say(`  wrote ${specs.length} set specs to ${ctx.display(files.specs)}`);
 
   const collector = collectorDir(ctx.args.modelsDir ?? process.env.SHARDLENS_MODELS_DIR);
@@ -135,15 +158,24 @@ export async function measurePlan(ctx: CliContext, { file, config, plan, source 
     if (json) ctx.io.out(JSON.stringify(result, null, 2));
     return 0;
   }
-  if (!collector) return stop('cannot_run', `the collector (shardlens_cost/collector.py) is not in ${ctx.args.modelsDir ?? defaultModelsDir()}; run from a ShardLens checkout or pass --models-dir`, 2);
+  if (!collector)
+    return stop(
+      'cannot_run',
+      `the collector (shardlens_cost/collector.py) is not in ${ctx.args.modelsDir ?? defaultModelsDir()}; run from a ShardLens checkout or pass --models-dir`,
+      2,
+    );
 
   const probe = probePython(python);
   if (!probe.ok) return stop('cannot_run', `${probe.why}. The specs are in ${ctx.display(files.specs)}.`, 2);
   result.device = { python: probe.executable, torch: probe.torch, gpu: probe.gpu ?? null, gpus: probe.gpus, fbgemm: probe.fbgemm, cpu: ctx.args.cpu };
   const refused = cannotRun(specs, { fbgemm: probe.fbgemm, cpu: ctx.args.cpu });
   if (!probe.cuda && !ctx.args.cpu) {
-    return stop('no_gpu', `no GPU: PyTorch ${probe.torch} at ${probe.executable} sees no CUDA device. The specs are in ${ctx.display(files.specs)}; ` +
-      `on a machine with a GPU run 'shardlens measure' there, or:\n    ${manual}${refused.length ? `\n  There, too: ${refused.join('; ')}.` : ''}`, 2);
+    return stop(
+      'no_gpu',
+      `no GPU: PyTorch ${probe.torch} at ${probe.executable} sees no CUDA device. The specs are in ${ctx.display(files.specs)}; ` +
+        `on a machine with a GPU run 'shardlens measure' there, or:\n    ${manual}${refused.length ? `\n  There, too: ${refused.join('; ')}.` : ''}`,
+      2,
+    );
   }
   if (refused.length) return stop('cannot_run', `cannot measure this plan here: ${refused.join('; ')}. The specs are in ${ctx.display(files.specs)}.`, 2);
 
@@ -152,14 +184,33 @@ export async function measurePlan(ctx: CliContext, { file, config, plan, source 
   writeFileSync(measuredFile, '');
   const world = plan.gpus.length;
   const together = !ctx.args.cpu && world > 1 && probe.gpus >= world;
-  const collectorArgs = ['-m', 'shardlens_cost.collector', '--specs', files.specs, '--out', measuredFile, '--env-out', envFile,
-    '--repeats', String(rounds), '--device', ctx.args.cpu ? 'cpu' : 'cuda', ...(ctx.args.cpu ? ['--reps', '3', '--warmup', '1'] : [])];
+  const collectorArgs = [
+    '-m',
+    'shardlens_cost.collector',
+    '--specs',
+    files.specs,
+    '--out',
+    measuredFile,
+    '--env-out',
+    envFile,
+    '--repeats',
+    String(rounds),
+    '--device',
+    ctx.args.cpu ? 'cpu' : 'cuda',
+    ...(ctx.args.cpu ? ['--reps', '3', '--warmup', '1'] : []),
+  ];
   const args = together ? ['-m', 'torch.distributed.run', `--nproc_per_node=${world}`, ...collectorArgs] : collectorArgs;
-  say(`  measuring on ${ctx.args.cpu ? 'CPU tensors (a functional check: these are not GPU times)' : together ? `${world} GPUs at once (torchrun), collectives too` : `${probe.gpu ?? 'the GPU'}, one set after another`} with ${probe.executable} (PyTorch ${probe.torch})\u2026`);
+  say(
+    `  measuring on ${ctx.args.cpu ? 'CPU tensors (a functional check: these are not GPU times)' : together ? `${world} GPUs at once (torchrun), collectives too` : `${probe.gpu ?? 'the GPU'}, one set after another`} with ${probe.executable} (PyTorch ${probe.torch})\u2026`,
+  );
   const log: string[] = [];
   const code = await runPython(python, args, {
     cwd: collector,
-    onLine: (l) => { log.push(l); if (log.length > 40) log.shift(); if (!json && /^rank|noise floor|error|Error/.test(l)) ctx.io.err(c.dim(`  ${l}`)); },
+    onLine: (l) => {
+      log.push(l);
+      if (log.length > 40) log.shift();
+      if (!json && /^rank|noise floor|error|Error/.test(l)) ctx.io.err(c.dim(`  ${l}`));
+    },
   });
   if (code !== 0) return stop('failed', `the collector failed (exit ${code}):\n${log.slice(-15).join('\n')}`, code === 2 ? 2 : 1);
 
@@ -185,23 +236,38 @@ function printComparison(ctx: CliContext, cmp: PlanComparison, rounds: number): 
   const { c } = ctx.io;
   const commMeasured = cmp.gpus.some((g) => g.measured?.commMeasured);
   const columns = [
-    { header: 'GPU', align: 'right' as const }, { header: 'tables', align: 'right' as const },
-    { header: 'fwd pred', align: 'right' as const }, { header: 'fwd meas', align: 'right' as const }, { header: 'err', align: 'right' as const },
-    { header: 'bwd pred', align: 'right' as const }, { header: 'bwd meas', align: 'right' as const }, { header: 'err', align: 'right' as const },
+    { header: 'GPU', align: 'right' as const },
+    { header: 'tables', align: 'right' as const },
+    { header: 'fwd pred', align: 'right' as const },
+    { header: 'fwd meas', align: 'right' as const },
+    { header: 'err', align: 'right' as const },
+    { header: 'bwd pred', align: 'right' as const },
+    { header: 'bwd meas', align: 'right' as const },
+    { header: 'err', align: 'right' as const },
     { header: commMeasured ? 'comm pred' : 'comm (pred)', align: 'right' as const },
     ...(commMeasured ? [{ header: 'comm meas', align: 'right' as const }] : []),
-    { header: 'total pred', align: 'right' as const }, { header: 'total meas', align: 'right' as const }, { header: 'err', align: 'right' as const },
+    { header: 'total pred', align: 'right' as const },
+    { header: 'total meas', align: 'right' as const },
+    { header: 'err', align: 'right' as const },
     ...(rounds > 1 ? [{ header: 'spread', align: 'right' as const }] : []),
   ];
   const rows = cmp.gpus.map((g) => {
     const m = g.measured;
     const mark = g.gpu === cmp.measuredMaxGpu ? c.bold : (s: string) => s;
     return [
-      mark(String(g.gpu)), String(g.tables),
-      cell(g.predicted.fwdMs), cell(m?.fwdMs), signedPct(g.predicted.fwdMs, m?.fwdMs),
-      cell(g.predicted.bwdMs), cell(m?.bwdMs), signedPct(g.predicted.bwdMs, m?.bwdMs),
-      cell(g.predicted.commMs), ...(commMeasured ? [m?.commMeasured ? cell(m.commMs) : '–'] : []),
-      cell(g.predicted.totalMs), mark(cell(m?.totalMs)), signedPct(g.predicted.totalMs, m?.totalMs),
+      mark(String(g.gpu)),
+      String(g.tables),
+      cell(g.predicted.fwdMs),
+      cell(m?.fwdMs),
+      signedPct(g.predicted.fwdMs, m?.fwdMs),
+      cell(g.predicted.bwdMs),
+      cell(m?.bwdMs),
+      signedPct(g.predicted.bwdMs, m?.bwdMs),
+      cell(g.predicted.commMs),
+      ...(commMeasured ? [m?.commMeasured ? cell(m.commMs) : '–'] : []),
+      cell(g.predicted.totalMs),
+      mark(cell(m?.totalMs)),
+      signedPct(g.predicted.totalMs, m?.totalMs),
       ...(rounds > 1 ? [pct(m?.spread)] : []),
     ];
   });
@@ -209,8 +275,13 @@ function printComparison(ctx: CliContext, cmp: PlanComparison, rounds: number): 
   ctx.io.out(renderTable(columns, rows));
   ctx.io.out('');
   ctx.io.out(`  ${c.dim('ms per step; err = (predicted − measured) / measured')}`);
-  ctx.io.out(`  measured max ${c.bold(formatMs(cmp.measuredMaxMs))} (GPU ${cmp.measuredMaxGpu ?? '–'}) \u00b7 predicted max ${formatMs(cmp.predictedMaxMs)} \u00b7 error of the max ${signedPct(cmp.predictedMaxMs, cmp.measuredMaxMs)}`);
-  ctx.io.out(`  per-GPU MAPE: fwd ${pct(cmp.mape.fwd)}, bwd ${pct(cmp.mape.bwd)}, fwd+bwd ${pct(cmp.mape.compute)}, total ${pct(cmp.mape.total)} \u00b7 GPU order Kendall \u03c4 ${Number.isFinite(cmp.gpuTau) ? cmp.gpuTau.toFixed(2) : '–'}`);
-  if (!commMeasured) ctx.io.out(c.dim('  communication is predicted, not measured (one GPU measures each set in turn; with as many GPUs as the plan, measure times the all-to-all too)'));
+  ctx.io.out(
+    `  measured max ${c.bold(formatMs(cmp.measuredMaxMs))} (GPU ${cmp.measuredMaxGpu ?? '–'}) \u00b7 predicted max ${formatMs(cmp.predictedMaxMs)} \u00b7 error of the max ${signedPct(cmp.predictedMaxMs, cmp.measuredMaxMs)}`,
+  );
+  ctx.io.out(
+    `  per-GPU MAPE: fwd ${pct(cmp.mape.fwd)}, bwd ${pct(cmp.mape.bwd)}, fwd+bwd ${pct(cmp.mape.compute)}, total ${pct(cmp.mape.total)} \u00b7 GPU order Kendall \u03c4 ${Number.isFinite(cmp.gpuTau) ? cmp.gpuTau.toFixed(2) : '–'}`,
+  );
+  if (!commMeasured)
+    ctx.io.out(c.dim('  communication is predicted, not measured (one GPU measures each set in turn; with as many GPUs as the plan, measure times the all-to-all too)'));
   if (rounds > 1) ctx.io.out(c.dim(`  ${rounds} rounds per set, shuffled; medians shown; spread = (max − min) / median of fwd+bwd over the rounds`));
 }

@@ -14,7 +14,12 @@ export function jnum(x: number | undefined): number | null {
 
 export type MeasureStatus = 'measured' | 'dry_run' | 'no_gpu' | 'cannot_run' | 'failed';
 
-export interface PhaseJson { fwd_ms: number | null; bwd_ms: number | null; comm_ms: number | null; total_ms: number | null }
+export interface PhaseJson {
+  fwd_ms: number | null;
+  bwd_ms: number | null;
+  comm_ms: number | null;
+  total_ms: number | null;
+}
 
 export interface MeasureGpuJson {
   gpu: number;
@@ -102,8 +107,13 @@ export interface CalibrateJson {
 export function calibrateGroupJson(g: GroupFit): CalibrateGroupJson {
   const m = g.correction?.mape;
   return {
-    gpu_type: g.gpuType, kernel: g.kernel, status: g.status, train: g.train, heldout: g.heldout,
-    fwd: g.correction?.fwd ?? null, bwd: g.correction?.bwd ?? null,
+    gpu_type: g.gpuType,
+    kernel: g.kernel,
+    status: g.status,
+    train: g.train,
+    heldout: g.heldout,
+    fwd: g.correction?.fwd ?? null,
+    bwd: g.correction?.bwd ?? null,
     mape: m ? { train_before: jnum(m.train_before), train_after: jnum(m.train_after), heldout_before: jnum(m.heldout_before), heldout_after: jnum(m.heldout_after) } : null,
     message: g.message ?? null,
   };

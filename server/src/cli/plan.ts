@@ -65,10 +65,21 @@ export function reportProblems(ctx: CliContext, a: Analysis, verb: 'plan' | 'exp
   const errors = blockingErrors(a);
   if (a.loaded.config && a.model && errors.length === 0) return true;
   if (ctx.args.format === 'json') {
-    ctx.io.out(JSON.stringify({ error: `the config has errors; fix them before ${verb === 'plan' ? 'planning' : 'explaining a table'}`, diagnostics: a.diagnostics.map((d) => diagnosticJson(d, ctx.display)) }, null, 2));
+    ctx.io.out(
+      JSON.stringify(
+        {
+          error: `the config has errors; fix them before ${verb === 'plan' ? 'planning' : 'explaining a table'}`,
+          diagnostics: a.diagnostics.map((d) => diagnosticJson(d, ctx.display)),
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     for (const d of errors.length ? errors : a.diagnostics) ctx.io.err(formatDiagnosticLine(ctx, d, ctx.io.ce));
-    ctx.io.err(`${ctx.display(a.file)}: cannot ${verb}: ${errors.length ? `fix the ${errors.length} error${errors.length === 1 ? '' : 's'} above first` : 'no cost model is available'}.`);
+    ctx.io.err(
+      `${ctx.display(a.file)}: cannot ${verb}: ${errors.length ? `fix the ${errors.length} error${errors.length === 1 ? '' : 's'} above first` : 'no cost model is available'}.`,
+    );
   }
   return false;
 }
@@ -77,14 +88,23 @@ export function planTable(plan: PlanResult): string {
   // The model's ± of fwd + bwd, when it reports one (last, so the usual columns keep their places).
   const withError = plan.gpus.some((g) => g.uncertaintyMs !== undefined);
   const columns = [
-    { header: 'GPU', align: 'right' as const }, { header: 'tables', align: 'right' as const },
-    { header: 'fwd ms', align: 'right' as const }, { header: 'bwd ms', align: 'right' as const },
-    { header: 'comm ms', align: 'right' as const }, { header: 'total ms', align: 'right' as const },
-    { header: 'memory GiB', align: 'right' as const }, { header: 'mem %', align: 'right' as const },
+    { header: 'GPU', align: 'right' as const },
+    { header: 'tables', align: 'right' as const },
+    { header: 'fwd ms', align: 'right' as const },
+    { header: 'bwd ms', align: 'right' as const },
+    { header: 'comm ms', align: 'right' as const },
+    { header: 'total ms', align: 'right' as const },
+    { header: 'memory GiB', align: 'right' as const },
+    { header: 'mem %', align: 'right' as const },
     ...(withError ? [{ header: '\u00b1 ms', align: 'right' as const }] : []),
   ];
   const rows = plan.gpus.map((g) => [
-    String(g.gpu), String(g.tables.length), msCell(g.fwdMs), msCell(g.bwdMs), msCell(g.commMs), msCell(g.totalMs),
+    String(g.gpu),
+    String(g.tables.length),
+    msCell(g.fwdMs),
+    msCell(g.bwdMs),
+    msCell(g.commMs),
+    msCell(g.totalMs),
     `${gibCell(g.memoryBytes)} / ${gibCell(g.capacityBytes)}`,
     g.capacityBytes > 0 ? `${((g.memoryBytes / g.capacityBytes) * 100).toFixed(1)}%` : '–',
     ...(withError ? [g.uncertaintyMs !== undefined ? `\u00b1${msCell(g.uncertaintyMs)}` : '–'] : []),
@@ -116,8 +136,13 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
       const p = await planConfig(config, strategy, a.model!, { seed: ctx.args.seed ?? 0, timeBudgetMs: planBudgetMs(ctx.args.budgetMs, ctx.args.budgetOff) });
       const scored = p.gpus.length > 0;
       const row: CompareRowJson = {
-        strategy, elapsed_ms: p.elapsedMs, max_ms: scored ? p.maxMs : null, mean_ms: scored ? p.meanMs : null,
-        max_over_mean: scored && p.meanMs > 0 ? p.maxGpuMs / p.meanMs : null, feasible: p.feasible, reasons: p.reasons,
+        strategy,
+        elapsed_ms: p.elapsedMs,
+        max_ms: scored ? p.maxMs : null,
+        mean_ms: scored ? p.meanMs : null,
+        max_over_mean: scored && p.meanMs > 0 ? p.maxGpuMs / p.meanMs : null,
+        feasible: p.feasible,
+        reasons: p.reasons,
       };
       if (p.notes && p.notes.length > 0) row.notes = p.notes;
       if (scored && p.maxUncertaintyMs !== undefined) row.max_uncertainty_ms = p.maxUncertaintyMs;
@@ -133,14 +158,20 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
   const marked = tied.length ? tied.reduce((a, b) => (b.elapsed_ms < a.elapsed_ms ? b : a)) : undefined;
 
   if (ctx.args.format === 'json') {
-    ctx.io.out(JSON.stringify({
-      file: ctx.display(a.file),
-      cost_model: a.costModel?.name,
-      cost_models: costModelsJson(a.costModel?.kernels),
-      current: a.current ? { max_ms: a.current.maxMs, mean_ms: a.current.meanMs, max_gpu_ms: a.current.maxGpuMs, feasible: a.current.feasible } : null,
-      results: rows,
-      warnings: costModelWarningsJson(ctx, a),
-    }, null, 2));
+    ctx.io.out(
+      JSON.stringify(
+        {
+          file: ctx.display(a.file),
+          cost_model: a.costModel?.name,
+          cost_models: costModelsJson(a.costModel?.kernels),
+          current: a.current ? { max_ms: a.current.maxMs, mean_ms: a.current.meanMs, max_gpu_ms: a.current.maxGpuMs, feasible: a.current.feasible } : null,
+          results: rows,
+          warnings: costModelWarningsJson(ctx, a),
+        },
+        null,
+        2,
+      ),
+    );
     return feasible.length > 0 ? 0 : 1;
   }
 
@@ -150,28 +181,53 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
   ctx.io.out('');
   const pm = (u: number | undefined) => (u !== undefined ? `\u00b1${msCell(u)}` : '–');
   const columns = [
-    { header: 'strategy', align: 'left' as const }, { header: 'step ms', align: 'right' as const },
+    { header: 'strategy', align: 'left' as const },
+    { header: 'step ms', align: 'right' as const },
     { header: '\u00b1 ms', align: 'right' as const },
-    { header: 'mean ms', align: 'right' as const }, { header: 'max/mean', align: 'right' as const },
-    { header: 'feasible', align: 'left' as const }, { header: 'time ms', align: 'right' as const },
+    { header: 'mean ms', align: 'right' as const },
+    { header: 'max/mean', align: 'right' as const },
+    { header: 'feasible', align: 'left' as const },
+    { header: 'time ms', align: 'right' as const },
     { header: '', align: 'left' as const },
   ];
   const table: string[][] = [];
   if (a.current) {
     const cur = a.current;
-    table.push([c.dim('(written)'), msCell(cur.maxMs), pm(cur.maxUncertaintyMs), msCell(cur.meanMs), formatRatio(cur.maxGpuMs / cur.meanMs), cur.feasible ? 'yes' : c.red('no'), '', '']);
+    table.push([
+      c.dim('(written)'),
+      msCell(cur.maxMs),
+      pm(cur.maxUncertaintyMs),
+      msCell(cur.meanMs),
+      formatRatio(cur.maxGpuMs / cur.meanMs),
+      cur.feasible ? 'yes' : c.red('no'),
+      '',
+      '',
+    ]);
   }
   for (const r of rows) {
     if (r.max_ms === null) {
       const why = r.error ?? r.reasons[0] ?? '';
-      table.push([c.dim(r.strategy), '–', '–', '–', '–', r.error ? c.red('error') : c.dim('n/a'), r.elapsed_ms.toFixed(0), c.dim(why.length > 64 ? `${why.slice(0, 63)}\u2026` : why)]);
+      table.push([
+        c.dim(r.strategy),
+        '–',
+        '–',
+        '–',
+        '–',
+        r.error ? c.red('error') : c.dim('n/a'),
+        r.elapsed_ms.toFixed(0),
+        c.dim(why.length > 64 ? `${why.slice(0, 63)}\u2026` : why),
+      ]);
       continue;
     }
     const best = r === marked;
     table.push([
-      best ? c.bold(r.strategy) : r.strategy, msCell(r.max_ms), pm(r.max_uncertainty_ms), msCell(r.mean_ms ?? NaN),
+      best ? c.bold(r.strategy) : r.strategy,
+      msCell(r.max_ms),
+      pm(r.max_uncertainty_ms),
+      msCell(r.mean_ms ?? NaN),
       r.max_over_mean !== null ? formatRatio(r.max_over_mean) : '–',
-      r.feasible ? 'yes' : c.red('no'), r.elapsed_ms.toFixed(0),
+      r.feasible ? 'yes' : c.red('no'),
+      r.elapsed_ms.toFixed(0),
       best ? c.green('\u25c0 lowest step') : r.feasible ? '' : c.dim((r.reasons[0] ?? '').slice(0, 64)),
     ]);
   }
@@ -179,7 +235,9 @@ async function runCompare(ctx: CliContext, a: Analysis, config: ShardConfig): Pr
   ctx.io.out('');
   if (bestMax !== undefined && a.current) {
     const bestU = marked?.max_uncertainty_ms;
-    ctx.io.out(`  best step ${formatMs(bestMax)} vs written ${formatMs(a.current.maxMs)} (${formatGain(a.current.maxMs, bestMax, combinedUncertainty(a.current.maxUncertaintyMs, bestU))}); every strategy planned from scratch, seed ${ctx.args.seed ?? 0}`);
+    ctx.io.out(
+      `  best step ${formatMs(bestMax)} vs written ${formatMs(a.current.maxMs)} (${formatGain(a.current.maxMs, bestMax, combinedUncertainty(a.current.maxUncertaintyMs, bestU))}); every strategy planned from scratch, seed ${ctx.args.seed ?? 0}`,
+    );
   } else {
     ctx.io.out(c.dim(`  every strategy planned from scratch, seed ${ctx.args.seed ?? 0}; time = planner wall time on this machine`));
   }
@@ -209,11 +267,17 @@ function exportWritten(ctx: CliContext, a: Analysis, config: ShardConfig, format
   const errors = a.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
     for (const d of errors) ctx.io.err(formatDiagnosticLine(ctx, d, ctx.io.ce));
-    ctx.io.err(`${where}: not exported: fix the ${errors.length} error${errors.length === 1 ? '' : 's'} in the written placement above first (or export a new plan with --replan).`);
+    ctx.io.err(
+      `${where}: not exported: fix the ${errors.length} error${errors.length === 1 ? '' : 's'} in the written placement above first (or export a new plan with --replan).`,
+    );
     return 1;
   }
   const result = exportTorchRec(config, config.placement, {
-    format, modulePath: ctx.args.module ?? DEFAULT_MODULE_PATH, origin: { kind: 'written' }, file: a.file, scored: a.current,
+    format,
+    modulePath: ctx.args.module ?? DEFAULT_MODULE_PATH,
+    origin: { kind: 'written' },
+    file: a.file,
+    scored: a.current,
   });
   if (!result.ok) return refuseExport(ctx, a, result.refusals, 'the written placement');
   ctx.io.out(result.text.replace(/\n$/, ''));
@@ -263,7 +327,11 @@ export async function runPlan(ctx: CliContext): Promise<number> {
   const gate = gatePercent !== undefined ? worseGate(a.current, plan, gatePercent) : undefined;
   if (exportFormat) {
     const result = exportTorchRec(config, plan.placement, {
-      format: exportFormat, modulePath: ctx.args.module ?? DEFAULT_MODULE_PATH, origin: { kind: 'replan', strategy: plan.strategy }, file: a.file, scored: plan,
+      format: exportFormat,
+      modulePath: ctx.args.module ?? DEFAULT_MODULE_PATH,
+      origin: { kind: 'replan', strategy: plan.strategy },
+      file: a.file,
+      scored: plan,
     });
     if (!result.ok) return refuseExport(ctx, a, result.refusals, `the ${plan.strategy} plan`);
     ctx.io.out(result.text.replace(/\n$/, ''));
@@ -285,21 +353,29 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     }
     if (ctx.args.tables) {
       ctx.io.out(tablesTable(await placedTableCosts(config, plan.placement, a.model!)));
-      ctx.io.out(c.dim('  fwd/bwd: the table\'s slowest shard alone on its GPU; memory: HBM of all its shards'));
+      ctx.io.out(c.dim("  fwd/bwd: the table's slowest shard alone on its GPU; memory: HBM of all its shards"));
       ctx.io.out('');
     }
     const worst = plan.gpus.length ? plan.gpus.reduce((x, y) => (y.totalMs > x.totalMs ? y : x)) : undefined;
-    ctx.io.out(`  step ${formatMs(plan.maxMs)}${plan.maxUncertaintyMs !== undefined ? ` ${formatPlusMinus(plan.maxUncertaintyMs)}` : ''} (critical path: each phase waits for its slowest GPU)`);
+    ctx.io.out(
+      `  step ${formatMs(plan.maxMs)}${plan.maxUncertaintyMs !== undefined ? ` ${formatPlusMinus(plan.maxUncertaintyMs)}` : ''} (critical path: each phase waits for its slowest GPU)`,
+    );
     ctx.io.out(`    = ${formatPhases(plan.phases, PHASE_TITLES)}`);
-    ctx.io.out(`  busiest GPU${worst ? ` ${worst.gpu}` : ''} ${formatMs(plan.maxGpuMs)} \u00b7 mean ${formatMs(plan.meanMs)} \u00b7 max/mean ${formatRatio(plan.meanMs > 0 ? plan.maxGpuMs / plan.meanMs : NaN)}`);
-    if (a.current) ctx.io.out(`  written placement: step ${formatMs(a.current.maxMs)} \u2192 ${formatMs(plan.maxMs)} (${formatGain(a.current.maxMs, plan.maxMs, combinedUncertainty(a.current.maxUncertaintyMs, plan.maxUncertaintyMs))})`);
+    ctx.io.out(
+      `  busiest GPU${worst ? ` ${worst.gpu}` : ''} ${formatMs(plan.maxGpuMs)} \u00b7 mean ${formatMs(plan.meanMs)} \u00b7 max/mean ${formatRatio(plan.meanMs > 0 ? plan.maxGpuMs / plan.meanMs : NaN)}`,
+    );
+    if (a.current)
+      ctx.io.out(
+        `  written placement: step ${formatMs(a.current.maxMs)} \u2192 ${formatMs(plan.maxMs)} (${formatGain(a.current.maxMs, plan.maxMs, combinedUncertainty(a.current.maxUncertaintyMs, plan.maxUncertaintyMs))})`,
+      );
     for (const r of plan.reasons) ctx.io.out(`  ${c.red('\u2717')} ${r}`);
     for (const n of plan.notes ?? []) ctx.io.out(`  ${c.yellow('!')} ${n}`);
   }
   if (gate) {
     // On stderr when it fails, so CI logs show it next to the exit status even with --format json.
-    if (gate.passed) { if (ctx.args.format !== 'json') ctx.io.out(`  ${ctx.io.c.green('\u2713')} --fail-if-worse: ${gate.message}`); }
-    else ctx.io.err(`${ctx.display(a.file)}: --fail-if-worse ${gate.thresholdPercent}%: ${gate.message}`);
+    if (gate.passed) {
+      if (ctx.args.format !== 'json') ctx.io.out(`  ${ctx.io.c.green('\u2713')} --fail-if-worse: ${gate.message}`);
+    } else ctx.io.err(`${ctx.display(a.file)}: --fail-if-worse ${gate.thresholdPercent}%: ${gate.message}`);
     return gate.passed ? 0 : 1;
   }
 
@@ -353,7 +429,10 @@ export function writePlan(ctx: CliContext, a: Analysis, analysed: Buffer | undef
   }
   // Edit the bytes that were analysed, and only if the file still holds them.
   const read = readTextFileOrWhy(a.file);
-  if ('why' in read) { ctx.io.err(`cannot write ${ctx.display(a.file)}: ${read.why}`); return 1; }
+  if ('why' in read) {
+    ctx.io.err(`cannot write ${ctx.display(a.file)}: ${read.why}`);
+    return 1;
+  }
   if (!analysed || !read.bytes.equals(analysed)) {
     ctx.io.err(`${ctx.display(a.file)}: not written: it changed while planning. Run the command again.`);
     return 1;

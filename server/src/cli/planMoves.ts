@@ -27,7 +27,9 @@ function moves(n: number): string {
 export function moveBudgetLines(r: MoveBudgetResult, beforeUncertaintyMs: number | undefined, c: Colours): string[] {
   const plan = r.plan;
   const out: string[] = [];
-  out.push(`  at most ${moves(r.maxMoves)} from the written placement \u00b7 strategy ${c.bold(plan.strategy)} \u00b7 planned in ${formatMs(r.elapsedMs)} \u00b7 ${plan.feasible ? c.green('feasible') : c.red('infeasible')}`);
+  out.push(
+    `  at most ${moves(r.maxMoves)} from the written placement \u00b7 strategy ${c.bold(plan.strategy)} \u00b7 planned in ${formatMs(r.elapsedMs)} \u00b7 ${plan.feasible ? c.green('feasible') : c.red('infeasible')}`,
+  );
   if (r.tooFewMoves) {
     for (const why of plan.reasons) out.push(`  ${c.red('\u2717')} ${why}`);
     out.push(c.dim(`  nothing moved: run with --max-moves ${r.requiredMoves} or more`));
@@ -35,13 +37,25 @@ export function moveBudgetLines(r: MoveBudgetResult, beforeUncertaintyMs: number
   }
   if (r.moves.length > 0) {
     out.push('');
-    const rows = r.moves.slice(0, MOVES_SHOWN).map((m) => [
-      m.table, m.from ? renderEntry(m.from) : c.dim('(none)'), m.to ? renderEntry(m.to) : c.dim('(dropped)'),
-      m.required ? c.yellow('required') : m.gainMs !== undefined ? msCell(m.gainMs) : c.dim('together'),
-    ]);
-    out.push(renderTable([
-      { header: 'table', align: 'left' }, { header: 'from', align: 'left' }, { header: 'to', align: 'left' }, { header: 'gain ms', align: 'right' },
-    ], rows));
+    const rows = r.moves
+      .slice(0, MOVES_SHOWN)
+      .map((m) => [
+        m.table,
+        m.from ? renderEntry(m.from) : c.dim('(none)'),
+        m.to ? renderEntry(m.to) : c.dim('(dropped)'),
+        m.required ? c.yellow('required') : m.gainMs !== undefined ? msCell(m.gainMs) : c.dim('together'),
+      ]);
+    out.push(
+      renderTable(
+        [
+          { header: 'table', align: 'left' },
+          { header: 'from', align: 'left' },
+          { header: 'to', align: 'left' },
+          { header: 'gain ms', align: 'right' },
+        ],
+        rows,
+      ),
+    );
     if (r.moves.length > MOVES_SHOWN) out.push(c.dim(`  \u2026 and ${r.moves.length - MOVES_SHOWN} more (--format json lists all)`));
     out.push('');
   }

@@ -19,7 +19,13 @@ import { columnsOf, renderTable } from './textTable';
 
 /** Short words for a shard of a split kind, e.g. "row 2/8". */
 const SHARD_WORD: Record<ShardingKind, string> = {
-  data_parallel: 'dp', table: '', column: 'col', table_column: 'col', row: 'row', table_row: 'row', grid: 'grid',
+  data_parallel: 'dp',
+  table: '',
+  column: 'col',
+  table_column: 'col',
+  row: 'row',
+  table_row: 'row',
+  grid: 'grid',
 };
 
 /** On every GPU of the cluster: a replica or a row block each. */
@@ -38,7 +44,10 @@ export function placementTable(config: ShardConfig, placement: Placement): strin
   for (const t of config.tables) {
     const entry = placement.get(t.name);
     if (!entry) continue;
-    if (everywhere(entry, n)) { all.push(`${t.name} (${SHARD_WORD[entry.kind]})`); continue; }
+    if (everywhere(entry, n)) {
+      all.push(`${t.name} (${SHARD_WORD[entry.kind]})`);
+      continue;
+    }
     const ranks = entryRanks(entry, config.devices);
     ranks.forEach((g, k) => {
       if (g < 0 || g >= n) return;
@@ -47,7 +56,13 @@ export function placementTable(config: ShardConfig, placement: Placement): strin
   }
   const rows = perGpu.map((names, g) => [String(g), names.length ? names.join(', ') : '\u2013']);
   if (all.length) rows.push(['all', all.join(', ')]);
-  return renderTable([{ header: 'GPU', align: 'right' }, { header: 'tables (a split table: its kind and shard)', align: 'left' }], rows);
+  return renderTable(
+    [
+      { header: 'GPU', align: 'right' },
+      { header: 'tables (a split table: its kind and shard)', align: 'left' },
+    ],
+    rows,
+  );
 }
 
 /** `--tables`: one row per placed table, in config order. */
@@ -58,10 +73,18 @@ export function tablesTable(rows: readonly PlacedTableCost[]): string {
   // kernel and model are words: left.
   columns[headers.length - 2].align = 'left';
   columns[headers.length - 1].align = 'left';
-  return renderTable(columns, rows.map((r) => [
-    r.name, kindLabel(r.kind), r.shards > 1 ? `${formatGpus(r.gpus)} (${r.shards} shards)` : formatGpus(r.gpus),
-    msCell(r.fwdMs), msCell(r.bwdMs),
-    ...(withError ? [r.uncertaintyMs !== undefined ? `\u00b1${msCell(r.uncertaintyMs)}` : '\u2013'] : []),
-    formatBytes(r.memoryBytes), r.kernel, r.model,
-  ]));
+  return renderTable(
+    columns,
+    rows.map((r) => [
+      r.name,
+      kindLabel(r.kind),
+      r.shards > 1 ? `${formatGpus(r.gpus)} (${r.shards} shards)` : formatGpus(r.gpus),
+      msCell(r.fwdMs),
+      msCell(r.bwdMs),
+      ...(withError ? [r.uncertaintyMs !== undefined ? `\u00b1${msCell(r.uncertaintyMs)}` : '\u2013'] : []),
+      formatBytes(r.memoryBytes),
+      r.kernel,
+      r.model,
+    ]),
+  );
 }

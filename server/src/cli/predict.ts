@@ -61,12 +61,18 @@ export async function runPredict(ctx: CliContext): Promise<number> {
   sets.forEach((s, i) => {
     const key = `${s.env.batchSize}|${s.env.optimizer}`;
     const g = groups.get(key);
-    if (g) g.push(i); else groups.set(key, [i]);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
   });
   const results: ComputeCost[] = new Array(sets.length);
   for (const idx of groups.values()) {
-    const out = await model.predict(idx.map((i) => sets[i].shards), sets[idx[0]].env);
-    idx.forEach((i, j) => { results[i] = out[j]; });
+    const out = await model.predict(
+      idx.map((i) => sets[i].shards),
+      sets[idx[0]].env,
+    );
+    idx.forEach((i, j) => {
+      results[i] = out[j];
+    });
   }
   ctx.io.out(sets.map((s, i) => JSON.stringify({ id: s.id, fwd_ms: results[i].fwdMs, bwd_ms: results[i].bwdMs })).join('\n'));
 

@@ -29,7 +29,12 @@ export interface SarifRule {
   help: { text: string };
 }
 
-export interface SarifRegion { startLine: number; startColumn: number; endLine: number; endColumn: number }
+export interface SarifRegion {
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
+}
 
 export interface SarifResult {
   ruleId: string;
@@ -112,12 +117,14 @@ export function sarifLog(diagnostics: readonly Diagnostic[], cwd: string, versio
   return {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
-    runs: [{
-      tool: { driver: { name: 'ShardLens', version, semanticVersion: version, rules } },
-      originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(cwd.endsWith(path.sep) ? cwd : cwd + path.sep).href } },
-      columnKind: 'utf16CodeUnits',
-      invocations: [{ executionSuccessful: true }],
-      results,
-    }],
+    runs: [
+      {
+        tool: { driver: { name: 'ShardLens', version, semanticVersion: version, rules } },
+        originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(cwd.endsWith(path.sep) ? cwd : cwd + path.sep).href } },
+        columnKind: 'utf16CodeUnits',
+        invocations: [{ executionSuccessful: true }],
+        results,
+      },
+    ],
   };
 }

@@ -8,9 +8,7 @@
  */
 import type { Analysis } from '../engine';
 import { formatMs, formatPercent, formatRatio, msCell } from '../engine/format';
-import {
-  DEFAULT_SWEEP_PLAN_BUDGET_MS, sweepBlockingErrors, sweepConfig, type SweepResult, type SweepRow,
-} from '../engine/sweep';
+import { DEFAULT_SWEEP_PLAN_BUDGET_MS, sweepBlockingErrors, sweepConfig, type SweepResult, type SweepRow } from '../engine/sweep';
 import { clusterCountProblem, defaultSweepCounts, parseGpuCounts, parseGpuTypes } from '../engine/sweepInput';
 import { UsageError } from './args';
 import { formatDiagnosticLine, summaryLine } from './check';
@@ -46,16 +44,21 @@ function printText(ctx: CliContext, a: Analysis, result: SweepResult): void {
   const cheapest = feasible.length ? feasible.reduce((x, y) => (y.gpuSecondsPerStep! < x.gpuSecondsPerStep! ? y : x)) : undefined;
   const fastest = feasible.length ? feasible.reduce((x, y) => (y.maxMs! < x.maxMs! ? y : x)) : undefined;
   const columns = [
-    { header: 'type', align: 'left' as const }, { header: 'GPUs', align: 'right' as const },
-    { header: 'step ms', align: 'right' as const }, { header: 'max/mean', align: 'right' as const },
-    { header: 'memory', align: 'right' as const }, { header: 'feasible', align: 'left' as const },
-    { header: 'GPU\u00b7s/step', align: 'right' as const }, { header: 'plan ms', align: 'right' as const },
+    { header: 'type', align: 'left' as const },
+    { header: 'GPUs', align: 'right' as const },
+    { header: 'step ms', align: 'right' as const },
+    { header: 'max/mean', align: 'right' as const },
+    { header: 'memory', align: 'right' as const },
+    { header: 'feasible', align: 'left' as const },
+    { header: 'GPU\u00b7s/step', align: 'right' as const },
+    { header: 'plan ms', align: 'right' as const },
     { header: '', align: 'left' as const },
   ];
   const rows = result.rows.map((r) => {
     const marks = [r === fastest ? 'fastest' : '', r === cheapest ? 'cheapest' : ''].filter(Boolean).join(', ');
     return [
-      r.type, String(r.gpus),
+      r.type,
+      String(r.gpus),
       r.maxMs !== undefined ? msCell(r.maxMs) : '\u2013',
       r.maxMs !== undefined && r.meanMs ? formatRatio(r.maxMs / r.meanMs) : '\u2013',
       Number.isFinite(r.memoryFraction) ? formatPercent(r.memoryFraction) : '\u2013',
@@ -79,7 +82,7 @@ function printText(ctx: CliContext, a: Analysis, result: SweepResult): void {
   if (new Set(models.map((r) => r.costModel)).size > 1) {
     ctx.io.out(c.yellow('  ! the GPU types are priced by different cost models: comparing them compares the models too'));
   }
-  ctx.io.out(c.dim('  step ms = the plan\'s predicted step time (max over GPUs); memory = used / usable HBM of all GPUs;'));
+  ctx.io.out(c.dim("  step ms = the plan's predicted step time (max over GPUs); memory = used / usable HBM of all GPUs;"));
   ctx.io.out(c.dim('  GPU\u00b7s/step = step ms / 1000 \u00d7 GPUs (what one step costs); plan ms = planner wall time on this machine'));
 }
 
@@ -104,7 +107,7 @@ export async function runSweep(ctx: CliContext): Promise<number> {
   const tooMany = clusterCountProblem(counts.length, types.value.length);
   if (tooMany) throw new UsageError(tooMany);
 
-  const planBudgetMs = ctx.args.budgetOff ? 0 : ctx.args.budgetMs ?? DEFAULT_SWEEP_PLAN_BUDGET_MS;
+  const planBudgetMs = ctx.args.budgetOff ? 0 : (ctx.args.budgetMs ?? DEFAULT_SWEEP_PLAN_BUDGET_MS);
   const result = await sweepConfig(config, ctx.costModels, { counts, types: types.value, strategy, seed: ctx.args.seed ?? 0, planBudgetMs });
   if (ctx.args.format === 'json') ctx.io.out(JSON.stringify(sweepJson(result, ctx.display(a.file)), null, 2));
   else printText(ctx, a, result);

@@ -36,8 +36,16 @@ function widthsOf(header: readonly string[], rows: readonly (readonly string[])[
 
 /** Renders header, a rule, and rows; columns separated by two spaces. */
 export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[], indent = '  '): string {
-  const widths = widthsOf(columns.map((c) => c.header), rows);
-  const line = (cells: readonly string[]) => indent + columns.map((c, i) => pad(cells[i] ?? '', widths[i], c.align)).join('  ').trimEnd();
+  const widths = widthsOf(
+    columns.map((c) => c.header),
+    rows,
+  );
+  const line = (cells: readonly string[]) =>
+    indent +
+    columns
+      .map((c, i) => pad(cells[i] ?? '', widths[i], c.align))
+      .join('  ')
+      .trimEnd();
   const rule = (indent + widths.map((w, i) => (columns[i].header ? '\u2500' : ' ').repeat(w)).join('  ')).trimEnd();
   return [line(columns.map((c) => c.header)), rule, ...rows.map(line)].join('\n');
 }

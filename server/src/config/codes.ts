@@ -35,7 +35,7 @@ export const CODES = {
   SL041: 'Placement names a GPU or host that does not exist',
   SL042: 'Placement entry is malformed',
   SL043: 'Table missing from placement',
-  SL044: 'Placement kind not allowed by the table\'s sharding',
+  SL044: "Placement kind not allowed by the table's sharding",
   SL045: 'Pinned table placed on another GPU',
   SL046: 'Split cannot be cut: column widths not multiples of 4 (or, a warning, fewer rows than row blocks)',
   SL047: 'GPU over memory for the written placement',

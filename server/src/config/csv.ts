@@ -35,8 +35,9 @@ export function detectSeparator(text: string): ',' | '\t' {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '"') quoted = !quoted;
-    else if (!quoted && (c === '\n' || c === '\r')) { if (commas + tabs > 0) break; }
-    else if (!quoted && c === ',') commas++;
+    else if (!quoted && (c === '\n' || c === '\r')) {
+      if (commas + tabs > 0) break;
+    } else if (!quoted && c === ',') commas++;
     else if (!quoted && c === '\t') tabs++;
   }
   return tabs > 0 && commas === 0 ? '\t' : ',';
@@ -65,7 +66,11 @@ export function parseCsv(input: string, sep: ',' | '\t' = detectSeparator(input)
         while (i < n) {
           const c = text[i];
           if (c === '"') {
-            if (text[i + 1] === '"') { value += '"'; i += 2; continue; }
+            if (text[i + 1] === '"') {
+              value += '"';
+              i += 2;
+              continue;
+            }
             i++;
             closed = true;
             break;
@@ -94,7 +99,15 @@ export function parseCsv(input: string, sep: ',' | '\t' = detectSeparator(input)
       quoted.push(wasQuoted);
       if (i >= n) break;
       const c = text[i];
-      if (c === sep) { i++; if (i >= n) { fields.push(''); quoted.push(false); endOfRecord = true; } continue; }
+      if (c === sep) {
+        i++;
+        if (i >= n) {
+          fields.push('');
+          quoted.push(false);
+          endOfRecord = true;
+        }
+        continue;
+      }
       // A record ends at CRLF, LF or CR.
       if (c === '\r' && text[i + 1] === '\n') i++;
       i++;

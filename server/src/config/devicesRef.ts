@@ -18,7 +18,11 @@ const URI = /^[a-zA-Z][a-zA-Z0-9+.-]+:\/\//;
 /** A reference resolved against the file that writes it (paths or URIs, as the caller gave). */
 export function resolveRef(fromFile: string, ref: string): string {
   if (URI.test(fromFile)) {
-    try { return new URL(ref, fromFile).toString(); } catch { return ref; }
+    try {
+      return new URL(ref, fromFile).toString();
+    } catch {
+      return ref;
+    }
   }
   return path.resolve(path.dirname(fromFile), ref);
 }
@@ -38,7 +42,13 @@ export function readDevicesNode(src: SourceFile, node: Node | null, anchor: Rang
   const range = nodeRange(src, node, anchor);
   const target = resolveRef(src.file, ref);
   if (chain.includes(target)) {
-    report(out, src, range, 'SL024', `'${shown}' leads back to ${target === chain[0] ? 'this file' : path.basename(target)}: devices files must not reference each other in a cycle. Point to a file that holds the devices mapping.`);
+    report(
+      out,
+      src,
+      range,
+      'SL024',
+      `'${shown}' leads back to ${target === chain[0] ? 'this file' : path.basename(target)}: devices files must not reference each other in a cycle. Point to a file that holds the devices mapping.`,
+    );
     return undefined;
   }
   if (reader.mayRead && !reader.mayRead(target)) {
@@ -49,7 +59,11 @@ export function readDevicesNode(src: SourceFile, node: Node | null, anchor: Rang
   // Listed before reading: a missing file is watched too, so creating it re-checks this config.
   files.push(target);
   let read0: string | undefined | { why: string };
-  try { read0 = reader.readFile(target); } catch { read0 = undefined; }
+  try {
+    read0 = reader.readFile(target);
+  } catch {
+    read0 = undefined;
+  }
   if (typeof read0 !== 'string') {
     const why = read0?.why ?? 'it does not exist or is unreadable';
     report(out, src, range, 'SL023', `Cannot read the devices file '${shown}' (${excerpt(target, 200)}): ${why}. Fix the path or create the file.`);
@@ -63,13 +77,17 @@ export function readDevicesNode(src: SourceFile, node: Node | null, anchor: Rang
   if (ok && isMap(top)) {
     const subEntries = entriesOf(sub, top, [], 'the devices file');
     const inner = subEntries.get('devices');
-    read = inner
-      ? readDevicesNode(sub, inner.value, inner.keyRange, reader, [...chain, target], files, out)
-      : readDevicesMap(sub, top, nodeRange(sub, top), out);
+    read = inner ? readDevicesNode(sub, inner.value, inner.keyRange, reader, [...chain, target], files, out) : readDevicesMap(sub, top, nodeRange(sub, top), out);
   }
   if (!read?.spec) {
     const problems = out.length - before;
-    report(out, src, range, 'SL026', `'${shown}' holds no usable devices mapping${problems > 0 ? ` (${problems} problem${problems === 1 ? '' : 's'} there)` : ''}. It must hold type and count, or a 'devices:' mapping.`);
+    report(
+      out,
+      src,
+      range,
+      'SL026',
+      `'${shown}' holds no usable devices mapping${problems > 0 ? ` (${problems} problem${problems === 1 ? '' : 's'} there)` : ''}. It must hold type and count, or a 'devices:' mapping.`,
+    );
   }
   return read;
 }

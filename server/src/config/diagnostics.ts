@@ -7,7 +7,10 @@ import type { Range } from './types';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
-export interface TextEdit { range: Range; newText: string }
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
 
 /** A quick fix: edits to one file. */
 export interface Fix {

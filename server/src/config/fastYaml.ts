@@ -113,7 +113,12 @@ class FastParser {
   private depth = 0;
   private readonly n: number;
   /** `t` is the text with each CRLF's CR made a space; `orig` the text itself. */
-  constructor(private readonly t: string, private readonly orig: string = t) { this.n = t.length; }
+  constructor(
+    private readonly t: string,
+    private readonly orig: string = t,
+  ) {
+    this.n = t.length;
+  }
 
   /** An empty value sits before the spaces that stand for CRs (where `yaml` puts it). */
   private emptyAt(at: number): number {
@@ -142,7 +147,10 @@ class FastParser {
         this.i = nl < 0 ? this.n : nl;
         continue;
       }
-      if (c === '\n') { this.i++; continue; }
+      if (c === '\n') {
+        this.i++;
+        continue;
+      }
       return this.col();
     }
   }
@@ -293,7 +301,11 @@ class FastParser {
         const save = this.i;
         const next = this.skipToContent();
         if (next > col) item = this.block(next);
-        else { this.i = save; this.endOfLine(); item = scalar(null, this.emptyAt(at), this.emptyAt(at), 'PLAIN'); }
+        else {
+          this.i = save;
+          this.endOfLine();
+          item = scalar(null, this.emptyAt(at), this.emptyAt(at), 'PLAIN');
+        }
       } else {
         item = this.block(this.col());
       }
@@ -312,7 +324,10 @@ class FastParser {
     const t = this.t;
     for (;;) {
       const c = t[this.i];
-      if (c === ' ') { this.i++; continue; }
+      if (c === ' ') {
+        this.i++;
+        continue;
+      }
       if (c === '\n') {
         this.i++;
         let k = this.i;
@@ -346,7 +361,10 @@ class FastParser {
     for (;;) {
       this.flowSpace(col);
       if (this.i >= this.n) throw BAIL;
-      if (t[this.i] === close) { this.i++; break; }
+      if (t[this.i] === close) {
+        this.i++;
+        break;
+      }
       if (isMap) {
         const key = this.flowScalar(true);
         this.flowSpace(col);
@@ -364,8 +382,14 @@ class FastParser {
         (node as YAMLSeq).items.push(item);
       }
       this.flowSpace(col);
-      if (t[this.i] === ',') { this.i++; continue; }
-      if (t[this.i] === close) { this.i++; break; }
+      if (t[this.i] === ',') {
+        this.i++;
+        continue;
+      }
+      if (t[this.i] === close) {
+        this.i++;
+        break;
+      }
       throw BAIL;
     }
     node.range = [start, this.i, this.i];
@@ -384,7 +408,7 @@ class FastParser {
     const c = t[this.i];
     if (c === '"' || c === "'") return this.quoted();
     if ('&*!|>?%@`,[]{}#'.includes(c) || c === undefined) throw BAIL;
-    if (c === ':' ) throw BAIL;
+    if (c === ':') throw BAIL;
     // `- ` starts a block sequence, which a flow collection cannot hold (`{pooling: - 1}` is an error).
     if (c === '-' && ' \n,[]{}'.includes(t[this.i + 1] ?? ' ')) throw BAIL;
     const start = this.i;
@@ -443,7 +467,12 @@ class FastParser {
       if (k >= this.n || t[k] === '\n') throw BAIL;
       const ch = t[k];
       if (q === "'" && ch === "'") {
-        if (t[k + 1] === "'") { out += t.slice(from, k + 1); k += 2; from = k; continue; }
+        if (t[k + 1] === "'") {
+          out += t.slice(from, k + 1);
+          k += 2;
+          from = k;
+          continue;
+        }
         break;
       }
       if (q === '"' && ch === '"') break;
@@ -451,9 +480,13 @@ class FastParser {
         out += t.slice(from, k);
         const e = t[k + 1];
         const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '0': '\0', ' ': ' ' };
-        if (e in simple) { out += simple[e]; k += 2; }
-        else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(t.slice(k + 2, k + 6))) { out += String.fromCharCode(parseInt(t.slice(k + 2, k + 6), 16)); k += 6; }
-        else throw BAIL;
+        if (e in simple) {
+          out += simple[e];
+          k += 2;
+        } else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(t.slice(k + 2, k + 6))) {
+          out += String.fromCharCode(parseInt(t.slice(k + 2, k + 6), 16));
+          k += 6;
+        } else throw BAIL;
         from = k;
         continue;
       }

@@ -26,10 +26,20 @@ export function checkKnownKeys(src: SourceFile, entries: Map<string, Entry>, sec
   const known = keysOf(section).map((k) => k.key);
   for (const e of entries.values()) {
     if (keyInfo(section, e.name)) continue;
-    const guess = closest(e.name, known.filter((k) => !entries.has(k)));
+    const guess = closest(
+      e.name,
+      known.filter((k) => !entries.has(k)),
+    );
     const hint = guess ? `Did you mean '${guess}'?` : `Known keys: ${known.join(', ')}.`;
-    report(out, src, e.keyRange, 'SL003', `Unknown key '${excerpt(e.name)}' in ${where}; it would be ignored. ${hint}`, 'error',
-      guess ? [replaceFix(src, `Rename to '${guess}'`, e.keyRange, guess)] : undefined);
+    report(
+      out,
+      src,
+      e.keyRange,
+      'SL003',
+      `Unknown key '${excerpt(e.name)}' in ${where}; it would be ignored. ${hint}`,
+      'error',
+      guess ? [replaceFix(src, `Rename to '${guess}'`, e.keyRange, guess)] : undefined,
+    );
   }
 }
 
@@ -64,21 +74,33 @@ export function lossyInteger(src: SourceFile, node: Node | null, value: number):
 }
 
 /** Checks that a number is finite, whole where required and inside the key's range. */
-export function checkNumber(src: SourceFile, node: Node | null, value: number, info: Pick<KeyInfo, 'kind' | 'min' | 'max' | 'minExclusive' | 'maxExclusive'>, label: string, out: Sink): number | undefined {
+export function checkNumber(
+  src: SourceFile,
+  node: Node | null,
+  value: number,
+  info: Pick<KeyInfo, 'kind' | 'min' | 'max' | 'minExclusive' | 'maxExclusive'>,
+  label: string,
+  out: Sink,
+): number | undefined {
   const written = writtenText(src, node);
   if (!Number.isFinite(value)) {
     report(out, src, nodeRange(src, node), 'SL006', `${label} must be a finite number, not ${written}.`);
     return undefined;
   }
   if (lossyInteger(src, node, value)) {
-    report(out, src, nodeRange(src, node), 'SL006', `${label} ${written} is too large to be read exactly: whole numbers beyond 2^53 − 1 (9,007,199,254,740,991) lose digits. It must be ${describeRange(info) ?? 'smaller'}.`);
+    report(
+      out,
+      src,
+      nodeRange(src, node),
+      'SL006',
+      `${label} ${written} is too large to be read exactly: whole numbers beyond 2^53 − 1 (9,007,199,254,740,991) lose digits. It must be ${describeRange(info) ?? 'smaller'}.`,
+    );
     return undefined;
   }
   if (info.kind === 'integer' && !Number.isInteger(value)) {
     const range = nodeRange(src, node);
     const rounded = Math.max(Math.round(value), info.min ?? -Infinity);
-    report(out, src, range, 'SL007', `${label} must be a whole number (got ${written}).`, 'error',
-      [replaceFix(src, `Round to ${rounded}`, range, String(rounded))]);
+    report(out, src, range, 'SL007', `${label} must be a whole number (got ${written}).`, 'error', [replaceFix(src, `Round to ${rounded}`, range, String(rounded))]);
     return undefined;
   }
   if (!inRange(info, value)) {
@@ -112,8 +134,15 @@ export function readEnum(src: SourceFile, node: Node | null, fallback: Range, va
   const range = nodeRange(src, node, fallback);
   const guess = word === undefined ? undefined : closest(word, values);
   const got = word === undefined ? describeNode(node) : `'${excerpt(word)}'`;
-  report(out, src, range, 'SL008', `${label} must be one of ${values.join(', ')}, not ${got}.${guess ? ` Did you mean '${guess}'?` : ''}`, 'error',
-    guess ? [replaceFix(src, `Change to '${guess}'`, range, guess)] : undefined);
+  report(
+    out,
+    src,
+    range,
+    'SL008',
+    `${label} must be one of ${values.join(', ')}, not ${got}.${guess ? ` Did you mean '${guess}'?` : ''}`,
+    'error',
+    guess ? [replaceFix(src, `Change to '${guess}'`, range, guess)] : undefined,
+  );
   return undefined;
 }
 

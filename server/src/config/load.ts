@@ -34,8 +34,15 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
 
   const top = src.contents;
   if (!isMap(top)) {
-    report(out, src, top ? nodeRange(src, top) : source.top, 'SL002',
-      top ? 'A ShardLens config must be a mapping with version, batch_size, devices and tables.' : 'This file is empty: write version, batch_size, devices and tables (see examples/criteo-26.shard.yaml).');
+    report(
+      out,
+      src,
+      top ? nodeRange(src, top) : source.top,
+      'SL002',
+      top
+        ? 'A ShardLens config must be a mapping with version, batch_size, devices and tables.'
+        : 'This file is empty: write version, batch_size, devices and tables (see examples/criteo-26.shard.yaml).',
+    );
     return loaded;
   }
   source.placementWrite = placementWrite(src, top);
@@ -60,7 +67,7 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
   const optimizer = readWord(src, entries.get('optimizer'), 'optimizer', out) as Optimizer;
   const kernelDefaults = readKernelDefaults(src, entries, out);
   const denseEntry = entries.get('dense_bytes');
-  const denseBytes = denseEntry ? readNumber(src, denseEntry, keyInfo('top', 'dense_bytes')!, out) ?? 0 : 0;
+  const denseBytes = denseEntry ? (readNumber(src, denseEntry, keyInfo('top', 'dense_bytes')!, out) ?? 0) : 0;
 
   const devicesEntry = entries.get('devices');
   let devices: DevicesRead | undefined;
@@ -75,7 +82,12 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
   if (!tablesEntry) report(out, src, source.top, 'SL009', "The config has no 'tables': add a list of tables (name, rows, dim, pooling).");
   const tablesRead: TablesRead = tablesEntry ? readTables(src, tablesEntry, dtype, out, kernelDefaults) : { tables: [], partial: new Map() };
   const topCache = kernelDefaults.cacheLoadFactor !== undefined ? entries.get('cache_load_factor') : undefined;
-  checkCacheLoadFactor(src, topCache, tablesRead.tables.map((t) => ({ name: t.spec.name, kernel: t.spec.kernel, cacheEntry: t.cacheEntry })), out);
+  checkCacheLoadFactor(
+    src,
+    topCache,
+    tablesRead.tables.map((t) => ({ name: t.spec.name, kernel: t.spec.kernel, cacheEntry: t.cacheEntry })),
+    out,
+  );
   for (const t of tablesRead.tables) source.tables.set(t.spec.name, { item: t.item, name: t.name });
 
   // Every rule runs with what is known, so all problems show at once: a table left out
@@ -105,7 +117,15 @@ export function loadConfig(file: string, text: string, reader: FileReader): Load
       const mem = memory(device);
       loads = placementLoads(placementRead.placement, byName, mem);
       const replicas = checkReplicaMemory(file, placementRead, byName, mem, out);
-      checkGpuMemory(file, placementRead, loads, mem, tablesRead.tables.map((t) => t.spec), out, replicas);
+      checkGpuMemory(
+        file,
+        placementRead,
+        loads,
+        mem,
+        tablesRead.tables.map((t) => t.spec),
+        out,
+        replicas,
+      );
     }
     checkUnplaced(src, tablesRead.tables, placementRead, loads?.bytes, out);
   }
@@ -164,18 +184,21 @@ function checkVersion(src: SourceFile, entry: Entry | undefined, top: Range, out
     // A flow (JSON-style) document gets the key inside its braces: a line before `{` would break it.
     const root = src.contents;
     const open = isMap(root) && root.flow && root.range ? src.text.indexOf('{', root.range[0]) : -1;
-    const edit = open >= 0
-      ? { range: offsetsRange(src, open + 1, open + 1), newText: `"version": 1${(root as YAMLMap).items.length > 0 ? ',' : ''}` }
-      : { range: { start: top.start, end: top.start }, newText: `version: 1${newlineOf(src)}` };
-    report(out, src, top, 'SL009', "The config has no 'version': add `version: 1` as the first line.", 'error',
-      [{ title: 'Add version: 1', file: src.file, edits: [edit], preferred: true }]);
+    const edit =
+      open >= 0
+        ? { range: offsetsRange(src, open + 1, open + 1), newText: `"version": 1${(root as YAMLMap).items.length > 0 ? ',' : ''}` }
+        : { range: { start: top.start, end: top.start }, newText: `version: 1${newlineOf(src)}` };
+    report(out, src, top, 'SL009', "The config has no 'version': add `version: 1` as the first line.", 'error', [
+      { title: 'Add version: 1', file: src.file, edits: [edit], preferred: true },
+    ]);
     return;
   }
   const v = isScalar(entry.value) ? entry.value.value : undefined;
   if (v === 1) return;
   const range = nodeRange(src, entry.value, entry.keyRange);
-  report(out, src, range, 'SL010', `Unsupported version ${v === undefined || v === null ? '(none)' : JSON.stringify(v)}: this ShardLens reads version 1.`, 'error',
-    [{ title: 'Set version to 1', file: src.file, edits: [{ range, newText: '1' }], preferred: true }]);
+  report(out, src, range, 'SL010', `Unsupported version ${v === undefined || v === null ? '(none)' : JSON.stringify(v)}: this ShardLens reads version 1.`, 'error', [
+    { title: 'Set version to 1', file: src.file, edits: [{ range, newText: '1' }], preferred: true },
+  ]);
 }
 
 function readBatchSize(src: SourceFile, entry: Entry | undefined, top: Range, out: Sink): number | undefined {
@@ -200,7 +223,7 @@ function newlineOf(src: SourceFile): string {
  */
 function sectionRange(src: SourceFile, entry: Entry): Range {
   const r = pairRange(src, entry.pair);
-  const valueEnd = endOffset(entry.value) ?? (entry.key.range?.[1] ?? 0);
+  const valueEnd = endOffset(entry.value) ?? entry.key.range?.[1] ?? 0;
   if (isMap(entry.value) && entry.value.flow) return r;
   const eol = src.text.indexOf('\n', valueEnd);
   const lineEnd = eol < 0 ? src.text.length : src.text[eol - 1] === '\r' ? eol - 1 : eol;

@@ -42,10 +42,17 @@ export function hostSizes(shape: RankShape): number[] {
  */
 export function entryRanks(entry: PlacementEntry, shape: RankShape): number[] {
   switch (entry.kind) {
-    case 'data_parallel': return Array.from({ length: Math.max(0, shape.count) }, (_, g) => g);
-    case 'table': return [entry.gpu];
-    case 'column': case 'row': case 'table_column': return [...entry.gpus];
-    case 'table_row': return hostRanks(entry.host, shape);
-    case 'grid': return entry.hosts.flatMap((h) => hostRanks(h, shape));
+    case 'data_parallel':
+      return Array.from({ length: Math.max(0, shape.count) }, (_, g) => g);
+    case 'table':
+      return [entry.gpu];
+    case 'column':
+    case 'row':
+    case 'table_column':
+      return [...entry.gpus];
+    case 'table_row':
+      return hostRanks(entry.host, shape);
+    case 'grid':
+      return entry.hosts.flatMap((h) => hostRanks(h, shape));
   }
 }

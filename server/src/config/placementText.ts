@@ -28,12 +28,19 @@ export function isEveryGpu(gpus: readonly number[], world: number | undefined): 
  */
 export function renderEntry(entry: PlacementEntry, world?: number): string {
   switch (entry.kind) {
-    case 'table': return String(entry.gpu);
-    case 'data_parallel': return 'dp';
-    case 'row': return isEveryGpu(entry.gpus, world) ? '{row: all}' : `{row: [${entry.gpus.join(', ')}]}`;
-    case 'column': case 'table_column': return `{${entry.kind}: [${entry.gpus.join(', ')}]}`;
-    case 'table_row': return `{table_row: {host: ${entry.host}}}`;
-    case 'grid': return `{grid: {hosts: [${entry.hosts.join(', ')}]}}`;
+    case 'table':
+      return String(entry.gpu);
+    case 'data_parallel':
+      return 'dp';
+    case 'row':
+      return isEveryGpu(entry.gpus, world) ? '{row: all}' : `{row: [${entry.gpus.join(', ')}]}`;
+    case 'column':
+    case 'table_column':
+      return `{${entry.kind}: [${entry.gpus.join(', ')}]}`;
+    case 'table_row':
+      return `{table_row: {host: ${entry.host}}}`;
+    case 'grid':
+      return `{grid: {hosts: [${entry.hosts.join(', ')}]}}`;
   }
 }
 
@@ -50,12 +57,19 @@ export function sameEntry(a: PlacementEntry | undefined, b: PlacementEntry | und
 /** The entry in JSON syntax (also valid YAML), for flow-style mappings. */
 export function renderEntryJson(entry: PlacementEntry, world?: number): string {
   switch (entry.kind) {
-    case 'table': return String(entry.gpu);
-    case 'data_parallel': return '"dp"';
-    case 'row': return isEveryGpu(entry.gpus, world) ? '{"row": "all"}' : `{"row": [${entry.gpus.join(', ')}]}`;
-    case 'column': case 'table_column': return `{"${entry.kind}": [${entry.gpus.join(', ')}]}`;
-    case 'table_row': return `{"table_row": {"host": ${entry.host}}}`;
-    case 'grid': return `{"grid": {"hosts": [${entry.hosts.join(', ')}]}}`;
+    case 'table':
+      return String(entry.gpu);
+    case 'data_parallel':
+      return '"dp"';
+    case 'row':
+      return isEveryGpu(entry.gpus, world) ? '{"row": "all"}' : `{"row": [${entry.gpus.join(', ')}]}`;
+    case 'column':
+    case 'table_column':
+      return `{"${entry.kind}": [${entry.gpus.join(', ')}]}`;
+    case 'table_row':
+      return `{"table_row": {"host": ${entry.host}}}`;
+    case 'grid':
+      return `{"grid": {"hosts": [${entry.hosts.join(', ')}]}}`;
   }
 }
 

@@ -10,7 +10,10 @@ import { PRESET_NAMES } from './keys';
 
 /** Lower case, letters and digits only, vendor and product-line words dropped: `NVIDIA A100-SXM4 80GB` → `a100sxm480gb`. */
 function normalise(s: string): string {
-  return s.toLowerCase().replace(/nvidia|tesla|geforce/g, '').replace(/[^a-z0-9]/g, '');
+  return s
+    .toLowerCase()
+    .replace(/nvidia|tesla|geforce/g, '')
+    .replace(/[^a-z0-9]/g, '');
 }
 
 /** `A100-80GB` → model `a100`, memory `80`; a name without a dash is all model. */
@@ -27,7 +30,10 @@ export function suggestPresets(word: string, names: readonly string[] = PRESET_N
   if (w.length === 0) return [];
   const exact = names.find((n) => normalise(n) === w && n !== word);
   if (exact) return [exact];
-  const family = names.filter((n) => { const m = partsOf(n).model; return m.length >= 3 && w.includes(m); });
+  const family = names.filter((n) => {
+    const m = partsOf(n).model;
+    return m.length >= 3 && w.includes(m);
+  });
   if (family.length > 0) {
     // The memory size as its own number in the word as written: `A100-SXM4-80GB`, `a100 80g`, `A100-80`.
     const lower = word.toLowerCase();

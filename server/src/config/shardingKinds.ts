@@ -21,32 +21,53 @@ export interface ShardingKindInfo {
 
 export const SHARDING_KIND_INFO: Readonly<Record<ShardingKind, ShardingKindInfo>> = {
   data_parallel: {
-    kind: 'data_parallel', torchrec: 'data_parallel', label: 'data-parallel', form: 'dp',
+    kind: 'data_parallel',
+    torchrec: 'data_parallel',
+    label: 'data-parallel',
+    form: 'dp',
     doc: 'a full replica on every GPU; each GPU looks up its own share of the batch, and the gradients are all-reduced (dense) every step.',
   },
   table: {
-    kind: 'table', torchrec: 'table_wise', label: 'table-wise', form: '3',
+    kind: 'table',
+    torchrec: 'table_wise',
+    label: 'table-wise',
+    form: '3',
     doc: 'the whole table on one GPU, which serves every lookup of the global batch.',
   },
   column: {
-    kind: 'column', torchrec: 'column_wise', label: 'column-wise', form: '{column: [0, 1]}',
+    kind: 'column',
+    torchrec: 'column_wise',
+    label: 'column-wise',
+    form: '{column: [0, 1]}',
     doc: 'dim split into equal widths (multiples of 4), one shard per listed GPU in order; every shard sees every lookup and returns its slice of the pooled vector.',
   },
   row: {
-    kind: 'row', torchrec: 'row_wise', label: 'row-wise', form: '{row: all}',
+    kind: 'row',
+    torchrec: 'row_wise',
+    label: 'row-wise',
+    form: '{row: all}',
     doc: 'rows split into blocks over every GPU (block i on GPU i); each GPU looks up the ids in its block and the partial sums are reduce-scattered.',
   },
   table_row: {
-    kind: 'table_row', torchrec: 'table_row_wise', label: 'table-row-wise', form: '{table_row: {host: 1}}',
+    kind: 'table_row',
+    torchrec: 'table_row_wise',
+    label: 'table-row-wise',
+    form: '{table_row: {host: 1}}',
     doc: 'rows split into blocks over the GPUs of one host (block i on its i-th GPU); the partial sums are reduced inside the host over NVLink.',
   },
   table_column: {
-    kind: 'table_column', torchrec: 'table_column_wise', label: 'table-column-wise', form: '{table_column: [8, 9]}',
+    kind: 'table_column',
+    torchrec: 'table_column_wise',
+    label: 'table-column-wise',
+    form: '{table_column: [8, 9]}',
     doc: 'dim split into equal widths over GPUs of one host; the column shards are gathered inside the host first.',
   },
   grid: {
-    kind: 'grid', torchrec: 'grid_shard', label: 'grid', form: '{grid: {hosts: [0, 1]}}',
-    doc: 'dim split into one column block per listed host, each block row-split over that host\'s GPUs (column-wise across hosts, table-row-wise inside each).',
+    kind: 'grid',
+    torchrec: 'grid_shard',
+    label: 'grid',
+    form: '{grid: {hosts: [0, 1]}}',
+    doc: "dim split into one column block per listed host, each block row-split over that host's GPUs (column-wise across hosts, table-row-wise inside each).",
   },
 };
 

@@ -72,11 +72,19 @@ export function torchrecGap(table: Pick<TableSpec, 'dim'>, entry: PlacementEntry
     case 'table_row': {
       const ranks = hostRanks(entry.host, shape);
       if (ranks.length === 0 || ranks.length === per) return undefined;
-      return { message: `TorchRec's table_row_wise uses ${per} ranks from host ${entry.host}'s first GPU, but host ${entry.host} has only ${ranks.length} GPU${ranks.length === 1 ? '' : 's'} (count is not a multiple of per_host).` };
+      return {
+        message: `TorchRec's table_row_wise uses ${per} ranks from host ${entry.host}'s first GPU, but host ${entry.host} has only ${ranks.length} GPU${ranks.length === 1 ? '' : 's'} (count is not a multiple of per_host).`,
+      };
     }
     case 'grid': {
-      const partial = entry.hosts.find((h) => { const n = hostRanks(h, shape).length; return n > 0 && n < per; });
-      if (partial !== undefined) return { message: `TorchRec's grid_shard row-splits each block over ${per} ranks, but host ${partial} has only ${hostRanks(partial, shape).length} (count is not a multiple of per_host).` };
+      const partial = entry.hosts.find((h) => {
+        const n = hostRanks(h, shape).length;
+        return n > 0 && n < per;
+      });
+      if (partial !== undefined)
+        return {
+          message: `TorchRec's grid_shard row-splits each block over ${per} ranks, but host ${partial} has only ${hostRanks(partial, shape).length} (count is not a multiple of per_host).`,
+        };
       const blocks = torchrecGridBlocks(table.dim);
       if (entry.hosts.length === blocks) return undefined;
       const width = torchrecBlockWidth(table.dim);
@@ -101,11 +109,18 @@ export function torchrecGap(table: Pick<TableSpec, 'dim'>, entry: PlacementEntry
  */
 export function torchrecGenerator(entry: PlacementEntry): { fn: 'data_parallel' | 'table_wise' | 'column_wise' | 'row_wise' | 'table_row_wise' | 'grid_shard'; args: string[] } {
   switch (entry.kind) {
-    case 'data_parallel': return { fn: 'data_parallel', args: [] };
-    case 'table': return { fn: 'table_wise', args: [`rank=${entry.gpu}`] };
-    case 'column': case 'table_column': return { fn: 'column_wise', args: [`ranks=[${entry.gpus.join(', ')}]`] };
-    case 'row': return { fn: 'row_wise', args: [] };
-    case 'table_row': return { fn: 'table_row_wise', args: [`host_index=${entry.host}`] };
-    case 'grid': return { fn: 'grid_shard', args: [`host_indexes=[${entry.hosts.join(', ')}]`] };
+    case 'data_parallel':
+      return { fn: 'data_parallel', args: [] };
+    case 'table':
+      return { fn: 'table_wise', args: [`rank=${entry.gpu}`] };
+    case 'column':
+    case 'table_column':
+      return { fn: 'column_wise', args: [`ranks=[${entry.gpus.join(', ')}]`] };
+    case 'row':
+      return { fn: 'row_wise', args: [] };
+    case 'table_row':
+      return { fn: 'table_row_wise', args: [`host_index=${entry.host}`] };
+    case 'grid':
+      return { fn: 'grid_shard', args: [`host_indexes=[${entry.hosts.join(', ')}]`] };
   }
 }

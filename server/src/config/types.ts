@@ -42,11 +42,20 @@ export type ShardingKind = 'data_parallel' | 'table' | 'column' | 'row' | 'table
 export const DTYPE_BYTES: Readonly<Record<Dtype, 2 | 4>> = { fp32: 4, fp16: 2, bf16: 2 };
 
 /** 0-based line/character position, the same shape as an LSP Position. */
-export interface Position { line: number; character: number }
+export interface Position {
+  line: number;
+  character: number;
+}
 /** 0-based, end-exclusive range, the same shape as an LSP Range. */
-export interface Range { start: Position; end: Position }
+export interface Range {
+  start: Position;
+  end: Position;
+}
 /** A range in a named file (absolute path or URI string, whatever the caller gave). */
-export interface SourceRange { file: string; range: Range }
+export interface SourceRange {
+  file: string;
+  range: Range;
+}
 
 /** Hardware description of one GPU kind; every number can be overridden in `devices:`. */
 export interface DeviceSpec {

@@ -63,7 +63,7 @@ export function readDevicesMap(src: SourceFile, map: YAMLMap, anchor: Range, out
   const perHostWritten = num('per_host');
   let perHost = perHostWritten;
   if (count !== undefined && perHostWritten !== undefined) perHost = checkPerHost(src, entries.get('per_host')!, perHostWritten, count, out);
-  const reserve = num('reserve') ?? keyInfo('devices', 'reserve')!.default as number;
+  const reserve = num('reserve') ?? (keyInfo('devices', 'reserve')!.default as number);
 
   const result: DevicesRead = { file: src.file, anchor, values };
   if (count === undefined) return result;
@@ -96,9 +96,15 @@ function readType(src: SourceFile, entry: Entry, allOverridden: boolean, out: Si
   const guesses = suggestPresets(word);
   const guess = guesses[0];
   const fallback = guess ? ` Until then ${guess}'s numbers are assumed.` : '';
-  report(out, src, range, 'SL020',
+  report(
+    out,
+    src,
+    range,
+    'SL020',
     `Unknown device type '${excerpt(word)}'.${guess ? ` Did you mean ${orList(guesses)}?` : ''} Presets: ${PRESET_NAMES.join(', ')}; or give all of ${CUSTOM_GPU_FIELDS.map((f) => PRESET_OVERRIDE_KEYS[f]).join(', ')} for a custom GPU.${fallback}`,
-    'error', guesses.length ? guesses.map((g) => ({ title: `Change to '${g}'`, file: src.file, edits: [{ range, newText: g }], preferred: guesses.length === 1 })) : undefined);
+    'error',
+    guesses.length ? guesses.map((g) => ({ title: `Change to '${g}'`, file: src.file, edits: [{ range, newText: g }], preferred: guesses.length === 1 })) : undefined,
+  );
   // Costs are computed for the suggested preset (and named after it) until the type is fixed.
   return guess ? { typeName: guess, preset: GPU_PRESETS[guess] } : {};
 }
@@ -106,8 +112,15 @@ function readType(src: SourceFile, entry: Entry, allOverridden: boolean, out: Si
 function checkPerHost(src: SourceFile, entry: Entry, perHost: number, count: number, out: Sink): number | undefined {
   const range = nodeRange(src, entry.value, entry.keyRange);
   if (perHost > count) {
-    report(out, src, range, 'SL021', `per_host (${perHost}) is larger than count (${count}): a host cannot hold more GPUs than the cluster has. Set it to ${count} or less.`,
-      'error', [{ title: `Set per_host to ${count}`, file: src.file, edits: [{ range, newText: String(count) }], preferred: true }]);
+    report(
+      out,
+      src,
+      range,
+      'SL021',
+      `per_host (${perHost}) is larger than count (${count}): a host cannot hold more GPUs than the cluster has. Set it to ${count} or less.`,
+      'error',
+      [{ title: `Set per_host to ${count}`, file: src.file, edits: [{ range, newText: String(count) }], preferred: true }],
+    );
     return undefined;
   }
   if (count % perHost !== 0) {

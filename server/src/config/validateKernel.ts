@@ -56,9 +56,7 @@ export function readKernelDefaults(src: SourceFile, entries: Map<string, Entry>,
  * One table's kernel keys: its own or the defaults. A bad value is reported
  * and the default used, so the table stays costed.
  */
-export function readTableKernelKeys(
-  src: SourceFile, entries: Map<string, Entry>, defaults: KernelDefaults, label: (key: string) => string, out: Sink,
-): KernelKeys {
+export function readTableKernelKeys(src: SourceFile, entries: Map<string, Entry>, defaults: KernelDefaults, label: (key: string) => string, out: Sink): KernelKeys {
   const kernel = word(src, entries, 'table', 'kernel', label('kernel'), defaults.kernel, out);
   const ids = word(src, entries, 'table', 'ids', label('ids'), defaults.ids, out);
   const own = factor(src, entries, 'table', label('cache_load_factor'), out);
@@ -75,16 +73,26 @@ export function readTableKernelKeys(
  * in HBM does nothing; a top-level one that no table uses neither. Warnings:
  * the numbers are still right, but the file says something it does not do.
  */
-export function checkCacheLoadFactor(
-  src: SourceFile, top: Entry | undefined, tables: readonly { name: string; kernel: Kernel; cacheEntry?: Entry }[], out: Sink,
-): void {
+export function checkCacheLoadFactor(src: SourceFile, top: Entry | undefined, tables: readonly { name: string; kernel: Kernel; cacheEntry?: Entry }[], out: Sink): void {
   for (const t of tables) {
     if (!t.cacheEntry || t.kernel === 'fbgemm_tbe_uvm_caching') continue;
-    report(out, src, t.cacheEntry.keyRange, 'SL038',
-      `'cache_load_factor' of table '${t.name}' has no effect: the table runs on ${t.kernel}, which keeps every row in HBM. Set \`kernel: fbgemm_tbe_uvm_caching\` on the table to cache it, or remove the key.`, 'warning');
+    report(
+      out,
+      src,
+      t.cacheEntry.keyRange,
+      'SL038',
+      `'cache_load_factor' of table '${t.name}' has no effect: the table runs on ${t.kernel}, which keeps every row in HBM. Set \`kernel: fbgemm_tbe_uvm_caching\` on the table to cache it, or remove the key.`,
+      'warning',
+    );
   }
   if (top && tables.length > 0 && !tables.some((t) => t.kernel === 'fbgemm_tbe_uvm_caching')) {
-    report(out, src, top.keyRange, 'SL038',
-      "'cache_load_factor' applies to no table: none runs on fbgemm_tbe_uvm_caching (set `kernel: fbgemm_tbe_uvm_caching` at the top or on a table to use UVM caching).", 'warning');
+    report(
+      out,
+      src,
+      top.keyRange,
+      'SL038',
+      "'cache_load_factor' applies to no table: none runs on fbgemm_tbe_uvm_caching (set `kernel: fbgemm_tbe_uvm_caching` at the top or on a table to use UVM caching).",
+      'warning',
+    );
   }
 }

@@ -50,14 +50,23 @@ function fullHosts(device: DeviceSpec): number {
 function widest(t: TableSpec, kind: ShardingKind, device: DeviceSpec): PlacementEntry | undefined {
   const n = device.count;
   const per = Math.max(1, Math.min(n, device.perHost));
-  const most = (limit: number) => { for (let p = limit; p >= 1; p--) if (canSplitColumns(t.dim, p)) return p; return 1; };
+  const most = (limit: number) => {
+    for (let p = limit; p >= 1; p--) if (canSplitColumns(t.dim, p)) return p;
+    return 1;
+  };
   switch (kind) {
-    case 'table': return { kind, gpu: 0 };
-    case 'data_parallel': return { kind };
-    case 'row': return { kind, gpus: Array.from({ length: n }, (_, g) => g) };
-    case 'table_row': return { kind, host: 0 };
-    case 'column': return { kind, gpus: Array.from({ length: most(n) }, (_, g) => g) };
-    case 'table_column': return { kind, gpus: Array.from({ length: most(per) }, (_, g) => g) };
+    case 'table':
+      return { kind, gpu: 0 };
+    case 'data_parallel':
+      return { kind };
+    case 'row':
+      return { kind, gpus: Array.from({ length: n }, (_, g) => g) };
+    case 'table_row':
+      return { kind, host: 0 };
+    case 'column':
+      return { kind, gpus: Array.from({ length: most(n) }, (_, g) => g) };
+    case 'table_column':
+      return { kind, gpus: Array.from({ length: most(per) }, (_, g) => g) };
     case 'grid': {
       // Column blocks go to full hosts only: each is row-split over a host's
       // per_host GPUs (TorchRec's grid_shard assumes equal hosts; the planners cut it so).
@@ -89,7 +98,7 @@ export function largestShard(t: TableSpec, e: PlacementEntry, m: MemoryContext):
  * and fewer than 2 hosts or a dim that does not split into 4-wide blocks).
  */
 export function smallestFootprint(t: TableSpec, m: MemoryContext): { hbm: number; host: number } | undefined {
-  const kinds = t.pin !== undefined ? ['table' as const] : (t.sharding?.length ? t.sharding : ALL_SHARDING_KINDS);
+  const kinds = t.pin !== undefined ? ['table' as const] : t.sharding?.length ? t.sharding : ALL_SHARDING_KINDS;
   let best: { hbm: number; host: number } | undefined;
   for (const k of kinds) {
     const e = widest(t, k, m.device);
@@ -101,11 +110,20 @@ export function smallestFootprint(t: TableSpec, m: MemoryContext): { hbm: number
 
 /** SL052 when the reservations leave no HBM for tables; SL036 per table no GPU can hold; SL037 when all tables together exceed the cluster. */
 export function checkTableMemory(file: string, tables: readonly Pick<TableRead, 'spec' | 'name'>[], tablesKey: Range, m: MemoryContext, out: Sink): void {
-  const budget = budgetOf(m, tables.map((t) => t.spec));
+  const budget = budgetOf(
+    m,
+    tables.map((t) => t.spec),
+  );
   const usable = budget.shardBytes;
   const device = m.device;
   if (usable <= 0) {
-    report(out, file, tablesKey, 'SL052', `No HBM is left for tables: a ${device.type} has ${formatBytes(device.memoryBytes)}, less reserve ${device.reserve} (${formatBytes(budget.reserveBytes)}), dense_bytes ${formatBytes(budget.denseBytes)} and the ids reservation ${formatBytes(budget.kjtBytes)} (20 × 8 B × pooling × local batch, as TorchRec reserves it). Lower dense_bytes, reserve or batch_size, or use bigger GPUs.`);
+    report(
+      out,
+      file,
+      tablesKey,
+      'SL052',
+      `No HBM is left for tables: a ${device.type} has ${formatBytes(device.memoryBytes)}, less reserve ${device.reserve} (${formatBytes(budget.reserveBytes)}), dense_bytes ${formatBytes(budget.denseBytes)} and the ids reservation ${formatBytes(budget.kjtBytes)} (20 × 8 B × pooling × local batch, as TorchRec reserves it). Lower dense_bytes, reserve or batch_size, or use bigger GPUs.`,
+    );
     return;
   }
   let total = 0;
@@ -118,28 +136,49 @@ export function checkTableMemory(file: string, tables: readonly Pick<TableRead, 
     const need = smallestFootprint(t.spec, m);
     if (!need) {
       const hosts = fullHosts(device);
-      report(out, file, t.name, 'SL036', `Table '${t.spec.name}' cannot be laid out on this cluster with sharding [${t.spec.sharding.join(', ')}]: grid (grid_shard) puts one block of columns, a multiple of 4 wide, on each of at least 2 full hosts of ${device.perHost} GPUs, and the cluster has ${hosts}${hosts >= 2 ? ` (dim ${t.spec.dim} does not split into ${hosts} such blocks)` : ''}. Allow another kind (row, table_row, column) or add hosts.`);
+      report(
+        out,
+        file,
+        t.name,
+        'SL036',
+        `Table '${t.spec.name}' cannot be laid out on this cluster with sharding [${t.spec.sharding.join(', ')}]: grid (grid_shard) puts one block of columns, a multiple of 4 wide, on each of at least 2 full hosts of ${device.perHost} GPUs, and the cluster has ${hosts}${hosts >= 2 ? ` (dim ${t.spec.dim} does not split into ${hosts} such blocks)` : ''}. Allow another kind (row, table_row, column) or add hosts.`,
+      );
       continue;
     }
     needs.push({ name: t.spec.name, ...need });
     if (need.hbm > usable || need.host > budget.hostBytes) {
-      const how = t.spec.pin !== undefined ? `pinned whole to GPU ${t.spec.pin}`
-        : `with sharding [${t.spec.sharding.join(', ')}] over ${device.count} GPU${device.count === 1 ? '' : 's'}`;
+      const how =
+        t.spec.pin !== undefined ? `pinned whole to GPU ${t.spec.pin}` : `with sharding [${t.spec.sharding.join(', ')}] over ${device.count} GPU${device.count === 1 ? '' : 's'}`;
       const canRow = t.spec.sharding.includes('row');
-      const advice = canRow ? 'Add GPUs, lower rows/dim, use fp16, lower reserve, dense_bytes or batch_size.' : "Allow 'row' (row_wise) in sharding, add GPUs, or shrink the table.";
-      const where = need.hbm > usable
-        ? `${formatBytes(need.hbm)} on one GPU (weights, optimizer state and I/O buffers) ${how}, but a ${device.type} has ${formatBytes(usable)} for shards (after reserve ${device.reserve}, dense_bytes and the ids reservation)`
-        : `${formatBytes(need.host)} of host memory on one GPU for its UVM-cached weights ${how}, but a ${device.type} has ${formatBytes(budget.hostBytes)} (host_memory_bytes)`;
+      const advice = canRow
+        ? 'Add GPUs, lower rows/dim, use fp16, lower reserve, dense_bytes or batch_size.'
+        : "Allow 'row' (row_wise) in sharding, add GPUs, or shrink the table.";
+      const where =
+        need.hbm > usable
+          ? `${formatBytes(need.hbm)} on one GPU (weights, optimizer state and I/O buffers) ${how}, but a ${device.type} has ${formatBytes(usable)} for shards (after reserve ${device.reserve}, dense_bytes and the ids reservation)`
+          : `${formatBytes(need.host)} of host memory on one GPU for its UVM-cached weights ${how}, but a ${device.type} has ${formatBytes(budget.hostBytes)} (host_memory_bytes)`;
       report(out, file, t.name, 'SL036', `Table '${t.spec.name}' needs at least ${where}. ${advice}`);
     }
   }
   const capacity = usable * device.count;
   if (total > capacity) {
-    report(out, file, tablesKey, 'SL037', `The tables need ${formatBytes(total)} of HBM (weights + ${m.optimizer} state) but ${device.count} × ${device.type} hold ${formatBytes(capacity)} for shards. Add GPUs, use fp16, shrink tables or lower reserve or dense_bytes.`);
+    report(
+      out,
+      file,
+      tablesKey,
+      'SL037',
+      `The tables need ${formatBytes(total)} of HBM (weights + ${m.optimizer} state) but ${device.count} × ${device.type} hold ${formatBytes(capacity)} for shards. Add GPUs, use fp16, shrink tables or lower reserve or dense_bytes.`,
+    );
   }
   const hostCapacity = budget.hostBytes * device.count;
   if (totalHost > hostCapacity) {
-    report(out, file, tablesKey, 'SL037', `The UVM-cached tables need ${formatBytes(totalHost)} of host memory (weights + ${m.optimizer} state) but ${device.count} × ${device.type} hold ${formatBytes(hostCapacity)} (host_memory_bytes per GPU). Add GPUs, raise host_memory_bytes, or move tables back to HBM (kernel fbgemm_tbe).`);
+    report(
+      out,
+      file,
+      tablesKey,
+      'SL037',
+      `The UVM-cached tables need ${formatBytes(totalHost)} of host memory (weights + ${m.optimizer} state) but ${device.count} × ${device.type} hold ${formatBytes(hostCapacity)} (host_memory_bytes per GPU). Add GPUs, raise host_memory_bytes, or move tables back to HBM (kernel fbgemm_tbe).`,
+    );
   }
   checkCrowding(file, needs, tablesKey, usable, budget.hostBytes, device, out);
 }
@@ -152,12 +191,33 @@ export function checkTableMemory(file: string, tables: readonly Pick<TableRead, 
  * needs a GPU of its own. Per memory (HBM, host). A bound any packing obeys,
  * not a packing: a clean check does not promise that tightly filled GPUs pack.
  */
-function checkCrowding(file: string, needs: readonly { name: string; hbm: number; host: number }[], tablesKey: Range, usable: number, hostBytes: number, device: DeviceSpec, out: Sink): void {
-  for (const [what, cap, of] of [['HBM for shards', usable, (n: { hbm: number }) => n.hbm], ['host memory', hostBytes, (n: { host: number }) => n.host]] as const) {
+function checkCrowding(
+  file: string,
+  needs: readonly { name: string; hbm: number; host: number }[],
+  tablesKey: Range,
+  usable: number,
+  hostBytes: number,
+  device: DeviceSpec,
+  out: Sink,
+): void {
+  for (const [what, cap, of] of [
+    ['HBM for shards', usable, (n: { hbm: number }) => n.hbm],
+    ['host memory', hostBytes, (n: { host: number }) => n.host],
+  ] as const) {
     const big = needs.filter((n) => of(n) > cap / 2 && of(n) <= cap);
     if (big.length <= device.count) continue;
-    const names = big.slice(0, 4).map((n) => `'${n.name}'`).join(', ') + (big.length > 4 ? `, … (${big.length} in all)` : '');
-    report(out, file, tablesKey, 'SL037', `${big.length} tables need more than half of a GPU's ${what} (${formatBytes(cap / 2)}) even split as far as their sharding allows (${names}): no two fit on one GPU, and the cluster has ${device.count}. Add GPUs, allow more sharding kinds, or shrink the tables.`);
+    const names =
+      big
+        .slice(0, 4)
+        .map((n) => `'${n.name}'`)
+        .join(', ') + (big.length > 4 ? `, … (${big.length} in all)` : '');
+    report(
+      out,
+      file,
+      tablesKey,
+      'SL037',
+      `${big.length} tables need more than half of a GPU's ${what} (${formatBytes(cap / 2)}) even split as far as their sharding allows (${names}): no two fit on one GPU, and the cluster has ${device.count}. Add GPUs, allow more sharding kinds, or shrink the tables.`,
+    );
   }
 }
 
@@ -167,7 +227,10 @@ function checkCrowding(file: string, needs: readonly { name: string; hbm: number
  * memory: no placement can keep every pin.
  */
 export function checkPinnedMemory(file: string, tables: readonly Pick<TableRead, 'spec' | 'name'>[], m: MemoryContext, out: Sink): void {
-  const budget = budgetOf(m, tables.map((t) => t.spec));
+  const budget = budgetOf(
+    m,
+    tables.map((t) => t.spec),
+  );
   const usable = budget.shardBytes;
   if (usable <= 0) return; // SL052 said so
   const byGpu = new Map<number, { names: Pick<TableRead, 'spec' | 'name'>[]; hbm: number; host: number }>();
@@ -199,7 +262,9 @@ export function checkPinnedMemory(file: string, tables: readonly Pick<TableRead,
 
 /** Bytes each GPU holds under the written placement (HBM and host), and which entry contributes most HBM to each. */
 export function placementLoads(
-  placement: ReadonlyMap<string, PlacementEntry>, tables: ReadonlyMap<string, TableSpec>, m: MemoryContext,
+  placement: ReadonlyMap<string, PlacementEntry>,
+  tables: ReadonlyMap<string, TableSpec>,
+  m: MemoryContext,
 ): { bytes: Float64Array; hostBytes: Float64Array; largest: (string | undefined)[]; largestBytes: Float64Array } {
   const n = m.device.count;
   const bytes = new Float64Array(n);
@@ -217,7 +282,10 @@ export function placementLoads(
       const s = shardStorage(shard, kind, t.pooling, ctx);
       bytes[gpu] += s.hbm;
       hostBytes[gpu] += s.host;
-      if (s.hbm > largestBytes[gpu]) { largestBytes[gpu] = s.hbm; largest[gpu] = name; }
+      if (s.hbm > largestBytes[gpu]) {
+        largestBytes[gpu] = s.hbm;
+        largest[gpu] = name;
+      }
     }
   }
   return { bytes, hostBytes, largest, largestBytes };
@@ -245,7 +313,15 @@ export function checkReplicaMemory(file: string, read: PlacementRead, tables: Re
     const fixes = t.sharding.includes('row')
       ? [{ title: 'Split it by rows over every GPU: {row: all}', file, edits: [{ range, newText: '{row: all}' }], preferred: true }]
       : undefined;
-    report(out, file, range, 'SL051', `'${name}' is data-parallel, so every GPU holds a full replica of ${formatBytes(need)} (weights, ${m.optimizer} state and I/O buffers), but a ${m.device.type} has ${formatBytes(usable)} for shards (after reserve ${m.device.reserve}, dense_bytes and the ids reservation). Data-parallel suits small tables; split it instead ({row: all}, {table_row: {host: H}}).`, 'error', fixes);
+    report(
+      out,
+      file,
+      range,
+      'SL051',
+      `'${name}' is data-parallel, so every GPU holds a full replica of ${formatBytes(need)} (weights, ${m.optimizer} state and I/O buffers), but a ${m.device.type} has ${formatBytes(usable)} for shards (after reserve ${m.device.reserve}, dense_bytes and the ids reservation). Data-parallel suits small tables; split it instead ({row: all}, {table_row: {host: H}}).`,
+      'error',
+      fixes,
+    );
   }
   return reported;
 }
@@ -255,7 +331,12 @@ export function checkReplicaMemory(file: string, read: PlacementRead, tables: Re
  * index of its largest entry (SL047 not again for a replica SL051 reported).
  */
 export function checkGpuMemory(
-  file: string, read: PlacementRead, loads: ReturnType<typeof placementLoads>, m: MemoryContext, tables: readonly TableSpec[], out: Sink,
+  file: string,
+  read: PlacementRead,
+  loads: ReturnType<typeof placementLoads>,
+  m: MemoryContext,
+  tables: readonly TableSpec[],
+  out: Sink,
   alreadyReported: ReadonlySet<string> = new Set(),
 ): void {
   const budget = budgetOf(m, tables);
@@ -274,10 +355,22 @@ export function checkGpuMemory(
   for (let g = 0; g < loads.bytes.length; g++) {
     if (loads.bytes[g] > usable && !alreadyReported.has(loads.largest[g]!)) {
       const name = loads.largest[g]!;
-      report(out, file, rangeOf(g, name), 'SL047', `GPU ${g} needs ${formatBytes(loads.bytes[g])} for its shards (weights, optimizer state, I/O buffers) but has ${formatBytes(usable)} (after reserve, dense_bytes and the ids reservation); its largest is '${name}' (${formatBytes(loads.largestBytes[g])}). Move tables off GPU ${g} or run Replan.`);
+      report(
+        out,
+        file,
+        rangeOf(g, name),
+        'SL047',
+        `GPU ${g} needs ${formatBytes(loads.bytes[g])} for its shards (weights, optimizer state, I/O buffers) but has ${formatBytes(usable)} (after reserve, dense_bytes and the ids reservation); its largest is '${name}' (${formatBytes(loads.largestBytes[g])}). Move tables off GPU ${g} or run Replan.`,
+      );
     }
     if (loads.hostBytes[g] > budget.hostBytes) {
-      report(out, file, rangeOf(g, loads.largest[g]), 'SL053', `GPU ${g} needs ${formatBytes(loads.hostBytes[g])} of host memory for UVM-cached tables but has ${formatBytes(budget.hostBytes)} (host_memory_bytes). Move UVM tables off GPU ${g} or run Replan.`);
+      report(
+        out,
+        file,
+        rangeOf(g, loads.largest[g]),
+        'SL053',
+        `GPU ${g} needs ${formatBytes(loads.hostBytes[g])} of host memory for UVM-cached tables but has ${formatBytes(budget.hostBytes)} (host_memory_bytes). Move UVM tables off GPU ${g} or run Replan.`,
+      );
     }
   }
 }

@@ -55,7 +55,14 @@ type EntryTable = Pick<TableSpec, 'name' | 'sharding' | 'pin'> & Partial<Pick<Ta
  * `shape` is the cluster's count and per_host (a DeviceSpec, or the shape
  * alone while the GPU type is unknown); undefined when count is unusable.
  */
-export function readPlacement(src: SourceFile, entry: Entry, tables: readonly TableRead[], partial: ReadonlyMap<string, PartialTable>, shape: RankShape | undefined, out: Sink): PlacementRead | undefined {
+export function readPlacement(
+  src: SourceFile,
+  entry: Entry,
+  tables: readonly TableRead[],
+  partial: ReadonlyMap<string, PartialTable>,
+  shape: RankShape | undefined,
+  out: Sink,
+): PlacementRead | undefined {
   const section = pairRange(src, entry.pair);
   const node = entry.value;
   const placement: Placement = new Map();
@@ -63,7 +70,13 @@ export function readPlacement(src: SourceFile, entry: Entry, tables: readonly Ta
   const read: PlacementRead = { placement, entries, written: new Set(), unusable: new Map(), section, insert: insertion(src, entry, placement, tables, shape?.count) };
   if (node === null || (isScalar(node) && node.value === null)) return read;
   if (!isMap(node)) {
-    report(out, src, nodeRange(src, node, entry.keyRange), 'SL005', `'placement' must be a mapping of table name to placement (name: 3, name: dp, name: {row: all}, …), not ${describeNode(node)}.`);
+    report(
+      out,
+      src,
+      nodeRange(src, node, entry.keyRange),
+      'SL005',
+      `'placement' must be a mapping of table name to placement (name: 3, name: dp, name: {row: all}, …), not ${describeNode(node)}.`,
+    );
     return undefined;
   }
   const byName = new Map(tables.map((t) => [t.spec.name, t.spec]));
@@ -78,23 +91,38 @@ export function readPlacement(src: SourceFile, entry: Entry, tables: readonly Ta
     if (!table) {
       const known = partial.get(e.name);
       // Checked against what is known of it; not part of the placement until the table is usable.
-      if (known) { readEntry(src, e, known.spec, shape, !!node.flow, out); continue; }
-      const guess = missing.length === 1 && unknown.length === 1 ? missing[0]
-        : suggestions++ < MAX_SUGGESTIONS ? closest(e.name, missing) : undefined;
+      if (known) {
+        readEntry(src, e, known.spec, shape, !!node.flow, out);
+        continue;
+      }
+      const guess = missing.length === 1 && unknown.length === 1 ? missing[0] : suggestions++ < MAX_SUGGESTIONS ? closest(e.name, missing) : undefined;
       const none = missing.length === 0 ? ' Every table already has an entry: remove this one or add the table.' : ' Remove the entry or add the table.';
-      report(out, src, e.keyRange, 'SL040', `placement names '${e.name}', which is not a table.${guess ? ` Did you mean '${guess}' (not placed yet)?` : none}`, 'error',
-        guess ? [{ title: `Rename to '${guess}'`, file: src.file, edits: [{ range: e.keyRange, newText: renderName(guess) }], preferred: true }] : undefined);
+      report(
+        out,
+        src,
+        e.keyRange,
+        'SL040',
+        `placement names '${e.name}', which is not a table.${guess ? ` Did you mean '${guess}' (not placed yet)?` : none}`,
+        'error',
+        guess ? [{ title: `Rename to '${guess}'`, file: src.file, edits: [{ range: e.keyRange, newText: renderName(guess) }], preferred: true }] : undefined,
+      );
       continue;
     }
     read.written.add(e.name);
     const parsed = readEntry(src, e, table, shape, !!node.flow, out);
-    if (!parsed) { read.unusable.set(e.name, pairRange(src, e.pair)); continue; }
+    if (!parsed) {
+      read.unusable.set(e.name, pairRange(src, e.pair));
+      continue;
+    }
     placement.set(e.name, parsed.entry);
     const rankNode = parsed.rankNode;
     entries.set(e.name, {
       range: pairRange(src, e.pair),
       valueRange: () => nodeRange(src, e.value, e.keyRange),
-      gpuRange: (i) => { const n = rankNode(i); return n ? nodeRange(src, n, e.keyRange) : undefined; },
+      gpuRange: (i) => {
+        const n = rankNode(i);
+        return n ? nodeRange(src, n, e.keyRange) : undefined;
+      },
     });
   }
   return read;
@@ -137,7 +165,8 @@ function readEntry(src: SourceFile, e: Entry, table: EntryTable, device: RankSha
     checkKnownKeys(src, inner, 'placement', `the placement of '${e.name}'`, out);
     const known = [...inner.values()].filter((x) => (MAP_KINDS as readonly string[]).includes(x.name));
     if (known.length !== 1) {
-      if (known.length > 1 || inner.size === 0) report(out, src, valueRange(), 'SL042', `The placement of '${e.name}' must have exactly one of ${MAP_KINDS.join(', ')} (e.g. {row: all}).`);
+      if (known.length > 1 || inner.size === 0)
+        report(out, src, valueRange(), 'SL042', `The placement of '${e.name}' must have exactly one of ${MAP_KINDS.join(', ')} (e.g. {row: all}).`);
       return undefined;
     }
     parsed = readMapEntry(c, known[0]);
@@ -173,7 +202,9 @@ function readMapEntry(c: EntryContext, k: Entry): ParsedEntry | undefined {
       const gpu = readGpu(c, k.value);
       return gpu === undefined ? undefined : { entry: { kind, gpu }, rankNode: (i) => (i === 0 ? k.value : undefined) };
     }
-    case 'row': case 'column': case 'table_column': {
+    case 'row':
+    case 'column':
+    case 'table_column': {
       if (kind === 'row' && isScalar(k.value) && k.value.value === 'all') {
         // Without a valid cluster the GPUs are unknown; the devices problem is reported where it is.
         if (!device) return undefined;
@@ -204,8 +235,10 @@ function readMapEntry(c: EntryContext, k: Entry): ParsedEntry | undefined {
     case 'grid': {
       if (isSeq(k.value)) {
         const hosts = (k.value.items as (Node | null)[]).map(numberOf);
-        const fixes = hosts.length > 0 && hosts.every((h) => h !== undefined && Number.isInteger(h) && h >= 0)
-          ? [replaceWith(c, `Write {grid: {hosts: [${hosts.join(', ')}]}}`, { kind, hosts: hosts as number[] })] : undefined;
+        const fixes =
+          hosts.length > 0 && hosts.every((h) => h !== undefined && Number.isInteger(h) && h >= 0)
+            ? [replaceWith(c, `Write {grid: {hosts: [${hosts.join(', ')}]}}`, { kind, hosts: hosts as number[] })]
+            : undefined;
         report(out, src, at(), 'SL042', "'grid' takes hosts: {grid: {hosts: [0, 1]}} (one column block per host).", 'error', fixes);
         return undefined;
       }
@@ -238,8 +271,15 @@ function onlyKey(c: EntryContext, map: Node, key: string, example: string): Entr
   for (const x of inner.values()) {
     if (x.name === key) continue;
     const guess = closest(x.name, [key]);
-    report(c.out, c.src, x.keyRange, 'SL003', `Unknown key '${x.name}' in the placement of '${c.e.name}'; write ${example}.${guess ? ` Did you mean '${key}'?` : ''}`, 'error',
-      guess && !inner.has(key) ? [{ title: `Rename to '${key}'`, file: c.src.file, edits: [{ range: x.keyRange, newText: key }], preferred: true }] : undefined);
+    report(
+      c.out,
+      c.src,
+      x.keyRange,
+      'SL003',
+      `Unknown key '${x.name}' in the placement of '${c.e.name}'; write ${example}.${guess ? ` Did you mean '${key}'?` : ''}`,
+      'error',
+      guess && !inner.has(key) ? [{ title: `Rename to '${key}'`, file: c.src.file, edits: [{ range: x.keyRange, newText: key }], preferred: true }] : undefined,
+    );
   }
   const found = inner.get(key);
   if (!found && inner.size === 0) report(c.out, c.src, nodeRange(c.src, map, c.e.keyRange), 'SL042', `The placement of '${c.e.name}' needs '${key}', e.g. ${example}.`);
@@ -263,7 +303,13 @@ function readGpu(c: EntryContext, node: Node | null): number | undefined {
   if (g === undefined) return undefined;
   const { device } = c;
   if (device && g >= device.count) {
-    report(c.out, c.src, nodeRange(c.src, node), 'SL041', `GPU ${g} does not exist: the cluster has ${device.count} GPU${device.count === 1 ? '' : 's'} (0 … ${device.count - 1}).`);
+    report(
+      c.out,
+      c.src,
+      nodeRange(c.src, node),
+      'SL041',
+      `GPU ${g} does not exist: the cluster has ${device.count} GPU${device.count === 1 ? '' : 's'} (0 … ${device.count - 1}).`,
+    );
     return undefined;
   }
   return g;
@@ -277,7 +323,13 @@ function readHost(c: EntryContext, node: Node | null): number | undefined {
   if (device) {
     const hosts = hostCount(device);
     if (h >= hosts) {
-      report(c.out, c.src, nodeRange(c.src, node), 'SL041', `Host ${h} does not exist: ${device.count} GPU${device.count === 1 ? '' : 's'} at ${device.perHost} per host make ${hosts} host${hosts === 1 ? '' : 's'} (0 … ${hosts - 1}).`);
+      report(
+        c.out,
+        c.src,
+        nodeRange(c.src, node),
+        'SL041',
+        `Host ${h} does not exist: ${device.count} GPU${device.count === 1 ? '' : 's'} at ${device.perHost} per host make ${hosts} host${hosts === 1 ? '' : 's'} (0 … ${hosts - 1}).`,
+      );
       return undefined;
     }
   }
@@ -290,10 +342,20 @@ function readIndexList(c: EntryContext, nodes: readonly (Node | null)[], what: '
   let ok = true;
   for (const n of nodes) {
     const v = what === 'gpu' ? readGpu(c, n) : readHost(c, n);
-    if (v === undefined) { ok = false; continue; }
+    if (v === undefined) {
+      ok = false;
+      continue;
+    }
     if (values.includes(v)) {
       const whatWord = what === 'gpu' ? 'GPU' : 'Host';
-      report(c.out, c.src, nodeRange(c.src, n), 'SL048', `${whatWord} ${v} is listed twice in the placement of '${c.e.name}': both shards would share one ${what === 'gpu' ? 'GPU' : 'host'}. List each ${what === 'gpu' ? 'GPU' : 'host'} once.`, 'warning');
+      report(
+        c.out,
+        c.src,
+        nodeRange(c.src, n),
+        'SL048',
+        `${whatWord} ${v} is listed twice in the placement of '${c.e.name}': both shards would share one ${what === 'gpu' ? 'GPU' : 'host'}. List each ${what === 'gpu' ? 'GPU' : 'host'} once.`,
+        'warning',
+      );
     }
     values.push(v);
   }
@@ -306,12 +368,25 @@ function checkKind(c: EntryContext, entry: PlacementEntry): void {
   const valueRange = nodeRange(src, e.value, e.keyRange);
   const kind = entry.kind;
   if (!table.sharding.includes(kind)) {
-    report(out, src, valueRange, 'SL044', `'${e.name}' allows sharding [${table.sharding.join(', ')}], so it cannot be placed ${kindLabel(kind)}. Change the placement or the table's sharding.`);
+    report(
+      out,
+      src,
+      valueRange,
+      'SL044',
+      `'${e.name}' allows sharding [${table.sharding.join(', ')}], so it cannot be placed ${kindLabel(kind)}. Change the placement or the table's sharding.`,
+    );
   }
   const shape = device && { count: device.count, perHost: device.perHost };
   if (table.pin !== undefined && (kind !== 'table' || entry.gpu !== table.pin)) {
-    report(out, src, valueRange, 'SL045', `'${e.name}' is pinned to GPU ${table.pin} but placed ${kind === 'table' ? `on GPU ${entry.gpu}` : kindLabel(kind)}. Place it whole on GPU ${table.pin} or remove the pin.`, 'error',
-      [replaceWith(c, `Place '${e.name}' on GPU ${table.pin}`, { kind: 'table', gpu: table.pin })]);
+    report(
+      out,
+      src,
+      valueRange,
+      'SL045',
+      `'${e.name}' is pinned to GPU ${table.pin} but placed ${kind === 'table' ? `on GPU ${entry.gpu}` : kindLabel(kind)}. Place it whole on GPU ${table.pin} or remove the pin.`,
+      'error',
+      [replaceWith(c, `Place '${e.name}' on GPU ${table.pin}`, { kind: 'table', gpu: table.pin })],
+    );
   }
   // Column widths: dim / shards, a multiple of 4 (FBGEMM rows are 4-element aligned). A dim
   // that is no multiple of 4 itself is SL031 on the table: no split of it is said to fail too.
@@ -324,14 +399,27 @@ function checkKind(c: EntryContext, entry: PlacementEntry): void {
     if (kind === 'grid') {
       const gap = shape && torchrecGap({ dim: table.dim }, { kind, hosts: entry.hosts.slice(0, 1) }, shape);
       const hosts = gap?.suggestion?.kind === 'grid' ? gap.suggestion.hosts : entry.hosts.slice(0, 1);
-      if (canSplitColumns(table.dim, hosts.length)) fix = replaceWith(c, `Use ${hosts.length} host${hosts.length === 1 ? '' : 's'}: {grid: {hosts: [${hosts.join(', ')}]}}`, { kind, hosts });
+      if (canSplitColumns(table.dim, hosts.length))
+        fix = replaceWith(c, `Use ${hosts.length} host${hosts.length === 1 ? '' : 's'}: {grid: {hosts: [${hosts.join(', ')}]}}`, { kind, hosts });
     } else if (entry.kind === 'column' || entry.kind === 'table_column') {
       let k = columnParts - 1;
       while (k > 1 && !canSplitColumns(table.dim, k)) k--;
       const gpus = entry.gpus.slice(0, k);
-      fix = replaceWith(c, k > 1 ? `Split over ${k} GPUs: [${gpus.join(', ')}]` : `Place it whole on GPU ${gpus[0]}`, k > 1 ? { kind: entry.kind, gpus } : { kind: 'table', gpu: gpus[0] });
+      fix = replaceWith(
+        c,
+        k > 1 ? `Split over ${k} GPUs: [${gpus.join(', ')}]` : `Place it whole on GPU ${gpus[0]}`,
+        k > 1 ? { kind: entry.kind, gpus } : { kind: 'table', gpu: gpus[0] },
+      );
     }
-    report(out, src, valueRange, 'SL046', `Splitting dim ${table.dim} of '${e.name}' over ${what} gives width ${Number.isInteger(width) ? width : width.toFixed(2)}, not a multiple of ${DIM_MULTIPLE}. Use a count that divides dim/${DIM_MULTIPLE} = ${table.dim / DIM_MULTIPLE}.`, 'error', fix ? [fix] : undefined);
+    report(
+      out,
+      src,
+      valueRange,
+      'SL046',
+      `Splitting dim ${table.dim} of '${e.name}' over ${what} gives width ${Number.isInteger(width) ? width : width.toFixed(2)}, not a multiple of ${DIM_MULTIPLE}. Use a count that divides dim/${DIM_MULTIPLE} = ${table.dim / DIM_MULTIPLE}.`,
+      'error',
+      fix ? [fix] : undefined,
+    );
   }
   // Row blocks: fewer rows than blocks. TorchRec still cuts it (blocks of
   // ⌈rows/blocks⌉ rows, the trailing ones empty; splitGeometry.ts rowBlockSizes),
@@ -340,7 +428,14 @@ function checkKind(c: EntryContext, entry: PlacementEntry): void {
     const blocks = kind === 'grid' ? Math.min(...entry.hosts.map((h) => hostRanks(h, shape).length)) : entryRanks(entry, shape).length;
     if (blocks > table.rows) {
       const empty = blocks - rowBlockSizes(table.rows, blocks).filter((r) => r > 0).length;
-      report(out, src, valueRange, 'SL046', `'${e.name}' has ${table.rows} row${table.rows === 1 ? '' : 's'}, fewer than the ${blocks} row blocks of a ${kindLabel(kind)} split: TorchRec cuts blocks of ${Math.ceil(table.rows / blocks)} row${Math.ceil(table.rows / blocks) === 1 ? '' : 's'}, so ${empty} GPU${empty === 1 ? '' : 's'} hold an empty block${kind === 'grid' ? ' in each column block' : ''}. Place it whole (name: GPU) or data-parallel (dp) if its sharding allows.`, 'warning');
+      report(
+        out,
+        src,
+        valueRange,
+        'SL046',
+        `'${e.name}' has ${table.rows} row${table.rows === 1 ? '' : 's'}, fewer than the ${blocks} row blocks of a ${kindLabel(kind)} split: TorchRec cuts blocks of ${Math.ceil(table.rows / blocks)} row${Math.ceil(table.rows / blocks) === 1 ? '' : 's'}, so ${empty} GPU${empty === 1 ? '' : 's'} hold an empty block${kind === 'grid' ? ' in each column block' : ''}. Place it whole (name: GPU) or data-parallel (dp) if its sharding allows.`,
+        'warning',
+      );
     }
   }
   // table_column: column shards inside one host.
@@ -349,8 +444,24 @@ function checkKind(c: EntryContext, entry: PlacementEntry): void {
     if (hosts.length > 1) {
       const first = hostRanks(hosts[0], shape);
       const fixes: Fix[] = [replaceWith(c, `Use {column: [${entry.gpus.join(', ')}]} (column-wise may span hosts)`, { kind: 'column', gpus: entry.gpus })];
-      if (entry.gpus.length <= first.length) fixes.push(replaceWith(c, `Keep the shards on host ${hosts[0]}: [${first.slice(0, entry.gpus.length).join(', ')}]`, { kind: 'table_column', gpus: first.slice(0, entry.gpus.length) }, false));
-      report(out, src, valueRange, 'SL049', `table_column keeps the column shards of '${e.name}' on one host, but GPUs [${entry.gpus.join(', ')}] are on hosts ${hosts.join(', ')} (${shape.perHost} GPUs per host). Use column, or GPUs of one host.`, 'error', fixes);
+      if (entry.gpus.length <= first.length)
+        fixes.push(
+          replaceWith(
+            c,
+            `Keep the shards on host ${hosts[0]}: [${first.slice(0, entry.gpus.length).join(', ')}]`,
+            { kind: 'table_column', gpus: first.slice(0, entry.gpus.length) },
+            false,
+          ),
+        );
+      report(
+        out,
+        src,
+        valueRange,
+        'SL049',
+        `table_column keeps the column shards of '${e.name}' on one host, but GPUs [${entry.gpus.join(', ')}] are on hosts ${hosts.join(', ')} (${shape.perHost} GPUs per host). Use column, or GPUs of one host.`,
+        'error',
+        fixes,
+      );
       return;
     }
   }
@@ -358,7 +469,9 @@ function checkKind(c: EntryContext, entry: PlacementEntry): void {
   if (shape && (table.dim !== undefined || kind !== 'grid')) {
     const gap = torchrecGap({ dim: table.dim ?? 0 }, entry, shape);
     if (gap) {
-      const fixes = gap.suggestion ? [replaceWith(c, `Write ${renderEntry(gap.suggestion, shape.count)} (TorchRec ${SHARDING_KIND_INFO[gap.suggestion.kind].torchrec})`, gap.suggestion)] : undefined;
+      const fixes = gap.suggestion
+        ? [replaceWith(c, `Write ${renderEntry(gap.suggestion, shape.count)} (TorchRec ${SHARDING_KIND_INFO[gap.suggestion.kind].torchrec})`, gap.suggestion)]
+        : undefined;
       report(out, src, valueRange, 'SL050', `${gap.message} ShardLens costs it as written, but the TorchRec export refuses it.`, 'warning', fixes);
     }
   }
@@ -377,7 +490,14 @@ export function checkUnplaced(src: SourceFile, tables: readonly TableRead[], rea
     const target = t.spec.pin ?? least;
     if (target >= 0 && (t.spec.sharding.includes('table') || t.spec.pin !== undefined)) {
       const edit = read.insert(t.spec.name, { kind: 'table', gpu: target });
-      fixes = [{ title: `Add '${t.spec.name}' to placement on GPU ${target}${t.spec.pin === undefined ? ' (least memory used)' : ' (its pin)'}`, file: src.file, edits: [edit], preferred: true }];
+      fixes = [
+        {
+          title: `Add '${t.spec.name}' to placement on GPU ${target}${t.spec.pin === undefined ? ' (least memory used)' : ' (its pin)'}`,
+          file: src.file,
+          edits: [edit],
+          preferred: true,
+        },
+      ];
     }
     report(out, src, t.name, 'SL043', `Table '${t.spec.name}' is not in placement, so the placement cannot be costed. Add it (or run Replan).`, 'error', fixes);
   }
@@ -387,7 +507,13 @@ export function checkUnplaced(src: SourceFile, tables: readonly TableRead[], rea
  * The edit that adds one entry: a new line after the last entry of a block
  * mapping (indented like the others); otherwise the section is rewritten.
  */
-function insertion(src: SourceFile, section: Entry, placement: Placement, tables: readonly TableRead[], world: number | undefined): (name: string, entry: PlacementEntry) => TextEdit {
+function insertion(
+  src: SourceFile,
+  section: Entry,
+  placement: Placement,
+  tables: readonly TableRead[],
+  world: number | undefined,
+): (name: string, entry: PlacementEntry) => TextEdit {
   return (name, entry) => {
     const node = section.value;
     if (isMap(node) && !node.flow && node.items.length > 0) {
@@ -408,14 +534,27 @@ function insertion(src: SourceFile, section: Entry, placement: Placement, tables
         const at = offsetsRange(src, close, close);
         // YAML allows a trailing comma in a flow map (`{a: 0,}`): do not add a second one.
         const last = node.items[node.items.length - 1];
-        const lastEnd = last ? endOffset(last.value as Node | null) ?? (last.key as Node | null)?.range?.[1] : undefined;
-        const trailingComma = lastEnd !== undefined && src.text.slice(lastEnd, close).replace(/#[^\n]*/g, '').includes(',');
+        const lastEnd = last ? (endOffset(last.value as Node | null) ?? (last.key as Node | null)?.range?.[1]) : undefined;
+        const trailingComma =
+          lastEnd !== undefined &&
+          src.text
+            .slice(lastEnd, close)
+            .replace(/#[^\n]*/g, '')
+            .includes(',');
         const prefix = node.items.length === 0 ? '' : trailingComma ? ' ' : ', ';
         return { range: at, newText: `${prefix}${JSON.stringify(name)}: ${renderEntryJson(entry, world)}` };
       }
     }
     const next: Placement = new Map(placement);
     next.set(name, entry);
-    return { range: pairRange(src, section.pair), newText: renderPlacement(next, tables.map((t) => t.spec.name), '\n', world).replace(/\n$/, '') };
+    return {
+      range: pairRange(src, section.pair),
+      newText: renderPlacement(
+        next,
+        tables.map((t) => t.spec.name),
+        '\n',
+        world,
+      ).replace(/\n$/, ''),
+    };
   };
 }

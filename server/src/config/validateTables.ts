@@ -62,8 +62,15 @@ export function readTables(src: SourceFile, entry: Entry, defaultDtype: Dtype, o
     const name = read.spec.name;
     if (seen.has(name)) {
       const fresh = freeName(name, seen);
-      report(out, src, read.name, 'SL032', `Duplicate table name '${name}' (first used on line ${seen.get(name)! + 1}): placement could not tell them apart. Rename one; this one is ignored until then.`,
-        'error', [{ title: `Rename to '${fresh}'`, file: src.file, edits: [{ range: read.name, newText: fresh }], preferred: true }]);
+      report(
+        out,
+        src,
+        read.name,
+        'SL032',
+        `Duplicate table name '${name}' (first used on line ${seen.get(name)! + 1}): placement could not tell them apart. Rename one; this one is ignored until then.`,
+        'error',
+        [{ title: `Rename to '${fresh}'`, file: src.file, edits: [{ range: read.name, newText: fresh }], preferred: true }],
+      );
       continue;
     }
     seen.set(name, read.name.start.line);
@@ -93,11 +100,17 @@ function readTable(src: SourceFile, node: Node | null, defaultDtype: Dtype, out:
   const nameEntry = entries.get('name');
   const name = nameEntry ? readString(src, nameEntry, "'name'", out) : undefined;
   if (!nameEntry) report(out, src, item, 'SL009', "This table has no 'name'.");
-  const label = (key: string) => name === undefined ? `'${key}'` : `'${key}' of table '${name}'`;
+  const label = (key: string) => (name === undefined ? `'${key}'` : `'${key}' of table '${name}'`);
   const required = (key: string): number | undefined => {
     const e = entries.get(key);
     if (!e) {
-      report(out, src, nameEntry ? nodeRange(src, nameEntry.value, nameEntry.keyRange) : item, 'SL009', `Table${name === undefined ? '' : ` '${name}'`} has no '${key}' (${lowerFirst(keyInfo('table', key)!.doc.split('.')[0])}).`);
+      report(
+        out,
+        src,
+        nameEntry ? nodeRange(src, nameEntry.value, nameEntry.keyRange) : item,
+        'SL009',
+        `Table${name === undefined ? '' : ` '${name}'`} has no '${key}' (${lowerFirst(keyInfo('table', key)!.doc.split('.')[0])}).`,
+      );
       return undefined;
     }
     return readNumber(src, e, keyInfo('table', key)!, out, label(key));
@@ -114,7 +127,7 @@ function readTable(src: SourceFile, node: Node | null, defaultDtype: Dtype, out:
   const zipf = entries.has('zipf') ? optional('zipf') : 0;
   const pin = optional('pin');
   const dtypeEntry = entries.get('dtype');
-  const dtype = dtypeEntry ? readEnum(src, dtypeEntry.value, dtypeEntry.keyRange, keyInfo('table', 'dtype')!.values!, label('dtype'), out) as Dtype | undefined : defaultDtype;
+  const dtype = dtypeEntry ? (readEnum(src, dtypeEntry.value, dtypeEntry.keyRange, keyInfo('table', 'dtype')!.values!, label('dtype'), out) as Dtype | undefined) : defaultDtype;
   const shardingEntry = entries.get('sharding');
   const sharding = shardingEntry ? readSharding(src, shardingEntry, label('sharding'), out) : [...SHARDING_KINDS];
   const histogramEntry = entries.get('histogram');
@@ -134,7 +147,10 @@ function readTable(src: SourceFile, node: Node | null, defaultDtype: Dtype, out:
     return undefined;
   }
   const spec: TableSpec = {
-    name, rows, dim, pooling,
+    name,
+    rows,
+    dim,
+    pooling,
     zipf: zipf ?? 0,
     dtype: dtype ?? defaultDtype,
     kernel: kernelKeys.kernel,
@@ -157,8 +173,9 @@ function checkDimMultiple(src: SourceFile, entry: Entry, dim: number, label: str
   const up = down + DIM_MULTIPLE;
   // Ties round up: a little more capacity is safer than less.
   const nearest = down >= DIM_MULTIPLE && dim - down < up - dim ? down : up;
-  report(out, src, range, 'SL031', `${label} is ${dim}, which is not a multiple of ${DIM_MULTIPLE}. Use ${nearest}.`, 'error',
-    [{ title: `Round dim to ${nearest}`, file: src.file, edits: [{ range, newText: String(nearest) }], preferred: true }]);
+  report(out, src, range, 'SL031', `${label} is ${dim}, which is not a multiple of ${DIM_MULTIPLE}. Use ${nearest}.`, 'error', [
+    { title: `Round dim to ${nearest}`, file: src.file, edits: [{ range, newText: String(nearest) }], preferred: true },
+  ]);
 }
 
 function readSharding(src: SourceFile, entry: Entry, label: string, out: Sink): ShardingKind[] | undefined {
@@ -172,8 +189,9 @@ function readSharding(src: SourceFile, entry: Entry, label: string, out: Sink): 
   for (const it of items) {
     // TorchRec's names (row_wise, table_wise, …) mean the same kinds (config/shardingKinds.ts).
     const word = isScalar(it) && typeof it.value === 'string' ? it.value : undefined;
-    const k = (word !== undefined ? canonicalValue(keyInfo('table', 'sharding')!, word) as ShardingKind | undefined : undefined)
-      ?? readEnum(src, it, nodeRange(src, entry.value), SHARDING_KINDS, `Each kind in ${label}`, out) as ShardingKind | undefined;
+    const k =
+      (word !== undefined ? (canonicalValue(keyInfo('table', 'sharding')!, word) as ShardingKind | undefined) : undefined) ??
+      (readEnum(src, it, nodeRange(src, entry.value), SHARDING_KINDS, `Each kind in ${label}`, out) as ShardingKind | undefined);
     if (k === undefined) return undefined;
     if (kinds.includes(k)) {
       report(out, src, nodeRange(src, it), 'SL034', `'${k}' is listed twice in ${label}; remove one.`, 'warning');
@@ -212,7 +230,12 @@ function readHistogram(src: SourceFile, entry: Entry, label: string, out: Sink):
  * planners never see it. SL039: a pin keeps the table whole on its GPU
  * (table-wise), so its sharding list must allow `table`.
  */
-export function checkPins(src: SourceFile, tables: readonly { spec: { name: string; pin?: number; sharding?: readonly ShardingKind[] }; name: Range; pinEntry?: Entry }[], gpuCount: number, out: Sink): void {
+export function checkPins(
+  src: SourceFile,
+  tables: readonly { spec: { name: string; pin?: number; sharding?: readonly ShardingKind[] }; name: Range; pinEntry?: Entry }[],
+  gpuCount: number,
+  out: Sink,
+): void {
   for (const t of tables) {
     const pin = t.spec.pin;
     if (pin === undefined) continue;
@@ -225,7 +248,13 @@ export function checkPins(src: SourceFile, tables: readonly { spec: { name: stri
     }
     const kinds = t.spec.sharding;
     if (kinds && kinds.length > 0 && !kinds.includes('table')) {
-      report(out, src, at, 'SL039', `'${t.spec.name}' is pinned to GPU ${pin}, which keeps it whole there (table-wise), but its sharding [${kinds.join(', ')}] does not allow table. Add table to sharding or remove the pin.`);
+      report(
+        out,
+        src,
+        at,
+        'SL039',
+        `'${t.spec.name}' is pinned to GPU ${pin}, which keeps it whole there (table-wise), but its sharding [${kinds.join(', ')}] does not allow table. Add table to sharding or remove the pin.`,
+      );
     }
   }
 }

@@ -29,7 +29,8 @@ export function unclosedMessage(b: Pick<UnclosedBracket, 'open' | 'closedBy'>): 
 
 /** Every message unclosedMessage can return. */
 export const UNCLOSED_MESSAGES: readonly string[] = (['[', '{'] as const).flatMap((open) =>
-  [undefined, ']', '}'].filter((c) => c !== CLOSE[open]).map((closedBy) => unclosedMessage({ open, closedBy: closedBy as ']' | '}' | undefined })));
+  [undefined, ']', '}'].filter((c) => c !== CLOSE[open]).map((closedBy) => unclosedMessage({ open, closedBy: closedBy as ']' | '}' | undefined })),
+);
 
 /**
  * The opening bracket to blame, the first in the text: a collection closed by
@@ -49,7 +50,8 @@ export function firstUnclosedBracket(text: string): UnclosedBracket | undefined 
       case 'document':
         stack.push(tok.value);
         break;
-      case 'block-map': case 'block-seq':
+      case 'block-map':
+      case 'block-seq':
         for (const it of tok.items) stack.push(it.key ?? undefined, it.value);
         break;
       case 'flow-collection': {

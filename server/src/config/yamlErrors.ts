@@ -56,7 +56,9 @@ export function syntaxMessage(code: ErrorCode | string, libraryMessage: string):
 
 /** Every message syntaxMessage can return (tests check SL001 messages against it). */
 export const SYNTAX_MESSAGES: ReadonlySet<string> = new Set([
-  ...Object.values(BY_CODE), ...MISSING.map(([, w]) => w),
-  'unexpected comma: an item is missing before it', 'unexpected closing bracket: check that every { and [ is closed once',
+  ...Object.values(BY_CODE),
+  ...MISSING.map(([, w]) => w),
+  'unexpected comma: an item is missing before it',
+  'unexpected closing bracket: check that every { and [ is closed once',
   ...UNCLOSED_MESSAGES,
 ]);

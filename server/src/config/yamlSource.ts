@@ -136,14 +136,14 @@ export function nodeRange(src: SourceFile, node: Node | null | undefined, fallba
 export function pairRange(src: SourceFile, pair: Pair): Range {
   const k = (pair.key as Node | null)?.range;
   const v = endOffset(pair.value as Node | null);
-  const start = k ? k[0] : (pair.value as Node | null)?.range?.[0] ?? 0;
+  const start = k ? k[0] : ((pair.value as Node | null)?.range?.[0] ?? 0);
   const end = v !== undefined && v > start ? v : k ? k[1] : start;
   return offsetsRange(src, start, end);
 }
 
 /** Follow one alias (`*name`) to the node it names; YAML forbids alias cycles. */
 export function deref(src: SourceFile, node: unknown): Node | null {
-  if (isAlias(node)) return src.doc ? (node.resolve(src.doc) as Node | undefined) ?? null : null;
+  if (isAlias(node)) return src.doc ? ((node.resolve(src.doc) as Node | undefined) ?? null) : null;
   return (node as Node | null) ?? null;
 }
 
@@ -194,10 +194,16 @@ export function describeNode(node: Node | null): string {
 /** One key of a mapping. Ranges are computed on first use: most keys never need one. */
 export class Entry {
   private range?: Range;
-  constructor(private readonly src: SourceFile, readonly name: string, readonly pair: Pair, readonly key: Scalar, readonly value: Node | null) {}
+  constructor(
+    private readonly src: SourceFile,
+    readonly name: string,
+    readonly pair: Pair,
+    readonly key: Scalar,
+    readonly value: Node | null,
+  ) {}
   /** Range of the key. */
   get keyRange(): Range {
-    return this.range ??= nodeRange(this.src, this.key);
+    return (this.range ??= nodeRange(this.src, this.key));
   }
 }
 
@@ -218,7 +224,10 @@ export function entriesOf(src: SourceFile, map: YAMLMap, out: Sink, where: strin
     const name = key.value === null ? '' : String(key.value);
     if (name === '<<' && key.type === 'PLAIN') {
       const target = deref(src, pair.value);
-      if (isMap(target)) { merges.push(target); continue; }
+      if (isMap(target)) {
+        merges.push(target);
+        continue;
+      }
     }
     if (result.has(name)) {
       report(out, src, nodeRange(src, key), 'SL004', `Duplicate key '${excerpt(name)}' in ${where}: only the first one is used. Remove or rename this one.`);

@@ -7,7 +7,10 @@
  * non-positive or non-finite measurement are left out.
  */
 
-export interface Pair { predicted: number; measured: number }
+export interface Pair {
+  predicted: number;
+  measured: number;
+}
 
 function usable(p: Pair): boolean {
   return Number.isFinite(p.predicted) && Number.isFinite(p.measured) && p.measured > 0 && p.predicted >= 0;

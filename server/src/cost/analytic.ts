@@ -147,7 +147,10 @@ const BWD_CHAIN_KERNELS = 10;
  * ±23% (114), ≥ 10 ms ±23% (76). Recomputed by `npm run fit:analytic`.
  */
 export const ANALYTIC_ERROR: ErrorBands = {
-  quantile: 0.68, bins_ms: [1, 10], rel: [0.299, 0.226, 0.226], n: [126, 114, 76],
+  quantile: 0.68,
+  bins_ms: [1, 10],
+  rel: [0.299, 0.226, 0.226],
+  n: [126, 114, 76],
   source: 'held-out split of the H100 campaign (models/data/h100-split.json), npm run fit:analytic',
 };
 
@@ -197,10 +200,14 @@ function num(x: number, fallback = 0): number {
  */
 export function optimizerStateBytes(optimizer: CostEnv['optimizer'], dim: number): number {
   switch (optimizer) {
-    case 'rowwise_adagrad': return 2 * 4;
-    case 'adagrad': return 2 * 4 * dim;
-    case 'adam': return 2 * 2 * 4 * dim;
-    default: return 0;
+    case 'rowwise_adagrad':
+      return 2 * 4;
+    case 'adagrad':
+      return 2 * 4 * dim;
+    case 'adam':
+      return 2 * 2 * 4 * dim;
+    default:
+      return 0;
   }
 }
 
@@ -230,8 +237,16 @@ export function shardTraffic(shard: Shard, env: CostEnv, k: Readonly<AnalyticCon
   }
   const opt = OPTIMIZER_PASSES[env.optimizer] ?? OPTIMIZER_PASSES.sgd;
   return {
-    dim, lookups, bags, chunks: Math.ceil(dim / 32), rowBytes, hitRate, unique, hottest,
-    outBytesPerBag: dim * w, stateBytesPerRow: opt.elementTransfers * dim * w + opt.rowBytes,
+    dim,
+    lookups,
+    bags,
+    chunks: Math.ceil(dim / 32),
+    rowBytes,
+    hitRate,
+    unique,
+    hottest,
+    outBytesPerBag: dim * w,
+    stateBytesPerRow: opt.elementTransfers * dim * w + opt.rowBytes,
     optimizerOps: lookups > 0 ? opt.ops : 0,
   };
 }
@@ -297,11 +312,17 @@ class AnalyticScorer implements SetScorer {
   private readonly serial: Float64Array;
   private readonly touched: Int32Array;
 
-  constructor(private readonly terms: readonly ShardTerms[], private readonly k: Readonly<AnalyticConstants>) {
+  constructor(
+    private readonly terms: readonly ShardTerms[],
+    private readonly k: Readonly<AnalyticConstants>,
+  ) {
     const ids = new Map<number, number>();
     this.group = Int32Array.from(terms, (t) => {
       let g = ids.get(t.dim);
-      if (g === undefined) { g = ids.size; ids.set(t.dim, g); }
+      if (g === undefined) {
+        g = ids.size;
+        ids.set(t.dim, g);
+      }
       return g;
     });
     const groups = ids.size;
@@ -319,7 +340,10 @@ class AnalyticScorer implements SetScorer {
       const t = this.terms[i];
       if (!t) continue;
       const g = this.group[i];
-      if (this.serial[g] < 0) { this.serial[g] = 0; this.touched[nTouched++] = g; }
+      if (this.serial[g] < 0) {
+        this.serial[g] = 0;
+        this.touched[nTouched++] = g;
+      }
       this.issue[g] += t.issueMs;
       this.hbm[g] += t.hbmMs;
       this.l2[g] += t.l2Ms;
@@ -333,7 +357,11 @@ class AnalyticScorer implements SetScorer {
       const g = this.touched[j];
       fwdMs += Math.max(this.issue[g], this.hbm[g], this.l2[g]);
       bwdMs += this.k.t0BwdMs + this.stream[g] + this.serial[g];
-      this.issue[g] = 0; this.hbm[g] = 0; this.l2[g] = 0; this.stream[g] = 0; this.serial[g] = -1;
+      this.issue[g] = 0;
+      this.hbm[g] = 0;
+      this.l2[g] = 0;
+      this.stream[g] = 0;
+      this.serial[g] = -1;
     }
     return nTouched > 0 ? { fwdMs, bwdMs, uncertainty: bandOf(ANALYTIC_ERROR, fwdMs + bwdMs) } : { fwdMs, bwdMs };
   }
@@ -341,7 +369,10 @@ class AnalyticScorer implements SetScorer {
 
 /** Scorer over precomputed traffic: what the fit script calls with trial constants. */
 export function scorerFromTraffic(traffic: readonly ShardTraffic[], env: CostEnv, k: Readonly<AnalyticConstants> = ANALYTIC_CONSTANTS): SetScorer {
-  return new AnalyticScorer(traffic.map((t) => shardTerms(t, env, k)), k);
+  return new AnalyticScorer(
+    traffic.map((t) => shardTerms(t, env, k)),
+    k,
+  );
 }
 
 /** Bound on memoised shard traffics per model (~200 B each). */
@@ -356,7 +387,10 @@ export class AnalyticCostModel implements CostModel {
   private readonly trafficByShard = new WeakMap<Shard, { env: string; t: ShardTraffic }>();
 
   /** `deviceType` names the model ("analytic: H100-80GB"); otherwise the last env's device type is used. */
-  constructor(private readonly deviceType?: string, private readonly constants: Readonly<AnalyticConstants> = ANALYTIC_CONSTANTS) {}
+  constructor(
+    private readonly deviceType?: string,
+    private readonly constants: Readonly<AnalyticConstants> = ANALYTIC_CONSTANTS,
+  ) {}
 
   get name(): string {
     return `analytic: ${this.deviceType ?? this.lastType ?? 'GPU'}`;

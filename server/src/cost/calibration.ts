@@ -22,7 +22,10 @@ export const CALIBRATION_FORMAT = 'shardlens-calibration';
 export const CALIBRATION_VERSION = 1;
 
 /** ln ms' = offset + scale · ln ms. */
-export interface LogLine { scale: number; offset: number }
+export interface LogLine {
+  scale: number;
+  offset: number;
+}
 
 export interface KernelCorrection {
   fwd: LogLine;
@@ -98,7 +101,8 @@ function byKernel(members: readonly number[], kernelOf: (i: number) => Kernel): 
   for (const i of members) {
     const k = kernelOf(i);
     const list = m.get(k);
-    if (list) list.push(i); else m.set(k, [i]);
+    if (list) list.push(i);
+    else m.set(k, [i]);
   }
   return m;
 }
@@ -109,10 +113,16 @@ function ratio(corrected: number, base: number): number {
 
 /** Combines per-kernel sub-costs into the corrected set cost (see the file comment). */
 function combine(base: ComputeCost, parts: { cost: ComputeCost; k: KernelCorrection | undefined }[]): ComputeCost {
-  let bf = 0; let bb = 0; let cf = 0; let cb = 0;
+  let bf = 0;
+  let bb = 0;
+  let cf = 0;
+  let cb = 0;
   for (const { cost, k } of parts) {
     const c = correctCost(cost, k);
-    bf += cost.fwdMs; bb += cost.bwdMs; cf += c.fwdMs; cb += c.bwdMs;
+    bf += cost.fwdMs;
+    bb += cost.bwdMs;
+    cf += c.fwdMs;
+    cb += c.bwdMs;
   }
   const out: ComputeCost = { fwdMs: base.fwdMs * ratio(cf, bf), bwdMs: base.bwdMs * ratio(cb, bb) };
   if (base.uncertainty !== undefined) out.uncertainty = base.uncertainty;
@@ -137,15 +147,24 @@ export function calibrated(model: CostModel, cal: GpuCalibration, info: { file: 
       const subs: Shard[][] = [];
       const plan: { set: number; parts: { at: number; k: Kernel }[] }[] = [];
       sets.forEach((set, i) => {
-        const groups = byKernel(set.map((_, j) => j), (j) => set[j].kernel);
+        const groups = byKernel(
+          set.map((_, j) => j),
+          (j) => set[j].kernel,
+        );
         if (groups.size <= 1) return;
-        const parts = [...groups].map(([k, idx]) => { subs.push(idx.map((j) => set[j])); return { at: subs.length - 1, k }; });
+        const parts = [...groups].map(([k, idx]) => {
+          subs.push(idx.map((j) => set[j]));
+          return { at: subs.length - 1, k };
+        });
         plan.push({ set: i, parts });
       });
       const subCosts = subs.length ? await model.predict(subs, env) : [];
       const out = sets.map((set, i) => (set.length ? correctCost(base[i], correction(set[0].kernel)) : base[i]));
       for (const { set, parts } of plan) {
-        out[set] = combine(base[set], parts.map(({ at, k }) => ({ cost: subCosts[at], k: correction(k) })));
+        out[set] = combine(
+          base[set],
+          parts.map(({ at, k }) => ({ cost: subCosts[at], k: correction(k) })),
+        );
       }
       return out;
     },
@@ -157,7 +176,10 @@ export function calibrated(model: CostModel, cal: GpuCalibration, info: { file: 
           const groups = byKernel(members, (i) => shards[i].kernel);
           if (groups.size === 0) return base;
           if (groups.size === 1) return correctCost(base, correction(groups.keys().next().value as Kernel));
-          return combine(base, [...groups].map(([k, idx]) => ({ cost: scorer.score(idx), k: correction(k) })));
+          return combine(
+            base,
+            [...groups].map(([k, idx]) => ({ cost: scorer.score(idx), k: correction(k) })),
+          );
         },
       };
     },
@@ -179,7 +201,11 @@ function logLine(v: unknown, at: string): LogLine | string {
 /** Validates a calibration file's JSON text; the message says what is wrong where. */
 export function parseCalibration(text: string): { ok: true; file: CalibrationFile } | { ok: false; error: string } {
   let raw: unknown;
-  try { raw = JSON.parse(text); } catch (e) { return { ok: false, error: `not JSON (${(e as Error).message})` }; }
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, error: `not JSON (${(e as Error).message})` };
+  }
   if (!isObj(raw) || raw.format !== CALIBRATION_FORMAT) return { ok: false, error: `not a ShardLens calibration file (expected "format": "${CALIBRATION_FORMAT}")` };
   if (raw.version !== CALIBRATION_VERSION) return { ok: false, error: `calibration format version ${String(raw.version)} is not supported (expected ${CALIBRATION_VERSION})` };
   if (!isObj(raw.gpus)) return { ok: false, error: '"gpus" must map GPU types to corrections' };

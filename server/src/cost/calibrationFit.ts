@@ -87,10 +87,12 @@ export function fitLine(pairs: readonly { predicted: number; measured: number }[
 }
 
 function sumMape(samples: readonly CalibrationSample[], cost: (s: CalibrationSample) => ComputeCost): number {
-  return mape(samples.map((s) => {
-    const c = cost(s);
-    return { predicted: c.fwdMs + c.bwdMs, measured: s.measured.fwdMs + s.measured.bwdMs };
-  }));
+  return mape(
+    samples.map((s) => {
+      const c = cost(s);
+      return { predicted: c.fwdMs + c.bwdMs, measured: s.measured.fwdMs + s.measured.bwdMs };
+    }),
+  );
 }
 
 /** One fit per (GPU type, kernel) present in `samples`, in first-seen order. */
@@ -99,7 +101,8 @@ export function fitCalibration(samples: readonly CalibrationSample[]): GroupFit[
   for (const s of samples) {
     const key = `${s.gpuType}\u0000${s.kernel}`;
     const g = groups.get(key);
-    if (g) g.push(s); else groups.set(key, [s]);
+    if (g) g.push(s);
+    else groups.set(key, [s]);
   }
   const out: GroupFit[] = [];
   for (const group of groups.values()) {
@@ -108,8 +111,13 @@ export function fitCalibration(samples: readonly CalibrationSample[]): GroupFit[
     const held = group.filter((s) => isHeldOut(s.id));
     if (train.length < MIN_TRAIN || held.length < MIN_HELDOUT) {
       out.push({
-        gpuType, kernel, status: 'too_few', train: train.length, heldout: held.length,
-        message: `${gpuType} / ${kernel}: ${group.length} measured sets (${train.length} to fit, ${held.length} held out); ` +
+        gpuType,
+        kernel,
+        status: 'too_few',
+        train: train.length,
+        heldout: held.length,
+        message:
+          `${gpuType} / ${kernel}: ${group.length} measured sets (${train.length} to fit, ${held.length} held out); ` +
           `a correction needs at least ${MIN_TRAIN} to fit and ${MIN_HELDOUT} held out — measure more plans (shardlens measure)`,
       });
       continue;
@@ -118,17 +126,32 @@ export function fitCalibration(samples: readonly CalibrationSample[]): GroupFit[
     const bwd = fitLine(train.map((s) => ({ predicted: s.predicted.bwdMs, measured: s.measured.bwdMs })));
     const corr = (s: CalibrationSample) => ({ fwdMs: applyLine(s.predicted.fwdMs, fwd), bwdMs: applyLine(s.predicted.bwdMs, bwd) });
     const correction: KernelCorrection = {
-      fwd, bwd, train: train.length, heldout: held.length,
+      fwd,
+      bwd,
+      train: train.length,
+      heldout: held.length,
       mape: {
-        train_before: sumMape(train, (s) => s.predicted), train_after: sumMape(train, corr),
-        heldout_before: sumMape(held, (s) => s.predicted), heldout_after: sumMape(held, corr),
+        train_before: sumMape(train, (s) => s.predicted),
+        train_after: sumMape(train, corr),
+        heldout_before: sumMape(held, (s) => s.predicted),
+        heldout_after: sumMape(held, corr),
       },
     };
     const gain = correction.mape.heldout_after < correction.mape.heldout_before;
     out.push({
-      gpuType, kernel, status: gain ? 'fitted' : 'no_gain', train: train.length, heldout: held.length, correction,
-      ...(gain ? {} : { message: `${gpuType} / ${kernel}: the correction does not lower the held-out error ` +
-        `(${(100 * correction.mape.heldout_before).toFixed(1)}% → ${(100 * correction.mape.heldout_after).toFixed(1)}%); not kept` }),
+      gpuType,
+      kernel,
+      status: gain ? 'fitted' : 'no_gain',
+      train: train.length,
+      heldout: held.length,
+      correction,
+      ...(gain
+        ? {}
+        : {
+            message:
+              `${gpuType} / ${kernel}: the correction does not lower the held-out error ` +
+              `(${(100 * correction.mape.heldout_before).toFixed(1)}% → ${(100 * correction.mape.heldout_after).toFixed(1)}%); not kept`,
+          }),
     });
   }
   return out;

@@ -105,7 +105,11 @@ export function linksOf(env: CostEnv, n: number): Links {
   const perHost = Math.max(1, Math.min(Math.max(1, count), Math.floor(dev?.perHost) || count || 1));
   const batch = pos(env?.batchSize);
   return {
-    n: count, perHost, hosts: Math.max(1, Math.ceil(count / perHost)), batch, bags: count > 0 ? batch / count : 0,
+    n: count,
+    perHost,
+    hosts: Math.max(1, Math.ceil(count / perHost)),
+    batch,
+    bags: count > 0 ? batch / count : 0,
     nvl: pos(dev?.nvlinkGBps) * 1e6 * k.nvlinkEfficiency,
     net: pos(dev?.networkGBps) * 1e6 * k.networkEfficiency,
     k,
@@ -144,9 +148,7 @@ export function exchangeMs(l: Links, sendIntra: number, recvIntra: number, sendI
  * The fit of the link constants (commFit.ts) regresses measured times on these.
  */
 export function allToAllVolume(link: 'intra' | 'inter', b: number, n: number, x: number, hostSum: number, total: number, size: number): number {
-  return link === 'intra'
-    ? Math.max(b * x * (size - 1), b * (hostSum - x))
-    : Math.max(b * x * (n - size), b * (total - hostSum));
+  return link === 'intra' ? Math.max(b * x * (size - 1), b * (hostSum - x)) : Math.max(b * x * (n - size), b * (total - hostSum));
 }
 
 /**
@@ -178,6 +180,6 @@ export function allReduceMs(l: Links, bytes: number): number {
   if (l.n <= 1 || !(bytes > 0)) return 0;
   const bus = l.hosts <= 1 ? l.nvl : Math.min(l.nvl, l.perHost * l.net);
   const buckets = Math.max(1, Math.ceil(bytes / l.k.ddpBucketBytes));
-  const ms = over((2 * (l.n - 1) / l.n) * bytes, bus) + buckets * (l.hosts <= 1 ? l.k.intraLatencyMs : l.k.interLatencyMs);
+  const ms = over(((2 * (l.n - 1)) / l.n) * bytes, bus) + buckets * (l.hosts <= 1 ? l.k.intraLatencyMs : l.k.interLatencyMs);
   return Number.isFinite(ms) ? ms : 0;
 }

@@ -33,14 +33,34 @@ export function parseCommJsonl(text: string): { records: CommRecord[]; errors: s
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
     let o: Record<string, unknown>;
-    try { o = JSON.parse(line) as Record<string, unknown>; } catch { errors.push(`line ${i + 1}: not JSON`); return; }
+    try {
+      o = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      errors.push(`line ${i + 1}: not JSON`);
+      return;
+    }
     const nums = (x: unknown) => Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0);
-    const world = o.world; const batch = o.batch;
-    if (typeof world !== 'number' || !Number.isInteger(world) || world < 2) { errors.push(`line ${i + 1}: world must be an integer ≥ 2`); return; }
-    if (typeof batch !== 'number' || !(batch > 0)) { errors.push(`line ${i + 1}: batch must be positive`); return; }
-    if (!nums(o.dim_sums) || !nums(o.fwd_a2a_ms) || !nums(o.bwd_a2a_ms)) { errors.push(`line ${i + 1}: dim_sums, fwd_a2a_ms and bwd_a2a_ms must be lists of non-negative numbers`); return; }
-    const dimSums = o.dim_sums as number[]; const fwd = o.fwd_a2a_ms as number[]; const bwd = o.bwd_a2a_ms as number[];
-    if (dimSums.length !== world || fwd.length !== world || bwd.length !== world) { errors.push(`line ${i + 1}: one entry per rank expected (${world})`); return; }
+    const world = o.world;
+    const batch = o.batch;
+    if (typeof world !== 'number' || !Number.isInteger(world) || world < 2) {
+      errors.push(`line ${i + 1}: world must be an integer ≥ 2`);
+      return;
+    }
+    if (typeof batch !== 'number' || !(batch > 0)) {
+      errors.push(`line ${i + 1}: batch must be positive`);
+      return;
+    }
+    if (!nums(o.dim_sums) || !nums(o.fwd_a2a_ms) || !nums(o.bwd_a2a_ms)) {
+      errors.push(`line ${i + 1}: dim_sums, fwd_a2a_ms and bwd_a2a_ms must be lists of non-negative numbers`);
+      return;
+    }
+    const dimSums = o.dim_sums as number[];
+    const fwd = o.fwd_a2a_ms as number[];
+    const bwd = o.bwd_a2a_ms as number[];
+    if (dimSums.length !== world || fwd.length !== world || bwd.length !== world) {
+      errors.push(`line ${i + 1}: one entry per rank expected (${world})`);
+      return;
+    }
     const dtype = o.dtype === 'fp16' || o.dtype === 'bf16' ? o.dtype : 'fp32';
     records.push({ world, batch, dtype, dimSums, fwdMs: fwd, bwdMs: bwd });
   });
@@ -52,8 +72,12 @@ function line(points: readonly [number, number][]): { slope: number; intercept: 
   const n = points.length;
   const mx = points.reduce((a, p) => a + p[0], 0) / n;
   const my = points.reduce((a, p) => a + p[1], 0) / n;
-  let sxx = 0; let sxy = 0;
-  for (const [x, y] of points) { sxx += (x - mx) ** 2; sxy += (x - mx) * (y - my); }
+  let sxx = 0;
+  let sxy = 0;
+  for (const [x, y] of points) {
+    sxx += (x - mx) ** 2;
+    sxy += (x - mx) * (y - my);
+  }
   if (!(sxx > 0)) return undefined;
   const slope = sxy / sxx;
   return { slope, intercept: my - slope * mx };
@@ -65,7 +89,12 @@ function line(points: readonly [number, number][]): { slope: number; intercept: 
  * too few distinct volumes keep the preset numbers. Undefined when nothing
  * could be fitted.
  */
-export function fitCommConstants(records: readonly CommRecord[], device: Pick<DeviceSpec, 'nvlinkGBps' | 'networkGBps'>, perHost: number, source = 'measured'): CommConstants | undefined {
+export function fitCommConstants(
+  records: readonly CommRecord[],
+  device: Pick<DeviceSpec, 'nvlinkGBps' | 'networkGBps'>,
+  perHost: number,
+  source = 'measured',
+): CommConstants | undefined {
   const intra: [number, number][] = [];
   const inter: [number, number][] = [];
   const nvl = device.nvlinkGBps * 1e6; // bytes per ms at spec
@@ -95,7 +124,13 @@ export function fitCommConstants(records: readonly CommRecord[], device: Pick<De
   const ok = (f: { slope: number; intercept: number } | undefined) => f && f.slope > 0 && 1 / f.slope <= 1.5;
   if (!ok(a) && !ok(c)) return undefined;
   const out: CommConstants = { ...PRESET_COMM, source: `fitted: ${source} (${intra.length + inter.length} rank timings)` };
-  if (ok(a)) { out.nvlinkEfficiency = 1 / a!.slope; out.intraLatencyMs = Math.max(0, a!.intercept); }
-  if (ok(c)) { out.networkEfficiency = 1 / c!.slope; out.interLatencyMs = Math.max(0, c!.intercept); }
+  if (ok(a)) {
+    out.nvlinkEfficiency = 1 / a!.slope;
+    out.intraLatencyMs = Math.max(0, a!.intercept);
+  }
+  if (ok(c)) {
+    out.networkEfficiency = 1 / c!.slope;
+    out.interLatencyMs = Math.max(0, c!.intercept);
+  }
   return out;
 }

@@ -7,10 +7,18 @@
  */
 
 /** One nn.Linear as a sidecar stores it: weight[out][in], bias[out]. */
-export interface LinearWeights { weight: number[][]; bias: number[] }
+export interface LinearWeights {
+  weight: number[][];
+  bias: number[];
+}
 
 /** A layer packed for evaluation: W row-major (outDim × inDim), b. */
-export interface Dense { w: Float64Array; b: Float64Array; inDim: number; outDim: number }
+export interface Dense {
+  w: Float64Array;
+  b: Float64Array;
+  inDim: number;
+  outDim: number;
+}
 
 function finiteArray(v: unknown, len: number): boolean {
   return Array.isArray(v) && v.length === len && v.every((x) => typeof x === 'number' && Number.isFinite(x));

@@ -46,6 +46,8 @@ export function checkBands(u: unknown): string | undefined {
  * the measured bands once the published-figure fit reports them.
  */
 export const FBGEMM_PROVISIONAL_ERROR: ErrorBands = {
-  quantile: 0.68, bins_ms: [], rel: [0.375],
+  quantile: 0.68,
+  bins_ms: [],
+  rel: [0.375],
   source: 'provisional: 1.5 × the 25% median-error target of the FBGEMM model on published figures',
 };

@@ -107,14 +107,17 @@ export const FBGEMM_CONSTANTS: Readonly<FbgemmConstants> = {
   residentWarpsPerSm: 64,
 };
 
-
 /** Optimizer state bytes read + written per distinct row (FBGEMM keeps momentum in fp32). */
 export function stateBytesPerRow(optimizer: Optimizer, dim: number): number {
   switch (optimizer) {
-    case 'sgd': return 0;
-    case 'rowwise_adagrad': return 2 * 4;
-    case 'adagrad': return 2 * 4 * dim;
-    case 'adam': return 2 * 2 * 4 * dim;
+    case 'sgd':
+      return 0;
+    case 'rowwise_adagrad':
+      return 2 * 4;
+    case 'adagrad':
+      return 2 * 4 * dim;
+    case 'adam':
+      return 2 * 2 * 4 * dim;
   }
 }
 
@@ -171,7 +174,18 @@ function finite(x: number | undefined, fallback = 0): number {
  */
 export function fbgemmShardTraffic(shard: Shard, env: CostEnv, k: Readonly<FbgemmConstants> = FBGEMM_CONSTANTS, opts: TrafficOptions = {}): FbgemmTraffic {
   const zero: FbgemmTraffic = {
-    lookups: 0, unique: 0, hitRate: 0, fwdHbmBytes: 0, fwdReadBytes: 0, fwdWrittenBytes: 0, fwdL2Bytes: 0, fwdWarps: 0, fwdChainRows: 0, bwdBytes: 0, stateBytes: 0, hostBytes: 0,
+    lookups: 0,
+    unique: 0,
+    hitRate: 0,
+    fwdHbmBytes: 0,
+    fwdReadBytes: 0,
+    fwdWrittenBytes: 0,
+    fwdL2Bytes: 0,
+    fwdWarps: 0,
+    fwdChainRows: 0,
+    bwdBytes: 0,
+    stateBytes: 0,
+    hostBytes: 0,
   };
   const rows = Math.max(1, finite(shard.rows, 1));
   const dim = Math.max(1, finite(shard.dim, 1));
@@ -235,8 +249,18 @@ export function fbgemmShardTraffic(shard: Shard, env: CostEnv, k: Readonly<Fbgem
     fwdWrittenBytes += 4 * n + misses * rb;
   }
   return {
-    lookups: n, unique, hitRate, fwdHbmBytes: fwdReadBytes + fwdWrittenBytes, fwdReadBytes, fwdWrittenBytes, fwdL2Bytes,
-    fwdWarps, fwdChainRows, bwdBytes, stateBytes, hostBytes,
+    lookups: n,
+    unique,
+    hitRate,
+    fwdHbmBytes: fwdReadBytes + fwdWrittenBytes,
+    fwdReadBytes,
+    fwdWrittenBytes,
+    fwdL2Bytes,
+    fwdWarps,
+    fwdChainRows,
+    bwdBytes,
+    stateBytes,
+    hostBytes,
   };
 }
 
@@ -321,7 +345,9 @@ class FbgemmScorer implements SetScorer {
   private readonly parts: FbgemmTimes[] = [];
 
   constructor(
-    private readonly shards: readonly Shard[], private readonly env: CostEnv, private readonly k: Readonly<FbgemmConstants>,
+    private readonly shards: readonly Shard[],
+    private readonly env: CostEnv,
+    private readonly k: Readonly<FbgemmConstants>,
     private readonly known: WeakMap<Shard, { env: CostEnv; k: Readonly<FbgemmConstants>; t: FbgemmTimes }>,
   ) {
     this.times = new Array<FbgemmTimes | undefined>(shards.length);
@@ -363,7 +389,10 @@ export class FbgemmCostModel implements CostModel {
   /** Each Shard object's times under the env object it was priced in (re-preparations reuse them). */
   private readonly known = new WeakMap<Shard, { env: CostEnv; k: Readonly<FbgemmConstants>; t: FbgemmTimes }>();
 
-  constructor(private readonly deviceType?: string, private readonly constants: Readonly<FbgemmConstants> = FBGEMM_CONSTANTS) {}
+  constructor(
+    private readonly deviceType?: string,
+    private readonly constants: Readonly<FbgemmConstants> = FBGEMM_CONSTANTS,
+  ) {}
 
   get name(): string {
     return `fbgemm-tbe analytic: ${this.deviceType ?? this.lastType ?? 'GPU'}`;

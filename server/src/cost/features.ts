@@ -74,10 +74,7 @@ export function histogramStats(hist: readonly number[], rows: number, lookups: n
 }
 
 /** Raw (un-normalised) features of one shard; `batchSize` = bags per step. */
-export function tableFeatures(
-  rowsIn: number, dimIn: number, poolingIn: number, alpha: number, dtypeBytes: number, batchIn: number,
-  histogram?: readonly number[],
-): number[] {
+export function tableFeatures(rowsIn: number, dimIn: number, poolingIn: number, alpha: number, dtypeBytes: number, batchIn: number, histogram?: readonly number[]): number[] {
   const rows = Math.max(1, rowsIn);
   const dim = Math.max(1, dimIn);
   const pooling = Math.max(1e-3, poolingIn);
@@ -97,10 +94,7 @@ export function tableFeatures(
 }
 
 /** The feature vector from the index statistics (in FEATURE_NAMES order). */
-function featureRow(
-  rowsIn: number, dimIn: number, poolingIn: number, alpha: number, dtypeBytes: number, batchIn: number,
-  unique: number, hot: number, hottest: number,
-): number[] {
+function featureRow(rowsIn: number, dimIn: number, poolingIn: number, alpha: number, dtypeBytes: number, batchIn: number, unique: number, hot: number, hottest: number): number[] {
   const rows = Math.max(1, rowsIn);
   const dim = Math.max(1, dimIn);
   const pooling = Math.max(1e-3, poolingIn);

@@ -111,7 +111,12 @@ export class GuardedCostModel implements CostModel {
    * `inner` was measured on; without them only the floor and the physical
    * bounds apply. `error` is the ± for a model that reports none of its own.
    */
-  constructor(readonly inner: CostModel, readonly fallback?: CostModel, readonly ranges?: TrainingRanges, readonly error?: ErrorBands) {
+  constructor(
+    readonly inner: CostModel,
+    readonly fallback?: CostModel,
+    readonly ranges?: TrainingRanges,
+    readonly error?: ErrorBands,
+  ) {
     this.name = inner.name;
     this.source = inner.source;
   }
@@ -126,8 +131,11 @@ export class GuardedCostModel implements CostModel {
     const tooMany = set.length > groupSize(r);
     if (!envMoved && !tooMany && !clamped.some((c) => c.moved)) return { direct: true, weight: 0, groups: [] };
     const weight = Math.max(setSizeWeight(set.length, r), ...clamped.map((c) => c.weight));
-    const groups = groupsOf(clamped.map((c, i) => ({ c, key: shardCostKey(set[i]) })), (m) => m.key, groupSize(r))
-      .map((g) => g.map((m) => m.c.shard));
+    const groups = groupsOf(
+      clamped.map((c, i) => ({ c, key: shardCostKey(set[i]) })),
+      (m) => m.key,
+      groupSize(r),
+    ).map((g) => g.map((m) => m.c.shard));
     return { direct: false, weight, groups };
   }
 
@@ -180,8 +188,16 @@ export class GuardedCostModel implements CostModel {
     const at: number[] = [];
     const groupAt: number[][] = [];
     plans.forEach((p, i) => {
-      if (p.direct) { at[i] = batch.length; batch.push(sets[i]); groupAt[i] = []; return; }
-      groupAt[i] = p.groups.map((g) => { batch.push(g); return batch.length - 1; });
+      if (p.direct) {
+        at[i] = batch.length;
+        batch.push(sets[i]);
+        groupAt[i] = [];
+        return;
+      }
+      groupAt[i] = p.groups.map((g) => {
+        batch.push(g);
+        return batch.length - 1;
+      });
     });
     // A moved env changes only the optimizer; in-range sets of a moved env are never direct.
     const costs = batch.length > 0 ? await this.inner.predict(batch, envMoved ? envC : env) : [];
@@ -194,7 +210,12 @@ export class GuardedCostModel implements CostModel {
       if (p.direct) return costs[at[i]];
       const ga = fbGroups.slice(g, g + p.groups.length);
       g += p.groups.length;
-      return this.combine(a[i], groupAt[i].map((j) => costs[j]), ga, p.weight);
+      return this.combine(
+        a[i],
+        groupAt[i].map((j) => costs[j]),
+        ga,
+        p.weight,
+      );
     });
     return { c, a };
   }
@@ -225,12 +246,23 @@ export class GuardedCostModel implements CostModel {
         asIs ??= self.inner.prepare(shards, env);
         return { c: asIs.score(members), a };
       }
-      fbC ??= self.fallback!.prepare(clamped.map((c) => c.shard), envC);
+      fbC ??= self.fallback!.prepare(
+        clamped.map((c) => c.shard),
+        envC,
+      );
       const weight = Math.max(setSizeWeight(members.length, r), ...members.map((i) => clamped[i].weight));
       keys ??= shards.map((s) => shardCostKey(s));
       const k = keys;
       const groups = groupsOf(members, (i) => k[i], max);
-      return { c: self.combine(a, groups.map((gr) => inner.score(gr)), groups.map((gr) => fbC!.score(gr)), weight), a };
+      return {
+        c: self.combine(
+          a,
+          groups.map((gr) => inner.score(gr)),
+          groups.map((gr) => fbC!.score(gr)),
+          weight,
+        ),
+        a,
+      };
     };
   }
 
@@ -249,9 +281,15 @@ export class GuardedCostModel implements CostModel {
     const missing: number[] = [];
     shards.forEach((s, i) => {
       const known = this.singlesByShard.get(s);
-      if (known && known.env === envKey) { out[i] = known.c; return; }
+      if (known && known.env === envKey) {
+        out[i] = known.c;
+        return;
+      }
       const c = this.singles.get(`${envKey}#${shardCostKey(s)}`);
-      if (c) { this.singlesByShard.set(s, { env: envKey, c }); out[i] = c; } else missing.push(i);
+      if (c) {
+        this.singlesByShard.set(s, { env: envKey, c });
+        out[i] = c;
+      } else missing.push(i);
     });
     if (missing.length === 0) return out;
     // Price only the shards not seen before (the scorer prepares what it is given).
@@ -316,12 +354,17 @@ export class GuardedCostModel implements CostModel {
         if (live.length > 1) {
           floor = { fwdMs: 0, bwdMs: 0 };
           for (const i of live) {
-            const s = single[i] ??= self.singlesOf([shards[i]], env, (m) => raw(m.map(() => i)))[0];
+            const s = (single[i] ??= self.singlesOf([shards[i]], env, (m) => raw(m.map(() => i)))[0]);
             floor.fwdMs = Math.max(floor.fwdMs, s.fwdMs);
             floor.bwdMs = Math.max(floor.bwdMs, s.bwdMs);
           }
         }
-        return self.settle(r.c, r.a, floor, live.map((i) => bounds[i]));
+        return self.settle(
+          r.c,
+          r.a,
+          floor,
+          live.map((i) => bounds[i]),
+        );
       },
     };
   }

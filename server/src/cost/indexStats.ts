@@ -165,10 +165,14 @@ export function sampledHotShare(rows: number, lookups: number, alpha: number): n
   // Largest integer t with rowsAtLeast(t) ≥ k (rowsAtLeast(1) = unique > k).
   let lo = 1;
   let hi = 2;
-  while (rowsAtLeast(hi) >= k) { lo = hi; hi *= 2; }
+  while (rowsAtLeast(hi) >= k) {
+    lo = hi;
+    hi *= 2;
+  }
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
-    if (rowsAtLeast(mid) >= k) lo = mid; else hi = mid;
+    if (rowsAtLeast(mid) >= k) lo = mid;
+    else hi = mid;
   }
   const t = lo;
   // Rows with ≥ t+1 hits count fully; the rest of the k slots hold t hits each.
@@ -193,7 +197,10 @@ function poissonTail(mu: number, t: number): number {
   if (t <= 40) {
     let term = Math.exp(-mu);
     let cdf = term;
-    for (let j = 1; j < t; j++) { term *= mu / j; cdf += term; }
+    for (let j = 1; j < t; j++) {
+      term *= mu / j;
+      cdf += term;
+    }
     return Math.max(0, 1 - cdf);
   }
   const z = (t - 0.5 - mu) / Math.sqrt(mu);
@@ -204,9 +211,13 @@ function poissonTail(mu: number, t: number): number {
 function erfc(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886187 + t * (-1.13520398 + t * (1.48851587 +
-    t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886187 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? r : 2 - r;
 }
 

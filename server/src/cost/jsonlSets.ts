@@ -115,10 +115,11 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
     const t = rec.tables[i];
     const at = `tables[${i}]`;
     if (!isObj(t)) return `${at} must be an object`;
-    const bad = rangeProblem(t.rows, RANGES.rows, `${at}.rows`, 'a whole number of rows')
-      ?? rangeProblem(t.dim, RANGES.dim, `${at}.dim`, 'a whole number of elements per row')
-      ?? rangeProblem(t.pooling, RANGES.pooling, `${at}.pooling`, 'a number (mean lookups per bag)')
-      ?? rangeProblem(t.alpha ?? t.zipf ?? 0, RANGES.alpha, `${at}.alpha`, 'a number (0 = uniform)');
+    const bad =
+      rangeProblem(t.rows, RANGES.rows, `${at}.rows`, 'a whole number of rows') ??
+      rangeProblem(t.dim, RANGES.dim, `${at}.dim`, 'a whole number of elements per row') ??
+      rangeProblem(t.pooling, RANGES.pooling, `${at}.pooling`, 'a number (mean lookups per bag)') ??
+      rangeProblem(t.alpha ?? t.zipf ?? 0, RANGES.alpha, `${at}.alpha`, 'a number (0 = uniform)');
     if (bad) return bad;
     const alpha = (t.alpha ?? t.zipf ?? 0) as number;
     let histogram: number[] | undefined;
@@ -136,9 +137,10 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
     const tableKernel = opts.kernel ?? t.kernel ?? kernel;
     if (!(KERNELS as readonly string[]).includes(tableKernel as string)) return `${at}.kernel must be one of ${KERNELS.join(', ')}`;
     if (t.bags !== undefined && !(Number.isInteger(t.bags) && (t.bags as number) > 0)) return `${at}.bags must be a positive integer`;
-    const block = isObj(t.block) && Number.isInteger(t.block.offset) && Number.isInteger(t.block.table_rows)
-      ? { offset: t.block.offset as number, tableRows: t.block.table_rows as number, ids: t.block.ids === 'sorted' ? 'sorted' as const : 'hashed' as const }
-      : undefined;
+    const block =
+      isObj(t.block) && Number.isInteger(t.block.offset) && Number.isInteger(t.block.table_rows)
+        ? { offset: t.block.offset as number, tableRows: t.block.table_rows as number, ids: t.block.ids === 'sorted' ? ('sorted' as const) : ('hashed' as const) }
+        : undefined;
     shards.push({
       table: typeof t.name === 'string' ? t.name : `t${i}`,
       rows: t.rows as number,
@@ -154,7 +156,9 @@ function parseRecord(rec: unknown, line: number, opts: JsonlOptions): JsonlSet |
     });
   }
   const set: JsonlSet = {
-    id, line, shards,
+    id,
+    line,
+    shards,
     env: { batchSize: rec.batch as number, optimizer: optimizer as Optimizer, device: opts.device },
   };
   if (typeof rec.device_type === 'string' && rec.device_type) set.deviceType = rec.device_type;

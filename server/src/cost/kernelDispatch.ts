@@ -49,13 +49,17 @@ export class KernelDispatchModel implements CostModel {
    *   is priced)
    * @param kernels the kernels in use, which name the model
    */
-  constructor(private readonly byKernel: Readonly<Record<Kernel, CostModel>>, kernels: readonly Kernel[]) {
+  constructor(
+    private readonly byKernel: Readonly<Record<Kernel, CostModel>>,
+    kernels: readonly Kernel[],
+  ) {
     this.kernels = kernels.length > 0 ? kernelSet(kernels) : [...KERNELS];
     const groups = new Map<CostModel, Kernel[]>();
     for (const k of this.kernels) {
       const m = byKernel[k];
       const g = groups.get(m);
-      if (g) g.push(k); else groups.set(m, [k]);
+      if (g) g.push(k);
+      else groups.set(m, [k]);
     }
     this.name = [...groups].map(([m, ks]) => `${m.name} [${ks.join(', ')}]`).join(' + ');
     this.source = [...groups.keys()].every((m) => m.source === 'learned') ? 'learned' : 'analytic';
@@ -99,8 +103,13 @@ export class KernelDispatchModel implements CostModel {
     if (used.length <= 1) return this.modelFor(used[0] ?? this.kernels[0]).predict(sets, env);
     const sums = sets.map(() => new GroupSum());
     for (const k of used) {
-      const part = await this.modelFor(k).predict(sets.map((set) => set.filter((s) => kernelOf(s) === k)), env);
-      part.forEach((c, i) => { if (sets[i].some((s) => kernelOf(s) === k)) sums[i].add(c); });
+      const part = await this.modelFor(k).predict(
+        sets.map((set) => set.filter((s) => kernelOf(s) === k)),
+        env,
+      );
+      part.forEach((c, i) => {
+        if (sets[i].some((s) => kernelOf(s) === k)) sums[i].add(c);
+      });
     }
     return sums.map((g) => g.cost());
   }

@@ -103,7 +103,10 @@ export class AnalyticCorrectedModel implements CostModel {
    * @param base the learned model
    * @param analytic the same kernel's analytic model, which prices the corrections
    */
-  constructor(readonly base: CostModel, private readonly analytic: CostModel) {
+  constructor(
+    readonly base: CostModel,
+    private readonly analytic: CostModel,
+  ) {
     this.source = base.source;
   }
 
@@ -116,7 +119,9 @@ export class AnalyticCorrectedModel implements CostModel {
     const out = [...(this.base.notes?.(env) ?? [])];
     if (plan.optimizer) out.push(`optimizer term (${env.optimizer}) from the analytic model (${this.analytic.name}): the learned model was trained on SGD steps`);
     if (plan.overrides.length > 0) {
-      out.push(`device override${plan.overrides.length === 1 ? '' : 's'} ${plan.overrides.join(', ')} applied by the analytic model's ratio with/without ${plan.overrides.length === 1 ? 'it' : 'them'}: the learned model was measured on the ${env.device.type} preset`);
+      out.push(
+        `device override${plan.overrides.length === 1 ? '' : 's'} ${plan.overrides.join(', ')} applied by the analytic model's ratio with/without ${plan.overrides.length === 1 ? 'it' : 'them'}: the learned model was measured on the ${env.device.type} preset`,
+      );
     }
     return out;
   }

@@ -110,9 +110,10 @@ export class LearnedCostModel implements CostModel {
       throw new Error(`${files.onnxPath} is not a loadable ONNX model: ${(e as Error).message.split('\n')[0]}`, { cause: e });
     }
     const need = parsed.sidecar.base ? ['features', 'mask', 'base_log'] : ['features', 'mask'];
-    if (!need.every((n) => session.inputNames.includes(n)) || session.inputNames.length !== need.length
-      || !['fwd_ms', 'bwd_ms'].every((n) => session.outputNames.includes(n))) {
-      throw new Error(`${files.onnxPath} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; its sidecar expects ${need.join(', ')} → fwd_ms, bwd_ms`);
+    if (!need.every((n) => session.inputNames.includes(n)) || session.inputNames.length !== need.length || !['fwd_ms', 'bwd_ms'].every((n) => session.outputNames.includes(n))) {
+      throw new Error(
+        `${files.onnxPath} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; its sidecar expects ${need.join(', ')} → fwd_ms, bwd_ms`,
+      );
     }
     return new LearnedCostModel(parsed.sidecar, session, ort, new CostNetwork(parsed.sidecar));
   }
@@ -157,7 +158,10 @@ export class LearnedCostModel implements CostModel {
   ensemble(set: readonly Shard[], env: CostEnv): ComputeCost & { spread: number } {
     if (set.length === 0) return { fwdMs: 0, bwdMs: 0, spread: 0 };
     const b = this.base?.prepare(set, env).score(set.map((_, i) => i));
-    return this.network.scoreWithSpread(set.map((s) => this.encodingOf(s, env.batchSize)), b ? [Math.log(b.fwdMs), Math.log(b.bwdMs)] : [0, 0]);
+    return this.network.scoreWithSpread(
+      set.map((s) => this.encodingOf(s, env.batchSize)),
+      b ? [Math.log(b.fwdMs), Math.log(b.bwdMs)] : [0, 0],
+    );
   }
 
   async predict(sets: readonly (readonly Shard[])[], env: CostEnv): Promise<ComputeCost[]> {
@@ -180,9 +184,15 @@ export class LearnedCostModel implements CostModel {
       mask: new this.ort.Tensor('float32', mask, [live.length, t]),
     };
     if (this.base) {
-      const base = await this.base.predict(live.map((i) => sets[i]), env);
+      const base = await this.base.predict(
+        live.map((i) => sets[i]),
+        env,
+      );
       const logs = new Float32Array(live.length * 2);
-      base.forEach((c, row) => { logs[2 * row] = Math.log(c.fwdMs); logs[2 * row + 1] = Math.log(c.bwdMs); });
+      base.forEach((c, row) => {
+        logs[2 * row] = Math.log(c.fwdMs);
+        logs[2 * row + 1] = Math.log(c.bwdMs);
+      });
       feeds.base_log = new this.ort.Tensor('float32', logs, [live.length, 2]);
     }
     const res = await this.session.run(feeds);

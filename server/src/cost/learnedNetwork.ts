@@ -17,8 +17,16 @@ import { applyDense as dense, packLinear as pack, type Dense, type LinearWeights
 import type { ComputeCost } from './types';
 import type { CostModelSidecar } from './learnedSidecar';
 
-interface Head { sumPart: Dense; maxPart: Dense; out: Dense }
-interface Member { enc: Dense[]; fwd: Head; bwd: Head }
+interface Head {
+  sumPart: Dense;
+  maxPart: Dense;
+  out: Dense;
+}
+interface Member {
+  enc: Dense[];
+  fwd: Head;
+  bwd: Head;
+}
 
 function head(layers: LinearWeights[], emb: number): Head {
   return { sumPart: pack(layers[0], [0, emb]), maxPart: pack(layers[0], [emb, 2 * emb]), out: pack(layers[1]) };
@@ -51,7 +59,9 @@ export class CostNetwork {
     this.mean = Float64Array.from(sidecar.normalization.mean);
     this.std = Float64Array.from(sidecar.normalization.std);
     this.nets = sidecar.weights.map((m) => ({
-      enc: m.encoder.map((l) => pack(l)), fwd: head(m.head_fwd, a.emb), bwd: head(m.head_bwd, a.emb),
+      enc: m.encoder.map((l) => pack(l)),
+      fwd: head(m.head_fwd, a.emb),
+      bwd: head(m.head_bwd, a.emb),
     }));
     this.z = new Float64Array(a.num_features);
     this.h1 = new Float64Array(a.hidden);

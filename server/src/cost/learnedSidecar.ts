@@ -25,7 +25,13 @@ export interface MemberWeights {
   head_bwd: LinearWeights[];
 }
 
-export interface HeldOutMetric { mape: number; median_ape: number; p90_ape: number; spearman: number; n: number }
+export interface HeldOutMetric {
+  mape: number;
+  median_ape: number;
+  p90_ape: number;
+  spearman: number;
+  n: number;
+}
 
 export interface CostModelSidecar {
   format: 'shardlens-cost-model';
@@ -80,10 +86,16 @@ export function validateSidecar(raw: unknown): SidecarResult {
   if (!s || typeof s !== 'object') return { ok: false, error: 'sidecar is not a JSON object' };
   if (s.format !== 'shardlens-cost-model') return { ok: false, error: `sidecar format is ${JSON.stringify(s.format)}, expected "shardlens-cost-model"` };
   if (s.sidecar_version !== SIDECAR_VERSION) {
-    return { ok: false, error: `sidecar version ${String(s.sidecar_version)} is not supported (this ShardLens reads version ${SIDECAR_VERSION}); re-export the model with this version's models/shardlens_cost/export.py` };
+    return {
+      ok: false,
+      error: `sidecar version ${String(s.sidecar_version)} is not supported (this ShardLens reads version ${SIDECAR_VERSION}); re-export the model with this version's models/shardlens_cost/export.py`,
+    };
   }
   if (s.feature_version !== FEATURE_VERSION || !Array.isArray(s.feature_names) || s.feature_names.join(',') !== FEATURE_NAMES.join(',')) {
-    return { ok: false, error: `model features (version ${String(s.feature_version)}) do not match this ShardLens (version ${FEATURE_VERSION}: ${FEATURE_NAMES.length} features); retrain with this version's models/shardlens_cost` };
+    return {
+      ok: false,
+      error: `model features (version ${String(s.feature_version)}) do not match this ShardLens (version ${FEATURE_VERSION}: ${FEATURE_NAMES.length} features); retrain with this version's models/shardlens_cost`,
+    };
   }
   if (typeof s.name !== 'string' || typeof s.gpu_type !== 'string') return { ok: false, error: 'sidecar lacks "name" or "gpu_type"' };
   if (s.kernel !== undefined && !(KERNELS as readonly unknown[]).includes(s.kernel)) {
@@ -102,17 +114,25 @@ export function validateSidecar(raw: unknown): SidecarResult {
   for (let k = 0; k < a.members; k++) {
     const m = s.weights[k] as Partial<MemberWeights>;
     const where = `weights[${k}]`;
-    if (!m || !Array.isArray(m.encoder) || m.encoder.length !== 3 || !Array.isArray(m.head_fwd) || m.head_fwd.length !== 2
-      || !Array.isArray(m.head_bwd) || m.head_bwd.length !== 2) {
+    if (
+      !m ||
+      !Array.isArray(m.encoder) ||
+      m.encoder.length !== 3 ||
+      !Array.isArray(m.head_fwd) ||
+      m.head_fwd.length !== 2 ||
+      !Array.isArray(m.head_bwd) ||
+      m.head_bwd.length !== 2
+    ) {
       return { ok: false, error: `${where} must have 3 encoder layers and 2 layers per head` };
     }
-    const err = checkLinear(m.encoder[0], f, a.hidden, `${where}.encoder[0]`)
-      ?? checkLinear(m.encoder[1], a.hidden, a.hidden, `${where}.encoder[1]`)
-      ?? checkLinear(m.encoder[2], a.hidden, a.emb, `${where}.encoder[2]`)
-      ?? checkLinear(m.head_fwd[0], 2 * a.emb, a.head, `${where}.head_fwd[0]`)
-      ?? checkLinear(m.head_fwd[1], a.head, 1, `${where}.head_fwd[1]`)
-      ?? checkLinear(m.head_bwd[0], 2 * a.emb, a.head, `${where}.head_bwd[0]`)
-      ?? checkLinear(m.head_bwd[1], a.head, 1, `${where}.head_bwd[1]`);
+    const err =
+      checkLinear(m.encoder[0], f, a.hidden, `${where}.encoder[0]`) ??
+      checkLinear(m.encoder[1], a.hidden, a.hidden, `${where}.encoder[1]`) ??
+      checkLinear(m.encoder[2], a.hidden, a.emb, `${where}.encoder[2]`) ??
+      checkLinear(m.head_fwd[0], 2 * a.emb, a.head, `${where}.head_fwd[0]`) ??
+      checkLinear(m.head_fwd[1], a.head, 1, `${where}.head_fwd[1]`) ??
+      checkLinear(m.head_bwd[0], 2 * a.emb, a.head, `${where}.head_bwd[0]`) ??
+      checkLinear(m.head_bwd[1], a.head, 1, `${where}.head_bwd[1]`);
     if (err) return { ok: false, error: err };
   }
   if (s.training_ranges !== undefined) {

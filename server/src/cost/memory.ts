@@ -41,10 +41,14 @@ export const KJT_COPIES = 20;
 export function shardMemoryBytes(rows: number, dim: number, dtypeBytes: number, optimizer: Optimizer): number {
   const weights = rows * dim * dtypeBytes;
   switch (optimizer) {
-    case 'sgd': return weights;
-    case 'adagrad': return weights + rows * dim * 4;
-    case 'rowwise_adagrad': return weights + rows * 4;
-    case 'adam': return weights + rows * dim * 8;
+    case 'sgd':
+      return weights;
+    case 'adagrad':
+      return weights + rows * dim * 4;
+    case 'rowwise_adagrad':
+      return weights + rows * 4;
+    case 'adam':
+      return weights + rows * dim * 8;
   }
 }
 
@@ -97,10 +101,17 @@ export function ioBytes(shard: Shard, kind: ShardingKind, pooling: number, ctx: 
   const L = finite(pooling);
   const out = shard.dim * shard.dtypeBytes;
   switch (kind) {
-    case 'data_parallel': return Math.ceil(ID_BYTES * L * b) + Math.ceil(b * out);
-    case 'row': return Math.ceil(ID_BYTES * L * b) + Math.ceil(B * out);
-    case 'table_row': case 'grid': return Math.ceil((ID_BYTES * L * B) / w) + Math.ceil(B * out);
-    case 'table': case 'column': case 'table_column': return Math.ceil(ID_BYTES * L * B) + Math.ceil(B * out);
+    case 'data_parallel':
+      return Math.ceil(ID_BYTES * L * b) + Math.ceil(b * out);
+    case 'row':
+      return Math.ceil(ID_BYTES * L * b) + Math.ceil(B * out);
+    case 'table_row':
+    case 'grid':
+      return Math.ceil((ID_BYTES * L * B) / w) + Math.ceil(B * out);
+    case 'table':
+    case 'column':
+    case 'table_column':
+      return Math.ceil(ID_BYTES * L * B) + Math.ceil(B * out);
   }
 }
 

@@ -35,7 +35,11 @@ export const BWD_PASSES = 4;
 export const CHAIN_FWD_MS = 0.5;
 export const CHAIN_BWD_MS = 5;
 
-export interface ShardBounds { loMs: number; hiMs: number; hiBwdMs: number }
+export interface ShardBounds {
+  loMs: number;
+  hiMs: number;
+  hiBwdMs: number;
+}
 
 function finite(x: number | undefined, fallback = 0): number {
   return typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : fallback;
@@ -50,8 +54,8 @@ export function shardBounds(s: Shard, env: CostEnv): ShardBounds {
   const hbm = finite(env.device?.hbmGBps) * 1e9;
   const loMs = hbm > 0 ? ((bags * dim * w + 8 * n) / hbm) * 1e3 : 0;
   const rb = dim * w;
-  const perLookupMs = (SERIAL_LOOKUP_US * 1e-3) + (rb / (SERIAL_BYTES_GBPS * 1e9)) * 1e3;
-  const serialMs = n * perLookupMs + (bags * dim * w) / (SERIAL_BYTES_GBPS * 1e9) * 1e3;
+  const perLookupMs = SERIAL_LOOKUP_US * 1e-3 + (rb / (SERIAL_BYTES_GBPS * 1e9)) * 1e3;
+  const serialMs = n * perLookupMs + ((bags * dim * w) / (SERIAL_BYTES_GBPS * 1e9)) * 1e3;
   return { loMs, hiMs: CHAIN_FWD_MS + serialMs, hiBwdMs: CHAIN_BWD_MS + BWD_PASSES * serialMs };
 }
 

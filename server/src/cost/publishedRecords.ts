@@ -138,7 +138,8 @@ function parseOne(rec: unknown, line: number): PublishedRecord | string {
   if (!pos(s.pooling)) return 'shape.pooling must be positive';
   if (typeof s.pooled !== 'boolean') return 'shape.pooled must be true or false';
   const d = s.distribution;
-  if (!isObj(d) || (d.kind !== 'uniform' && !(d.kind === 'powerlaw' && typeof d.alpha === 'number' && d.alpha >= 0))) return 'shape.distribution must be {kind: uniform} or {kind: powerlaw, alpha}';
+  if (!isObj(d) || (d.kind !== 'uniform' && !(d.kind === 'powerlaw' && typeof d.alpha === 'number' && d.alpha >= 0)))
+    return 'shape.distribution must be {kind: uniform} or {kind: powerlaw, alpha}';
   if (s.cacheLoadFactor !== undefined && !(pos(s.cacheLoadFactor) && s.cacheLoadFactor <= 1)) return 'shape.cacheLoadFactor must be in (0, 1]';
   // The cost models' rows are 2 or 4 bytes wide (Shard.dtypeBytes).
   if (rec.weights !== 'fp32' && rec.weights !== 'fp16' && rec.weights !== 'bf16') return 'weights must be fp32, fp16 or bf16';

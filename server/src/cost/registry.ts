@@ -174,8 +174,10 @@ async function builtinModel(device: DeviceSpec, kernel: Kernel, opts: LoadCostMo
     // FBGEMM's kernels have an analytic model of their own; only PyTorch's
     // embedding bag has a learned one missing for this GPU.
     if (kernel === 'torch_embedding_bag') {
-      notes.push(`no learned cost model for ${device.type}; using the analytic model ` +
-        `(to get one, measure your GPUs and train a model as models/README.md describes, then set shardlens.costModel.paths["${device.type}"] to its .onnx file)`);
+      notes.push(
+        `no learned cost model for ${device.type}; using the analytic model ` +
+          `(to get one, measure your GPUs and train a model as models/README.md describes, then set shardlens.costModel.paths["${device.type}"] to its .onnx file)`,
+      );
     }
     return undefined;
   }
@@ -232,8 +234,13 @@ export async function loadKernelModel(device: DeviceSpec, kernel: Kernel, opts: 
 }
 
 async function kernelModel(
-  device: DeviceSpec, kernel: Kernel, opts: LoadCostModelOptions,
-  users: { byKernel: Map<Kernel, LearnedCostModel>; failed: boolean }, notes: string[], analytic: CostModel, served: CostModel,
+  device: DeviceSpec,
+  kernel: Kernel,
+  opts: LoadCostModelOptions,
+  users: { byKernel: Map<Kernel, LearnedCostModel>; failed: boolean },
+  notes: string[],
+  analytic: CostModel,
+  served: CostModel,
 ): Promise<CostModel> {
   // A user whose own model failed to load is told so and gets analytic
   // numbers, not a shipped model silently standing in for theirs.

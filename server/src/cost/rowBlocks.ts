@@ -140,7 +140,10 @@ function hashedHead(nRows: number, k: number): HashedHead {
     head.ranks.set(order);
     for (let i = 0; i < k; i++) head.rows[i] = rowOf[order[i]];
   }
-  if (headMemo.size >= HEAD_ENTRIES || headRanks + k > HEAD_RANKS_LIMIT) { headMemo.clear(); headRanks = 0; }
+  if (headMemo.size >= HEAD_ENTRIES || headRanks + k > HEAD_RANKS_LIMIT) {
+    headMemo.clear();
+    headRanks = 0;
+  }
   headMemo.set(key, head);
   headRanks += k;
   return head;
@@ -152,7 +155,8 @@ function lowerBound(rows: Float64Array, x: number): number {
   let hi = rows.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (rows[mid] < x) lo = mid + 1; else hi = mid;
+    if (rows[mid] < x) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }
@@ -194,7 +198,7 @@ function hashedGroups(nRows: number, alpha: number, start: number, end: number):
     // The hash is a bijection on [0, nRows) (HASH_MULT is prime), so the
     // block's other rows are exactly (its rows − exact ranks it got) of the
     // tail ranks, spread over them uniformly.
-    const thin = Math.max(0, (end - start) - ranks.length) / tailRanks;
+    const thin = Math.max(0, end - start - ranks.length) / tailRanks;
     pushBuckets(tail, k, nRows, nRows, alpha, thin);
   }
   const g: RowGroups = { count: [], p: [] };
@@ -203,9 +207,13 @@ function hashedGroups(nRows: number, alpha: number, start: number, end: number):
   while (i < ranks.length || j < tail.p.length) {
     const pe = i < ranks.length ? rankP(ranks[i], nRows, alpha) : -Infinity;
     if (j >= tail.p.length || pe >= tail.p[j]) {
-      g.count.push(1); g.p.push(pe); i++;
+      g.count.push(1);
+      g.p.push(pe);
+      i++;
     } else {
-      g.count.push(tail.count[j]); g.p.push(tail.p[j]); j++;
+      g.count.push(tail.count[j]);
+      g.p.push(tail.p[j]);
+      j++;
     }
   }
   return g;
@@ -264,7 +272,7 @@ export function blockLookupShare(tableRows: number, alpha: number, block: RowBlo
   for (let i = 0; i < ranks.length; i++) share += rankP(ranks[i], nRows, a);
   const tailRanks = nRows - k;
   if (tailRanks > 0) {
-    const thin = Math.max(0, (end - start) - ranks.length) / tailRanks;
+    const thin = Math.max(0, end - start - ranks.length) / tailRanks;
     share += thin * (powerCdf(nRows + 1, nRows, a) - powerCdf(k + 1, nRows, a));
   }
   return Math.min(1, share);

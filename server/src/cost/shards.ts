@@ -46,8 +46,7 @@ export function columnShards(table: TableSpec, parts: number): Shard[] {
   if (!canSplitColumns(table.dim, parts)) return [];
   const base = tableShard(table);
   const width = table.dim / parts;
-  return Array.from({ length: parts }, () => ({ ...base, dim: width, histogram: base.histogram && [...base.histogram] }))
-    .map(dropUndefinedHistogram);
+  return Array.from({ length: parts }, () => ({ ...base, dim: width, histogram: base.histogram && [...base.histogram] })).map(dropUndefinedHistogram);
 }
 
 /**
@@ -100,18 +99,20 @@ export interface ShardShape extends RankShape {
  * evaluatePlacement say why).
  */
 export function placementShards(table: TableSpec, entry: PlacementEntry, shape: ShardShape): { gpu: number; shard: Shard }[] {
-  const zip = (gpus: readonly number[], shards: readonly Shard[]) =>
-    shards.length === gpus.length ? shards.map((shard, i) => ({ gpu: gpus[i], shard })) : [];
+  const zip = (gpus: readonly number[], shards: readonly Shard[]) => (shards.length === gpus.length ? shards.map((shard, i) => ({ gpu: gpus[i], shard })) : []);
   const gpus = entryRanks(entry, shape);
   switch (entry.kind) {
-    case 'table': return [{ gpu: entry.gpu, shard: tableShard(table) }];
+    case 'table':
+      return [{ gpu: entry.gpu, shard: tableShard(table) }];
     case 'data_parallel': {
       const bags = shape.count > 0 ? shape.batchSize / shape.count : 0;
       return gpus.map((gpu) => ({ gpu, shard: replicaShard(table, bags) }));
     }
-    case 'column': case 'table_column':
+    case 'column':
+    case 'table_column':
       return gpus.length === 1 ? [{ gpu: gpus[0], shard: tableShard(table) }] : zip(gpus, columnShards(table, gpus.length));
-    case 'row': case 'table_row':
+    case 'row':
+    case 'table_row':
       return gpus.length === 1 ? [{ gpu: gpus[0], shard: tableShard(table) }] : zip(gpus, rowShards(table, gpus.length));
     case 'grid': {
       if (entry.hosts.length === 0 || !canSplitColumns(table.dim, entry.hosts.length)) return [];
@@ -140,13 +141,16 @@ export function largestShardForStorage(table: TableSpec, entry: PlacementEntry, 
     return rows === undefined ? undefined : { ...tableShard(table), rows, dim, block: { offset: 0, tableRows: table.rows, ids: table.ids } };
   };
   switch (entry.kind) {
-    case 'table': return { shard: tableShard(table), count: 1 };
+    case 'table':
+      return { shard: tableShard(table), count: 1 };
     case 'data_parallel':
       return gpus.length > 0 ? { shard: replicaShard(table, shape.count > 0 ? shape.batchSize / shape.count : 0), count: gpus.length } : undefined;
-    case 'column': case 'table_column':
+    case 'column':
+    case 'table_column':
       if (gpus.length === 1) return { shard: tableShard(table), count: 1 };
       return canSplitColumns(table.dim, gpus.length) ? { shard: { ...tableShard(table), dim: table.dim / gpus.length }, count: gpus.length } : undefined;
-    case 'row': case 'table_row': {
+    case 'row':
+    case 'table_row': {
       if (gpus.length === 1) return { shard: tableShard(table), count: 1 };
       const s = gpus.length > 1 ? block(gpus.length, table.dim) : undefined;
       return s && { shard: s, count: gpus.length };

@@ -89,8 +89,12 @@ function addGroup(loads: StepLoads, ranks: number[], bytes: number): void {
  * to the loads. Ranks outside 0..n−1 are skipped (the caller reports them).
  */
 export function addEntryLoads(
-  loads: StepLoads, table: TableSpec, entry: PlacementEntry, placed: readonly { gpu: number; shard: Shard }[],
-  shape: RankShape, k: Readonly<CommConstants>,
+  loads: StepLoads,
+  table: TableSpec,
+  entry: PlacementEntry,
+  placed: readonly { gpu: number; shard: Shard }[],
+  shape: RankShape,
+  k: Readonly<CommConstants>,
 ): void {
   const ok = (g: number) => Number.isInteger(g) && g >= 0 && g < loads.n;
   if (entry.kind === 'data_parallel') {
@@ -115,7 +119,11 @@ export function addEntryLoads(
     }
     for (const e of byHost.values()) addGroup(loads, e.ranks, e.bytes);
   } else {
-    addGroup(loads, placed.map((p) => p.gpu), pooledBytesPerBag(placed[0].shard));
+    addGroup(
+      loads,
+      placed.map((p) => p.gpu),
+      pooledBytesPerBag(placed[0].shard),
+    );
   }
 }
 
@@ -123,7 +131,10 @@ export function addEntryLoads(
 function hostSums(l: Links, x: Float64Array): { host: Float64Array; total: number } {
   const host = new Float64Array(l.hosts);
   let total = 0;
-  for (let k = 0; k < l.n; k++) { host[Math.floor(k / l.perHost)] += x[k]; total += x[k]; }
+  for (let k = 0; k < l.n; k++) {
+    host[Math.floor(k / l.perHost)] += x[k];
+    total += x[k];
+  }
   return { host, total };
 }
 
@@ -155,15 +166,20 @@ export function plannerGroupsMs(l: Links, h: number, allBytes: number, hostBytes
 function groupsMs(l: Links, groups: readonly RowGroup[], shape: RankShape): Float64Array {
   const n = l.n;
   const ring = new Float64Array(n);
-  const sendIntra = new Float64Array(n); const sendInter = new Float64Array(n);
-  const recvIntra = new Float64Array(n); const recvInter = new Float64Array(n);
+  const sendIntra = new Float64Array(n);
+  const sendInter = new Float64Array(n);
+  const recvIntra = new Float64Array(n);
+  const recvInter = new Float64Array(n);
   const member = new Uint8Array(n);
   for (const g of groups) {
     const ranks = g.ranks.filter((r) => r >= 0 && r < n);
     const G = ranks.length;
     if (G === 0 || !(g.bytesPerBag > 0)) continue;
     const perHostCount = new Map<number, number>();
-    for (const r of ranks) { member[r] = 1; perHostCount.set(hostOf(r, shape), (perHostCount.get(hostOf(r, shape)) ?? 0) + 1); }
+    for (const r of ranks) {
+      member[r] = 1;
+      perHostCount.set(hostOf(r, shape), (perHostCount.get(hostOf(r, shape)) ?? 0) + 1);
+    }
     const spanned = perHostCount.size;
     const widest = Math.max(...perHostCount.values());
     const ringT = ringMs(l, l.batch * g.bytesPerBag, G, spanned, widest);
@@ -252,7 +268,12 @@ export function summarise(perGpu: PhaseTimes[]): StepCost {
   const phases = PHASES.map((name): PhaseSummary => {
     let maxMs = 0;
     let gpu = 0;
-    perGpu.forEach((t, k) => { if (t[name] > maxMs) { maxMs = t[name]; gpu = k; } });
+    perGpu.forEach((t, k) => {
+      if (t[name] > maxMs) {
+        maxMs = t[name];
+        gpu = k;
+      }
+    });
     return { name, maxMs, gpu };
   });
   return { perGpu, phases, stepMs: phases.reduce((s, p) => s + p.maxMs, 0) };

@@ -109,11 +109,19 @@ export function topologyForDevice(device: DeviceSpec, worldSize = 1, localWorldS
 }
 
 /** `kernel_bw_lookup` on cuda, bytes/ms. */
-export function torchRecKernelBandwidth(kernel: TorchRecKernel, topo: TorchRecTopology, cachingRatio: number = TORCHREC_CONSTANTS.uvmCachingRatio, prefetchPipeline = false): number {
+export function torchRecKernelBandwidth(
+  kernel: TorchRecKernel,
+  topo: TorchRecTopology,
+  cachingRatio: number = TORCHREC_CONSTANTS.uvmCachingRatio,
+  prefetchPipeline = false,
+): number {
   switch (kernel) {
-    case 'dense': return 0.5 * topo.hbmMemBw;
-    case 'fused': return topo.hbmMemBw;
-    case 'fused_uvm': return topo.hbmToDdrMemBw / 10;
+    case 'dense':
+      return 0.5 * topo.hbmMemBw;
+    case 'fused':
+      return topo.hbmMemBw;
+    case 'fused_uvm':
+      return topo.hbmToDdrMemBw / 10;
     case 'fused_uvm_caching':
       // With the prefetch pipeline TorchRec prices a caching table at HBM speed.
       if (prefetchPipeline) return topo.hbmMemBw;
@@ -324,7 +332,10 @@ export class TorchRecEstimatorModel implements CostModel {
   readonly source = 'analytic' as const;
   private lastType?: string;
 
-  constructor(private readonly deviceType?: string, private readonly bandwidth: TorchRecBandwidth = 'device') {}
+  constructor(
+    private readonly deviceType?: string,
+    private readonly bandwidth: TorchRecBandwidth = 'device',
+  ) {}
 
   get name(): string {
     return `torchrec-estimator${this.bandwidth === 'torchrec-default' ? ' (897 GiB/s)' : ''}: ${this.deviceType ?? this.lastType ?? 'GPU'}`;

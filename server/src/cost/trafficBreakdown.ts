@@ -57,16 +57,30 @@ export function trafficBreakdown(shard: Shard, env: CostEnv): TrafficBreakdown {
     const t = shardTraffic(shard, env);
     const b = analyticShardBytes(t);
     out = {
-      countedBy: EMBEDDING_BAG_COUNT, lookups: t.lookups, distinctRows: t.unique, hitRate: t.hitRate,
-      fwdReadBytes: b.fwdReadBytes, fwdWrittenBytes: b.fwdWrittenBytes, fwdL2Bytes: b.fwdL2Bytes,
-      bwdBytes: b.bwdBytes, stateBytes: b.stateBytes, hostLinkBytes: 0,
+      countedBy: EMBEDDING_BAG_COUNT,
+      lookups: t.lookups,
+      distinctRows: t.unique,
+      hitRate: t.hitRate,
+      fwdReadBytes: b.fwdReadBytes,
+      fwdWrittenBytes: b.fwdWrittenBytes,
+      fwdL2Bytes: b.fwdL2Bytes,
+      bwdBytes: b.bwdBytes,
+      stateBytes: b.stateBytes,
+      hostLinkBytes: 0,
     };
   } else {
     const t = fbgemmShardTraffic(shard, env);
     out = {
-      countedBy: FBGEMM_COUNT, lookups: t.lookups, distinctRows: t.unique, hitRate: t.hitRate,
-      fwdReadBytes: t.fwdReadBytes, fwdWrittenBytes: t.fwdWrittenBytes, fwdL2Bytes: t.fwdL2Bytes,
-      bwdBytes: t.bwdBytes, stateBytes: t.stateBytes, hostLinkBytes: t.hostBytes,
+      countedBy: FBGEMM_COUNT,
+      lookups: t.lookups,
+      distinctRows: t.unique,
+      hitRate: t.hitRate,
+      fwdReadBytes: t.fwdReadBytes,
+      fwdWrittenBytes: t.fwdWrittenBytes,
+      fwdL2Bytes: t.fwdL2Bytes,
+      bwdBytes: t.bwdBytes,
+      stateBytes: t.stateBytes,
+      hostLinkBytes: t.hostBytes,
     };
   }
   if (block) out.block = block;

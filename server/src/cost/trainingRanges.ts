@@ -55,9 +55,16 @@ export function parseTrainingRanges(raw: unknown): { ok: true; ranges: TrainingR
   return {
     ok: true,
     ranges: {
-      tablesPerSet: p('tables_per_set'), rows: p('rows'), dim: p('dim'), dims: [...(dims as number[])].sort((a, b) => a - b),
-      pooling: p('pooling'), batch: p('batch'), alpha: p('alpha'),
-      dtypes: r.dtypes as string[], optimizers: r.optimizers as string[], kernels: r.kernels as string[],
+      tablesPerSet: p('tables_per_set'),
+      rows: p('rows'),
+      dim: p('dim'),
+      dims: [...(dims as number[])].sort((a, b) => a - b),
+      pooling: p('pooling'),
+      batch: p('batch'),
+      alpha: p('alpha'),
+      dtypes: r.dtypes as string[],
+      optimizers: r.optimizers as string[],
+      kernels: r.kernels as string[],
     },
   };
 }
@@ -115,8 +122,10 @@ export function clampShard(s: Shard, batch: number, r: TrainingRanges): ClampedS
   const moved = rows !== s.rows || pooling !== s.pooling || alpha !== s.zipf || cBags !== bags || dim !== s.dim;
   if (!moved) return { shard: s, moved: false, weight: 0 };
   const weight = Math.max(
-    weightOfLog(logOutside(s.rows, r.rows)), weightOfLog(logOutside(s.pooling, r.pooling)),
-    weightOfLog(logOutside(bags, r.batch)), weightOfLog(logOutside(s.dim, r.dim)),
+    weightOfLog(logOutside(s.rows, r.rows)),
+    weightOfLog(logOutside(s.pooling, r.pooling)),
+    weightOfLog(logOutside(bags, r.batch)),
+    weightOfLog(logOutside(s.dim, r.dim)),
     Math.min(1, Math.max(r.alpha[0] - s.zipf, s.zipf - r.alpha[1], 0) / FULL_FALLBACK_ALPHA),
   );
   const shard: Shard = { ...s, rows, pooling, zipf: alpha, dim, bags: cBags };
@@ -151,7 +160,9 @@ export function rangeNotes(s: Shard, env: CostEnv, r: TrainingRanges, model: str
   const bags = s.bags ?? env.batchSize;
   const add = (input: RangeNote['input'], value: number | string, range: string, weight: number, pricedAs: string) => {
     notes.push({
-      input, value, range,
+      input,
+      value,
+      range,
       message: `${input} ${typeof value === 'number' ? fmt(value) : value} is outside what ${model} was measured on (${range}): ${how(weight, fallback, pricedAs)}.`,
     });
   };
@@ -159,7 +170,9 @@ export function rangeNotes(s: Shard, env: CostEnv, r: TrainingRanges, model: str
   if (!r.dims.includes(s.dim)) {
     const w = weightOfLog(logOutside(s.dim, r.dim));
     const note: RangeNote = {
-      input: 'dim', value: s.dim, range: `dims ${r.dims.join(', ')}`,
+      input: 'dim',
+      value: s.dim,
+      range: `dims ${r.dims.join(', ')}`,
       message: `dim ${s.dim} was never measured by ${model} (dims ${r.dims.join(', ')}): ${how(w, fallback, `dim ${nearestDim(s.dim, r.dims)}`)}.`,
     };
     // Inside [min, max] dim the learned number is kept (no fade), only moved
@@ -168,18 +181,26 @@ export function rangeNotes(s: Shard, env: CostEnv, r: TrainingRanges, model: str
     if (logOutside(s.dim, r.dim) === 0) note.level = 'info';
     notes.push(note);
   }
-  if (logOutside(s.pooling, r.pooling) > 0) add('pooling', s.pooling, `pooling ${span(r.pooling)}`, weightOfLog(logOutside(s.pooling, r.pooling)), `pooling ${fmt(clamp(s.pooling, r.pooling))}`);
+  if (logOutside(s.pooling, r.pooling) > 0)
+    add('pooling', s.pooling, `pooling ${span(r.pooling)}`, weightOfLog(logOutside(s.pooling, r.pooling)), `pooling ${fmt(clamp(s.pooling, r.pooling))}`);
   if (s.zipf < r.alpha[0] || s.zipf > r.alpha[1]) {
     const w = Math.min(1, Math.max(r.alpha[0] - s.zipf, s.zipf - r.alpha[1]) / FULL_FALLBACK_ALPHA);
     add('zipf', s.zipf, `zipf ${span(r.alpha)}`, w, `zipf ${fmt(clamp(s.zipf, r.alpha))}`);
   }
   if (logOutside(bags, r.batch) > 0) add('batch_size', bags, `batch ${span(r.batch)}`, weightOfLog(logOutside(bags, r.batch)), `batch ${fmt(clamp(bags, r.batch))}`);
   if (dtype && !r.dtypes.includes(dtype)) {
-    notes.push({ input: 'dtype', value: dtype, range: r.dtypes.join(', '), message: `dtype ${dtype} was never measured by ${model} (${r.dtypes.join(', ')}): priced by its bytes per element (${s.dtypeBytes}).` });
+    notes.push({
+      input: 'dtype',
+      value: dtype,
+      range: r.dtypes.join(', '),
+      message: `dtype ${dtype} was never measured by ${model} (${r.dtypes.join(', ')}): priced by its bytes per element (${s.dtypeBytes}).`,
+    });
   }
   if (!r.optimizers.includes(env.optimizer)) {
     notes.push({
-      input: 'optimizer', value: env.optimizer, range: r.optimizers.join(', '),
+      input: 'optimizer',
+      value: env.optimizer,
+      range: r.optimizers.join(', '),
       message: `optimizer ${env.optimizer} was never measured by ${model} (${r.optimizers.join(', ')}): priced with ${r.optimizers[0]}, plus the optimizer's extra work (state traffic and eager ops) from ${fallback}.`,
     });
   }
@@ -191,8 +212,13 @@ export function setSizeNote(n: number, r: TrainingRanges, model: string, fallbac
   if (n <= r.tablesPerSet[1]) return undefined;
   const w = setSizeWeight(n, r);
   return {
-    input: 'tables_per_gpu', value: n, range: `${span(r.tablesPerSet)} tables per GPU`,
-    message: `${n} tables on one GPU is more than ${model} was measured on (${span(r.tablesPerSet)} per set): ` +
-      (w >= 1 ? `priced by ${fallback} alone.` : `priced in groups of at most ${r.tablesPerSet[1]} tables, scaled to the whole set by ${fallback}${w > 0 ? ` and blended towards it (${Math.round(w * 100)}%)` : ''}.`),
+    input: 'tables_per_gpu',
+    value: n,
+    range: `${span(r.tablesPerSet)} tables per GPU`,
+    message:
+      `${n} tables on one GPU is more than ${model} was measured on (${span(r.tablesPerSet)} per set): ` +
+      (w >= 1
+        ? `priced by ${fallback} alone.`
+        : `priced in groups of at most ${r.tablesPerSet[1]} tables, scaled to the whole set by ${fallback}${w > 0 ? ` and blended towards it (${Math.round(w * 100)}%)` : ''}.`),
   };
 }

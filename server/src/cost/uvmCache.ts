@@ -25,7 +25,10 @@ const BUCKET_RATIO = 1.1;
 /** Ranks summed one by one before bucketing. */
 const EXACT_RANKS = 64;
 
-interface Buckets { count: number[]; p: number[] }
+interface Buckets {
+  count: number[];
+  p: number[];
+}
 
 function buckets(rows: number, alpha: number): Buckets {
   const count: number[] = [];
@@ -71,7 +74,15 @@ export function blockUvmCacheMisses(stats: BlockStats, cacheRows: number): numbe
   for (const c of groups.count) rows += c;
   if (cacheRows >= rows) return 0;
   // Per-draw probabilities within the block (they sum to 1).
-  return Math.min(groupMisses(groups.count, groups.p.map((x) => x / share), lookups, cacheRows), stats.unique);
+  return Math.min(
+    groupMisses(
+      groups.count,
+      groups.p.map((x) => x / share),
+      lookups,
+      cacheRows,
+    ),
+    stats.unique,
+  );
 }
 
 /** Expected misses per step of `lookups` draws over rows grouped as (count, per-draw p), in a persistent LRU of `cacheRows`. */

@@ -15,8 +15,16 @@ import { assessPlacement } from '../plan/evaluate';
 import type { PlanResult } from '../plan/types';
 import type { CostModels } from './costModelCache';
 import {
-  DEFAULT_IMBALANCE_THRESHOLD, ZERO_RANGE, analyticFallbackDiagnostic, costModelFailedDiagnostic, errorText,
-  headOf, imbalanceDiagnostic, internalErrorDiagnostic, placementUnscoredDiagnostic, unreadableDiagnostic,
+  DEFAULT_IMBALANCE_THRESHOLD,
+  ZERO_RANGE,
+  analyticFallbackDiagnostic,
+  costModelFailedDiagnostic,
+  errorText,
+  headOf,
+  imbalanceDiagnostic,
+  internalErrorDiagnostic,
+  placementUnscoredDiagnostic,
+  unreadableDiagnostic,
 } from './engineDiagnostics';
 import { memoizedCompute } from './setCosts';
 import { rangeDiagnostics } from './rangeDiagnostics';
@@ -90,9 +98,7 @@ export function unreadableAnalysis(file: string, why: string): Analysis {
   return { file, loaded, tableCosts: new Map(), diagnostics: [...loaded.diagnostics], elapsedMs: 0 };
 }
 
-export async function analyzeDocument(
-  file: string, text: string, reader: FileReader, costModels: CostModels, options: AnalyzeOptions = {},
-): Promise<Analysis> {
+export async function analyzeDocument(file: string, text: string, reader: FileReader, costModels: CostModels, options: AnalyzeOptions = {}): Promise<Analysis> {
   const t0 = performance.now();
   const threshold = options.imbalanceThreshold ?? DEFAULT_IMBALANCE_THRESHOLD;
   let loaded: LoadedConfig;
@@ -104,7 +110,10 @@ export async function analyzeDocument(
   }
   const diagnostics = [...loaded.diagnostics];
   const result: Analysis = { file, loaded, tableCosts: new Map(), diagnostics, elapsedMs: 0 };
-  const done = (): Analysis => { result.elapsedMs = performance.now() - t0; return result; };
+  const done = (): Analysis => {
+    result.elapsedMs = performance.now() - t0;
+    return result;
+  };
 
   const config = loaded.config;
   if (!config) return done();
@@ -113,7 +122,9 @@ export async function analyzeDocument(
   if (options.onConfigChecked && !costModels.ready(config.devices, kernels)) {
     try {
       options.onConfigChecked({ file, loaded, tableCosts: new Map(), diagnostics: [...loaded.diagnostics], elapsedMs: performance.now() - t0 });
-    } catch { /* a listener's failure must not lose the full analysis */ }
+    } catch {
+      /* a listener's failure must not lose the full analysis */
+    }
   }
 
   try {

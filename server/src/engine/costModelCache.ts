@@ -40,13 +40,24 @@ export function createCostModelCache(load: CostModelLoader): CostModels {
         entry = kernels ? load(device, kernelSet(kernels)) : load(device);
         // A failed load is not cached: the next analysis tries again (file may be fixed).
         const mine = entry;
-        mine.then(() => { if (cache.get(key) === mine) settled.add(key); },
-          () => { if (cache.get(key) === mine) cache.delete(key); });
+        mine.then(
+          () => {
+            if (cache.get(key) === mine) settled.add(key);
+          },
+          () => {
+            if (cache.get(key) === mine) cache.delete(key);
+          },
+        );
         cache.set(key, entry);
       }
       return entry;
     },
-    ready(device, kernels) { return settled.has(keyOf(device, kernels)); },
-    clear() { cache.clear(); settled.clear(); },
+    ready(device, kernels) {
+      return settled.has(keyOf(device, kernels));
+    },
+    clear() {
+      cache.clear();
+      settled.clear();
+    },
   };
 }

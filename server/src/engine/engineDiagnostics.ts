@@ -46,12 +46,13 @@ export function unreadableDiagnostic(file: string, why: string): Diagnostic {
   return { file, range: ZERO_RANGE, severity: 'error', code: ENGINE_CODES.unreadable, message: `Cannot read this file: ${why}.` };
 }
 
-export function imbalanceDiagnostic(
-  file: string, range: Range, worst: { gpu: number; totalMs: number }, meanMs: number, threshold: number,
-): Diagnostic {
+export function imbalanceDiagnostic(file: string, range: Range, worst: { gpu: number; totalMs: number }, meanMs: number, threshold: number): Diagnostic {
   const ratio = worst.totalMs / meanMs;
   return {
-    file, range, severity: 'warning', code: ENGINE_CODES.imbalance,
+    file,
+    range,
+    severity: 'warning',
+    code: ENGINE_CODES.imbalance,
     message:
       `Predicted imbalance ${formatRatio(ratio)} (threshold ${formatRatio(threshold)}): GPU ${worst.gpu} takes ` +
       `${formatMs(worst.totalMs)} per step against a mean of ${formatMs(meanMs)}; every step waits for it. ` +
@@ -62,30 +63,40 @@ export function imbalanceDiagnostic(
 /** SL102: the analytic fallback, or a caveat about the learned model (e.g. measured on another GPU type). */
 export function analyticFallbackDiagnostic(file: string, range: Range, model: { name: string; source: 'learned' | 'analytic' }, why: string): Diagnostic {
   return {
-    file, range, severity: 'warning', code: ENGINE_CODES.analyticFallback,
-    message: model.source === 'analytic'
-      ? `Costs come from the analytic model (${model.name}), not a learned one: ${why}`
-      : `Cost model ${model.name}: ${why}`,
+    file,
+    range,
+    severity: 'warning',
+    code: ENGINE_CODES.analyticFallback,
+    message: model.source === 'analytic' ? `Costs come from the analytic model (${model.name}), not a learned one: ${why}` : `Cost model ${model.name}: ${why}`,
   };
 }
 
 export function costModelFailedDiagnostic(file: string, range: Range, why: string): Diagnostic {
   return {
-    file, range, severity: 'warning', code: ENGINE_CODES.costModelFailed,
+    file,
+    range,
+    severity: 'warning',
+    code: ENGINE_CODES.costModelFailed,
     message: `No cost predictions: the cost model failed (${why}). Validation still runs.`,
   };
 }
 
 export function placementUnscoredDiagnostic(file: string, range: Range, why: string): Diagnostic {
   return {
-    file, range, severity: 'warning', code: ENGINE_CODES.placementUnscored,
+    file,
+    range,
+    severity: 'warning',
+    code: ENGINE_CODES.placementUnscored,
     message: `The placement could not be scored: ${why}`,
   };
 }
 
 export function internalErrorDiagnostic(file: string, why: string): Diagnostic {
   return {
-    file, range: ZERO_RANGE, severity: 'error', code: ENGINE_CODES.internal,
+    file,
+    range: ZERO_RANGE,
+    severity: 'error',
+    code: ENGINE_CODES.internal,
     message: `ShardLens could not check this file (internal error: ${why}). Please report it.`,
   };
 }

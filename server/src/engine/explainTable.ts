@@ -90,10 +90,20 @@ export async function explainTable(config: ShardConfig, model: CostModel, name: 
 
   // The collectives of this table alone, per rank.
   const loads = emptyLoads(config.devices.count);
-  addEntryLoads(loads, table, entry, info.shards.map((s) => ({ gpu: s.gpu, shard: s.shard })), shape, commConstants(env));
+  addEntryLoads(
+    loads,
+    table,
+    entry,
+    info.shards.map((s) => ({ gpu: s.gpu, shard: s.shard })),
+    shape,
+    commConstants(env),
+  );
   const step = stepCost(loads, [], env, shape);
 
-  const priced = await model.predict(info.shards.map((s) => [s.shard]), env);
+  const priced = await model.predict(
+    info.shards.map((s) => [s.shard]),
+    env,
+  );
   const ctx = { optimizer: config.optimizer, batchSize: config.batchSize, count: config.devices.count, perHost: config.devices.perHost };
   const shards = info.shards.map((s, i): ShardExplanation => {
     const cost = priced[i];
@@ -105,12 +115,23 @@ export async function explainTable(config: ShardConfig, model: CostModel, name: 
     const tensor = tensorStorage(s.shard, config.optimizer);
     const io = ioBytes(s.shard, info.storedAs, table.pooling, ctx);
     const out: ShardExplanation = {
-      gpu: s.gpu, host: s.host, rowStart: s.rowStart, rows: s.rows, colStart: s.colStart, cols: s.cols, bags: s.bags,
+      gpu: s.gpu,
+      host: s.host,
+      rowStart: s.rowStart,
+      rows: s.rows,
+      colStart: s.colStart,
+      cols: s.cols,
+      bags: s.bags,
       traffic: trafficBreakdown(s.shard, env),
-      fwdMs: cost.fwdMs, bwdMs: cost.bwdMs,
+      fwdMs: cost.fwdMs,
+      bwdMs: cost.bwdMs,
       commMs: comm,
       memory: {
-        hbmBytes: tensor.hbm + io, hbmTensorBytes: tensor.hbm, ioBytes: io, hostBytes: tensor.host, weightsBytes: weights,
+        hbmBytes: tensor.hbm + io,
+        hbmTensorBytes: tensor.hbm,
+        ioBytes: io,
+        hostBytes: tensor.host,
+        weightsBytes: weights,
         stateBytes: shardMemoryBytes(s.shard.rows, s.shard.dim, s.shard.dtypeBytes, config.optimizer) - weights,
       },
     };
@@ -120,9 +141,16 @@ export async function explainTable(config: ShardConfig, model: CostModel, name: 
 
   const [pricing] = pricingOf(model, [table.kernel], env);
   return {
-    table, optimizer: config.optimizer, batchSize: config.batchSize, deviceType: config.devices.type,
-    entry, entryText: renderEntry(entry, config.devices.count), torchrecKind: info.kind.torchrec,
-    placed: written !== undefined, pricing, shards,
+    table,
+    optimizer: config.optimizer,
+    batchSize: config.batchSize,
+    deviceType: config.devices.type,
+    entry,
+    entryText: renderEntry(entry, config.devices.count),
+    torchrecKind: info.kind.torchrec,
+    placed: written !== undefined,
+    pricing,
+    shards,
     rangeNotes: model.rangeNotes?.(tableShard(table), env, table.dtype) ?? [],
   };
 }

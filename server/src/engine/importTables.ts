@@ -66,13 +66,28 @@ const ALIASES: Readonly<Record<Field, readonly string[]>> = {
 
 /** EmbeddingBagConfig fields ShardLens does not use: ignored with one warning, not reported as unknown. */
 const TORCHREC_UNUSED = new Set([
-  'weight_init_max', 'weight_init_min', 'num_embeddings_post_pruning', 'init_fn', 'need_pos', 'input_dim',
-  'total_num_buckets', 'use_virtual_table', 'virtual_table_eviction_policy', 'enable_embedding_update',
+  'weight_init_max',
+  'weight_init_min',
+  'num_embeddings_post_pruning',
+  'init_fn',
+  'need_pos',
+  'input_dim',
+  'total_num_buckets',
+  'use_virtual_table',
+  'virtual_table_eviction_policy',
+  'enable_embedding_update',
 ]);
 
 /** TorchRec DataType names (and common spellings) → ShardLens dtype; quantized types are inference-only. */
 const DTYPE_WORDS: Readonly<Record<string, Dtype>> = {
-  fp32: 'fp32', float32: 'fp32', float: 'fp32', fp16: 'fp16', float16: 'fp16', half: 'fp16', bf16: 'bf16', bfloat16: 'bf16',
+  fp32: 'fp32',
+  float32: 'fp32',
+  float: 'fp32',
+  fp16: 'fp16',
+  float16: 'fp16',
+  half: 'fp16',
+  bf16: 'bf16',
+  bfloat16: 'bf16',
 };
 const QUANTIZED = new Set(['int8', 'uint8', 'int4', 'int2', 'nfp8', 'int32', 'int64']);
 
@@ -95,8 +110,20 @@ function fieldOf(key: string): Field | undefined {
   return undefined;
 }
 
-interface RawRow { line: number; values: Partial<Record<Field, unknown>> }
-interface Table { name: string; rows: number; dim: number; pooling: number; zipf?: number; dtype: Dtype; mean?: boolean; factors?: number[] }
+interface RawRow {
+  line: number;
+  values: Partial<Record<Field, unknown>>;
+}
+interface Table {
+  name: string;
+  rows: number;
+  dim: number;
+  pooling: number;
+  zipf?: number;
+  dtype: Dtype;
+  mean?: boolean;
+  factors?: number[];
+}
 
 /** A number written as a number or a string (`50_000_000`, `1e6`); NaN otherwise. */
 function num(v: unknown): number {
@@ -106,13 +133,16 @@ function num(v: unknown): number {
 }
 
 function shown(v: unknown): string {
-  return excerpt(typeof v === 'string' ? v : JSON.stringify(v) ?? String(v));
+  return excerpt(typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
 }
 
 /** A word such as `PoolingType.SUM` or `DataType.FP16` without its enum prefix, lower case. */
 function word(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined;
-  const w = v.trim().replace(/^[A-Za-z]+Type\./, '').replace(/^["']|["']$/g, '');
+  const w = v
+    .trim()
+    .replace(/^[A-Za-z]+Type\./, '')
+    .replace(/^["']|["']$/g, '');
   return w === '' ? undefined : w.toLowerCase();
 }
 
@@ -122,7 +152,10 @@ function listOf(v: unknown): unknown[] | undefined {
   if (typeof v === 'number') return [v];
   if (typeof v !== 'string' || v.trim() === '') return undefined;
   const s = v.trim().replace(/^\[|\]$/g, '');
-  return s.split(/[;|,]/).map((x) => x.trim().replace(/^["']|["']$/g, '')).filter((x) => x !== '');
+  return s
+    .split(/[;|,]/)
+    .map((x) => x.trim().replace(/^["']|["']$/g, ''))
+    .filter((x) => x !== '');
 }
 
 function inRange(x: number, key: string): boolean {
@@ -141,7 +174,10 @@ function rangeText(key: string): string {
 }
 
 function checkRow(r: RawRow, seen: Set<string>, errors: ImportError[], factorColumn: boolean): Table | undefined {
-  const bad = (message: string): undefined => { errors.push({ line: r.line, message }); return undefined; };
+  const bad = (message: string): undefined => {
+    errors.push({ line: r.line, message });
+    return undefined;
+  };
   const v = r.values;
   const name = typeof v.name === 'string' ? v.name.trim() : typeof v.name === 'number' ? String(v.name) : '';
   if (!name) return bad('missing table name (column "name")');
@@ -166,9 +202,11 @@ function checkRow(r: RawRow, seen: Set<string>, errors: ImportError[], factorCol
     else return bad(`${label}: pooling is ${shown(v.pooling)} but the pooling factor has its own column; pooling takes SUM or MEAN`);
   }
   if (typeWord !== undefined && typeWord !== 'sum' && typeWord !== 'mean') {
-    return bad(typeWord === 'none'
-      ? `${label}: pooling NONE is an unpooled (EmbeddingCollection) table; ShardLens models pooled EmbeddingBag tables (SUM or MEAN)`
-      : `${label}: pooling must be SUM or MEAN (TorchRec's PoolingType), not ${shown(typeWord)}`);
+    return bad(
+      typeWord === 'none'
+        ? `${label}: pooling NONE is an unpooled (EmbeddingCollection) table; ShardLens models pooled EmbeddingBag tables (SUM or MEAN)`
+        : `${label}: pooling must be SUM or MEAN (TorchRec's PoolingType), not ${shown(typeWord)}`,
+    );
   }
   if (factorsRaw === undefined || factorsRaw === '' || (Array.isArray(factorsRaw) && factorsRaw.length === 0)) {
     return bad(`${label}: the pooling factor (mean lookups per bag, column "pooling_factor") is missing; measure it: a default of 1.0 is wrong for multi-hot features`);
@@ -218,15 +256,37 @@ function readCsv(text: string, errors: ImportError[]): { rows: RawRow[]; factorC
   const seenField = new Set<Field>();
   head.fields.forEach((h, i) => {
     const f = fields[i];
-    if (f && seenField.has(f)) { errors.push({ line: head.line, message: `column "${excerpt(h)}" repeats another column for the same field (${ALIASES[f][0]})` }); fields[i] = undefined; return; }
-    if (f) { seenField.add(f); return; }
+    if (f && seenField.has(f)) {
+      errors.push({ line: head.line, message: `column "${excerpt(h)}" repeats another column for the same field (${ALIASES[f][0]})` });
+      fields[i] = undefined;
+      return;
+    }
+    if (f) {
+      seenField.add(f);
+      return;
+    }
     const known = TORCHREC_UNUSED.has(h.trim().toLowerCase());
-    errors.push({ line: head.line, severity: 'warning', message: known ? `column "${excerpt(h)}" is not used by ShardLens (ignored)` : `unknown column "${excerpt(h)}" (ignored); known: ${Object.values(ALIASES).map((a) => a[0]).join(', ')}` });
+    errors.push({
+      line: head.line,
+      severity: 'warning',
+      message: known
+        ? `column "${excerpt(h)}" is not used by ShardLens (ignored)`
+        : `unknown column "${excerpt(h)}" (ignored); known: ${Object.values(ALIASES)
+            .map((a) => a[0])
+            .join(', ')}`,
+    });
   });
-  const need: [Field, string][] = [['name', 'name'], ['rows', 'num_embeddings'], ['dim', 'embedding_dim']];
+  const need: [Field, string][] = [
+    ['name', 'name'],
+    ['rows', 'num_embeddings'],
+    ['dim', 'embedding_dim'],
+  ];
   let missing = false;
   for (const [f, label] of need) {
-    if (!fields.includes(f)) { errors.push({ line: head.line, message: `missing column "${label}" (also accepted: ${ALIASES[f].filter((a) => a !== label).join(', ')})` }); missing = true; }
+    if (!fields.includes(f)) {
+      errors.push({ line: head.line, message: `missing column "${label}" (also accepted: ${ALIASES[f].filter((a) => a !== label).join(', ')})` });
+      missing = true;
+    }
   }
   if (!fields.includes('poolingFactor') && !fields.includes('pooling')) {
     errors.push({ line: head.line, message: 'missing column "pooling_factor" (mean lookups per bag, measured; a numeric "pooling" column works too)' });
@@ -237,14 +297,20 @@ function readCsv(text: string, errors: ImportError[]): { rows: RawRow[]; factorC
   let dropped = 0;
   for (const rec of body) {
     // A record with broken quoting was reported above; its cells cannot be trusted.
-    if (badLines.has(rec.line)) { dropped++; continue; }
+    if (badLines.has(rec.line)) {
+      dropped++;
+      continue;
+    }
     if (rec.fields.length !== head.fields.length) {
       errors.push({ line: rec.line, message: `expected ${head.fields.length} cells like the header, found ${rec.fields.length}` });
       dropped++;
       continue;
     }
     const values: Partial<Record<Field, unknown>> = {};
-    rec.fields.forEach((c, j) => { const f = fields[j]; if (f) values[f] = c.trim(); });
+    rec.fields.forEach((c, j) => {
+      const f = fields[j];
+      if (f) values[f] = c.trim();
+    });
     rows.push({ line: rec.line, values });
   }
   return { rows, factorColumn: fields.includes('poolingFactor'), dropped };
@@ -262,17 +328,27 @@ function readJson(text: string, errors: ImportError[]): { rows: RawRow[]; factor
   let list: Node | null | undefined = doc.contents as Node | null;
   if (isMap(list)) {
     const key = ['tables', 'embedding_bag_configs', 'configs'].find((k) => list && isMap(list) && list.has(k));
-    const tables = key ? list.get(key, true) as Node | undefined : undefined;
-    if (!tables) { errors.push({ line: lineOf(list), message: 'expected a list of tables, or an object with a "tables" list' }); return none; }
+    const tables = key ? (list.get(key, true) as Node | undefined) : undefined;
+    if (!tables) {
+      errors.push({ line: lineOf(list), message: 'expected a list of tables, or an object with a "tables" list' });
+      return none;
+    }
     list = tables;
   }
-  if (!isSeq(list)) { errors.push({ line: lineOf(list), message: 'expected a list of tables, or an object with a "tables" list' }); return none; }
+  if (!isSeq(list)) {
+    errors.push({ line: lineOf(list), message: 'expected a list of tables, or an object with a "tables" list' });
+    return none;
+  }
   const rows: RawRow[] = [];
   const warned = new Set<string>();
   let factorColumn = false;
   let dropped = 0;
   for (const item of list.items as Node[]) {
-    if (!isMap(item)) { errors.push({ line: lineOf(item), message: 'each table must be an object such as {"name": …, "num_embeddings": …, "embedding_dim": …, "pooling_factor": …}' }); dropped++; continue; }
+    if (!isMap(item)) {
+      errors.push({ line: lineOf(item), message: 'each table must be an object such as {"name": …, "num_embeddings": …, "embedding_dim": …, "pooling_factor": …}' });
+      dropped++;
+      continue;
+    }
     const values: Partial<Record<Field, unknown>> = {};
     for (const pair of item.items) {
       const keyNode = pair.key as Node | null;
@@ -285,7 +361,11 @@ function readJson(text: string, errors: ImportError[]): { rows: RawRow[]; factor
       } else if (!warned.has(key)) {
         warned.add(key);
         const known = TORCHREC_UNUSED.has(key.toLowerCase());
-        errors.push({ line: lineOf(keyNode), severity: 'warning', message: known ? `field "${excerpt(key)}" is not used by ShardLens (ignored)` : `unknown field "${excerpt(key)}" (ignored)` });
+        errors.push({
+          line: lineOf(keyNode),
+          severity: 'warning',
+          message: known ? `field "${excerpt(key)}" is not used by ShardLens (ignored)` : `unknown field "${excerpt(key)}" (ignored)`,
+        });
       }
     }
     rows.push({ line: lineOf(item), values });
@@ -346,7 +426,10 @@ export function importTables(file: string, text: string, options: ImportOptions 
   const given = options.count !== undefined && Number.isInteger(options.count) && options.count > 0 && options.count <= MAX_GPUS ? options.count : undefined;
   const count = given ?? suggestion.count;
   if (given === undefined && suggestion.needed > MAX_GPUS) {
-    errors.push({ line: 0, message: `the tables need ${formatBytes(bytes)} (weights + rowwise_adagrad state): ${suggestion.needed.toLocaleString('en-US')} × ${device} at ${Math.round(TARGET_FILL * 100)}% fill, more than the ${MAX_GPUS.toLocaleString('en-US')} GPUs a config holds; check num_embeddings and embedding_dim` });
+    errors.push({
+      line: 0,
+      message: `the tables need ${formatBytes(bytes)} (weights + rowwise_adagrad state): ${suggestion.needed.toLocaleString('en-US')} × ${device} at ${Math.round(TARGET_FILL * 100)}% fill, more than the ${MAX_GPUS.toLocaleString('en-US')} GPUs a config holds; check num_embeddings and embedding_dim`,
+    });
   }
   const usable = usableBytes(device) * count;
   const out: string[] = [];
@@ -360,11 +443,13 @@ export function importTables(file: string, text: string, options: ImportOptions 
   out.push(`  type: ${device}`);
   const fillPct = `${(suggestion.fill * 100).toFixed(1)}%`;
   // Capped at a config's GPU limit, the count is no longer the suggestion: the comment says so (an error above too).
-  out.push(given !== undefined
-    ? `  count: ${count}`
-    : suggestion.needed > count
-      ? `  count: ${count}   # the most a config holds, not enough: ≤ ${Math.round(TARGET_FILL * 100)}% fill needs ${suggestion.needed.toLocaleString('en-US')} GPUs; the tables need ${formatBytes(bytes)} of ${formatBytes(usable)} usable (${fillPct})`
-      : `  count: ${count}   # suggested: the fewest ${PER_HOST}-GPU hosts where the tables fill ≤ ${Math.round(TARGET_FILL * 100)}% of usable memory: ${formatBytes(bytes)} of ${formatBytes(usable)} (${fillPct})`);
+  out.push(
+    given !== undefined
+      ? `  count: ${count}`
+      : suggestion.needed > count
+        ? `  count: ${count}   # the most a config holds, not enough: ≤ ${Math.round(TARGET_FILL * 100)}% fill needs ${suggestion.needed.toLocaleString('en-US')} GPUs; the tables need ${formatBytes(bytes)} of ${formatBytes(usable)} usable (${fillPct})`
+        : `  count: ${count}   # suggested: the fewest ${PER_HOST}-GPU hosts where the tables fill ≤ ${Math.round(TARGET_FILL * 100)}% of usable memory: ${formatBytes(bytes)} of ${formatBytes(usable)} (${fillPct})`,
+  );
   out.push(`  per_host: ${Math.min(PER_HOST, count)}`);
   out.push(`  reserve: ${RESERVE}`);
   out.push('tables:');

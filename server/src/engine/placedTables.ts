@@ -55,9 +55,16 @@ export async function placedTableCosts(config: ShardConfig, placement: Placement
     const c = slowest >= 0 ? priced[slowest] : { fwdMs: 0, bwdMs: 0 };
     const first = next - info.shards.length;
     const row: PlacedTableCost = {
-      name: table.name, kind: info.entry.kind, gpus: entryRanks(info.entry, config.devices), shards: info.shards.length,
-      fwdMs: c.fwdMs, bwdMs: c.bwdMs, slowestGpu: slowest >= 0 ? info.shards[slowest - first].gpu : -1,
-      memoryBytes: memory, kernel: table.kernel, model: pricedBy(model, table.kernel),
+      name: table.name,
+      kind: info.entry.kind,
+      gpus: entryRanks(info.entry, config.devices),
+      shards: info.shards.length,
+      fwdMs: c.fwdMs,
+      bwdMs: c.bwdMs,
+      slowestGpu: slowest >= 0 ? info.shards[slowest - first].gpu : -1,
+      memoryBytes: memory,
+      kernel: table.kernel,
+      model: pricedBy(model, table.kernel),
     };
     if (c.uncertainty !== undefined && Number.isFinite(c.uncertainty)) row.uncertaintyMs = c.uncertainty * (c.fwdMs + c.bwdMs);
     return row;

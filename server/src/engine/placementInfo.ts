@@ -83,8 +83,14 @@ export function describeEntry(config: ShardConfig, name: string, given?: Placeme
   });
   const gen = torchrecGenerator(entry);
   const info: EntryInfo = {
-    name, entry, storedAs, kind: SHARDING_KIND_INFO[entry.kind], torchrecCall: `${gen.fn}(${gen.args.join(', ')})`,
-    tableRows: table.rows, dim: table.dim, shards,
+    name,
+    entry,
+    storedAs,
+    kind: SHARDING_KIND_INFO[entry.kind],
+    torchrecCall: `${gen.fn}(${gen.args.join(', ')})`,
+    tableRows: table.rows,
+    dim: table.dim,
+    shards,
   };
   const gap = torchrecGap(table, entry, shape);
   if (gap) info.gap = gap;

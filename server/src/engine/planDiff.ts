@@ -72,16 +72,25 @@ export function diffPlans(before: PlanResult, after: PlanResult, extra: { sameMo
     const b = before.gpus[g];
     const a = after.gpus[g];
     gpus.push({
-      gpu: g, beforeMs: b?.totalMs, afterMs: a?.totalMs, changeMs: (a?.totalMs ?? 0) - (b?.totalMs ?? 0),
-      beforeMemoryBytes: b?.memoryBytes, afterMemoryBytes: a?.memoryBytes,
+      gpu: g,
+      beforeMs: b?.totalMs,
+      afterMs: a?.totalMs,
+      changeMs: (a?.totalMs ?? 0) - (b?.totalMs ?? 0),
+      beforeMemoryBytes: b?.memoryBytes,
+      afterMemoryBytes: a?.memoryBytes,
     });
   }
   return {
-    before, after, stepChangeMs: after.maxMs - before.maxMs, moves,
+    before,
+    after,
+    stepChangeMs: after.maxMs - before.maxMs,
+    moves,
     moved: moves.filter((m) => m.from && m.to).length,
     added: moves.filter((m) => !m.from).length,
     removed: moves.filter((m) => !m.to).length,
-    gpus, sameModel: extra.sameModel, devicesChange: extra.devicesChange,
+    gpus,
+    sameModel: extra.sameModel,
+    devicesChange: extra.devicesChange,
   };
 }
 

@@ -29,10 +29,12 @@ export function shortPricing(p: KernelPricing): string {
 
 /** Short labels of several kernels, joined: "fbgemm_tbe (analytic) + torch_embedding_bag (learned)". */
 export function shortPricingOf(pricing: readonly KernelPricing[], kernels: readonly Kernel[]): string {
-  return kernels.map((k) => {
-    const p = pricing.find((x) => x.kernel === k);
-    return p ? shortPricing(p) : k;
-  }).join(' + ');
+  return kernels
+    .map((k) => {
+      const p = pricing.find((x) => x.kernel === k);
+      return p ? shortPricing(p) : k;
+    })
+    .join(' + ');
 }
 
 /** Full, one line: "fbgemm_tbe: fbgemm-tbe analytic: H100-80GB (analytic)[; note; note]". */

@@ -40,10 +40,19 @@ export async function proposeMoves(analysis: Analysis, options: ProposeMovesOpti
   }
   const strategy = options.strategy ?? DEFAULT_STRATEGY;
   const budget = await planWithMoveBudget(config, analysis.model, {
-    maxMoves: options.maxMoves, target: options.target, strategy, seed: options.seed, signal: options.signal, timeBudgetMs: options.timeBudgetMs,
+    maxMoves: options.maxMoves,
+    target: options.target,
+    strategy,
+    seed: options.seed,
+    signal: options.signal,
+    timeBudgetMs: options.timeBudgetMs,
   });
   const proposal: MovesProposal = {
-    strategy, plan: budget.plan, beforeMaxMs: analysis.current?.maxMs, edit: placementEdit(analysis.loaded, budget.plan.placement), budget,
+    strategy,
+    plan: budget.plan,
+    beforeMaxMs: analysis.current?.maxMs,
+    edit: placementEdit(analysis.loaded, budget.plan.placement),
+    budget,
   };
   if (analysis.current?.maxUncertaintyMs !== undefined) proposal.beforeMaxUncertaintyMs = analysis.current.maxUncertaintyMs;
   return proposal;

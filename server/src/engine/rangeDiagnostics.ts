@@ -57,8 +57,11 @@ function topKeyRange(lines: readonly string[], loaded: LoadedConfig, key: string
   for (let guard = 0; guard < 10_000; guard++) {
     const r = keyRange(lines, from, key);
     if (!r) return undefined;
-    const inside = items.some((i) => (r.start.line > i.start.line || (r.start.line === i.start.line && r.start.character >= i.start.character))
-      && (r.start.line < i.end.line || (r.start.line === i.end.line && r.start.character < i.end.character)));
+    const inside = items.some(
+      (i) =>
+        (r.start.line > i.start.line || (r.start.line === i.start.line && r.start.character >= i.start.character)) &&
+        (r.start.line < i.end.line || (r.start.line === i.end.line && r.start.character < i.end.character)),
+    );
     if (!inside) return r;
     from = { start: { line: r.end.line, character: r.end.character }, end: whole.end };
   }
@@ -73,9 +76,7 @@ const TOP_KEYS: Partial<Record<RangeNote['input'], string>> = { batch_size: 'bat
  * SL110 warnings for one analysed config. `model` must be the one that priced
  * it; `current` is the written placement scored (for tables per GPU).
  */
-export function rangeDiagnostics(
-  file: string, text: string, loaded: LoadedConfig, config: ShardConfig, model: CostModel, env: CostEnv, current?: PlanResult,
-): Diagnostic[] {
+export function rangeDiagnostics(file: string, text: string, loaded: LoadedConfig, config: ShardConfig, model: CostModel, env: CostEnv, current?: PlanResult): Diagnostic[] {
   if (!model.rangeNotes && !model.setSizeNote) return [];
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
@@ -105,7 +106,10 @@ export function rangeDiagnostics(
         const tableKey = TABLE_KEYS[n.input];
         const topName = TOP_KEYS[n.input];
         const own = tableKey && where ? keyRange(linesOf(), where.item, tableKey) : undefined;
-        if (own) { push(own, `Table '${table.name}': ${n.message}`); continue; }
+        if (own) {
+          push(own, `Table '${table.name}': ${n.message}`);
+          continue;
+        }
         // An env-wide input (batch, optimizer, an inherited dtype) is reported once, at its top-level key.
         const shared = topName ? topKey(topName) : undefined;
         if (shared) push(shared, n.message);

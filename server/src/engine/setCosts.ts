@@ -17,14 +17,27 @@ const memo = new WeakMap<CostModel, Map<string, ComputeCost>>();
 export function memoizedCompute(model: CostModel): ComputeFn {
   return async (sets, env) => {
     let cache = memo.get(model);
-    if (!cache) { cache = new Map(); memo.set(model, cache); }
+    if (!cache) {
+      cache = new Map();
+      memo.set(model, cache);
+    }
     const envKey = JSON.stringify(env);
     const keys = sets.map((set) => `${envKey}#${set.map(shardCostKey).join(';')}`);
     const missing: number[] = [];
-    keys.forEach((k, i) => { if (!cache.has(k)) missing.push(i); });
-    const fresh = missing.length > 0 ? await model.predict(missing.map((i) => sets[i]), env) : [];
+    keys.forEach((k, i) => {
+      if (!cache.has(k)) missing.push(i);
+    });
+    const fresh =
+      missing.length > 0
+        ? await model.predict(
+            missing.map((i) => sets[i]),
+            env,
+          )
+        : [];
     const out = keys.map((k) => cache.get(k));
-    missing.forEach((i, j) => { out[i] = fresh[j]; });
+    missing.forEach((i, j) => {
+      out[i] = fresh[j];
+    });
     if (cache.size + missing.length > MEMO_LIMIT) cache.clear();
     missing.forEach((i, j) => cache.set(keys[i], fresh[j]));
     return out as ComputeCost[];

@@ -147,12 +147,15 @@ function reasonOf(reasons: readonly string[]): string {
 }
 
 /** The row of one finished plan. */
-export function sweepRow(
-  cluster: SweepCluster, plan: PlanResult, config: ShardConfig, devices: DeviceSpec, costModelWarning?: string,
-): SweepRow {
+export function sweepRow(cluster: SweepCluster, plan: PlanResult, config: ShardConfig, devices: DeviceSpec, costModelWarning?: string): SweepRow {
   const row: SweepRow = {
-    type: cluster.type, gpus: cluster.gpus, memoryFraction: usedFraction(plan, config, devices),
-    feasible: plan.feasible, strategy: plan.strategy, costModel: plan.costModel, elapsedMs: plan.elapsedMs,
+    type: cluster.type,
+    gpus: cluster.gpus,
+    memoryFraction: usedFraction(plan, config, devices),
+    feasible: plan.feasible,
+    strategy: plan.strategy,
+    costModel: plan.costModel,
+    elapsedMs: plan.elapsedMs,
   };
   if (costModelWarning) row.costModelWarning = costModelWarning;
   if (plan.feasible && plan.gpus.length > 0) {
@@ -184,8 +187,16 @@ export async function sweepConfig(config: ShardConfig, costModels: CostModels, o
   const planBudgetMs = budget > 0 && Number.isFinite(budget) ? budget : undefined;
   const clusters = sweepClustersOf(config, options.counts, options.types);
   const rows: SweepRow[] = [];
-  const report = (p: SweepProgress) => { try { options.onProgress?.(p); } catch { /* a listener's failure must not stop the sweep */ } };
-  const check = () => { if (options.signal?.aborted) throw new PlanAbortedError(); };
+  const report = (p: SweepProgress) => {
+    try {
+      options.onProgress?.(p);
+    } catch {
+      /* a listener's failure must not stop the sweep */
+    }
+  };
+  const check = () => {
+    if (options.signal?.aborted) throw new PlanAbortedError();
+  };
 
   report({ done: 0, total: clusters.length, next: clusters[0] });
   for (let i = 0; i < clusters.length; i++) {
@@ -209,8 +220,14 @@ export async function sweepConfig(config: ShardConfig, costModels: CostModels, o
     } catch (err) {
       if (options.signal?.aborted) throw new PlanAbortedError();
       row = {
-        type: cluster.type, gpus: cluster.gpus, memoryFraction: devices ? demandFraction(config, devices) : NaN, feasible: false,
-        reason: `could not plan: ${errorText(err)}`, strategy, costModel: 'none', elapsedMs: performance.now() - tPlan,
+        type: cluster.type,
+        gpus: cluster.gpus,
+        memoryFraction: devices ? demandFraction(config, devices) : NaN,
+        feasible: false,
+        reason: `could not plan: ${errorText(err)}`,
+        strategy,
+        costModel: 'none',
+        elapsedMs: performance.now() - tPlan,
       };
     }
     rows.push(row);

@@ -44,15 +44,23 @@ export async function computeTableCosts(config: ShardConfig, model: CostModel): 
   const env = costEnv(config);
   const envKey = JSON.stringify(env);
   let cache = memo.get(model);
-  if (!cache) { cache = new Map(); memo.set(model, cache); }
+  if (!cache) {
+    cache = new Map();
+    memo.set(model, cache);
+  }
 
   const shards = config.tables.map((t) => tableShard(t));
   const keys = shards.map((s) => `${envKey}|${shardCostKey(s)}`);
   const missing: number[] = [];
-  keys.forEach((k, i) => { if (!cache.has(k)) missing.push(i); });
+  keys.forEach((k, i) => {
+    if (!cache.has(k)) missing.push(i);
+  });
   if (missing.length > 0) {
     // One batched call for every table not seen before (ONNX: one session run).
-    const predicted = await model.predict(missing.map((i) => [shards[i]]), env);
+    const predicted = await model.predict(
+      missing.map((i) => [shards[i]]),
+      env,
+    );
     if (cache.size + missing.length > MEMO_LIMIT) cache.clear();
     missing.forEach((i, j) => cache.set(keys[i], predicted[j]));
   }

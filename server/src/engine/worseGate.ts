@@ -16,7 +16,10 @@ export function parsePercent(text: string): { ok: true; value: number } | { ok: 
   return { ok: true, value };
 }
 
-export interface GateGpu { gpu: number; ms: number }
+export interface GateGpu {
+  gpu: number;
+  ms: number;
+}
 
 export interface GateVerdict {
   passed: boolean;
@@ -38,7 +41,10 @@ export interface GateVerdict {
 const GPUS_NAMED = 8;
 
 function gpuList(gpus: readonly GateGpu[]): string {
-  const named = gpus.slice(0, GPUS_NAMED).map((g) => `GPU ${g.gpu} (${formatMs(g.ms)})`).join(', ');
+  const named = gpus
+    .slice(0, GPUS_NAMED)
+    .map((g) => `GPU ${g.gpu} (${formatMs(g.ms)})`)
+    .join(', ');
   return gpus.length > GPUS_NAMED ? `${named} and ${gpus.length - GPUS_NAMED} more` : named;
 }
 
@@ -53,22 +59,38 @@ export function worseGate(written: PlanResult | undefined, planned: PlanResult, 
   }
   if (!written.feasible) {
     const why = written.reasons.slice(0, 2).join('; ');
-    return { ...base, passed: false, writtenMs: written.maxMs, message: `the written placement is not feasible: ${why}${written.reasons.length > 2 ? ` (and ${written.reasons.length - 2} more)` : ''}` };
+    return {
+      ...base,
+      passed: false,
+      writtenMs: written.maxMs,
+      message: `the written placement is not feasible: ${why}${written.reasons.length > 2 ? ` (and ${written.reasons.length - 2} more)` : ''}`,
+    };
   }
   if (!planned.feasible || planned.gpus.length === 0) {
-    return { ...base, passed: true, writtenMs: written.maxMs, message: `the planner found no feasible plan to compare with; the written placement (${formatMs(written.maxMs)} per step) is feasible` };
+    return {
+      ...base,
+      passed: true,
+      writtenMs: written.maxMs,
+      message: `the planner found no feasible plan to compare with; the written placement (${formatMs(written.maxMs)} per step) is feasible`,
+    };
   }
   const allowedMs = planned.maxMs * (1 + thresholdPercent / 100);
   const overPercent = planned.maxMs > 0 ? (written.maxMs / planned.maxMs - 1) * 100 : 0;
-  const gpus = written.gpus.filter((g) => g.totalMs > allowedMs).map((g) => ({ gpu: g.gpu, ms: g.totalMs })).sort((a, b) => b.ms - a.ms || a.gpu - b.gpu);
+  const gpus = written.gpus
+    .filter((g) => g.totalMs > allowedMs)
+    .map((g) => ({ gpu: g.gpu, ms: g.totalMs }))
+    .sort((a, b) => b.ms - a.ms || a.gpu - b.gpu);
   const passed = written.maxMs <= allowedMs;
   const how = `the written placement's step time ${formatMs(written.maxMs)} is ${Math.abs(overPercent).toFixed(1)}% ${overPercent >= 0 ? 'above' : 'below'} the plan found (${formatMs(planned.maxMs)}; allowed ${thresholdPercent}%)`;
   // The step is the critical path (Σ over phases of the slowest GPU), so it can
   // exceed the allowance with no single GPU's own total over it: then the
   // phases and their slowest GPUs say where the time goes.
-  const where = gpus.length > 0
-    ? `; ${gpus.length === 1 ? 'this GPU is' : 'these GPUs are'} over ${formatMs(allowedMs)}: ${gpuList(gpus)}`
-    : (written.phases ?? []).some((p) => p.maxMs > 0) ? `; its critical path: ${formatPhases(written.phases, PHASE_TITLES)}` : '';
+  const where =
+    gpus.length > 0
+      ? `; ${gpus.length === 1 ? 'this GPU is' : 'these GPUs are'} over ${formatMs(allowedMs)}: ${gpuList(gpus)}`
+      : (written.phases ?? []).some((p) => p.maxMs > 0)
+        ? `; its critical path: ${formatPhases(written.phases, PHASE_TITLES)}`
+        : '';
   const message = passed ? how : `${how}${where}`;
   return { ...base, passed, writtenMs: written.maxMs, overPercent, gpus, message };
 }

@@ -22,7 +22,9 @@ type Pos = TextEdit['range']['start'];
 export function utf16ByteStarts(bytes: Uint8Array): Int32Array {
   const starts = new Int32Array(bytes.length + 1);
   let units = 0;
-  const emit = (at: number, n: number) => { for (let k = 0; k < n; k++) starts[units++] = at; };
+  const emit = (at: number, n: number) => {
+    for (let k = 0; k < n; k++) starts[units++] = at;
+  };
   let needed = 0;
   let seen = 0;
   let cp = 0;
@@ -34,21 +36,33 @@ export function utf16ByteStarts(bytes: Uint8Array): Int32Array {
     if (needed === 0) {
       seqStart = i;
       if (b <= 0x7f) emit(i, 1);
-      else if (b >= 0xc2 && b <= 0xdf) { needed = 1; cp = b & 0x1f; }
-      else if (b >= 0xe0 && b <= 0xef) { if (b === 0xe0) lower = 0xa0; if (b === 0xed) upper = 0x9f; needed = 2; cp = b & 0x0f; }
-      else if (b >= 0xf0 && b <= 0xf4) { if (b === 0xf0) lower = 0x90; if (b === 0xf4) upper = 0x8f; needed = 3; cp = b & 0x07; }
-      else emit(i, 1); // invalid lead byte: one U+FFFD
+      else if (b >= 0xc2 && b <= 0xdf) {
+        needed = 1;
+        cp = b & 0x1f;
+      } else if (b >= 0xe0 && b <= 0xef) {
+        if (b === 0xe0) lower = 0xa0;
+        if (b === 0xed) upper = 0x9f;
+        needed = 2;
+        cp = b & 0x0f;
+      } else if (b >= 0xf0 && b <= 0xf4) {
+        if (b === 0xf0) lower = 0x90;
+        if (b === 0xf4) upper = 0x8f;
+        needed = 3;
+        cp = b & 0x07;
+      } else emit(i, 1); // invalid lead byte: one U+FFFD
       continue;
     }
     if (b < lower || b > upper) {
       // The sequence so far is one U+FFFD; this byte starts over.
       needed = seen = cp = 0;
-      lower = 0x80; upper = 0xbf;
+      lower = 0x80;
+      upper = 0xbf;
       emit(seqStart, 1);
       i--;
       continue;
     }
-    lower = 0x80; upper = 0xbf;
+    lower = 0x80;
+    upper = 0xbf;
     cp = (cp << 6) | (b & 0x3f);
     if (++seen === needed) {
       emit(seqStart, cp > 0xffff ? 2 : 1);

@@ -40,8 +40,6 @@ export function diskFileReader(options: DiskReaderOptions = {}): FileReader {
       return 'why' in r ? { why: r.why } : r.text;
     },
     mayRead,
-    refusal: roots
-      ? () => `it is outside ${roots.length === 1 ? roots[0] : `the folders ${roots.join(', ')}`}${options.howToAllow ? `; ${options.howToAllow}` : ''}`
-      : undefined,
+    refusal: roots ? () => `it is outside ${roots.length === 1 ? roots[0] : `the folders ${roots.join(', ')}`}${options.howToAllow ? `; ${options.howToAllow}` : ''}` : undefined,
   };
 }

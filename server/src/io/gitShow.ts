@@ -38,7 +38,10 @@ export function gitShowFailure(err: unknown, stderrText: string, display: string
   if (/exists on disk, but not in|does not exist in/i.test(stderrText)) return `${display} is not in ${ref} (a new file?)`;
   if (/invalid object name|unknown revision|bad revision|ambiguous argument/i.test(stderrText)) return `unknown git revision '${ref}'`;
   if (e?.code === 'ENOBUFS' || /maxBuffer/i.test(e?.message ?? '')) return `${display} at ${ref} is larger than ${formatBytes(GIT_SHOW_MAX_BYTES)}`;
-  const first = stderrText.split('\n').map((l) => l.replace(/^fatal:\s*/, '').trim()).find((l) => l.length > 0);
+  const first = stderrText
+    .split('\n')
+    .map((l) => l.replace(/^fatal:\s*/, '').trim())
+    .find((l) => l.length > 0);
   return `git show ${ref}:${display} failed: ${first ?? e?.message ?? String(err)}`;
 }
 
@@ -51,7 +54,11 @@ export function gitShow(file: string, ref: string, display: string): { text: str
   const cmd = gitShowCommand(file, ref);
   try {
     const text = execFileSync('git', cmd.args, {
-      cwd: cmd.cwd, env: cmd.env, encoding: 'utf8', maxBuffer: GIT_SHOW_MAX_BYTES, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: cmd.cwd,
+      env: cmd.env,
+      encoding: 'utf8',
+      maxBuffer: GIT_SHOW_MAX_BYTES,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     return { text };
   } catch (err) {

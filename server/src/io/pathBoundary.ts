@@ -23,7 +23,11 @@ export function insideRoots(roots: readonly string[], p: string): boolean {
 }
 
 function realpathOr(p: string): string | undefined {
-  try { return realpathSync(p); } catch { return undefined; }
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -41,7 +45,11 @@ export function realInsideRootsSync(roots: readonly string[], p: string): boolea
 export async function realInsideRoots(roots: readonly string[], p: string): Promise<boolean> {
   if (!insideRoots(roots, p)) return false;
   let real: string;
-  try { real = await fsp.realpath(path.resolve(p)); } catch { return true; }
+  try {
+    real = await fsp.realpath(path.resolve(p));
+  } catch {
+    return true;
+  }
   const realRoots = await Promise.all(roots.map((r) => fsp.realpath(r).catch(() => r)));
   return realRoots.some((root) => isInside(root, real));
 }

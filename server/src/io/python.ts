@@ -40,16 +40,25 @@ export function pythonWith(modules: readonly string[], env: NodeJS.ProcessEnv = 
   const needs = modules.length ? `Python 3 with ${modules.join(' and ')}` : 'Python 3';
   const { pip, debian } = packagesFor(modules);
   const getIt = `Install ${needs} (${modules.length ? `pip install ${pip}, or ` : ''}Debian: apt-get install ${debian}) or set PYTHON to one${modules.length ? ' that has them' : ''}, e.g. PYTHON=/usr/bin/python3 for Debian's`;
-  const script = 'import importlib.util, json, sys\nprint(json.dumps({"exe": sys.executable, "version": sys.version_info[0], "missing": [m for m in sys.argv[1:] if importlib.util.find_spec(m) is None]}))';
+  const script =
+    'import importlib.util, json, sys\nprint(json.dumps({"exe": sys.executable, "version": sys.version_info[0], "missing": [m for m in sys.argv[1:] if importlib.util.find_spec(m) is None]}))';
   const r = spawnSync(python, ['-c', script, ...modules], { encoding: 'utf8', timeout: 60_000, env });
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
-    const what = code !== 'ENOENT' ? `could not run ${python} (${chosen}): ${r.error.message}`
-      : viaEnv ? `Python not found: PYTHON=${python} does not exist` : `Python not found: '${python}' is not on PATH and PYTHON is not set`;
+    const what =
+      code !== 'ENOENT'
+        ? `could not run ${python} (${chosen}): ${r.error.message}`
+        : viaEnv
+          ? `Python not found: PYTHON=${python} does not exist`
+          : `Python not found: '${python}' is not on PATH and PYTHON is not set`;
     return { ok: false, python, why: `${what}. ${getIt}.` };
   }
   let info: { exe?: unknown; version?: unknown; missing?: unknown } = {};
-  try { info = JSON.parse((r.stdout ?? '').trim().split('\n').pop() ?? '') as typeof info; } catch { /* not Python 3: below */ }
+  try {
+    info = JSON.parse((r.stdout ?? '').trim().split('\n').pop() ?? '') as typeof info;
+  } catch {
+    /* not Python 3: below */
+  }
   if (info.version !== 3 || !Array.isArray(info.missing)) {
     return { ok: false, python, why: `${python} (${chosen}) did not answer as Python 3 (exit ${r.status}). ${getIt}.` };
   }
@@ -58,15 +67,16 @@ export function pythonWith(modules: readonly string[], env: NodeJS.ProcessEnv = 
   if (missing.length === 0) return { ok: true, python, executable: exe };
   const lacking = packagesFor(missing);
   return {
-    ok: false, python,
-    why: `the Python at ${exe} (${chosen}) cannot import ${missing.join(', ')}. Install ${missing.length === 1 ? 'it' : 'them'} there (pip install ${lacking.pip}), ` +
+    ok: false,
+    python,
+    why:
+      `the Python at ${exe} (${chosen}) cannot import ${missing.join(', ')}. Install ${missing.length === 1 ? 'it' : 'them'} there (pip install ${lacking.pip}), ` +
       `or set PYTHON to a ${needs} (Debian: apt-get install ${debian}, then PYTHON=/usr/bin/python3).`,
   };
 }
 
 export type PythonProbe =
-  | { ok: true; python: string; executable: string; torch: string; cuda: boolean; gpus: number; gpu?: string; fbgemm: boolean }
-  | { ok: false; python: string; why: string };
+  { ok: true; python: string; executable: string; torch: string; cuda: boolean; gpus: number; gpu?: string; fbgemm: boolean } | { ok: false; python: string; why: string };
 
 const PROBE = `
 import json, sys
@@ -101,16 +111,27 @@ export function probePython(python: string): PythonProbe {
   }
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   let info: Record<string, unknown>;
-  try { info = JSON.parse(last) as Record<string, unknown>; } catch {
+  try {
+    info = JSON.parse(last) as Record<string, unknown>;
+  } catch {
     return { ok: false, python, why: `'${python}' did not answer as Python 3 (exit ${r.status}: ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}); ${hint}` };
   }
   const exe = typeof info.executable === 'string' ? info.executable : python;
   if (typeof info.torch !== 'string') {
-    return { ok: false, python, why: `the Python at ${exe} ('${python}') has no PyTorch (${String(info.error ?? 'import torch failed')}); point PYTHON at a Python that has it, e.g. PYTHON=/usr/bin/python3` };
+    return {
+      ok: false,
+      python,
+      why: `the Python at ${exe} ('${python}') has no PyTorch (${String(info.error ?? 'import torch failed')}); point PYTHON at a Python that has it, e.g. PYTHON=/usr/bin/python3`,
+    };
   }
   return {
-    ok: true, python, executable: exe, torch: info.torch, cuda: info.cuda === true,
-    gpus: typeof info.gpus === 'number' ? info.gpus : 0, ...(typeof info.gpu === 'string' ? { gpu: info.gpu } : {}),
+    ok: true,
+    python,
+    executable: exe,
+    torch: info.torch,
+    cuda: info.cuda === true,
+    gpus: typeof info.gpus === 'number' ? info.gpus : 0,
+    ...(typeof info.gpu === 'string' ? { gpu: info.gpu } : {}),
     fbgemm: info.fbgemm === true,
   };
 }
@@ -131,11 +152,16 @@ export function runPython(python: string, args: string[], opts: { cwd: string; o
         buf = lines.pop() ?? '';
         for (const l of lines) opts.onLine(l);
       });
-      stream.on('end', () => { if (buf) opts.onLine(buf); });
+      stream.on('end', () => {
+        if (buf) opts.onLine(buf);
+      });
     };
     pass(child.stdout!);
     pass(child.stderr!);
-    child.on('error', (e) => { opts.onLine(`could not start ${python}: ${e.message}`); resolve(127); });
+    child.on('error', (e) => {
+      opts.onLine(`could not start ${python}: ${e.message}`);
+      resolve(127);
+    });
     child.on('close', (code) => resolve(code));
   });
 }

@@ -52,22 +52,37 @@ function notRegular(st: Stats, allowFifo = false): string | undefined {
 export function errnoWords(err: unknown): string {
   const code = (err as NodeJS.ErrnoException)?.code;
   switch (code) {
-    case 'ENOENT': return 'no such file';
-    case 'EISDIR': return 'it is a folder, not a file';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'ELOOP': return 'too many symbolic links';
-    case 'ENAMETOOLONG': return 'the path is too long';
-    case 'ENOTDIR': return 'a part of the path is not a folder';
-    case 'ENXIO': return 'it is a device or socket that cannot be opened';
-    case 'EMFILE': case 'ENFILE': return 'too many open files';
-    default: return code ? `it cannot be read (${code})` : 'it cannot be read';
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    case 'ENAMETOOLONG':
+      return 'the path is too long';
+    case 'ENOTDIR':
+      return 'a part of the path is not a folder';
+    case 'ENXIO':
+      return 'it is a device or socket that cannot be opened';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files';
+    default:
+      return code ? `it cannot be read (${code})` : 'it cannot be read';
   }
 }
 
 /** Reads a regular file of at most `maxBytes` bytes, or says why not. */
 export function readRegularFileSync(path: string, maxBytes = MAX_TEXT_BYTES): BoundedRead {
   let fd: number;
-  try { fd = openSync(path, OPEN_FLAGS); } catch (err) { return { why: errnoWords(err) }; }
+  try {
+    fd = openSync(path, OPEN_FLAGS);
+  } catch (err) {
+    return { why: errnoWords(err) };
+  }
   try {
     const st = fstatSync(fd);
     const bad = notRegular(st);
@@ -98,10 +113,16 @@ export async function readRegularFile(path: string, maxBytes = MAX_TEXT_BYTES, o
     try {
       const bad = notRegular(await fsp.stat(path), true);
       if (bad) return { why: bad };
-    } catch (err) { return { why: errnoWords(err) }; }
+    } catch (err) {
+      return { why: errnoWords(err) };
+    }
   }
   let handle: fsp.FileHandle;
-  try { handle = await fsp.open(path, options.allowFifo ? OPEN_FLAGS_WAITING : OPEN_FLAGS); } catch (err) { return { why: errnoWords(err) }; }
+  try {
+    handle = await fsp.open(path, options.allowFifo ? OPEN_FLAGS_WAITING : OPEN_FLAGS);
+  } catch (err) {
+    return { why: errnoWords(err) };
+  }
   try {
     const st = await handle.stat();
     const bad = notRegular(st, options.allowFifo);

@@ -15,8 +15,14 @@ export function balanceSide(plan: PlanResult): BalanceSide {
     strategy: plan.strategy,
     gpus: plan.gpus.map((g) => {
       const row: BalanceSide['gpus'][number] = {
-        gpu: g.gpu, tables: g.tables, fwdMs: g.fwdMs, bwdMs: g.bwdMs, commMs: g.commMs,
-        totalMs: g.totalMs, memoryBytes: g.memoryBytes, capacityBytes: g.capacityBytes,
+        gpu: g.gpu,
+        tables: g.tables,
+        fwdMs: g.fwdMs,
+        bwdMs: g.bwdMs,
+        commMs: g.commMs,
+        totalMs: g.totalMs,
+        memoryBytes: g.memoryBytes,
+        capacityBytes: g.capacityBytes,
       };
       if (g.uncertaintyMs !== undefined) row.uncertaintyMs = g.uncertaintyMs;
       if (g.phaseMs) row.phaseMs = { ...g.phaseMs };
@@ -41,7 +47,11 @@ export function balanceSide(plan: PlanResult): BalanceSide {
  * it is included when ready, never waited for (the panel is told when it lands).
  */
 export async function handleBalance(
-  params: BalanceParams, token: CancellationToken, analyses: DocumentAnalyses, log: (m: string) => void, moveBudgets?: MoveBudgets,
+  params: BalanceParams,
+  token: CancellationToken,
+  analyses: DocumentAnalyses,
+  log: (m: string) => void,
+  moveBudgets?: MoveBudgets,
 ): Promise<BalanceResult> {
   if (!params || typeof params.uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'shardlens/balance needs {uri}.');
   const abort = signalFromToken(token);

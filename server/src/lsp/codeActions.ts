@@ -10,8 +10,7 @@ import type { Range } from '../config/types';
 import { toLspDiagnostic } from './diagnostics';
 
 function sameRange(a: Range, b: Range): boolean {
-  return a.start.line === b.start.line && a.start.character === b.start.character
-    && a.end.line === b.end.line && a.end.character === b.end.character;
+  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 }
 
 function overlaps(a: Range, b: Range): boolean {
@@ -24,10 +23,11 @@ function overlaps(a: Range, b: Range): boolean {
  * @param fileOf URI → engine file path (to pick the diagnostics of this document)
  * @param uriOf engine file path → URI (for the edits)
  */
-export function buildCodeActions(
-  params: CodeActionParams, candidates: Iterable<Diagnostic>, fileOf: (uri: string) => string, uriOf: (file: string) => string,
-): CodeAction[] {
-  if (params.context.only && !params.context.only.some((k) => k === CodeActionKind.QuickFix || k.startsWith(`${CodeActionKind.QuickFix}.`) || CodeActionKind.QuickFix.startsWith(k))) {
+export function buildCodeActions(params: CodeActionParams, candidates: Iterable<Diagnostic>, fileOf: (uri: string) => string, uriOf: (file: string) => string): CodeAction[] {
+  if (
+    params.context.only &&
+    !params.context.only.some((k) => k === CodeActionKind.QuickFix || k.startsWith(`${CodeActionKind.QuickFix}.`) || CodeActionKind.QuickFix.startsWith(k))
+  ) {
     return [];
   }
   const file = fileOf(params.textDocument.uri);

@@ -23,8 +23,12 @@ import { movesTitle, type MovesProposal } from '../engine/proposeMoves';
 import { wantsMoveBudget } from './moveBudgets';
 import { diffLensTitle } from './placementDiff';
 import {
-  ClientCommands, type ReplanCommandArgs, type RevealTablesCommandArgs, type ShowBalanceCommandArgs,
-  type ShowPlacementDiffCommandArgs, type WhatIfCommandArgs,
+  ClientCommands,
+  type ReplanCommandArgs,
+  type RevealTablesCommandArgs,
+  type ShowBalanceCommandArgs,
+  type ShowPlacementDiffCommandArgs,
+  type WhatIfCommandArgs,
 } from './protocol';
 
 /** A lens that is only text (VS Code renders a lens with an empty command id unclickable). */
@@ -110,8 +114,12 @@ export function buildCodeLenses({ record, proposal, pending, baseline, moves, mo
     const total = cost.fwdMs + cost.bwdMs;
     const split = cost.kind && cost.kind !== 'table' ? ` (${kindLabel(cost.kind)})` : '';
     const priced = analysis.costModel ? ` \u00b7 ${shortPricingOf(analysis.costModel.kernels, [cost.kernel])}` : '';
-    lenses.push(label(lineStart(where.item),
-      `\u2248 ${formatMs(total)} (fwd ${formatMs(cost.fwdMs).replace(' ms', '')} + bwd ${formatMs(cost.bwdMs).replace(' ms', '')}) \u00b7 ${formatBytes(cost.memoryBytes)} \u00b7 ${formatGpus(cost.gpus)}${split}${priced}`));
+    lenses.push(
+      label(
+        lineStart(where.item),
+        `\u2248 ${formatMs(total)} (fwd ${formatMs(cost.fwdMs).replace(' ms', '')} + bwd ${formatMs(cost.bwdMs).replace(' ms', '')}) \u00b7 ${formatBytes(cost.memoryBytes)} \u00b7 ${formatGpus(cost.gpus)}${split}${priced}`,
+      ),
+    );
   }
 
   // Per GPU, on the first placement entry that mentions it.
@@ -129,7 +137,10 @@ export function buildCodeLenses({ record, proposal, pending, baseline, moves, mo
       for (const g of new Set(gpus)) {
         if (!firstLine.has(g)) firstLine.set(g, range);
         let list = entries.get(g);
-        if (!list) { list = []; entries.set(g, list); }
+        if (!list) {
+          list = [];
+          entries.set(g, list);
+        }
         list.push(range);
       }
     }

@@ -70,26 +70,28 @@ export function buildCompletions(doc: TextDocument, position: Position, record: 
   if (ctx.kind === 'key') {
     if (top === 'placement' && ctx.section.length === 1) {
       const placed = record ? new Set(record.analysis.loaded.source.placementEntries.keys()) : new Set<string>();
-      return tableNames(text, record).filter((n) => !placed.has(n) || n === ctx.key).map((name, i) => ({
-        label: name,
-        kind: CompletionItemKind.Field,
-        detail: 'table',
-        sortText: String(i).padStart(6, '0'),
-        textEdit: { range, newText: `${name}: ` },
-      }));
+      return tableNames(text, record)
+        .filter((n) => !placed.has(n) || n === ctx.key)
+        .map((name, i) => ({
+          label: name,
+          kind: CompletionItemKind.Field,
+          detail: 'table',
+          sortText: String(i).padStart(6, '0'),
+          textEdit: { range, newText: `${name}: ` },
+        }));
     }
     const col = ctx.wordRange.start.character;
     const present = siblingKeys(lines, position.line, col);
-    return keysOf(ctx.section, devicesFile).filter((k) => !present.has(k.key) || k.key === ctx.key).map((k) => ({
-      label: k.key,
-      kind: CompletionItemKind.Property,
-      detail: k.detail,
-      documentation: { kind: MarkupKind.Markdown, value: k.markdown },
-      textEdit: k.block
-        ? { range, newText: `${k.key}:\n${' '.repeat(col + 2)}$0` }
-        : { range, newText: `${k.key}: $0` },
-      insertTextFormat: InsertTextFormat.Snippet,
-    }));
+    return keysOf(ctx.section, devicesFile)
+      .filter((k) => !present.has(k.key) || k.key === ctx.key)
+      .map((k) => ({
+        label: k.key,
+        kind: CompletionItemKind.Property,
+        detail: k.detail,
+        documentation: { kind: MarkupKind.Markdown, value: k.markdown },
+        textEdit: k.block ? { range, newText: `${k.key}:\n${' '.repeat(col + 2)}$0` } : { range, newText: `${k.key}: $0` },
+        insertTextFormat: InsertTextFormat.Snippet,
+      }));
   }
 
   // Values.
@@ -106,7 +108,10 @@ export function buildCompletions(doc: TextDocument, position: Position, record: 
     const config = record?.analysis.loaded.config;
     const count = config?.devices.count ?? 8;
     const gpus = Array.from({ length: Math.min(count, 1024) }, (_, g) => ({
-      label: String(g), kind: CompletionItemKind.Value, detail: `GPU ${g} (table-wise)`, sortText: String(g).padStart(6, '0'),
+      label: String(g),
+      kind: CompletionItemKind.Value,
+      detail: `GPU ${g} (table-wise)`,
+      sortText: String(g).padStart(6, '0'),
       textEdit: { range, newText: String(g) },
     }));
     // The forms of TorchRec's other sharding types, limited to what the table allows.
@@ -114,23 +119,42 @@ export function buildCompletions(doc: TextDocument, position: Position, record: 
     const forms = placementForms(config?.devices.count ?? 8, config?.devices.perHost ?? 8)
       .filter((f) => !allowed || allowed.includes(f.kind))
       .map((f, i) => ({
-        label: f.label, kind: CompletionItemKind.Snippet, detail: `${SHARDING_KIND_INFO[f.kind].label} (TorchRec ${SHARDING_KIND_INFO[f.kind].torchrec})`,
+        label: f.label,
+        kind: CompletionItemKind.Snippet,
+        detail: `${SHARDING_KIND_INFO[f.kind].label} (TorchRec ${SHARDING_KIND_INFO[f.kind].torchrec})`,
         documentation: { kind: MarkupKind.Markdown, value: `**${SHARDING_KIND_INFO[f.kind].label}**: ${SHARDING_KIND_INFO[f.kind].doc}` },
-        sortText: `!${i}`, insertTextFormat: InsertTextFormat.Snippet, textEdit: { range, newText: f.snippet },
+        sortText: `!${i}`,
+        insertTextFormat: InsertTextFormat.Snippet,
+        textEdit: { range, newText: f.snippet },
       }));
     return [...forms, ...(!allowed || allowed.includes('table') ? gpus : [])];
   }
   // Inside a placement mapping: `{row: |}` takes `all` or GPUs, `{table: |}` a GPU.
   if (top === 'placement' && ctx.section.length === 2 && (key === 'row' || key === 'table')) {
     const count = record?.analysis.loaded.config?.devices.count ?? 8;
-    const gpus = Array.from({ length: Math.min(count, 1024) }, (_, g) => ({ label: String(g), kind: CompletionItemKind.Value, detail: `GPU ${g}`, sortText: String(g).padStart(6, '0'), textEdit: { range, newText: String(g) } }));
+    const gpus = Array.from({ length: Math.min(count, 1024) }, (_, g) => ({
+      label: String(g),
+      kind: CompletionItemKind.Value,
+      detail: `GPU ${g}`,
+      sortText: String(g).padStart(6, '0'),
+      textEdit: { range, newText: String(g) },
+    }));
     return key === 'row'
-      ? [{ label: 'all', kind: CompletionItemKind.EnumMember, detail: 'row blocks over every GPU (TorchRec row_wise)', sortText: '!', textEdit: { range, newText: 'all' } }, ...gpus]
+      ? [
+          { label: 'all', kind: CompletionItemKind.EnumMember, detail: 'row blocks over every GPU (TorchRec row_wise)', sortText: '!', textEdit: { range, newText: 'all' } },
+          ...gpus,
+        ]
       : gpus;
   }
   if (key === 'pin') {
     const count = record?.analysis.loaded.config?.devices.count ?? 8;
-    return Array.from({ length: Math.min(count, 1024) }, (_, g) => ({ label: String(g), kind: CompletionItemKind.Value, detail: `GPU ${g}`, sortText: String(g).padStart(6, '0'), textEdit: { range, newText: String(g) } }));
+    return Array.from({ length: Math.min(count, 1024) }, (_, g) => ({
+      label: String(g),
+      kind: CompletionItemKind.Value,
+      detail: `GPU ${g}`,
+      sortText: String(g).padStart(6, '0'),
+      textEdit: { range, newText: String(g) },
+    }));
   }
   return valuesOf(ctx.section, key, devicesFile).map((v) => ({ label: v.value, kind: CompletionItemKind.EnumMember, detail: v.detail, textEdit: { range, newText: v.value } }));
 }

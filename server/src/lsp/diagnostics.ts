@@ -7,9 +7,7 @@
  * closing an owner withdraws its part (and an empty list clears the file:
  * stale problems must not linger).
  */
-import {
-  DiagnosticSeverity, type Connection, type Diagnostic as LspDiagnostic,
-} from 'vscode-languageserver/node';
+import { DiagnosticSeverity, type Connection, type Diagnostic as LspDiagnostic } from 'vscode-languageserver/node';
 import type { Diagnostic, Severity } from '../config/diagnostics';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {

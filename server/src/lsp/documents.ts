@@ -66,7 +66,10 @@ export interface AnalysesDeps {
   proposalDelayMs: number;
 }
 
-interface Waiter { minVersion: number; resolve(record: AnalysisRecord | undefined): void }
+interface Waiter {
+  minVersion: number;
+  resolve(record: AnalysisRecord | undefined): void;
+}
 
 interface DocState {
   uri: string;
@@ -87,7 +90,10 @@ interface DocState {
 export class DocumentAnalyses {
   private readonly states = new Map<string, DocState>();
 
-  constructor(private readonly documents: TextDocuments<TextDocument>, private readonly deps: AnalysesDeps) {}
+  constructor(
+    private readonly documents: TextDocuments<TextDocument>,
+    private readonly deps: AnalysesDeps,
+  ) {}
 
   /** The document's text changed: analyse it again soon, and every document that reads it. */
   textChanged(uri: string): void {
@@ -109,7 +115,13 @@ export class DocumentAnalyses {
     const quiet = !st.timer && !st.running && now - (st.lastChange ?? -Infinity) > this.deps.debounceMs;
     st.lastChange = now;
     if (st.timer) clearTimeout(st.timer);
-    st.timer = setTimeout(() => { st.timer = undefined; void this.run(st); }, quiet ? 0 : this.deps.debounceMs);
+    st.timer = setTimeout(
+      () => {
+        st.timer = undefined;
+        void this.run(st);
+      },
+      quiet ? 0 : this.deps.debounceMs,
+    );
   }
 
   /** A file changed on disk or in an editor: re-analyse every document that read it. */
@@ -156,11 +168,15 @@ export class DocumentAnalyses {
     return new Promise((resolve) => {
       const waiter: Waiter = { minVersion: want, resolve };
       st.waiters.push(waiter);
-      signal?.addEventListener('abort', () => {
-        const i = st.waiters.indexOf(waiter);
-        if (i >= 0) st.waiters.splice(i, 1);
-        resolve(undefined);
-      }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = st.waiters.indexOf(waiter);
+          if (i >= 0) st.waiters.splice(i, 1);
+          resolve(undefined);
+        },
+        { once: true },
+      );
     });
   }
 
@@ -177,7 +193,10 @@ export class DocumentAnalyses {
       return signal ? raceAbort(p.promise, signal) : p.promise;
     }
     if (strategy === record.settings.replanStrategy && st.latest === record && !st.closed) {
-      if (st.proposalTimer) { clearTimeout(st.proposalTimer); st.proposalTimer = undefined; }
+      if (st.proposalTimer) {
+        clearTimeout(st.proposalTimer);
+        st.proposalTimer = undefined;
+      }
       const shared = this.startProposal(st, record, strategy);
       return signal ? raceAbort(shared.promise, signal) : shared.promise;
     }
@@ -211,14 +230,20 @@ export class DocumentAnalyses {
   }
 
   private cancelProposal(st: DocState): void {
-    if (st.proposalTimer) { clearTimeout(st.proposalTimer); st.proposalTimer = undefined; }
+    if (st.proposalTimer) {
+      clearTimeout(st.proposalTimer);
+      st.proposalTimer = undefined;
+    }
     // Whatever it was planning from is about to be replaced.
     if (st.proposal && !st.proposal.result) st.proposal.abort.abort();
   }
 
   private async run(st: DocState): Promise<void> {
     if (st.closed) return;
-    if (st.running) { st.rerun = true; return; }
+    if (st.running) {
+      st.rerun = true;
+      return;
+    }
     const doc = this.documents.get(st.uri);
     if (!doc) return;
     st.running = true;
@@ -244,7 +269,7 @@ export class DocumentAnalyses {
         this.scheduleProposal(st, record);
       }
     } catch (err) {
-      this.deps.log(`analysis of ${st.uri} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      this.deps.log(`analysis of ${st.uri} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       for (const w of st.waiters.splice(0)) w.resolve(st.latest);
     } finally {
       st.running = false;
@@ -255,7 +280,13 @@ export class DocumentAnalyses {
         // immediate rerun let one queued edit through per analysis (bench:lsp load test:
         // 300 edits on a 10,000-table file took ~100 s to drain).
         st.rerun = false;
-        st.timer = setTimeout(() => { st.timer = undefined; void this.run(st); }, Math.max(1, this.deps.debounceMs));
+        st.timer = setTimeout(
+          () => {
+            st.timer = undefined;
+            void this.run(st);
+          },
+          Math.max(1, this.deps.debounceMs),
+        );
       }
     }
   }
@@ -299,8 +330,14 @@ export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
     const onAbort = () => reject(abortError());
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
     );
   });
 }

@@ -22,7 +22,7 @@ const COLON = 58;
 
 /** RFC 7230 token characters (a header field name). */
 function isTokenChar(b: number): boolean {
-  return (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || '!#$%&\'*+-.^_`|~'.includes(String.fromCharCode(b));
+  return (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(b));
 }
 
 export class FramingChecker {

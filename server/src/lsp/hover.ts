@@ -73,7 +73,9 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
     } else {
       // A table on many GPUs (data-parallel, row-wise): the spread, not one line per GPU.
       const ms = comm.map((g) => g.commMs);
-      lines.push(`| communication on its ${comm.length} GPUs (all their tables), max / mean | ${formatMs(Math.max(...ms))} / ${formatMs(ms.reduce((a, b) => a + b, 0) / ms.length)} |`);
+      lines.push(
+        `| communication on its ${comm.length} GPUs (all their tables), max / mean | ${formatMs(Math.max(...ms))} / ${formatMs(ms.reduce((a, b) => a + b, 0) / ms.length)} |`,
+      );
     }
   }
   if (cost.uncertainty !== undefined) {
@@ -84,7 +86,10 @@ export function tableMarkdown(name: string, record: AnalysisRecord | undefined):
   if (info.length > 0) lines.push('', ...info.map((n) => `_Note: ${n.message}_`));
   // What the table does per step, as its kernel's analytic model counts it (the same figures as `shardlens explain`).
   const t = trafficBreakdown(tableShard(spec), costEnv(a.loaded.config!));
-  lines.push('', `Per step, alone (as the ${t.countedBy} model counts): ${Math.round(t.lookups).toLocaleString('en-US')} lookups, ${Math.round(t.distinctRows).toLocaleString('en-US')} distinct rows, L2 hit rate ${formatPercent(t.hitRate)}; forward reads ${formatBytes(t.fwdReadBytes)} and writes ${formatBytes(t.fwdWrittenBytes)} of HBM, backward moves ${formatBytes(t.bwdBytes)} (optimizer state ${formatBytes(t.stateBytes)}). Per shard: \`shardlens explain FILE ${name}\`.`);
+  lines.push(
+    '',
+    `Per step, alone (as the ${t.countedBy} model counts): ${Math.round(t.lookups).toLocaleString('en-US')} lookups, ${Math.round(t.distinctRows).toLocaleString('en-US')} distinct rows, L2 hit rate ${formatPercent(t.hitRate)}; forward reads ${formatBytes(t.fwdReadBytes)} and writes ${formatBytes(t.fwdWrittenBytes)} of HBM, backward moves ${formatBytes(t.bwdBytes)} (optimizer state ${formatBytes(t.stateBytes)}). Per shard: \`shardlens explain FILE ${name}\`.`,
+  );
   lines.push('', `Memory: ${formatBytes(cost.memoryBytes)} (weights + ${a.loaded.config!.optimizer} state).`);
   lines.push(`Placement: ${formatGpus(cost.gpus)}${cost.kind && cost.kind !== 'table' ? ` (${kindLabel(cost.kind)})` : ''}.`);
   if (a.costModel) lines.push('', ...pricingLines(a.costModel, spec.kernel));
@@ -119,7 +124,8 @@ export function placementMarkdown(name: string, record: AnalysisRecord | undefin
     '| GPU | host | rows | columns | bags/step | memory |',
     '| ---: | ---: | --- | --- | ---: | ---: |',
   ];
-  const row = (s: ShardInfo) => `| ${s.gpu} | ${s.host} | ${span(s.rowStart, s.rows, info.tableRows)} | ${span(s.colStart, s.cols, info.dim)} | ${Math.round(s.bags).toLocaleString('en-US')} | ${formatBytes(s.bytes)} |`;
+  const row = (s: ShardInfo) =>
+    `| ${s.gpu} | ${s.host} | ${span(s.rowStart, s.rows, info.tableRows)} | ${span(s.colStart, s.cols, info.dim)} | ${Math.round(s.bags).toLocaleString('en-US')} | ${formatBytes(s.bytes)} |`;
   const shown = info.shards.length <= MAX_SHARD_ROWS ? info.shards : [...info.shards.slice(0, MAX_SHARD_ROWS - 1)];
   for (const s of shown) lines.push(row(s));
   if (shown.length < info.shards.length) {
@@ -135,10 +141,7 @@ export function placementMarkdown(name: string, record: AnalysisRecord | undefin
 export function pricingLines(info: CostModelInfo, kernel: Kernel): string[] {
   const p = info.kernels.find((k) => k.kernel === kernel);
   if (!p) return [`_Cost model: ${info.name}_`];
-  return [
-    `_Priced by ${p.model} (${p.source}) for kernel ${p.kernel}._`,
-    ...p.notes.map((n) => `- ${n}`),
-  ];
+  return [`_Priced by ${p.model} (${p.source}) for kernel ${p.kernel}._`, ...p.notes.map((n) => `- ${n}`)];
 }
 
 export function gpuMarkdown(gpu: number, record: AnalysisRecord | undefined): string | undefined {
@@ -158,10 +161,17 @@ export function gpuMarkdown(gpu: number, record: AnalysisRecord | undefined): st
     for (const p of current.phases) {
       lines.push(`| ${PHASE_TITLES[p.name]} | ${formatMs(g.phaseMs[p.name])} | ${formatMs(p.maxMs)} (GPU ${p.gpu}) |`);
     }
-    lines.push('', `Step (critical path, every phase's slowest GPU): ${formatMs(current.maxMs)}` +
-      (current.maxUncertaintyMs !== undefined ? ` ${formatPlusMinus(current.maxUncertaintyMs)}` : '') + '.');
+    lines.push(
+      '',
+      `Step (critical path, every phase's slowest GPU): ${formatMs(current.maxMs)}` +
+        (current.maxUncertaintyMs !== undefined ? ` ${formatPlusMinus(current.maxUncertaintyMs)}` : '') +
+        '.',
+    );
   }
-  lines.push('', `Memory ${formatBytes(g.memoryBytes)} of ${formatBytes(g.capacityBytes)} for shards (${formatPercent(g.capacityBytes > 0 ? g.memoryBytes / g.capacityBytes : NaN)}).`);
+  lines.push(
+    '',
+    `Memory ${formatBytes(g.memoryBytes)} of ${formatBytes(g.capacityBytes)} for shards (${formatPercent(g.capacityBytes > 0 ? g.memoryBytes / g.capacityBytes : NaN)}).`,
+  );
   const kernels = kernelsOfTables(a, g.tables);
   if (a.costModel && kernels.length > 0) {
     lines.push('');

@@ -102,9 +102,7 @@ export class MoveBudgets {
   private start(record: AnalysisRecord, maxMoves: number, strategy: Strategy, target?: Proposal): Job {
     this.changed(record.uri);
     const abort = new AbortController();
-    const promise = target
-      ? this.deps.propose(record, maxMoves, strategy, target, abort.signal)
-      : this.compute(record, maxMoves, strategy, abort.signal);
+    const promise = target ? this.deps.propose(record, maxMoves, strategy, target, abort.signal) : this.compute(record, maxMoves, strategy, abort.signal);
     const job: Job = { record, maxMoves, strategy, promise, abort };
     this.jobs.set(record.uri, job);
     promise.then(
@@ -136,7 +134,8 @@ export function moveBudgetSummary(p: MovesProposal, analysis: Analysis): MoveBud
     moves: b.moves.map((m) => {
       const range = ranges.get(m.table);
       return {
-        table: m.table, required: m.required,
+        table: m.table,
+        required: m.required,
         ...(m.from ? { from: renderEntry(m.from, world) } : {}),
         ...(m.to ? { to: renderEntry(m.to, world) } : {}),
         ...(m.gainMs !== undefined ? { gainMs: m.gainMs } : {}),

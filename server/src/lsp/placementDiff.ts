@@ -45,7 +45,9 @@ export function placementDiffResult(d: BaselineDiff): PlacementDiffResult {
       ...(m.to ? { to: renderEntry(m.to) } : {}),
       ...(entries.get(m.table) ? { range: entries.get(m.table) } : {}),
     })),
-    moved: outcome.moved, added: outcome.added, removed: outcome.removed,
+    moved: outcome.moved,
+    added: outcome.added,
+    removed: outcome.removed,
     gpus: outcome.gpus.map((g) => ({ gpu: g.gpu, beforeMs: g.beforeMs, afterMs: g.afterMs, changeMs: g.changeMs })),
     sameModel: outcome.sameModel,
     ...(outcome.devicesChange ? { devicesChange: outcome.devicesChange } : {}),
@@ -53,7 +55,10 @@ export function placementDiffResult(d: BaselineDiff): PlacementDiffResult {
 }
 
 export async function handlePlacementDiff(
-  params: PlacementDiffParams, token: CancellationToken, analyses: DocumentAnalyses, baselines: Baselines,
+  params: PlacementDiffParams,
+  token: CancellationToken,
+  analyses: DocumentAnalyses,
+  baselines: Baselines,
 ): Promise<PlacementDiffResult | null> {
   if (!params || typeof params.uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'shardlens/placementDiff needs {uri}.');
   const abort = signalFromToken(token);

@@ -9,13 +9,7 @@
  * Units everywhere: milliseconds per training step, bytes. Ranges are 0-based (LSP).
  */
 import type { GpuReport, PhaseSummary } from '../plan/types';
-import {
-  NotificationType,
-  RequestType,
-  type ProgressToken,
-  type Range,
-  type WorkspaceEdit,
-} from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, type ProgressToken, type Range, type WorkspaceEdit } from 'vscode-languageserver-protocol';
 
 /**
  * Which model priced one kernel's tables (the engine's KernelPricing, as sent):
@@ -31,9 +25,7 @@ export interface KernelPricing {
 }
 
 /** Planning strategies the server accepts (mirror of server/src/plan/types.ts STRATEGIES). */
-export type StrategyName =
-  | 'random' | 'round-robin' | 'size' | 'dim' | 'lookup' | 'size-lookup'
-  | 'greedy' | 'search' | 'column' | 'policy' | 'torchrec' | 'best';
+export type StrategyName = 'random' | 'round-robin' | 'size' | 'dim' | 'lookup' | 'size-lookup' | 'greedy' | 'search' | 'column' | 'policy' | 'torchrec' | 'best';
 
 /**
  * Commands the CLIENT registers (never `executeCommandProvider`: a second
@@ -69,10 +61,16 @@ export interface ReplanCommandArgs {
 }
 
 /** Argument of the `shardlens.showBalance` client command. */
-export interface ShowBalanceCommandArgs { uri: string }
+export interface ShowBalanceCommandArgs {
+  uri: string;
+}
 
 /** Argument of the `shardlens.revealTables` client command (GPU lenses). */
-export interface RevealTablesCommandArgs { uri: string; gpu: number; ranges: Range[] }
+export interface RevealTablesCommandArgs {
+  uri: string;
+  gpu: number;
+  ranges: Range[];
+}
 
 /** Argument of the `shardlens.whatIf` client command (the lens on `devices:`): the input boxes' defaults. */
 export interface WhatIfCommandArgs {
@@ -84,7 +82,9 @@ export interface WhatIfCommandArgs {
 }
 
 /** Argument of the `shardlens.showPlacementDiff` client command (the "vs HEAD" lens). */
-export interface ShowPlacementDiffCommandArgs { uri: string }
+export interface ShowPlacementDiffCommandArgs {
+  uri: string;
+}
 
 /**
  * Settings read through `workspace/configuration` (section `shardlens`, resource scoped).
@@ -199,7 +199,10 @@ export interface ReplanApplied {
 }
 
 /** The document changed while planning (or before): nothing to apply; say so. */
-export interface ReplanStale { stale: true; currentVersion?: number }
+export interface ReplanStale {
+  stale: true;
+  currentVersion?: number;
+}
 
 /** Result of {@link ReplanRequest}. */
 export type ReplanResult = ReplanApplied | ReplanStale;
@@ -287,7 +290,10 @@ export interface BalanceMoveBudget extends MoveBudgetSummary {
 export const BalanceRequest = new RequestType<BalanceParams, BalanceResult, void>('shardlens/balance');
 
 /** Params of {@link BalanceChangedNotification}. */
-export interface BalanceChangedParams { uri: string; version: number }
+export interface BalanceChangedParams {
+  uri: string;
+  version: number;
+}
 
 /**
  * `shardlens/balanceChanged` (server → client): the numbers of `uri` changed
@@ -402,7 +408,9 @@ export interface BaselineParams {
 export const BaselineNotification = new NotificationType<BaselineParams>('shardlens/baseline');
 
 /** Params of {@link PlacementDiffRequest}. */
-export interface PlacementDiffParams { uri: string }
+export interface PlacementDiffParams {
+  uri: string;
+}
 
 /** One table whose placement differs from the baseline; `from`/`to` as written in YAML, absent when not placed on that side. */
 export interface PlacementMove {
@@ -414,7 +422,12 @@ export interface PlacementMove {
 }
 
 /** One side of a diff, scored. */
-export interface PlacementDiffSide { maxMs: number; meanMs: number; feasible: boolean; costModel: string }
+export interface PlacementDiffSide {
+  maxMs: number;
+  meanMs: number;
+  feasible: boolean;
+  costModel: string;
+}
 
 /** Result of {@link PlacementDiffRequest}; null when the document has no baseline. */
 export interface PlacementDiffResult {

@@ -9,8 +9,14 @@
  * written placement (moveBudgets.ts), with the moves in the answer.
  */
 import {
-  ErrorCodes, LSPErrorCodes, ResponseError, TextDocumentEdit, type CancellationToken, type Connection,
-  type TextDocuments, type WorkspaceEdit,
+  ErrorCodes,
+  LSPErrorCodes,
+  ResponseError,
+  TextDocumentEdit,
+  type CancellationToken,
+  type Connection,
+  type TextDocuments,
+  type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { NotPlannableError } from '../engine';
@@ -45,7 +51,10 @@ export async function handleReplan(params: ReplanParams, token: CancellationToke
     throw new ResponseError(ErrorCodes.InvalidParams, 'shardlens/replan needs {uri, version}.');
   }
   if (params.maxMoves !== undefined && !isMoveBudget(params.maxMoves)) {
-    throw new ResponseError(ErrorCodes.InvalidParams, `maxMoves must be a whole number of tables from 0 to ${MAX_MAX_MOVES}, not ${JSON.stringify(params.maxMoves)?.slice(0, 40)}.`);
+    throw new ResponseError(
+      ErrorCodes.InvalidParams,
+      `maxMoves must be a whole number of tables from 0 to ${MAX_MAX_MOVES}, not ${JSON.stringify(params.maxMoves)?.slice(0, 40)}.`,
+    );
   }
   const doc = ctx.documents.get(params.uri);
   if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `ShardLens: ${params.uri} is not open.`);
@@ -69,15 +78,16 @@ export async function handleReplan(params: ReplanParams, token: CancellationToke
       progress.report(`${strategy}${budget}: ${config.tables.length} tables on ${config.devices.count} × ${config.devices.type}…`);
     }
     const moves = maxMoves !== undefined ? await ctx.moveBudgets.proposal(record, strategy, maxMoves, abort.signal) : undefined;
-    const proposal = moves ?? await ctx.analyses.proposal(record, strategy, abort.signal);
+    const proposal = moves ?? (await ctx.analyses.proposal(record, strategy, abort.signal));
     if (abort.signal.aborted) throw cancelled();
     const after = ctx.documents.get(params.uri);
     if (!after || after.version !== params.version) return { stale: true, currentVersion: after?.version };
 
     const target = ctx.uriOf(proposal.edit.file);
-    const edit: WorkspaceEdit = target === params.uri
-      ? { documentChanges: [TextDocumentEdit.create({ uri: params.uri, version: params.version }, [proposal.edit.edit])] }
-      : { changes: { [target]: [proposal.edit.edit] } };
+    const edit: WorkspaceEdit =
+      target === params.uri
+        ? { documentChanges: [TextDocumentEdit.create({ uri: params.uri, version: params.version }, [proposal.edit.edit])] }
+        : { changes: { [target]: [proposal.edit.edit] } };
     const plan = proposal.plan;
     const result: ReplanApplied = {
       edit,

@@ -10,8 +10,16 @@
  * (vscode-languageclient stops restarting after 5 crashes in 3 minutes).
  */
 import {
-  CodeActionKind, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, ProposedFeatures,
-  TextDocumentSyncKind, TextDocuments, createConnection, type Connection, type InitializeParams, type InitializeResult,
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  TextDocuments,
+  createConnection,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as path from 'node:path';
@@ -33,8 +41,16 @@ import { DocumentAnalyses, type AnalysisRecord } from './documents';
 import { buildHover } from './hover';
 import { handlePlacementDiff } from './placementDiff';
 import {
-  BalanceChangedNotification, BalanceRequest, BaselineNotification, PlacementDiffRequest, ReplanRequest, SettingKeys,
-  StatusNotification, SweepRequest, type ShardLensInitializationOptions, type StatusParams,
+  BalanceChangedNotification,
+  BalanceRequest,
+  BaselineNotification,
+  PlacementDiffRequest,
+  ReplanRequest,
+  SettingKeys,
+  StatusNotification,
+  SweepRequest,
+  type ShardLensInitializationOptions,
+  type StatusParams,
 } from './protocol';
 import { FramingChecker } from './framing';
 import { handleReplan } from './replan';
@@ -75,11 +91,21 @@ function checkedStdin(): PassThrough {
 
 export function startServer(options: ServerOptions): Connection {
   // A stream input: vscode-languageserver exits when it ends, as it does for stdin itself.
-  const connection = options.stdio
-    ? createConnection(ProposedFeatures.all, checkedStdin(), process.stdout)
-    : createConnection(ProposedFeatures.all);
-  const log = (message: string) => { try { connection.console.log(message); } catch { /* connection gone */ } };
-  const logError = (message: string) => { try { connection.console.error(message); } catch { /* connection gone */ } };
+  const connection = options.stdio ? createConnection(ProposedFeatures.all, checkedStdin(), process.stdout) : createConnection(ProposedFeatures.all);
+  const log = (message: string) => {
+    try {
+      connection.console.log(message);
+    } catch {
+      /* connection gone */
+    }
+  };
+  const logError = (message: string) => {
+    try {
+      connection.console.error(message);
+    } catch {
+      /* connection gone */
+    }
+  };
 
   // stdout IS the protocol channel under --stdio: anything printed would corrupt it. Every console
   // method (dir, table, trace…) goes to stderr; the common ones to the client's log below.
@@ -116,9 +142,16 @@ export function startServer(options: ServerOptions): Connection {
     if (!cache) {
       // Workspace Trust is enforced by the registry: with trusted=false it ignores
       // these paths and its warning says so (shown as SL102 and in the status).
-      cache = createCostModelCache((device, kernels) => loadCostModel(device, {
-        modelPaths: settings.costModelPaths, calibrations: settings.costModelCalibrations, modelsDir, files: diskModelFiles, trusted, kernels,
-      }));
+      cache = createCostModelCache((device, kernels) =>
+        loadCostModel(device, {
+          modelPaths: settings.costModelPaths,
+          calibrations: settings.costModelCalibrations,
+          modelsDir,
+          files: diskModelFiles,
+          trusted,
+          kernels,
+        }),
+      );
       modelCaches.set(key, cache);
     }
     return cache;
@@ -128,11 +161,13 @@ export function startServer(options: ServerOptions): Connection {
     if (!canConfigure) return Promise.resolve(parseSettings(undefined, roots[0]));
     let s = settingsCache.get(uri);
     if (!s) {
-      s = connection.workspace.getConfiguration({ scopeUri: uri, section: SettingKeys.section })
-        .then((raw) => parseSettings(raw, roots[0]), (err) => {
+      s = connection.workspace.getConfiguration({ scopeUri: uri, section: SettingKeys.section }).then(
+        (raw) => parseSettings(raw, roots[0]),
+        (err) => {
           log(`settings unavailable (${errorText(err)}); using defaults`);
           return { ...DEFAULT_SETTINGS };
-        });
+        },
+      );
       settingsCache.set(uri, s);
     }
     return s;
@@ -170,7 +205,10 @@ export function startServer(options: ServerOptions): Connection {
     for (const d of analysis.diagnostics) {
       const target = d.file === analysis.file ? uri : uris.toUri(d.file);
       let list = perFile.get(target);
-      if (!list) { list = []; perFile.set(target, list); }
+      if (!list) {
+        list = [];
+        perFile.set(target, list);
+      }
       list.push(toLspDiagnostic(d));
     }
     publisher.update(uri, version, perFile);
@@ -181,11 +219,18 @@ export function startServer(options: ServerOptions): Connection {
       const settings = await settingsFor(uri);
       const file = uris.remember(uri);
       const reader = workspaceReader(file, { openText, roots: () => roots, trusted: () => trusted });
-      const analysis = await withFetchedFiles(reader, () => analyzeDocument(file, text, reader, costModelsFor(settings), {
-        imbalanceThreshold: settings.imbalanceThreshold,
-        // A load that missed a file is provisional: withFetchedFiles reads it and loads again.
-        onConfigChecked: (partial) => { if (!reader.missedAny()) early(partial); },
-      }), referencedFiles.get(uri));
+      const analysis = await withFetchedFiles(
+        reader,
+        () =>
+          analyzeDocument(file, text, reader, costModelsFor(settings), {
+            imbalanceThreshold: settings.imbalanceThreshold,
+            // A load that missed a file is provisional: withFetchedFiles reads it and loads again.
+            onConfigChecked: (partial) => {
+              if (!reader.missedAny()) early(partial);
+            },
+          }),
+        referencedFiles.get(uri),
+      );
       referencedFiles.set(uri, analysis.loaded.files.slice(1));
       return { analysis, settings };
     },
@@ -210,18 +255,29 @@ export function startServer(options: ServerOptions): Connection {
       refreshLenses();
       void connection.sendNotification(BalanceChangedNotification, { uri: record.uri, version: record.version });
     },
-    onClosed: (uri) => { publisher.remove(uri); baselines.closed(uri); moveBudgets.closed(uri); },
+    onClosed: (uri) => {
+      publisher.remove(uri);
+      baselines.closed(uri);
+      moveBudgets.closed(uri);
+    },
     pathOf: (uri) => uriToPath(uri),
     log,
-    get debounceMs() { return debounceMs; },
+    get debounceMs() {
+      return debounceMs;
+    },
     proposalDelayMs: 250,
   });
 
   // "Replan (≤ N moves)": planned toward Replan's own proposal once it lands.
   const moveBudgets = new MoveBudgets({
-    propose: (record, maxMoves, strategy, target, signal) => proposeMoves(record.analysis, {
-      maxMoves, strategy, signal, target: target.plan, timeBudgetMs: REPLAN_BUDGET_MS,
-    }),
+    propose: (record, maxMoves, strategy, target, signal) =>
+      proposeMoves(record.analysis, {
+        maxMoves,
+        strategy,
+        signal,
+        target: target.plan,
+        timeBudgetMs: REPLAN_BUDGET_MS,
+      }),
     replanProposal: (record, strategy, signal) => analyses.proposal(record, strategy, signal),
     latest: (uri) => analyses.latest(uri),
     onReady: (record) => {
@@ -277,14 +333,14 @@ export function startServer(options: ServerOptions): Connection {
    */
   async function preloadCostModels(): Promise<void> {
     try {
-      const settings = canConfigure
-        ? parseSettings(await connection.workspace.getConfiguration({ section: SettingKeys.section }), roots[0])
-        : parseSettings(undefined, roots[0]);
+      const settings = canConfigure ? parseSettings(await connection.workspace.getConfiguration({ section: SettingKeys.section }), roots[0]) : parseSettings(undefined, roots[0]);
       const types = new Set([...Object.keys(BUILTIN_MODELS), ...Object.keys(settings.costModelPaths)]);
       for (const type of types) {
         const preset = GPU_PRESETS[type];
         if (!preset) continue;
-        await costModelsFor(settings).get({ type, count: 1, perHost: 1, reserve: 0, ...preset }).catch(() => undefined);
+        await costModelsFor(settings)
+          .get({ type, count: 1, perHost: 1, reserve: 0, ...preset })
+          .catch(() => undefined);
       }
     } catch (err) {
       log(`cost model preload skipped: ${errorText(err)}`);
@@ -293,12 +349,16 @@ export function startServer(options: ServerOptions): Connection {
 
   connection.onInitialized(() => {
     // After the handshake's replies are out; analyses that start meanwhile share the same load.
-    setTimeout(() => { void preloadCostModels(); }, 0);
+    setTimeout(() => {
+      void preloadCostModels();
+    }, 0);
     if (canConfigure) void connection.client.register(DidChangeConfigurationNotification.type, { section: SettingKeys.section }).catch(() => undefined);
     if (canWatchFiles) {
-      void connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.{yaml,yml,json}' }],
-      }).catch(() => undefined);
+      void connection.client
+        .register(DidChangeWatchedFilesNotification.type, {
+          watchers: [{ globPattern: '**/*.{yaml,yml,json}' }],
+        })
+        .catch(() => undefined);
     }
     try {
       connection.workspace.onDidChangeWorkspaceFolders((e) => {
@@ -323,16 +383,34 @@ export function startServer(options: ServerOptions): Connection {
         const p = uriToPath(change.uri);
         // An open document's own edits already arrive as didChange; this is for files on disk.
         if (!documents.get(change.uri)) analyses.fileChanged(p);
-        if (/\.(onnx)$/i.test(p) || /models[\\/][^\\/]+\.json$/i.test(p)) { modelCaches.clear(); analyses.changedAll(); }
+        if (/\.(onnx)$/i.test(p) || /models[\\/][^\\/]+\.json$/i.test(p)) {
+          modelCaches.clear();
+          analyses.changedAll();
+        }
       }
-    } catch (err) { logError(`didChangeWatchedFiles: ${errorText(err)}`); }
+    } catch (err) {
+      logError(`didChangeWatchedFiles: ${errorText(err)}`);
+    }
   });
 
   documents.onDidChangeContent((e) => {
-    try { uris.remember(e.document.uri); moveBudgets.changed(e.document.uri); analyses.textChanged(e.document.uri); } catch (err) { logError(`didChange: ${errorText(err)}`); }
+    try {
+      uris.remember(e.document.uri);
+      moveBudgets.changed(e.document.uri);
+      analyses.textChanged(e.document.uri);
+    } catch (err) {
+      logError(`didChange: ${errorText(err)}`);
+    }
   });
   documents.onDidClose((e) => {
-    try { settingsCache.delete(e.document.uri); lastStatus.delete(e.document.uri); referencedFiles.delete(e.document.uri); analyses.closed(e.document.uri); } catch (err) { logError(`didClose: ${errorText(err)}`); }
+    try {
+      settingsCache.delete(e.document.uri);
+      lastStatus.delete(e.document.uri);
+      referencedFiles.delete(e.document.uri);
+      analyses.closed(e.document.uri);
+    } catch (err) {
+      logError(`didClose: ${errorText(err)}`);
+    }
   });
 
   connection.onCodeLens(async (params, token) => {
@@ -361,8 +439,7 @@ export function startServer(options: ServerOptions): Connection {
       if (!doc) return null;
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
-      const record = analyses.latest(params.textDocument.uri)
-        ?? await analyses.whenAnalyzed(params.textDocument.uri, undefined, abort.signal);
+      const record = analyses.latest(params.textDocument.uri) ?? (await analyses.whenAnalyzed(params.textDocument.uri, undefined, abort.signal));
       return buildHover(doc, params.position, record);
     } catch (err) {
       logError(`hover: ${errorText(err)}`);
@@ -397,15 +474,18 @@ export function startServer(options: ServerOptions): Connection {
     }
   });
 
-  connection.onRequest(ReplanRequest, (params, token) =>
-    handleReplan(params, token, { connection, documents, analyses, moveBudgets, uriOf: (f) => uris.toUri(f) }));
+  connection.onRequest(ReplanRequest, (params, token) => handleReplan(params, token, { connection, documents, analyses, moveBudgets, uriOf: (f) => uris.toUri(f) }));
 
   connection.onRequest(BalanceRequest, (params, token) => handleBalance(params, token, analyses, log, moveBudgets));
 
   connection.onRequest(SweepRequest, (params, token) => handleSweep(params, token, { connection, analyses, costModelsFor }));
 
   connection.onNotification(BaselineNotification, (params) => {
-    try { baselines.set(params); } catch (err) { logError(`baseline: ${errorText(err)}`); }
+    try {
+      baselines.set(params);
+    } catch (err) {
+      logError(`baseline: ${errorText(err)}`);
+    }
   });
 
   connection.onRequest(PlacementDiffRequest, (params, token) => handlePlacementDiff(params, token, analyses, baselines));

@@ -29,8 +29,13 @@ function cancelled(): ResponseError<void> {
 
 export function sweepRowResult(r: SweepRow): SweepRowResult {
   const out: SweepRowResult = {
-    type: r.type, gpus: r.gpus, memoryFraction: Number.isFinite(r.memoryFraction) ? r.memoryFraction : null,
-    feasible: r.feasible, strategy: r.strategy, costModel: r.costModel, elapsedMs: r.elapsedMs,
+    type: r.type,
+    gpus: r.gpus,
+    memoryFraction: Number.isFinite(r.memoryFraction) ? r.memoryFraction : null,
+    feasible: r.feasible,
+    strategy: r.strategy,
+    costModel: r.costModel,
+    elapsedMs: r.elapsedMs,
   };
   if (r.maxMs !== undefined) out.maxMs = r.maxMs;
   if (r.meanMs !== undefined) out.meanMs = r.meanMs;
@@ -73,7 +78,10 @@ export async function handleSweep(params: SweepParams, token: CancellationToken,
     const strategy = isStrategy(params.strategy) ? params.strategy : record.settings.replanStrategy;
 
     const result = await sweepConfig(config, ctx.costModelsFor(record.settings), {
-      counts, types: types.value, strategy, signal: abort.signal,
+      counts,
+      types: types.value,
+      strategy,
+      signal: abort.signal,
       planBudgetMs: ctx.planBudgetMs ?? DEFAULT_SWEEP_PLAN_BUDGET_MS,
       onProgress: (p) => {
         const next = p.next ? `planning ${p.next.gpus} \u00d7 ${p.next.type} (${p.done + 1} of ${p.total})\u2026` : `planned ${p.total} clusters`;
@@ -81,8 +89,12 @@ export async function handleSweep(params: SweepParams, token: CancellationToken,
       },
     });
     return {
-      uri: record.uri, version: record.version, strategy: result.strategy, planBudgetMs: result.planBudgetMs,
-      elapsedMs: result.elapsedMs, rows: result.rows.map(sweepRowResult),
+      uri: record.uri,
+      version: record.version,
+      strategy: result.strategy,
+      planBudgetMs: result.planBudgetMs,
+      elapsedMs: result.elapsedMs,
+      rows: result.rows.map(sweepRowResult),
     };
   } catch (err) {
     if (err instanceof ResponseError) throw err;

@@ -8,7 +8,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export function uriToPath(uri: string): string {
   if (!uri.startsWith('file:')) return uri;
-  try { return fileURLToPath(uri); } catch { return uri; }
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return uri;
+  }
 }
 
 /**

@@ -55,9 +55,10 @@ export function workspaceReader(mainFile: string, deps: WorkspaceReaderDeps): Wo
 
   return {
     mayRead,
-    refusal: () => (trusted()
-      ? 'it is outside the workspace folders. Move the file into the workspace'
-      : 'the workspace is not trusted, so no referenced file is read. Trust the workspace to read it'),
+    refusal: () =>
+      trusted()
+        ? 'it is outside the workspace folders. Move the file into the workspace'
+        : 'the workspace is not trusted, so no referenced file is read. Trust the workspace to read it',
     readFile(p) {
       if (p !== mainFile && !mayRead(p)) return { why: 'it is outside the workspace' };
       const open = deps.openText(p);
@@ -72,12 +73,17 @@ export function workspaceReader(mainFile: string, deps: WorkspaceReaderDeps): Wo
       return { why: 'it is outside the workspace' };
     },
     async fetch(paths) {
-      await Promise.all(paths.map(async (p) => {
-        if (deps.openText(p) !== undefined) return;
-        if (p !== mainFile && !(await realInsideRoots(allowed, p))) { fetched.set(p, { refused: true }); return; }
-        const r = await readRegularFile(p, MAX_TEXT_BYTES);
-        fetched.set(p, 'why' in r ? { why: r.why } : { text: r.bytes.toString('utf8') });
-      }));
+      await Promise.all(
+        paths.map(async (p) => {
+          if (deps.openText(p) !== undefined) return;
+          if (p !== mainFile && !(await realInsideRoots(allowed, p))) {
+            fetched.set(p, { refused: true });
+            return;
+          }
+          const r = await readRegularFile(p, MAX_TEXT_BYTES);
+          fetched.set(p, 'why' in r ? { why: r.why } : { text: r.bytes.toString('utf8') });
+        }),
+      );
     },
     missedAny: () => missed.size > 0,
     takeMissed() {

@@ -36,7 +36,10 @@ export function lineShape(line: string): LineShape {
   let col = indent;
   let dashCol = -1;
   const dash = /^-(\s+|$)/.exec(line.slice(col));
-  if (dash) { dashCol = col; col += dash[0].length; }
+  if (dash) {
+    dashCol = col;
+    col += dash[0].length;
+  }
   const rest = line.slice(col);
   const blank = rest.trim() === '' || rest.trimStart().startsWith('#');
   const shape: LineShape = { dashCol, keyCol: col, keyStart: col, keyEnd: col, value: '', blank };
@@ -169,8 +172,13 @@ function flowContext(line: string, ch: number, shape: LineShape, section: string
   for (let i = segStart; i < line.length; i++) {
     const c = line[i];
     if (c === '[' || c === '{') depth++;
-    else if ((c === ']' || c === '}') && depth-- === 0) { segEnd = i; break; }
-    else if (c === ',' && depth === 0) { segEnd = i; break; }
+    else if ((c === ']' || c === '}') && depth-- === 0) {
+      segEnd = i;
+      break;
+    } else if (c === ',' && depth === 0) {
+      segEnd = i;
+      break;
+    }
   }
   const seg = line.slice(segStart, segEnd);
   const m = /^(\s*)("[^"]*"|'[^']*'|[^\s:,{}[\]]+)\s*:(\s+|$)/.exec(seg);

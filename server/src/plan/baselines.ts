@@ -22,10 +22,14 @@ export function heuristicCost(state: PlanState, s: number, key: HeuristicKey): n
   const cat = state.cat;
   const sh = cat.shards[s];
   switch (key) {
-    case 'size': return cat.mem[s];
-    case 'dim': return sh.dim;
-    case 'lookup': return sh.dim * sh.pooling;
-    case 'size-lookup': return sh.dim * sh.pooling * Math.log10(Math.max(1, sh.rows));
+    case 'size':
+      return cat.mem[s];
+    case 'dim':
+      return sh.dim;
+    case 'lookup':
+      return sh.dim * sh.pooling;
+    case 'size-lookup':
+      return sh.dim * sh.pooling * Math.log10(Math.max(1, sh.rows));
   }
 }
 
@@ -62,7 +66,10 @@ export async function randomPlace(state: PlanState, shards: readonly number[], r
     const s = order[i];
     room.length = 0;
     for (let g = 0; g < state.n; g++) if (state.canHost(g, s)) room.push(g);
-    if (room.length === 0) { unplaced.push(s); continue; }
+    if (room.length === 0) {
+      unplaced.push(s);
+      continue;
+    }
     state.placeQuiet(s, room[randInt(rng, room.length)]);
   }
   state.refreshAll();
@@ -82,7 +89,12 @@ export async function roundRobinPlace(state: PlanState, shards: readonly number[
     let placed = false;
     for (let j = 0; j < state.n; j++) {
       const g = (next + j) % state.n;
-      if (state.canHost(g, s)) { state.placeQuiet(s, g); next = g + 1; placed = true; break; }
+      if (state.canHost(g, s)) {
+        state.placeQuiet(s, g);
+        next = g + 1;
+        placed = true;
+        break;
+      }
     }
     if (!placed) unplaced.push(s);
   }

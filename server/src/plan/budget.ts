@@ -22,5 +22,5 @@ export const REPLAN_BUDGET_MS = 10_000;
  * was `--budget 0` (`off`), else `fallback`.
  */
 export function planBudgetMs(budgetMs: number | undefined, off: boolean | undefined, fallback = DEFAULT_PLAN_BUDGET_MS): number | undefined {
-  return off ? undefined : budgetMs ?? fallback;
+  return off ? undefined : (budgetMs ?? fallback);
 }

@@ -129,7 +129,10 @@ function localMoves(state: PlanState, ledger: MoveLedger, sources: readonly numb
 }
 
 function heaviest(state: PlanState, from: readonly number[], solo: ArrayLike<number>, k: number, below = Infinity): number[] {
-  return from.filter((s) => solo[s] < below && movable(state, s)).sort((a, b) => solo[b] - solo[a] || a - b).slice(0, k);
+  return from
+    .filter((s) => solo[s] < below && movable(state, s))
+    .sort((a, b) => solo[b] - solo[a] || a - b)
+    .slice(0, k);
 }
 
 /** Swaps of a heavy shard on a critical rank with a lighter one on a light GPU, estimated, the best EXACT priced. */
@@ -227,7 +230,9 @@ function apply(state: PlanState, c: Cand): (() => void) | undefined {
   if (c.kind === 'table') {
     const before = spotOf(state, c.t);
     if (!before || !putTable(state, c.t, c.spot)) return undefined;
-    return () => { putTable(state, c.t, before); };
+    return () => {
+      putTable(state, c.t, before);
+    };
   }
   if (c.kind === 'move') {
     const a = state.gpuOfShard(c.s);

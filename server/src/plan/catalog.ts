@@ -93,7 +93,9 @@ export class Catalog {
     this.comm = commConstants(this.env);
     this.storage = storageContext(config);
     this.layouts = this.tables.map(() => new Map());
-    this.tables.forEach((t, i) => { if (!this.tableIndex.has(t.name)) this.tableIndex.set(t.name, i); });
+    this.tables.forEach((t, i) => {
+      if (!this.tableIndex.has(t.name)) this.tableIndex.set(t.name, i);
+    });
   }
 
   /** Ranks of host h. */
@@ -105,11 +107,17 @@ export class Catalog {
   private make(t: number, kind: ShardingKind, parts: number, rowsPer: number): Shard[] {
     const table = this.tables[t];
     switch (kind) {
-      case 'table': return [tableShard(table)];
-      case 'data_parallel': return [replicaShard(table, this.gpus > 0 ? this.config.batchSize / this.gpus : 0)];
-      case 'column': case 'table_column': return columnShards(table, parts);
-      case 'row': return rowShards(table, this.gpus);
-      case 'table_row': return rowShards(table, rowsPer);
+      case 'table':
+        return [tableShard(table)];
+      case 'data_parallel':
+        return [replicaShard(table, this.gpus > 0 ? this.config.batchSize / this.gpus : 0)];
+      case 'column':
+      case 'table_column':
+        return columnShards(table, parts);
+      case 'row':
+        return rowShards(table, this.gpus);
+      case 'table_row':
+        return rowShards(table, rowsPer);
       case 'grid': {
         if (!canSplitColumns(table.dim, parts)) return [];
         const width = table.dim / parts;
@@ -125,11 +133,18 @@ export class Catalog {
 
   private normal(kind: ShardingKind, parts: number, rowsPer: number): [number, number] {
     switch (kind) {
-      case 'table': case 'data_parallel': return [1, 1];
-      case 'row': return [this.gpus, this.gpus];
-      case 'table_row': return [rowsPer, rowsPer];
-      case 'column': case 'table_column': return [parts, 1];
-      case 'grid': return [parts, rowsPer];
+      case 'table':
+      case 'data_parallel':
+        return [1, 1];
+      case 'row':
+        return [this.gpus, this.gpus];
+      case 'table_row':
+        return [rowsPer, rowsPer];
+      case 'column':
+      case 'table_column':
+        return [parts, 1];
+      case 'grid':
+        return [parts, rowsPer];
     }
   }
 
@@ -147,7 +162,11 @@ export class Catalog {
     if (made.length === 0) return undefined;
     const table = this.tables[t];
     const layout: Layout = {
-      table: t, kind, parts: p, shards: [], rowsPer: r,
+      table: t,
+      kind,
+      parts: p,
+      shards: [],
+      rowsPer: r,
       groupBytes: kind === 'row' || kind === 'table_row' || kind === 'grid' ? pooledBytesPerBag(made[0]) : 0,
       dpBytes: kind === 'data_parallel' ? dpGradientBytes(table) : 0,
     };

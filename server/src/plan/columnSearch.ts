@@ -61,7 +61,12 @@ const MIN_CATALOG_GROWTH = 250_000;
 const CATALOG_GROWTH_FACTOR = 2;
 const MAX_PARTS = 8;
 
-interface Action { table: number; kind: ShardingKind; parts: number; rowsPer: number }
+interface Action {
+  table: number;
+  kind: ShardingKind;
+  parts: number;
+  rowsPer: number;
+}
 
 function key(a: Action): string {
   return `${a.kind}:${a.parts}:${a.rowsPer}`;
@@ -136,7 +141,10 @@ export function chooseHosts(state: PlanState, layout: Layout): number[] | undefi
   if (layout.kind === 'row' || layout.kind === 'data_parallel') return state.canPlaceGroup(layout, []) ? [] : undefined;
   const load = new Float64Array(state.hosts);
   const mem = new Float64Array(state.hosts);
-  for (let g = 0; g < state.n; g++) { load[state.hostOfGpu(g)] += state.total[g]; mem[state.hostOfGpu(g)] += state.mem[g]; }
+  for (let g = 0; g < state.n; g++) {
+    load[state.hostOfGpu(g)] += state.total[g];
+    mem[state.hostOfGpu(g)] += state.mem[g];
+  }
   const order = Array.from({ length: state.hosts }, (_, h) => h).sort((a, b) => load[a] - load[b] || mem[a] - mem[b] || a - b);
   if (layout.kind === 'table_row') {
     for (const h of order) if (state.canPlaceGroup(layout, [h])) return [h];
@@ -163,7 +171,8 @@ export function placeLayout(state: PlanState, t: number): boolean {
     let ok = true;
     for (const s of order) {
       const c = bestGpuFor(state, s);
-      if (c.gpu >= 0) state.place(s, c.gpu); else ok = false;
+      if (c.gpu >= 0) state.place(s, c.gpu);
+      else ok = false;
     }
     return ok;
   }
@@ -182,7 +191,11 @@ async function apply(parent: PlanState, a: Action, solo: ArrayLike<number>, ctl:
   return child;
 }
 
-export interface ColumnSearchOptions { seed?: number; width?: number; depth?: number }
+export interface ColumnSearchOptions {
+  seed?: number;
+  width?: number;
+  depth?: number;
+}
 
 export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanControl, opts: ColumnSearchOptions = {}): Promise<PlanState> {
   const cat = from.cat;
@@ -196,7 +209,9 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
   // state of one plan: an earlier search may have grown it beyond what `from`'s
   // scorer was prepared on, so rank by the solo costs `from` already has.
   let solo = from.solo.length > 0 ? from.solo : await soloCosts(from, ctl);
-  const byCost = cat.tables.map((_, t) => t).filter((t) => from.layoutOf[t])
+  const byCost = cat.tables
+    .map((_, t) => t)
+    .filter((t) => from.layoutOf[t])
     .sort((a, b) => tableCost(from, b, solo) - tableCost(from, a, solo) || a - b);
   const wanted = [...new Set<number>([...tablesOnCritical(from, solo), ...byCost.slice(0, Math.max(CANDIDATE_TABLES, from.n / 2))])];
   // Each candidate's reachable layouts join the catalog; a row layout alone is
@@ -242,7 +257,10 @@ export async function columnSearch(from: PlanState, model: CostModel, ctl: PlanC
   {
     const solos = start.layoutOf.map((_, t) => (start.layoutOf[t] ? tableCost(start, t, solo) : 0));
     const fair = solos.reduce((a, b) => a + b, 0) / start.n;
-    const heavy = solos.map((c, t) => (c > fair && candidates.has(t) ? t : -1)).filter((t) => t >= 0).sort((a, b) => solos[b] - solos[a] || a - b);
+    const heavy = solos
+      .map((c, t) => (c > fair && candidates.has(t) ? t : -1))
+      .filter((t) => t >= 0)
+      .sort((a, b) => solos[b] - solos[a] || a - b);
     for (const t of heavy) {
       if (ctl.outOfTime('the layout search')) break;
       let stepBest: Scored | undefined;
@@ -342,10 +360,17 @@ export async function wholeOnBestGpu(state: PlanState, t: number, ctl: PlanContr
   const child = state.clone();
   child.setLayout(t, whole);
   child.settle();
-  let bestG = -1; let bestStep = Infinity; let bestSq = Infinity;
+  let bestG = -1;
+  let bestStep = Infinity;
+  let bestSq = Infinity;
   for (const g of unsplitCandidates(child, s)) {
-    const v = child.insertStepExact(g, s); const sq = child.whatSq;
-    if (v < bestStep - 1e-12 * Math.max(1, v) || (v <= bestStep + 1e-12 * Math.max(1, v) && sq < bestSq)) { bestStep = v; bestSq = sq; bestG = g; }
+    const v = child.insertStepExact(g, s);
+    const sq = child.whatSq;
+    if (v < bestStep - 1e-12 * Math.max(1, v) || (v <= bestStep + 1e-12 * Math.max(1, v) && sq < bestSq)) {
+      bestStep = v;
+      bestSq = sq;
+      bestG = g;
+    }
   }
   if (bestG < 0) return undefined;
   child.place(s, bestG);
@@ -382,8 +407,12 @@ export async function unsplitPass(state: PlanState, ctl: PlanControl): Promise<P
       const child = await wholeOnBestGpu(cur, t, ctl);
       if (!child) continue;
       // Whole wins ties: a split must give a strictly lower step to stay.
-      const a = scoreOf(cur); const b = scoreOf(child);
-      if (b.unplaced <= a.unplaced && b.max <= a.max + 1e-9 * Math.max(1, a.max)) { cur = child; changed = true; }
+      const a = scoreOf(cur);
+      const b = scoreOf(child);
+      if (b.unplaced <= a.unplaced && b.max <= a.max + 1e-9 * Math.max(1, a.max)) {
+        cur = child;
+        changed = true;
+      }
     }
   }
   return cur;

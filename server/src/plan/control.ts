@@ -14,7 +14,9 @@
 /** The error planners reject with when their signal fires (name 'AbortError', like fetch's). */
 export class PlanAbortedError extends Error {
   override readonly name = 'AbortError';
-  constructor() { super('planning was cancelled'); }
+  constructor() {
+    super('planning was cancelled');
+  }
 }
 
 export function isAbortError(err: unknown): boolean {
@@ -52,7 +54,10 @@ export class PlanControl {
   prepareMsPerShard = 0;
   newShardMs = 0;
 
-  constructor(private readonly signal?: AbortSignal, timeBudgetMs?: number) {
+  constructor(
+    private readonly signal?: AbortSignal,
+    timeBudgetMs?: number,
+  ) {
     const set = timeBudgetMs !== undefined && Number.isFinite(timeBudgetMs) && timeBudgetMs > 0;
     this.budgetMs = set ? timeBudgetMs : undefined;
     this.deadline = set ? this.start + SEARCH_SHARE * timeBudgetMs : Infinity;
@@ -142,4 +147,3 @@ export class PlanControl {
     return `stopped at the time budget after ${s(this.hitAtMs)}${where} (budget ${s(this.budgetMs)}${over ? `; set-up and the final report took ${s(this.elapsedMs())} in all` : ''})${cheap}: this is the best plan found by then; a larger budget may find a better one`;
   }
 }
-

@@ -120,17 +120,19 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
   // The mean load of everything but the candidates (what the prefixes compare against).
   let restLoad = meanLoad + fixedLoad;
   for (const p of [...always, ...paying]) restLoad -= (twMarginal.get(layouts[p.t]!.shards[0]) ?? 0) / n;
-  const twShare = new Map([...always, ...paying].map((p) => {
-    const x = layouts[p.t]!.shards[0];
-    const m = twMarginal.get(x) ?? 0;
-    const c = scorer.score([ref, x]);
-    const spill = Math.max(0, c.fwdMs + c.bwdMs - base.fwdMs - base.bwdMs - m);
-    return [p.t, p.tw + spill + Math.max(0, m - level - m / n)];
-  }));
+  const twShare = new Map(
+    [...always, ...paying].map((p) => {
+      const x = layouts[p.t]!.shards[0];
+      const m = twMarginal.get(x) ?? 0;
+      const c = scorer.score([ref, x]);
+      const spill = Math.max(0, c.fwdMs + c.bwdMs - base.fwdMs - base.bwdMs - m);
+      return [p.t, p.tw + spill + Math.max(0, m - level - m / n)];
+    }),
+  );
   // Tiny tables first, those replication saves most on first; then the paying ones.
   const gain = (p: { t: number; dp: number }) => (twShare.get(p.t) ?? 0) - p.dp;
   always.sort((a, b) => gain(b) - gain(a) || a.t - b.t);
-  paying.sort((a, b) => (b.tw - b.dp) - (a.tw - a.dp) || a.t - b.t);
+  paying.sort((a, b) => b.tw - b.dp - (a.tw - a.dp) || a.t - b.t);
   const ranked = [...always, ...paying];
   const order = ranked.map((p) => p.t);
   const replicas = order.map((t) => cat.layout(t, 'data_parallel')!.shards[0]);
@@ -156,16 +158,18 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
     let twLoad = meanLoad + fixedLoad;
     let comms = 0;
     order.forEach((t, i) => {
-      if (i < k) { twLoad -= (twMarginal.get(layouts[t]!.shards[0]) ?? 0) / n; comms += comm.get(t) ?? 0; return; }
+      if (i < k) {
+        twLoad -= (twMarginal.get(layouts[t]!.shards[0]) ?? 0) / n;
+        comms += comm.get(t) ?? 0;
+        return;
+      }
       const share = twShare.get(t) ?? 0;
       const own = (twMarginal.get(layouts[t]!.shards[0]) ?? 0) / n;
       const tc = twComm.get(t) ?? 0;
       twLoad += share - own - tc;
       comms += tc;
     });
-    const compute = floored
-      ? replicasMs + Math.max(0, twLoad - wholeFloor) - Math.max(0, restLoad - wholeFloor)
-      : replicasMs + twLoad - restLoad;
+    const compute = floored ? replicasMs + Math.max(0, twLoad - wholeFloor) - Math.max(0, restLoad - wholeFloor) : replicasMs + twLoad - restLoad;
     let total = compute + comms;
     if (everyTable && k < order.length) total += a2aLatency;
     return total;
@@ -188,7 +192,10 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
     if (k === always.length) continue;
     const c = cost(k);
     if (k < always.length && cost(k, false) >= floor - Math.max(TINY_OUT_MARGIN * floor, TINY_OUT_MIN_MS)) continue;
-    if (c < bestCost) { bestCost = c; bestK = k; }
+    if (c < bestCost) {
+      bestCost = c;
+      bestK = k;
+    }
   }
   return new Set(order.slice(0, bestK));
 }

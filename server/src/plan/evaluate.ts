@@ -60,7 +60,16 @@ export function entryProblems(table: TableSpec, entry: PlacementEntry, shape: Ra
 
 function emptyResult(strategy: Strategy, model: CostModel, reasons: string[], placement: Placement): PlanResult {
   return {
-    strategy, elapsedMs: 0, maxMs: 0, meanMs: 0, maxGpuMs: 0, phases: [], feasible: false, reasons, gpus: [], placement,
+    strategy,
+    elapsedMs: 0,
+    maxMs: 0,
+    meanMs: 0,
+    maxGpuMs: 0,
+    phases: [],
+    feasible: false,
+    reasons,
+    gpus: [],
+    placement,
     costModel: model?.name ?? 'none',
   };
 }
@@ -69,16 +78,12 @@ function emptyResult(strategy: Strategy, model: CostModel, reasons: string[], pl
 export type ComputeFn = (sets: readonly (readonly Shard[])[], env: CostEnv) => Promise<readonly ComputeCost[]>;
 
 /** Scores `placement` with `model.predict`, batched once over all GPUs. */
-export function evaluatePlacement(
-  config: ShardConfig, placement: Placement, model: CostModel, strategy: Strategy = 'best',
-): Promise<PlanResult> {
+export function evaluatePlacement(config: ShardConfig, placement: Placement, model: CostModel, strategy: Strategy = 'best'): Promise<PlanResult> {
   return assessPlacement(config, placement, model, strategy, (sets, env) => model.predict(sets, env));
 }
 
 /** evaluatePlacement with the compute costs supplied by the caller (same GPU sets, same order). */
-export async function assessPlacement(
-  config: ShardConfig, placement: Placement, model: CostModel, strategy: Strategy, computeFn: ComputeFn,
-): Promise<PlanResult> {
+export async function assessPlacement(config: ShardConfig, placement: Placement, model: CostModel, strategy: Strategy, computeFn: ComputeFn): Promise<PlanResult> {
   const t0 = performance.now();
   const place: Placement = placement instanceof Map ? placement : new Map();
   if (!config || !Array.isArray(config.tables) || !config.devices) {
@@ -104,7 +109,10 @@ export async function assessPlacement(
     if (known.has(table.name)) continue;
     known.add(table.name);
     const entry = place.get(table.name);
-    if (!entry) { reasons.push(`table ${table.name} is not placed`); continue; }
+    if (!entry) {
+      reasons.push(`table ${table.name} is not placed`);
+      continue;
+    }
     reasons.push(...entryProblems(table, entry, config.devices));
     const gpus = entryRanks(entry, shape);
     if (gpus.some((g) => !Number.isInteger(g) || g < 0 || g >= n)) continue;
@@ -132,15 +140,24 @@ export async function assessPlacement(
   for (let g = 0; g < n; g++) {
     const t = step.perGpu[g];
     const row: GpuReport = {
-      gpu: g, tables: names[g], fwdMs: t.forward, bwdMs: t.backward, commMs: phaseComm(t), totalMs: phaseTotal(t),
-      memoryBytes: memory[g], capacityBytes: capacity, phaseMs: t,
+      gpu: g,
+      tables: names[g],
+      fwdMs: t.forward,
+      bwdMs: t.backward,
+      commMs: phaseComm(t),
+      totalMs: phaseTotal(t),
+      memoryBytes: memory[g],
+      capacityBytes: capacity,
+      phaseMs: t,
     };
     const u = compute[g]?.uncertainty;
     if (u !== undefined && Number.isFinite(u)) row.uncertaintyMs = u * (t.forward + t.backward);
     if (hostMemory[g] > 0) row.hostMemoryBytes = hostMemory[g];
     gpus.push(row);
     if (memory[g] > capacity) {
-      reasons.push(`GPU ${g} needs ${formatBytes(memory[g])} for its shards but has ${formatBytes(Math.max(0, capacity))} (HBM after reserve ${config.devices.reserve}, dense ${formatBytes(budget.denseBytes)} and ids ${formatBytes(budget.kjtBytes)})`);
+      reasons.push(
+        `GPU ${g} needs ${formatBytes(memory[g])} for its shards but has ${formatBytes(Math.max(0, capacity))} (HBM after reserve ${config.devices.reserve}, dense ${formatBytes(budget.denseBytes)} and ids ${formatBytes(budget.kjtBytes)})`,
+      );
     }
     if (hostMemory[g] > budget.hostBytes) {
       reasons.push(`GPU ${g} needs ${formatBytes(hostMemory[g])} of host memory for UVM-cached tables but has ${formatBytes(budget.hostBytes)}`);
@@ -149,8 +166,17 @@ export async function assessPlacement(
   const meanMs = n > 0 ? gpus.reduce((m, r) => m + r.totalMs, 0) / n : 0;
   const maxGpuMs = gpus.reduce((m, r) => Math.max(m, r.totalMs), 0);
   const result: PlanResult = {
-    strategy, elapsedMs: performance.now() - t0, maxMs: step.stepMs, meanMs, maxGpuMs, phases: step.phases,
-    feasible: reasons.length === 0, reasons, gpus, placement: place, costModel: model.name,
+    strategy,
+    elapsedMs: performance.now() - t0,
+    maxMs: step.stepMs,
+    meanMs,
+    maxGpuMs,
+    phases: step.phases,
+    feasible: reasons.length === 0,
+    reasons,
+    gpus,
+    placement: place,
+    costModel: model.name,
   };
   const stepU = stepUncertaintyMs(step, compute);
   if (stepU !== undefined) result.maxUncertaintyMs = stepU;

@@ -33,12 +33,21 @@ export async function soloCosts(state: PlanState, ctl?: PlanControl): Promise<Fl
   const one = [0];
   for (let s = 0; s < n; s++) {
     if ((s & 1023) === 1023) await ctl?.tick();
-    if (s < prevF.length) { f[s] = prevF[s]; b[s] = prevB[s]; continue; }
+    if (s < prevF.length) {
+      f[s] = prevF[s];
+      b[s] = prevB[s];
+      continue;
+    }
     const first = cat.firstOf[s];
-    if (!isFree(cat.kindOf[s]) && first !== s && first < s) { f[s] = f[first]; b[s] = b[first]; continue; }
+    if (!isFree(cat.kindOf[s]) && first !== s && first < s) {
+      f[s] = f[first];
+      b[s] = b[first];
+      continue;
+    }
     one[0] = s;
     const c = state.scorer.score(one);
-    f[s] = c.fwdMs; b[s] = c.bwdMs;
+    f[s] = c.fwdMs;
+    b[s] = c.bwdMs;
   }
   state.setSolo(f, b);
   return state.solo;
@@ -78,7 +87,10 @@ export async function greedyPlace(state: PlanState, order: readonly number[], ct
     if ((i & 63) === 63) {
       await ctl.tick();
       // Out of time: the rest (the lighter shards, in LPT order) by least load.
-      if (ctl.outOfTime('the greedy placement')) { unplaced.push(...finishPass(state, order.slice(i), order.length, ctl)); break; }
+      if (ctl.outOfTime('the greedy placement')) {
+        unplaced.push(...finishPass(state, order.slice(i), order.length, ctl));
+        break;
+      }
     }
     const s = order[i];
     const c = bestGpuFor(state, s, opts.candidates ?? DEFAULT_CANDIDATES, outCap);

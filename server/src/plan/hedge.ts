@@ -44,7 +44,11 @@ class HedgedScorer implements SetScorer {
   private readonly pair = [0, 0];
   private readonly one = [0];
 
-  constructor(private readonly inner: SetScorer, count: number, private readonly kappa: number) {
+  constructor(
+    private readonly inner: SetScorer,
+    count: number,
+    private readonly kappa: number,
+  ) {
     this.ownF = new Float64Array(count).fill(NaN);
     this.ownB = new Float64Array(count).fill(NaN);
     this.fixF = new Float64Array(count);
@@ -54,22 +58,29 @@ class HedgedScorer implements SetScorer {
   private learn(s: number): void {
     this.one[0] = s;
     const one = this.inner.score(this.one);
-    this.pair[0] = s; this.pair[1] = s;
+    this.pair[0] = s;
+    this.pair[1] = s;
     const two = this.inner.score(this.pair);
     const f = finite(two.fwdMs - one.fwdMs);
     const b = finite(two.bwdMs - one.bwdMs);
-    this.ownF[s] = f; this.ownB[s] = b;
-    this.fixF[s] = finite(one.fwdMs - f); this.fixB[s] = finite(one.bwdMs - b);
+    this.ownF[s] = f;
+    this.ownB[s] = b;
+    this.fixF[s] = finite(one.fwdMs - f);
+    this.fixB[s] = finite(one.bwdMs - b);
   }
 
   score(members: readonly number[]): ComputeCost {
     const m = this.inner.score(members);
     if (members.length < 2 || !(this.kappa > 0)) return m;
-    let f = 0; let b = 0; let fixF = 0; let fixB = 0;
+    let f = 0;
+    let b = 0;
+    let fixF = 0;
+    let fixB = 0;
     for (const s of members) {
       if (s < 0 || s >= this.ownF.length) return m;
       if (Number.isNaN(this.ownF[s])) this.learn(s);
-      f += this.ownF[s]; b += this.ownB[s];
+      f += this.ownF[s];
+      b += this.ownB[s];
       if (this.fixF[s] > fixF) fixF = this.fixF[s];
       if (this.fixB[s] > fixB) fixB = this.fixB[s];
     }

@@ -58,8 +58,12 @@ function pick(state: PlanState, s: number, k: number, outCap: number, exact: num
   }
   if (cand.length === 0) return NONE;
   if (cand.length > exact) {
-    est.length = 0; sec.length = 0;
-    for (const g of cand) { est.push(state.insertStep(g, s)); sec.push(state.whatSq); }
+    est.length = 0;
+    sec.length = 0;
+    for (const g of cand) {
+      est.push(state.insertStep(g, s));
+      sec.push(state.whatSq);
+    }
     const order = cand.map((_, i) => i).sort((a, b) => est[a] - est[b] || sec[a] - sec[b] || a - b);
     const keep = order.slice(0, exact).map((i) => cand[i]);
     cand.length = 0;
@@ -74,7 +78,12 @@ function pick(state: PlanState, s: number, k: number, outCap: number, exact: num
     const v = state.insertStep(g, s, state.withFixed(g, free));
     const w = state.whatSq;
     const tol = 1e-9 * Math.max(1, Math.abs(v));
-    if (v < bestStep - tol || (v <= bestStep + tol && w < bestSec)) { bestStep = v; bestSec = w; best = g; bestFree = free; }
+    if (v < bestStep - tol || (v <= bestStep + tol && w < bestSec)) {
+      bestStep = v;
+      bestSec = w;
+      best = g;
+      bestFree = free;
+    }
   }
   return { gpu: best, free: bestFree };
 }

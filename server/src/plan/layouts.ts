@@ -59,7 +59,8 @@ function splitLayout(cat: Catalog, t: number, kind: ShardingKind, bytes: number)
       return p >= 2 && cat.shardBytes(t, 'table_row', 1, p) <= bytes && cat.shardHostBytes(t, 'table_row', 1, p) <= cat.hostCapacity ? cat.layout(t, 'table_row', 1, p) : undefined;
     case 'row':
       return cat.gpus >= 2 && cat.shardBytes(t, 'row') <= bytes && cat.shardHostBytes(t, 'row') <= cat.hostCapacity ? cat.layout(t, 'row') : undefined;
-    case 'column': case 'table_column': {
+    case 'column':
+    case 'table_column': {
       const parts = columnParts(cat, t, kind, bytes, kind === 'column' ? cat.gpus : p);
       return parts ? cat.layout(t, kind, parts) : undefined;
     }
@@ -71,15 +72,14 @@ function splitLayout(cat: Catalog, t: number, kind: ShardingKind, bytes: number)
     }
     case 'data_parallel':
       return cat.shardBytes(t, 'data_parallel') <= bytes && cat.shardHostBytes(t, 'data_parallel') <= cat.hostCapacity ? cat.layout(t, 'data_parallel') : undefined;
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
 /** Split kinds in the order tried: inside a host first when there are several hosts. */
 function splitOrder(cat: Catalog): ShardingKind[] {
-  return cat.hosts > 1
-    ? ['table_row', 'row', 'column', 'table_column', 'grid', 'data_parallel']
-    : ['row', 'table_row', 'column', 'table_column', 'data_parallel'];
+  return cat.hosts > 1 ? ['table_row', 'row', 'column', 'table_column', 'grid', 'data_parallel'] : ['row', 'table_row', 'column', 'table_column', 'data_parallel'];
 }
 
 export function initialLayouts(cat: Catalog): InitialLayouts {
@@ -152,7 +152,9 @@ function startingLayout(cat: Catalog, t: number, reasons: string[]): Layout | un
   if (fitsWhole) {
     reasons.push(`table ${table.name} allows only ${allowed} sharding, and no valid split exists on ${cat.gpus} GPU(s) (column shards must be multiples of 4 wide)`);
   } else {
-    reasons.push(`table ${table.name} needs ${formatBytes(whole)} but a GPU has ${formatBytes(Math.max(0, cap))} for shards, and no allowed split (${allowed}) across ${cat.gpus} GPU(s) fits; allow row sharding or add GPUs`);
+    reasons.push(
+      `table ${table.name} needs ${formatBytes(whole)} but a GPU has ${formatBytes(Math.max(0, cap))} for shards, and no allowed split (${allowed}) across ${cat.gpus} GPU(s) fits; allow row sharding or add GPUs`,
+    );
   }
   return undefined;
 }

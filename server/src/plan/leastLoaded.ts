@@ -16,12 +16,17 @@ import type { PlanState } from './state';
 
 class GpuHeap {
   private readonly a: number[] = [];
-  constructor(private readonly load: Float64Array, private readonly mem: Float64Array, n: number) {
+  constructor(
+    private readonly load: Float64Array,
+    private readonly mem: Float64Array,
+    n: number,
+  ) {
     for (let g = 0; g < n; g++) this.a.push(g);
     for (let i = (this.a.length >> 1) - 1; i >= 0; i--) this.down(i);
   }
   private less(x: number, y: number): boolean {
-    const l = this.load; const m = this.mem;
+    const l = this.load;
+    const m = this.mem;
     if (l[x] !== l[y]) return l[x] < l[y];
     if (m[x] !== m[y]) return m[x] < m[y];
     return x < y;
@@ -29,12 +34,15 @@ class GpuHeap {
   private down(i: number): void {
     const a = this.a;
     for (;;) {
-      const l = 2 * i + 1; const r = l + 1;
+      const l = 2 * i + 1;
+      const r = l + 1;
       let m = i;
       if (l < a.length && this.less(a[l], a[m])) m = l;
       if (r < a.length && this.less(a[r], a[m])) m = r;
       if (m === i) return;
-      const x = a[i]; a[i] = a[m]; a[m] = x;
+      const x = a[i];
+      a[i] = a[m];
+      a[m] = x;
       i = m;
     }
   }
@@ -43,16 +51,23 @@ class GpuHeap {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!this.less(a[i], a[p])) return;
-      const x = a[i]; a[i] = a[p]; a[p] = x;
+      const x = a[i];
+      a[i] = a[p];
+      a[p] = x;
       i = p;
     }
   }
-  get size(): number { return this.a.length; }
+  get size(): number {
+    return this.a.length;
+  }
   pop(): number {
     const a = this.a;
     const top = a[0];
     const last = a.pop()!;
-    if (a.length > 0) { a[0] = last; this.down(0); }
+    if (a.length > 0) {
+      a[0] = last;
+      this.down(0);
+    }
     return top;
   }
   push(g: number): void {
@@ -67,9 +82,7 @@ class GpuHeap {
  * `state.mem` breaks ties. Shards go on with placeQuiet: the caller rescores.
  * Returns the shards no GPU could host, and the GPUs that got shards.
  */
-export function leastLoadedPlace(
-  state: PlanState, order: readonly number[], load: Float64Array, weight: (s: number) => number,
-): { unplaced: number[]; touched: Set<number> } {
+export function leastLoadedPlace(state: PlanState, order: readonly number[], load: Float64Array, weight: (s: number) => number): { unplaced: number[]; touched: Set<number> } {
   const heap = new GpuHeap(load, state.mem, state.n);
   const unplaced: number[] = [];
   const touched = new Set<number>();
@@ -79,11 +92,17 @@ export function leastLoadedPlace(
     let got = -1;
     while (heap.size > 0) {
       const g = heap.pop();
-      if (state.canHost(g, s)) { got = g; break; }
+      if (state.canHost(g, s)) {
+        got = g;
+        break;
+      }
       popped.push(g);
     }
     for (const g of popped) heap.push(g);
-    if (got < 0) { unplaced.push(s); continue; }
+    if (got < 0) {
+      unplaced.push(s);
+      continue;
+    }
     load[got] += weight(s);
     state.placeQuiet(s, got);
     touched.add(got);
@@ -111,16 +130,26 @@ export function quickFill(state: PlanState, rest: readonly number[]): number[] {
   const n = state.n;
   const cat = state.cat;
   const o = state.oracle;
-  const soloF = state.soloF; const soloB = state.soloB;
-  const fwd = Float64Array.from(state.fwd); const bwd = Float64Array.from(state.bwd);
-  const inMs = Float64Array.from(state.inMs); const outMs = Float64Array.from(state.outMs);
+  const soloF = state.soloF;
+  const soloB = state.soloB;
+  const fwd = Float64Array.from(state.fwd);
+  const bwd = Float64Array.from(state.bwd);
+  const inMs = Float64Array.from(state.inMs);
+  const outMs = Float64Array.from(state.outMs);
   const load = Float64Array.from(state.total);
-  const ff = new Float64Array(n); const fb = new Float64Array(n);
-  let mIn = 0; let mF = 0; let mO = 0; let mB = 0;
+  const ff = new Float64Array(n);
+  const fb = new Float64Array(n);
+  let mIn = 0;
+  let mF = 0;
+  let mO = 0;
+  let mB = 0;
   for (let g = 0; g < n; g++) {
     ff[g] = state.soloSumF[g] > 0 && state.freeFwd[g] > 0 ? state.freeFwd[g] / state.soloSumF[g] : 1;
     fb[g] = state.soloSumB[g] > 0 && state.freeBwd[g] > 0 ? state.freeBwd[g] / state.soloSumB[g] : 1;
-    mIn = Math.max(mIn, inMs[g]); mF = Math.max(mF, fwd[g]); mO = Math.max(mO, outMs[g]); mB = Math.max(mB, bwd[g]);
+    mIn = Math.max(mIn, inMs[g]);
+    mF = Math.max(mF, fwd[g]);
+    mO = Math.max(mO, outMs[g]);
+    mB = Math.max(mB, bwd[g]);
   }
   const heap = new GpuHeap(load, state.mem, n);
   const unplaced: number[] = [];
@@ -128,31 +157,52 @@ export function quickFill(state: PlanState, rest: readonly number[]): number[] {
   const popped: number[] = [];
   const cand: number[] = [];
   for (const s of rest) {
-    popped.length = 0; cand.length = 0;
+    popped.length = 0;
+    cand.length = 0;
     while (heap.size > 0 && cand.length < FILL_CANDIDATES) {
       const g = heap.pop();
       popped.push(g);
       if (state.canHost(g, s)) cand.push(g);
     }
-    let best = -1; let bestStep = Infinity; let bestLoad = Infinity;
-    let bi = 0; let bf = 0; let bo = 0; let bb = 0;
+    let best = -1;
+    let bestStep = Infinity;
+    let bestLoad = Infinity;
+    let bi = 0;
+    let bf = 0;
+    let bo = 0;
+    let bb = 0;
     for (const g of cand) {
       const h = o.hostOf[g];
-      const ids = cat.ids[s]; const pooled = cat.pooled[s];
+      const ids = cat.ids[s];
+      const pooled = cat.pooled[s];
       const i = o.inMs(g, o.ids[g] + ids, o.hostIds[h] + ids, o.totIds + ids);
       const out = o.pooledMs(g, o.pooled[g] + pooled, o.hostPooled[h] + pooled, o.totPooled + pooled) + state.groupPart[g];
       const f = fwd[g] + ff[g] * (soloF[s] ?? 0);
       const b = bwd[g] + fb[g] * (soloB[s] ?? 0);
       const step = Math.max(mIn, i) + Math.max(mF, f) + 2 * Math.max(mO, out) + Math.max(mB, b);
       const total = i + f + 2 * out + b;
-      if (step < bestStep || (step === bestStep && total < bestLoad)) { best = g; bestStep = step; bestLoad = total; bi = i; bf = f; bo = out; bb = b; }
+      if (step < bestStep || (step === bestStep && total < bestLoad)) {
+        best = g;
+        bestStep = step;
+        bestLoad = total;
+        bi = i;
+        bf = f;
+        bo = out;
+        bb = b;
+      }
     }
     if (best >= 0) {
       state.placeQuiet(s, best);
       touched.add(best);
-      inMs[best] = bi; fwd[best] = bf; outMs[best] = bo; bwd[best] = bb;
+      inMs[best] = bi;
+      fwd[best] = bf;
+      outMs[best] = bo;
+      bwd[best] = bb;
       load[best] = bi + bf + 2 * bo + bb + state.dpMs;
-      mIn = Math.max(mIn, bi); mF = Math.max(mF, bf); mO = Math.max(mO, bo); mB = Math.max(mB, bb);
+      mIn = Math.max(mIn, bi);
+      mF = Math.max(mF, bf);
+      mO = Math.max(mO, bo);
+      mB = Math.max(mB, bb);
     } else unplaced.push(s);
     for (const g of popped) heap.push(g);
   }

@@ -31,7 +31,13 @@ const SWAP_FROM = 8;
 const SWAP_GPUS = 4;
 const SWAP_TO = 8;
 
-interface Cand { s: number; b: number; t: number; est: number; sq: number }
+interface Cand {
+  s: number;
+  b: number;
+  t: number;
+  est: number;
+  sq: number;
+}
 
 const targets: number[] = [];
 const fromList: number[] = [];

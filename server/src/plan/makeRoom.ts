@@ -60,7 +60,11 @@ export async function makeRoom(state: PlanState, solo: ArrayLike<number>, ctl: P
     gpus.sort((a, b) => state.mem[a] - state.mem[b] || a - b);
     let placed = false;
     for (const g of gpus.slice(0, TRY_GPUS)) {
-      if (tryMakeRoom(state, s, g)) { state.place(s, g); placed = true; break; }
+      if (tryMakeRoom(state, s, g)) {
+        state.place(s, g);
+        placed = true;
+        break;
+      }
     }
     if (!placed) left++;
   }

@@ -68,9 +68,16 @@ export function placementSpecs(config: ShardConfig, placement: Placement, opts: 
   const n = Math.max(0, Math.floor(config.devices.count));
   const shape = { count: n, perHost: config.devices.perHost, batchSize: config.batchSize };
   const sets: SetSpec[] = Array.from({ length: n }, (_, g) => ({
-    id: `${opts.plan}/gpu${g}`, plan: opts.plan, rank: g, world: n, batch: config.batchSize,
-    device_type: config.devices.type, optimizer: config.optimizer, dtype: config.dtype,
-    pooled_bytes_per_bag: { out: 0, row: 0 }, tables: [],
+    id: `${opts.plan}/gpu${g}`,
+    plan: opts.plan,
+    rank: g,
+    world: n,
+    batch: config.batchSize,
+    device_type: config.devices.type,
+    optimizer: config.optimizer,
+    dtype: config.dtype,
+    pooled_bytes_per_bag: { out: 0, row: 0 },
+    tables: [],
   }));
   const seen = new Set<string>();
   for (const table of config.tables) {
@@ -83,9 +90,17 @@ export function placementSpecs(config: ShardConfig, placement: Placement, opts: 
       const set = sets[gpu];
       if (!set) return;
       const spec: SpecTable = {
-        name: table.name, shard: i, shards: shards.length, rows: shard.rows, dim: shard.dim,
-        pooling: shard.pooling, alpha: shard.zipf, dtype: table.dtype, kernel: shard.kernel,
-        optimizer: config.optimizer, bags: shard.bags ?? config.batchSize,
+        name: table.name,
+        shard: i,
+        shards: shards.length,
+        rows: shard.rows,
+        dim: shard.dim,
+        pooling: shard.pooling,
+        alpha: shard.zipf,
+        dtype: table.dtype,
+        kernel: shard.kernel,
+        optimizer: config.optimizer,
+        bags: shard.bags ?? config.batchSize,
       };
       if (shard.block) {
         spec.block = { offset: shard.block.offset, table_rows: shard.block.tableRows, table_pooling: table.pooling, ids: shard.block.ids };
@@ -152,12 +167,16 @@ export function cannotRun(specs: readonly SetSpec[], has: { fbgemm: boolean; cpu
   const out: string[] = [];
   for (const [key, tables] of tablesBy) {
     if (key === 'rowwise') {
-      out.push(`optimizer rowwise_adagrad exists only in FBGEMM's fused TBE, not with kernel torch_embedding_bag (tables ${names(tables)}); use optimizer sgd, adagrad or adam, or kernel fbgemm_tbe`);
+      out.push(
+        `optimizer rowwise_adagrad exists only in FBGEMM's fused TBE, not with kernel torch_embedding_bag (tables ${names(tables)}); use optimizer sgd, adagrad or adam, or kernel fbgemm_tbe`,
+      );
     } else {
       const kernel = key.slice('kernel:'.length);
-      out.push(has.cpu
-        ? `kernel ${kernel} (tables ${names(tables)}) runs only on a CUDA GPU; --cpu measures kernel torch_embedding_bag only`
-        : `kernel ${kernel} (tables ${names(tables)}) needs FBGEMM (fbgemm_gpu), which this Python cannot import; install fbgemm_gpu, or write kernel: torch_embedding_bag to measure PyTorch's embedding_bag instead`);
+      out.push(
+        has.cpu
+          ? `kernel ${kernel} (tables ${names(tables)}) runs only on a CUDA GPU; --cpu measures kernel torch_embedding_bag only`
+          : `kernel ${kernel} (tables ${names(tables)}) needs FBGEMM (fbgemm_gpu), which this Python cannot import; install fbgemm_gpu, or write kernel: torch_embedding_bag to measure PyTorch's embedding_bag instead`,
+      );
     }
   }
   return out;

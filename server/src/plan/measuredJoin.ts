@@ -31,7 +31,10 @@ export interface MeasuredSet {
   spread?: number;
 }
 
-export interface MeasuredLineError { line: number; message: string }
+export interface MeasuredLineError {
+  line: number;
+  message: string;
+}
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
@@ -49,15 +52,32 @@ export function parseMeasuredLines(text: string): { sets: Map<string, MeasuredSe
     const line = i + 1;
     if (!raw.trim()) return;
     let rec: unknown;
-    try { rec = JSON.parse(raw); } catch (e) { errors.push({ line, message: `invalid JSON (${(e as Error).message})` }); return; }
-    if (!rec || typeof rec !== 'object' || Array.isArray(rec)) { errors.push({ line, message: 'expected a JSON object' }); return; }
+    try {
+      rec = JSON.parse(raw);
+    } catch (e) {
+      errors.push({ line, message: `invalid JSON (${(e as Error).message})` });
+      return;
+    }
+    if (!rec || typeof rec !== 'object' || Array.isArray(rec)) {
+      errors.push({ line, message: 'expected a JSON object' });
+      return;
+    }
     const r = rec as Record<string, unknown>;
     const id = typeof r.id === 'string' ? r.id : undefined;
-    if (!id) { errors.push({ line, message: 'no "id"' }); return; }
-    if (typeof r.error === 'string') { errors.push({ line, message: `${id}: ${r.error}` }); return; }
+    if (!id) {
+      errors.push({ line, message: 'no "id"' });
+      return;
+    }
+    if (typeof r.error === 'string') {
+      errors.push({ line, message: `${id}: ${r.error}` });
+      return;
+    }
     const fwd = num(r.fwd_ms);
     const bwd = num(r.bwd_ms);
-    if (fwd === undefined || bwd === undefined) { errors.push({ line, message: `${id}: no fwd_ms/bwd_ms` }); return; }
+    if (fwd === undefined || bwd === undefined) {
+      errors.push({ line, message: `${id}: no fwd_ms/bwd_ms` });
+      return;
+    }
     const acc = rounds.get(id) ?? { fwd: [], bwd: [], comm: [] };
     acc.fwd.push(fwd);
     acc.bwd.push(bwd);
@@ -81,7 +101,12 @@ export function parseMeasuredLines(text: string): { sets: Map<string, MeasuredSe
   return { sets, errors };
 }
 
-export interface PhaseMs { fwdMs: number; bwdMs: number; commMs: number; totalMs: number }
+export interface PhaseMs {
+  fwdMs: number;
+  bwdMs: number;
+  commMs: number;
+  totalMs: number;
+}
 
 export interface GpuComparison {
   gpu: number;
@@ -134,8 +159,10 @@ export function joinPlan(plan: Pick<PlanResult, 'gpus'>, measured: ReadonlyMap<s
     const totalMs = predicted.totalMs - predicted.fwdMs - predicted.bwdMs - (commMeasured ? predicted.commMs : 0) + m.fwdMs + m.bwdMs + (commMeasured ? m.commMs! : 0);
     out.measured = { fwdMs: m.fwdMs, bwdMs: m.bwdMs, commMs, totalMs, commMeasured, rounds: m.rounds, ...(m.spread !== undefined ? { spread: m.spread } : {}) };
     out.error = {
-      fwd: ape(predicted.fwdMs, m.fwdMs), bwd: ape(predicted.bwdMs, m.bwdMs),
-      compute: ape(predicted.fwdMs + predicted.bwdMs, m.fwdMs + m.bwdMs), total: ape(predicted.totalMs, totalMs),
+      fwd: ape(predicted.fwdMs, m.fwdMs),
+      bwd: ape(predicted.bwdMs, m.bwdMs),
+      compute: ape(predicted.fwdMs + predicted.bwdMs, m.fwdMs + m.bwdMs),
+      total: ape(predicted.totalMs, totalMs),
       ...(commMeasured ? { comm: ape(predicted.commMs, m.commMs!) } : {}),
     };
     return out;
@@ -144,7 +171,10 @@ export function joinPlan(plan: Pick<PlanResult, 'gpus'>, measured: ReadonlyMap<s
   let measuredMax = NaN;
   let measuredMaxGpu: number | undefined;
   for (const g of done) {
-    if (!(g.measured!.totalMs <= measuredMax)) { measuredMax = g.measured!.totalMs; measuredMaxGpu = g.gpu; }
+    if (!(g.measured!.totalMs <= measuredMax)) {
+      measuredMax = g.measured!.totalMs;
+      measuredMaxGpu = g.gpu;
+    }
   }
   const predictedMax = done.reduce((m, g) => Math.max(m, g.predicted.totalMs), done.length ? 0 : NaN);
   const pairs = (f: (p: PhaseMs) => number): Pair[] => done.map((g) => ({ predicted: f(g.predicted), measured: f(g.measured!) }));
@@ -157,8 +187,10 @@ export function joinPlan(plan: Pick<PlanResult, 'gpus'>, measured: ReadonlyMap<s
     measuredMaxGpu,
     maxError: ape(predictedMax, measuredMax),
     mape: {
-      fwd: mape(pairs((p) => p.fwdMs)), bwd: mape(pairs((p) => p.bwdMs)),
-      compute: mape(pairs((p) => p.fwdMs + p.bwdMs)), total: mape(pairs((p) => p.totalMs)),
+      fwd: mape(pairs((p) => p.fwdMs)),
+      bwd: mape(pairs((p) => p.bwdMs)),
+      compute: mape(pairs((p) => p.fwdMs + p.bwdMs)),
+      total: mape(pairs((p) => p.totalMs)),
     },
     gpuTau: kendallTau(pairs((p) => p.totalMs)),
   };

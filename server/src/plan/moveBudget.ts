@@ -190,8 +190,11 @@ export async function prepareRecuts(cat: Catalog, model: CostModel, layouts: rea
   // the probe's copy and the searches' `solo` all read the finished costs.
   await soloCosts(first, ctl);
   const cost = (t: number) => layouts[t]?.shards.reduce((m, s) => Math.max(m, first.solo[s]), 0) ?? 0;
-  const heavy = layouts.map((_, t) => t).filter((t) => layouts[t] && cat.tables[t].pin === undefined)
-    .sort((a, b) => cost(b) - cost(a) || a - b).slice(0, Math.max(RECUT_TABLES, Math.ceil(cat.gpus / 2)));
+  const heavy = layouts
+    .map((_, t) => t)
+    .filter((t) => layouts[t] && cat.tables[t].pin === undefined)
+    .sort((a, b) => cost(b) - cost(a) || a - b)
+    .slice(0, Math.max(RECUT_TABLES, Math.ceil(cat.gpus / 2)));
   const count = cat.shards.length;
   for (const t of heavy) for (const a of actionsFrom(cat, t, layouts[t])) cat.layout(t, a.kind, a.parts, a.rowsPer);
   if (cat.shards.length === count) return { scorer: first.scorer, probe: first };
@@ -211,9 +214,14 @@ export async function planWithMoveBudget(config: ShardConfig, model: CostModel, 
   // Scored only when complete (as the editor's lenses do): a partial placement's step means nothing.
   const complete = written.size > 0 && Array.isArray(config.tables) && config.tables.every((t) => written.has(t.name));
   const writtenPlan = complete ? await evaluatePlacement(config, written, model, strategy) : undefined;
-  const full = opts.target ?? await planConfig(config, strategy, model, {
-    seed: opts.seed, signal: opts.signal, start: written.size > 0 ? written : undefined, timeBudgetMs: opts.timeBudgetMs,
-  });
+  const full =
+    opts.target ??
+    (await planConfig(config, strategy, model, {
+      seed: opts.seed,
+      signal: opts.signal,
+      start: written.size > 0 ? written : undefined,
+      timeBudgetMs: opts.timeBudgetMs,
+    }));
   const spent = performance.now() - t0;
   const ctl = new PlanControl(opts.signal, opts.timeBudgetMs !== undefined ? Math.max(1, opts.timeBudgetMs - spent) : undefined);
   const order = Array.isArray(config.tables) ? config.tables.map((t) => t.name) : [];
@@ -223,8 +231,13 @@ export async function planWithMoveBudget(config: ShardConfig, model: CostModel, 
     // The placement stays the written one, so that applying this plan changes nothing.
     const plan = writtenPlan ?? { ...full, maxMs: 0, meanMs: 0, maxGpuMs: 0, phases: [], gpus: [], placement: new Map(written), feasible: false, reasons: [] };
     return {
-      ...base, plan: { ...plan, feasible: false, reasons: [...reasons, ...plan.reasons], elapsedMs: performance.now() - t0 },
-      moves: [], requiredMoves, tooFewMoves, method: 'written', elapsedMs: performance.now() - t0,
+      ...base,
+      plan: { ...plan, feasible: false, reasons: [...reasons, ...plan.reasons], elapsedMs: performance.now() - t0 },
+      moves: [],
+      requiredMoves,
+      tooFewMoves,
+      method: 'written',
+      elapsedMs: performance.now() - t0,
     };
   };
   // The planner could not plan at all (config problems): nothing to move toward.
@@ -235,7 +248,12 @@ export async function planWithMoveBudget(config: ShardConfig, model: CostModel, 
     const initial = initialLayouts(cat);
     const writtenSpots = startLayouts(cat, written);
     const targetSpots = startLayouts(cat, full.placement);
-    const { scorer, probe } = await prepareRecuts(cat, model, writtenSpots.map((w, t) => w?.layout ?? targetSpots[t]?.layout ?? initial.layouts[t]), ctl);
+    const { scorer, probe } = await prepareRecuts(
+      cat,
+      model,
+      writtenSpots.map((w, t) => w?.layout ?? targetSpots[t]?.layout ?? initial.layouts[t]),
+      ctl,
+    );
     const solo = probe.solo;
     const prepared = cat.shards.length;
     const start = await writtenStart(cat, scorer, { f: probe.soloF, b: probe.soloB }, written, writtenSpots, targetSpots, initial.layouts, ctl);
@@ -245,8 +263,14 @@ export async function planWithMoveBudget(config: ShardConfig, model: CostModel, 
       const why = [
         start.required.size > 0 ? `${start.required.size} table${start.required.size === 1 ? '' : 's'} must be placed anew (no usable entry, or a GPU over memory)` : '',
         stale.length > 0 ? `${stale.length} entr${stale.length === 1 ? 'y names a table' : 'ies name tables'} not in the config` : '',
-      ].filter(Boolean).join(' and ');
-      return unchanged([`the written placement needs ${requiredMoves} move${requiredMoves === 1 ? '' : 's'} to become feasible (${why}), more than the budget of ${maxMoves}`], true, requiredMoves);
+      ]
+        .filter(Boolean)
+        .join(' and ');
+      return unchanged(
+        [`the written placement needs ${requiredMoves} move${requiredMoves === 1 ? '' : 's'} to become feasible (${why}), more than the budget of ${maxMoves}`],
+        true,
+        requiredMoves,
+      );
     }
     // Stale entries are dropped whatever happens: the ledger budgets the rest.
     const limit = maxMoves - stale.length;
@@ -288,8 +312,14 @@ export async function planWithMoveBudget(config: ShardConfig, model: CostModel, 
     });
     plan.elapsedMs = performance.now() - t0;
     return {
-      ...base, plan, moves, requiredMoves, tooFewMoves: false, method: best.method,
-      jointGainMs: gains.joint.length > 0 ? gains.jointGainMs : 0, elapsedMs: performance.now() - t0,
+      ...base,
+      plan,
+      moves,
+      requiredMoves,
+      tooFewMoves: false,
+      method: best.method,
+      jointGainMs: gains.joint.length > 0 ? gains.jointGainMs : 0,
+      elapsedMs: performance.now() - t0,
     };
   } catch (err) {
     if (isAbortError(err)) throw err;

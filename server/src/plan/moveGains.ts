@@ -26,9 +26,7 @@ export interface MoveGains {
  * `final`. `first` are applied before anything is credited (moves the plan
  * had to make anyway).
  */
-export async function moveGains(
-  start: PlanState, final: readonly (Spot | undefined)[], tables: readonly number[], first: readonly number[], ctl: PlanControl,
-): Promise<MoveGains> {
+export async function moveGains(start: PlanState, final: readonly (Spot | undefined)[], tables: readonly number[], first: readonly number[], ctl: PlanControl): Promise<MoveGains> {
   const state = start.clone();
   const out: MoveGains = { gainMs: new Map(), joint: [], jointGainMs: 0 };
   const pending = new Set<number>();
@@ -49,9 +47,15 @@ export async function moveGains(
     if (head.gain === -Infinity) break; // none fits alone any more
     const fresh = gainOf(head.t);
     const next = queue.length > 1 ? queue[1].gain : -Infinity;
-    if (fresh < next - 1e-9 && reprices-- > 0) { head.gain = fresh; continue; }
+    if (fresh < next - 1e-9 && reprices-- > 0) {
+      head.gain = fresh;
+      continue;
+    }
     const cur = state.step();
-    if (fresh === -Infinity || !putTable(state, head.t, final[head.t]!)) { head.gain = -Infinity; continue; }
+    if (fresh === -Infinity || !putTable(state, head.t, final[head.t]!)) {
+      head.gain = -Infinity;
+      continue;
+    }
     queue = queue.slice(1);
     out.gainMs.set(head.t, cur - state.step());
   }

@@ -54,13 +54,19 @@ export async function trimMoves(state: PlanState, ledger: MoveLedger, ctl: PlanC
     if (!(head.cost <= limit + tol(state.step()))) break;
     const fresh = returnCost(state, ledger, head.t);
     const next = queue.length > 1 ? queue[1].cost : Infinity;
-    if (fresh > next + tol(state.step()) && reprices-- > 0) { head.cost = fresh; continue; }
+    if (fresh > next + tol(state.step()) && reprices-- > 0) {
+      head.cost = fresh;
+      continue;
+    }
     queue = queue.slice(1);
     if (!(fresh <= limit + tol(state.step()))) continue;
     const before = spotOf(state, head.t);
     const cur = state.step();
     if (!before || !putTable(state, head.t, ledger.written[head.t]!)) continue;
-    if (!over && state.step() > cur + slackMs + tol(cur)) { putTable(state, head.t, before); continue; }
+    if (!over && state.step() > cur + slackMs + tol(cur)) {
+      putTable(state, head.t, before);
+      continue;
+    }
     ledger.update(state, head.t);
     back++;
     if (ctl.outOfTime() && !over) break;

@@ -16,11 +16,16 @@ export function entryOf(state: PlanState, t: number): PlacementEntry | undefined
   const hosts = state.hostsOf[t];
   if (!hosts) return undefined;
   switch (layout.kind) {
-    case 'data_parallel': return { kind: 'data_parallel' };
-    case 'row': return { kind: 'row', gpus: Array.from({ length: state.n }, (_, g) => g) };
-    case 'table_row': return { kind: 'table_row', host: hosts[0] };
-    case 'grid': return { kind: 'grid', hosts: hosts.slice() };
-    default: return undefined;
+    case 'data_parallel':
+      return { kind: 'data_parallel' };
+    case 'row':
+      return { kind: 'row', gpus: Array.from({ length: state.n }, (_, g) => g) };
+    case 'table_row':
+      return { kind: 'table_row', host: hosts[0] };
+    case 'grid':
+      return { kind: 'grid', hosts: hosts.slice() };
+    default:
+      return undefined;
   }
 }
 
@@ -36,7 +41,9 @@ export function placementOf(state: PlanState): Placement {
 /** Tables whose layout is not (fully) placed. */
 export function unplacedTables(state: PlanState): number[] {
   const out: number[] = [];
-  state.layoutOf.forEach((layout, t) => { if (layout && !entryOf(state, t)) out.push(t); });
+  state.layoutOf.forEach((layout, t) => {
+    if (layout && !entryOf(state, t)) out.push(t);
+  });
   return out;
 }
 

@@ -63,15 +63,27 @@ function imbalance(state: PlanState): number {
 }
 
 const HEURISTICS: Readonly<Partial<Record<Strategy, HeuristicKey>>> = {
-  size: 'size', dim: 'dim', lookup: 'lookup', 'size-lookup': 'size-lookup',
+  size: 'size',
+  dim: 'dim',
+  lookup: 'lookup',
+  'size-lookup': 'size-lookup',
 };
 /** The simple baselines place tables table-wise as the papers do (no replication unless forced). */
 const SIMPLE: ReadonlySet<Strategy> = new Set(['random', 'round-robin', 'size', 'dim', 'lookup', 'size-lookup']);
 
 function infeasible(strategy: Strategy, model: CostModel | undefined, reasons: string[], t0: number): PlanResult {
   return {
-    strategy, elapsedMs: performance.now() - t0, maxMs: 0, meanMs: 0, maxGpuMs: 0, phases: [], feasible: false, reasons,
-    gpus: [], placement: new Map(), costModel: model?.name ?? 'none',
+    strategy,
+    elapsedMs: performance.now() - t0,
+    maxMs: 0,
+    meanMs: 0,
+    maxGpuMs: 0,
+    phases: [],
+    feasible: false,
+    reasons,
+    gpus: [],
+    placement: new Map(),
+    costModel: model?.name ?? 'none',
   };
 }
 
@@ -90,13 +102,21 @@ function configProblem(config: ShardConfig | undefined): string | undefined {
  */
 export function baseState(cat: Catalog, scorer: SetScorer, layouts: readonly (Layout | undefined)[]): PlanState {
   const state = new PlanState(cat, scorer);
-  layouts.forEach((l, t) => { state.layoutOf[t] = l; });
+  layouts.forEach((l, t) => {
+    state.layoutOf[t] = l;
+  });
   const pinned: [number, number][] = [];
-  layouts.forEach((l, t) => { const pin = cat.tables[t].pin; if (l && l.kind === 'table' && pin !== undefined) pinned.push([l.shards[0], pin]); });
+  layouts.forEach((l, t) => {
+    const pin = cat.tables[t].pin;
+    if (l && l.kind === 'table' && pin !== undefined) pinned.push([l.shards[0], pin]);
+  });
   // Pins first: a pinned table has one GPU, and groups placed before it could
   // fill that GPU while other hosts were free (then no plan at all).
   if (pinned.length > 0) state.placeBulk(pinned);
-  placeGroupsBulk(state, layouts.map((l, t) => (l && !isFree(l.kind) ? t : -1)).filter((t) => t >= 0));
+  placeGroupsBulk(
+    state,
+    layouts.map((l, t) => (l && !isFree(l.kind) ? t : -1)).filter((t) => t >= 0),
+  );
   state.refreshAll();
   return state;
 }
@@ -114,9 +134,7 @@ function placeGroupsBulk(state: PlanState, tables: number[], hosts?: (number[] |
   }
 }
 
-export async function planConfig(
-  config: ShardConfig, strategy: Strategy, model: CostModel, opts: PlanOptions = {},
-): Promise<PlanResult> {
+export async function planConfig(config: ShardConfig, strategy: Strategy, model: CostModel, opts: PlanOptions = {}): Promise<PlanResult> {
   const t0 = performance.now();
   const own = await planOnce(config, strategy, model, opts);
   if (strategy !== 'best' || opts.start || own.placement.size === 0 || own.notes?.length || !(config.devices.count <= LARGE_CLUSTER)) return own;
@@ -132,19 +150,19 @@ export async function planConfig(
   if (left !== undefined && left <= 0) return own;
   try {
     const tr = await torchrecPlacement(config, model, new PlanControl(opts.signal, left));
-    const start = new Map([...tr.placement].filter(([name]) => {
-      const t = config.tables.find((x) => x.name === name);
-      return t !== undefined && tableMemoryBytes(t, config.optimizer) >= TINY_TABLE_BYTES;
-    }));
+    const start = new Map(
+      [...tr.placement].filter(([name]) => {
+        const t = config.tables.find((x) => x.name === name);
+        return t !== undefined && tableMemoryBytes(t, config.optimizer) >= TINY_TABLE_BYTES;
+      }),
+    );
     const rest = left === undefined ? undefined : left - (performance.now() - t0);
-    const fromTr = start.size > 0 && (rest === undefined || rest > 0)
-      ? await planOnce(config, 'column', model, { ...opts, start, timeBudgetMs: rest }) : undefined;
+    const fromTr = start.size > 0 && (rest === undefined || rest > 0) ? await planOnce(config, 'column', model, { ...opts, start, timeBudgetMs: rest }) : undefined;
     // TorchRec's plan itself is a candidate too: the layout search ranks moves
     // on hedged set costs (hedge.ts), so its result can score above its start
     // by the model's own numbers; with TorchRec's plan among the candidates
     // best is never worse than it on these clusters.
-    const trPlan = tr.placement.size > 0 && tr.reasons.length === 0
-      ? await evaluatePlacement(config, tr.placement, model, strategy) : undefined;
+    const trPlan = tr.placement.size > 0 && tr.reasons.length === 0 ? await evaluatePlacement(config, tr.placement, model, strategy) : undefined;
     let result = own;
     for (const c of [fromTr, trPlan]) {
       if (!c || !c.feasible || c.reasons.length > 0 || c.notes?.length) continue;
@@ -159,9 +177,7 @@ export async function planConfig(
 }
 
 /** One strategy's plan (planConfig without best's TorchRec start). */
-async function planOnce(
-  config: ShardConfig, strategy: Strategy, model: CostModel, opts: PlanOptions,
-): Promise<PlanResult> {
+async function planOnce(config: ShardConfig, strategy: Strategy, model: CostModel, opts: PlanOptions): Promise<PlanResult> {
   const t0 = performance.now();
   const ctl = new PlanControl(opts.signal, opts.timeBudgetMs);
   try {
@@ -216,7 +232,10 @@ async function planOnce(
     let ownSize = -1;
     const real = (): SetScorer => {
       if (planning === model) return scorer;
-      if (!own || ownSize !== cat.shards.length) { own = model.prepare(cat.shards, cat.env); ownSize = cat.shards.length; }
+      if (!own || ownSize !== cat.shards.length) {
+        own = model.prepare(cat.shards, cat.env);
+        ownSize = cat.shards.length;
+      }
       return own;
     };
     const final = await runStrategy(strategy, base, planning, ctl, seed, kept, real);
@@ -229,14 +248,20 @@ async function planOnce(
     // The final state's per-GPU sets are exactly the placement's, and its
     // compute was scored exactly by the prepared scorer (the same numbers as
     // predict, by the CostModel contract): reuse them.
-    const result = await assessPlacement(config, placementOf(final), model, strategy, async (sets) => sets.map((_, g) => ({
-      fwdMs: final.fwd[g], bwdMs: final.bwd[g], uncertainty: final.scorer.score(final.members[g]).uncertainty,
-    })));
+    const result = await assessPlacement(config, placementOf(final), model, strategy, async (sets) =>
+      sets.map((_, g) => ({
+        fwdMs: final.fwd[g],
+        bwdMs: final.bwd[g],
+        uncertainty: final.scorer.score(final.members[g]).uncertainty,
+      })),
+    );
     ctl.check();
     const reasons = [...initial.reasons];
     if (unplaced.length > 0) {
       const names = unplaced.map((t) => cat.tables[t].name);
-      reasons.push(`no GPU has room for ${names.length === 1 ? 'table' : 'tables'} ${names.slice(0, 10).join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''} within memory, pins and allowed sharding`);
+      reasons.push(
+        `no GPU has room for ${names.length === 1 ? 'table' : 'tables'} ${names.slice(0, 10).join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''} within memory, pins and allowed sharding`,
+      );
     }
     // assessPlacement already reports every unplaced table by name; keep its other reasons.
     const extra = result.reasons.filter((r) => !/ is not placed$/.test(r) || reasons.length === 0);
@@ -276,8 +301,13 @@ async function simplePlan(strategy: Strategy, base: PlanState, ctl: PlanControl,
  * last passes on splits and replicas run and the result returned scored by it.
  */
 async function runStrategy(
-  strategy: Strategy, base: PlanState, model: CostModel, ctl: PlanControl, seed: number,
-  kept: (StartLayout | undefined)[] | undefined, real: () => SetScorer,
+  strategy: Strategy,
+  base: PlanState,
+  model: CostModel,
+  ctl: PlanControl,
+  seed: number,
+  kept: (StartLayout | undefined)[] | undefined,
+  real: () => SetScorer,
 ): Promise<PlanState> {
   if (SIMPLE.has(strategy)) return simplePlan(strategy, base, ctl, seed);
 
@@ -391,7 +421,10 @@ function bestBy(candidates: PlanState[], real: SetScorer): { index: number; resc
   candidates.forEach((c, i) => {
     c.settle();
     const sc = scoreOf(withScorer(c, real));
-    if (!best || better(sc, best)) { best = sc; index = i; }
+    if (!best || better(sc, best)) {
+      best = sc;
+      index = i;
+    }
   });
   return { index, rescored: best!.state };
 }
@@ -407,7 +440,10 @@ function withScorer(state: PlanState, scorer: SetScorer): PlanState {
 
 /** Repair the start placement, place the rest greedily (placeStart), then local search. */
 async function incremental(
-  base: PlanState, kept: (StartLayout | undefined)[], solo: Float64Array, ctl: PlanControl,
+  base: PlanState,
+  kept: (StartLayout | undefined)[],
+  solo: Float64Array,
+  ctl: PlanControl,
 ): Promise<{ state: PlanState; start: PlanState; startImbalance: number }> {
   const start = await placeStart(base, kept, solo, ctl);
   const startImbalance = imbalance(start);
@@ -417,9 +453,7 @@ async function incremental(
 }
 
 /** The start placement, repaired, with the rest placed greedily (no local search). */
-async function placeStart(
-  base: PlanState, kept: (StartLayout | undefined)[], solo: Float64Array, ctl: PlanControl,
-): Promise<PlanState> {
+async function placeStart(base: PlanState, kept: (StartLayout | undefined)[], solo: Float64Array, ctl: PlanControl): Promise<PlanState> {
   const cat = base.cat;
   // A fresh state with the kept layouts where there are some, the base's elsewhere.
   const state = new PlanState(cat, base.scorer);
@@ -433,12 +467,19 @@ async function placeStart(
   // Group layouts first (on their start hosts where they still fit), then
   // pinned and kept free shards, big ones first so a kept small table does not
   // take the room a kept big one had.
-  placeGroupsBulk(state, state.layoutOf.map((l, t) => (l && !isFree(l.kind) ? t : -1)).filter((t) => t >= 0), hosts);
+  placeGroupsBulk(
+    state,
+    state.layoutOf.map((l, t) => (l && !isFree(l.kind) ? t : -1)).filter((t) => t >= 0),
+    hosts,
+  );
   const fixed: [number, number][] = [];
   state.layoutOf.forEach((l, t) => {
     if (!l || !isFree(l.kind)) return;
     const pin = cat.tables[t].pin;
-    if (pin !== undefined) { fixed.push([l.shards[0], pin]); return; }
+    if (pin !== undefined) {
+      fixed.push([l.shards[0], pin]);
+      return;
+    }
     const k = kept[t];
     if (k) l.shards.forEach((s, i) => fixed.push([s, k.gpus[i]]));
   });

@@ -47,9 +47,7 @@ export function shippedPolicy(): LoadedPolicy {
  * GPUs' state. Returns the shards no GPU could host (memory): callers repair
  * them with makeRoom or report them.
  */
-export async function policyPlace(
-  state: PlanState, shards: readonly number[], solo: ArrayLike<number>, ctl: PlanControl, policy: PolicyNetwork,
-): Promise<number[]> {
+export async function policyPlace(state: PlanState, shards: readonly number[], solo: ArrayLike<number>, ctl: PlanControl, policy: PolicyNetwork): Promise<number[]> {
   const cat = state.cat;
   const n = state.n;
   const e = policy.emb;
@@ -68,7 +66,11 @@ export async function policyPlace(
   const tensorBytes = (s: number) => shardMemoryBytes(cat.shards[s].rows, cat.shards[s].dim, cat.shards[s].dtypeBytes, cat.config.optimizer);
   const gpuTensor = new Float64Array(n);
   for (let g = 0; g < n; g++) for (const s of state.free[g]) gpuTensor[g] += tensorBytes(s);
-  const scales = taskScales(all.map((s) => solo[s]), all.map(dimBytes), n);
+  const scales = taskScales(
+    all.map((s) => solo[s]),
+    all.map(dimBytes),
+    n,
+  );
 
   const encOf = new Map<number, { x: number[]; enc: Float64Array }>();
   const encode = (s: number) => {
@@ -121,7 +123,11 @@ export async function policyPlace(
     if ((i & 63) === 63) {
       await ctl.tick();
       // Out of time: the rest (the lighter shards) by least load.
-      if (ctl.outOfTime('the policy roll-out')) { state.settle(); unplaced.push(...finishPass(state, order.slice(i), order.length, ctl)); break; }
+      if (ctl.outOfTime('the policy roll-out')) {
+        state.settle();
+        unplaced.push(...finishPass(state, order.slice(i), order.length, ctl));
+        break;
+      }
     }
     const s = order[i];
     let cmin = Infinity;
@@ -147,7 +153,10 @@ export async function policyPlace(
     for (let g = 0; g < n; g++) {
       if (!fits[g]) continue;
       const l = policy.logitFast(gpuPart[g], stepPart, cost[g]);
-      if (l > bestLogit) { bestLogit = l; best = g; }
+      if (l > bestLogit) {
+        bestLogit = l;
+        best = g;
+      }
     }
     // NaN logits (a cost model answering NaN) must not drop the shard: first GPU with room.
     if (best < 0) best = fits.indexOf(1);
@@ -189,7 +198,7 @@ export async function policySearch(base: PlanState, ctl: PlanControl, opts: Poli
     if (!loaded.ok) throw new Error(loaded.error);
     policy = loaded.policy;
   }
-  const solo = opts.solo ?? await soloCosts(base, ctl);
+  const solo = opts.solo ?? (await soloCosts(base, ctl));
   const state = base.clone();
   await policyPlace(state, unplacedFree(state), solo, ctl, policy);
   await makeRoom(state, solo, ctl);

@@ -12,9 +12,7 @@ import type { Shard } from '../cost/types';
 
 export const POLICY_FEATURE_VERSION = 2;
 
-export const POLICY_TABLE_FEATURES = [
-  'cost_share', 'mem_frac', 'log2_dim', 'log_pooling', 'alpha', 'log10_rows', 'dtype', 'dim_share',
-] as const;
+export const POLICY_TABLE_FEATURES = ['cost_share', 'mem_frac', 'log2_dim', 'log_pooling', 'alpha', 'log10_rows', 'dtype', 'dim_share'] as const;
 /**
  * Per GPU besides the pooled encodings: memory fraction, predicted compute +
  * all-to-all ms (the planner's PlanState total), pooled dim bytes, shard count (each scaled).
@@ -35,7 +33,10 @@ export interface TaskScales {
 export function taskScales(costs: ArrayLike<number>, dimBytes: ArrayLike<number>, gpus: number): TaskScales {
   let c = 0;
   let d = 0;
-  for (let i = 0; i < costs.length; i++) { c += costs[i]; d += dimBytes[i]; }
+  for (let i = 0; i < costs.length; i++) {
+    c += costs[i];
+    d += dimBytes[i];
+  }
   const load = c / gpus;
   const dimLoad = d / gpus;
   return { cost: load > 0 ? load : 1, dim: dimLoad > 0 ? dimLoad : 1, count: Math.max(1, costs.length / gpus) };

@@ -21,7 +21,6 @@ const GAP_TO_MIN = POLICY_CROSS_FEATURES.indexOf('gap_to_min');
 const GAP_TO_MAX = POLICY_CROSS_FEATURES.indexOf('gap_to_max');
 const REMAINING = POLICY_CROSS_FEATURES.indexOf('remaining');
 
-
 export class PolicyNetwork {
   readonly name: string;
   readonly emb: number;
@@ -138,8 +137,12 @@ export class PolicyNetwork {
   }
 
   /** Straight evaluation of every GPU's logit (what the ONNX graph computes), for tests and one-offs. */
-  logits(x: ArrayLike<number>, pooled: readonly ArrayLike<number>[], scalars: readonly ArrayLike<number>[],
-    cross: readonly ArrayLike<number>[]): { logits: number[]; enc: Float64Array } {
+  logits(
+    x: ArrayLike<number>,
+    pooled: readonly ArrayLike<number>[],
+    scalars: readonly ArrayLike<number>[],
+    cross: readonly ArrayLike<number>[],
+  ): { logits: number[]; enc: Float64Array } {
     const enc = this.encode(x);
     const tp = this.tablePart(enc, x, new Float64Array(this.hidden));
     const gp = new Float64Array(this.hidden);

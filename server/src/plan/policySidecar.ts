@@ -46,26 +46,36 @@ export function validatePolicySidecar(raw: unknown): PolicySidecarResult {
   if (!s || typeof s !== 'object') return { ok: false, error: 'policy sidecar is not a JSON object' };
   if (s.format !== 'shardlens-placement-policy') return { ok: false, error: `policy sidecar format is ${JSON.stringify(s.format)}, expected "shardlens-placement-policy"` };
   if (s.sidecar_version !== POLICY_SIDECAR_VERSION) {
-    return { ok: false, error: `policy sidecar version ${String(s.sidecar_version)} is not supported (this ShardLens reads ${POLICY_SIDECAR_VERSION}); re-export with this version's models/policy/export.py` };
+    return {
+      ok: false,
+      error: `policy sidecar version ${String(s.sidecar_version)} is not supported (this ShardLens reads ${POLICY_SIDECAR_VERSION}); re-export with this version's models/policy/export.py`,
+    };
   }
-  if (s.feature_version !== POLICY_FEATURE_VERSION || !sameList(s.table_features, POLICY_TABLE_FEATURES)
-    || !sameList(s.gpu_scalars, POLICY_GPU_SCALARS) || !sameList(s.cross_features, POLICY_CROSS_FEATURES)) {
-    return { ok: false, error: `policy features (version ${String(s.feature_version)}) do not match this ShardLens (version ${POLICY_FEATURE_VERSION}); retrain with this version's models/policy` };
+  if (
+    s.feature_version !== POLICY_FEATURE_VERSION ||
+    !sameList(s.table_features, POLICY_TABLE_FEATURES) ||
+    !sameList(s.gpu_scalars, POLICY_GPU_SCALARS) ||
+    !sameList(s.cross_features, POLICY_CROSS_FEATURES)
+  ) {
+    return {
+      ok: false,
+      error: `policy features (version ${String(s.feature_version)}) do not match this ShardLens (version ${POLICY_FEATURE_VERSION}); retrain with this version's models/policy`,
+    };
   }
   if (typeof s.name !== 'string') return { ok: false, error: 'policy sidecar lacks "name"' };
   const a = s.architecture;
-  if (!a || a.num_features !== POLICY_TABLE_FEATURES.length
-    || ![a.emb, a.enc_hidden, a.hidden].every((v) => Number.isInteger(v) && (v as number) > 0)) {
+  if (!a || a.num_features !== POLICY_TABLE_FEATURES.length || ![a.emb, a.enc_hidden, a.hidden].every((v) => Number.isInteger(v) && (v as number) > 0)) {
     return { ok: false, error: 'policy sidecar architecture is missing or does not match the feature count' };
   }
   const w = s.weights;
   if (!w || !Array.isArray(w.encoder) || w.encoder.length !== 2 || !Array.isArray(w.score) || w.score.length !== 2) {
     return { ok: false, error: 'policy sidecar weights must hold 2 encoder layers and 2 score layers' };
   }
-  const err = checkLinear(w.encoder[0], a.num_features, a.enc_hidden, 'encoder[0]')
-    ?? checkLinear(w.encoder[1], a.enc_hidden, a.emb, 'encoder[1]')
-    ?? checkLinear(w.score[0], scoreInputWidth(a.emb), a.hidden, 'score[0]')
-    ?? checkLinear(w.score[1], a.hidden, 1, 'score[1]');
+  const err =
+    checkLinear(w.encoder[0], a.num_features, a.enc_hidden, 'encoder[0]') ??
+    checkLinear(w.encoder[1], a.enc_hidden, a.emb, 'encoder[1]') ??
+    checkLinear(w.score[0], scoreInputWidth(a.emb), a.hidden, 'score[0]') ??
+    checkLinear(w.score[1], a.hidden, 1, 'score[1]');
   if (err) return { ok: false, error: `policy sidecar: ${err}` };
   return { ok: true, sidecar: s as PolicySidecar };
 }

@@ -32,8 +32,10 @@ export function startLayouts(cat: Catalog, start: Placement): (StartLayout | und
     if (!entry || entryProblems(table, entry, cat.config.devices).length > 0) return undefined;
     const free = (l: Layout | undefined, gpus: number[]) => (l ? { layout: l, gpus } : undefined);
     switch (entry.kind) {
-      case 'table': return free(cat.layout(t, 'table'), [entry.gpu]);
-      case 'column': case 'table_column':
+      case 'table':
+        return free(cat.layout(t, 'table'), [entry.gpu]);
+      case 'column':
+      case 'table_column':
         if (entry.kind === 'table_column' && new Set(entry.gpus.map((g) => hostOf(g, cat.config.devices))).size > 1) return undefined;
         return free(cat.layout(t, entry.kind, entry.gpus.length), entry.gpus.slice());
       case 'row': {

@@ -27,12 +27,18 @@ export async function unreplicatePass(state: PlanState, ctl: PlanControl): Promi
   const cat = state.cat;
   let cur = state;
   cur.settle();
-  const replicas = cat.tables.map((_, t) => t)
+  const replicas = cat.tables
+    .map((_, t) => t)
     .filter((t) => {
       const l = cur.layoutOf[t];
-      return l?.kind === 'data_parallel' && cur.hostsOf[t] !== undefined && cat.tables[t].pin === undefined
-        && allowedKinds(cat.tables[t]).includes('table') && tableBytes(cat, t) > DP_ALWAYS_BYTES
-        && cat.hasLayout(t, 'table', 1, 1, cur.solo.length);
+      return (
+        l?.kind === 'data_parallel' &&
+        cur.hostsOf[t] !== undefined &&
+        cat.tables[t].pin === undefined &&
+        allowedKinds(cat.tables[t]).includes('table') &&
+        tableBytes(cat, t) > DP_ALWAYS_BYTES &&
+        cat.hasLayout(t, 'table', 1, 1, cur.solo.length)
+      );
     });
   const cost = (t: number) => cur.solo[cur.layoutOf[t]!.shards[0]] ?? 0;
   replicas.sort((a, b) => cost(b) - cost(a) || a - b);
@@ -42,7 +48,8 @@ export async function unreplicatePass(state: PlanState, ctl: PlanControl): Promi
     const child = await wholeOnBestGpu(cur, t, ctl);
     if (!child) continue;
     // Whole wins ties: a replica must give a strictly lower step to stay.
-    const a = scoreOf(cur); const b = scoreOf(child);
+    const a = scoreOf(cur);
+    const b = scoreOf(child);
     if (b.unplaced <= a.unplaced && b.max <= a.max + 1e-9 * Math.max(1, a.max)) cur = child;
   }
   return cur;

@@ -53,7 +53,7 @@ export interface SearchOptions {
 
 /** Plain cost greedy: one unconstrained pass from `base` (a state holding layouts and any fixed shards). */
 export async function costGreedy(base: PlanState, ctl: PlanControl, opts: SearchOptions = {}): Promise<PlanState> {
-  const solo = opts.solo ?? await soloCosts(base, ctl);
+  const solo = opts.solo ?? (await soloCosts(base, ctl));
   const state = base.clone();
   await greedyPlace(state, greedyOrder(state, unplacedFree(state), solo), ctl, { candidates: opts.candidates });
   return state;
@@ -61,7 +61,7 @@ export async function costGreedy(base: PlanState, ctl: PlanControl, opts: Search
 
 /** Grid search over dim-balance scales, best kept, then local search. */
 export async function gridSearch(base: PlanState, ctl: PlanControl, opts: SearchOptions = {}): Promise<PlanState> {
-  const solo = opts.solo ?? await soloCosts(base, ctl);
+  const solo = opts.solo ?? (await soloCosts(base, ctl));
   const pending = unplacedFree(base);
   const order = greedyOrder(base, pending, solo);
   const k = Math.min(opts.candidates ?? 8, Math.max(1, base.n));

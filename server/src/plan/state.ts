@@ -30,7 +30,10 @@ const ESTIMATE_ABOVE = 16;
 export const EVERYWHERE = -2;
 
 /** The per-rank phases a plan's maxima are taken over. */
-const IN = 0; const FWD = 1; const OUT = 2; const BWD = 3;
+const IN = 0;
+const FWD = 1;
+const OUT = 2;
+const BWD = 3;
 const NPH = 4;
 
 export class PlanState {
@@ -96,7 +99,11 @@ export class PlanState {
   private readonly tPooled = new Float64Array(2);
   whatSq = 0;
 
-  constructor(readonly cat: Catalog, public scorer: SetScorer, from?: PlanState) {
+  constructor(
+    readonly cat: Catalog,
+    public scorer: SetScorer,
+    from?: PlanState,
+  ) {
     this.n = cat.gpus;
     this.hosts = Math.max(1, cat.hosts);
     const T = cat.tables.length;
@@ -104,21 +111,32 @@ export class PlanState {
       this.members = from.members.map((m) => m.slice());
       this.free = from.free.map((m) => m.slice());
       this.gpuOf = from.gpuOf.slice();
-      this.mem = from.mem.slice(); this.hostMem = from.hostMem.slice();
-      this.fwd = from.fwd.slice(); this.bwd = from.bwd.slice();
-      this.freeFwd = from.freeFwd.slice(); this.freeBwd = from.freeBwd.slice();
-      this.inMs = from.inMs.slice(); this.outMs = from.outMs.slice(); this.groupPart = from.groupPart.slice();
+      this.mem = from.mem.slice();
+      this.hostMem = from.hostMem.slice();
+      this.fwd = from.fwd.slice();
+      this.bwd = from.bwd.slice();
+      this.freeFwd = from.freeFwd.slice();
+      this.freeBwd = from.freeBwd.slice();
+      this.inMs = from.inMs.slice();
+      this.outMs = from.outMs.slice();
+      this.groupPart = from.groupPart.slice();
       this.dpMs = from.dpMs;
       this.total = from.total.slice();
       this.oracle = from.oracle.clone();
       this.layoutOf = from.layoutOf.slice();
       this.hostsOf = from.hostsOf.map((h) => h && h.slice());
-      this.solo = from.solo; this.soloF = from.soloF; this.soloB = from.soloB;
-      this.soloSumF = from.soloSumF.slice(); this.soloSumB = from.soloSumB.slice();
-      this.sibHead = from.sibHead.slice(); this.sibNext = from.sibNext.slice(); this.sibGpu = from.sibGpu.slice();
+      this.solo = from.solo;
+      this.soloF = from.soloF;
+      this.soloB = from.soloB;
+      this.soloSumF = from.soloSumF.slice();
+      this.soloSumB = from.soloSumB.slice();
+      this.sibHead = from.sibHead.slice();
+      this.sibNext = from.sibNext.slice();
+      this.sibGpu = from.sibGpu.slice();
       this.lockHost = from.lockHost.slice();
       this.placedFree = from.placedFree.slice();
-      this.phaseMax.set(from.phaseMax); this.phaseArg.set(from.phaseArg);
+      this.phaseMax.set(from.phaseMax);
+      this.phaseArg.set(from.phaseArg);
       this.hostMax = from.hostMax.map((x) => x.slice());
       this.top = from.top.slice();
       this.sumSq = from.sumSq;
@@ -129,15 +147,21 @@ export class PlanState {
     this.members = Array.from({ length: n }, () => []);
     this.free = Array.from({ length: n }, () => []);
     this.gpuOf = new Array<number>(cat.shards.length).fill(-1);
-    this.mem = new Float64Array(n); this.hostMem = new Float64Array(n);
-    this.fwd = new Float64Array(n); this.bwd = new Float64Array(n);
-    this.freeFwd = new Float64Array(n); this.freeBwd = new Float64Array(n);
-    this.inMs = new Float64Array(n); this.outMs = new Float64Array(n); this.groupPart = new Float64Array(n);
+    this.mem = new Float64Array(n);
+    this.hostMem = new Float64Array(n);
+    this.fwd = new Float64Array(n);
+    this.bwd = new Float64Array(n);
+    this.freeFwd = new Float64Array(n);
+    this.freeBwd = new Float64Array(n);
+    this.inMs = new Float64Array(n);
+    this.outMs = new Float64Array(n);
+    this.groupPart = new Float64Array(n);
     this.total = new Float64Array(n);
     this.oracle = new StepOracle(cat.env, n);
     this.layoutOf = new Array<Layout | undefined>(T).fill(undefined);
     this.hostsOf = new Array<number[] | undefined>(T).fill(undefined);
-    this.soloSumF = new Float64Array(n); this.soloSumB = new Float64Array(n);
+    this.soloSumF = new Float64Array(n);
+    this.soloSumB = new Float64Array(n);
     this.sibHead = new Int32Array(T).fill(-1);
     this.sibNext = new Int32Array(cat.shards.length).fill(-1);
     this.sibGpu = new Int32Array(cat.shards.length).fill(-1);
@@ -229,8 +253,12 @@ export class PlanState {
     if (s >= this.sibNext.length) {
       // The catalog grew (a layout search adds layouts): grow by doubling.
       const size = Math.max(s + 1, 2 * this.sibNext.length);
-      const next = new Int32Array(size).fill(-1); next.set(this.sibNext); this.sibNext = next;
-      const gpu = new Int32Array(size).fill(-1); gpu.set(this.sibGpu); this.sibGpu = gpu;
+      const next = new Int32Array(size).fill(-1);
+      next.set(this.sibNext);
+      this.sibNext = next;
+      const gpu = new Int32Array(size).fill(-1);
+      gpu.set(this.sibGpu);
+      this.sibGpu = gpu;
     }
     this.sibGpu[s] = g;
     this.sibNext[s] = this.sibHead[t];
@@ -241,22 +269,44 @@ export class PlanState {
     let prev = -1;
     for (let x = this.sibHead[t]; x >= 0; prev = x, x = this.sibNext[x]) {
       if (x !== s) continue;
-      if (prev < 0) this.sibHead[t] = this.sibNext[x]; else this.sibNext[prev] = this.sibNext[x];
-      this.sibNext[x] = -1; this.sibGpu[x] = -1;
+      if (prev < 0) this.sibHead[t] = this.sibNext[x];
+      else this.sibNext[prev] = this.sibNext[x];
+      this.sibNext[x] = -1;
+      this.sibGpu[x] = -1;
       return;
     }
   }
 
   /** Entries held per structure (for the test that state memory is sized by shards, not tables × GPUs). */
   allocationSizes(): Record<string, number> {
-    let members = 0; let free = 0;
+    let members = 0;
+    let free = 0;
     for (const m of this.members) members += m.length;
     for (const m of this.free) free += m.length;
     return {
-      members, free, gpuOf: this.gpuOf.length, sibHead: this.sibHead.length, sibNext: this.sibNext.length, sibGpu: this.sibGpu.length,
-      lockHost: this.lockHost.length, placedFree: this.placedFree.length, layoutOf: this.layoutOf.length, hostsOf: this.hostsOf.length,
-      perGpu: this.mem.length + this.hostMem.length + this.fwd.length + this.bwd.length + this.freeFwd.length + this.freeBwd.length
-        + this.inMs.length + this.outMs.length + this.groupPart.length + this.total.length + this.soloSumF.length + this.soloSumB.length,
+      members,
+      free,
+      gpuOf: this.gpuOf.length,
+      sibHead: this.sibHead.length,
+      sibNext: this.sibNext.length,
+      sibGpu: this.sibGpu.length,
+      lockHost: this.lockHost.length,
+      placedFree: this.placedFree.length,
+      layoutOf: this.layoutOf.length,
+      hostsOf: this.hostsOf.length,
+      perGpu:
+        this.mem.length +
+        this.hostMem.length +
+        this.fwd.length +
+        this.bwd.length +
+        this.freeFwd.length +
+        this.freeBwd.length +
+        this.inMs.length +
+        this.outMs.length +
+        this.groupPart.length +
+        this.total.length +
+        this.soloSumF.length +
+        this.soloSumB.length,
       perHost: this.hostMax.reduce((a, h) => a + h.length, 0),
       oracle: this.oracle.allocationSize(),
       solo: this.solo.length + this.soloF.length + this.soloB.length,
@@ -267,8 +317,10 @@ export class PlanState {
   groupRanks(layout: Layout, hosts: readonly number[]): number[] | undefined {
     const cat = this.cat;
     switch (layout.kind) {
-      case 'row': return layout.shards.length === this.n ? layout.shards.map((_, i) => i) : undefined;
-      case 'data_parallel': return undefined;
+      case 'row':
+        return layout.shards.length === this.n ? layout.shards.map((_, i) => i) : undefined;
+      case 'data_parallel':
+        return undefined;
       case 'table_row': {
         const ranks = cat.hostRanks(hosts[0]);
         return ranks.length === layout.shards.length ? ranks : undefined;
@@ -283,7 +335,8 @@ export class PlanState {
         }
         return out;
       }
-      default: return undefined;
+      default:
+        return undefined;
     }
   }
 
@@ -305,14 +358,20 @@ export class PlanState {
 
   /** Sets the per-shard solo costs (and the per-GPU sums over free shards) used by the estimates. */
   setSolo(soloF: Float64Array, soloB: Float64Array): void {
-    this.soloF = soloF; this.soloB = soloB;
+    this.soloF = soloF;
+    this.soloB = soloB;
     const solo = new Float64Array(soloF.length);
     for (let i = 0; i < solo.length; i++) solo[i] = soloF[i] + soloB[i];
     this.solo = solo;
     for (let g = 0; g < this.n; g++) {
-      let f = 0; let b = 0;
-      for (const x of this.free[g]) { f += soloF[x] ?? 0; b += soloB[x] ?? 0; }
-      this.soloSumF[g] = f; this.soloSumB[g] = b;
+      let f = 0;
+      let b = 0;
+      for (const x of this.free[g]) {
+        f += soloF[x] ?? 0;
+        b += soloB[x] ?? 0;
+      }
+      this.soloSumF[g] = f;
+      this.soloSumB[g] = b;
     }
   }
 
@@ -329,7 +388,8 @@ export class PlanState {
       this.free[g].push(s);
       this.linkSibling(s, t, g);
       if (this.placedFree[t]++ === 0) this.lockHost[t] = this.hostOfGpu(g);
-      this.soloSumF[g] += this.soloF[s] ?? 0; this.soloSumB[g] += this.soloB[s] ?? 0;
+      this.soloSumF[g] += this.soloF[s] ?? 0;
+      this.soloSumB[g] += this.soloB[s] ?? 0;
     }
   }
 
@@ -344,10 +404,17 @@ export class PlanState {
       removeItem(this.free[g], s);
       this.unlinkSibling(s, t);
       if (--this.placedFree[t] === 0) this.lockHost[t] = -1;
-      this.soloSumF[g] -= this.soloF[s] ?? 0; this.soloSumB[g] -= this.soloB[s] ?? 0;
+      this.soloSumF[g] -= this.soloF[s] ?? 0;
+      this.soloSumB[g] -= this.soloB[s] ?? 0;
     }
-    if (this.members[g].length === 0) { this.mem[g] = 0; this.hostMem[g] = 0; }
-    if (this.free[g].length === 0) { this.soloSumF[g] = 0; this.soloSumB[g] = 0; }
+    if (this.members[g].length === 0) {
+      this.mem[g] = 0;
+      this.hostMem[g] = 0;
+    }
+    if (this.free[g].length === 0) {
+      this.soloSumF[g] = 0;
+      this.soloSumB[g] = 0;
+    }
   }
 
   /**
@@ -364,8 +431,10 @@ export class PlanState {
     this.attach(s, g, true);
     this.gpuOf[s] = g;
     const f = free ?? this.scorer.score(this.free[g]);
-    this.freeFwd[g] = f.fwdMs; this.freeBwd[g] = f.bwdMs;
-    this.fwd[g] = f.fwdMs + fixedF; this.bwd[g] = f.bwdMs + fixedB;
+    this.freeFwd[g] = f.fwdMs;
+    this.freeBwd[g] = f.bwdMs;
+    this.fwd[g] = f.fwdMs + fixedF;
+    this.bwd[g] = f.bwdMs + fixedB;
     if (this.free[g].length !== this.members[g].length) this.dirty.add(g);
     this.refreshComm();
   }
@@ -379,7 +448,10 @@ export class PlanState {
 
   /** Rescores GPUs `gpus` exactly (their free part too) and then every rank's communication, once. */
   rescoreGpus(gpus: Iterable<number>): void {
-    for (const g of gpus) { this.rescore(g, true); this.dirty.delete(g); }
+    for (const g of gpus) {
+      this.rescore(g, true);
+      this.dirty.delete(g);
+    }
     this.refreshComm();
   }
 
@@ -411,7 +483,10 @@ export class PlanState {
 
   move(s: number, to: number): void {
     const from = this.gpuOfShard(s);
-    if (from < 0) { this.place(s, to); return; }
+    if (from < 0) {
+      this.place(s, to);
+      return;
+    }
     this.detach(s, from, true);
     this.attach(s, to, true);
     this.gpuOf[s] = to;
@@ -424,10 +499,14 @@ export class PlanState {
   swap(s: number, t: number): void {
     const a = this.gpuOfShard(s);
     const b = this.gpuOfShard(t);
-    this.detach(s, a, true); this.detach(t, b, true);
-    this.attach(s, b, true); this.attach(t, a, true);
-    this.gpuOf[s] = b; this.gpuOf[t] = a;
-    this.rescore(a, true); this.rescore(b, true);
+    this.detach(s, a, true);
+    this.detach(t, b, true);
+    this.attach(s, b, true);
+    this.attach(t, a, true);
+    this.gpuOf[s] = b;
+    this.gpuOf[t] = a;
+    this.rescore(a, true);
+    this.rescore(b, true);
     this.refreshComm();
   }
 
@@ -455,7 +534,10 @@ export class PlanState {
         this.dirty.add(g);
       }
       this.refreshComm();
-    } else if (rescore) { for (const g of touched) this.rescore(g, false); this.refreshComm(); }
+    } else if (rescore) {
+      for (const g of touched) this.rescore(g, false);
+      this.refreshComm();
+    }
     return true;
   }
 
@@ -471,17 +553,23 @@ export class PlanState {
    * Nothing changes. Also sets `whatSq`.
    */
   insertStepExact(g: number, s: number): number {
-    const f0 = this.fwd[g]; const b0 = this.bwd[g];
-    const ff0 = this.freeFwd[g]; const fb0 = this.freeBwd[g];
+    const f0 = this.fwd[g];
+    const b0 = this.bwd[g];
+    const ff0 = this.freeFwd[g];
+    const fb0 = this.freeBwd[g];
     while (this.gpuOf.length <= s) this.gpuOf.push(-1);
     this.attach(s, g, true);
     const c = this.scorer.score(this.members[g]);
-    this.fwd[g] = c.fwdMs; this.bwd[g] = c.bwdMs;
+    this.fwd[g] = c.fwdMs;
+    this.bwd[g] = c.bwdMs;
     this.refreshComm();
     const v = this.step();
     const sq = this.sumSq;
     this.detach(s, g, true);
-    this.fwd[g] = f0; this.bwd[g] = b0; this.freeFwd[g] = ff0; this.freeBwd[g] = fb0;
+    this.fwd[g] = f0;
+    this.bwd[g] = b0;
+    this.freeFwd[g] = ff0;
+    this.freeBwd[g] = fb0;
     this.refreshComm();
     this.whatSq = sq;
     return v;
@@ -494,7 +582,10 @@ export class PlanState {
     if (!layout || !hosts || isFree(layout.kind)) return;
     const touched = this.groupApply(layout, hosts, -1);
     this.hostsOf[t] = undefined;
-    if (rescore) { for (const g of touched) this.rescore(g, false); this.refreshComm(); }
+    if (rescore) {
+      for (const g of touched) this.rescore(g, false);
+      this.refreshComm();
+    }
   }
 
   private groupApply(layout: Layout, hosts: readonly number[], sign: 1 | -1): number[] {
@@ -502,14 +593,18 @@ export class PlanState {
     while (this.gpuOf.length <= Math.max(...layout.shards)) this.gpuOf.push(-1);
     if (layout.kind === 'data_parallel') {
       const s = layout.shards[0];
-      for (let g = 0; g < this.n; g++) { if (sign > 0) this.attach(s, g, false); else this.detach(s, g, false); }
+      for (let g = 0; g < this.n; g++) {
+        if (sign > 0) this.attach(s, g, false);
+        else this.detach(s, g, false);
+      }
       this.gpuOf[s] = sign > 0 ? EVERYWHERE : -1;
       o.addDp(layout.dpBytes, sign);
       return Array.from({ length: this.n }, (_, g) => g);
     }
     const ranks = this.groupRanks(layout, hosts)!;
     layout.shards.forEach((s, i) => {
-      if (sign > 0) this.attach(s, ranks[i], false); else this.detach(s, ranks[i], false);
+      if (sign > 0) this.attach(s, ranks[i], false);
+      else this.detach(s, ranks[i], false);
       this.gpuOf[s] = sign > 0 ? ranks[i] : -1;
     });
     if (layout.kind === 'row') o.addAllRow(layout.groupBytes, sign);
@@ -525,7 +620,10 @@ export class PlanState {
   placeBulk(items: readonly (readonly [number, number])[]): number[] {
     const rejected: number[] = [];
     for (const [s, g] of items) {
-      if (g < 0 || g >= this.n || !this.canHost(g, s)) { rejected.push(s); continue; }
+      if (g < 0 || g >= this.n || !this.canHost(g, s)) {
+        rejected.push(s);
+        continue;
+      }
       while (this.gpuOf.length <= s) this.gpuOf.push(-1);
       this.attach(s, g, true);
       this.gpuOf[s] = g;
@@ -550,12 +648,15 @@ export class PlanState {
   /** Exact compute of GPU g; its free shards' compute too when they changed. */
   private rescore(g: number, freeChanged: boolean): void {
     const all = this.members[g].length > 0 ? this.scorer.score(this.members[g]) : { fwdMs: 0, bwdMs: 0 };
-    this.fwd[g] = all.fwdMs; this.bwd[g] = all.bwdMs;
+    this.fwd[g] = all.fwdMs;
+    this.bwd[g] = all.bwdMs;
     if (this.free[g].length === this.members[g].length) {
-      this.freeFwd[g] = all.fwdMs; this.freeBwd[g] = all.bwdMs;
+      this.freeFwd[g] = all.fwdMs;
+      this.freeBwd[g] = all.bwdMs;
     } else if (freeChanged) {
       const f = this.free[g].length > 0 ? this.scorer.score(this.free[g]) : { fwdMs: 0, bwdMs: 0 };
-      this.freeFwd[g] = f.fwdMs; this.freeBwd[g] = f.bwdMs;
+      this.freeFwd[g] = f.fwdMs;
+      this.freeBwd[g] = f.bwdMs;
     }
   }
 
@@ -592,21 +693,37 @@ export class PlanState {
     for (let p = 0; p < NPH; p++) {
       const hm = this.hostMax[p];
       hm.fill(0);
-      let best = 0; let arg = 0;
+      let best = 0;
+      let arg = 0;
       for (let k = 0; k < this.n; k++) {
         const v = this.phaseValue(p, k);
         const h = this.oracle.hostOf[k];
         if (v > hm[h]) hm[h] = v;
-        if (v > best) { best = v; arg = k; }
+        if (v > best) {
+          best = v;
+          arg = k;
+        }
       }
-      this.phaseMax[p] = best; this.phaseArg[p] = arg;
+      this.phaseMax[p] = best;
+      this.phaseArg[p] = arg;
       // Three hosts with the highest maxima.
-      let a = -1; let b = -1; let c = -1;
+      let a = -1;
+      let b = -1;
+      let c = -1;
       for (let h = 0; h < this.hosts; h++) {
         const v = hm[h];
-        if (a < 0 || v > hm[a]) { c = b; b = a; a = h; } else if (b < 0 || v > hm[b]) { c = b; b = h; } else if (c < 0 || v > hm[c]) c = h;
+        if (a < 0 || v > hm[a]) {
+          c = b;
+          b = a;
+          a = h;
+        } else if (b < 0 || v > hm[b]) {
+          c = b;
+          b = h;
+        } else if (c < 0 || v > hm[c]) c = h;
       }
-      this.top[p * 3] = a; this.top[p * 3 + 1] = b; this.top[p * 3 + 2] = c;
+      this.top[p * 3] = a;
+      this.top[p * 3 + 1] = b;
+      this.top[p * 3 + 2] = c;
     }
   }
 
@@ -658,8 +775,8 @@ export class PlanState {
   estimateSwap(g: number, remove: number, add: number, into: Float64Array): void {
     const ff = this.soloSumF[g] > 0 && this.freeFwd[g] > 0 ? this.freeFwd[g] / this.soloSumF[g] : 1;
     const fb = this.soloSumB[g] > 0 && this.freeBwd[g] > 0 ? this.freeBwd[g] / this.soloSumB[g] : 1;
-    const dF = (add >= 0 ? this.soloF[add] ?? 0 : 0) - (remove >= 0 ? this.soloF[remove] ?? 0 : 0);
-    const dB = (add >= 0 ? this.soloB[add] ?? 0 : 0) - (remove >= 0 ? this.soloB[remove] ?? 0 : 0);
+    const dF = (add >= 0 ? (this.soloF[add] ?? 0) : 0) - (remove >= 0 ? (this.soloF[remove] ?? 0) : 0);
+    const dB = (add >= 0 ? (this.soloB[add] ?? 0) : 0) - (remove >= 0 ? (this.soloB[remove] ?? 0) : 0);
     into[0] = Math.max(0, this.fwd[g] + ff * dF);
     into[1] = Math.max(0, this.bwd[g] + fb * dB);
   }
@@ -676,10 +793,15 @@ export class PlanState {
   exchangeStep(s: number, b: number, t: number, exact: boolean): number {
     const cat = this.cat;
     const a = this.gpuOf[s];
-    const ca = this.ca; const cb = this.cb;
+    const ca = this.ca;
+    const cb = this.cb;
     if (exact) {
-      const x = this.computeSwap(a, s, t); ca[0] = x.fwdMs; ca[1] = x.bwdMs;
-      const y = this.computeSwap(b, t, s); cb[0] = y.fwdMs; cb[1] = y.bwdMs;
+      const x = this.computeSwap(a, s, t);
+      ca[0] = x.fwdMs;
+      ca[1] = x.bwdMs;
+      const y = this.computeSwap(b, t, s);
+      cb[0] = y.fwdMs;
+      cb[1] = y.bwdMs;
     } else {
       this.estimateSwap(a, s, t, ca);
       this.estimateSwap(b, t, s, cb);
@@ -687,7 +809,8 @@ export class PlanState {
     const o = this.oracle;
     const dIds = cat.ids[s] - (t >= 0 ? cat.ids[t] : 0);
     const dPooled = cat.pooled[s] - (t >= 0 ? cat.pooled[t] : 0);
-    const ha = o.hostOf[a]; const hb = o.hostOf[b];
+    const ha = o.hostOf[a];
+    const hb = o.hostOf[b];
     this.tIds[0] = o.hostIds[ha] - (ha === hb ? 0 : dIds);
     this.tIds[1] = o.hostIds[hb] + (ha === hb ? 0 : dIds);
     this.tPooled[0] = o.hostPooled[ha] - (ha === hb ? 0 : dPooled);
@@ -704,10 +827,22 @@ export class PlanState {
       const first = h * per;
       const last = Math.min(this.n, first + per);
       for (let k = first; k < last; k++) {
-        let ids = o.ids[k]; let pooled = o.pooled[k];
-        let f = this.fwd[k]; let bw = this.bwd[k];
-        if (k === a) { ids -= dIds; pooled -= dPooled; f = ca[0]; bw = ca[1]; }
-        if (k === b) { ids += dIds; pooled += dPooled; f = cb[0]; bw = cb[1]; }
+        let ids = o.ids[k];
+        let pooled = o.pooled[k];
+        let f = this.fwd[k];
+        let bw = this.bwd[k];
+        if (k === a) {
+          ids -= dIds;
+          pooled -= dPooled;
+          f = ca[0];
+          bw = ca[1];
+        }
+        if (k === b) {
+          ids += dIds;
+          pooled += dPooled;
+          f = cb[0];
+          bw = cb[1];
+        }
         const inMs = o.inMs(k, Math.max(0, ids), this.tIds[hi], o.totIds);
         const outMs = o.pooledMs(k, Math.max(0, pooled), this.tPooled[hi], o.totPooled) + this.groupPart[k];
         if (inMs > mIn) mIn = inMs;
@@ -731,8 +866,16 @@ export class PlanState {
   insertStep(g: number, s: number, compute?: ComputeCost): number {
     const cat = this.cat;
     const o = this.oracle;
-    let f: number; let bw: number;
-    if (compute) { f = compute.fwdMs; bw = compute.bwdMs; } else { this.estimateSwap(g, -1, s, this.ca); f = this.ca[0]; bw = this.ca[1]; }
+    let f: number;
+    let bw: number;
+    if (compute) {
+      f = compute.fwdMs;
+      bw = compute.bwdMs;
+    } else {
+      this.estimateSwap(g, -1, s, this.ca);
+      f = this.ca[0];
+      bw = this.ca[1];
+    }
     const h = o.hostOf[g];
     const inMs = o.inMs(g, o.ids[g] + cat.ids[s], o.hostIds[h] + cat.ids[s], o.totIds + cat.ids[s]);
     const outMs = o.pooledMs(g, o.pooled[g] + cat.pooled[s], o.hostPooled[h] + cat.pooled[s], o.totPooled + cat.pooled[s]) + this.groupPart[g];

@@ -42,22 +42,36 @@ export class StepOracle {
   /** Gradient bytes of data-parallel tables. */
   dpBytes = 0;
 
-  constructor(private readonly env: CostEnv, n: number, from?: StepOracle) {
+  constructor(
+    private readonly env: CostEnv,
+    n: number,
+    from?: StepOracle,
+  ) {
     this.l = linksOf(env, n);
     this.n = n;
     const H = this.l.hosts;
     if (from) {
-      this.hostOf = from.hostOf; this.size = from.size;
-      this.ids = from.ids.slice(); this.pooled = from.pooled.slice();
-      this.hostIds = from.hostIds.slice(); this.hostPooled = from.hostPooled.slice(); this.hostRow = from.hostRow.slice();
-      this.totIds = from.totIds; this.totPooled = from.totPooled; this.totRow = from.totRow;
-      this.allRow = from.allRow; this.dpBytes = from.dpBytes;
+      this.hostOf = from.hostOf;
+      this.size = from.size;
+      this.ids = from.ids.slice();
+      this.pooled = from.pooled.slice();
+      this.hostIds = from.hostIds.slice();
+      this.hostPooled = from.hostPooled.slice();
+      this.hostRow = from.hostRow.slice();
+      this.totIds = from.totIds;
+      this.totPooled = from.totPooled;
+      this.totRow = from.totRow;
+      this.allRow = from.allRow;
+      this.dpBytes = from.dpBytes;
       return;
     }
     this.hostOf = Int32Array.from({ length: n }, (_, k) => Math.floor(k / this.l.perHost));
     this.size = Int32Array.from({ length: n }, (_, k) => hostSize(this.l, this.hostOf[k]));
-    this.ids = new Float64Array(n); this.pooled = new Float64Array(n);
-    this.hostIds = new Float64Array(H); this.hostPooled = new Float64Array(H); this.hostRow = new Float64Array(H);
+    this.ids = new Float64Array(n);
+    this.pooled = new Float64Array(n);
+    this.hostIds = new Float64Array(H);
+    this.hostPooled = new Float64Array(H);
+    this.hostRow = new Float64Array(H);
   }
 
   /** Entries held (per rank and per host arrays): O(GPUs), whatever the tables. */
@@ -74,8 +88,12 @@ export class StepOracle {
     const h = this.hostOf[g];
     const di = sign * pos(ids);
     const dp = sign * pos(pooled);
-    this.ids[g] += di; this.hostIds[h] += di; this.totIds += di;
-    this.pooled[g] += dp; this.hostPooled[h] += dp; this.totPooled += dp;
+    this.ids[g] += di;
+    this.hostIds[h] += di;
+    this.totIds += di;
+    this.pooled[g] += dp;
+    this.hostPooled[h] += dp;
+    this.totPooled += dp;
     if (this.ids[g] < 1e-9) this.ids[g] = 0;
     if (this.pooled[g] < 1e-9) this.pooled[g] = 0;
   }
@@ -83,7 +101,8 @@ export class StepOracle {
   /** Adds or removes a host group's (table_row / grid block) bytes per bag. */
   addHostRow(h: number, bytes: number, sign: 1 | -1): void {
     const d = sign * pos(bytes);
-    this.hostRow[h] += d; this.totRow += d;
+    this.hostRow[h] += d;
+    this.totRow += d;
     if (this.hostRow[h] < 1e-9) this.hostRow[h] = 0;
   }
 

@@ -58,17 +58,71 @@ export const TORCHREC_API: Readonly<Record<string, Readonly<Record<string, ApiSy
   'torchrec.distributed.types': {
     ShardingType: { kind: 'enum', members: ['DATA_PARALLEL', 'TABLE_WISE', 'COLUMN_WISE', 'ROW_WISE', 'TABLE_ROW_WISE', 'TABLE_COLUMN_WISE', 'GRID_SHARD'] },
     ShardingPlan: { kind: 'callable', params: ['plan'] },
-    ParameterSharding: { kind: 'callable', params: ['sharding_type', 'compute_kernel', 'ranks', 'sharding_spec', 'cache_params', 'enforce_hbm', 'stochastic_rounding', 'bounds_check_mode', 'output_dtype', 'key_value_params'] },
+    ParameterSharding: {
+      kind: 'callable',
+      params: [
+        'sharding_type',
+        'compute_kernel',
+        'ranks',
+        'sharding_spec',
+        'cache_params',
+        'enforce_hbm',
+        'stochastic_rounding',
+        'bounds_check_mode',
+        'output_dtype',
+        'key_value_params',
+      ],
+    },
     CacheParams: { kind: 'callable', params: ['algorithm', 'load_factor', 'reserved_memory', 'precision', 'prefetch_pipeline', 'stats', 'multipass_prefetch_config'] },
   },
   'torchrec.distributed.planner.types': {
-    ParameterConstraints: { kind: 'callable', params: ['sharding_types', 'compute_kernels', 'min_partition', 'pooling_factors', 'num_poolings', 'batch_sizes', 'is_weighted', 'cache_params', 'enforce_hbm', 'stochastic_rounding', 'bounds_check_mode', 'feature_names', 'output_dtype', 'device_group', 'key_value_params', 'use_virtual_table'] },
+    ParameterConstraints: {
+      kind: 'callable',
+      params: [
+        'sharding_types',
+        'compute_kernels',
+        'min_partition',
+        'pooling_factors',
+        'num_poolings',
+        'batch_sizes',
+        'is_weighted',
+        'cache_params',
+        'enforce_hbm',
+        'stochastic_rounding',
+        'bounds_check_mode',
+        'feature_names',
+        'output_dtype',
+        'device_group',
+        'key_value_params',
+        'use_virtual_table',
+      ],
+    },
   },
   'torchrec.distributed.embedding_types': {
     EmbeddingComputeKernel: { kind: 'enum', members: ['DENSE', 'FUSED', 'FUSED_UVM', 'FUSED_UVM_CACHING', 'QUANT', 'QUANT_UVM', 'QUANT_UVM_CACHING', 'KEY_VALUE'] },
   },
   'torchrec.modules.embedding_configs': {
-    EmbeddingBagConfig: { kind: 'callable', params: ['num_embeddings', 'embedding_dim', 'name', 'data_type', 'feature_names', 'weight_init_max', 'weight_init_min', 'num_embeddings_post_pruning', 'init_fn', 'need_pos', 'input_dim', 'total_num_buckets', 'use_virtual_table', 'virtual_table_eviction_policy', 'enable_embedding_update', 'pooling'] },
+    EmbeddingBagConfig: {
+      kind: 'callable',
+      params: [
+        'num_embeddings',
+        'embedding_dim',
+        'name',
+        'data_type',
+        'feature_names',
+        'weight_init_max',
+        'weight_init_min',
+        'num_embeddings_post_pruning',
+        'init_fn',
+        'need_pos',
+        'input_dim',
+        'total_num_buckets',
+        'use_virtual_table',
+        'virtual_table_eviction_policy',
+        'enable_embedding_update',
+        'pooling',
+      ],
+    },
     DataType: { kind: 'enum', members: ['FP32', 'FP16', 'BF16', 'INT64', 'INT32', 'INT8', 'UINT8', 'INT4', 'INT2', 'NFP8'] },
     PoolingType: { kind: 'enum', members: ['SUM', 'MEAN', 'NONE'] },
   },
@@ -85,11 +139,19 @@ export const COMPUTE_KERNEL_MEMBER = {
 
 /** The string values of the members above (`EmbeddingComputeKernel.FUSED.value` = "fused"). */
 export const COMPUTE_KERNEL_VALUE: Readonly<Record<string, string>> = {
-  DENSE: 'dense', FUSED: 'fused', FUSED_UVM: 'fused_uvm', FUSED_UVM_CACHING: 'fused_uvm_caching',
+  DENSE: 'dense',
+  FUSED: 'fused',
+  FUSED_UVM: 'fused_uvm',
+  FUSED_UVM_CACHING: 'fused_uvm_caching',
 };
 
 /** `ShardingType` member per TorchRec sharding type value. */
 export const SHARDING_TYPE_MEMBER: Readonly<Record<string, string>> = {
-  data_parallel: 'DATA_PARALLEL', table_wise: 'TABLE_WISE', column_wise: 'COLUMN_WISE', row_wise: 'ROW_WISE',
-  table_row_wise: 'TABLE_ROW_WISE', table_column_wise: 'TABLE_COLUMN_WISE', grid_shard: 'GRID_SHARD',
+  data_parallel: 'DATA_PARALLEL',
+  table_wise: 'TABLE_WISE',
+  column_wise: 'COLUMN_WISE',
+  row_wise: 'ROW_WISE',
+  table_row_wise: 'TABLE_ROW_WISE',
+  table_column_wise: 'TABLE_COLUMN_WISE',
+  grid_shard: 'GRID_SHARD',
 };

@@ -5,10 +5,7 @@
 import type { Placement } from '../config/types';
 import type { PhaseName, PhaseSummary, PhaseTimes } from '../cost/stepCost';
 
-export const STRATEGIES = [
-  'random', 'round-robin', 'size', 'dim', 'lookup', 'size-lookup',
-  'greedy', 'search', 'column', 'policy', 'torchrec', 'best',
-] as const;
+export const STRATEGIES = ['random', 'round-robin', 'size', 'dim', 'lookup', 'size-lookup', 'greedy', 'search', 'column', 'policy', 'torchrec', 'best'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 export type { PhaseName, PhaseSummary, PhaseTimes };

@@ -48,9 +48,14 @@ const UNUSUAL_FORMS = new Set(['row', 'table_column', 'table_row', 'grid']);
  * @param fallback each table's layout when neither is usable (initialLayouts)
  */
 export async function writtenStart(
-  cat: Catalog, scorer: SetScorer, solo: { f: Float64Array; b: Float64Array },
-  placement: Placement, written: (Spot | undefined)[], target: readonly (Spot | undefined)[],
-  fallback: readonly (Layout | undefined)[], ctl: PlanControl,
+  cat: Catalog,
+  scorer: SetScorer,
+  solo: { f: Float64Array; b: Float64Array },
+  placement: Placement,
+  written: (Spot | undefined)[],
+  target: readonly (Spot | undefined)[],
+  fallback: readonly (Layout | undefined)[],
+  ctl: PlanControl,
 ): Promise<WrittenStart> {
   const state = new PlanState(cat, scorer);
   state.setSolo(solo.f, solo.b);

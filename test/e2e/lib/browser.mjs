@@ -12,16 +12,27 @@ export async function launchBrowser(base) {
   const browser = await chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const blocked = [];
   const origin = new URL(base).origin;
   // Webviews are served from the same origin (service worker); anything else is the network.
-  await context.route((url) => url.origin !== origin && !/^(data|blob):/.test(url.href), (route) => {
-    blocked.push(route.request().url());
-    return route.abort();
-  });
+  await context.route(
+    (url) => url.origin !== origin && !/^(data|blob):/.test(url.href),
+    (route) => {
+      blocked.push(route.request().url());
+      return route.abort();
+    },
+  );
   return { browser, context, blocked };
 }

@@ -24,8 +24,7 @@ function executable(file) {
 export function findChromium(env = process.env) {
   const given = env.CHROMIUM_PATH?.trim();
   if (given) {
-    return executable(given) ? { ok: true, path: path.resolve(given) }
-      : { ok: false, why: `CHROMIUM_PATH=${given} is not an executable file. ${INSTALL}.` };
+    return executable(given) ? { ok: true, path: path.resolve(given) } : { ok: false, why: `CHROMIUM_PATH=${given} is not an executable file. ${INSTALL}.` };
   }
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;

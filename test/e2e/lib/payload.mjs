@@ -15,9 +15,14 @@ export async function runExtensionTests(context, base, opts) {
   const { folder, expectFile, extensionDevelopmentPath, extensionTestsPath, timeoutMs = 300_000, onLog = () => {} } = opts;
   const page = await context.newPage();
   const logs = [];
-  const log = (line) => { logs.push(line); onLog(line); };
+  const log = (line) => {
+    logs.push(line);
+    onLog(line);
+  };
   let settle;
-  const exited = new Promise((resolve) => { settle = resolve; });
+  const exited = new Promise((resolve) => {
+    settle = resolve;
+  });
   // Exposed before navigation: the workbench looks them up when the tests end.
   await page.exposeFunction('codeAutomationExit', (code) => settle(Number(code)));
   // The workbench forwards the extension host's console here (type, args); the suite's own
@@ -31,7 +36,8 @@ export async function runExtensionTests(context, base, opts) {
   const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs, 'timeout'));
   try {
     await openWorkbench(page, base, {
-      folder, expectFile,
+      folder,
+      expectFile,
       payload: [
         ['extensionDevelopmentPath', remoteUri(base, extensionDevelopmentPath)],
         ['extensionTestsPath', remoteUri(base, extensionTestsPath)],

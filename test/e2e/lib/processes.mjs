@@ -16,11 +16,19 @@ export function groupProcesses(pgid, libFilter) {
       // Fields after "(comm)": state ppid pgrp …
       if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      const libs = [...new Set(readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')
-        .map((l) => l.slice(l.indexOf('/'))).filter((p) => p.startsWith('/') && p.includes(libFilter)))];
+      const libs = [
+        ...new Set(
+          readFileSync(`/proc/${pid}/maps`, 'utf8')
+            .split('\n')
+            .map((l) => l.slice(l.indexOf('/')))
+            .filter((p) => p.startsWith('/') && p.includes(libFilter)),
+        ),
+      ];
       const role = /extensionHost/.test(cmd) ? 'extension host' : /cli\.js/.test(cmd) ? 'language server' : cmd.slice(0, 60);
       out.push({ pid: Number(pid), cmd, role, libs });
-    } catch { /* the process ended meanwhile */ }
+    } catch {
+      /* the process ended meanwhile */
+    }
   }
   return out;
 }

@@ -41,8 +41,10 @@ export async function runCommand(page, label, { timeoutMs = 15_000 } = {}) {
   await input.fill(`>${label}`);
   // Exactly this label: "ShardLens: Replan" must not pick "ShardLens: Replan With Strategy…".
   const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const row = page.locator('.quick-input-list .monaco-list-row')
-    .filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  const row = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: exact }) })
+    .first();
   await row.click({ timeout: timeoutMs });
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: timeoutMs });
 }
@@ -61,10 +63,14 @@ export async function problemsStatus(page) {
 export async function problemsPanelRows(page, { min = 1, timeoutMs = 15_000 } = {}) {
   const rows = page.locator('.markers-panel .monaco-list-row');
   if (!(await page.locator('.markers-panel').isVisible())) await page.keyboard.press('Control+Shift+M');
-  return waitFor(`${min} rows in the Problems panel`, async () => {
-    const texts = await rows.allTextContents();
-    return texts.length >= min ? texts : undefined;
-  }, { timeoutMs });
+  return waitFor(
+    `${min} rows in the Problems panel`,
+    async () => {
+      const texts = await rows.allTextContents();
+      return texts.length >= min ? texts : undefined;
+    },
+    { timeoutMs },
+  );
 }
 
 /** Texts of the code lenses the active editor shows. */
@@ -88,7 +94,9 @@ export function webviewContent(page, selector) {
 
 /** Texts of the notification toasts on screen that carry an error icon. */
 export async function errorToasts(page) {
-  return page.locator('.notifications-toasts .notification-list-item')
+  return page
+    .locator('.notifications-toasts .notification-list-item')
     .filter({ has: page.locator('.codicon-error') })
-    .locator('.notification-list-item-message').allTextContents();
+    .locator('.notification-list-item-message')
+    .allTextContents();
 }

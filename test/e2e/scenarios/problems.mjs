@@ -14,12 +14,16 @@ export async function problems({ page, ws, report, cli }) {
   const opened = await report.check(`open ${FILE}`, () => openFile(page, FILE));
   if (opened === undefined && !(await page.locator('.tabs-container .tab.active', { hasText: FILE }).count())) return;
   await report.check(`Problems status shows ${errors.length} errors (as \`shardlens check\`)`, () =>
-    waitFor(`status bar "Errors: ${errors.length}"`, async () => {
-      const s = await problemsStatus(page);
-      return s.errors === errors.length && errors.length > 0 ? s : undefined;
-    }, { timeoutMs: 60_000 }));
-  await report.check('the editor squiggles the errors', () =>
-    page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 10_000 }));
+    waitFor(
+      `status bar "Errors: ${errors.length}"`,
+      async () => {
+        const s = await problemsStatus(page);
+        return s.errors === errors.length && errors.length > 0 ? s : undefined;
+      },
+      { timeoutMs: 60_000 },
+    ),
+  );
+  await report.check('the editor squiggles the errors', () => page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 10_000 }));
   await report.check('the Problems panel lists the messages', async () => {
     // The list is virtualised: every rendered diagnostic row must carry one of the CLI's
     // messages, and at least the first ten (or all) must be rendered.

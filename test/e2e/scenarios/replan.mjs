@@ -19,24 +19,37 @@ export async function replan({ page, ws, report }, file) {
   const ran = await report.check('run "ShardLens: Replan" from the command palette', () => runCommand(page, 'ShardLens: Replan'));
   if (!ran) return;
   const after = await report.check('the placement: section on disk changes (after saving)', () =>
-    waitFor('a new placement on disk', async () => {
-      // The edit lands in the editor; the user saves it (a no-op when the extension already did).
-      if (await page.locator('.tabs-container .tab.active.dirty').count()) await page.keyboard.press('Control+S');
-      const errors = await errorToasts(page);
-      if (errors.length) throw fatal(`error notification: ${errors.join(' | ')}`);
-      const now = splitPlacement(disk());
-      return now.placement !== before.placement ? now : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 250 }));
+    waitFor(
+      'a new placement on disk',
+      async () => {
+        // The edit lands in the editor; the user saves it (a no-op when the extension already did).
+        if (await page.locator('.tabs-container .tab.active.dirty').count()) await page.keyboard.press('Control+S');
+        const errors = await errorToasts(page);
+        if (errors.length) throw fatal(`error notification: ${errors.join(' | ')}`);
+        const now = splitPlacement(disk());
+        return now.placement !== before.placement ? now : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    ),
+  );
   if (after) {
     await report.check('everything outside placement: is unchanged', async () => {
       if (after.rest !== before.rest) throw new Error(`outside placement changed:\n--- before\n${before.rest}\n--- after\n${after.rest}`);
     });
   }
-  await report.check('the top lens shows the new step', () => (!lensBefore ? Promise.reject(new Error('there was no Replan lens before')) : waitFor('the Replan lens to start from the planned step', async () => {
-    const l = replanLens(await codeLensTexts(page));
-    return l && lensBefore && sameShown(l.before, lensBefore.after) ? l : undefined;
-  }, { timeoutMs: 60_000 }).then((l) => {
-    if (!(l.before <= lensBefore.before * 1.0001)) throw new Error(`new step ${l.before} > old step ${lensBefore.before}`);
-  })));
+  await report.check('the top lens shows the new step', () =>
+    !lensBefore
+      ? Promise.reject(new Error('there was no Replan lens before'))
+      : waitFor(
+          'the Replan lens to start from the planned step',
+          async () => {
+            const l = replanLens(await codeLensTexts(page));
+            return l && lensBefore && sameShown(l.before, lensBefore.after) ? l : undefined;
+          },
+          { timeoutMs: 60_000 },
+        ).then((l) => {
+          if (!(l.before <= lensBefore.before * 1.0001)) throw new Error(`new step ${l.before} > old step ${lensBefore.before}`);
+        }),
+  );
   await report.shot(page, '3-replan');
 }

@@ -41,13 +41,18 @@ export async function replanMoves({ page, ws, report, cli }) {
   });
   if (!(await report.check(`open ${file}`, () => openFile(page, file)))) return;
   const lens = await report.check(`the lens next to Replan reads "Replan ≤ ${MAX_MOVES} moves — step … → … (…, K moves)"`, () =>
-    waitFor('the move-budget lens', async () => {
-      const t = await codeLensTexts(page);
-      const cannot = t.find((x) => /Replan ≤ \d+ moves? — (cannot plan|too few)/.test(x));
-      if (cannot) throw fatal(`the lens says: ${cannot}`);
-      const l = movesLens(t);
-      return l && l.maxMoves === MAX_MOVES ? l : undefined;
-    }, { timeoutMs: 90_000 }));
+    waitFor(
+      'the move-budget lens',
+      async () => {
+        const t = await codeLensTexts(page);
+        const cannot = t.find((x) => /Replan ≤ \d+ moves? — (cannot plan|too few)/.test(x));
+        if (cannot) throw fatal(`the lens says: ${cannot}`);
+        const l = movesLens(t);
+        return l && l.maxMoves === MAX_MOVES ? l : undefined;
+      },
+      { timeoutMs: 90_000 },
+    ),
+  );
   if (lens) {
     await report.check(`the lens promises what the CLI plans: ${oracleMoves.length} moves, step ${oracle.max_ms?.toFixed?.(3)} ms`, async () => {
       if (lens.moves !== oracleMoves.length) throw new Error(`lens ${lens.moves} moves, CLI ${oracleMoves.length}`);
@@ -58,13 +63,18 @@ export async function replanMoves({ page, ws, report, cli }) {
   const ran = await report.check(`run "ShardLens: Replan (≤ N Moves)" from the command palette`, () => runCommand(page, 'ShardLens: Replan (≤ N Moves)'));
   if (!ran) return;
   const after = await report.check('the placement: section on disk changes (after saving)', () =>
-    waitFor('a new placement on disk', async () => {
-      if (await page.locator('.tabs-container .tab.active.dirty').count()) await page.keyboard.press('Control+S');
-      const errors = await errorToasts(page);
-      if (errors.length) throw fatal(`error notification: ${errors.join(' | ')}`);
-      const now = disk();
-      return splitPlacement(now).placement !== splitPlacement(original).placement ? now : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 250 }));
+    waitFor(
+      'a new placement on disk',
+      async () => {
+        if (await page.locator('.tabs-container .tab.active.dirty').count()) await page.keyboard.press('Control+S');
+        const errors = await errorToasts(page);
+        if (errors.length) throw fatal(`error notification: ${errors.join(' | ')}`);
+        const now = disk();
+        return splitPlacement(now).placement !== splitPlacement(original).placement ? now : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    ),
+  );
   if (!after) return;
   const changed = changedEntries(placementEntries(original), placementEntries(after));
   await report.check(`at most ${MAX_MOVES} placement entries changed on disk`, async () => {
@@ -79,15 +89,21 @@ export async function replanMoves({ page, ws, report, cli }) {
     if (splitPlacement(after).rest !== splitPlacement(original).rest) throw new Error('text outside placement: changed');
   });
   if (lens) {
-    await report.check('the move-budget lens now starts from the new step', () => waitFor('the lens to start from the planned step', async () => {
-      const t = await codeLensTexts(page);
-      const l = movesLens(t);
-      if (l && sameShown(l.before, lens.after)) return l;
-      // The written placement may now be as good as N moves get.
-      const none = t.find((x) => new RegExp(`Replan ≤ ${MAX_MOVES} moves — no move lowers the step \\(([\\d.,]+) ms\\)`).test(x));
-      const m = none && none.match(/\(([\d.,]+) ms\)/);
-      return m && sameShown(Number(m[1].replace(/,/g, '')), lens.after) ? none : undefined;
-    }, { timeoutMs: 60_000 }));
+    await report.check('the move-budget lens now starts from the new step', () =>
+      waitFor(
+        'the lens to start from the planned step',
+        async () => {
+          const t = await codeLensTexts(page);
+          const l = movesLens(t);
+          if (l && sameShown(l.before, lens.after)) return l;
+          // The written placement may now be as good as N moves get.
+          const none = t.find((x) => new RegExp(`Replan ≤ ${MAX_MOVES} moves — no move lowers the step \\(([\\d.,]+) ms\\)`).test(x));
+          const m = none && none.match(/\(([\d.,]+) ms\)/);
+          return m && sameShown(Number(m[1].replace(/,/g, '')), lens.after) ? none : undefined;
+        },
+        { timeoutMs: 60_000 },
+      ),
+    );
   }
   await report.shot(page, '6-moves-applied');
 }

@@ -31,12 +31,20 @@ export async function whatIf({ page, ws, report, cli }, file) {
     // The palette lists document commands only while a config's editor is active.
     // (Its tab, not the panel's "What If: <file>" or "GPU Balance: <file>" tab.)
     const exact = new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-    await page.locator('.tabs-container .tab').filter({ has: page.locator('.label-name', { hasText: exact }) }).first().click({ timeout: 10_000 });
+    await page
+      .locator('.tabs-container .tab')
+      .filter({ has: page.locator('.label-name', { hasText: exact }) })
+      .first()
+      .click({ timeout: 10_000 });
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input.input');
     await input.waitFor({ timeout: 15_000 });
     await input.fill('>ShardLens: What If');
-    await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^ShardLens: What If…$/ }) }).first().click({ timeout: 15_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: /^ShardLens: What If…$/ }) })
+      .first()
+      .click({ timeout: 15_000 });
     await question(page, 'GPU counts');
     await input.fill(COUNTS.join(', '));
     await page.keyboard.press('Enter');
@@ -48,11 +56,16 @@ export async function whatIf({ page, ws, report, cli }, file) {
   if (!asked) return;
   const canvas = webviewContent(page, 'canvas#whatif-time-chart');
   const drawn = await report.check(`the What-if view draws one point per cluster (${rows.length})`, () =>
-    waitFor(`${rows.length} points on #whatif-time-chart`, async () => {
-      const count = Number(await canvas.getAttribute('data-point-count', { timeout: 1000 }));
-      if (count !== rows.length) return undefined;
-      return JSON.parse((await canvas.getAttribute('data-points', { timeout: 1000 })) ?? '[]');
-    }, { timeoutMs: 120_000, intervalMs: 250 }));
+    waitFor(
+      `${rows.length} points on #whatif-time-chart`,
+      async () => {
+        const count = Number(await canvas.getAttribute('data-point-count', { timeout: 1000 }));
+        if (count !== rows.length) return undefined;
+        return JSON.parse((await canvas.getAttribute('data-points', { timeout: 1000 })) ?? '[]');
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    ),
+  );
   if (drawn) {
     await report.check('each point is the step time `shardlens sweep --format json` prints for its cluster', async () => {
       const bad = [];
@@ -63,7 +76,10 @@ export async function whatIf({ page, ws, report, cli }, file) {
       if (bad.length) throw new Error(bad.join('\n'));
     });
     await report.check('each point is painted on the canvas', async () => {
-      const painted = await canvas.evaluate(pixelsAt, drawn.map((p) => [p.x, p.y]));
+      const painted = await canvas.evaluate(
+        pixelsAt,
+        drawn.map((p) => [p.x, p.y]),
+      );
       const blank = drawn.filter((_, i) => !painted[i]);
       if (blank.length) throw new Error(`unpainted points: ${JSON.stringify(blank)}`);
     });

@@ -31,21 +31,40 @@ const run = (args: string[]) => runCliProcess(args, dir);
 async function measuredLines(n: number, factor: number, opts: { deviceType?: string } = {}): Promise<string> {
   const { model } = await loadCostModel(H100, { files: diskModelFiles, modelsDir: path.join(ROOT, 'models') });
   let s = 7;
-  const r = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
-  const sets: Shard[][] = Array.from({ length: n }, (_, i) => Array.from({ length: 1 + (i % 4) }, (_, j) => ({
-    table: `t${j}`, rows: Math.round(10 ** (3 + 4 * r())), dim: [16, 32, 64, 128][Math.floor(4 * r())], pooling: 1 + 20 * r(),
-    zipf: r(), dtypeBytes: 4 as const, kernel: 'fbgemm_tbe' as const,
-  })));
+  const r = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const sets: Shard[][] = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: 1 + (i % 4) }, (_, j) => ({
+      table: `t${j}`,
+      rows: Math.round(10 ** (3 + 4 * r())),
+      dim: [16, 32, 64, 128][Math.floor(4 * r())],
+      pooling: 1 + 20 * r(),
+      zipf: r(),
+      dtypeBytes: 4 as const,
+      kernel: 'fbgemm_tbe' as const,
+    })),
+  );
   const preds = await model.predict(sets, { batchSize: 65536, optimizer: 'sgd', device: H100 });
-  return sets.map((set, i) => {
-    const noise = 1 + 0.04 * (2 * r() - 1);
-    return JSON.stringify({
-      id: `plan${Math.floor(i / 4)}/gpu${i % 4}`, batch: 65536, optimizer: 'sgd', dtype: 'fp32',
-      ...(opts.deviceType === undefined ? { device_type: 'H100-80GB' } : opts.deviceType ? { device_type: opts.deviceType } : {}),
-      tables: set.map((t) => ({ name: t.table, rows: t.rows, dim: t.dim, pooling: t.pooling, alpha: t.zipf, dtype: 'fp32', kernel: t.kernel, optimizer: 'sgd', bags: 65536 })),
-      fwd_ms: preds[i].fwdMs * factor * noise, bwd_ms: preds[i].bwdMs * factor * noise, repeat: 0,
-    });
-  }).join('\n') + '\n';
+  return (
+    sets
+      .map((set, i) => {
+        const noise = 1 + 0.04 * (2 * r() - 1);
+        return JSON.stringify({
+          id: `plan${Math.floor(i / 4)}/gpu${i % 4}`,
+          batch: 65536,
+          optimizer: 'sgd',
+          dtype: 'fp32',
+          ...(opts.deviceType === undefined ? { device_type: 'H100-80GB' } : opts.deviceType ? { device_type: opts.deviceType } : {}),
+          tables: set.map((t) => ({ name: t.table, rows: t.rows, dim: t.dim, pooling: t.pooling, alpha: t.zipf, dtype: 'fp32', kernel: t.kernel, optimizer: 'sgd', bags: 65536 })),
+          fwd_ms: preds[i].fwdMs * factor * noise,
+          bwd_ms: preds[i].bwdMs * factor * noise,
+          repeat: 0,
+        });
+      })
+      .join('\n') + '\n'
+  );
 }
 
 before(() => {
@@ -108,8 +127,14 @@ describe('shardlens calibrate', () => {
     const r = run(['calibrate', 'nodev.jsonl', '--out', 'nodev.json', '--format', 'json']);
     assert.equal(r.code, 1);
     const res = JSON.parse(r.stdout) as CalibrateJson;
-    assert.ok(res.skipped.some((s) => /nodev\.jsonl:1: no device_type; pass --device TYPE/.test(s)), res.skipped.join('\n'));
-    assert.ok(res.skipped.some((s) => /nodev\.jsonl:41: line 41: "batch" must be ≥ 1 and ≤ /.test(s)), res.skipped.join('\n'));
+    assert.ok(
+      res.skipped.some((s) => /nodev\.jsonl:1: no device_type; pass --device TYPE/.test(s)),
+      res.skipped.join('\n'),
+    );
+    assert.ok(
+      res.skipped.some((s) => /nodev\.jsonl:41: line 41: "batch" must be ≥ 1 and ≤ /.test(s)),
+      res.skipped.join('\n'),
+    );
     const ok = run(['calibrate', 'nodev.jsonl', '--out', 'nodev.json', '--device', 'H100-80GB']);
     assert.equal(ok.code, 0, ok.stderr);
   });

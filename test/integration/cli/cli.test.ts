@@ -29,7 +29,18 @@ describe('usage', () => {
     assert.match(r.stdout, /shardlens check FILE/);
     assert.match(r.stdout, /--format text\|json/);
   });
-  for (const args of [[], ['frobnicate'], ['check'], ['plan', 'x.yaml', '--strategy', 'nope'], ['check', 'x.yaml', '--bogus'], ['check', 'x.yaml', '--format', 'xml'], ['predict'], ['serve'], ['plan', 'x.yaml', '--budget', 'soon'], ['check', 'x.yaml', '--strategy', 'greedy']]) {
+  for (const args of [
+    [],
+    ['frobnicate'],
+    ['check'],
+    ['plan', 'x.yaml', '--strategy', 'nope'],
+    ['check', 'x.yaml', '--bogus'],
+    ['check', 'x.yaml', '--format', 'xml'],
+    ['predict'],
+    ['serve'],
+    ['plan', 'x.yaml', '--budget', 'soon'],
+    ['check', 'x.yaml', '--strategy', 'greedy'],
+  ]) {
     it(`exit 2 for: shardlens ${args.join(' ')}`, () => {
       const r = run(args);
       assert.equal(r.code, 2, r.stderr);
@@ -65,7 +76,10 @@ describe('check', () => {
       assert.equal(typeof d.range.end.character, 'number');
     }
     const dimLine = lineOf(text, 'dim: 130');
-    assert.ok(errors.some((d: { range: { start: { line: number } } }) => d.range.start.line === dimLine), JSON.stringify(errors));
+    assert.ok(
+      errors.some((d: { range: { start: { line: number } } }) => d.range.start.line === dimLine),
+      JSON.stringify(errors),
+    );
   });
 
   it('text output: file:line:col (1-based) severity CODE message, and a summary', () => {
@@ -150,17 +164,27 @@ describe('plan', () => {
     // max_ms is the critical path: Σ over phases of the slowest GPU's ms, at least any one GPU's total.
     assert.equal(Math.max(...out.gpus.map((g: { total_ms: number }) => g.total_ms)), out.max_gpu_ms);
     const phases = out.phases as { name: string; max_ms: number; gpu: number }[];
-    assert.deepEqual(phases.map((p) => p.name), ['input_dist', 'forward', 'output_dist', 'grad_dist', 'backward', 'dp_sync']);
+    assert.deepEqual(
+      phases.map((p) => p.name),
+      ['input_dist', 'forward', 'output_dist', 'grad_dist', 'backward', 'dp_sync'],
+    );
     assert.ok(Math.abs(phases.reduce((a, p) => a + p.max_ms, 0) - out.max_ms) <= 1e-9 * out.max_ms);
     assert.ok(out.max_ms >= out.max_gpu_ms - 1e-12);
     for (const p of phases) assert.equal(p.max_ms, Math.max(...out.gpus.map((g: { phases: Record<string, number> }) => g.phases[p.name])));
     // The step's ±: the model error of the forward's and the backward's slowest GPUs (each GPU's ± is its relative error × fwd + bwd).
-    const rel = (gpu: number) => { const g = out.gpus[gpu]; return g.uncertainty_ms / (g.fwd_ms + g.bwd_ms); };
-    const fwd = phases.find((p) => p.name === 'forward')!; const bwd = phases.find((p) => p.name === 'backward')!;
+    const rel = (gpu: number) => {
+      const g = out.gpus[gpu];
+      return g.uncertainty_ms / (g.fwd_ms + g.bwd_ms);
+    };
+    const fwd = phases.find((p) => p.name === 'forward')!;
+    const bwd = phases.find((p) => p.name === 'backward')!;
     assert.ok(out.max_uncertainty_ms > 0);
     assert.ok(Math.abs(out.max_uncertainty_ms - (rel(fwd.gpu) * fwd.max_ms + rel(bwd.gpu) * bwd.max_ms)) <= 1e-9 * out.max_uncertainty_ms);
     const names = Object.keys(out.placement).sort();
-    assert.deepEqual(names, Array.from({ length: 8 }, (_, i) => tableName(i)));
+    assert.deepEqual(
+      names,
+      Array.from({ length: 8 }, (_, i) => tableName(i)),
+    );
     for (const v of Object.values(out.placement)) assert.ok(typeof v === 'number' || (typeof v === 'object' && v !== null));
   });
 
@@ -177,7 +201,7 @@ describe('plan', () => {
     assert.match(r.stdout, /busiest GPU \d [\d.]+ ms \u00b7 mean [\d.]+ ms \u00b7 max\/mean/);
   });
 
-  it('inputs outside the cost model\'s measured range: SL110 in check and plan, sane numbers, ± in JSON', () => {
+  it("inputs outside the cost model's measured range: SL110 in check and plan, sane numbers, ± in JSON", () => {
     // The learned model's ranges: its kernel (PyTorch's); FBGEMM-priced tables get no SL110.
     const fbgemm = configText({ tables: 6, gpus: 2 }).replace('batch_size: 65536', 'batch_size: 131072');
     write('range-fbgemm.shard.yaml', fbgemm);
@@ -188,7 +212,12 @@ describe('plan', () => {
     write('range.shard.yaml', text);
     const check = run(['check', 'range.shard.yaml']);
     assert.equal(check.code, 0, check.stderr);
-    assert.match(check.stdout, new RegExp(`range\\.shard\\.yaml:${lineOf(text, 'batch_size:') + 1}:1: warning SL110 batch_size 131,072 is outside what learned: h100-cost-v\\d+ was measured on \\(batch 8,192–65,536\\)`));
+    assert.match(
+      check.stdout,
+      new RegExp(
+        `range\\.shard\\.yaml:${lineOf(text, 'batch_size:') + 1}:1: warning SL110 batch_size 131,072 is outside what learned: h100-cost-v\\d+ was measured on \\(batch 8,192–65,536\\)`,
+      ),
+    );
     const plan = run(['plan', 'range.shard.yaml', '--strategy', 'greedy']);
     assert.equal(plan.code, 0, plan.stderr);
     assert.match(plan.stdout, /warning SL110 batch_size 131,072/);
@@ -203,7 +232,10 @@ describe('plan', () => {
     const r = run(['plan', 'c.shard.yaml', '--compare', '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
-    assert.deepEqual(out.results.map((x: { strategy: string }) => x.strategy), [...STRATEGIES]);
+    assert.deepEqual(
+      out.results.map((x: { strategy: string }) => x.strategy),
+      [...STRATEGIES],
+    );
     assert.ok(out.results.some((x: { feasible: boolean }) => x.feasible));
   });
 
@@ -229,7 +261,10 @@ describe('plan', () => {
     const head = text.slice(0, text.indexOf('placement:'));
     assert.ok(written.startsWith(head), 'everything before placement: is byte-identical');
     assert.ok(written.includes('# trailing comment that must survive') || !text.includes('# trailing comment'), 'comments after the section survive');
-    assert.deepEqual(readdirSync(folder.dir()).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(folder.dir()).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
     const check = run(['check', 'w.shard.yaml', '--format', 'json']);
     assert.equal(check.code, 0, check.stdout);
   });
@@ -290,7 +325,10 @@ describe('import and export', () => {
   });
 
   it('plan --export refuses what TorchRec cannot express, with the reason per table; refuses a file without placement', () => {
-    write('r.shard.yaml', configText({ tables: 2, gpus: 4 }).replace('# trailing comment', `placement:\n  ${tableName(0)}: {row: [0, 1]}\n  ${tableName(1)}: dp\n# trailing comment`));
+    write(
+      'r.shard.yaml',
+      configText({ tables: 2, gpus: 4 }).replace('# trailing comment', `placement:\n  ${tableName(0)}: {row: [0, 1]}\n  ${tableName(1)}: dp\n# trailing comment`),
+    );
     const r = run(['plan', 'r.shard.yaml', '--export', 'torchrec']);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
@@ -309,13 +347,29 @@ describe('predict', () => {
   it('one {"id","fwd_ms","bwd_ms"} line per set, in order', () => {
     const lines = [
       { id: 'a', batch: 65536, dtype: 'fp16', tables: [{ name: 't0', rows: 100000, dim: 64, pooling: 10, alpha: 1.0 }] },
-      { id: 'b', batch: 8192, dtype: 'fp32', tables: [{ name: 't0', rows: 5000000, dim: 128, pooling: 2, alpha: 0 }, { name: 't1', rows: 1000, dim: 16, pooling: 50, alpha: 0.5 }], fwd_ms: 0.3, bwd_ms: 2.0 },
+      {
+        id: 'b',
+        batch: 8192,
+        dtype: 'fp32',
+        tables: [
+          { name: 't0', rows: 5000000, dim: 128, pooling: 2, alpha: 0 },
+          { name: 't1', rows: 1000, dim: 16, pooling: 50, alpha: 0.5 },
+        ],
+        fwd_ms: 0.3,
+        bwd_ms: 2.0,
+      },
     ];
     write('sets.jsonl', lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     const r = run(['predict', '--sets', 'sets.jsonl']);
     assert.equal(r.code, 0, r.stderr);
-    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(out.map((o) => o.id), ['a', 'b']);
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      out.map((o) => o.id),
+      ['a', 'b'],
+    );
     for (const o of out) {
       assert.deepEqual(Object.keys(o).sort(), ['bwd_ms', 'fwd_ms', 'id']);
       assert.ok(o.fwd_ms > 0 && o.bwd_ms > 0);

@@ -6,7 +6,11 @@ import * as path from 'node:path';
 import { after, before } from 'node:test';
 import { CLI, ensureBuilt } from '../lsp/lspClient';
 
-export interface CliRun { code: number; stdout: string; stderr: string }
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs the built CLI in `cwd`; `env` adds to this process's environment. Exit -1: killed by a signal. */
 export function runCliProcess(args: readonly string[], cwd: string, env: Record<string, string> = {}): CliRun {

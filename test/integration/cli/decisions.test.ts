@@ -31,10 +31,13 @@ describe('sweep', () => {
     assert.equal(out.file, 'sweep.shard.yaml');
     assert.equal(out.strategy, 'best');
     assert.equal(out.plan_budget_ms, 5000);
-    assert.deepEqual(out.rows.map((x: { type: string; gpus: number }) => `${x.type}×${x.gpus}`),
-      ['H100-80GB×1', 'H100-80GB×2', 'H100-80GB×4', 'A100-80GB×1', 'A100-80GB×2', 'A100-80GB×4']);
+    assert.deepEqual(
+      out.rows.map((x: { type: string; gpus: number }) => `${x.type}×${x.gpus}`),
+      ['H100-80GB×1', 'H100-80GB×2', 'H100-80GB×4', 'A100-80GB×1', 'A100-80GB×2', 'A100-80GB×4'],
+    );
     for (const row of out.rows) {
-      for (const k of ['type', 'gpus', 'max_ms', 'mean_ms', 'memory_fraction', 'feasible', 'gpu_seconds_per_step', 'cost_model', 'elapsed_ms']) assert.ok(k in row, `${k} in ${JSON.stringify(row)}`);
+      for (const k of ['type', 'gpus', 'max_ms', 'mean_ms', 'memory_fraction', 'feasible', 'gpu_seconds_per_step', 'cost_model', 'elapsed_ms'])
+        assert.ok(k in row, `${k} in ${JSON.stringify(row)}`);
       assert.equal(row.feasible, true, row.reason);
       assert.ok(!('reason' in row));
       assert.ok(row.max_ms > 0 && row.mean_ms > 0 && row.mean_ms <= row.max_ms + 1e-9);
@@ -56,7 +59,10 @@ describe('sweep', () => {
   it('default counts are ¼, ½, 1 and 2 × devices.count; text output names the model and the columns', () => {
     write('defaults.shard.yaml', configText({ tables: 8, gpus: 8 }));
     const json = JSON.parse(run(['sweep', 'defaults.shard.yaml', '--format', 'json']).stdout);
-    assert.deepEqual(json.rows.map((x: { gpus: number }) => x.gpus), [2, 4, 8, 16]);
+    assert.deepEqual(
+      json.rows.map((x: { gpus: number }) => x.gpus),
+      [2, 4, 8, 16],
+    );
     const text = run(['sweep', 'defaults.shard.yaml', '--gpus', '2,4']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /type\s+GPUs\s+step ms\s+max\/mean\s+memory\s+feasible\s+GPU·s\/step/);
@@ -65,8 +71,19 @@ describe('sweep', () => {
   });
 
   it('an infeasible cluster gets null numbers and a reason; none feasible → exit 1', () => {
-    const huge = ['version: 1', 'batch_size: 1024', 'dtype: fp32', 'optimizer: adam', 'devices:', '  type: H100-80GB', '  count: 2', '  per_host: 2', 'tables:',
-      '  - {name: giant, rows: 1_000_000_000, dim: 128, pooling: 1, sharding: [table]}', ''].join('\n');
+    const huge = [
+      'version: 1',
+      'batch_size: 1024',
+      'dtype: fp32',
+      'optimizer: adam',
+      'devices:',
+      '  type: H100-80GB',
+      '  count: 2',
+      '  per_host: 2',
+      'tables:',
+      '  - {name: giant, rows: 1_000_000_000, dim: 128, pooling: 1, sharding: [table]}',
+      '',
+    ].join('\n');
     write('huge.shard.yaml', huge);
     const r = run(['sweep', 'huge.shard.yaml', '--gpus', '1,2', '--format', 'json']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -213,7 +230,10 @@ describe('plan --fail-if-worse', () => {
     assert.equal(gate.threshold_percent, 5);
     assert.ok(gate.over_percent > 5);
     assert.ok(Math.abs(gate.over_percent - (gate.written_max_ms / gate.planned_max_ms - 1) * 100) < 1e-9);
-    assert.deepEqual(gate.gpus.map((g: { gpu: number }) => g.gpu), [0]);
+    assert.deepEqual(
+      gate.gpus.map((g: { gpu: number }) => g.gpu),
+      [0],
+    );
   });
 
   it('exit 0 when within the threshold (and for the placement the planner itself wrote)', () => {
@@ -236,7 +256,11 @@ describe('plan --fail-if-worse', () => {
     assert.match(r.stderr, /no complete placement/);
   });
 
-  for (const args of [['--fail-if-worse', 'lots'], ['--fail-if-worse', '5%', '--compare'], ['--fail-if-worse', '5%', '--write']]) {
+  for (const args of [
+    ['--fail-if-worse', 'lots'],
+    ['--fail-if-worse', '5%', '--compare'],
+    ['--fail-if-worse', '5%', '--write'],
+  ]) {
     it(`exit 2 for plan ${args.join(' ')}`, () => {
       write('g.shard.yaml', configText({ tables: 4, gpus: 2, placement: 'round-robin' }));
       const r = run(['plan', 'g.shard.yaml', ...args]);

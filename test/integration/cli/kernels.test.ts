@@ -31,7 +31,12 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface CostModelJson { kernel: string; model: string; source: string; notes: string[] }
+interface CostModelJson {
+  kernel: string;
+  model: string;
+  source: string;
+  notes: string[];
+}
 
 describe('which model and kernel priced the numbers', () => {
   it('plan --format json: cost_models has one entry per kernel the tables run', () => {
@@ -39,7 +44,13 @@ describe('which model and kernel priced the numbers', () => {
     const r = run(['plan', f, '--format', 'json', '--strategy', 'greedy']);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { cost_model: string; cost_models: CostModelJson[] };
-    assert.deepEqual(out.cost_models.map((m) => [m.kernel, m.source]), [['fbgemm_tbe', 'analytic'], ['torch_embedding_bag', 'learned']]);
+    assert.deepEqual(
+      out.cost_models.map((m) => [m.kernel, m.source]),
+      [
+        ['fbgemm_tbe', 'analytic'],
+        ['torch_embedding_bag', 'learned'],
+      ],
+    );
     assert.equal(out.cost_models[0].model, 'fbgemm-tbe analytic: H100-80GB');
     assert.deepEqual(out.cost_models[0].notes, []);
     assert.match(out.cost_models[1].model, /^learned: h100-cost-v\d+$/);
@@ -51,7 +62,10 @@ describe('which model and kernel priced the numbers', () => {
     const f = write('cmp.shard.yaml', configText({ tables: 3, gpus: 2 }));
     const r = run(['plan', f, '--compare', '--format', 'json']);
     const out = JSON.parse(r.stdout) as { cost_models: CostModelJson[] };
-    assert.deepEqual(out.cost_models.map((m) => m.kernel), ['fbgemm_tbe']);
+    assert.deepEqual(
+      out.cost_models.map((m) => m.kernel),
+      ['fbgemm_tbe'],
+    );
   });
 
   it('check --format json: per file, the model of each kernel', () => {
@@ -60,9 +74,18 @@ describe('which model and kernel priced the numbers', () => {
     const r = run(['check', a, b, '--format', 'json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const out = JSON.parse(r.stdout) as { files: { file: string; cost_model: string; cost_models: CostModelJson[] }[] };
-    assert.deepEqual(out.files.map((x) => x.file), [a, b]);
-    assert.deepEqual(out.files[0].cost_models.map((m) => m.kernel), ['fbgemm_tbe', 'torch_embedding_bag']);
-    assert.deepEqual(out.files[1].cost_models.map((m) => [m.kernel, m.source]), [['torch_embedding_bag', 'learned']]);
+    assert.deepEqual(
+      out.files.map((x) => x.file),
+      [a, b],
+    );
+    assert.deepEqual(
+      out.files[0].cost_models.map((m) => m.kernel),
+      ['fbgemm_tbe', 'torch_embedding_bag'],
+    );
+    assert.deepEqual(
+      out.files[1].cost_models.map((m) => [m.kernel, m.source]),
+      [['torch_embedding_bag', 'learned']],
+    );
   });
 
   it('check text: the summary names model and kernel, and a line per added term', () => {
@@ -79,7 +102,8 @@ describe('which model and kernel priced the numbers', () => {
   it('a device override on the learned model: the numbers move and the text says how', () => {
     const base = configText({ tables: 2, kernel: 'torch_embedding_bag', placement: 'round-robin' });
     const slow = base.replace('  reserve: 0.15', '  reserve: 0.15\n  hbm_gbps: 1000');
-    const j = (t: string) => JSON.parse(run(['plan', write('o.shard.yaml', t), '--format', 'json', '--strategy', 'round-robin']).stdout) as { max_ms: number; cost_models: CostModelJson[] };
+    const j = (t: string) =>
+      JSON.parse(run(['plan', write('o.shard.yaml', t), '--format', 'json', '--strategy', 'round-robin']).stdout) as { max_ms: number; cost_models: CostModelJson[] };
     const a = j(base);
     const b = j(slow);
     assert.ok(b.max_ms > a.max_ms, `${b.max_ms} > ${a.max_ms}`);
@@ -91,11 +115,14 @@ describe('predict --kernel', () => {
   const line = { id: 'a', batch: 65536, dtype: 'fp32', tables: [{ name: 't0', rows: 2_000_000, dim: 128, pooling: 20, alpha: 1.0 }] };
   const predict = (args: string[]) => {
     const r = run(['predict', ...args]);
-    const ms = (l: string) => { const o = JSON.parse(l) as { fwd_ms: number; bwd_ms: number }; return { fwd_ms: o.fwd_ms, bwd_ms: o.bwd_ms }; };
+    const ms = (l: string) => {
+      const o = JSON.parse(l) as { fwd_ms: number; bwd_ms: number };
+      return { fwd_ms: o.fwd_ms, bwd_ms: o.bwd_ms };
+    };
     return { ...r, out: r.stdout.trim() ? r.stdout.trim().split('\n').map(ms) : [] };
   };
 
-  it('defaults to torch_embedding_bag (what the collector measures), takes the line\'s kernel, and --kernel overrides', () => {
+  it("defaults to torch_embedding_bag (what the collector measures), takes the line's kernel, and --kernel overrides", () => {
     write('s.jsonl', `${JSON.stringify(line)}\n${JSON.stringify({ ...line, id: 'b', kernel: 'fbgemm_tbe' })}\n`);
     const def = predict(['--sets', 's.jsonl']);
     assert.equal(def.code, 0, def.stderr);

@@ -55,7 +55,10 @@ placement:
 const run = (args: string[], env: Record<string, string> = {}) => runCliProcess(args, dir, env);
 
 function readJsonl(file: string): Record<string, any>[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
 }
 
 before(() => {
@@ -75,10 +78,21 @@ describe('shardlens measure: specs', () => {
     assert.match(r.stdout, /wrote 2 set specs/);
     assert.match(r.stdout, /shardlens_cost\.collector --specs/);
     const specs = readJsonl(path.join(dir, 'dry', 'specs.jsonl'));
-    assert.deepEqual(specs.map((s) => [s.id, s.rank, s.world, s.batch, s.device_type]), [
-      ['written/gpu0', 0, 2, 512, 'H100-80GB'], ['written/gpu1', 1, 2, 512, 'H100-80GB']]);
-    assert.deepEqual(specs[0].tables.map((t: any) => t.name), ['a', 'b']);
-    assert.deepEqual(specs[1].tables.map((t: any) => t.name), ['b', 'c']);
+    assert.deepEqual(
+      specs.map((s) => [s.id, s.rank, s.world, s.batch, s.device_type]),
+      [
+        ['written/gpu0', 0, 2, 512, 'H100-80GB'],
+        ['written/gpu1', 1, 2, 512, 'H100-80GB'],
+      ],
+    );
+    assert.deepEqual(
+      specs[0].tables.map((t: any) => t.name),
+      ['a', 'b'],
+    );
+    assert.deepEqual(
+      specs[1].tables.map((t: any) => t.name),
+      ['b', 'c'],
+    );
     const [b0, b1] = [specs[0].tables[1], specs[1].tables[0]];
     assert.equal(b0.rows + b1.rows, 5000);
     assert.deepEqual(b0.block, { offset: 0, table_rows: 5000, table_pooling: 4, ids: 'hashed' });
@@ -153,9 +167,15 @@ describe('shardlens measure: what cannot run here is exit 2, after the specs', (
     assert.match(r.stderr, /kernel fbgemm_tbe \(tables a, b, c\) runs only on a CUDA GPU/);
   });
 
-  for (const args of [['measure'], ['measure', 'tiny.shard.yaml', '--strategy', 'greedy', '--placement', 'written'],
-    ['measure', 'tiny.shard.yaml', '--repeats', '0'], ['measure', 'tiny.shard.yaml', '--placement', 'mine'],
-    ['measure', 'tiny.shard.yaml', '--strategy', 'nope'], ['calibrate'], ['calibrate', 'x.jsonl', '--calibration', 'c.json']]) {
+  for (const args of [
+    ['measure'],
+    ['measure', 'tiny.shard.yaml', '--strategy', 'greedy', '--placement', 'written'],
+    ['measure', 'tiny.shard.yaml', '--repeats', '0'],
+    ['measure', 'tiny.shard.yaml', '--placement', 'mine'],
+    ['measure', 'tiny.shard.yaml', '--strategy', 'nope'],
+    ['calibrate'],
+    ['calibrate', 'x.jsonl', '--calibration', 'c.json'],
+  ]) {
     it(`usage error, exit 2: shardlens ${args.join(' ')}`, () => {
       const r = run(args);
       assert.equal(r.code, 2, r.stderr);
@@ -173,14 +193,23 @@ function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
 describe('shardlens measure: the pipeline on CPU tensors', () => {
   it('measures every GPU set with the collector and joins predicted and measured per GPU', async () => {
     const config: ShardConfig = {
-      version: 1, batchSize: 256, dtype: 'fp32', optimizer: 'adagrad', kernel: 'torch_embedding_bag', denseBytes: 0,
+      version: 1,
+      batchSize: 256,
+      dtype: 'fp32',
+      optimizer: 'adagrad',
+      kernel: 'torch_embedding_bag',
+      denseBytes: 0,
       devices: { type: 'H100-80GB', count: 2, perHost: 2, reserve: 0.1, ...GPU_PRESETS['H100-80GB'] },
       tables: [
         { name: 'a', rows: 3000, dim: 16, pooling: 2, zipf: 0.9, dtype: 'fp32', kernel: 'torch_embedding_bag', ids: 'hashed', sharding: ['table', 'row'] },
         { name: 'b', rows: 6000, dim: 32, pooling: 3, zipf: 1.1, dtype: 'fp32', kernel: 'torch_embedding_bag', ids: 'sorted', sharding: ['table', 'row'] },
         { name: 'c', rows: 500, dim: 8, pooling: 1, zipf: 0, dtype: 'fp32', kernel: 'torch_embedding_bag', ids: 'hashed', sharding: ['table', 'row'] },
       ],
-      placement: new Map([['a', { kind: 'table', gpu: 0 }], ['b', { kind: 'row', gpus: [0, 1] }], ['c', { kind: 'table', gpu: 1 }]]),
+      placement: new Map([
+        ['a', { kind: 'table', gpu: 0 }],
+        ['b', { kind: 'row', gpus: [0, 1] }],
+        ['c', { kind: 'table', gpu: 1 }],
+      ]),
     };
     const plan = await evaluatePlacement(config, config.placement!, new AnalyticCostModel('H100-80GB'));
     const out = path.join(dir, 'pipeline');
@@ -192,7 +221,8 @@ describe('shardlens measure: the pipeline on CPU tensors', () => {
     try {
       code = await measurePlan(createContext(args, io, dir), { file: path.join(dir, 'code.shard.yaml'), config, plan, source: 'written' });
     } finally {
-      if (saved === undefined) delete process.env.PYTHON; else process.env.PYTHON = saved;
+      if (saved === undefined) delete process.env.PYTHON;
+      else process.env.PYTHON = saved;
     }
     assert.equal(code, 0, io.stdout.join('\n') + io.stderr.join('\n'));
     const res = JSON.parse(io.stdout.join('\n')) as MeasureJson;

@@ -45,7 +45,10 @@ describe('plan --max-moves: JSON', () => {
     assert.ok(b.moves_used >= 1 && b.moves_used <= 3, `${b.moves_used} moves`);
     assert.equal(b.moves.length, b.moves_used);
     // The moves are exactly the entries that differ from the written placement (all on GPU 0).
-    const changed = Object.entries(out.placement).filter(([, e]) => e !== 0).map(([t]) => t).sort();
+    const changed = Object.entries(out.placement)
+      .filter(([, e]) => e !== 0)
+      .map(([t]) => t)
+      .sort();
     assert.deepEqual(b.moves.map((m: { table: string }) => m.table).sort(), changed);
     for (const m of b.moves) {
       assert.equal(m.from, 0);
@@ -85,7 +88,10 @@ describe('plan --max-moves: JSON', () => {
     assert.equal(ok.code, 0, ok.stderr);
     const j = JSON.parse(ok.stdout);
     assert.equal(j.feasible, true);
-    assert.deepEqual(j.move_budget.moves.map((m: { table: string; required: boolean; from: unknown }) => [m.table, m.required, m.from]), [['t003', true, null]]);
+    assert.deepEqual(
+      j.move_budget.moves.map((m: { table: string; required: boolean; from: unknown }) => [m.table, m.required, m.from]),
+      [['t003', true, null]],
+    );
   });
 
   it('a file without a placement: exit 1 with a message, no stack', () => {
@@ -125,7 +131,11 @@ describe('plan --max-moves: text and --write', () => {
     const changed = [...before].filter(([t, v]) => afterLines.get(t) !== v).map(([t]) => t);
     assert.ok(changed.length >= 1 && changed.length <= 2, changed.join());
     // Everything outside the placement section is byte for byte the same.
-    const outside = (t: string) => t.split('\n').filter((l) => !/^\s+t\d{3}:/.test(l) && !/^placement:/.test(l)).join('\n');
+    const outside = (t: string) =>
+      t
+        .split('\n')
+        .filter((l) => !/^\s+t\d{3}:/.test(l) && !/^placement:/.test(l))
+        .join('\n');
     assert.equal(outside(now), outside(original));
     // `shardlens diff` counts the same moves.
     const d = JSON.parse(run(['diff', write('orig.shard.yaml', original), 'w.shard.yaml', '--format', 'json']).stdout);
@@ -135,8 +145,15 @@ describe('plan --max-moves: text and --write', () => {
 });
 
 describe('plan --max-moves: usage', () => {
-  for (const args of [['--max-moves', '-1'], ['--max-moves', 'lots'], ['--max-moves', '1.5'], ['--max-moves', '2000000'],
-    ['--max-moves', '3', '--compare'], ['--max-moves', '3', '--export', 'torchrec'], ['--max-moves', '3', '--fail-if-worse', '5%']]) {
+  for (const args of [
+    ['--max-moves', '-1'],
+    ['--max-moves', 'lots'],
+    ['--max-moves', '1.5'],
+    ['--max-moves', '2000000'],
+    ['--max-moves', '3', '--compare'],
+    ['--max-moves', '3', '--export', 'torchrec'],
+    ['--max-moves', '3', '--fail-if-worse', '5%'],
+  ]) {
     it(`exit 2 for plan ${args.join(' ')}`, () => {
       write('u.shard.yaml', ALL_ON_0());
       const r = run(['plan', 'u.shard.yaml', ...args]);

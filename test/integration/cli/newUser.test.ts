@@ -62,7 +62,8 @@ describe("plan prints check's cost-model warnings", () => {
   it('a --model file that does not exist: the SL102 warning on stderr, the plan still made (exit 0)', () => {
     const missing = path.join(dir, 'nope.onnx');
     const check = run(['check', 'h100.shard.yaml', '--model', missing]);
-    const warning = /warning SL102 Costs come from the analytic model \(analytic: H100-80GB \[torch_embedding_bag\]\), not a learned one: learned cost model not used: model file missing: \S*nope\.onnx/;
+    const warning =
+      /warning SL102 Costs come from the analytic model \(analytic: H100-80GB \[torch_embedding_bag\]\), not a learned one: learned cost model not used: model file missing: \S*nope\.onnx/;
     assert.match(check.stdout, warning);
     const plan = run(['plan', 'h100.shard.yaml', '--model', missing]);
     assert.equal(plan.code, 0, plan.stderr);

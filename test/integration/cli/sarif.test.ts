@@ -37,8 +37,21 @@ function sarifValidator() {
   delete schema.id;
   delete schema.$schema;
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-  ajv.addFormat('uri', (s: string) => { try { return new URL(s).protocol.length > 1; } catch { return false; } });
-  ajv.addFormat('uri-reference', (s: string) => { try { new URL(s, 'file:///base/'); return !/\s/.test(s); } catch { return false; } });
+  ajv.addFormat('uri', (s: string) => {
+    try {
+      return new URL(s).protocol.length > 1;
+    } catch {
+      return false;
+    }
+  });
+  ajv.addFormat('uri-reference', (s: string) => {
+    try {
+      new URL(s, 'file:///base/');
+      return !/\s/.test(s);
+    } catch {
+      return false;
+    }
+  });
   ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
   return ajv.compile(schema);
 }
@@ -103,8 +116,10 @@ describe('check --format sarif', () => {
       const loc = r.locations[0].physicalLocation;
       assert.deepEqual(loc.artifactLocation, { uri: MISTAKES, uriBaseId: '%SRCROOT%' });
       assert.deepEqual(loc.region, {
-        startLine: d.range.start.line + 1, startColumn: d.range.start.character + 1,
-        endLine: d.range.end.line + 1, endColumn: d.range.end.character + 1,
+        startLine: d.range.start.line + 1,
+        startColumn: d.range.start.character + 1,
+        endLine: d.range.end.line + 1,
+        endColumn: d.range.end.character + 1,
       });
     });
     // Spot check against the file itself: SL020 underlines the misspelt type.
@@ -117,7 +132,10 @@ describe('check --format sarif', () => {
     const r = run(['check', 'examples/criteo-26.shard.yaml', '--format', 'sarif']);
     assert.equal(r.code, 0, r.stderr);
     const log = JSON.parse(r.stdout);
-    assert.deepEqual(log.runs[0].results.filter((x: { level: string }) => x.level === 'error'), []);
+    assert.deepEqual(
+      log.runs[0].results.filter((x: { level: string }) => x.level === 'error'),
+      [],
+    );
     assert.ok(sarifValidator()(log));
   });
 
@@ -132,12 +150,18 @@ describe('check --format github', () => {
   it('one workflow command per diagnostic, with file, 1-based line/col, end and the code', () => {
     const r = run(['check', MISTAKES, '--format', 'github']);
     assert.equal(r.code, 1);
-    const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('::'));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('::'));
     assert.equal(lines.length, json.diagnostics.length);
     json.diagnostics.forEach((d, i) => {
       const kind = d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'notice';
       const rg = d.range;
-      assert.equal(lines[i], `::${kind} file=${MISTAKES},line=${rg.start.line + 1},col=${rg.start.character + 1},endLine=${rg.end.line + 1},endColumn=${rg.end.character + 1},title=ShardLens ${d.code}::${escapeData(d.message)}`);
+      assert.equal(
+        lines[i],
+        `::${kind} file=${MISTAKES},line=${rg.start.line + 1},col=${rg.start.character + 1},endLine=${rg.end.line + 1},endColumn=${rg.end.character + 1},title=ShardLens ${d.code}::${escapeData(d.message)}`,
+      );
     });
     assert.match(r.stdout, /1 file checked: \d+ errors/);
   });
@@ -146,7 +170,10 @@ describe('check --format github', () => {
     assert.equal(escapeData('50% of a\r\nb: c, d'), '50%25 of a%0D%0Ab: c, d');
     assert.equal(escapeProperty('dir:a,b%/x.yaml'), 'dir%3Aa%2Cb%25/x.yaml');
     const d: Diagnostic = {
-      file: '/w/we:ird,name.shard.yaml', severity: 'warning', code: 'SL101', message: 'line one\nline two: 100%',
+      file: '/w/we:ird,name.shard.yaml',
+      severity: 'warning',
+      code: 'SL101',
+      message: 'line one\nline two: 100%',
       range: { start: { line: 2, character: 4 }, end: { line: 3, character: 0 } },
     };
     assert.equal(githubAnnotation(d, '/w'), '::warning file=we%3Aird%2Cname.shard.yaml,line=3,col=5,endLine=4,endColumn=1,title=ShardLens SL101::line one%0Aline two: 100%25');

@@ -48,7 +48,10 @@ describe('Python: $PYTHON, else python3 on PATH, and what is missing', () => {
     assert.equal(r.ok, false);
     if (r.ok) return;
     assert.match(r.why, new RegExp(`^the Python at ${any.executable.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(PYTHON=\\S+bare/python\\) cannot import torch, onnx\\.`));
-    assert.match(r.why, /Install them there \(pip install torch onnx\), or set PYTHON to a Python 3 with torch and onnx \(Debian: apt-get install python3 python3-torch python3-onnx, then PYTHON=\/usr\/bin\/python3\)\./);
+    assert.match(
+      r.why,
+      /Install them there \(pip install torch onnx\), or set PYTHON to a Python 3 with torch and onnx \(Debian: apt-get install python3 python3-torch python3-onnx, then PYTHON=\/usr\/bin\/python3\)\./,
+    );
   });
 
   it('the Python found is the one PATH gives when PYTHON is unset', () => {
@@ -62,4 +65,3 @@ describe('Python: $PYTHON, else python3 on PATH, and what is missing', () => {
     assert.equal(r.ok && r.executable, any.executable);
   });
 });
-

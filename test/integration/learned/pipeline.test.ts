@@ -50,7 +50,12 @@ test('smoke training + export produce an ONNX model that onnxruntime-node loads 
   assert.equal(exp.status, 0, exp.out);
   assert.ok(existsSync(path.join(tmp, 'smoke.onnx')) && existsSync(path.join(tmp, 'smoke.json')));
 
-  const sidecar = JSON.parse(readFileSync(path.join(tmp, 'smoke.json'), 'utf8')) as { kernel?: string; training_ranges?: { tables_per_set: number[] }; uncertainty?: { rel: number[] }; base?: { model: string } };
+  const sidecar = JSON.parse(readFileSync(path.join(tmp, 'smoke.json'), 'utf8')) as {
+    kernel?: string;
+    training_ranges?: { tables_per_set: number[] };
+    uncertainty?: { rel: number[] };
+    base?: { model: string };
+  };
   assert.equal(sidecar.kernel, 'torch_embedding_bag', 'data lines without "kernel" measured PyTorch\'s embedding bag');
   assert.deepEqual(sidecar.training_ranges?.tables_per_set.length, 2, 'the exporter writes training ranges');
   assert.ok(sidecar.uncertainty && sidecar.uncertainty.rel.every((r) => r > 0), 'the trainer writes held-out error bands');
@@ -58,7 +63,12 @@ test('smoke training + export produce an ONNX model that onnxruntime-node loads 
   const tbe = py(['-m', 'shardlens_cost.export', '--ckpt', ckpt, '--name', 'smoke-tbe', '--out-dir', tmp, '--kernel', 'fbgemm_tbe']);
   assert.equal(tbe.status, 0, tbe.out);
   assert.equal((JSON.parse(readFileSync(path.join(tmp, 'smoke-tbe.json'), 'utf8')) as { kernel?: string }).kernel, 'fbgemm_tbe', '--kernel is written to the sidecar');
-  const { model: served, warning } = await loadCostModel(device(), { files: diskModelFiles, modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': path.join(tmp, 'smoke.onnx') }, kernels: ['torch_embedding_bag'] });
+  const { model: served, warning } = await loadCostModel(device(), {
+    files: diskModelFiles,
+    modelsDir: MODELS_DIR,
+    modelPaths: { 'H100-80GB': path.join(tmp, 'smoke.onnx') },
+    kernels: ['torch_embedding_bag'],
+  });
   assert.equal(warning, undefined);
   assert.equal(served.name, 'learned: smoke-v1 [torch_embedding_bag]');
   // The network itself, under its analytic corrections and the guard (the
@@ -67,10 +77,21 @@ test('smoke training + export produce an ONNX model that onnxruntime-node loads 
   const corrected = served.modelFor('torch_embedding_bag');
   assert.ok(corrected instanceof AnalyticCorrectedModel && corrected.base instanceof GuardedCostModel);
   const model = corrected.base.inner;
-  const fx = JSON.parse(readFileSync(fixtures, 'utf8')) as { records: { batch: number; dtype: string; tables: { rows: number; dim: number; pooling: number; alpha: number }[] }[]; torch: { fwd_ms: number[]; bwd_ms: number[] } };
+  const fx = JSON.parse(readFileSync(fixtures, 'utf8')) as {
+    records: { batch: number; dtype: string; tables: { rows: number; dim: number; pooling: number; alpha: number }[] }[];
+    torch: { fwd_ms: number[]; bwd_ms: number[] };
+  };
   assert.ok(fx.records.length > 0);
   for (const [i, r] of fx.records.entries()) {
-    const shards = r.tables.map((t, j) => ({ table: `t${j}`, rows: t.rows, dim: t.dim, pooling: t.pooling, zipf: t.alpha, dtypeBytes: (r.dtype === 'fp16' ? 2 : 4) as 2 | 4, kernel: 'torch_embedding_bag' as const }));
+    const shards = r.tables.map((t, j) => ({
+      table: `t${j}`,
+      rows: t.rows,
+      dim: t.dim,
+      pooling: t.pooling,
+      zipf: t.alpha,
+      dtypeBytes: (r.dtype === 'fp16' ? 2 : 4) as 2 | 4,
+      kernel: 'torch_embedding_bag' as const,
+    }));
     const [c] = await model.predict([shards], { batchSize: r.batch, optimizer: 'sgd', device: device() });
     assert.ok(Number.isFinite(c.fwdMs) && c.fwdMs > 0 && Number.isFinite(c.bwdMs) && c.bwdMs > 0);
     assert.ok(relErr(c.fwdMs, fx.torch.fwd_ms[i]) <= 1e-4 && relErr(c.bwdMs, fx.torch.bwd_ms[i]) <= 1e-4);

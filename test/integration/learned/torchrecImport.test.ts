@@ -32,12 +32,25 @@ test('import_torchrec: a generated sample becomes a config with measured pooling
   const r = py(['--configs', path.join(tmp, 'configs.json'), '--batches', path.join(tmp, 'batches.pt'), '-o', out, '--gpus', '16']);
   assert.equal(r.status, 0, r.out);
   const loaded = loadConfig(out, readFileSync(out, 'utf8'), { readFile: () => undefined });
-  assert.deepEqual(loaded.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    loaded.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   const c = loaded.config!;
   assert.equal(c.devices.count, 16);
   assert.equal(c.batchSize, 2048, 'bags per batch in the sample');
-  const truth = JSON.parse(readFileSync(path.join(tmp, 'truth.json'), 'utf8')) as { name: string; num_embeddings: number; embedding_dim: number; factors: number[]; zipf: number; data_type: string }[];
-  assert.deepEqual(c.tables.map((t) => t.name), truth.map((t) => t.name));
+  const truth = JSON.parse(readFileSync(path.join(tmp, 'truth.json'), 'utf8')) as {
+    name: string;
+    num_embeddings: number;
+    embedding_dim: number;
+    factors: number[];
+    zipf: number;
+    data_type: string;
+  }[];
+  assert.deepEqual(
+    c.tables.map((t) => t.name),
+    truth.map((t) => t.name),
+  );
   for (const t of truth) {
     const got = c.tables.find((x) => x.name === t.name)!;
     assert.equal(got.rows, t.num_embeddings);

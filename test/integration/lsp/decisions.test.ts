@@ -10,9 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { WorkDoneProgress, type CodeLens, type WorkDoneProgressReport } from 'vscode-languageserver-protocol';
-import {
-  BaselineNotification, PlacementDiffRequest, SweepRequest, type SweepResultPayload,
-} from '../../../server/src/lsp/protocol';
+import { BaselineNotification, PlacementDiffRequest, SweepRequest, type SweepResultPayload } from '../../../server/src/lsp/protocol';
 import { configText, lineOf, tableName } from '../../fixtures/configText';
 import { startInTempDir, stopInTempDir, until, type TestServer } from './lspClient';
 
@@ -28,7 +26,9 @@ async function lenses(uri: string): Promise<CodeLens[]> {
   return server.conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
 }
 
-before(async () => { ({ dir, server } = await startInTempDir('shardlens-lsp-decisions-')); });
+before(async () => {
+  ({ dir, server } = await startInTempDir('shardlens-lsp-decisions-'));
+});
 after(() => stopInTempDir({ dir, server }));
 
 describe('shardlens/sweep', () => {
@@ -37,13 +37,18 @@ describe('shardlens/sweep', () => {
     await server.open(uri, configText({ tables: 10, gpus: 2, placement: 'round-robin' }));
     const token = 'sweep-progress-1';
     const reports: WorkDoneProgressReport[] = [];
-    const listener = server.conn.onProgress(WorkDoneProgress.type, token, (p) => { if (p.kind === 'report') reports.push(p); });
-    const result = await server.conn.sendRequest(SweepRequest, { uri, counts: [4, 1, 2], types: ['H100-80GB', 'A100-80GB'], workDoneToken: token }) as SweepResultPayload;
+    const listener = server.conn.onProgress(WorkDoneProgress.type, token, (p) => {
+      if (p.kind === 'report') reports.push(p);
+    });
+    const result = (await server.conn.sendRequest(SweepRequest, { uri, counts: [4, 1, 2], types: ['H100-80GB', 'A100-80GB'], workDoneToken: token })) as SweepResultPayload;
     listener.dispose();
     assert.equal(result.uri, uri);
     assert.equal(result.version, 1);
     assert.equal(result.strategy, 'best');
-    assert.deepEqual(result.rows.map((r) => `${r.type}×${r.gpus}`), ['H100-80GB×1', 'H100-80GB×2', 'H100-80GB×4', 'A100-80GB×1', 'A100-80GB×2', 'A100-80GB×4']);
+    assert.deepEqual(
+      result.rows.map((r) => `${r.type}×${r.gpus}`),
+      ['H100-80GB×1', 'H100-80GB×2', 'H100-80GB×4', 'A100-80GB×1', 'A100-80GB×2', 'A100-80GB×4'],
+    );
     for (const r of result.rows) {
       assert.equal(r.feasible, true, r.reason);
       assert.ok(r.maxMs! > 0);
@@ -55,11 +60,19 @@ describe('shardlens/sweep', () => {
     assert.ok(reports.some((p) => p.percentage === 100));
   });
 
-  it('defaults: the config\'s type, ¼ ½ 1 2 × its count', async () => {
+  it("defaults: the config's type, ¼ ½ 1 2 × its count", async () => {
     const uri = fresh();
     await server.open(uri, configText({ tables: 6, gpus: 4 }));
-    const result = await server.conn.sendRequest(SweepRequest, { uri }) as SweepResultPayload;
-    assert.deepEqual(result.rows.map((r) => [r.type, r.gpus]), [['H100-80GB', 1], ['H100-80GB', 2], ['H100-80GB', 4], ['H100-80GB', 8]]);
+    const result = (await server.conn.sendRequest(SweepRequest, { uri })) as SweepResultPayload;
+    assert.deepEqual(
+      result.rows.map((r) => [r.type, r.gpus]),
+      [
+        ['H100-80GB', 1],
+        ['H100-80GB', 2],
+        ['H100-80GB', 4],
+        ['H100-80GB', 8],
+      ],
+    );
   });
 
   it('honours $/cancelRequest while planning: RequestCancelled, and the server keeps answering', async () => {
@@ -73,29 +86,39 @@ describe('shardlens/sweep', () => {
       // Cancel once the first cluster is planned and the second has started.
       if (p.kind === 'report' && ++reports === 2) source.cancel();
     });
-    const pending = server.conn.sendRequest(SweepRequest, { uri, counts: [1, 2, 4, 8, 16, 32], types: ['H100-80GB', 'A100-80GB'], strategy: 'search', workDoneToken: token }, source.token);
+    const pending = server.conn.sendRequest(
+      SweepRequest,
+      { uri, counts: [1, 2, 4, 8, 16, 32], types: ['H100-80GB', 'A100-80GB'], strategy: 'search', workDoneToken: token },
+      source.token,
+    );
     await assert.rejects(pending, (err: { code?: number }) => err.code === -32800);
     listener.dispose();
     assert.ok(reports >= 2 && reports < 12, `stopped early (${reports} reports of 12)`);
-    const again = await server.conn.sendRequest(SweepRequest, { uri, counts: [8], strategy: 'greedy' }) as SweepResultPayload;
+    const again = (await server.conn.sendRequest(SweepRequest, { uri, counts: [8], strategy: 'greedy' })) as SweepResultPayload;
     assert.equal(again.rows.length, 1);
   });
 
   it('bad counts or types are InvalidParams with the reason; a config with errors is RequestFailed', async () => {
     const uri = fresh();
     await server.open(uri, configText({ tables: 4, gpus: 2 }));
-    await assert.rejects(server.conn.sendRequest(SweepRequest, { uri, counts: [0] }),
-      (err: { code?: number; message?: string }) => err.code === -32602 && /'0' is not a GPU count/.test(err.message ?? ''));
-    await assert.rejects(server.conn.sendRequest(SweepRequest, { uri, types: ['H100-80G'] }),
-      (err: { code?: number; message?: string }) => err.code === -32602 && /did you mean H100-80GB/.test(err.message ?? ''));
+    await assert.rejects(
+      server.conn.sendRequest(SweepRequest, { uri, counts: [0] }),
+      (err: { code?: number; message?: string }) => err.code === -32602 && /'0' is not a GPU count/.test(err.message ?? ''),
+    );
+    await assert.rejects(
+      server.conn.sendRequest(SweepRequest, { uri, types: ['H100-80G'] }),
+      (err: { code?: number; message?: string }) => err.code === -32602 && /did you mean H100-80GB/.test(err.message ?? ''),
+    );
     await assert.rejects(server.conn.sendRequest(SweepRequest, { uri: 'file:///nowhere.shard.yaml' }), (err: { code?: number }) => err.code === -32602);
     const broken = fresh();
     await server.open(broken, configText({ firstDim: 130 }));
-    await assert.rejects(server.conn.sendRequest(SweepRequest, { uri: broken }),
-      (err: { code?: number; message?: string }) => err.code === -32803 && /Fix the 1 error/.test(err.message ?? ''));
+    await assert.rejects(
+      server.conn.sendRequest(SweepRequest, { uri: broken }),
+      (err: { code?: number; message?: string }) => err.code === -32803 && /Fix the 1 error/.test(err.message ?? ''),
+    );
   });
 
-  it('the What-if lens sits on `devices:` with the default counts and the config\'s type', async () => {
+  it("the What-if lens sits on `devices:` with the default counts and the config's type", async () => {
     const uri = fresh();
     const text = configText({ tables: 4, gpus: 8 });
     await server.open(uri, text);
@@ -124,7 +147,13 @@ describe('vs HEAD: baseline, lens and placementDiff', () => {
     const diff = await server.conn.sendRequest(PlacementDiffRequest, { uri });
     assert.ok(diff && !diff.problem);
     assert.equal(diff.ref, 'HEAD');
-    assert.deepEqual(diff.moves!.map((m) => [m.table, m.from, m.to]), [[tableName(1), '0', '1'], [tableName(3), '0', '1']]);
+    assert.deepEqual(
+      diff.moves!.map((m) => [m.table, m.from, m.to]),
+      [
+        [tableName(1), '0', '1'],
+        [tableName(3), '0', '1'],
+      ],
+    );
     assert.equal(diff.moves![0].range!.start.line, lineOf(now, `  ${tableName(1)}: 1`));
     assert.equal(diff.sameModel, true);
     assert.ok(diff.stepChangeMs! < 0);
@@ -139,7 +168,7 @@ describe('vs HEAD: baseline, lens and placementDiff', () => {
     await server.conn.sendNotification(BaselineNotification, { uri, ref: 'HEAD', text: null });
     const hasVs = async () => (await lenses(uri)).some((l) => /^vs /.test(l.command?.title ?? ''));
     const deadline = Date.now() + 10_000;
-    while (await hasVs() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await hasVs()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.equal(await hasVs(), false);
     assert.equal(await server.conn.sendRequest(PlacementDiffRequest, { uri }), null);
   });

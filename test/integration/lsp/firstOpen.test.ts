@@ -66,7 +66,10 @@ describe('first open with a slow cost model', () => {
     await release();
     const full = await until('costed diagnostics', () => server.published.get(uri)?.find((p) => p.diagnostics.some((d) => d.code === 'SL101')));
     assert.equal(full.version, 1, 'the full set is for the same version');
-    assert.ok(full.diagnostics.some((d) => d.code === 'SL040'), 'the config error stays');
+    assert.ok(
+      full.diagnostics.some((d) => d.code === 'SL040'),
+      'the config error stays',
+    );
     const list = server.published.get(uri)!;
     assert.ok(list.indexOf(early) < list.indexOf(full), 'config diagnostics came first');
     assert.ok(!full.diagnostics.some((d) => d.code === 'SL102'), 'the slow model was used, not the analytic fallback');

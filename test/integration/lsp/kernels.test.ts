@@ -61,7 +61,9 @@ describe('kernels and optimizers in the editor', () => {
   let seq = 0;
   const fresh = () => `file://${path.join(dir, `k${++seq}.shard.yaml`)}`;
 
-  before(async () => { ({ dir, server } = await startInTempDir('shardlens-kernels-')); });
+  before(async () => {
+    ({ dir, server } = await startInTempDir('shardlens-kernels-'));
+  });
   after(() => stopInTempDir({ dir, server }));
 
   async function lenses(uri: string): Promise<string[]> {
@@ -81,7 +83,7 @@ describe('kernels and optimizers in the editor', () => {
   const tableLens = (titles: string[], ms: RegExp) => titles.filter((t) => t.startsWith('\u2248') && ms.test(t));
   const totalOf = (title: string) => Number(/^\u2248 ([\d.]+) ms/.exec(title)![1]);
 
-  it('lenses name each table\'s kernel and model kind; a GPU with two kernels names both', async () => {
+  it("lenses name each table's kernel and model kind; a GPU with two kernels names both", async () => {
     const uri = fresh();
     const text = mixed('sgd');
     await server.open(uri, text);
@@ -121,8 +123,11 @@ describe('kernels and optimizers in the editor', () => {
     await server.open(uri, text);
     const at = async (needle: string) => {
       const line = lineOf(text, needle);
-      const res = await server.conn.sendRequest<CompletionItem[] | CompletionList | null>('textDocument/completion', { textDocument: { uri }, position: { line, character: text.split('\n')[line].length } });
-      return (Array.isArray(res) ? res : res?.items ?? []).map((i) => i.label);
+      const res = await server.conn.sendRequest<CompletionItem[] | CompletionList | null>('textDocument/completion', {
+        textDocument: { uri },
+        position: { line, character: text.split('\n')[line].length },
+      });
+      return (Array.isArray(res) ? res : (res?.items ?? [])).map((i) => i.label);
     };
     assert.deepEqual(await at('    kernel: '), ['fbgemm_tbe', 'fbgemm_tbe_uvm_caching', 'torch_embedding_bag']);
     assert.deepEqual(await at('    ids: '), ['hashed', 'sorted']);
@@ -132,22 +137,32 @@ describe('kernels and optimizers in the editor', () => {
     assert.match(doc, /> 0 and ≤ 1; default the top-level cache_load_factor \(0\.2\)/);
   });
 
-  it('the status carries every kernel\'s model and notes', async () => {
+  it("the status carries every kernel's model and notes", async () => {
     const uri = fresh();
     await server.open(uri, mixed('adagrad'));
-    const status = await until('status', () => server.notifications
-      .map((n) => (n.method === 'shardlens/status' ? n.params as StatusParams : undefined)).find((s) => s?.uri === uri && s.costModel));
-    assert.deepEqual(status.kernels?.map((k) => [k.kernel, k.source]), [
-      ['fbgemm_tbe', 'analytic'], ['fbgemm_tbe_uvm_caching', 'analytic'], ['torch_embedding_bag', 'learned'],
-    ]);
-    assert.ok(status.kernels![2].notes.some((n) => /optimizer term \(adagrad\)/.test(n)), JSON.stringify(status));
+    const status = await until('status', () =>
+      server.notifications.map((n) => (n.method === 'shardlens/status' ? (n.params as StatusParams) : undefined)).find((s) => s?.uri === uri && s.costModel),
+    );
+    assert.deepEqual(
+      status.kernels?.map((k) => [k.kernel, k.source]),
+      [
+        ['fbgemm_tbe', 'analytic'],
+        ['fbgemm_tbe_uvm_caching', 'analytic'],
+        ['torch_embedding_bag', 'learned'],
+      ],
+    );
+    assert.ok(
+      status.kernels![2].notes.some((n) => /optimizer term \(adagrad\)/.test(n)),
+      JSON.stringify(status),
+    );
     assert.match(status.costModel!, /\[torch_embedding_bag\]/);
   });
 
   it('switching optimizer: or kernel: changes the numbers in the lenses', async () => {
     const uri = fresh();
     const totals = async (text: string, version: number) => {
-      if (version === 1) await server.open(uri, text, 1); else await server.change(uri, version, text);
+      if (version === 1) await server.open(uri, text, 1);
+      else await server.change(uri, version, text);
       const titles = await lenses(uri);
       const b = tableLens(titles, /GPU 0 \u00b7 /).map(totalOf);
       return { titles, b };

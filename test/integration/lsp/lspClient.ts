@@ -7,9 +7,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import {
-  createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection,
-} from 'vscode-jsonrpc/node';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { CodeLens, Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -43,7 +41,10 @@ export async function until<T>(what: string, probe: () => T | undefined | false,
   }
 }
 
-export interface Published { version?: number; diagnostics: Diagnostic[] }
+export interface Published {
+  version?: number;
+  diagnostics: Diagnostic[];
+}
 
 export interface TestServer {
   conn: MessageConnection;
@@ -91,9 +92,11 @@ export interface ConnectOptions {
 export async function connectServer(opts: ConnectOptions = {}): Promise<{ conn: MessageConnection; proc: ChildProcessWithoutNullStreams }> {
   const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, 'serve', '--stdio'], { cwd: ROOT, stdio: 'pipe' });
   const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
-  conn.onRequest('workspace/configuration', (p: { items: Array<{ section?: string }> }) =>
-    p.items.map((i) => (i.section === 'shardlens' ? opts.settings?.() ?? {} : null)));
-  conn.onRequest('workspace/codeLens/refresh', () => { opts.onLensRefresh?.(); return null; });
+  conn.onRequest('workspace/configuration', (p: { items: Array<{ section?: string }> }) => p.items.map((i) => (i.section === 'shardlens' ? (opts.settings?.() ?? {}) : null)));
+  conn.onRequest('workspace/codeLens/refresh', () => {
+    opts.onLensRefresh?.();
+    return null;
+  });
   conn.onRequest('client/registerCapability', () => null);
   conn.onRequest('window/workDoneProgress/create', () => null);
   opts.setup?.(conn, proc);
@@ -121,8 +124,12 @@ export async function startTestServer(opts: StartOptions = {}): Promise<TestServ
     rootDir: opts.rootDir,
     initializationOptions: { trusted: opts.trusted ?? true, debounceMs: 10 },
     settings: () => server?.settings ?? {},
-    onLensRefresh: () => { if (server) server.lensRefreshes++; },
-    setup: (conn, proc) => { server = testServer(conn, proc, opts.settings ?? {}); },
+    onLensRefresh: () => {
+      if (server) server.lensRefreshes++;
+    },
+    setup: (conn, proc) => {
+      server = testServer(conn, proc, opts.settings ?? {});
+    },
   });
   return server!;
 }
@@ -140,7 +147,13 @@ export async function stopInTempDir(started: { dir: string; server: TestServer }
 
 function testServer(conn: MessageConnection, proc: ChildProcessWithoutNullStreams, settings: Record<string, unknown>): TestServer {
   const server: TestServer = {
-    conn, proc, published: new Map(), notifications: [], logs: [], lensRefreshes: 0, settings,
+    conn,
+    proc,
+    published: new Map(),
+    notifications: [],
+    logs: [],
+    lensRefreshes: 0,
+    settings,
     async open(uri, text, version = 1) {
       await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'shardlens', version, text } });
     },
@@ -168,7 +181,9 @@ function testServer(conn: MessageConnection, proc: ChildProcessWithoutNullStream
       try {
         await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
         await conn.sendNotification('exit');
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
       conn.dispose();
       if (proc.exitCode === null) {
         await Promise.race([new Promise((r) => proc.once('exit', r)), new Promise((r) => setTimeout(r, 2000))]);
@@ -182,7 +197,11 @@ function testServer(conn: MessageConnection, proc: ChildProcessWithoutNullStream
     list.push({ version: p.version, diagnostics: p.diagnostics });
     server.published.set(p.uri, list);
   });
-  conn.onNotification('window/logMessage', (p: { message: string }) => { server.logs.push(p.message); });
-  conn.onNotification((method: string, params: unknown) => { server.notifications.push({ method, params }); });
+  conn.onNotification('window/logMessage', (p: { message: string }) => {
+    server.logs.push(p.message);
+  });
+  conn.onNotification((method: string, params: unknown) => {
+    server.notifications.push({ method, params });
+  });
   return server;
 }

@@ -36,7 +36,9 @@ function changedEntries(before: string, after: string): string[] {
   return [...names].filter((n) => !a.get(n) || !b.get(n) || renderEntry(a.get(n)!) !== renderEntry(b.get(n)!)).sort();
 }
 
-before(async () => { ({ dir, server } = await startInTempDir('shardlens-lsp-moves-')); });
+before(async () => {
+  ({ dir, server } = await startInTempDir('shardlens-lsp-moves-'));
+});
 after(() => stopInTempDir({ dir, server }));
 
 describe('the Replan (≤ N moves) lens', () => {
@@ -69,8 +71,10 @@ describe('shardlens/replan with maxMoves', () => {
     await server.open(uri, text, 2);
     const token = 'moves-progress';
     const reports: WorkDoneProgressReport[] = [];
-    const listener = server.conn.onProgress(WorkDoneProgress.type, token, (p) => { if (p.kind === 'report') reports.push(p); });
-    const result = await server.conn.sendRequest(ReplanRequest, { uri, version: 2, maxMoves: 3, workDoneToken: token }) as ReplanResult;
+    const listener = server.conn.onProgress(WorkDoneProgress.type, token, (p) => {
+      if (p.kind === 'report') reports.push(p);
+    });
+    const result = (await server.conn.sendRequest(ReplanRequest, { uri, version: 2, maxMoves: 3, workDoneToken: token })) as ReplanResult;
     listener.dispose();
     assert.ok(!result.stale);
     const applied = result as ReplanApplied;
@@ -103,7 +107,7 @@ describe('shardlens/replan with maxMoves', () => {
     const uri = fresh();
     const text = configText({ tables: 8, gpus: 4, placement: 'all-on-0' });
     await server.open(uri, text);
-    const applied = await server.conn.sendRequest(ReplanRequest, { uri, version: 1, maxMoves: 0 }) as ReplanApplied;
+    const applied = (await server.conn.sendRequest(ReplanRequest, { uri, version: 1, maxMoves: 0 })) as ReplanApplied;
     assert.deepEqual(applied.moveBudget!.moves, []);
     const change = applied.edit.documentChanges![0] as { edits: TextEdit[] };
     assert.deepEqual(changedEntries(text, applyEdits(text, change.edits)), []);
@@ -114,8 +118,11 @@ describe('shardlens/replan with maxMoves', () => {
     await server.open(uri, configText({ tables: 8, gpus: 4, placement: 'all-on-0' }), 5);
     assert.deepEqual(await server.conn.sendRequest(ReplanRequest, { uri, version: 4, maxMoves: 2 }), { stale: true, currentVersion: 5 });
     for (const bad of [-1, 1.5, '3', 1e9]) {
-      await assert.rejects(server.conn.sendRequest(ReplanRequest, { uri, version: 5, maxMoves: bad as number }),
-        (err: { code?: number; message?: string }) => err.code === -32602 && /maxMoves must be a whole number/.test(err.message ?? ''), String(bad));
+      await assert.rejects(
+        server.conn.sendRequest(ReplanRequest, { uri, version: 5, maxMoves: bad as number }),
+        (err: { code?: number; message?: string }) => err.code === -32602 && /maxMoves must be a whole number/.test(err.message ?? ''),
+        String(bad),
+      );
     }
     const big = fresh();
     await server.open(big, configText({ tables: 60, gpus: 8, placement: 'all-on-0' }), 1);
@@ -124,15 +131,17 @@ describe('shardlens/replan with maxMoves', () => {
     const pending = server.conn.sendRequest(ReplanRequest, { uri: big, version: 1, maxMoves: 7, strategy: 'search' }, source.token);
     source.cancel();
     await assert.rejects(pending, (err: { code?: number }) => err.code === -32800);
-    const again = await server.conn.sendRequest(ReplanRequest, { uri: big, version: 1, maxMoves: 1 }) as ReplanApplied;
+    const again = (await server.conn.sendRequest(ReplanRequest, { uri: big, version: 1, maxMoves: 1 })) as ReplanApplied;
     assert.ok(again.moveBudget!.moves.length <= 1);
   });
 
   it('a written placement that needs more moves than N to be feasible: says so, nothing moved', async () => {
     const uri = fresh();
-    const text = configText({ tables: 8, gpus: 4, placement: 'all-on-0' }).replace(/^ {2}t002: 0\n/m, '').replace(/^ {2}t005: 0\n/m, '');
+    const text = configText({ tables: 8, gpus: 4, placement: 'all-on-0' })
+      .replace(/^ {2}t002: 0\n/m, '')
+      .replace(/^ {2}t005: 0\n/m, '');
     await server.open(uri, text);
-    const applied = await server.conn.sendRequest(ReplanRequest, { uri, version: 1, maxMoves: 1 }) as ReplanApplied;
+    const applied = (await server.conn.sendRequest(ReplanRequest, { uri, version: 1, maxMoves: 1 })) as ReplanApplied;
     assert.equal(applied.moveBudget!.tooFewMoves, true);
     assert.equal(applied.moveBudget!.requiredMoves, 2);
     assert.equal(applied.feasible, false);
@@ -147,10 +156,10 @@ describe('shardlens/balance with a move budget', () => {
     const uri = fresh();
     await server.open(uri, configText({ tables: 12, gpus: 4, placement: 'all-on-0' }));
     const deadline = Date.now() + 30_000;
-    let b = await server.conn.sendRequest(BalanceRequest, { uri }) as BalanceResult;
+    let b = (await server.conn.sendRequest(BalanceRequest, { uri })) as BalanceResult;
     while (!b.moveBudget && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      b = await server.conn.sendRequest(BalanceRequest, { uri }) as BalanceResult;
+      b = (await server.conn.sendRequest(BalanceRequest, { uri })) as BalanceResult;
     }
     const mb = b.moveBudget!;
     assert.equal(mb.maxMoves, 10);

@@ -58,7 +58,10 @@ it('untrusted: a devices file inside the workspace is not read either: SL025 on 
   const text = configText({ devicesRef: './inside.shard.yaml' });
   await server.open(uri, text);
   const pub = await until('diagnostics', () => server.lastPublished(uri));
-  assert.deepEqual(pub.diagnostics.filter((x) => x.severity === 1).map((x) => x.code), ['SL025']);
+  assert.deepEqual(
+    pub.diagnostics.filter((x) => x.severity === 1).map((x) => x.code),
+    ['SL025'],
+  );
   const d = pub.diagnostics.find((x) => x.code === 'SL025')!;
   assert.match(d.message, /trust/);
   assert.equal(d.range.start.line, devicesLine(text));
@@ -68,13 +71,19 @@ it('untrusted: the model and calibration from settings are ignored: the shipped 
   // A usable config (devices inline) on the kernel the shipped learned model prices.
   const uri = `file://${path.join(ws, 'inline.shard.yaml')}`;
   await server.open(uri, configText({ tables: 3, kernel: 'torch_embedding_bag' }));
-  const status = await until('status with a model', () => server.notifications
-    .map((n) => (n.method === 'shardlens/status' ? n.params as StatusParams : undefined))
-    .find((s) => s?.uri === uri && s.costModel !== undefined));
+  const status = await until('status with a model', () =>
+    server.notifications.map((n) => (n.method === 'shardlens/status' ? (n.params as StatusParams) : undefined)).find((s) => s?.uri === uri && s.costModel !== undefined),
+  );
   assert.equal(status.source, 'learned', 'the shipped model, not the workspace one');
   assert.match(status.costModel ?? '', /h100-cost/);
-  assert.ok(status.warnings.some((w) => /untrusted/.test(w)), JSON.stringify(status));
-  assert.ok(status.warnings.some((w) => /calibration setting for H100-80GB .* ignored in an untrusted workspace/.test(w)), JSON.stringify(status));
+  assert.ok(
+    status.warnings.some((w) => /untrusted/.test(w)),
+    JSON.stringify(status),
+  );
+  assert.ok(
+    status.warnings.some((w) => /calibration setting for H100-80GB .* ignored in an untrusted workspace/.test(w)),
+    JSON.stringify(status),
+  );
   assert.ok(!status.warnings.some((w) => /not used/.test(w)), 'the corrupt workspace model was never opened');
   assert.doesNotMatch(status.costModel ?? '', /calibrated/);
   assert.ok(!server.logs.some((l) => l.includes('evil.onnx') && /load|read/i.test(l) && !/ignored/.test(l)));

@@ -30,7 +30,9 @@ function fresh(): string {
 
 const noFiles: FileReader = { readFile: () => undefined };
 
-before(async () => { ({ dir, server } = await startInTempDir('shardlens-lsp-')); });
+before(async () => {
+  ({ dir, server } = await startInTempDir('shardlens-lsp-'));
+});
 after(() => stopInTempDir({ dir, server }));
 
 describe('diagnostics', () => {
@@ -40,10 +42,13 @@ describe('diagnostics', () => {
     await server.open(uri, text, 1);
     const pub = await until('diagnostics', () => server.lastPublished(uri));
     assert.equal(pub.version, 1);
-    const expected = loadConfig(path.join(dir, path.basename(uri)), text, noFiles).diagnostics
-      .map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character}`).sort();
-    const got = pub.diagnostics.filter((d) => !String(d.code).startsWith('SL1'))
-      .map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character}`).sort();
+    const expected = loadConfig(path.join(dir, path.basename(uri)), text, noFiles)
+      .diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character}`)
+      .sort();
+    const got = pub.diagnostics
+      .filter((d) => !String(d.code).startsWith('SL1'))
+      .map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character}`)
+      .sort();
     assert.deepEqual(got, expected);
     // Spot checks: the unknown key and the bad dim are errors on their own lines.
     const errorsOn = (needle: string) => pub.diagnostics.filter((d) => d.severity === 1 && d.range.start.line === lineOf(text, needle));
@@ -108,7 +113,7 @@ describe('diagnostics', () => {
     // Break the devices file in an editor (unsaved): its problem lands on the devices file.
     await server.open(devUri, devicesText(2).replace('H100-80GB', 'H900-1TB'), 1);
     await until('devices file diagnostic', () => server.lastPublished(devUri)?.diagnostics.some((d) => d.severity === 1));
-    await until('main re-checked', () => server.lastPublished(uri)!.diagnostics.length !== clean.diagnostics.length || (server.published.get(uri)!.length > 1));
+    await until('main re-checked', () => server.lastPublished(uri)!.diagnostics.length !== clean.diagnostics.length || server.published.get(uri)!.length > 1);
     await server.close(devUri);
   });
   it('re-checks dependents when a referenced file changes on disk (didChangeWatchedFiles)', async () => {
@@ -134,9 +139,17 @@ describe('robustness', () => {
     const valid = configText({ tables: 4, gpus: 2, placement: 'round-robin' });
     await server.open(uri, valid, 1);
     const garbage = [
-      '\u0000\u0001\u0002\uffff', '{{{{{{{{{{', '- - - - -\n  - [', 'version: 1\ntables: [' + '['.repeat(500),
-      valid.replace('rows: 100000', 'rows: 1e400'), valid.replace('dim: 64', 'dim: NaN'), valid.replace(/t000/g, '\u{1F600}\u0301'),
-      valid.replace('count: 2', 'count: 100000000'), valid.replace('placement:', 'placement: *nope'), 'a: &x [*x]', valid.repeat(3),
+      '\u0000\u0001\u0002\uffff',
+      '{{{{{{{{{{',
+      '- - - - -\n  - [',
+      'version: 1\ntables: [' + '['.repeat(500),
+      valid.replace('rows: 100000', 'rows: 1e400'),
+      valid.replace('dim: 64', 'dim: NaN'),
+      valid.replace(/t000/g, '\u{1F600}\u0301'),
+      valid.replace('count: 2', 'count: 100000000'),
+      valid.replace('placement:', 'placement: *nope'),
+      'a: &x [*x]',
+      valid.repeat(3),
       valid.replace('devices:', 'devices: ../../../../etc/passwd\nold_devices:'),
     ];
     let v = 1;
@@ -206,7 +219,10 @@ describe('code lenses, hover, completion, code actions', () => {
     assert.match(value, /backward/);
     assert.match(value, /Memory: /);
     // What it does per step, the figures of `shardlens explain`.
-    assert.match(value, /Per step, alone \(as the fbgemm-tbe analytic model counts\): [\d,]+ lookups, [\d,]+ distinct rows, L2 hit rate [\d.]+%; forward reads [\d.,]+ [KMG]?i?B and writes [\d.,]+ [KMG]?i?B of HBM/);
+    assert.match(
+      value,
+      /Per step, alone \(as the fbgemm-tbe analytic model counts\): [\d,]+ lookups, [\d,]+ distinct rows, L2 hit rate [\d.]+%; forward reads [\d.,]+ [KMG]?i?B and writes [\d.,]+ [KMG]?i?B of HBM/,
+    );
     assert.match(value, /`shardlens explain FILE t001`/);
     assert.match(value, /Kernel `fbgemm_tbe`, ids hashed, optimizer sgd\./);
     assert.match(value, /_Priced by fbgemm-tbe analytic: H100-80GB \(analytic\) for kernel fbgemm_tbe\._/);
@@ -263,7 +279,9 @@ describe('code lenses, hover, completion, code actions', () => {
     assert.ok(engine, 'the engine offers at least one fix for this text');
     const diag = pub.diagnostics.find((d) => d.code === engine.code && d.range.start.line === engine.range.start.line)!;
     const actions = await server.conn.sendRequest<CodeAction[]>('textDocument/codeAction', {
-      textDocument: { uri: uri3 }, range: diag.range, context: { diagnostics: [diag] },
+      textDocument: { uri: uri3 },
+      range: diag.range,
+      context: { diagnostics: [diag] },
     });
     const action = actions.find((a) => a.title === engine.fixes![0].title);
     assert.ok(action, JSON.stringify(actions));
@@ -278,7 +296,7 @@ describe('replan and balance', () => {
     const uri = fresh();
     const text = configText({ tables: 8, gpus: 4, placement: 'all-on-0' });
     await server.open(uri, text, 3);
-    const result = await server.conn.sendRequest(ReplanRequest, { uri, version: 3, strategy: 'greedy' }) as ReplanResult;
+    const result = (await server.conn.sendRequest(ReplanRequest, { uri, version: 3, strategy: 'greedy' })) as ReplanResult;
     assert.ok(!result.stale);
     const applied = result as ReplanApplied;
     assert.equal(applied.strategy, 'greedy');
@@ -314,7 +332,7 @@ describe('replan and balance', () => {
   it('balance: per-GPU rows for the current and the proposed placement', async () => {
     const uri = fresh();
     await server.open(uri, configText({ tables: 8, gpus: 4, placement: 'all-on-0' }));
-    const b = await server.conn.sendRequest(BalanceRequest, { uri }) as BalanceResult;
+    const b = (await server.conn.sendRequest(BalanceRequest, { uri })) as BalanceResult;
     assert.equal(b.uri, uri);
     assert.equal(b.version, 1);
     assert.equal(b.errors, 0);
@@ -363,7 +381,10 @@ placement:
     uri = fresh();
     await server.open(uri, KINDS);
     const pub = await until('diagnostics', () => server.lastPublished(uri));
-    assert.deepEqual(pub.diagnostics.filter((d) => d.severity === 1), []);
+    assert.deepEqual(
+      pub.diagnostics.filter((d) => d.severity === 1),
+      [],
+    );
   });
   const hoverAt = async (needle: string, inLine: string) => {
     const line = lineOf(KINDS, inLine);
@@ -391,8 +412,14 @@ placement:
   it('the table lens names the kind', async () => {
     const lenses = await server.conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
     const titles = lenses.map((l) => l.command?.title ?? '');
-    assert.ok(titles.some((t) => /GPUs 0\u201315 \(data-parallel\)( · .*)?$/.test(t)), titles.join('\n'));
-    assert.ok(titles.some((t) => /GPUs 8\u201315 \(table-row-wise\)( · .*)?$/.test(t)), titles.join('\n'));
+    assert.ok(
+      titles.some((t) => /GPUs 0\u201315 \(data-parallel\)( · .*)?$/.test(t)),
+      titles.join('\n'),
+    );
+    assert.ok(
+      titles.some((t) => /GPUs 8\u201315 \(table-row-wise\)( · .*)?$/.test(t)),
+      titles.join('\n'),
+    );
   });
 
   it('completion offers every form, limited to the kinds a table allows', async () => {
@@ -406,17 +433,21 @@ placement:
       return items.map((c) => c.label);
     };
     const all = await at('small');
-    for (const l of ['dp', '{row: all}', '{column: [...]}', '{table_row: {host: ...}}', '{table_column: [...]}', '{grid: {hosts: [...]}}', '0', '15']) assert.ok(all.includes(l), `${l} in ${all.join(' ')}`);
+    for (const l of ['dp', '{row: all}', '{column: [...]}', '{table_row: {host: ...}}', '{table_column: [...]}', '{grid: {hosts: [...]}}', '0', '15'])
+      assert.ok(all.includes(l), `${l} in ${all.join(' ')}`);
     const only = await at('only');
     assert.ok(only.includes('dp') && only.includes('3'));
     assert.ok(!only.includes('{row: all}') && !only.includes('{grid: {hosts: [...]}}'), only.join(' '));
     const rowLine = lineOf(text, '  rows: {row: all}');
-    const inRow = await server.conn.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri: uri2 }, position: { line: rowLine, character: KINDS.split('\n')[lineOf(KINDS, '  rows: {row: all}')].indexOf('all') } });
+    const inRow = await server.conn.sendRequest<CompletionItem[]>('textDocument/completion', {
+      textDocument: { uri: uri2 },
+      position: { line: rowLine, character: KINDS.split('\n')[lineOf(KINDS, '  rows: {row: all}')].indexOf('all') },
+    });
     assert.equal(inRow[0].label, 'all');
   });
 
   it('the balance panel shows a data-parallel table on every GPU and a table_row one on its host', async () => {
-    const b = await server.conn.sendRequest(BalanceRequest, { uri }) as BalanceResult;
+    const b = (await server.conn.sendRequest(BalanceRequest, { uri })) as BalanceResult;
     assert.equal(b.current!.gpus.length, 16);
     for (const g of b.current!.gpus) {
       assert.ok(g.tables.includes('small'), `GPU ${g.gpu} holds a replica of small`);

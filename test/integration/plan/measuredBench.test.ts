@@ -14,7 +14,9 @@ import { pythonWith } from '../../../server/src/io/python';
 const ROOT = path.resolve(__dirname, '../../..');
 const BENCH = path.join(ROOT, 'test/bench/measured.bench.ts');
 let dir: string;
-before(() => { dir = mkdtempSync(path.join(tmpdir(), 'shardlens-mbench-')); });
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'shardlens-mbench-'));
+});
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const python = pythonWith(['torch']);
@@ -35,12 +37,18 @@ it('--device cpu --tiny runs every phase and reports per task and in summary', (
   assert.match(r.stdout, /Summary over complete tasks/);
   assert.match(r.stdout, /CPU run: a functional check/);
   const plans = JSON.parse(readFileSync(path.join(out, 'plans.json'), 'utf8'));
-  const specs = readFileSync(path.join(out, 'specs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const specs = readFileSync(path.join(out, 'specs.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(plans.sets, specs.length);
   assert.ok(specs.every((s) => s.tables.every((t: { kernel: string; optimizer: string }) => t.kernel === 'torch_embedding_bag' && t.optimizer === 'sgd')));
   const ids = new Set(specs.map((s) => s.id));
   assert.equal(ids.size, specs.length, 'identical sets are measured once');
-  const joined = readFileSync(path.join(out, 'plans-measured.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const joined = readFileSync(path.join(out, 'plans-measured.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const expected = plans.tasks.reduce((n: number, t: { strategies: { gpus: unknown[] }[] }) => n + t.strategies.reduce((m, s) => m + s.gpus.length, 0), 0);
   assert.equal(joined.length, expected, 'every planned GPU measured');
   assert.ok(joined.every((j) => j.measured.fwd_ms > 0 && j.predicted.total_ms > 0 && ids.has(j.spec)));

@@ -23,7 +23,11 @@ const python = pythonWith([]);
 const SCAN = path.resolve(__dirname, 'pyApiScan.py');
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
 
-interface Scan { imports: [string, string][]; calls: { func: string | null; keywords: string[]; positional: number }[]; attributes: string[] }
+interface Scan {
+  imports: [string, string][];
+  calls: { func: string | null; keywords: string[]; positional: number }[];
+  attributes: string[];
+}
 
 /** Parses `source` with Python's ast (fails the test with Python's message if it does not parse) and lists what it uses. */
 function scan(source: string): Scan {
@@ -68,13 +72,17 @@ function assertTorchRecApi(source: string): Scan {
 }
 
 describe('exportTorchRec', () => {
-  it('Python: every kind through TorchRec\'s generators, kernels from kernel:, only recorded API', () => {
+  it("Python: every kind through TorchRec's generators, kernels from kernel:, only recorded API", () => {
     const { cfg, placement } = everyKind();
     const r = exportTorchRec(cfg, placement, OPTIONS);
     assert.ok(r.ok, JSON.stringify(!r.ok && r.refusals));
     const py = r.text;
     const s = assertTorchRecApi(py);
-    const line = (name: string) => py.split('\n').find((l) => l.startsWith(`        "${name}": `))!.trim();
+    const line = (name: string) =>
+      py
+        .split('\n')
+        .find((l) => l.startsWith(`        "${name}": `))!
+        .trim();
     const FUSED = 'compute_kernel=EmbeddingComputeKernel.FUSED.value';
     assert.match(line('small'), /^"small": data_parallel\(\),/);
     assert.equal(line('whole'), `"whole": table_wise(rank=3, ${FUSED}),`);
@@ -85,7 +93,10 @@ describe('exportTorchRec', () => {
     assert.equal(line('grid'), `"grid": _with(grid_shard(host_indexes=[0, 1]), ${FUSED}),`);
     assert.equal(line('uvm'), '"uvm": _with(table_wise(rank=5, compute_kernel=EmbeddingComputeKernel.FUSED_UVM_CACHING.value), cache_params=CacheParams(load_factor=0.2)),');
     // Constraints: one per table with its type, kernel, pooling factor; column widths as min_partition.
-    assert.match(py, /"cols": ParameterConstraints\(\n\s+sharding_types=\[ShardingType\.COLUMN_WISE\.value\],\n\s+compute_kernels=\[EmbeddingComputeKernel\.FUSED\.value\],\n\s+pooling_factors=\[4\.0\],\n\s+min_partition=64,/);
+    assert.match(
+      py,
+      /"cols": ParameterConstraints\(\n\s+sharding_types=\[ShardingType\.COLUMN_WISE\.value\],\n\s+compute_kernels=\[EmbeddingComputeKernel\.FUSED\.value\],\n\s+pooling_factors=\[4\.0\],\n\s+min_partition=64,/,
+    );
     assert.match(py, /"small": ParameterConstraints\(\n\s+sharding_types=\[ShardingType\.DATA_PARALLEL\.value\],\n\s+compute_kernels=\[EmbeddingComputeKernel\.DENSE\.value\]/);
     assert.match(py, /"uvm": ParameterConstraints\([\s\S]*?cache_params=CacheParams\(load_factor=0\.2\),/);
     // The plan for a module path, and a runnable main on the meta device.
@@ -100,9 +111,18 @@ describe('exportTorchRec', () => {
   it('names and file names cannot break out of strings or comments', () => {
     const evil = 'a"\nimport os  # \u2028\\N{x}"""';
     const cfg = config([table(evil, 1000, 32), table('b', 1000, 32)], 2);
-    const r = exportTorchRec(cfg, new Map<string, PlacementEntry>([[evil, { kind: 'table', gpu: 0 }], ['b', { kind: 'table', gpu: 1 }]]), {
-      ...OPTIONS, file: '/w/x"""\nimport os\\N.shard.yaml', scored: { maxMs: 1, meanMs: 1, costModel: 'm"\n x', feasible: true },
-    });
+    const r = exportTorchRec(
+      cfg,
+      new Map<string, PlacementEntry>([
+        [evil, { kind: 'table', gpu: 0 }],
+        ['b', { kind: 'table', gpu: 1 }],
+      ]),
+      {
+        ...OPTIONS,
+        file: '/w/x"""\nimport os\\N.shard.yaml',
+        scored: { maxMs: 1, meanMs: 1, costModel: 'm"\n x', feasible: true },
+      },
+    );
     assert.ok(r.ok);
     const s = assertTorchRecApi(r.text);
     assert.ok(!s.imports.some(([m]) => m === 'os') && !r.text.split('\n').some((l) => l.startsWith('import os')), 'no injected import');
@@ -110,8 +130,16 @@ describe('exportTorchRec', () => {
   });
 });
 
-describe('every example exports valid Python against TorchRec\'s API', () => {
-  const reader: FileReader = { readFile: (p) => { try { return readFileSync(p, 'utf8'); } catch { return undefined; } } };
+describe("every example exports valid Python against TorchRec's API", () => {
+  const reader: FileReader = {
+    readFile: (p) => {
+      try {
+        return readFileSync(p, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  };
   const files = [...readdirSync(EXAMPLES).filter((f) => f.endsWith('.shard.yaml')), 'split/model.shard.yaml'];
   for (const f of files) {
     it(f, () => {

@@ -27,8 +27,7 @@ test('python policy training + export smoke run yields a sidecar the server acce
   const dir = mkdtempSync(path.join(tmpdir(), 'shardlens-policy-'));
   try {
     const ckpt = path.join(dir, 'smoke.pt');
-    py(['policy.train', '--sim', 'analytic', '--out', ckpt, '--seconds', '4', '--iterations', '40',
-      '--eval-tasks', '2', '--eval-every', '20', '--max-tables', '30', '--quiet']);
+    py(['policy.train', '--sim', 'analytic', '--out', ckpt, '--seconds', '4', '--iterations', '40', '--eval-tasks', '2', '--eval-every', '20', '--max-tables', '30', '--quiet']);
     assert.ok(existsSync(ckpt));
     const fixtures = path.join(dir, 'fixtures.json');
     py(['policy.export', '--ckpt', ckpt, '--out-dir', dir, '--name', 'smoke', '--fixtures', fixtures]);

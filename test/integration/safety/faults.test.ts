@@ -18,7 +18,9 @@ import { ROOT, startTestServer, until, type TestServer } from '../lsp/lspClient'
 const SHIPPED = path.join(ROOT, 'models');
 
 let dir: string;
-before(() => { dir = mkdtempSync(path.join(tmpdir(), 'shardlens-faults-')); });
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'shardlens-faults-'));
+});
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('faults: through the language server', () => {
@@ -33,7 +35,9 @@ describe('faults: through the language server', () => {
     writeFileSync(path.join(ws, 'cluster.shard.yaml'), devicesText(2));
     server = await startTestServer({ rootDir: ws, trusted: true, settings: { costModel: { paths: { 'H100-80GB': path.join(ws, 'broken.onnx') } } } });
   });
-  after(async () => { await server.stop(); });
+  after(async () => {
+    await server.stop();
+  });
 
   it('a corrupt model from settings → SL102 warning and analytic numbers; lenses still served', async () => {
     const uri = `file://${path.join(ws, 'model.shard.yaml')}`;
@@ -43,10 +47,11 @@ describe('faults: through the language server', () => {
     const w = pub.diagnostics.find((d) => d.code === 'SL102');
     assert.ok(w, JSON.stringify(pub.diagnostics));
     assert.match(w.message, /analytic/);
-    const status = await until('status', () => server.notifications
-      .map((n) => (n.method === 'shardlens/status' ? n.params as StatusParams : undefined)).find((s) => s?.uri === uri));
+    const status = await until('status', () =>
+      server.notifications.map((n) => (n.method === 'shardlens/status' ? (n.params as StatusParams) : undefined)).find((s) => s?.uri === uri),
+    );
     assert.equal(status.source, 'analytic');
-    const lenses = await server.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }) as unknown[];
+    const lenses = (await server.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as unknown[];
     assert.ok(lenses.length > 4, 'per-table lenses with analytic costs');
   });
 
@@ -54,13 +59,19 @@ describe('faults: through the language server', () => {
     const uri = `file://${path.join(ws, 'split.shard.yaml')}`;
     const cluster = path.join(ws, 'cluster.shard.yaml');
     await server.open(uri, configText({ devicesRef: './cluster.shard.yaml' }));
-    await until('clean diagnostics', () => { const p = server.lastPublished(uri); return p && !p.diagnostics.some((d) => d.severity === 1) ? p : undefined; });
+    await until('clean diagnostics', () => {
+      const p = server.lastPublished(uri);
+      return p && !p.diagnostics.some((d) => d.severity === 1) ? p : undefined;
+    });
     unlinkSync(cluster);
     await server.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: `file://${cluster}`, type: 3 }] });
     await until('SL023 after delete', () => server.lastPublished(uri)?.diagnostics.find((d) => d.code === 'SL023'));
     writeFileSync(cluster, devicesText(2));
     await server.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: `file://${cluster}`, type: 1 }] });
-    await until('SL023 gone after recreate', () => { const p = server.lastPublished(uri); return p && !p.diagnostics.some((d) => d.code === 'SL023') ? p : undefined; });
+    await until('SL023 gone after recreate', () => {
+      const p = server.lastPublished(uri);
+      return p && !p.diagnostics.some((d) => d.code === 'SL023') ? p : undefined;
+    });
   });
 
   it('a config that includes itself → SL024 through the server, which keeps answering', async () => {
@@ -98,11 +109,13 @@ describe('faults: through the language server', () => {
       await server.conn.sendRequest(method, params).catch((e: { code?: number }) => e);
     }
     await server.conn.sendNotification('textDocument/didChange', { textDocument: { uri: 'file:///never/opened.shard.yaml', version: 2 }, contentChanges: [{ text: 'x' }] });
-    await server.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: `file://${path.join(ws, 'weird.shard.yaml')}`, languageId: 'shardlens', version: 1, text: '\u0000'.repeat(10) + '{[' } });
+    await server.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: `file://${path.join(ws, 'weird.shard.yaml')}`, languageId: 'shardlens', version: 1, text: '\u0000'.repeat(10) + '{[' },
+    });
     await server.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: null });
     await server.conn.sendNotification('workspace/didChangeConfiguration', { settings: { shardlens: { costModel: { paths: 17 } } } });
     assert.equal(server.proc.exitCode, null, 'the server process is alive');
-    const lenses = await server.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }) as unknown[];
+    const lenses = (await server.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as unknown[];
     assert.ok(Array.isArray(lenses) && lenses.length > 0, 'a valid request after the junk is still answered');
     const weird = await until('diagnostics for the garbage document', () => server.lastPublished(`file://${path.join(ws, 'weird.shard.yaml')}`));
     assert.ok(weird.diagnostics.length > 0);

@@ -46,7 +46,7 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('reading: the CLI stays inside the config\'s folder unless told otherwise', () => {
+describe("reading: the CLI stays inside the config's folder unless told otherwise", () => {
   it('devices: ../shadow (outside) → SL025, exit 1, and no line of it is printed', () => {
     writeFileSync(path.join(repo, 'up.shard.yaml'), configText({ devicesRef: '../shadow' }));
     const r = run(['check', 'up.shard.yaml']);
@@ -148,8 +148,12 @@ describe('reading: only regular files, never a hang, never unbounded', () => {
 
 describe('reading: the language server never blocks on a file', () => {
   let server: TestServer;
-  before(async () => { server = await startTestServer({ rootDir: repo }); });
-  after(async () => { await server.stop(); });
+  before(async () => {
+    server = await startTestServer({ rootDir: repo });
+  });
+  after(async () => {
+    await server.stop();
+  });
 
   it('devices: a FIFO in the workspace → SL023, and the server keeps answering (it used to freeze)', async () => {
     const uri = `file://${path.join(repo, 'lsp-fifo.shard.yaml')}`;
@@ -162,7 +166,10 @@ describe('reading: the language server never blocks on a file', () => {
     const other = `file://${path.join(repo, 'lsp-ok.shard.yaml')}`;
     await server.open(other, configText({ devicesRef: './cluster.shard.yaml' }));
     const ok = await until('diagnostics for a good reference', () => server.lastPublished(other), 10_000);
-    assert.deepEqual(ok.diagnostics.filter((x) => x.severity === 1).map((x) => x.code), []);
+    assert.deepEqual(
+      ok.diagnostics.filter((x) => x.severity === 1).map((x) => x.code),
+      [],
+    );
     const hover = await server.conn.sendRequest('textDocument/hover', { textDocument: { uri: other }, position: { line: 1, character: 1 } });
     assert.notEqual(hover, undefined);
   });
@@ -172,6 +179,9 @@ describe('reading: the language server never blocks on a file', () => {
     const uri = `file://${path.join(repo, 'lsp-zero.shard.yaml')}`;
     await server.open(uri, configText({ devicesRef: './zero-link.shard.yaml' }));
     const pub = await until('diagnostics for the /dev/zero link', () => server.lastPublished(uri), 10_000);
-    assert.ok(pub.diagnostics.some((x) => x.code === 'SL025'), JSON.stringify(pub.diagnostics));
+    assert.ok(
+      pub.diagnostics.some((x) => x.code === 'SL025'),
+      JSON.stringify(pub.diagnostics),
+    );
   });
 });

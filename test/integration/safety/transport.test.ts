@@ -25,13 +25,20 @@ async function serveWith(input: string | Buffer, ms = 10_000): Promise<{ code: n
   const p = spawn(process.execPath, [CLI, 'serve', '--stdio'], { cwd: ROOT, stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
-  p.stdout.on('data', (d) => { stdout += d; });
-  p.stderr.on('data', (d) => { stderr += d; });
+  p.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  p.stderr.on('data', (d) => {
+    stderr += d;
+  });
   p.stdin.on('error', () => undefined); // the server may exit before all of it is written
   p.stdin.write(input);
   const exited = await new Promise<boolean>((resolve) => {
     const t = setTimeout(() => resolve(false), ms);
-    p.on('exit', () => { clearTimeout(t); resolve(true); });
+    p.on('exit', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
   });
   if (!exited) p.kill('SIGKILL');
   return { code: p.exitCode, stdout, stderr, exited };
@@ -61,7 +68,9 @@ describe('transport: malformed framing ends the server with a message', () => {
   it('a good handshake, written one byte at a time, is answered (control)', async () => {
     const p = spawn(process.execPath, [CLI, 'serve', '--stdio'], { cwd: ROOT, stdio: 'pipe' });
     let stdout = '';
-    p.stdout.on('data', (d) => { stdout += d; });
+    p.stdout.on('data', (d) => {
+      stdout += d;
+    });
     for (const byte of Buffer.from(INIT)) p.stdin.write(Buffer.from([byte]));
     const deadline = Date.now() + 15_000;
     while (!/"id":1/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -74,9 +83,9 @@ describe('transport: the framing checker (property)', () => {
   it('well-formed streams split at any byte never trip it; a corrupted header always does', async () => {
     const bodyArb = fc.string({ unit: 'grapheme', maxLength: 200 }).map((s) => JSON.stringify({ jsonrpc: '2.0', method: 'x', params: { s } }));
     const headerArb = fc.constantFrom('', 'Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n');
-    await property('framing: well-formed streams pass', fc.property(
-      fc.array(fc.tuple(bodyArb, headerArb), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 20 }),
-      (msgs, cuts) => {
+    await property(
+      'framing: well-formed streams pass',
+      fc.property(fc.array(fc.tuple(bodyArb, headerArb), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 20 }), (msgs, cuts) => {
         const bytes = Buffer.concat(msgs.map(([b, h]) => Buffer.from(`${h}Content-Length: ${Buffer.byteLength(b)}\r\n${h}\r\n${b}`)));
         const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
         const checker = new FramingChecker();
@@ -85,20 +94,36 @@ describe('transport: the framing checker (property)', () => {
           assert.equal(checker.push(bytes.subarray(from, p)), undefined);
           from = p;
         }
-      },
-    ), runs(300));
-    await property('framing: broken headers fail', fc.property(
-      bodyArb, fc.constantFrom('Content-Length: -1', 'Content-Length: 1e3', 'Content-Length:', 'Content-Lenght: 12', 'content length: 3', 'Content-Length: 0x10', 'X: 1\nContent-Length: 2'),
-      (body, header) => {
-        assert.notEqual(new FramingChecker().push(Buffer.from(`${header}\r\n\r\n${body}`)), undefined, header);
-      },
-    ), runs(200));
+      }),
+      runs(300),
+    );
+    await property(
+      'framing: broken headers fail',
+      fc.property(
+        bodyArb,
+        fc.constantFrom(
+          'Content-Length: -1',
+          'Content-Length: 1e3',
+          'Content-Length:',
+          'Content-Lenght: 12',
+          'content length: 3',
+          'Content-Length: 0x10',
+          'X: 1\nContent-Length: 2',
+        ),
+        (body, header) => {
+          assert.notEqual(new FramingChecker().push(Buffer.from(`${header}\r\n\r\n${body}`)), undefined, header);
+        },
+      ),
+      runs(200),
+    );
   });
 });
 
 describe('pipes: the CLI and a closed stdout', () => {
   let dir: string;
-  before(() => { dir = mkdtempSync(path.join(tmpdir(), 'shardlens-pipe-')); });
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'shardlens-pipe-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('plan with stdout closed early (| head) exits quietly: no EPIPE, no stack trace', async () => {
@@ -108,7 +133,9 @@ describe('pipes: the CLI and a closed stdout', () => {
     const p = spawn(process.execPath, [CLI, 'plan', file, '--strategy', 'greedy'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     p.stdout.destroy();
     let stderr = '';
-    p.stderr.on('data', (d) => { stderr += d; });
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const code = await new Promise<number | null>((resolve) => p.on('exit', (c) => resolve(c)));
     assert.doesNotMatch(stderr, /EPIPE|\n\s+at .+:\d+:\d+/, stderr);
     assert.equal(code, 0);

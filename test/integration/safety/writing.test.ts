@@ -5,9 +5,7 @@
  * writable, and leaves no temp file behind when it is stopped by a signal.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync,
-} from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -128,15 +126,26 @@ describe('--write and signals', () => {
     writeFileSync(file, old);
     const mb = 128;
     // A child that writes a large file through writeFileAtomic, slow enough to be caught mid-write.
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e',
-      `require(${JSON.stringify(path.join(ROOT, 'server/src/cli/atomicWrite.ts'))}).writeFileAtomic(${JSON.stringify(file)}, 'x'.repeat(${mb} * 2 ** 20));`,
-    ], { cwd: ROOT, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `require(${JSON.stringify(path.join(ROOT, 'server/src/cli/atomicWrite.ts'))}).writeFileAtomic(${JSON.stringify(file)}, 'x'.repeat(${mb} * 2 ** 20));`,
+      ],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     // Signal as soon as the temp file exists.
     let sent = false;
     const deadline = Date.now() + 30_000;
     while (!sent && Date.now() < deadline && child.exitCode === null) {
-      if (readdirSync(folder).some((n) => n.endsWith('.tmp'))) { child.kill('SIGTERM'); sent = true; break; }
+      if (readdirSync(folder).some((n) => n.endsWith('.tmp'))) {
+        child.kill('SIGTERM');
+        sent = true;
+        break;
+      }
       await new Promise((r) => setImmediate(r));
     }
     const { code, signal } = await exited;
@@ -155,7 +164,17 @@ describe('--write and signals', () => {
     const file = path.join(folder, 'model.shard.yaml');
     writeFileSync(file, configText({ tables: 6, gpus: 2, placement: 'all-on-0' }));
     let dead = 4_000_000;
-    while ((() => { try { process.kill(dead, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code !== 'ESRCH'; } })()) dead--;
+    while (
+      (() => {
+        try {
+          process.kill(dead, 0);
+          return true;
+        } catch (e) {
+          return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+        }
+      })()
+    )
+      dead--;
     const stale = `.model.shard.yaml.${dead}.1700000000000.tmp`;
     const live = `.model.shard.yaml.${process.pid}.1700000000000.tmp`;
     writeFileSync(path.join(folder, stale), 'half a write');

@@ -18,8 +18,12 @@ async function show(page: Page, result: ReturnType<typeof sampleBalance>): Promi
 
 describe('balance webview: the moves section in Chromium', () => {
   let h: Harness;
-  before(async () => { h = await startHarness(); });
-  after(async () => { await h?.close(); });
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h?.close();
+  });
 
   it('lists the moves, biggest gain first, and applies them with one click', async () => {
     const page = await h.open();
@@ -27,13 +31,15 @@ describe('balance webview: the moves section in Chromium', () => {
     assert.equal(await page.isVisible('#moves-section'), true);
     assert.equal(await page.getAttribute('#moves-section', 'data-moves'), '3');
     assert.equal(await page.textContent('#moves-title'), 'Replan (\u2264 3 moves)');
-    const rows = await page.$$eval('#moves-table tbody tr', (trs) => trs.map((tr) => ({
-      table: tr.getAttribute('data-table'),
-      from: tr.querySelector('td[data-col="from"]')?.textContent,
-      to: tr.querySelector('td[data-col="to"]')?.textContent,
-      gain: tr.querySelector('td[data-col="gain"]')?.textContent,
-      raw: tr.querySelector('td[data-col="gain"]')?.getAttribute('data-value'),
-    })));
+    const rows = await page.$$eval('#moves-table tbody tr', (trs) =>
+      trs.map((tr) => ({
+        table: tr.getAttribute('data-table'),
+        from: tr.querySelector('td[data-col="from"]')?.textContent,
+        to: tr.querySelector('td[data-col="to"]')?.textContent,
+        gain: tr.querySelector('td[data-col="gain"]')?.textContent,
+        raw: tr.querySelector('td[data-col="gain"]')?.getAttribute('data-value'),
+      })),
+    );
     assert.deepEqual(rows, [
       { table: 'item_id', from: '0', to: '1', gain: '2.100', raw: '2.1' },
       { table: 'cat_3', from: '3', to: '2', gain: '0.400', raw: '0.4' },

@@ -21,8 +21,12 @@ async function showBalance(page: Page): Promise<void> {
 
 describe('balance webview in Chromium', () => {
   let h: Harness;
-  before(async () => { h = await startHarness(); });
-  after(async () => { await h?.close(); });
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h?.close();
+  });
 
   it('draws one bar group per GPU on the time chart, with painted bars', async () => {
     const page = await h.open();
@@ -40,7 +44,7 @@ describe('balance webview in Chromium', () => {
       if (g > 0) assert.ok(prop[g - 1].x < cur[g].x, `GPU ${g - 1} group left of GPU ${g}`);
     }
     // GPU 0's written stack (13 ms) is the tallest bar.
-    const tallest = [...bars].sort((a, b) => (b.base - b.top) - (a.base - a.top))[0];
+    const tallest = [...bars].sort((a, b) => b.base - b.top - (a.base - a.top))[0];
     assert.deepEqual([tallest.side, tallest.gpu], ['current', 0]);
     // Every bar is painted at its centre, opaque (the proposed bars are lighter, not translucent).
     for (const b of bars) {
@@ -57,14 +61,19 @@ describe('balance webview in Chromium', () => {
     const page = await h.open();
     await showBalance(page);
     const r = sampleBalance();
-    const rows = await page.$$eval('#balance-table tr[data-gpu]', (trs) => trs.map((tr) => ({
-      side: tr.getAttribute('data-side'),
-      gpu: Number(tr.getAttribute('data-gpu')),
-      cells: Object.fromEntries(Array.from(tr.querySelectorAll('td[data-col]')).map((td) => [td.getAttribute('data-col'), td.textContent])),
-      total: Number(tr.querySelector('td[data-col="total"]')?.getAttribute('data-value')),
-    })));
+    const rows = await page.$$eval('#balance-table tr[data-gpu]', (trs) =>
+      trs.map((tr) => ({
+        side: tr.getAttribute('data-side'),
+        gpu: Number(tr.getAttribute('data-gpu')),
+        cells: Object.fromEntries(Array.from(tr.querySelectorAll('td[data-col]')).map((td) => [td.getAttribute('data-col'), td.textContent])),
+        total: Number(tr.querySelector('td[data-col="total"]')?.getAttribute('data-value')),
+      })),
+    );
     assert.equal(rows.length, 8);
-    for (const [side, data] of [['current', r.current!], ['proposed', r.proposed!]] as const) {
+    for (const [side, data] of [
+      ['current', r.current!],
+      ['proposed', r.proposed!],
+    ] as const) {
       for (const g of data.gpus) {
         const row = rows.find((x) => x.side === side && x.gpu === g.gpu);
         assert.ok(row, `${side} GPU ${g.gpu}`);
@@ -91,7 +100,10 @@ describe('balance webview in Chromium', () => {
     const box = (await page.locator('#time-chart').boundingBox())!;
     await page.mouse.click(box.x + target.x, box.y + target.y);
     await page.waitForFunction(() => (window as unknown as Win).__posted.some((m) => m.type === 'reveal'));
-    assert.deepEqual((await posted(page)).filter((m) => m.type === 'reveal'), [{ type: 'reveal', side: 'proposed', gpu: 2 }]);
+    assert.deepEqual(
+      (await posted(page)).filter((m) => m.type === 'reveal'),
+      [{ type: 'reveal', side: 'proposed', gpu: 2 }],
+    );
     // The table's Reveal button posts the same message (keyboard and screen-reader path).
     await page.click('#toggle-table');
     await page.click('#balance-table tr[data-side="current"][data-gpu="3"] button.reveal');
@@ -115,7 +127,7 @@ describe('balance webview in Chromium', () => {
     await page.close();
   });
 
-  it('the CSP blocks a script without the nonce and allows the page\'s own', async () => {
+  it("the CSP blocks a script without the nonce and allows the page's own", async () => {
     const page = await h.open();
     const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
     assert.equal(csp, `default-src 'none'; script-src 'nonce-${NONCE}'; style-src ${h.origin}; img-src ${h.origin} data:`);
@@ -158,7 +170,7 @@ describe('balance webview in Chromium', () => {
     assert.equal(await page.getAttribute('#toggle-table', 'aria-pressed'), 'true');
     assert.equal(await page.$eval('#balance-table-section', (el) => el.classList.contains('visually-hidden')), false);
     assert.ok((await page.locator('#balance-table').boundingBox())!.height > 100);
-    const state = await page.evaluate(() => (window as unknown as Win).__state) as { showTable: boolean; result: { version: number } };
+    const state = (await page.evaluate(() => (window as unknown as Win).__state)) as { showTable: boolean; result: { version: number } };
     assert.equal(state.showTable, true);
     assert.equal(state.result.version, 7);
     await page.close();
@@ -175,7 +187,10 @@ describe('balance webview in Chromium', () => {
     assert.equal(await page.locator('#balance-table tr[data-gpu]').count(), 8);
     assert.equal(await page.getAttribute('#time-chart', 'data-gpu-count'), '4');
     assert.equal(await page.getAttribute('#toggle-table', 'aria-pressed'), 'true');
-    assert.deepEqual((await posted(page)).map((m) => m.type), ['ready']);
+    assert.deepEqual(
+      (await posted(page)).map((m) => m.type),
+      ['ready'],
+    );
     await page.close();
   });
 
@@ -190,12 +205,15 @@ describe('balance webview in Chromium', () => {
       document.documentElement.style.setProperty('--vscode-charts-blue', '#ff0000');
       document.body.classList.add('vscode-light');
     });
-    await page.waitForFunction(({ x, y }) => {
-      const canvas = document.getElementById('time-chart') as HTMLCanvasElement;
-      const s = canvas.width / canvas.clientWidth;
-      const d = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(Math.round(x * s), Math.round(y * s), 1, 1).data;
-      return d[0] === 255 && d[1] === 0;
-    }, { x: bar.x, y: bar.base - 3 });
+    await page.waitForFunction(
+      ({ x, y }) => {
+        const canvas = document.getElementById('time-chart') as HTMLCanvasElement;
+        const s = canvas.width / canvas.clientWidth;
+        const d = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(Math.round(x * s), Math.round(y * s), 1, 1).data;
+        return d[0] === 255 && d[1] === 0;
+      },
+      { x: bar.x, y: bar.base - 3 },
+    );
     assert.deepEqual(await pixelAt(page, 'time-chart', bar.x, bar.base - 3), [255, 0, 0, 255]);
     await page.close();
   });

@@ -54,22 +54,36 @@ export interface Harness {
 export async function startHarness(): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'shardlens-webview-'));
   await esbuild.build({
-    entryPoints: [path.join(ROOT, 'webview/src/main.ts')], outfile: path.join(dir, 'webview.js'),
-    bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'warning',
+    entryPoints: [path.join(ROOT, 'webview/src/main.ts')],
+    outfile: path.join(dir, 'webview.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    logLevel: 'warning',
   });
   const script = readFileSync(path.join(dir, 'webview.js'));
   const style = readFileSync(path.join(ROOT, 'webview/styles.css'));
   let origin = '';
   const server: Server = createServer((req, res) => {
     const url = req.url ?? '/';
-    if (url === '/dist/webview.js') { res.writeHead(200, { 'content-type': 'text/javascript' }); res.end(script); return; }
-    if (url === '/dist/webview.css') { res.writeHead(200, { 'content-type': 'text/css' }); res.end(style); return; }
+    if (url === '/dist/webview.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end(script);
+      return;
+    }
+    if (url === '/dist/webview.css') {
+      res.writeHead(200, { 'content-type': 'text/css' });
+      res.end(style);
+      return;
+    }
     if (url === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(renderHtml({ scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/dist/webview.css`, cspSource: origin, nonce: NONCE }));
       return;
     }
-    res.writeHead(404); res.end();
+    res.writeHead(404);
+    res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -85,7 +99,7 @@ export async function startHarness(): Promise<Harness> {
       // A string, not a function: tsx's keepNames would inject a `__name` helper the page lacks.
       await page.addInitScript(stubScript(state));
       await page.goto(`${origin}/`);
-      await page.waitForFunction(() => ((window as unknown as { __posted: Array<{ type: string }> }).__posted).some((m) => m.type === 'ready'));
+      await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
       return page;
     },
     async close() {
@@ -101,7 +115,14 @@ export async function postToWebview(page: Page, message: unknown): Promise<void>
   await page.evaluate((m) => window.postMessage(m, '*'), message);
 }
 
-export interface BarPos { side: string; gpu: number; x: number; y: number; top: number; base: number }
+export interface BarPos {
+  side: string;
+  gpu: number;
+  x: number;
+  y: number;
+  top: number;
+  base: number;
+}
 
 /** The bar geometry the chart publishes on its canvas after each render. */
 export async function barsOf(page: Page, canvasId: string): Promise<BarPos[]> {
@@ -111,10 +132,13 @@ export async function barsOf(page: Page, canvasId: string): Promise<BarPos[]> {
 
 /** RGBA of the canvas pixel at CSS px (x, y) relative to the canvas. */
 export async function pixelAt(page: Page, canvasId: string, x: number, y: number): Promise<number[]> {
-  return page.evaluate(([id, px, py]) => {
-    const canvas = document.getElementById(id as string) as HTMLCanvasElement;
-    const scale = canvas.width / canvas.clientWidth;
-    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-    return Array.from(ctx.getImageData(Math.round((px as number) * scale), Math.round((py as number) * scale), 1, 1).data);
-  }, [canvasId, x, y] as const);
+  return page.evaluate(
+    ([id, px, py]) => {
+      const canvas = document.getElementById(id as string) as HTMLCanvasElement;
+      const scale = canvas.width / canvas.clientWidth;
+      const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+      return Array.from(ctx.getImageData(Math.round((px as number) * scale), Math.round((py as number) * scale), 1, 1).data);
+    },
+    [canvasId, x, y] as const,
+  );
 }

@@ -11,7 +11,13 @@ import { sampleSweep } from '../../unit/webview/fixtures';
 import { pixelAt, postToWebview, startHarness, type Harness } from './webviewPage';
 
 type Win = { __posted: Array<Record<string, unknown>>; __state: unknown; __violations: string[] };
-interface Point { type: string; gpus: number; value: number; x: number; y: number }
+interface Point {
+  type: string;
+  gpus: number;
+  value: number;
+  x: number;
+  y: number;
+}
 
 const posted = (page: Page) => page.evaluate(() => (window as unknown as Win).__posted);
 
@@ -28,8 +34,12 @@ async function showWhatIf(page: Page): Promise<void> {
 
 describe('What-if view in Chromium', () => {
   let h: Harness;
-  before(async () => { h = await startHarness(); });
-  after(async () => { await h?.close(); });
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h?.close();
+  });
 
   it('draws one point per feasible cluster on the step-time and cost curves, one line per GPU type', async () => {
     const page = await h.open();
@@ -58,10 +68,15 @@ describe('What-if view in Chromium', () => {
   it('the table lists every cluster with its numbers, and why an infeasible one is', async () => {
     const page = await h.open();
     await showWhatIf(page);
-    const rows = await page.$$eval('#whatif-table tbody tr', (trs) => trs.map((tr) => ({
-      type: tr.getAttribute('data-type'), gpus: Number(tr.getAttribute('data-gpus')), feasible: tr.getAttribute('data-feasible'),
-      step: tr.querySelector('[data-col="step"]')?.getAttribute('data-value'), text: tr.querySelector('[data-col="feasible"]')?.textContent,
-    })));
+    const rows = await page.$$eval('#whatif-table tbody tr', (trs) =>
+      trs.map((tr) => ({
+        type: tr.getAttribute('data-type'),
+        gpus: Number(tr.getAttribute('data-gpus')),
+        feasible: tr.getAttribute('data-feasible'),
+        step: tr.querySelector('[data-col="step"]')?.getAttribute('data-value'),
+        text: tr.querySelector('[data-col="feasible"]')?.textContent,
+      })),
+    );
     assert.equal(rows.length, 6);
     const bad = rows.find((r) => r.type === 'A100-80GB' && r.gpus === 1)!;
     assert.equal(bad.feasible, 'false');
@@ -86,7 +101,10 @@ describe('What-if view in Chromium', () => {
     await page.click('#view-balance');
     assert.equal(await page.isVisible('#whatif-view'), false);
     const types = (await posted(page)).map((m) => m.type);
-    assert.deepEqual(types.filter((t) => t !== 'ready'), ['whatIfCancel', 'whatIfRun', 'viewChanged']);
+    assert.deepEqual(
+      types.filter((t) => t !== 'ready'),
+      ['whatIfCancel', 'whatIfRun', 'viewChanged'],
+    );
     assert.deepEqual((await posted(page)).at(-1), { type: 'viewChanged', view: 'balance' });
     await page.close();
   });

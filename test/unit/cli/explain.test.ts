@@ -40,7 +40,7 @@ placement:
 `;
 
 describe('explain: JSON', () => {
-  it('a table-wise table: hand-computed memory and lookups; traffic and ms are the FBGEMM model\'s own', async () => {
+  it("a table-wise table: hand-computed memory and lookups; traffic and ms are the FBGEMM model's own", async () => {
     write('a.shard.yaml', CONFIG);
     const r = await run(['explain', 'a.shard.yaml', 'small', '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);
@@ -80,7 +80,7 @@ describe('explain: JSON', () => {
     assert.ok(Math.abs(s.comm_ms.total - (s.comm_ms.input_dist + s.comm_ms.output_dist + s.comm_ms.grad_dist)) < 1e-12);
   });
 
-  it('a row-split table: every block with its own lookup share (summing to 1), lookups summing to the table\'s', async () => {
+  it("a row-split table: every block with its own lookup share (summing to 1), lookups summing to the table's", async () => {
     write('a.shard.yaml', CONFIG);
     const x = JSON.parse((await run(['explain', 'a.shard.yaml', 'huge', '--format', 'json'])).stdout);
     assert.deepEqual(x.placement.entry, { row: 'all' });
@@ -94,10 +94,13 @@ describe('explain: JSON', () => {
     assert.ok(x.shards[0].block.lookup_share > x.shards[7].block.lookup_share);
     assert.ok(x.shards[0].fwd_ms + x.shards[0].bwd_ms >= x.shards[7].fwd_ms + x.shards[7].bwd_ms);
     // 1,000,000 rows each: [offset, count].
-    assert.deepEqual(x.shards.map((s: { rows: number[] }) => s.rows), Array.from({ length: 8 }, (_, i) => [i * 1_000_000, 1_000_000]));
+    assert.deepEqual(
+      x.shards.map((s: { rows: number[] }) => s.rows),
+      Array.from({ length: 8 }, (_, i) => [i * 1_000_000, 1_000_000]),
+    );
   });
 
-  it('PyTorch embedding_bag: bytes from the analytic model\'s count, priced by the learned model', async () => {
+  it("PyTorch embedding_bag: bytes from the analytic model's count, priced by the learned model", async () => {
     write('a.shard.yaml', CONFIG);
     const x = JSON.parse((await run(['explain', 'a.shard.yaml', 'eager', '--format', 'json'])).stdout);
     assert.equal(x.counted_by, 'analytic (PyTorch embedding_bag)');
@@ -109,14 +112,17 @@ describe('explain: JSON', () => {
     assert.equal(x.shards[0].bytes.bwd, b.bwdBytes);
   });
 
-  it('a table whose entry cannot be used: the entry\'s error in warnings, the table whole on GPU 0', async () => {
+  it("a table whose entry cannot be used: the entry's error in warnings, the table whole on GPU 0", async () => {
     write('a.shard.yaml', CONFIG);
     const r = await run(['explain', 'a.shard.yaml', 'lost', '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const x = JSON.parse(r.stdout);
     assert.equal(x.placement.placed, false);
     assert.equal(x.shards[0].gpu, 0);
-    assert.ok(x.warnings.some((w: { code: string }) => w.code === 'SL041'), JSON.stringify(x.warnings));
+    assert.ok(
+      x.warnings.some((w: { code: string }) => w.code === 'SL041'),
+      JSON.stringify(x.warnings),
+    );
   });
 });
 
@@ -128,8 +134,23 @@ describe('explain: text', () => {
     assert.match(r.stdout, /ShardLens explain · a\.shard\.yaml · huge/);
     assert.match(r.stdout, /placement huge: \{row: all\} — row-wise \(TorchRec row_wise\), 8 shards/);
     assert.match(r.stdout, /kernel fbgemm_tbe · priced by fbgemm-tbe analytic: H100-80GB \(analytic\)/);
-    for (const label of ['lookups', 'share of the table\'s lookups', 'on its hottest 1% of rows', 'distinct rows', 'L2 hit rate', 'forward HBM read', 'forward HBM written',
-      'backward read + written', 'of which optimizer state', 'forward ms', 'backward ms', 'input dist ms', 'output dist ms', 'HBM', 'optimizer state held']) {
+    for (const label of [
+      'lookups',
+      "share of the table's lookups",
+      'on its hottest 1% of rows',
+      'distinct rows',
+      'L2 hit rate',
+      'forward HBM read',
+      'forward HBM written',
+      'backward read + written',
+      'of which optimizer state',
+      'forward ms',
+      'backward ms',
+      'input dist ms',
+      'output dist ms',
+      'HBM',
+      'optimizer state held',
+    ]) {
       assert.match(r.stdout, new RegExp(`\\n  \\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s`), label);
     }
     assert.match(r.stdout, /shard 0 \(slowest\)/);
@@ -149,7 +170,10 @@ describe('explain: text', () => {
     assert.equal(eager.code, 0, eager.stderr);
     assert.match(eager.stdout, /range notes \(the cost model's measured range\):\n\s+SL110 optimizer adam was never measured/);
     const json = JSON.parse((await run(['explain', 'b.shard.yaml', 'eager', '--format', 'json'])).stdout);
-    assert.ok(json.range_notes.some((n: { input: string; level: string }) => n.input === 'optimizer' && n.level === 'warning'), JSON.stringify(json.range_notes));
+    assert.ok(
+      json.range_notes.some((n: { input: string; level: string }) => n.input === 'optimizer' && n.level === 'warning'),
+      JSON.stringify(json.range_notes),
+    );
   });
 });
 
@@ -182,7 +206,7 @@ describe('explain: mistakes', () => {
 });
 
 describe('explain and plan --tables price the same shards', () => {
-  it('the slowest shard of explain is the --tables row; a table-wise table\'s is the table alone (its code lens)', async () => {
+  it("the slowest shard of explain is the --tables row; a table-wise table's is the table alone (its code lens)", async () => {
     const config = loadConfig(path.join(dir(), 'a.shard.yaml'), CONFIG.replace('  lost: 99\n', '  lost: 0\n'), { readFile: () => undefined }).config!;
     const model = new FbgemmCostModel('H100-80GB');
     const rows = await placedTableCosts(config, config.placement!, model);
@@ -193,7 +217,11 @@ describe('explain and plan --tables price the same shards', () => {
       assert.equal(row.fwdMs, slowest.fwdMs, name);
       assert.equal(row.bwdMs, slowest.bwdMs, name);
       assert.equal(row.slowestGpu, slowest.gpu, name);
-      assert.equal(row.memoryBytes, x.shards.reduce((a, s) => a + s.memory.hbmBytes, 0), name);
+      assert.equal(
+        row.memoryBytes,
+        x.shards.reduce((a, s) => a + s.memory.hbmBytes, 0),
+        name,
+      );
       assert.equal(row.shards, x.shards.length);
     }
     const small = rows.find((r) => r.name === 'small')!;

@@ -33,7 +33,9 @@ placement:
 describe('the placement in the text plan: one line per GPU', () => {
   it('each GPU its tables in config order, a split table with its kind and shard, tables on every GPU once on "all"', () => {
     const config = loadConfig('/w/a.shard.yaml', CONFIG, { readFile: () => undefined }).config!;
-    const lines = placementTable(config, config.placement!).split('\n').map((l) => l.trimEnd());
+    const lines = placementTable(config, config.placement!)
+      .split('\n')
+      .map((l) => l.trimEnd());
     assert.deepEqual(lines.slice(2), [
       '    0  –',
       '    1  a, f',
@@ -69,7 +71,13 @@ describe('plan --tables', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /table\s+kind\s+GPUs\s+fwd ms\s+bwd ms\s+± ms\s+memory\s+kernel\s+model/);
     for (const t of ['a', 'b', 'c', 'd', 'e', 'f']) {
-      assert.match(r.stdout, new RegExp(`\\n  ${t}\\s+(table-wise|column-wise|row-wise|data-parallel|table-row-wise|table-column-wise|grid)\\s+GPUs? [\\d,–]+.*\\s[\\d.]+\\s+[\\d.]+\\s+±[\\d.]+\\s+[\\d.,]+ [KMG]?i?B\\s+fbgemm_tbe\\s+fbgemm-tbe analytic: H100-80GB`), t);
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `\\n  ${t}\\s+(table-wise|column-wise|row-wise|data-parallel|table-row-wise|table-column-wise|grid)\\s+GPUs? [\\d,–]+.*\\s[\\d.]+\\s+[\\d.]+\\s+±[\\d.]+\\s+[\\d.,]+ [KMG]?i?B\\s+fbgemm_tbe\\s+fbgemm-tbe analytic: H100-80GB`,
+        ),
+        t,
+      );
     }
     assert.match(r.stdout, /fwd\/bwd: the table's slowest shard alone on its GPU; memory: HBM of all its shards/);
   });
@@ -79,15 +87,23 @@ describe('plan --tables', () => {
     const r = await run(['plan', 'p.shard.yaml', '--strategy', 'greedy', '--tables', '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const plan = JSON.parse(r.stdout);
-    assert.deepEqual(plan.tables.map((t: { table: string }) => t.table), ['a', 'b', 'c', 'd', 'e', 'f']);
+    assert.deepEqual(
+      plan.tables.map((t: { table: string }) => t.table),
+      ['a', 'b', 'c', 'd', 'e', 'f'],
+    );
     for (const t of plan.tables) {
-      for (const k of ['table', 'kind', 'gpus', 'shards', 'fwd_ms', 'bwd_ms', 'slowest_gpu', 'uncertainty_ms', 'memory_bytes', 'kernel', 'model']) assert.ok(k in t, `${k} in ${JSON.stringify(t)}`);
+      for (const k of ['table', 'kind', 'gpus', 'shards', 'fwd_ms', 'bwd_ms', 'slowest_gpu', 'uncertainty_ms', 'memory_bytes', 'kernel', 'model'])
+        assert.ok(k in t, `${k} in ${JSON.stringify(t)}`);
       assert.ok(t.fwd_ms > 0 && t.bwd_ms > 0 && t.memory_bytes > 0);
       assert.equal(t.shards, t.gpus.length);
       assert.ok(t.gpus.includes(t.slowest_gpu));
       // The table's GPUs are the ones the plan's placement gives it.
       const gpusWithIt = plan.gpus.filter((g: { tables: string[] }) => g.tables.includes(t.table)).map((g: { gpu: number }) => g.gpu);
-      assert.deepEqual([...t.gpus].sort((x: number, y: number) => x - y), gpusWithIt, t.table);
+      assert.deepEqual(
+        [...t.gpus].sort((x: number, y: number) => x - y),
+        gpusWithIt,
+        t.table,
+      );
     }
     const plain = JSON.parse((await run(['plan', 'p.shard.yaml', '--strategy', 'greedy', '--format', 'json'])).stdout);
     assert.ok(!('tables' in plain));

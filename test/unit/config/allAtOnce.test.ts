@@ -41,7 +41,11 @@ placement:
     assert.match(ofCode(ds, 'SL044')[0].message, /'huge' allows sharding \[table\], so it cannot be placed/);
     assert.deepEqual(where(ofCode(ds, 'SL041')[0]), [9, 5], "c's GPU 5, though c has no rows");
     assert.equal(ofCode(ds, 'SL043').length, 0, 'a table left out of the config is not also "missing from placement"');
-    assert.deepEqual(load(text).config?.tables.map((t) => t.name), ['d'], 'costs still cover the usable tables only');
+    assert.deepEqual(
+      load(text).config?.tables.map((t) => t.name),
+      ['d'],
+      'costs still cover the usable tables only',
+    );
   });
 
   it('GPU and host indices are checked against count and per_host while the GPU type is unknown', () => {
@@ -92,8 +96,13 @@ describe('SL020: the presets a GPU name means', () => {
     const r = load(text);
     const [d] = ofCode(r.diagnostics, 'SL020');
     assert.match(d.message, /^Unknown device type 'A100'\. Did you mean 'A100-80GB' or 'A100-40GB'\? .* Until then A100-80GB's numbers are assumed\.$/);
-    assert.deepEqual(d.fixes?.map((f) => [f.title, f.edits[0].newText, f.preferred]), [
-      ["Change to 'A100-80GB'", 'A100-80GB', false], ["Change to 'A100-40GB'", 'A100-40GB', false]]);
+    assert.deepEqual(
+      d.fixes?.map((f) => [f.title, f.edits[0].newText, f.preferred]),
+      [
+        ["Change to 'A100-80GB'", 'A100-80GB', false],
+        ["Change to 'A100-40GB'", 'A100-40GB', false],
+      ],
+    );
     assert.equal(r.config?.devices.type, 'A100-80GB');
     const one = ofCode(load(text.replace('A100', 'NVIDIA H100 80GB HBM3')).diagnostics, 'SL020')[0];
     assert.match(one.message, /Did you mean 'H100-80GB'\?/);

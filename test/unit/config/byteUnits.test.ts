@@ -38,14 +38,14 @@ test('bad numbers print as themselves, never as a size', () => {
   assert.equal(gibCell(NaN), 'NaN');
 });
 
-test('table cells: always GiB, with formatBytes\'s decimals', () => {
+test("table cells: always GiB, with formatBytes's decimals", () => {
   assert.equal(gibCell(85_017_493_504), '79.18');
   assert.equal(gibCell(64 * MIB), '0.06');
   assert.equal(gibCell(135.24 * GIB), '135.2');
   assert.equal(gibCell(80 * GIB), '80.00');
 });
 
-test('the validator, the planner and the CLI summary print one GPU\'s bytes the same way', async () => {
+test("the validator, the planner and the CLI summary print one GPU's bytes the same way", async () => {
   const { loadConfig } = await import('../../../server/src/config/load');
   const { evaluatePlacement } = await import('../../../server/src/plan/evaluate');
   const { AnalyticCostModel } = await import('../../../server/src/cost/analytic');

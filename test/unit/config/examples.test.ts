@@ -13,13 +13,27 @@ import { formatBytes } from '../../../server/src/config/byteUnits';
 import { memoryBudget, tableStorage } from '../../../server/src/cost/memory';
 
 const root = path.resolve(__dirname, '../../../examples');
-const disk: FileReader = { readFile: (p) => { try { return readFileSync(p, 'utf8'); } catch { return undefined; } } };
-const load = (name: string) => { const f = path.join(root, name); return loadConfig(f, readFileSync(f, 'utf8'), disk); };
+const disk: FileReader = {
+  readFile: (p) => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+};
+const load = (name: string) => {
+  const f = path.join(root, name);
+  return loadConfig(f, readFileSync(f, 'utf8'), disk);
+};
 
 for (const name of ['criteo-26.shard.yaml', 'dlrm-856.shard.yaml', 'split/model.shard.yaml', 'split/cluster.shard.yaml']) {
   test(`${name} has no diagnostics`, () => {
     const r = load(name);
-    assert.deepEqual(r.diagnostics.map((d) => `${d.code} ${d.range.start.line + 1}: ${d.message}`), []);
+    assert.deepEqual(
+      r.diagnostics.map((d) => `${d.code} ${d.range.start.line + 1}: ${d.message}`),
+      [],
+    );
   });
 }
 
@@ -66,11 +80,17 @@ test('mistakes example: one diagnostic per commented mistake, each on its line',
   const f = path.join(root, 'mistakes.shard.yaml');
   const text = readFileSync(f, 'utf8');
   const expected = new Map<number, string>();
-  text.split('\n').forEach((line, i) => { const m = /#\s*(SL\d{3})/.exec(line); if (m) expected.set(i, m[1]); });
+  text.split('\n').forEach((line, i) => {
+    const m = /#\s*(SL\d{3})/.exec(line);
+    if (m) expected.set(i, m[1]);
+  });
   assert.ok(expected.size >= 10);
   const r = loadConfig(f, text, disk);
   for (const [line, code] of expected) {
-    assert.ok(r.diagnostics.some((d) => d.code === code && d.range.start.line === line), `${code} on line ${line + 1}`);
+    assert.ok(
+      r.diagnostics.some((d) => d.code === code && d.range.start.line === line),
+      `${code} on line ${line + 1}`,
+    );
   }
   for (const d of r.diagnostics) assert.ok(d.code in CODES, `${d.code} is documented`);
 });

@@ -58,14 +58,20 @@ test('a syntax error in the devices file is reported there and on the path', () 
 
 test('SL023 missing devices file, on the path value', () => {
   const r = loadConfig('/w/m/model.shard.yaml', MODEL, memory({}));
-  assert.deepEqual(r.diagnostics.map((d) => [d.code, d.file, d.range.start.line, d.range.start.character, d.range.end.character]), [['SL023', '/w/m/model.shard.yaml', 2, 9, 29]]);
+  assert.deepEqual(
+    r.diagnostics.map((d) => [d.code, d.file, d.range.start.line, d.range.start.character, d.range.end.character]),
+    [['SL023', '/w/m/model.shard.yaml', 2, 9, 29]],
+  );
   assert.equal(r.config, undefined);
 });
 
 test('SL024 a file that references itself, and a two-file cycle', () => {
   const self = MODEL.replace('./cluster.shard.yaml', './model.shard.yaml');
   const r = loadConfig('/w/m/model.shard.yaml', self, memory({ '/w/m/model.shard.yaml': self }));
-  assert.deepEqual(r.diagnostics.map((d) => d.code), ['SL024']);
+  assert.deepEqual(
+    r.diagnostics.map((d) => d.code),
+    ['SL024'],
+  );
   const a = 'devices: ./b.shard.yaml\n';
   const b = 'devices: ./a.shard.yaml\n';
   const r2 = loadConfig('/w/m/model.shard.yaml', MODEL.replace('./cluster.shard.yaml', './a.shard.yaml'), memory({ '/w/m/a.shard.yaml': a, '/w/m/b.shard.yaml': b }));
@@ -75,15 +81,31 @@ test('SL024 a file that references itself, and a two-file cycle', () => {
 test('SL025 a file the reader may not open (outside the workspace / untrusted)', () => {
   const outside = MODEL.replace('./cluster.shard.yaml', '../../etc/cluster.shard.yaml');
   let read = false;
-  const reader: FileReader = { readFile: () => { read = true; return CLUSTER; }, mayRead: (p) => p.startsWith('/w/') };
+  const reader: FileReader = {
+    readFile: () => {
+      read = true;
+      return CLUSTER;
+    },
+    mayRead: (p) => p.startsWith('/w/'),
+  };
   const r = loadConfig('/w/m/model.shard.yaml', outside, reader);
-  assert.deepEqual(r.diagnostics.map((d) => d.code), ['SL025']);
+  assert.deepEqual(
+    r.diagnostics.map((d) => d.code),
+    ['SL025'],
+  );
   assert.equal(read, false, 'never read');
 });
 
 test('a reader that throws is treated as unreadable', () => {
-  const r = loadConfig('/w/m/model.shard.yaml', MODEL, { readFile: () => { throw new Error('EACCES'); } });
-  assert.deepEqual(r.diagnostics.map((d) => d.code), ['SL023']);
+  const r = loadConfig('/w/m/model.shard.yaml', MODEL, {
+    readFile: () => {
+      throw new Error('EACCES');
+    },
+  });
+  assert.deepEqual(
+    r.diagnostics.map((d) => d.code),
+    ['SL023'],
+  );
 });
 
 test('a devices file opened on its own is validated, with no config and no missing-tables error', () => {
@@ -91,7 +113,10 @@ test('a devices file opened on its own is validated, with no config and no missi
   assert.deepEqual(r.diagnostics, []);
   assert.equal(r.config, undefined);
   const bad = loadConfig('/w/m/cluster.shard.yaml', CLUSTER.replace('A100-40GB', 'A100-40'), memory({}));
-  assert.deepEqual(bad.diagnostics.map((d) => d.code), ['SL020']);
+  assert.deepEqual(
+    bad.diagnostics.map((d) => d.code),
+    ['SL020'],
+  );
 });
 
 test('YAML anchors and merge keys are followed', () => {
@@ -104,11 +129,21 @@ tables:
 `;
   const r = loadConfig('/w/x.shard.yaml', text, memory({}));
   assert.deepEqual(r.diagnostics, []);
-  assert.deepEqual(r.config!.tables.map((t) => [t.name, t.rows]), [['a', 1000], ['b', 1000]]);
+  assert.deepEqual(
+    r.config!.tables.map((t) => [t.name, t.rows]),
+    [
+      ['a', 1000],
+      ['b', 1000],
+    ],
+  );
 });
 
 test('JSON documents load (JSON is YAML)', () => {
-  const text = JSON.stringify({ version: 1, batch_size: 8, devices: { type: 'H100-80GB', count: 2 }, tables: [{ name: 'a', rows: 10, dim: 8, pooling: 1 }], placement: { a: 1 } }, null, 2);
+  const text = JSON.stringify(
+    { version: 1, batch_size: 8, devices: { type: 'H100-80GB', count: 2 }, tables: [{ name: 'a', rows: 10, dim: 8, pooling: 1 }], placement: { a: 1 } },
+    null,
+    2,
+  );
   const r = loadConfig('/w/x.shard.json', text, memory({}));
   assert.deepEqual(r.diagnostics, []);
   assert.deepEqual(r.config!.placement!.get('a'), { kind: 'table', gpu: 1 });

@@ -42,7 +42,14 @@ function only(text: string, code: string): Diagnostic {
 function cfg(top = '', alpha = ''): string {
   let t = BASE;
   if (top) t = t.replace('batch_size: 1024\n', `batch_size: 1024\n${top}\n`);
-  if (alpha) t = t.replace('    pooling: 2\n', `    pooling: 2\n${alpha.split('\n').map((l) => `    ${l}`).join('\n')}\n`);
+  if (alpha)
+    t = t.replace(
+      '    pooling: 2\n',
+      `    pooling: 2\n${alpha
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n')}\n`,
+    );
   return t;
 }
 
@@ -77,7 +84,7 @@ test('defaults: fbgemm_tbe, hashed ids, no cache factor; the config records the 
   }
 });
 
-test('top-level kernel and ids are the tables\' defaults; a table overrides them', () => {
+test("top-level kernel and ids are the tables' defaults; a table overrides them", () => {
   const text = cfg('kernel: torch_embedding_bag\nids: sorted', 'kernel: fbgemm_tbe_uvm_caching\nids: hashed');
   assert.deepEqual(codes(text), []);
   assert.equal(load(text).config!.kernel, 'torch_embedding_bag');
@@ -88,7 +95,7 @@ test('top-level kernel and ids are the tables\' defaults; a table overrides them
   assert.equal(t.get('beta')!.ids, 'sorted');
 });
 
-test('cache_load_factor: FBGEMM\'s 0.2 by default for UVM tables, the top-level value, the table\'s own', () => {
+test("cache_load_factor: FBGEMM's 0.2 by default for UVM tables, the top-level value, the table's own", () => {
   assert.equal(tables(cfg('', 'kernel: fbgemm_tbe_uvm_caching')).get('alpha')!.cacheLoadFactor, 0.2);
   const top = cfg('kernel: fbgemm_tbe_uvm_caching\ncache_load_factor: 0.3', 'cache_load_factor: 0.5');
   assert.deepEqual(codes(top), []);

@@ -21,14 +21,37 @@ test('the committed schema is up to date (run `npm run schema`)', () => {
 test('the schema lists exactly the catalogue keys of each section', () => {
   const schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
   const props = (o: { properties: object }) => Object.keys(o.properties).sort();
-  assert.deepEqual(props(schema.oneOf[0]), keysOf('top').map((k) => k.key).sort());
-  assert.deepEqual(props(schema.definitions.devices), keysOf('devices').map((k) => k.key).sort());
-  assert.deepEqual(props(schema.definitions.table), keysOf('table').map((k) => k.key).sort());
-  assert.deepEqual(props(schema.definitions.placementEntry.oneOf[2]), keysOf('placement').map((k) => k.key).sort());
+  assert.deepEqual(
+    props(schema.oneOf[0]),
+    keysOf('top')
+      .map((k) => k.key)
+      .sort(),
+  );
+  assert.deepEqual(
+    props(schema.definitions.devices),
+    keysOf('devices')
+      .map((k) => k.key)
+      .sort(),
+  );
+  assert.deepEqual(
+    props(schema.definitions.table),
+    keysOf('table')
+      .map((k) => k.key)
+      .sort(),
+  );
+  assert.deepEqual(
+    props(schema.definitions.placementEntry.oneOf[2]),
+    keysOf('placement')
+      .map((k) => k.key)
+      .sort(),
+  );
 });
 
-test('catalogue: the brief\'s keys, preset overrides, docs with units', () => {
-  assert.deepEqual(keysOf('top').map((k) => k.key), ['version', 'batch_size', 'dtype', 'optimizer', 'kernel', 'cache_load_factor', 'ids', 'dense_bytes', 'devices', 'tables', 'placement']);
+test("catalogue: the brief's keys, preset overrides, docs with units", () => {
+  assert.deepEqual(
+    keysOf('top').map((k) => k.key),
+    ['version', 'batch_size', 'dtype', 'optimizer', 'kernel', 'cache_load_factor', 'ids', 'dense_bytes', 'devices', 'tables', 'placement'],
+  );
   assert.match(keyDoc('top', 'dense_bytes')!, /Bytes every GPU holds for the dense part[\s\S]*default 0/);
   for (const k of Object.values(PRESET_OVERRIDE_KEYS)) assert.ok(keyInfo('devices', k), k);
   for (const k of ['name', 'rows', 'dim', 'pooling', 'zipf', 'histogram', 'dtype', 'kernel', 'cache_load_factor', 'ids', 'sharding', 'pin']) assert.ok(keyInfo('table', k), k);

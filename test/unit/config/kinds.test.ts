@@ -104,15 +104,33 @@ test('the writer gives back every form; a row entry over every GPU in order is {
   const written = apply(listed, [placementEdit(load(listed), load(listed).config!.placement!).edit]);
   assert.equal(written, BASE, 'a full ordered list is written {row: all}');
   // Flow (JSON) documents get JSON.
-  const json = JSON.stringify({ version: 1, batch_size: 8, devices: { type: 'H100-80GB', count: 16, per_host: 8 }, tables: [{ name: 'a', rows: 100, dim: 16, pooling: 1 }, { name: 'b', rows: 100, dim: 16, pooling: 1 }] }, null, 2);
-  const placed = new Map<string, PlacementEntry>([['a', { kind: 'row', gpus: Array.from({ length: 16 }, (_, g) => g) }], ['b', { kind: 'data_parallel' }]]);
+  const json = JSON.stringify(
+    {
+      version: 1,
+      batch_size: 8,
+      devices: { type: 'H100-80GB', count: 16, per_host: 8 },
+      tables: [
+        { name: 'a', rows: 100, dim: 16, pooling: 1 },
+        { name: 'b', rows: 100, dim: 16, pooling: 1 },
+      ],
+    },
+    null,
+    2,
+  );
+  const placed = new Map<string, PlacementEntry>([
+    ['a', { kind: 'row', gpus: Array.from({ length: 16 }, (_, g) => g) }],
+    ['b', { kind: 'data_parallel' }],
+  ]);
   const out = apply(json, [placementEdit(load(json), placed).edit]);
   assert.deepEqual(JSON.parse(out).placement, { a: { row: 'all' }, b: 'dp' });
   assert.deepEqual(load(out).config!.placement, placed);
 });
 
-test('sharding: every kind by its short word or TorchRec\'s name; SL008 otherwise', () => {
-  const text = variant('{name: rows, rows: 10000000, dim: 128, pooling: 2}', '{name: rows, rows: 10000000, dim: 128, pooling: 2, sharding: [row_wise, table_wise, dp, grid_shard]}');
+test("sharding: every kind by its short word or TorchRec's name; SL008 otherwise", () => {
+  const text = variant(
+    '{name: rows, rows: 10000000, dim: 128, pooling: 2}',
+    '{name: rows, rows: 10000000, dim: 128, pooling: 2, sharding: [row_wise, table_wise, dp, grid_shard]}',
+  );
   const l = load(text);
   assert.deepEqual(l.diagnostics, []);
   assert.deepEqual(l.config!.tables.find((t) => t.name === 'rows')!.sharding, ['row', 'table', 'data_parallel', 'grid']);
@@ -162,7 +180,10 @@ test('SL046: grid and column widths, and fewer rows than row blocks', () => {
   assert.match(g.message, /over 2 hosts \(one column block each\) gives width 18/);
   assert.equal(apply(gridText, g.fixes![0].edits), gridText.replace('{grid: {hosts: [0, 1]}}', '{grid: {hosts: [0]}}'), 'TorchRec cuts dim 36 into one block');
   assert.deepEqual(load(apply(gridText, g.fixes![0].edits)).diagnostics, []);
-  const colText = variant('{name: cols, rows: 1000000, dim: 128, pooling: 2}', '{name: cols, rows: 1000000, dim: 24, pooling: 2}').replace('{column: [0, 1]}', '{column: [0, 1, 2, 3]}');
+  const colText = variant('{name: cols, rows: 1000000, dim: 128, pooling: 2}', '{name: cols, rows: 1000000, dim: 24, pooling: 2}').replace(
+    '{column: [0, 1]}',
+    '{column: [0, 1, 2, 3]}',
+  );
   const cd = only(colText, 'SL046');
   assert.equal(apply(colText, cd.fixes![0].edits), colText.replace('{column: [0, 1, 2, 3]}', '{column: [0, 1, 2]}'), 'the most listed GPUs that split 24 evenly: 3 × 8');
   const r = only(variant('{name: rows, rows: 10000000, dim: 128, pooling: 2}', '{name: rows, rows: 10, dim: 128, pooling: 2}'), 'SL046');
@@ -220,7 +241,10 @@ test('SL051: a data-parallel table larger than one GPU; fix splits it by rows (n
   const d = only(text, 'SL051');
   at(d, line('small'), 9, 11);
   assert.match(d.message, /every GPU holds a full replica of 71\.53 GiB \(weights, sgd state and I\/O buffers\).*67\.29 GiB for shards/);
-  assert.deepEqual(load(text).diagnostics.map((x) => x.code), ['SL051']);
+  assert.deepEqual(
+    load(text).diagnostics.map((x) => x.code),
+    ['SL051'],
+  );
   const fixed = apply(text, d.fixes![0].edits);
   assert.deepEqual(load(fixed).config!.placement!.get('small'), { kind: 'row', gpus: Array.from({ length: 16 }, (_, g) => g) });
   assert.deepEqual(load(fixed).diagnostics, []);
@@ -230,7 +254,11 @@ test('SL036 counts every allowed kind: table_row alone spreads a table over one 
   // 2.4e9 rows × 8 × 4 B + 4 B/row... fits 8 GPUs of one host but not one GPU.
   const big = '{name: trow, rows: 1000000000, dim: 128, pooling: 2, sharding: [table_row]}';
   const l = load(variant('{name: trow, rows: 10000000, dim: 128, pooling: 2}', big));
-  assert.deepEqual(l.diagnostics.filter((d) => d.code === 'SL036'), [], 'table_row over 8 GPUs holds 64 GB each');
+  assert.deepEqual(
+    l.diagnostics.filter((d) => d.code === 'SL036'),
+    [],
+    'table_row over 8 GPUs holds 64 GB each',
+  );
   const l2 = load(variant('{name: trow, rows: 10000000, dim: 128, pooling: 2}', big.replace('[table_row]', '[table]')).replace('{table_row: {host: 1}}', '3'));
   assert.equal(l2.diagnostics.filter((d) => d.code === 'SL036').length, 1);
 });

@@ -85,7 +85,16 @@ test('appending a section when there is none', () => {
 });
 
 test('JSON-style documents get a JSON-style section', () => {
-  const doc = { version: 1, batch_size: 8, devices: { type: 'H100-80GB', count: 4 }, tables: [{ name: 'a', rows: 10, dim: 8, pooling: 1 }, { name: 'b c', rows: 10, dim: 8, pooling: 1 }, { name: 'yes', rows: 10, dim: 8, pooling: 1 }] };
+  const doc = {
+    version: 1,
+    batch_size: 8,
+    devices: { type: 'H100-80GB', count: 4 },
+    tables: [
+      { name: 'a', rows: 10, dim: 8, pooling: 1 },
+      { name: 'b c', rows: 10, dim: 8, pooling: 1 },
+      { name: 'yes', rows: 10, dim: 8, pooling: 1 },
+    ],
+  };
   const text = JSON.stringify(doc, null, 2);
   const next = apply(text, placementEdit(loadConfig('/w/x.json', text, noFiles), PLACED).edit);
   const parsed = JSON.parse(next);
@@ -99,25 +108,36 @@ test('property: load → edit → load round-trips any placement and keeps the r
   const entry = fc.oneof(
     fc.integer({ min: 0, max: 3 }).map((gpu): PlacementEntry => ({ kind: 'table', gpu })),
     fc.constantFrom<PlacementEntry>(
-      { kind: 'row', gpus: [0, 1] }, { kind: 'row', gpus: [3, 2, 1] }, { kind: 'row', gpus: [0, 1, 2, 3] },
-      { kind: 'data_parallel' }, { kind: 'column', gpus: [2, 0] }, { kind: 'table_row', host: 0 },
-      { kind: 'table_column', gpus: [1, 3] }, { kind: 'grid', hosts: [0] },
+      { kind: 'row', gpus: [0, 1] },
+      { kind: 'row', gpus: [3, 2, 1] },
+      { kind: 'row', gpus: [0, 1, 2, 3] },
+      { kind: 'data_parallel' },
+      { kind: 'column', gpus: [2, 0] },
+      { kind: 'table_row', host: 0 },
+      { kind: 'table_column', gpus: [1, 3] },
+      { kind: 'grid', hosts: [0] },
     ),
   );
-  fc.assert(fc.property(fc.tuple(entry, entry, entry), fc.boolean(), (entries, hasSection) => {
-    const p: Placement = new Map(names.map((n, i) => [n, entries[i]]));
-    const text = hasSection ? `${HEAD}placement:\n  a: 1\n  "b c": 1\n  yes: 1\n${TAIL}` : HEAD + TAIL;
-    const next = apply(text, placementEdit(loadConfig('/w/x.shard.yaml', text, noFiles), p).edit);
-    if (hasSection) {
-      assert.ok(next.startsWith(HEAD));
-      assert.ok(next.endsWith(TAIL));
-    } else {
-      assert.ok(next.startsWith(HEAD + TAIL), 'a new section goes after everything');
-    }
-    const after = loadConfig('/w/x.shard.yaml', next, noFiles);
-    assert.deepEqual(after.diagnostics.filter((d) => d.severity === 'error'), []);
-    assert.deepEqual(after.config!.placement, p);
-  }), { numRuns: 100 });
+  fc.assert(
+    fc.property(fc.tuple(entry, entry, entry), fc.boolean(), (entries, hasSection) => {
+      const p: Placement = new Map(names.map((n, i) => [n, entries[i]]));
+      const text = hasSection ? `${HEAD}placement:\n  a: 1\n  "b c": 1\n  yes: 1\n${TAIL}` : HEAD + TAIL;
+      const next = apply(text, placementEdit(loadConfig('/w/x.shard.yaml', text, noFiles), p).edit);
+      if (hasSection) {
+        assert.ok(next.startsWith(HEAD));
+        assert.ok(next.endsWith(TAIL));
+      } else {
+        assert.ok(next.startsWith(HEAD + TAIL), 'a new section goes after everything');
+      }
+      const after = loadConfig('/w/x.shard.yaml', next, noFiles);
+      assert.deepEqual(
+        after.diagnostics.filter((d) => d.severity === 'error'),
+        [],
+      );
+      assert.deepEqual(after.config!.placement, p);
+    }),
+    { numRuns: 100 },
+  );
 });
 
 test('CRLF files keep CRLF in the rewritten section and in the unplaced-table fix', () => {

@@ -26,7 +26,12 @@ function tableUnder(text: string, heading: string): string[][] {
   const rows: string[][] = [];
   for (const l of lines.slice(start + 2)) {
     if (!l.startsWith('|')) break;
-    rows.push(l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()));
+    rows.push(
+      l
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim()),
+    );
   }
   return rows;
 }
@@ -51,8 +56,28 @@ test("predict's input table: the required fields are required, the others option
   const rows = tableUnder(CLI, "### `predict`'s input (`--sets FILE.jsonl`)");
   const fields = rows.map(([f, req]) => ({ field: f.replace(/`/g, '').replace(/ \(or zipf\)$/, ''), required: req === 'yes' }));
   const full = {
-    id: 'x', batch: 4096, dtype: 'fp16', optimizer: 'adam', kernel: 'fbgemm_tbe_uvm_caching', fwd_ms: 1, bwd_ms: 2,
-    tables: [{ name: 'a', rows: 1000, dim: 16, pooling: 2, alpha: 0.5, histogram: new Array(17).fill(1), dtype: 'fp32', kernel: 'torch_embedding_bag', bags: 128, block: { offset: 0, table_rows: 2000, ids: 'sorted' }, cache_load_factor: 0.5 }],
+    id: 'x',
+    batch: 4096,
+    dtype: 'fp16',
+    optimizer: 'adam',
+    kernel: 'fbgemm_tbe_uvm_caching',
+    fwd_ms: 1,
+    bwd_ms: 2,
+    tables: [
+      {
+        name: 'a',
+        rows: 1000,
+        dim: 16,
+        pooling: 2,
+        alpha: 0.5,
+        histogram: new Array(17).fill(1),
+        dtype: 'fp32',
+        kernel: 'torch_embedding_bag',
+        bags: 128,
+        block: { offset: 0, table_rows: 2000, ids: 'sorted' },
+        cache_load_factor: 0.5,
+      },
+    ],
   };
   const device = { type: 'H100-80GB', count: 1, perHost: 1, reserve: 0, ...GPU_PRESETS['H100-80GB'] };
   const parse = (rec: unknown) => parseJsonlSets(JSON.stringify(rec), { device });
@@ -62,7 +87,8 @@ test("predict's input table: the required fields are required, the others option
   for (const { field, required } of fields) {
     for (const f of field.split(', ')) {
       const rec = structuredClone(full) as Record<string, any>;
-      if (f.startsWith('tables[].')) delete rec.tables[0][f.slice('tables[].'.length)]; else delete rec[f];
+      if (f.startsWith('tables[].')) delete rec.tables[0][f.slice('tables[].'.length)];
+      else delete rec[f];
       const r = parse(rec);
       if (required) assert.ok(r.errors.length === 1 && r.errors[0].message.includes(f.replace('tables[].', '')), `without ${f}: ${JSON.stringify(r.errors)}`);
       else assert.deepEqual(r.errors, [], `${f} is optional`);

@@ -70,7 +70,11 @@ test('the base config is clean and fully defaulted', () => {
   assert.equal(c.devices.perHost, 4);
   assert.equal(c.tables[0].rows, 1_000_000);
   assert.equal(c.tables[0].zipf, 0);
-  assert.deepEqual(c.tables[0].sharding, ['data_parallel', 'table', 'column', 'row', 'table_row', 'table_column', 'grid'], 'every TorchRec sharding type by default, as TorchRec allows');
+  assert.deepEqual(
+    c.tables[0].sharding,
+    ['data_parallel', 'table', 'column', 'row', 'table_row', 'table_column', 'grid'],
+    'every TorchRec sharding type by default, as TorchRec allows',
+  );
   assert.deepEqual(c.placement!.get('beta'), { kind: 'column', gpus: [1, 2] });
   assert.deepEqual(r.source.tables.get('beta')!.name, { start: { line: 10, character: 10 }, end: { line: 10, character: 14 } });
   assert.deepEqual(r.source.placementEntries.get('alpha'), { start: { line: 16, character: 2 }, end: { line: 16, character: 10 } });
@@ -100,7 +104,10 @@ test('SL003 unknown key with did-you-mean rename fix', () => {
   at(d, 9, 4, 12);
   assert.match(d.message, /Did you mean 'pooling'/);
   assert.equal(apply(text, d.fixes![0].edits), BASE);
-  assert.ok(load(text).diagnostics.some((x) => x.code === 'SL009'), 'missing pooling reported too');
+  assert.ok(
+    load(text).diagnostics.some((x) => x.code === 'SL009'),
+    'missing pooling reported too',
+  );
 });
 
 test('SL003 unknown top-level and devices keys', () => {
@@ -174,7 +181,10 @@ test('SL020 unknown device type: did you mean, presets listed, fix', () => {
   assert.match(d.message, /H200-141GB/);
   assert.equal(apply(text, d.fixes![0].edits), BASE);
   assert.ok(load(text).config, 'still costed with the suggested preset');
-  const custom = variant('  count: 4', '  count: 4\n  memory_bytes: 1000000000000\n  hbm_gbps: 1000\n  l2_bytes: 1000000\n  sms: 10\n  nvlink_gbps: 10\n  network_gbps: 10').replace('H100-80GB', 'MyGPU');
+  const custom = variant(
+    '  count: 4',
+    '  count: 4\n  memory_bytes: 1000000000000\n  hbm_gbps: 1000\n  l2_bytes: 1000000\n  sms: 10\n  nvlink_gbps: 10\n  network_gbps: 10',
+  ).replace('H100-80GB', 'MyGPU');
   assert.deepEqual(load(custom).diagnostics, [], 'custom GPU with every number given');
 });
 
@@ -231,11 +241,21 @@ test('SL036 a table that fits no GPU; row sharding spreads it over all GPUs', ()
   at(d, 6, 10, 15);
   // 400M rows × 64 × 4 B = 102 GB: over one GPU (72 GB usable) but fine by rows over 4.
   const big = variant('rows: 1_000_000', 'rows: 400_000_000').replace(/placement:[\s\S]*/, '');
-  assert.deepEqual(load(big).diagnostics.map((x) => x.code), []);
+  assert.deepEqual(
+    load(big).diagnostics.map((x) => x.code),
+    [],
+  );
   const tableOnly = big.replace('    pooling: 2', '    pooling: 2\n    sharding: [table, column]');
-  assert.deepEqual(load(tableOnly).diagnostics.map((x) => x.code), [], 'column over 4 GPUs: 25.6 GB each');
+  assert.deepEqual(
+    load(tableOnly).diagnostics.map((x) => x.code),
+    [],
+    'column over 4 GPUs: 25.6 GB each',
+  );
   const wholeOnly = big.replace('    pooling: 2', '    pooling: 2\n    sharding: [table]');
-  assert.deepEqual(load(wholeOnly).diagnostics.map((x) => x.code), ['SL036']);
+  assert.deepEqual(
+    load(wholeOnly).diagnostics.map((x) => x.code),
+    ['SL036'],
+  );
 });
 
 test('SL037 total memory over the cluster', () => {
@@ -314,5 +334,8 @@ test('adam optimizer state counts against memory', () => {
   // 100M × 64 × 4 = 25.6 GB weights; with adam + 51.2 GB = 76.8 GB > 72.3 GB.
   const text = variant('rows: 1_000_000', 'rows: 100_000_000');
   assert.deepEqual(load(text).diagnostics, []);
-  assert.deepEqual(load(text.replace('batch_size: 1024', 'batch_size: 1024\noptimizer: adam')).diagnostics.map((d) => d.code), ['SL047']);
+  assert.deepEqual(
+    load(text.replace('batch_size: 1024', 'batch_size: 1024\noptimizer: adam')).diagnostics.map((d) => d.code),
+    ['SL047'],
+  );
 });

@@ -24,7 +24,10 @@ describe('YAML input: line breaks, tags, big integers', () => {
     const a = load(lf);
     const b = load(cr);
     assert.ok(b.config, `lone-CR config rejected: ${messages(cr).join('; ')}`);
-    assert.deepEqual(b.diagnostics.map((d) => [d.code, d.range.start.line]), a.diagnostics.map((d) => [d.code, d.range.start.line]));
+    assert.deepEqual(
+      b.diagnostics.map((d) => [d.code, d.range.start.line]),
+      a.diagnostics.map((d) => [d.code, d.range.start.line]),
+    );
     assert.deepEqual(b.config!.tables, a.config!.tables);
   });
 
@@ -72,9 +75,16 @@ describe('YAML input: messages stay short and ours', () => {
     }
   });
 
-  it('syntax errors never carry the YAML library\'s text (or echo input)', () => {
+  it("syntax errors never carry the YAML library's text (or echo input)", () => {
     const LIBRARY_WORDS = /Implicit|Nested mappings|flow-(seq|map)|token|at line \d|Unexpected|Map keys|Plain value|compact|scalar|BLOCK_|MISSING_CHAR/;
-    const garbage = fc.sample(fc.array(fc.constantFrom('a: ', 'b', '- ', '{', '}', '[', ']', ',', '"', "'", '\n', '  ', '\t', '&x ', '*x', '!!t ', '? ', ': ', '#', '%', '@', '|', '>', 'x'.repeat(300)), { maxLength: 40 }).map((a) => a.join('')), { numRuns: 400, seed: 11 });
+    const garbage = fc.sample(
+      fc
+        .array(fc.constantFrom('a: ', 'b', '- ', '{', '}', '[', ']', ',', '"', "'", '\n', '  ', '\t', '&x ', '*x', '!!t ', '? ', ': ', '#', '%', '@', '|', '>', 'x'.repeat(300)), {
+          maxLength: 40,
+        })
+        .map((a) => a.join('')),
+      { numRuns: 400, seed: 11 },
+    );
     let seen = 0;
     for (const t of garbage) {
       for (const d of load(t).diagnostics.filter((x) => x.code === 'SL001')) {
@@ -86,7 +96,7 @@ describe('YAML input: messages stay short and ours', () => {
     assert.ok(seen > 100, `only ${seen} syntax errors produced`);
   });
 
-  it('every syntax error message is one of ShardLens\'s own', () => {
+  it("every syntax error message is one of ShardLens's own", () => {
     for (const t of ['a: [1, 2\n', 'a: "x\n', 'a:\n\t- 1\n', '{a: - b}\n', 'a: b: c\n', 'a: 1\n---\nb: 2\n', 'a: &\n', '- a\nb: 1\n', 'a: "\\q"\n']) {
       const ds = load(t).diagnostics.filter((d) => d.code === 'SL001');
       assert.ok(ds.length > 0, t);

@@ -97,17 +97,26 @@ test('faster memory is not slower: H200 ≤ H100 < V100', async () => {
 test('predict equals prepare().score for any subset, and an empty GPU costs 0', async () => {
   const shards: Shard[] = [];
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = 0; i < 40; i++) {
-    shards.push(shard({
-      table: `t${i}`, rows: Math.round(10 ** (3 + 4 * rnd())), dim: 4 * (1 + Math.floor(rnd() * 32)),
-      pooling: 0.5 + 50 * rnd(), zipf: rnd() < 0.2 ? 0 : 1.2 * rnd(), dtypeBytes: rnd() < 0.3 ? 2 : 4,
-    }));
+    shards.push(
+      shard({
+        table: `t${i}`,
+        rows: Math.round(10 ** (3 + 4 * rnd())),
+        dim: 4 * (1 + Math.floor(rnd() * 32)),
+        pooling: 0.5 + 50 * rnd(),
+        zipf: rnd() < 0.2 ? 0 : 1.2 * rnd(),
+        dtypeBytes: rnd() < 0.3 ? 2 : 4,
+      }),
+    );
   }
   const e = env();
   const scorer = model.prepare(shards, e);
   const subsets = [[0], [1, 2, 3], [5, 9, 13, 17, 21, 25], [...shards.keys()], []];
-  const predicted = await model.predict(subsets.map((m) => m.map((i) => shards[i])), e);
+  const predicted = await model.predict(
+    subsets.map((m) => m.map((i) => shards[i])),
+    e,
+  );
   subsets.forEach((m, j) => {
     assert.deepEqual(scorer.score(m), predicted[j]);
     assert.deepEqual(scorer.score(m), scorer.score(m)); // the scorer keeps no state between calls
@@ -127,7 +136,10 @@ test('fusing tables is cheaper than running them one by one', async () => {
 
 test('bad shard numbers give finite costs, never a throw', async () => {
   const bad = [shard({ rows: NaN }), shard({ pooling: 0 }), shard({ dim: -4 }), shard({ zipf: Infinity })];
-  for (const c of await model.predict(bad.map((s) => [s]), env())) {
+  for (const c of await model.predict(
+    bad.map((s) => [s]),
+    env(),
+  )) {
     assert.ok(Number.isFinite(c.fwdMs) && c.fwdMs >= 0);
     assert.ok(Number.isFinite(c.bwdMs) && c.bwdMs >= 0);
   }
@@ -141,15 +153,23 @@ test('bad shard numbers give finite costs, never a throw', async () => {
 test('within a small factor of the measured H100 sets, far better than TorchRec-style', async () => {
   const sets = measuredSets();
   const e = env();
-  const shardsOf = sets.map((s) => s.tables.map((t) => shard({
-    table: t.name, rows: t.rows, dim: t.dim, pooling: t.pooling, zipf: t.alpha, dtypeBytes: s.dtype === 'fp16' ? 2 : 4,
-  })));
+  const shardsOf = sets.map((s) =>
+    s.tables.map((t) =>
+      shard({
+        table: t.name,
+        rows: t.rows,
+        dim: t.dim,
+        pooling: t.pooling,
+        zipf: t.alpha,
+        dtypeBytes: s.dtype === 'fp16' ? 2 : 4,
+      }),
+    ),
+  );
   const preds: ComputeCost[] = [];
   for (let i = 0; i < sets.length; i++) {
     preds.push((await model.predict([shardsOf[i]], { ...e, batchSize: sets[i].batch }))[0]);
   }
-  const gm = (f: (p: ComputeCost, i: number) => number) =>
-    Math.exp(preds.reduce((a, p, i) => a + Math.abs(Math.log(f(p, i))), 0) / preds.length);
+  const gm = (f: (p: ComputeCost, i: number) => number) => Math.exp(preds.reduce((a, p, i) => a + Math.abs(Math.log(f(p, i))), 0) / preds.length);
   const fwd = gm((p, i) => p.fwdMs / sets[i].fwd_ms);
   const bwd = gm((p, i) => p.bwdMs / sets[i].bwd_ms);
   assert.ok(fwd < 1.3, `forward geometric-mean error factor ${fwd}`);

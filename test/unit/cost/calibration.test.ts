@@ -14,8 +14,15 @@ import type { DeviceSpec, Kernel } from '../../../server/src/config/types';
 import { kendallTau, mape } from '../../../server/src/cost/accuracy';
 import { AnalyticCostModel } from '../../../server/src/cost/analytic';
 import {
-  CALIBRATION_FORMAT, CALIBRATION_VERSION, applyLine, calibrated, calibrationNote, parseCalibration,
-  type CalibrationFile, type GpuCalibration, type KernelCorrection,
+  CALIBRATION_FORMAT,
+  CALIBRATION_VERSION,
+  applyLine,
+  calibrated,
+  calibrationNote,
+  parseCalibration,
+  type CalibrationFile,
+  type GpuCalibration,
+  type KernelCorrection,
 } from '../../../server/src/cost/calibration';
 import { MIN_HELDOUT, MIN_TRAIN, fitCalibration, fitLine, isHeldOut, type CalibrationSample } from '../../../server/src/cost/calibrationFit';
 import { loadCostModel } from '../../../server/src/cost/registry';
@@ -27,7 +34,10 @@ const ENV: CostEnv = { batchSize: 65536, optimizer: 'sgd', device: H100 };
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 
 /** Measured = e^offset · predicted^scale × noise (±noise). */
@@ -38,7 +48,9 @@ function samples(n: number, line: { scale: number; offset: number }, noise: numb
     const bwd = Math.exp(-1 + 5 * r());
     const jitter = () => 1 + noise * (2 * r() - 1);
     return {
-      id: `set-${seed}-${i}`, gpuType: 'A100-80GB', kernel,
+      id: `set-${seed}-${i}`,
+      gpuType: 'A100-80GB',
+      kernel,
       predicted: { fwdMs: fwd, bwdMs: bwd },
       measured: { fwdMs: applyLine(fwd, line) * jitter(), bwdMs: applyLine(bwd, line) * jitter() },
     };
@@ -62,7 +74,13 @@ describe('fit', () => {
   it('fits per GPU type and kernel, checks on held-out sets, lowers the error', () => {
     const data = [...samples(60, { scale: 1.1, offset: 0.4 }, 0.05), ...samples(40, { scale: 0.9, offset: -0.2 }, 0.05, 'fbgemm_tbe', 2)];
     const fits = fitCalibration(data);
-    assert.deepEqual(fits.map((f) => [f.kernel, f.status]), [['torch_embedding_bag', 'fitted'], ['fbgemm_tbe', 'fitted']]);
+    assert.deepEqual(
+      fits.map((f) => [f.kernel, f.status]),
+      [
+        ['torch_embedding_bag', 'fitted'],
+        ['fbgemm_tbe', 'fitted'],
+      ],
+    );
     for (const f of fits) {
       const m = f.correction!.mape;
       assert.ok(m.heldout_after < m.heldout_before / 3, JSON.stringify(m));
@@ -90,9 +108,14 @@ describe('fit', () => {
   it('does not keep a correction that the held-out sets contradict', () => {
     // Training sets run 2× slower than predicted, held-out ones exactly as predicted:
     // the fitted factor 2 would double the held-out error, so it is not kept.
-    const data = samples(80, { scale: 1, offset: 0 }, 0).map((s) => (isHeldOut(s.id) ? s : {
-      ...s, measured: { fwdMs: 2 * s.predicted.fwdMs, bwdMs: 2 * s.predicted.bwdMs },
-    }));
+    const data = samples(80, { scale: 1, offset: 0 }, 0).map((s) =>
+      isHeldOut(s.id)
+        ? s
+        : {
+            ...s,
+            measured: { fwdMs: 2 * s.predicted.fwdMs, bwdMs: 2 * s.predicted.bwdMs },
+          },
+    );
     const [f] = fitCalibration(data);
     assert.equal(f.status, 'no_gain');
     assert.ok(f.correction!.mape.heldout_before < 1e-12 && f.correction!.mape.heldout_after > 0.5);
@@ -105,10 +128,22 @@ describe('accuracy helpers', () => {
     const xs = [1, 2, 3, 4];
     assert.equal(kendallTau(xs.map((x) => ({ predicted: x, measured: x * 10 }))), 1);
     assert.equal(kendallTau(xs.map((x) => ({ predicted: x, measured: -x + 10 }))), -1);
-    const t = kendallTau([{ predicted: 1, measured: 1 }, { predicted: 1, measured: 2 }, { predicted: 2, measured: 3 }]);
+    const t = kendallTau([
+      { predicted: 1, measured: 1 },
+      { predicted: 1, measured: 2 },
+      { predicted: 2, measured: 3 },
+    ]);
     assert.ok(Math.abs(t - 2 / Math.sqrt(2 * 3)) < 1e-12, String(t));
     assert.ok(Number.isNaN(kendallTau([{ predicted: 1, measured: 1 }])));
-    assert.ok(Math.abs(mape([{ predicted: 1.1, measured: 1 }, { predicted: 0.8, measured: 1 }, { predicted: 1, measured: 0 }]) - 0.15) < 1e-12);
+    assert.ok(
+      Math.abs(
+        mape([
+          { predicted: 1.1, measured: 1 },
+          { predicted: 0.8, measured: 1 },
+          { predicted: 1, measured: 0 },
+        ]) - 0.15,
+      ) < 1e-12,
+    );
   });
 });
 
@@ -124,7 +159,7 @@ describe('calibrated model', () => {
   const cal: GpuCalibration = { base_model: base.name, kernels: { torch_embedding_bag: correction(2), fbgemm_tbe: correction(0.5) } };
   const model = calibrated(base, cal, { file: 'a100.calibration.json' });
 
-  it('scales one-kernel sets by their kernel\'s correction, in predict and in prepare/score alike', async () => {
+  it("scales one-kernel sets by their kernel's correction, in predict and in prepare/score alike", async () => {
     const sets = [[shard('a', 'torch_embedding_bag')], [shard('b', 'fbgemm_tbe')], [shard('c', 'fbgemm_tbe_uvm_caching')], []];
     const [b, c] = [await base.predict(sets, ENV), await model.predict(sets, ENV)];
     assert.ok(Math.abs(c[0].fwdMs / b[0].fwdMs - 2) < 1e-9);
@@ -137,12 +172,12 @@ describe('calibrated model', () => {
     assert.ok(Math.abs(sc.score([1]).bwdMs - c[1].bwdMs) < 1e-9);
   });
 
-  it('a mixed-kernel set: each kernel\'s share corrected, the base set cost scaled by the ratio', async () => {
+  it("a mixed-kernel set: each kernel's share corrected, the base set cost scaled by the ratio", async () => {
     const mixed = [shard('a', 'torch_embedding_bag'), shard('b', 'fbgemm_tbe', 400_000)];
     const [whole] = await base.predict([mixed], ENV);
     const [ta, fb] = await base.predict([[mixed[0]], [mixed[1]]], ENV);
     const [got] = await model.predict([mixed], ENV);
-    const expect = whole.fwdMs * (2 * ta.fwdMs + 0.5 * fb.fwdMs) / (ta.fwdMs + fb.fwdMs);
+    const expect = (whole.fwdMs * (2 * ta.fwdMs + 0.5 * fb.fwdMs)) / (ta.fwdMs + fb.fwdMs);
     assert.ok(Math.abs(got.fwdMs - expect) < 1e-9, `${got.fwdMs} vs ${expect}`);
     const s = model.prepare(mixed, ENV).score([0, 1]);
     assert.ok(Math.abs(s.fwdMs - got.fwdMs) < 1e-9 && Math.abs(s.bwdMs - got.bwdMs) < 1e-9);
@@ -159,15 +194,24 @@ describe('calibrated model', () => {
 describe('calibration file and registry', () => {
   let dir: string;
   const file = (gpus: CalibrationFile['gpus']): CalibrationFile => ({
-    format: CALIBRATION_FORMAT, version: CALIBRATION_VERSION, created: '2026-01-01T00:00:00Z',
-    provenance: { measurements: 'm.jsonl', sha256: 'x', sets: 26, command: 'shardlens calibrate m.jsonl' }, gpus,
+    format: CALIBRATION_FORMAT,
+    version: CALIBRATION_VERSION,
+    created: '2026-01-01T00:00:00Z',
+    provenance: { measurements: 'm.jsonl', sha256: 'x', sets: 26, command: 'shardlens calibrate m.jsonl' },
+    gpus,
   });
-  before(() => { dir = mkdtempSync(path.join(tmpdir(), 'shardlens-cal-')); });
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'shardlens-cal-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('validates the format with located messages', () => {
     assert.equal(parseCalibration('{').ok, false);
-    const bad = (x: unknown) => { const r = parseCalibration(JSON.stringify(x)); assert.equal(r.ok, false); return (r as { error: string }).error; };
+    const bad = (x: unknown) => {
+      const r = parseCalibration(JSON.stringify(x));
+      assert.equal(r.ok, false);
+      return (r as { error: string }).error;
+    };
     assert.match(bad({ format: 'other' }), /not a ShardLens calibration file/);
     assert.match(bad({ format: CALIBRATION_FORMAT, version: 9, gpus: {} }), /version 9 is not supported/);
     assert.match(bad(file({ A: { base_model: 'm', kernels: { cuda_magic: correction(1) } as GpuCalibration['kernels'] } })), /gpus\.A\.kernels\.cuda_magic: unknown kernel/);

@@ -52,7 +52,7 @@ test('all-to-all of a rank holding nothing still receives its bags', () => {
   assert.equal(allToAllMs(linksOf(env(1, 1), 1), 4096, 4096, 4096, 1), 0, 'one GPU exchanges nothing');
 });
 
-test('ring reduce-scatter: NVLink inside a host, the hosts\' NICs across', () => {
+test("ring reduce-scatter: NVLink inside a host, the hosts' NICs across", () => {
   const one = linksOf(env(8, 8), 8);
   // 7/8 · 1e9 = 875e6 B over NVLink: 875e6 / 360e6 = 2.430556 ms, + 0.015.
   close(ringMs(one, 1e9, 8, 1, 8), 2.4455555555555555, 'one host');

@@ -9,7 +9,16 @@ const H100 = GPU_PRESETS['H100-80GB'];
 test('recovers the link fraction and latency that generated the timings', () => {
   // Synthetic collector lines on 8 GPUs in one host, timed by the model with η = 0.7, α = 0.02 ms.
   const device = { type: 'H100-80GB', count: 8, perHost: 8, reserve: 0, ...H100 };
-  const truth = { nvlinkEfficiency: 0.7, networkEfficiency: 0.85, intraLatencyMs: 0.02, interLatencyMs: 0.03, indexBytes: 8, lengthBytes: 4, ddpBucketBytes: 2 ** 25, source: 'truth' };
+  const truth = {
+    nvlinkEfficiency: 0.7,
+    networkEfficiency: 0.85,
+    intraLatencyMs: 0.02,
+    interLatencyMs: 0.03,
+    indexBytes: 8,
+    lengthBytes: 4,
+    ddpBucketBytes: 2 ** 25,
+    source: 'truth',
+  };
   const lines: string[] = [];
   for (let r = 0; r < 12; r++) {
     const dims = Array.from({ length: 8 }, (_, k) => 64 * (1 + ((r * 3 + k * 5) % 9)));
@@ -31,6 +40,9 @@ test('recovers the link fraction and latency that generated the timings', () => 
 test('lists every bad line and fits nothing from too little', () => {
   const { records, errors } = parseCommJsonl('{"world": 1}\nnot json\n{"world": 2, "batch": 8, "dim_sums": [1], "fwd_a2a_ms": [1, 2], "bwd_a2a_ms": [1, 2]}\n');
   assert.equal(records.length, 0);
-  assert.deepEqual(errors.map((e) => e.split(':')[0]), ['line 1', 'line 2', 'line 3']);
+  assert.deepEqual(
+    errors.map((e) => e.split(':')[0]),
+    ['line 1', 'line 2', 'line 3'],
+  );
   assert.equal(fitCommConstants([], H100, 8), undefined);
 });

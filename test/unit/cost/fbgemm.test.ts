@@ -84,7 +84,7 @@ describe('FBGEMM TBE model: physical properties', () => {
     }
   });
 
-  it('prices a 3-row table\'s backward like any table of its traffic: small, not a serial chain', () => {
+  it("prices a 3-row table's backward like any table of its traffic: small, not a serial chain", () => {
     const tiny = fbgemmShardMs(shard({ rows: 3 }), env());
     const big = fbgemmShardMs(shard({ rows: 1e6 }), env());
     assert.ok(tiny.bwdMs < big.bwdMs);
@@ -167,7 +167,16 @@ describe('FBGEMM TBE model: physical properties', () => {
   });
 
   it('stays finite and non-negative on degenerate input', () => {
-    const bad: Partial<Shard>[] = [{ rows: 0 }, { dim: 0 }, { pooling: 0 }, { pooling: NaN }, { zipf: -1 }, { rows: Infinity }, { bags: 0 }, { cacheLoadFactor: 0, kernel: 'fbgemm_tbe_uvm_caching' }];
+    const bad: Partial<Shard>[] = [
+      { rows: 0 },
+      { dim: 0 },
+      { pooling: 0 },
+      { pooling: NaN },
+      { zipf: -1 },
+      { rows: Infinity },
+      { bags: 0 },
+      { cacheLoadFactor: 0, kernel: 'fbgemm_tbe_uvm_caching' },
+    ];
     for (const over of bad) {
       const c = fbgemmShardMs(shard(over), env());
       assert.ok(Number.isFinite(c.fwdMs) && c.fwdMs >= 0 && Number.isFinite(c.bwdMs) && c.bwdMs >= 0, JSON.stringify(over));
@@ -178,7 +187,7 @@ describe('FBGEMM TBE model: physical properties', () => {
 });
 
 describe('UVM cache misses (persistent LRU, Che)', () => {
-  it('are zero when the cache holds the table, fall as the cache grows, and never exceed the step\'s distinct rows', () => {
+  it("are zero when the cache holds the table, fall as the cache grows, and never exceed the step's distinct rows", () => {
     assert.equal(uvmCacheMisses(1e5, 1e6, 1, 1e5), 0);
     let prev = Infinity;
     for (const c of [0, 1e3, 1e4, 5e4, 9e4]) {
@@ -248,7 +257,10 @@ describe('published FBGEMM figures (models/data/fbgemm-published.jsonl)', () => 
     const noUrl = { ...JSON.parse(good), id: 'x2', source: { ...JSON.parse(good).source, url: 'ftp://example' } };
     const { records: rs, errors: es } = parsePublishedRecords([good, '{not json', JSON.stringify({ ...bad, id: 'x1' }), JSON.stringify(noUrl), good].join('\n'));
     assert.equal(rs.length, 1);
-    assert.deepEqual(es.map((e) => e.line), [2, 3, 4, 5]);
+    assert.deepEqual(
+      es.map((e) => e.line),
+      [2, 3, 4, 5],
+    );
     assert.match(es[1].message, /gpu/);
     assert.match(es[2].message, /url/);
     assert.match(es[3].message, /duplicate/);

@@ -17,8 +17,16 @@ const device: DeviceSpec = { type: 'H100-80GB', count: 8, perHost: 8, reserve: 0
 const env: CostEnv = { batchSize: 32768, optimizer: 'sgd', device };
 
 const parsed = parseTrainingRanges({
-  tables_per_set: [1, 47], rows: [1000, 5e7], dim: [4, 256], dims: [4, 8, 16, 32, 64, 128, 256], pooling: [0.5, 100],
-  batch: [8192, 65536], alpha: [0, 1.3], dtypes: ['fp16', 'fp32'], optimizers: ['sgd'], kernels: ['torch_embedding_bag'],
+  tables_per_set: [1, 47],
+  rows: [1000, 5e7],
+  dim: [4, 256],
+  dims: [4, 8, 16, 32, 64, 128, 256],
+  pooling: [0.5, 100],
+  batch: [8192, 65536],
+  alpha: [0, 1.3],
+  dtypes: ['fp16', 'fp32'],
+  optimizers: ['sgd'],
+  kernels: ['torch_embedding_bag'],
 });
 assert.ok(parsed.ok);
 const ranges: TrainingRanges = parsed.ranges;
@@ -56,7 +64,12 @@ class Exploding implements CostModel {
     return {
       score: (m) => {
         const c = sc.score(m);
-        const f = m.length ? this.factor(m.map((i) => shards[i]), e) : 0;
+        const f = m.length
+          ? this.factor(
+              m.map((i) => shards[i]),
+              e,
+            )
+          : 0;
         return { fwdMs: c.fwdMs * f, bwdMs: c.bwdMs * f, uncertainty: 0.1 };
       },
     };
@@ -64,7 +77,14 @@ class Exploding implements CostModel {
 }
 
 const table = (over: Partial<Shard> = {}, i = 0): Shard => ({
-  table: `t${i}`, rows: 100_000, dim: 64, pooling: 1, zipf: 0.8, dtypeBytes: 4, kernel: 'torch_embedding_bag', ...over,
+  table: `t${i}`,
+  rows: 100_000,
+  dim: 64,
+  pooling: 1,
+  zipf: 0.8,
+  dtypeBytes: 4,
+  kernel: 'torch_embedding_bag',
+  ...over,
 });
 const total = (c: ComputeCost) => c.fwdMs + c.bwdMs;
 
@@ -87,7 +107,7 @@ async function sameEverywhere(model: CostModel, sets: Shard[][], e: CostEnv): Pr
   return predicted;
 }
 
-test('inside the ranges the guard returns the model\'s own numbers, in one call', async () => {
+test("inside the ranges the guard returns the model's own numbers, in one call", async () => {
   const { inner, model } = guarded();
   const sets = [[table()], Array.from({ length: 20 }, (_, i) => table({ rows: 1000 * (i + 1), dim: 16 << (i % 4) }, i)), []];
   const raw = await inner.predict(sets, env);
@@ -131,7 +151,11 @@ test('rows, pooling and batch beyond the ranges are anchored at the range edge a
   const w = Math.log(1.5) / Math.log(4);
   assert.ok(Math.abs(gPast.bwdMs / aPast.bwdMs - 1.2 ** (1 - w)) < 1e-9, `${gPast.bwdMs / aPast.bwdMs}`);
   // 1e9 rows (20×), pooling 1000 (10×), batch 131,072 with a model that returns NaN there: all finite and sane.
-  const cases: [Shard[], CostEnv][] = [[[table({ rows: 1e9, dim: 16 })], env], [[table({ pooling: 1000 })], env], [[table({ pooling: 10 })], { ...env, batchSize: 131072 }]];
+  const cases: [Shard[], CostEnv][] = [
+    [[table({ rows: 1e9, dim: 16 })], env],
+    [[table({ pooling: 1000 })], env],
+    [[table({ pooling: 10 })], { ...env, batchSize: 131072 }],
+  ];
   for (const [set, e] of cases) {
     const [g] = await sameEverywhere(model, [set], e);
     const [a] = await fallback.predict([set], e);
@@ -150,7 +174,7 @@ test('unmeasured dims are priced at the nearest measured dim, scaled by the anal
   }
 });
 
-test('another optimizer: the measured one priced, plus the analytic model\'s optimizer term', async () => {
+test("another optimizer: the measured one priced, plus the analytic model's optimizer term", async () => {
   const { fallback, model } = guarded();
   const set = [table(), table({ dim: 128 }, 1)];
   const adam: CostEnv = { ...env, optimizer: 'adam' };
@@ -161,10 +185,19 @@ test('another optimizer: the measured one priced, plus the analytic model\'s opt
   assert.ok(g.bwdMs > gSgd.bwdMs, 'adam costs more than sgd');
 });
 
-test('every model\'s output stays finite and inside the physical bounds', async () => {
+test("every model's output stays finite and inside the physical bounds", async () => {
   const broken: CostModel = {
-    name: 'broken', source: 'analytic',
-    predict: async (sets) => sets.map((_, i) => [{ fwdMs: NaN, bwdMs: Infinity }, { fwdMs: -3, bwdMs: 1e30 }, { fwdMs: 0, bwdMs: 0 }][i % 3]),
+    name: 'broken',
+    source: 'analytic',
+    predict: async (sets) =>
+      sets.map(
+        (_, i) =>
+          [
+            { fwdMs: NaN, bwdMs: Infinity },
+            { fwdMs: -3, bwdMs: 1e30 },
+            { fwdMs: 0, bwdMs: 0 },
+          ][i % 3],
+      ),
     prepare: () => ({ score: () => ({ fwdMs: NaN, bwdMs: -1 }) }),
   };
   const model = guardModel(broken);
@@ -180,7 +213,7 @@ test('every model\'s output stays finite and inside the physical bounds', async 
   assert.ok(Number.isFinite(s.fwdMs) && s.fwdMs > 0 && Number.isFinite(s.bwdMs) && s.bwdMs > 0);
 });
 
-test('the uncertainty grows outside the ranges: the analytic model\'s error is added', async () => {
+test("the uncertainty grows outside the ranges: the analytic model's error is added", async () => {
   const { model } = guarded();
   const [inside, outside] = await model.predict([[table()], [table({ rows: 7.5e7 })]], env);
   assert.equal(inside.uncertainty, 0.1);

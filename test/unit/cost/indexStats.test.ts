@@ -1,12 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  expectedUnique, hotShare, hottestRowShare, l2HitRate, powerCdf, sampledHotShare,
-} from '../../../server/src/cost/indexStats';
+import { expectedUnique, hotShare, hottestRowShare, l2HitRate, powerCdf, sampledHotShare } from '../../../server/src/cost/indexStats';
 import { measuredSets, median } from './measuredData';
 
 test('uniform distinct rows match the closed form E(1 − e^(−n/E))', () => {
-  for (const [rows, n] of [[1e3, 5e2], [1e6, 1e6], [5e7, 2e6], [12345, 9e5]]) {
+  for (const [rows, n] of [
+    [1e3, 5e2],
+    [1e6, 1e6],
+    [5e7, 2e6],
+    [12345, 9e5],
+  ]) {
     const exact = rows * -Math.expm1(-n / rows);
     assert.ok(Math.abs(expectedUnique(rows, n, 0) / exact - 1) < 1e-3, `${rows} ${n}`);
   }

@@ -61,7 +61,7 @@ test('registry: each (GPU type, kernel) has its model; only a missing learned to
   assert.match(model.name, /^fbgemm-tbe analytic: H100-80GB \[fbgemm_tbe, fbgemm_tbe_uvm_caching\] \+ learned: h100-cost-v\d+ \[torch_embedding_bag\]$/);
 
   const tbeOnly = await loadCostModel(device('A100-80GB'), { files: diskModelFiles, modelsDir: MODELS, kernels: ['fbgemm_tbe'] });
-  assert.equal(tbeOnly.warning, undefined, 'FBGEMM\'s kernel has its own model on every GPU: nothing is missing');
+  assert.equal(tbeOnly.warning, undefined, "FBGEMM's kernel has its own model on every GPU: nothing is missing");
   assert.equal(tbeOnly.model.name, 'fbgemm-tbe analytic: A100-80GB [fbgemm_tbe]');
   assert.equal(tbeOnly.model.source, 'analytic');
 
@@ -77,8 +77,11 @@ test('a set mixing kernels costs the sum of its kernel groups, in predict and in
   const { model } = await all();
   const d = model as KernelDispatchModel;
   const set = [
-    shard('fbgemm_tbe'), shard('torch_embedding_bag', { dim: 128 }), shard('fbgemm_tbe_uvm_caching', { cacheLoadFactor: 0.1 }),
-    shard('fbgemm_tbe', { rows: 10_000, dim: 16 }), shard('torch_embedding_bag', { rows: 40_000, pooling: 1 }),
+    shard('fbgemm_tbe'),
+    shard('torch_embedding_bag', { dim: 128 }),
+    shard('fbgemm_tbe_uvm_caching', { cacheLoadFactor: 0.1 }),
+    shard('fbgemm_tbe', { rows: 10_000, dim: 16 }),
+    shard('torch_embedding_bag', { rows: 40_000, pooling: 1 }),
   ];
   const e = env();
   const [whole] = await model.predict([set], e);
@@ -92,12 +95,12 @@ test('a set mixing kernels costs the sum of its kernel groups, in predict and in
   close(whole, sum, 1e-9, 'set = sum of its kernel groups');
   // Not the same as pricing the PyTorch tables together with the TBE ones.
   const [fused] = await model.predict([set.filter((s) => s.kernel !== 'fbgemm_tbe_uvm_caching')], e);
-  assert.ok(fused.fwdMs < whole.fwdMs, 'dropping a group lowers the GPU\'s cost');
+  assert.ok(fused.fwdMs < whole.fwdMs, "dropping a group lowers the GPU's cost");
 
   const scorer = model.prepare(set, e);
   close(scorer.score([0, 1, 2, 3, 4]), whole, 1e-4, 'prepare agrees with predict (learned JS vs ONNX)');
   const [tbe] = await d.modelFor('fbgemm_tbe').predict([[set[0], set[3]]], e);
-  close(scorer.score([3, 0]), tbe, 1e-9, 'a one-kernel subset is that kernel\'s model');
+  close(scorer.score([3, 0]), tbe, 1e-9, "a one-kernel subset is that kernel's model");
   assert.deepEqual(scorer.score([]), { fwdMs: 0, bwdMs: 0 });
   close(scorer.score([0, 99, -1, 3]), tbe, 1e-9, 'indices outside the prepared list are ignored');
   // Reused buffers: a long call then a short one gives the short one's answer.
@@ -150,7 +153,7 @@ test('learned + the analytic optimizer term: exactly L + A(optimizer) − A(sgd)
   close(sc.score([1, 2]), adam[1], 1e-4, 'prepare agrees');
 });
 
-test('device overrides move the learned model by the analytic model\'s ratio; the notes name the keys', async () => {
+test("device overrides move the learned model by the analytic model's ratio; the notes name the keys", async () => {
   const { model } = await loadKernelModel(device(), 'torch_embedding_bag', { files: diskModelFiles, modelsDir: MODELS });
   const c = model as AnalyticCorrectedModel;
   const analytic = new AnalyticCostModel('H100-80GB');
@@ -161,7 +164,7 @@ test('device overrides move the learned model by the analytic model\'s ratio; th
     const [got] = await model.predict(sets, e);
     const [aDev] = await analytic.predict(sets, e);
     const [aRef] = await analytic.predict(sets, env());
-    close(got, { fwdMs: l.fwdMs * aDev.fwdMs / aRef.fwdMs, bwdMs: l.bwdMs * aDev.bwdMs / aRef.bwdMs }, 1e-9, JSON.stringify(over));
+    close(got, { fwdMs: (l.fwdMs * aDev.fwdMs) / aRef.fwdMs, bwdMs: (l.bwdMs * aDev.bwdMs) / aRef.bwdMs }, 1e-9, JSON.stringify(over));
     const keys = Object.keys(over).map((k) => ({ hbmGBps: 'hbm_gbps', sms: 'sms', l2Bytes: 'l2_bytes' })[k]!);
     const note = model.notes!(e).join(' ');
     for (const key of keys) assert.match(note, new RegExp(`\\b${key}\\b`));
@@ -186,7 +189,10 @@ test('a user model prices the kernel its sidecar names; an unknown kernel is ref
     writeFileSync(path.join(tmp, `${name}.json`), JSON.stringify(s));
     return path.join(tmp, `${name}.onnx`);
   };
-  const tbe = write('tbe', (s) => { s.kernel = 'fbgemm_tbe'; s.name = 'my-tbe-v1'; });
+  const tbe = write('tbe', (s) => {
+    s.kernel = 'fbgemm_tbe';
+    s.name = 'my-tbe-v1';
+  });
   const r = await loadCostModel(device(), { files: diskModelFiles, modelsDir: MODELS, modelPaths: { 'H100-80GB': [tbe] }, kernels: KERNELS });
   const d = r.model as KernelDispatchModel;
   assert.equal(d.modelFor('fbgemm_tbe').name, 'learned: my-tbe-v1');
@@ -197,7 +203,9 @@ test('a user model prices the kernel its sidecar names; an unknown kernel is ref
   const unused = await loadCostModel(device(), { files: diskModelFiles, modelsDir: MODELS, modelPaths: { 'H100-80GB': tbe }, kernels: ['torch_embedding_bag'] });
   assert.match(unused.warning ?? '', /learned: my-tbe-v1 prices fbgemm_tbe, which no table here runs/);
 
-  const bad = write('bad', (s) => { s.kernel = 'cuda_magic'; });
+  const bad = write('bad', (s) => {
+    s.kernel = 'cuda_magic';
+  });
   const b = await loadCostModel(device(), { files: diskModelFiles, modelsDir: MODELS, modelPaths: { 'H100-80GB': bad }, kernels: ['torch_embedding_bag'] });
   assert.match(b.warning ?? '', /sidecar "kernel" is "cuda_magic"; expected one of fbgemm_tbe, fbgemm_tbe_uvm_caching, torch_embedding_bag/);
   assert.equal(b.model.source, 'analytic');
@@ -221,11 +229,20 @@ placement:
   const reader = { readFile: () => undefined };
   const tbe = await analyzeDocument('/w/a.shard.yaml', text(), reader, models);
   const torch = await analyzeDocument('/w/a.shard.yaml', text('torch_embedding_bag'), reader, models);
-  assert.deepEqual(tbe.diagnostics.filter((x) => x.severity === 'error'), []);
+  assert.deepEqual(
+    tbe.diagnostics.filter((x) => x.severity === 'error'),
+    [],
+  );
   assert.equal(tbe.costModel!.name, 'fbgemm-tbe analytic: H100-80GB [fbgemm_tbe]');
   assert.match(torch.costModel!.name, /^learned: h100-cost-v\d+ \[torch_embedding_bag\]$/);
-  assert.deepEqual(tbe.costModel!.kernels.map((k) => [k.kernel, k.source]), [['fbgemm_tbe', 'analytic']]);
-  assert.deepEqual(torch.costModel!.kernels.map((k) => [k.kernel, k.source]), [['torch_embedding_bag', 'learned']]);
+  assert.deepEqual(
+    tbe.costModel!.kernels.map((k) => [k.kernel, k.source]),
+    [['fbgemm_tbe', 'analytic']],
+  );
+  assert.deepEqual(
+    torch.costModel!.kernels.map((k) => [k.kernel, k.source]),
+    [['torch_embedding_bag', 'learned']],
+  );
   assert.match(torch.costModel!.kernels[0].notes.join(), /optimizer term \(rowwise_adagrad\) from the analytic model/);
   for (const name of ['a', 'b']) {
     const x = tbe.tableCosts.get(name)!;

@@ -10,26 +10,39 @@ import * as path from 'node:path';
 export const REPO = path.resolve(__dirname, '../../..');
 
 export interface MeasuredTable {
-  name: string; rows: number; dim: number; pooling: number; alpha: number;
-  n_idx: number; unique: number; top1pct_share: number;
+  name: string;
+  rows: number;
+  dim: number;
+  pooling: number;
+  alpha: number;
+  n_idx: number;
+  unique: number;
+  top1pct_share: number;
 }
 export interface MeasuredSet {
-  id: string; batch: number; dtype: 'fp32' | 'fp16'; tables: MeasuredTable[];
-  fwd_ms: number; bwd_ms: number; singles: { fwd_ms: number; bwd_ms: number }[] | null;
+  id: string;
+  batch: number;
+  dtype: 'fp32' | 'fp16';
+  tables: MeasuredTable[];
+  fwd_ms: number;
+  bwd_ms: number;
+  singles: { fwd_ms: number; bwd_ms: number }[] | null;
 }
 
 export function dataPath(): string {
-  const candidates = [
-    process.env.SHARDLENS_DATA,
-    path.join(REPO, 'models', 'data', 'h100', 'embedding-costs.jsonl'),
-  ].filter((p): p is string => typeof p === 'string' && p.length > 0);
+  const candidates = [process.env.SHARDLENS_DATA, path.join(REPO, 'models', 'data', 'h100', 'embedding-costs.jsonl')].filter(
+    (p): p is string => typeof p === 'string' && p.length > 0,
+  );
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`measured data not found; looked in: ${candidates.join(', ')}`);
   return found;
 }
 
 export function measuredSets(): MeasuredSet[] {
-  return readFileSync(dataPath(), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as MeasuredSet);
+  return readFileSync(dataPath(), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as MeasuredSet);
 }
 
 export function median(xs: readonly number[]): number {

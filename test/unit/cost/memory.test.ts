@@ -63,7 +63,10 @@ tables:
 test('dense_bytes is read, validated and taken off the space for tables (SL052 when nothing is left)', () => {
   const ok = loadConfig('/w/a.shard.yaml', CONFIG('dense_bytes: 10_000_000_000\n'), { readFile: () => undefined });
   assert.equal(ok.config?.denseBytes, 1e10);
-  assert.deepEqual(ok.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    ok.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   const full = loadConfig('/w/a.shard.yaml', CONFIG('dense_bytes: 80_000_000_000\n'), { readFile: () => undefined });
   const d = full.diagnostics.find((x) => x.code === 'SL052');
   assert.ok(d, JSON.stringify(full.diagnostics.map((x) => x.code)));

@@ -34,11 +34,15 @@ const rowOf = (rank: number, rows: number, ids: IdOrder) => (ids === 'sorted' ? 
 /** TorchRec's row-wise block sizes: ⌈rows / parts⌉, the last block takes the rest. */
 function torchrecBlocks(rows: number, parts: number): { offset: number; rows: number }[] {
   const size = Math.ceil(rows / parts);
-  return Array.from({ length: parts }, (_, i) => ({ offset: i * size, rows: Math.max(0, Math.min(size, rows - i * size)) }))
-    .filter((b) => b.rows > 0);
+  return Array.from({ length: parts }, (_, i) => ({ offset: i * size, rows: Math.max(0, Math.min(size, rows - i * size)) })).filter((b) => b.rows > 0);
 }
 
-interface Observed { lookups: number; unique: number; hotShare: number; hottest: number }
+interface Observed {
+  lookups: number;
+  unique: number;
+  hotShare: number;
+  hottest: number;
+}
 
 /**
  * Per block: lookups, distinct rows, the share of its lookups on its hottest 1%
@@ -77,8 +81,14 @@ function simulate(rows: number, alpha: number, n: number, ids: IdOrder, blocks: 
 function blockShard(rows: number, alpha: number, pooling: number, ids: IdOrder, b: { offset: number; rows: number }): Shard {
   const block = { offset: b.offset, tableRows: rows, ids };
   return {
-    table: 't', rows: b.rows, dim: 64, dtypeBytes: 4, kernel: 'torch_embedding_bag', zipf: alpha,
-    pooling: pooling * blockLookupShare(rows, alpha, block, b.rows), block,
+    table: 't',
+    rows: b.rows,
+    dim: 64,
+    dtypeBytes: 4,
+    kernel: 'torch_embedding_bag',
+    zipf: alpha,
+    pooling: pooling * blockLookupShare(rows, alpha, block, b.rows),
+    block,
   };
 }
 
@@ -87,7 +97,13 @@ function near(a: number, b: number, rel: number, abs = 0): boolean {
   return Math.abs(a - b) <= Math.max(rel * Math.abs(b), abs);
 }
 
-for (const [ids, alpha] of [['hashed', 1.05], ['hashed', 0.6], ['hashed', 0], ['sorted', 1.05], ['sorted', 0.8]] as [IdOrder, number][]) {
+for (const [ids, alpha] of [
+  ['hashed', 1.05],
+  ['hashed', 0.6],
+  ['hashed', 0],
+  ['sorted', 1.05],
+  ['sorted', 0.8],
+] as [IdOrder, number][]) {
   test(`row blocks (${ids} ids, alpha ${alpha}) match the index generator cut into blocks`, () => {
     const rows = 1_000_003;
     const bags = 32_768;
@@ -103,7 +119,10 @@ for (const [ids, alpha] of [['hashed', 1.05], ['hashed', 0.6], ['hashed', 0], ['
       // the count or 4 standard deviations, whichever is larger.
       assert.ok(near(s.lookups, o.lookups, 0.01, 4 * Math.sqrt(o.lookups)), `${where} lookups: model ${s.lookups.toFixed(0)} vs simulated ${o.lookups}`);
       assert.ok(near(s.unique, o.unique, 0.01, 4 * Math.sqrt(o.unique)), `${where} distinct rows: model ${s.unique.toFixed(0)} vs simulated ${o.unique}`);
-      assert.ok(near(s.hotShare, o.hotShare, 0.03, 4 * Math.sqrt(o.hotShare * (1 - o.hotShare) / o.lookups)), `${where} hot share: model ${s.hotShare.toFixed(4)} vs simulated ${o.hotShare.toFixed(4)}`);
+      assert.ok(
+        near(s.hotShare, o.hotShare, 0.03, 4 * Math.sqrt((o.hotShare * (1 - o.hotShare)) / o.lookups)),
+        `${where} hot share: model ${s.hotShare.toFixed(4)} vs simulated ${o.hotShare.toFixed(4)}`,
+      );
       assert.ok(near(s.hottestLookups, o.hottest, 0.02, 4 * Math.sqrt(o.hottest) + 2), `${where} hottest row: model ${s.hottestLookups.toFixed(1)} vs simulated ${o.hottest}`);
     });
   });
@@ -171,7 +190,11 @@ test('histogram tables and whole tables have no block statistics; odd blocks sta
   assert.equal(rowBlockStats(base, 1000), undefined);
   assert.equal(rowBlockStats({ ...base, histogram: [1, ...new Array(16).fill(0)], block: { offset: 0, tableRows: 4000, ids: 'hashed' } }, 1000), undefined);
   assert.equal(blockLookupShare(4000, 1, { offset: 1000, tableRows: 4000, ids: 'hashed' }, 1000, [1, ...new Array(16).fill(0)]), 0.25);
-  for (const block of [{ offset: -5, tableRows: 10, ids: 'hashed' as const }, { offset: 1e12, tableRows: 3, ids: 'sorted' as const }, { offset: NaN, tableRows: NaN, ids: 'hashed' as const }]) {
+  for (const block of [
+    { offset: -5, tableRows: 10, ids: 'hashed' as const },
+    { offset: 1e12, tableRows: 3, ids: 'sorted' as const },
+    { offset: NaN, tableRows: NaN, ids: 'hashed' as const },
+  ]) {
     const s = rowBlockStats({ ...base, block }, 1000)!;
     for (const v of [s.share, s.lookups, s.unique, s.hotShare, s.hottestLookups]) assert.ok(Number.isFinite(v) && v >= 0, JSON.stringify({ block, s }));
   }

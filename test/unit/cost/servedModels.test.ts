@@ -62,16 +62,19 @@ test('the optimizer term is added to the guarded SGD number: the guard never see
   const term = total(aAdam[0]) - total(aSgd[0]);
   const sigma = Math.hypot(g[0].uncertainty! * total(g[0]), aAdam[0].uncertainty! * term);
   assert.ok(Math.abs(got[0].uncertainty! - sigma / total(got[0])) < 1e-12, `${got[0].uncertainty}`);
-  assert.ok(got[0].uncertainty! > g[0].uncertainty! * total(g[0]) / total(got[0]), 'the term adds error');
+  assert.ok(got[0].uncertainty! > (g[0].uncertainty! * total(g[0])) / total(got[0]), 'the term adds error');
   // prepare gives the same numbers and ±.
   const sc = torch.prepare(sets.flat(), env('adam'));
-  for (const [i, m] of [[0, [0]], [1, [1]]] as const) {
+  for (const [i, m] of [
+    [0, [0]],
+    [1, [1]],
+  ] as const) {
     const c = sc.score(m);
     assert.ok(Math.abs(c.bwdMs / got[i].bwdMs - 1) < 1e-4 && Math.abs(c.uncertainty! - got[i].uncertainty!) < 1e-3, `prepare set ${i}`);
   }
 });
 
-test('range notes come from the model of each table\'s kernel, the optimizer note from the user\'s env', async () => {
+test("range notes come from the model of each table's kernel, the optimizer note from the user's env", async () => {
   const model = await served();
   const far = { rows: 1e9, dim: 24 };
   const torchNotes = model.rangeNotes(shard('torch_embedding_bag', far), env('adam'), 'fp32');
@@ -90,7 +93,12 @@ test('range notes come from the model of each table\'s kernel, the optimizer not
 
 test('a GPU running several kernels: costs add up, the ± combines the groups in quadrature (predict = prepare)', async () => {
   const model = await served();
-  const set = [shard('fbgemm_tbe'), shard('torch_embedding_bag', { dim: 128 }), shard('fbgemm_tbe', { rows: 30_000, dim: 16 }), shard('torch_embedding_bag', { rows: 40_000, pooling: 1 })];
+  const set = [
+    shard('fbgemm_tbe'),
+    shard('torch_embedding_bag', { dim: 128 }),
+    shard('fbgemm_tbe', { rows: 30_000, dim: 16 }),
+    shard('torch_embedding_bag', { rows: 40_000, pooling: 1 }),
+  ];
   const e = env();
   const [whole] = await model.predict([set], e);
   let variance = 0;
@@ -111,13 +119,17 @@ test('a GPU running several kernels: costs add up, the ± combines the groups in
   assert.equal(tbe.uncertainty, tbeOwn.uncertainty);
 });
 
-test('calibration, outermost, keeps the served model\'s ± and its range notes', async () => {
+test("calibration, outermost, keeps the served model's ± and its range notes", async () => {
   const model = await served();
   const line = { scale: 1, offset: Math.log(1.3) };
-  const cal = calibrated(model, {
-    base_model: model.name,
-    kernels: { torch_embedding_bag: { fwd: line, bwd: line, train: 20, heldout: 5, mape: { train_before: 0.3, train_after: 0.1, heldout_before: 0.3, heldout_after: 0.1 } } },
-  }, { file: 'c.json' });
+  const cal = calibrated(
+    model,
+    {
+      base_model: model.name,
+      kernels: { torch_embedding_bag: { fwd: line, bwd: line, train: 20, heldout: 5, mape: { train_before: 0.3, train_after: 0.1, heldout_before: 0.3, heldout_after: 0.1 } } },
+    },
+    { file: 'c.json' },
+  );
   const set = [shard('torch_embedding_bag')];
   const [base] = await model.predict([set], env());
   const [c] = await cal.predict([set], env());
@@ -132,8 +144,19 @@ test('calibration, outermost, keeps the served model\'s ± and its range notes',
   assert.ok(cal.setSizeNote!(100, 'torch_embedding_bag'));
 });
 
-test('FBGEMM\'s UVM cache misses of a row block come from the block\'s own rows', () => {
-  const t: TableSpec = { name: 'u', rows: 4_000_000, dim: 64, pooling: 10, zipf: 1.1, dtype: 'fp32', kernel: 'fbgemm_tbe_uvm_caching', ids: 'hashed', sharding: ['row'], cacheLoadFactor: 0.05 };
+test("FBGEMM's UVM cache misses of a row block come from the block's own rows", () => {
+  const t: TableSpec = {
+    name: 'u',
+    rows: 4_000_000,
+    dim: 64,
+    pooling: 10,
+    zipf: 1.1,
+    dtype: 'fp32',
+    kernel: 'fbgemm_tbe_uvm_caching',
+    ids: 'hashed',
+    sharding: ['row'],
+    cacheLoadFactor: 0.05,
+  };
   const blocks = rowShards(t, 4).map((b) => ({ ...b, cacheLoadFactor: 0.05 }));
   const e = env();
   // Hashed ids: block 0 holds rank 0 and with it the head of the distribution.

@@ -22,13 +22,28 @@ const MODELS_DIR = path.resolve(__dirname, '../../../models');
 const total = (c: ComputeCost) => c.fwdMs + c.bwdMs;
 
 function table(over: Partial<TableSpec> = {}): TableSpec {
-  return { name: 't', rows: 8_000_000, dim: 64, pooling: 20, zipf: 1.1, dtype: 'fp32', kernel: 'torch_embedding_bag', ids: 'hashed', sharding: ['table', 'row', 'column'], ...over };
+  return {
+    name: 't',
+    rows: 8_000_000,
+    dim: 64,
+    pooling: 20,
+    zipf: 1.1,
+    dtype: 'fp32',
+    kernel: 'torch_embedding_bag',
+    ids: 'hashed',
+    sharding: ['table', 'row', 'column'],
+    ...over,
+  };
 }
 
 async function models(): Promise<Array<[string, CostModel, (s: Shard) => Shard]>> {
   const { model: learned } = await loadCostModel(device, { files: diskModelFiles, modelsDir: MODELS_DIR });
   const fb = (s: Shard): Shard => ({ ...s, kernel: 'fbgemm_tbe' });
-  return [['learned', learned, (s) => s], ['analytic', new AnalyticCostModel('H100-80GB'), (s) => s], ['fbgemm', new FbgemmCostModel('H100-80GB'), fb]];
+  return [
+    ['learned', learned, (s) => s],
+    ['analytic', new AnalyticCostModel('H100-80GB'), (s) => s],
+    ['fbgemm', new FbgemmCostModel('H100-80GB'), fb],
+  ];
 }
 
 test('every model prices the row block holding the hottest rows above the others, and above the proportional split', async () => {
@@ -38,7 +53,10 @@ test('every model prices the row block holding the hottest rows above the others
   const head = 0;
   const proportional = blocks.map((b) => ({ ...b, pooling: t.pooling * (b.rows / t.rows), block: undefined }));
   for (const [name, model, kernel] of await models()) {
-    const costs = await model.predict(blocks.map((b) => [kernel(b)]), env);
+    const costs = await model.predict(
+      blocks.map((b) => [kernel(b)]),
+      env,
+    );
     const others = costs.filter((_, i) => i !== head).map(total);
     // PyTorch's backward serialises on the hottest row (learned, analytic); FBGEMM's
     // does not, so there the head block costs only its extra lookups.
@@ -56,7 +74,10 @@ test('every model prices the row block holding the hottest rows above the others
 
 test('sorted ids: the first block is the expensive one', async () => {
   const blocks = rowShards(table({ ids: 'sorted' }), 4);
-  const costs = await new AnalyticCostModel('H100-80GB').predict(blocks.map((b) => [b]), env);
+  const costs = await new AnalyticCostModel('H100-80GB').predict(
+    blocks.map((b) => [b]),
+    env,
+  );
   assert.ok(total(costs[0]) > total(costs[1]) && total(costs[1]) >= total(costs[3]));
 });
 
@@ -80,7 +101,8 @@ test('a data-parallel replica is priced at its local bags by every model', async
   const replicas = placementShards(t, { kind: 'data_parallel' }, { count: 8, perHost: 8, batchSize: env.batchSize });
   assert.equal(replicas[0].shard.bags, env.batchSize / 8);
   for (const [name, model, kernel] of await models()) {
-    const [replica, whole, local] = await model.predict([[kernel(replicas[0].shard)], [kernel(tableShard(t))], [kernel(tableShard(t))]].slice(0, 2), env)
+    const [replica, whole, local] = await model
+      .predict([[kernel(replicas[0].shard)], [kernel(tableShard(t))], [kernel(tableShard(t))]].slice(0, 2), env)
       .then(async (r) => [...r, ...(await model.predict([[kernel(tableShard(t))]], { ...env, batchSize: env.batchSize / 8 }))]);
     assert.ok(total(replica) < total(whole), `${name}: replica ${total(replica)} vs the global batch ${total(whole)}`);
     assert.ok(Math.abs(total(replica) / total(local) - 1) < 1e-6, `${name}: replica ${total(replica)} vs the table at batch/8 ${total(local)}`);

@@ -26,7 +26,10 @@ test('column shards split dim equally in multiples of 4 and keep every lookup', 
     assert.equal(p.rows, 1_000_003);
     assert.equal(p.pooling, 10);
   }
-  assert.equal(parts.reduce((a, p) => a + p.dim, 0), 128);
+  assert.equal(
+    parts.reduce((a, p) => a + p.dim, 0),
+    128,
+  );
 });
 
 test('impossible column splits give [] instead of throwing', () => {
@@ -55,10 +58,19 @@ test('row blocks follow TorchRec: ⌈R/W⌉ each, the last non-empty one the res
 test('row shards partition the rows and the lookups, with their positions', () => {
   const parts = rowShards(table(), 4);
   assert.equal(parts.length, 4);
-  assert.deepEqual(parts.map((p) => p.rows), [250_001, 250_001, 250_001, 250_000]);
-  assert.deepEqual(parts.map((p) => p.block?.offset), [0, 250_001, 500_002, 750_003]);
+  assert.deepEqual(
+    parts.map((p) => p.rows),
+    [250_001, 250_001, 250_001, 250_000],
+  );
+  assert.deepEqual(
+    parts.map((p) => p.block?.offset),
+    [0, 250_001, 500_002, 750_003],
+  );
   for (const p of parts) assert.deepEqual({ tableRows: p.block?.tableRows, ids: p.block?.ids }, { tableRows: 1_000_003, ids: 'hashed' });
-  assert.equal(parts.reduce((a, p) => a + p.rows, 0), 1_000_003);
+  assert.equal(
+    parts.reduce((a, p) => a + p.rows, 0),
+    1_000_003,
+  );
   assert.ok(Math.abs(parts.reduce((a, p) => a + p.pooling, 0) - 10) < 1e-9);
   for (const p of parts) {
     assert.equal(p.dim, 128);
@@ -67,7 +79,10 @@ test('row shards partition the rows and the lookups, with their positions', () =
   // Hashed ids: rank 0 sits in row 12345 (rowBlocks.ts), so block 0 holds the
   // hottest row and gets more than a quarter of the lookups.
   assert.ok(parts[0].pooling > 2.5 * 1.08, `head block pooling ${parts[0].pooling}`);
-  assert.deepEqual(parts.map((p) => p.block?.offset), [0, 250_001, 500_002, 750_003]);
+  assert.deepEqual(
+    parts.map((p) => p.block?.offset),
+    [0, 250_001, 500_002, 750_003],
+  );
   // A uniform table splits its lookups by rows.
   for (const p of rowShards(table({ zipf: 0 }), 4)) assert.ok(Math.abs(p.pooling - 2.5) < 1e-4);
   // Sorted ids: the first block holds the head.
@@ -78,7 +93,10 @@ test('row shards partition the rows and the lookups, with their positions', () =
 
 test('more row blocks than rows: the trailing blocks are empty, with no lookups', () => {
   const parts = rowShards(table({ rows: 3 }), 4);
-  assert.deepEqual(parts.map((p) => p.rows), [1, 1, 1, 0]);
+  assert.deepEqual(
+    parts.map((p) => p.rows),
+    [1, 1, 1, 0],
+  );
   assert.equal(parts[3].pooling, 0);
   assert.deepEqual(rowShards(table(), 0), []);
   assert.deepEqual(rowShards(table(), -1), []);
@@ -88,43 +106,90 @@ test('placementShards: every kind, on its GPUs', () => {
   const shape = { count: 8, perHost: 4, batchSize: 65536 };
   const t = table({ rows: 10, dim: 64 });
   const dp = placementShards(t, { kind: 'data_parallel' }, shape);
-  assert.deepEqual(dp.map((x) => x.gpu), [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(
+    dp.map((x) => x.gpu),
+    [0, 1, 2, 3, 4, 5, 6, 7],
+  );
   for (const x of dp) assert.deepEqual([x.shard.rows, x.shard.dim, x.shard.bags], [10, 64, 8192]);
   const row = placementShards(t, { kind: 'row', gpus: [0, 1, 2, 3, 4, 5, 6, 7] }, shape);
-  assert.deepEqual(row.map((x) => x.shard.rows), [2, 2, 2, 2, 2, 0, 0, 0]);
+  assert.deepEqual(
+    row.map((x) => x.shard.rows),
+    [2, 2, 2, 2, 2, 0, 0, 0],
+  );
   const twrw = placementShards(t, { kind: 'table_row', host: 1 }, shape);
-  assert.deepEqual(twrw.map((x) => [x.gpu, x.shard.rows]), [[4, 3], [5, 3], [6, 3], [7, 1]]);
+  assert.deepEqual(
+    twrw.map((x) => [x.gpu, x.shard.rows]),
+    [
+      [4, 3],
+      [5, 3],
+      [6, 3],
+      [7, 1],
+    ],
+  );
   const cw = placementShards(t, { kind: 'table_column', gpus: [2, 3] }, shape);
-  assert.deepEqual(cw.map((x) => [x.gpu, x.shard.dim, x.shard.rows]), [[2, 32, 10], [3, 32, 10]]);
+  assert.deepEqual(
+    cw.map((x) => [x.gpu, x.shard.dim, x.shard.rows]),
+    [
+      [2, 32, 10],
+      [3, 32, 10],
+    ],
+  );
   const grid = placementShards(t, { kind: 'grid', hosts: [1, 0] }, shape);
-  assert.deepEqual(grid.map((x) => [x.gpu, x.shard.dim, x.shard.rows]), [
-    [4, 32, 3], [5, 32, 3], [6, 32, 3], [7, 32, 1], [0, 32, 3], [1, 32, 3], [2, 32, 3], [3, 32, 1],
-  ]);
+  assert.deepEqual(
+    grid.map((x) => [x.gpu, x.shard.dim, x.shard.rows]),
+    [
+      [4, 32, 3],
+      [5, 32, 3],
+      [6, 32, 3],
+      [7, 32, 1],
+      [0, 32, 3],
+      [1, 32, 3],
+      [2, 32, 3],
+      [3, 32, 1],
+    ],
+  );
   assert.deepEqual(placementShards(table({ dim: 12 }), { kind: 'grid', hosts: [0, 1] }, shape), [], 'width 6 is not a multiple of 4');
   const one = placementShards(t, { kind: 'row', gpus: [3] }, shape);
-  assert.deepEqual(one.map((x) => [x.gpu, x.shard.rows, x.shard.block]), [[3, 10, undefined]], 'one GPU: the whole table');
+  assert.deepEqual(
+    one.map((x) => [x.gpu, x.shard.rows, x.shard.block]),
+    [[3, 10, undefined]],
+    'one GPU: the whole table',
+  );
 });
 
 test('largestShardForStorage: the largest shard placementShards makes, and how many, for every kind', () => {
   const shape = { count: 12, perHost: 8, batchSize: 65536 };
   const entries: PlacementEntry[] = [
-    { kind: 'table', gpu: 5 }, { kind: 'data_parallel' }, { kind: 'column', gpus: [0, 3, 7, 9] },
-    { kind: 'table_column', gpus: [8, 9] }, { kind: 'row', gpus: Array.from({ length: 12 }, (_, g) => g) },
-    { kind: 'row', gpus: [4] }, { kind: 'table_row', host: 0 }, { kind: 'table_row', host: 1 },
-    { kind: 'grid', hosts: [0, 1] }, { kind: 'grid', hosts: [1, 0] }, { kind: 'column', gpus: [0, 1, 2] },
+    { kind: 'table', gpu: 5 },
+    { kind: 'data_parallel' },
+    { kind: 'column', gpus: [0, 3, 7, 9] },
+    { kind: 'table_column', gpus: [8, 9] },
+    { kind: 'row', gpus: Array.from({ length: 12 }, (_, g) => g) },
+    { kind: 'row', gpus: [4] },
+    { kind: 'table_row', host: 0 },
+    { kind: 'table_row', host: 1 },
+    { kind: 'grid', hosts: [0, 1] },
+    { kind: 'grid', hosts: [1, 0] },
+    { kind: 'column', gpus: [0, 1, 2] },
   ];
   for (const t of [table(), table({ rows: 10 }), table({ rows: 5, dim: 64 }), table({ kernel: 'fbgemm_tbe_uvm_caching', cacheLoadFactor: 0.3 })]) {
     for (const e of entries) {
       const all = placementShards(t, e, shape);
       const fast = largestShardForStorage(t, e, shape);
       const where = `${t.rows} rows, ${JSON.stringify(e)}`;
-      if (all.length === 0) { assert.equal(fast, undefined, where); continue; }
+      if (all.length === 0) {
+        assert.equal(fast, undefined, where);
+        continue;
+      }
       assert.ok(fast, where);
       assert.equal(fast.count, all.length, where);
       const size = (s: { rows: number; dim: number }) => s.rows * s.dim;
       assert.equal(size(fast.shard), Math.max(...all.map((x) => size(x.shard))), where);
-      assert.deepEqual([fast.shard.dtypeBytes, fast.shard.kernel, fast.shard.cacheLoadFactor, fast.shard.bags],
-        [all[0].shard.dtypeBytes, all[0].shard.kernel, all[0].shard.cacheLoadFactor, all[0].shard.bags], where);
+      assert.deepEqual(
+        [fast.shard.dtypeBytes, fast.shard.kernel, fast.shard.cacheLoadFactor, fast.shard.bags],
+        [all[0].shard.dtypeBytes, all[0].shard.kernel, all[0].shard.cacheLoadFactor, all[0].shard.bags],
+        where,
+      );
     }
   }
 });

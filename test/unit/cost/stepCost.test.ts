@@ -37,7 +37,14 @@ test('table-wise: ids all-to-all in, pooled all-to-all out and back; the critica
   const e = env(2, 2, 2000); // b = 1,000 bags per rank
   const a = table('a', 1000, 64, 10); // ids 10·8 + 4 = 84 B/bag; pooled 64·2 = 128 B/bag
   const loads = loadsOf(e, [[a, { kind: 'table', gpu: 0 }]]);
-  const step = stepCost(loads, [{ fwdMs: 1, bwdMs: 3 }, { fwdMs: 2, bwdMs: 1 }], e);
+  const step = stepCost(
+    loads,
+    [
+      { fwdMs: 1, bwdMs: 3 },
+      { fwdMs: 2, bwdMs: 1 },
+    ],
+    e,
+  );
   // Rank 0 receives rank 1's 1,000 bags of ids (84 kB) and sends them their pooled rows (128 kB); rank 1 the reverse.
   close(step.perGpu[0].input_dist, 84_000 / NVL + 0.015, 'input dist rank 0');
   close(step.perGpu[1].input_dist, 84_000 / NVL + 0.015, 'input dist rank 1');
@@ -48,7 +55,10 @@ test('table-wise: ids all-to-all in, pooled all-to-all out and back; the critica
   const expected = 84_000 / NVL + 0.015 + 2 + 2 * (128_000 / NVL + 0.015) + 3;
   close(step.stepMs, expected, 'critical path');
   assert.ok(step.stepMs > Math.max(...step.perGpu.map(phaseTotal)));
-  assert.deepEqual(step.phases.map((p) => p.name), [...PHASES]);
+  assert.deepEqual(
+    step.phases.map((p) => p.name),
+    [...PHASES],
+  );
   assert.equal(step.phases.find((p) => p.name === 'forward')!.gpu, 1);
   assert.equal(step.phases.find((p) => p.name === 'backward')!.gpu, 0);
 });
@@ -98,7 +108,13 @@ test('grid: one reduce-scatter group per column block, on its host', () => {
   const e = env(4, 2, 4000);
   const t = table('g', 100_000, 64, 4);
   const loads = loadsOf(e, [[t, { kind: 'grid', hosts: [0, 1] }]]);
-  assert.deepEqual([...loads.groups.values()].map((g) => [g.ranks, g.bytesPerBag]), [[[0, 1], 64], [[2, 3], 64]]);
+  assert.deepEqual(
+    [...loads.groups.values()].map((g) => [g.ranks, g.bytesPerBag]),
+    [
+      [[0, 1], 64],
+      [[2, 3], 64],
+    ],
+  );
   const step = stepCost(loads, [], e);
   const l = linksOf(e, 4);
   // Each block (32 wide, 64 B/bag): ring in host, send 2,000 bags · 64 B · 1/2 across, receive the other block's 1,000 · 64 B.

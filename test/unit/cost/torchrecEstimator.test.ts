@@ -53,7 +53,10 @@ describe('TorchRec EmbeddingPerfEstimator (re-derived)', () => {
   }
 
   it('reproduces the worked example: 1M × 128 fp32, TW fused, W = w = 8, B = 512, L = 20', () => {
-    const p = torchRecShardPerf({ sharding: 'table_wise', kernel: 'fused', batchSizes: [512], poolingFactors: [20], dim: 128, rows: 1_000_000, tableBytes: 4 }, defaultTopology(8, 8));
+    const p = torchRecShardPerf(
+      { sharding: 'table_wise', kernel: 'fused', batchSizes: [512], poolingFactors: [20], dim: 128, rows: 1_000_000, tableBytes: 4 },
+      defaultTopology(8, 8),
+    );
     // R_in 655,360 B, R_lk 41,943,040 B, R_out 2,097,152 B over 897 GiB/s.
     close(p.fwdCompute, (655_360 + 41_943_040 + 2_097_152) / TORCHREC_CONSTANTS.hbmMemBw, 'fwd_compute');
     assert.ok(Math.abs(p.fwdCompute - 0.0464) < 5e-5);
@@ -62,8 +65,10 @@ describe('TorchRec EmbeddingPerfEstimator (re-derived)', () => {
 
   it('applies the block-usage penalty and the 32-column minimum to table-wise shards only', () => {
     const topo = defaultTopology(1, 1);
-    const tw = (dim: number) => torchRecShardPerf({ sharding: 'table_wise', kernel: 'fused', batchSizes: [1024], poolingFactors: [10], dim, rows: 1e6, tableBytes: 4 }, topo).fwdCompute;
-    const rw = (dim: number) => torchRecShardPerf({ sharding: 'row_wise', kernel: 'fused', batchSizes: [1024], poolingFactors: [10], dim, rows: 1e6, tableBytes: 4 }, topo).fwdCompute;
+    const tw = (dim: number) =>
+      torchRecShardPerf({ sharding: 'table_wise', kernel: 'fused', batchSizes: [1024], poolingFactors: [10], dim, rows: 1e6, tableBytes: 4 }, topo).fwdCompute;
+    const rw = (dim: number) =>
+      torchRecShardPerf({ sharding: 'row_wise', kernel: 'fused', batchSizes: [1024], poolingFactors: [10], dim, rows: 1e6, tableBytes: 4 }, topo).fwdCompute;
     // 16 columns are charged as 32, times the quarter-block penalty 1.75.
     const lookups = 1024 * 10;
     close(tw(16), ((8 * lookups + lookups * 32 * 4 + 1024 * 16 * 4) * 1.75) / TORCHREC_CONSTANTS.hbmMemBw, 'tw 16');

@@ -2,17 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { changedEntries, movesLens, placementEntries, planFailureLens, replanLens, splitPlacement } from '../../e2e/lib/placement.mjs';
 
-const DOC = [
-  'version: 1',
-  'tables:',
-  '  - {name: a, rows: 10, dim: 4}',
-  'placement:',
-  '  a: 0',
-  '  # a comment inside',
-  '',
-  '  b: {column: [0, 1]}',
-  'notes: after',
-].join('\n');
+const DOC = ['version: 1', 'tables:', '  - {name: a, rows: 10, dim: 4}', 'placement:', '  a: 0', '  # a comment inside', '', '  b: {column: [0, 1]}', 'notes: after'].join('\n');
 
 test('splitPlacement takes the placement section up to the next top-level key', () => {
   const { placement, rest } = splitPlacement(DOC);
@@ -62,7 +52,13 @@ test('replanLens skips the move-budget lens; movesLens reads it', () => {
 
 test('placementEntries and changedEntries count entries as written', () => {
   const a = placementEntries(DOC);
-  assert.deepEqual([...a], [['a', '0'], ['b', '{column:[0,1]}']]);
+  assert.deepEqual(
+    [...a],
+    [
+      ['a', '0'],
+      ['b', '{column:[0,1]}'],
+    ],
+  );
   const b = placementEntries(DOC.replace('  a: 0', '  a: 1').replace('{column: [0, 1]}', '{column: [0,1]}'));
   assert.deepEqual(changedEntries(a, b), ['a']);
   assert.deepEqual(changedEntries(a, new Map([['a', '0']])), ['b']);

@@ -73,7 +73,8 @@ describe('engine promises are awaited', () => {
   });
 
   it('no statement in config/, cost/, plan/ or engine/ drops a promise', () => {
-    const files = ts.sys.readDirectory(path.join(ROOT, 'server', 'src'), ['.ts'])
+    const files = ts.sys
+      .readDirectory(path.join(ROOT, 'server', 'src'), ['.ts'])
       .map((f) => path.resolve(f))
       .filter((f) => ENGINE.some((d) => f.startsWith(d)));
     assert.ok(files.length > 50, `${files.length} engine files found`);

@@ -21,10 +21,27 @@ class FakeModel implements CostModel {
   }
   async predict(sets: readonly (readonly Shard[])[], _env: CostEnv): Promise<ComputeCost[]> {
     this.calls++;
-    return sets.map((set) => set.reduce((a, s) => { const c = this.cost(s); return { fwdMs: a.fwdMs + c.fwdMs, bwdMs: a.bwdMs + c.bwdMs }; }, { fwdMs: 0, bwdMs: 0 }));
+    return sets.map((set) =>
+      set.reduce(
+        (a, s) => {
+          const c = this.cost(s);
+          return { fwdMs: a.fwdMs + c.fwdMs, bwdMs: a.bwdMs + c.bwdMs };
+        },
+        { fwdMs: 0, bwdMs: 0 },
+      ),
+    );
   }
   prepare(shards: readonly Shard[], _env: CostEnv) {
-    return { score: (members: readonly number[]) => members.reduce((a, i) => { const c = this.cost(shards[i]); return { fwdMs: a.fwdMs + c.fwdMs, bwdMs: a.bwdMs + c.bwdMs }; }, { fwdMs: 0, bwdMs: 0 }) };
+    return {
+      score: (members: readonly number[]) =>
+        members.reduce(
+          (a, i) => {
+            const c = this.cost(shards[i]);
+            return { fwdMs: a.fwdMs + c.fwdMs, bwdMs: a.bwdMs + c.bwdMs };
+          },
+          { fwdMs: 0, bwdMs: 0 },
+        ),
+    };
   }
 }
 
@@ -55,7 +72,10 @@ describe('analyzeDocument', () => {
     assert.equal(d.range.start.line, lineOf(text, 'placement:'));
     assert.match(d.message, /GPU 0/);
     const lenient = await analyzeDocument('/w/a.shard.yaml', text, noFiles, models(new FakeModel()), { imbalanceThreshold: 100 });
-    assert.equal(lenient.diagnostics.some((x) => x.code === 'SL101'), false);
+    assert.equal(
+      lenient.diagnostics.some((x) => x.code === 'SL101'),
+      false,
+    );
   });
 
   it('SL102 carries the loader warning; SL103 when the model cannot be loaded', async () => {
@@ -65,7 +85,9 @@ describe('analyzeDocument', () => {
     assert.ok(d);
     assert.match(d.message, /analytic model \(fake: linear\).*no learned cost model/);
     assert.equal(d.range.start.line, lineOf(text, 'devices:'));
-    const failing = createCostModelCache(async () => { throw new Error('disk on fire'); });
+    const failing = createCostModelCache(async () => {
+      throw new Error('disk on fire');
+    });
     const failed = await analyzeDocument('/w/a.shard.yaml', text, noFiles, failing);
     assert.ok(failed.diagnostics.some((x) => x.code === 'SL103' && /disk on fire/.test(x.message)));
     assert.equal(failed.tableCosts.size, 0);
@@ -83,7 +105,10 @@ describe('analyzeDocument', () => {
   it('never throws on garbage, and reports it', async () => {
     for (const text of ['', '\u0000\u0001binary', 'version: [', 'tables: 5', '- a\n- b', 'x'.repeat(10_000)]) {
       const a = await analyzeDocument('/w/g.shard.yaml', text, noFiles, models(new FakeModel()));
-      assert.ok(a.diagnostics.some((d) => d.severity === 'error'), JSON.stringify(text.slice(0, 20)));
+      assert.ok(
+        a.diagnostics.some((d) => d.severity === 'error'),
+        JSON.stringify(text.slice(0, 20)),
+      );
       assert.equal(a.current, undefined);
     }
   });
@@ -127,16 +152,23 @@ describe('proposePlan', () => {
   it('placement errors do not block planning (a plan replaces them); other errors do', async () => {
     const missing = configText({ tables: 4, gpus: 2, placement: 'round-robin' }).replace(/^ {2}t003: .*\n/m, '');
     const a = await analyzeDocument('/w/a.shard.yaml', missing, noFiles, models(new FakeModel()));
-    assert.ok(a.diagnostics.some((d) => d.severity === 'error' && /^SL04\d$/.test(d.code)), 'the fixture has a placement error');
+    assert.ok(
+      a.diagnostics.some((d) => d.severity === 'error' && /^SL04\d$/.test(d.code)),
+      'the fixture has a placement error',
+    );
     const p = await proposePlan(a, { strategy: 'greedy' });
     assert.equal(p.plan.placement.size, 4);
     const bad = await analyzeDocument('/w/a.shard.yaml', configText({ firstDim: 130 }), noFiles, models(new FakeModel()));
     await assert.rejects(proposePlan(bad, { strategy: 'greedy' }), /Fix the 1 error/);
     // A data-parallel replica larger than a GPU (SL051) is the written placement's problem too.
     const replica = configText({ tables: 4, gpus: 2, placement: 'round-robin' })
-      .replace('rows: 8000000', 'rows: 3000000000').replace(/^ {2}t003: .*$/m, '  t003: dp');
+      .replace('rows: 8000000', 'rows: 3000000000')
+      .replace(/^ {2}t003: .*$/m, '  t003: dp');
     const r = await analyzeDocument('/w/a.shard.yaml', replica, noFiles, models(new FakeModel()));
-    assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code), ['SL051']);
+    assert.deepEqual(
+      r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code),
+      ['SL051'],
+    );
     const pr = await proposePlan(r, { strategy: 'greedy' });
     assert.equal(pr.plan.feasible, true, pr.plan.reasons.join('; '));
     assert.notEqual(pr.plan.placement.get('t003')?.kind, 'data_parallel');

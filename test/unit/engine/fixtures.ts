@@ -12,15 +12,32 @@ export class LinearModel implements CostModel {
   predicts = 0;
   constructor(readonly name = 'fake: linear') {}
   private cost(s: Shard, env: CostEnv): ComputeCost {
-    const w = (s.rows * s.dim * s.pooling) / 1e9 * (3350 / env.device.hbmGBps);
+    const w = ((s.rows * s.dim * s.pooling) / 1e9) * (3350 / env.device.hbmGBps);
     return { fwdMs: w, bwdMs: 2 * w };
   }
   async predict(sets: readonly (readonly Shard[])[], env: CostEnv): Promise<ComputeCost[]> {
     this.predicts++;
-    return sets.map((set) => set.reduce((a, s) => { const c = this.cost(s, env); return { fwdMs: a.fwdMs + c.fwdMs, bwdMs: a.bwdMs + c.bwdMs }; }, { fwdMs: 0, bwdMs: 0 }));
+    return sets.map((set) =>
+      set.reduce(
+        (a, s) => {
+          const c = this.cost(s, env);
+          return { fwdMs: a.fwdMs + c.fwdMs, bwdMs: a.bwdMs + c.bwdMs };
+        },
+        { fwdMs: 0, bwdMs: 0 },
+      ),
+    );
   }
   prepare(shards: readonly Shard[], env: CostEnv) {
-    return { score: (members: readonly number[]) => members.reduce((a, i) => { const c = this.cost(shards[i], env); return { fwdMs: a.fwdMs + c.fwdMs, bwdMs: a.bwdMs + c.bwdMs }; }, { fwdMs: 0, bwdMs: 0 }) };
+    return {
+      score: (members: readonly number[]) =>
+        members.reduce(
+          (a, i) => {
+            const c = this.cost(shards[i], env);
+            return { fwdMs: a.fwdMs + c.fwdMs, bwdMs: a.bwdMs + c.bwdMs };
+          },
+          { fwdMs: 0, bwdMs: 0 },
+        ),
+    };
   }
 }
 
@@ -31,7 +48,10 @@ export function modelsPerType(): { models: CostModels; byType: Map<string, Linea
   const models = createCostModelCache(async (device) => {
     asked.push(device);
     let m = byType.get(device.type);
-    if (!m) { m = new LinearModel(`fake: ${device.type}`); byType.set(device.type, m); }
+    if (!m) {
+      m = new LinearModel(`fake: ${device.type}`);
+      byType.set(device.type, m);
+    }
     return { model: m };
   });
   return { models, byType, asked };

@@ -32,35 +32,61 @@ test('a TorchRec EmbeddingBagConfig dump (CSV): pooling SUM/MEAN, factors in the
   ].join('\n');
   const r = importTables('/x/tables.csv', csv);
   assert.deepEqual(errorsOf(r), []);
-  assert.deepEqual(r.errors.map((e) => [e.line, e.severity]), [[1, 'warning']], 'weight_init_max is ignored with a warning');
+  assert.deepEqual(
+    r.errors.map((e) => [e.line, e.severity]),
+    [[1, 'warning']],
+    'weight_init_max is ignored with a warning',
+  );
   assert.match(r.errors[0].message, /column "weight_init_max" is not used by ShardLens/);
   const l = loadOut(r.yaml!);
-  assert.deepEqual(l.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    l.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   const c = l.config!;
   assert.equal(c.dtype, 'fp32', "TorchRec's default data_type");
-  assert.deepEqual(c.tables.map((t) => [t.name, t.rows, t.dim, t.pooling, t.dtype]), [
-    ['t_user', 50_000_000, 128, 1, 'fp32'], ['t_hist, long', 2_000_000, 64, 35.5, 'fp16'], ['t_country', 200, 16, 1, 'fp32'], ['t_bf', 1000, 32, 3, 'bf16'],
-  ]);
+  assert.deepEqual(
+    c.tables.map((t) => [t.name, t.rows, t.dim, t.pooling, t.dtype]),
+    [
+      ['t_user', 50_000_000, 128, 1, 'fp32'],
+      ['t_hist, long', 2_000_000, 64, 35.5, 'fp16'],
+      ['t_country', 200, 16, 1, 'fp32'],
+      ['t_bf', 1000, 32, 3, 'bf16'],
+    ],
+  );
   assert.match(r.yaml!, /pooling: 35\.5 {3}# 2 features: sum of their factors \[10, 25\.5\]; TorchRec pooling MEAN/);
   assert.match(r.yaml!, /dtype: bf16/);
 });
 
 test('a TorchRec dump as JSON: embedding_bag_configs, enum names, per-feature factors', () => {
-  const json = JSON.stringify({ embedding_bag_configs: [
-    { name: 'a', num_embeddings: 1000, embedding_dim: 64, feature_names: ['f1', 'f2'], data_type: 'FP16', pooling: 'SUM', pooling_factors: [2, 3] },
-    { name: 'b', num_embeddings: 10, embedding_dim: 8, feature_names: ['g'], pooling: 'PoolingType.NONE', pooling_factor: 1 },
-    { name: 'c', num_embeddings: 10, embedding_dim: 8, feature_names: ['h'], data_type: 'INT8', pooling_factor: 1 },
-    { name: 'd', num_embeddings: 10, embedding_dim: 8, feature_names: ['i', 'j'], pooling_factors: [1, 2, 3] },
-  ] }, null, 2);
+  const json = JSON.stringify(
+    {
+      embedding_bag_configs: [
+        { name: 'a', num_embeddings: 1000, embedding_dim: 64, feature_names: ['f1', 'f2'], data_type: 'FP16', pooling: 'SUM', pooling_factors: [2, 3] },
+        { name: 'b', num_embeddings: 10, embedding_dim: 8, feature_names: ['g'], pooling: 'PoolingType.NONE', pooling_factor: 1 },
+        { name: 'c', num_embeddings: 10, embedding_dim: 8, feature_names: ['h'], data_type: 'INT8', pooling_factor: 1 },
+        { name: 'd', num_embeddings: 10, embedding_dim: 8, feature_names: ['i', 'j'], pooling_factors: [1, 2, 3] },
+      ],
+    },
+    null,
+    2,
+  );
   const r = importTables('/x/dump.json', json);
   assert.equal(r.tables, 1);
   assert.equal(r.rejected, 3);
-  assert.deepEqual(errorsOf(r).map((e) => e.line), [18, 28, 38], "the line of each rejected object");
+  assert.deepEqual(
+    errorsOf(r).map((e) => e.line),
+    [18, 28, 38],
+    'the line of each rejected object',
+  );
   assert.match(errorsOf(r)[0].message, /pooling NONE is an unpooled \(EmbeddingCollection\) table/);
   assert.match(errorsOf(r)[1].message, /INT8 is a quantized \(inference\) type/);
   assert.match(errorsOf(r)[2].message, /3 pooling factors for 2 features/);
   const c = loadOut(r.yaml!).config!;
-  assert.deepEqual(c.tables.map((t) => [t.name, t.pooling, t.dtype]), [['a', 5, 'fp16']]);
+  assert.deepEqual(
+    c.tables.map((t) => [t.name, t.pooling, t.dtype]),
+    [['a', 5, 'fp16']],
+  );
 });
 
 test('every bad row is listed with its line; none is silently dropped', () => {
@@ -68,15 +94,29 @@ test('every bad row is listed with its line; none is silently dropped', () => {
   const r = importTables('/x/t.csv', csv);
   assert.equal(r.tables, 1);
   assert.equal(r.rejected, 6);
-  assert.deepEqual(errorsOf(r).map((e) => e.line), [3, 4, 5, 6, 7, 8]);
-  assert.match(errorsOf(r).map((e) => e.message).join('\n'), /text after a closing quote[\s\S]*expected 4 cells[\s\S]*rows\) must be a whole number[\s\S]*duplicate table name "ok"[\s\S]*missing table name[\s\S]*pooling factors must be numbers > 0/);
+  assert.deepEqual(
+    errorsOf(r).map((e) => e.line),
+    [3, 4, 5, 6, 7, 8],
+  );
+  assert.match(
+    errorsOf(r)
+      .map((e) => e.message)
+      .join('\n'),
+    /text after a closing quote[\s\S]*expected 4 cells[\s\S]*rows\) must be a whole number[\s\S]*duplicate table name "ok"[\s\S]*missing table name[\s\S]*pooling factors must be numbers > 0/,
+  );
 });
 
 test('quoted fields with commas and newlines are one cell (hardening)', () => {
   const r = importTables('/x/t.csv', 'name,rows,dim,pooling\n"item, hist",10,8,1\n"line\nbreak",10,8,1\n');
-  assert.deepEqual(errorsOf(r).map((e) => e.message), ['table name "line break" holds a line break or control character']);
+  assert.deepEqual(
+    errorsOf(r).map((e) => e.message),
+    ['table name "line break" holds a line break or control character'],
+  );
   assert.equal(errorsOf(r)[0].line, 3);
-  assert.deepEqual(loadOut(r.yaml!).config!.tables.map((t) => t.name), ['item, hist']);
+  assert.deepEqual(
+    loadOut(r.yaml!).config!.tables.map((t) => t.name),
+    ['item, hist'],
+  );
 });
 
 test('a file name or table name cannot inject YAML (a newline in the file name once put `version: 2` in)', () => {
@@ -86,30 +126,60 @@ test('a file name or table name cannot inject YAML (a newline in the file name o
   assert.equal(lines.filter((l) => /^version:/.test(l)).length, 1);
   assert.equal(lines.filter((l) => l.startsWith('#')).length, 2, 'the header is two comment lines');
   const l = loadOut(r.yaml!);
-  assert.deepEqual(l.diagnostics.filter((d) => d.severity === 'error'), []);
-  assert.deepEqual(l.config!.tables.map((t) => t.name), ['a: b', '- x', 'null', '#c']);
+  assert.deepEqual(
+    l.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  assert.deepEqual(
+    l.config!.tables.map((t) => t.name),
+    ['a: b', '- x', 'null', '#c'],
+  );
 });
 
 test('property: any file name and any printable names give a config that loads with exactly those tables', () => {
-  const text = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', ':', '#', '"', "'", '-', '{', '[', ',', '\\', 'é', '\u2028', '0', '*', '&', '!', '|', '>'), minLength: 1, maxLength: 10 });
-  fc.assert(fc.property(fc.uniqueArray(text.filter((s) => s.trim() !== '' && s.trim() === s), { minLength: 1, maxLength: 5 }), fc.string({ maxLength: 20 }), (names, file) => {
-    const csv = `name,rows,dim,pooling\n${names.map((n) => `"${n.replace(/"/g, '""')}",10,8,1`).join('\n')}\n`;
-    const r = importTables(`/x/${file}.csv`, csv);
-    const bad = errorsOf(r);
-    // U+2028 is a line separator in some readers: refused like a newline.
-    const expected = names.filter((n) => !n.includes('\u2028'));
-    assert.equal(r.tables, expected.length, JSON.stringify(bad));
-    if (!r.yaml) return;
-    const l = loadOut(r.yaml);
-    assert.deepEqual(l.diagnostics.filter((d) => d.severity === 'error'), [], r.yaml);
-    assert.deepEqual(l.config!.tables.map((t) => t.name), expected);
-    assert.equal(r.yaml.split('\n').filter((x) => /^version:/.test(x)).length, 1);
-  }), { numRuns: 200 });
+  const text = fc.string({
+    unit: fc.constantFrom('a', 'Z', ' ', ':', '#', '"', "'", '-', '{', '[', ',', '\\', 'é', '\u2028', '0', '*', '&', '!', '|', '>'),
+    minLength: 1,
+    maxLength: 10,
+  });
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(
+        text.filter((s) => s.trim() !== '' && s.trim() === s),
+        { minLength: 1, maxLength: 5 },
+      ),
+      fc.string({ maxLength: 20 }),
+      (names, file) => {
+        const csv = `name,rows,dim,pooling\n${names.map((n) => `"${n.replace(/"/g, '""')}",10,8,1`).join('\n')}\n`;
+        const r = importTables(`/x/${file}.csv`, csv);
+        const bad = errorsOf(r);
+        // U+2028 is a line separator in some readers: refused like a newline.
+        const expected = names.filter((n) => !n.includes('\u2028'));
+        assert.equal(r.tables, expected.length, JSON.stringify(bad));
+        if (!r.yaml) return;
+        const l = loadOut(r.yaml);
+        assert.deepEqual(
+          l.diagnostics.filter((d) => d.severity === 'error'),
+          [],
+          r.yaml,
+        );
+        assert.deepEqual(
+          l.config!.tables.map((t) => t.name),
+          expected,
+        );
+        assert.equal(r.yaml.split('\n').filter((x) => /^version:/.test(x)).length, 1);
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
 
 test('numeric sanity: huge or absurd numbers are rejected by the config ranges, not written as 3.04e291', () => {
   const r = importTables('/x/t.csv', 'name,rows,dim,pooling\nhuge,1e300,128,1\nwide,100,1e9,1\ninf,Infinity,8,1\nhex,0x10,8,1\nbig_pool,10,8,1e7\nok,10,8,1\n');
-  assert.deepEqual(errorsOf(r).map((e) => e.line), [2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    errorsOf(r).map((e) => e.line),
+    [2, 3, 4, 5, 6],
+  );
   assert.match(errorsOf(r)[0].message, /must be a whole number ≥ 1 and ≤ 1,000,000,000,000 \(got 1e300\)/);
   assert.doesNotMatch(r.yaml!, /e\+?\d{2,}/, 'no exponent notation in the output');
   // Within range per table but more than a config's 65,536 GPUs can hold: an error, count capped, exit status 1.
@@ -139,7 +209,7 @@ test('the suggested GPU count is the fewest 8-GPU hosts at ≤ 60% fill, and its
   assert.equal(used, '191.9 GiB');
   // 8 × ⌊85,017,493,504 × 0.85⌋ B = 578,118,955,824 B = 538.4 GiB.
   assert.equal(of, '538.4 GiB');
-  assert.equal(pct, Number((bytes / (usable * count) * 100).toFixed(1)));
+  assert.equal(pct, Number(((bytes / (usable * count)) * 100).toFixed(1)));
   assert.ok(pct <= 60);
   assert.equal(r.count, count);
 });

@@ -14,8 +14,13 @@ const noFiles = { readFile: () => undefined };
 describe('placement moves', () => {
   it('compares entries of every kind exactly', () => {
     const same: PlacementEntry[] = [
-      { kind: 'table', gpu: 3 }, { kind: 'data_parallel' }, { kind: 'column', gpus: [0, 1] }, { kind: 'row', gpus: [2, 3] },
-      { kind: 'table_column', gpus: [4, 5] }, { kind: 'table_row', host: 1 }, { kind: 'grid', hosts: [0, 1] },
+      { kind: 'table', gpu: 3 },
+      { kind: 'data_parallel' },
+      { kind: 'column', gpus: [0, 1] },
+      { kind: 'row', gpus: [2, 3] },
+      { kind: 'table_column', gpus: [4, 5] },
+      { kind: 'table_row', host: 1 },
+      { kind: 'grid', hosts: [0, 1] },
     ];
     for (const e of same) assert.ok(sameEntry(e, structuredClone(e)), e.kind);
     assert.ok(!sameEntry({ kind: 'table', gpu: 3 }, { kind: 'table', gpu: 4 }));
@@ -25,9 +30,17 @@ describe('placement moves', () => {
     assert.ok(!sameEntry({ kind: 'grid', hosts: [0] }, { kind: 'grid', hosts: [0, 1] }));
   });
 
-  it('lists moved, newly placed and no longer placed tables (after\'s order, then removed)', () => {
-    const before = new Map<string, PlacementEntry>([['a', { kind: 'table', gpu: 0 }], ['b', { kind: 'table', gpu: 1 }], ['gone', { kind: 'table', gpu: 1 }]]);
-    const after = new Map<string, PlacementEntry>([['new', { kind: 'table', gpu: 0 }], ['b', { kind: 'column', gpus: [0, 1] }], ['a', { kind: 'table', gpu: 0 }]]);
+  it("lists moved, newly placed and no longer placed tables (after's order, then removed)", () => {
+    const before = new Map<string, PlacementEntry>([
+      ['a', { kind: 'table', gpu: 0 }],
+      ['b', { kind: 'table', gpu: 1 }],
+      ['gone', { kind: 'table', gpu: 1 }],
+    ]);
+    const after = new Map<string, PlacementEntry>([
+      ['new', { kind: 'table', gpu: 0 }],
+      ['b', { kind: 'column', gpus: [0, 1] }],
+      ['a', { kind: 'table', gpu: 0 }],
+    ]);
     assert.deepEqual(placementMoves(before, after), [
       { table: 'new', to: { kind: 'table', gpu: 0 } },
       { table: 'b', from: { kind: 'table', gpu: 1 }, to: { kind: 'column', gpus: [0, 1] } },
@@ -40,11 +53,30 @@ describe('diffPlans and comparePlacements', () => {
   it('per-GPU and step-time change of two scored placements', async () => {
     const cfg = config([table('a', 1e6, 64), table('b', 2e6, 64), table('c', 5e5, 32)], 2);
     const model = new LinearModel();
-    const before = await evaluatePlacement(cfg, new Map<string, PlacementEntry>([['a', { kind: 'table', gpu: 0 }], ['b', { kind: 'table', gpu: 0 }], ['c', { kind: 'table', gpu: 1 }]]), model);
-    const after = await evaluatePlacement(cfg, new Map<string, PlacementEntry>([['a', { kind: 'table', gpu: 1 }], ['b', { kind: 'table', gpu: 0 }], ['c', { kind: 'table', gpu: 1 }]]), model);
+    const before = await evaluatePlacement(
+      cfg,
+      new Map<string, PlacementEntry>([
+        ['a', { kind: 'table', gpu: 0 }],
+        ['b', { kind: 'table', gpu: 0 }],
+        ['c', { kind: 'table', gpu: 1 }],
+      ]),
+      model,
+    );
+    const after = await evaluatePlacement(
+      cfg,
+      new Map<string, PlacementEntry>([
+        ['a', { kind: 'table', gpu: 1 }],
+        ['b', { kind: 'table', gpu: 0 }],
+        ['c', { kind: 'table', gpu: 1 }],
+      ]),
+      model,
+    );
     const d = diffPlans(before, after, { sameModel: true });
     assert.equal(d.moved, 1);
-    assert.deepEqual(d.moves.map((m) => m.table), ['a']);
+    assert.deepEqual(
+      d.moves.map((m) => m.table),
+      ['a'],
+    );
     assert.equal(d.stepChangeMs, after.maxMs - before.maxMs);
     assert.ok(d.stepChangeMs < 0, 'moving a off the loaded GPU shortens the step');
     assert.equal(d.gpus.length, 2);
@@ -67,10 +99,13 @@ describe('diffPlans and comparePlacements', () => {
     if ('problem' in d) return;
     assert.equal(d.sameModel, true);
     assert.equal(byType.size, 1);
-    assert.deepEqual(d.moves.map((m) => [m.table, m.from, m.to]), [
-      [tableName(1), { kind: 'table', gpu: 0 }, { kind: 'table', gpu: 1 }],
-      [tableName(3), { kind: 'table', gpu: 0 }, { kind: 'table', gpu: 1 }],
-    ]);
+    assert.deepEqual(
+      d.moves.map((m) => [m.table, m.from, m.to]),
+      [
+        [tableName(1), { kind: 'table', gpu: 0 }, { kind: 'table', gpu: 1 }],
+        [tableName(3), { kind: 'table', gpu: 0 }, { kind: 'table', gpu: 1 }],
+      ],
+    );
     assert.equal(d.before.maxMs, before.current!.maxMs);
     assert.equal(d.after.maxMs, after.current!.maxMs);
     assert.ok(d.stepChangeMs < 0);

@@ -15,16 +15,40 @@ const noFiles = { readFile: () => undefined };
 
 function plan(maxMs: number, extra: Partial<PlanResult> = {}): PlanResult {
   return {
-    strategy: 'best', elapsedMs: 1, maxMs, meanMs: maxMs, maxGpuMs: maxMs, phases: [], feasible: true, reasons: [],
+    strategy: 'best',
+    elapsedMs: 1,
+    maxMs,
+    meanMs: maxMs,
+    maxGpuMs: maxMs,
+    phases: [],
+    feasible: true,
+    reasons: [],
     gpus: [{ gpu: 0, tables: ['a'], fwdMs: 1, bwdMs: 1, commMs: 0, totalMs: maxMs, memoryBytes: 1, capacityBytes: 2 }],
-    placement: new Map(), costModel: 'fake', ...extra,
+    placement: new Map(),
+    costModel: 'fake',
+    ...extra,
   };
 }
 
-function proposal(before: number | undefined, after: number, budget: Partial<MoveBudgetResult>, planExtra: Partial<PlanResult> = {}): Pick<MovesProposal, 'plan' | 'beforeMaxMs' | 'budget'> {
+function proposal(
+  before: number | undefined,
+  after: number,
+  budget: Partial<MoveBudgetResult>,
+  planExtra: Partial<PlanResult> = {},
+): Pick<MovesProposal, 'plan' | 'beforeMaxMs' | 'budget'> {
   const p = plan(after, planExtra);
   const b: MoveBudgetResult = {
-    plan: p, full: plan(20), fullMoves: 50, maxMoves: 10, moves: [], requiredMoves: 0, tooFewMoves: false, method: 'local-search', jointGainMs: 0, elapsedMs: 1, ...budget,
+    plan: p,
+    full: plan(20),
+    fullMoves: 50,
+    maxMoves: 10,
+    moves: [],
+    requiredMoves: 0,
+    tooFewMoves: false,
+    method: 'local-search',
+    jointGainMs: 0,
+    elapsedMs: 1,
+    ...budget,
   };
   return { plan: p, beforeMaxMs: before, budget: b };
 }
@@ -33,8 +57,10 @@ const move = (table: string) => ({ table, from: { kind: 'table' as const, gpu: 0
 
 describe('movesTitle', () => {
   it('the step before → after, the change and the moves used', () => {
-    assert.equal(movesTitle(proposal(41.2, 35, { moves: ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(move) })),
-      'Replan \u2264 10 moves \u2014 step 41.2 ms \u2192 35.0 ms (\u221215%, 7 moves)');
+    assert.equal(
+      movesTitle(proposal(41.2, 35, { moves: ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(move) })),
+      'Replan \u2264 10 moves \u2014 step 41.2 ms \u2192 35.0 ms (\u221215%, 7 moves)',
+    );
     assert.equal(movesTitle(proposal(41.2, 40.9, { maxMoves: 1, moves: [move('a')] })), 'Replan \u2264 1 move \u2014 step 41.2 ms \u2192 40.9 ms (\u22121%, 1 move)');
   });
 
@@ -45,7 +71,10 @@ describe('movesTitle', () => {
 
   it('no move, too few moves, infeasible, nothing to plan', () => {
     assert.equal(movesTitle(proposal(41.2, 41.2, {})), 'Replan \u2264 10 moves \u2014 no move lowers the step (41.2 ms)');
-    assert.equal(movesTitle(proposal(undefined, 0, { tooFewMoves: true, requiredMoves: 14 })), 'Replan \u2264 10 moves \u2014 too few: the written placement needs 14 moves to become feasible');
+    assert.equal(
+      movesTitle(proposal(undefined, 0, { tooFewMoves: true, requiredMoves: 14 })),
+      'Replan \u2264 10 moves \u2014 too few: the written placement needs 14 moves to become feasible',
+    );
     assert.match(movesTitle(proposal(41.2, 30, { moves: [move('a')] }, { feasible: false, reasons: ['x'] })), / \u2014 infeasible$/);
     assert.match(movesTitle(proposal(41.2, 0, {}, { gpus: [], feasible: false, reasons: ['no cost model'] })), /cannot plan: no cost model$/);
   });

@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  MAX_SWEEP_CLUSTERS, MAX_SWEEP_GPUS, checkGpuCounts, checkGpuTypes, clusterCountProblem, defaultSweepCounts, parseGpuCounts, parseGpuTypes,
+  MAX_SWEEP_CLUSTERS,
+  MAX_SWEEP_GPUS,
+  checkGpuCounts,
+  checkGpuTypes,
+  clusterCountProblem,
+  defaultSweepCounts,
+  parseGpuCounts,
+  parseGpuTypes,
 } from '../../../server/src/engine/sweepInput';
 
 describe('sweep input', () => {
@@ -20,7 +27,14 @@ describe('sweep input', () => {
   });
 
   it('counts: each mistake is named', () => {
-    for (const [text, why] of [['', /at least one/], ['8,x', /'x' is not a GPU count/], ['0', /'0' is not/], ['1.5', /'1.5' is not/], ['-4', /'-4' is not/], [String(MAX_SWEEP_GPUS + 1), /more than a sweep plans/]] as const) {
+    for (const [text, why] of [
+      ['', /at least one/],
+      ['8,x', /'x' is not a GPU count/],
+      ['0', /'0' is not/],
+      ['1.5', /'1.5' is not/],
+      ['-4', /'-4' is not/],
+      [String(MAX_SWEEP_GPUS + 1), /more than a sweep plans/],
+    ] as const) {
       const r = parseGpuCounts(text);
       assert.equal(r.ok, false, text);
       if (!r.ok) assert.match(r.error, why, text);
@@ -30,7 +44,7 @@ describe('sweep input', () => {
     assert.equal(checkGpuCounts([4.5]).ok, false);
   });
 
-  it('types: presets or the config\'s own (custom) type; unknown ones suggest the closest', () => {
+  it("types: presets or the config's own (custom) type; unknown ones suggest the closest", () => {
     assert.deepEqual(parseGpuTypes('', 'H100-80GB'), { ok: true, value: ['H100-80GB'] });
     assert.deepEqual(parseGpuTypes('A100-80GB, H100-80GB,A100-80GB', 'H100-80GB'), { ok: true, value: ['A100-80GB', 'H100-80GB'] });
     assert.deepEqual(parseGpuTypes('MyGPU', 'MyGPU'), { ok: true, value: ['MyGPU'] });

@@ -7,8 +7,17 @@ import { parsePercent, worseGate } from '../../../server/src/engine/worseGate';
 function plan(totals: number[], feasible = true, reasons: string[] = []): PlanResult {
   const gpus: GpuReport[] = totals.map((t, gpu) => ({ gpu, tables: [], fwdMs: t, bwdMs: 0, commMs: 0, totalMs: t, memoryBytes: 0, capacityBytes: 1 }));
   return {
-    strategy: 'best', elapsedMs: 0, maxMs: Math.max(0, ...totals), meanMs: totals.reduce((a, b) => a + b, 0) / Math.max(1, totals.length),
-    maxGpuMs: Math.max(0, ...totals), phases: [], feasible, reasons, gpus, placement: new Map(), costModel: 'fake',
+    strategy: 'best',
+    elapsedMs: 0,
+    maxMs: Math.max(0, ...totals),
+    meanMs: totals.reduce((a, b) => a + b, 0) / Math.max(1, totals.length),
+    maxGpuMs: Math.max(0, ...totals),
+    phases: [],
+    feasible,
+    reasons,
+    gpus,
+    placement: new Map(),
+    costModel: 'fake',
   };
 }
 
@@ -24,7 +33,14 @@ describe('--fail-if-worse', () => {
     const v = worseGate(plan([110, 100, 107, 90]), plan([100, 100, 100, 100]), 5);
     assert.equal(v.passed, false);
     assert.ok(Math.abs(v.overPercent! - 10) < 1e-9);
-    assert.deepEqual(v.gpus, [{ gpu: 0, ms: 110 }, { gpu: 2, ms: 107 }], 'GPUs over 105 ms, slowest first');
+    assert.deepEqual(
+      v.gpus,
+      [
+        { gpu: 0, ms: 110 },
+        { gpu: 2, ms: 107 },
+      ],
+      'GPUs over 105 ms, slowest first',
+    );
     assert.match(v.message, /10\.0% above the plan found \(100 ms; allowed 5%\)/);
     assert.match(v.message, /GPU 0 \(110 ms\), GPU 2 \(107 ms\)/);
   });
@@ -51,8 +67,12 @@ describe('--fail-if-worse', () => {
     const written = plan([100, 100]);
     written.maxMs = 120;
     written.phases = [
-      { name: 'input_dist', maxMs: 0, gpu: 0 }, { name: 'forward', maxMs: 60, gpu: 0 }, { name: 'output_dist', maxMs: 0, gpu: 0 },
-      { name: 'grad_dist', maxMs: 0, gpu: 0 }, { name: 'backward', maxMs: 60, gpu: 1 }, { name: 'dp_sync', maxMs: 0, gpu: 0 },
+      { name: 'input_dist', maxMs: 0, gpu: 0 },
+      { name: 'forward', maxMs: 60, gpu: 0 },
+      { name: 'output_dist', maxMs: 0, gpu: 0 },
+      { name: 'grad_dist', maxMs: 0, gpu: 0 },
+      { name: 'backward', maxMs: 60, gpu: 1 },
+      { name: 'dp_sync', maxMs: 0, gpu: 0 },
     ];
     const v = worseGate(written, plan([100, 100]), 5);
     assert.equal(v.passed, false);

@@ -35,7 +35,10 @@ describe('Chromium: CHROMIUM_PATH, else chromium on PATH', () => {
 
   it('a CHROMIUM_PATH that is not executable: says so and what to do', () => {
     const r = findChromium({ CHROMIUM_PATH: path.join(stubs.dir(), 'no-such-chrome'), PATH: '' });
-    assert.deepEqual(r, { ok: false, why: `CHROMIUM_PATH=${path.join(stubs.dir(), 'no-such-chrome')} is not an executable file. Install Chromium (Debian: apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable.` });
+    assert.deepEqual(r, {
+      ok: false,
+      why: `CHROMIUM_PATH=${path.join(stubs.dir(), 'no-such-chrome')} is not an executable file. Install Chromium (Debian: apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable.`,
+    });
   });
 
   it('else the first executable chromium on PATH (a non-executable file is passed over)', () => {

@@ -7,7 +7,10 @@ describe('CrashTracker', () => {
     let t = 0;
     const tracker = new CrashTracker(undefined, () => t);
     const decisions = [];
-    for (let i = 0; i < 5; i++) { decisions.push(tracker.crashed()); t += 10_000; }
+    for (let i = 0; i < 5; i++) {
+      decisions.push(tracker.crashed());
+      t += 10_000;
+    }
     assert.deepEqual(decisions, ['restart', 'restart', 'restart', 'restart', 'give-up']);
     assert.equal(tracker.recent, 5);
   });
@@ -16,10 +19,14 @@ describe('CrashTracker', () => {
     let t = 0;
     const tracker = new CrashTracker({ maxCrashes: 3, windowMs: 1000 }, () => t);
     assert.equal(tracker.crashed(), 'restart');
-    t = 500; assert.equal(tracker.crashed(), 'restart');
-    t = 1600; assert.equal(tracker.crashed(), 'restart', 'the first crash left the window');
-    t = 1700; assert.equal(tracker.crashed(), 'restart', 'the crash at 500 left the window too');
-    t = 1800; assert.equal(tracker.crashed(), 'give-up', '1600, 1700, 1800: three within 1000 ms');
+    t = 500;
+    assert.equal(tracker.crashed(), 'restart');
+    t = 1600;
+    assert.equal(tracker.crashed(), 'restart', 'the first crash left the window');
+    t = 1700;
+    assert.equal(tracker.crashed(), 'restart', 'the crash at 500 left the window too');
+    t = 1800;
+    assert.equal(tracker.crashed(), 'give-up', '1600, 1700, 1800: three within 1000 ms');
   });
 
   it('a manual restart resets the budget', () => {
@@ -38,8 +45,14 @@ describe('the server closed / a connection error (what client.ts does)', () => {
   it('restarts after each of the first 4 crashes in 3 minutes; at the 5th stays down with a message and a Restart button', () => {
     let t = 0;
     const crashes = new CrashTracker(undefined, () => t);
-    const decisions = [1, 2, 3, 4, 5].map(() => { t += 1000; return onServerClosed(crashes); });
-    assert.deepEqual(decisions.slice(0, 4).map((d) => d.action), ['restart', 'restart', 'restart', 'restart']);
+    const decisions = [1, 2, 3, 4, 5].map(() => {
+      t += 1000;
+      return onServerClosed(crashes);
+    });
+    assert.deepEqual(
+      decisions.slice(0, 4).map((d) => d.action),
+      ['restart', 'restart', 'restart', 'restart'],
+    );
     const last = decisions[4];
     assert.equal(last.action, 'stay-down');
     assert.ok(last.action === 'stay-down');

@@ -22,21 +22,33 @@ const rel = (p: string) => path.join(ROOT, p.replace(/^\.\//, ''));
 describe('package.json contributes', () => {
   it('lists every palette command, in the ShardLens category', () => {
     const ids = (contributes.commands as Array<{ command: string; category: string }>).map((c) => c.command).sort();
-    assert.deepEqual(ids, [Commands.replan, Commands.replanWith, Commands.replanMoves, Commands.restartServer, Commands.showBalance, Commands.whatIf, Commands.showPlacementDiff].sort());
+    assert.deepEqual(
+      ids,
+      [Commands.replan, Commands.replanWith, Commands.replanMoves, Commands.restartServer, Commands.showBalance, Commands.whatIf, Commands.showPlacementDiff].sort(),
+    );
     for (const c of contributes.commands) assert.equal(c.category, 'ShardLens');
   });
 
   it('hides the document commands from the palette unless a shard config is active', () => {
     const palette = contributes.menus.commandPalette as Array<{ command: string; when: string }>;
-    assert.deepEqual(palette.map((m) => m.command).sort(), [Commands.replan, Commands.replanWith, Commands.replanMoves, Commands.showBalance, Commands.whatIf, Commands.showPlacementDiff].sort());
+    assert.deepEqual(
+      palette.map((m) => m.command).sort(),
+      [Commands.replan, Commands.replanWith, Commands.replanMoves, Commands.showBalance, Commands.whatIf, Commands.showPlacementDiff].sort(),
+    );
     for (const m of palette) assert.equal(m.when, ACTIVE_EDITOR_IS_SHARD);
-    assert.deepEqual(contributes.menus['editor/title'].map((m: { command: string }) => m.command), [Commands.showBalance]);
+    assert.deepEqual(
+      contributes.menus['editor/title'].map((m: { command: string }) => m.command),
+      [Commands.showBalance],
+    );
   });
 
   it('offers exactly the planner strategies, with one description each', () => {
     const s = settings['shardlens.replan.strategy'];
     assert.deepEqual(s.enum, STRATEGY_ORDER);
-    assert.deepEqual(s.enumDescriptions, STRATEGY_ORDER.map((x) => STRATEGY_DESCRIPTIONS[x]));
+    assert.deepEqual(
+      s.enumDescriptions,
+      STRATEGY_ORDER.map((x) => STRATEGY_DESCRIPTIONS[x]),
+    );
     assert.deepEqual([...STRATEGY_ORDER].sort(), [...STRATEGIES].sort());
     assert.equal(s.default, 'best');
   });
@@ -57,7 +69,10 @@ describe('package.json contributes', () => {
   it('restricts the model paths and calibration settings in untrusted workspaces', () => {
     const u = pkg.capabilities.untrustedWorkspaces;
     assert.equal(u.supported, 'limited');
-    assert.deepEqual(u.restrictedConfigurations, [SettingKeys.costModelPaths, SettingKeys.costModelCalibrations].map((k) => `${SettingKeys.section}.${k}`));
+    assert.deepEqual(
+      u.restrictedConfigurations,
+      [SettingKeys.costModelPaths, SettingKeys.costModelCalibrations].map((k) => `${SettingKeys.section}.${k}`),
+    );
     for (const key of u.restrictedConfigurations) assert.ok(settings[key], key);
   });
 
@@ -84,9 +99,18 @@ describe('package.json contributes', () => {
   });
 
   it('.vscodeignore keeps what the manifest points at', () => {
-    const ignore = readFileSync(rel('.vscodeignore'), 'utf8').split('\n').map((l) => l.trim());
-    for (const keep of ['!dist/extension.js', '!dist/cli.js', '!dist/webview.js', '!dist/webview.css',
-      '!extension/language-configuration.json', '!extension/syntaxes/**', '!server/schema/*.json']) {
+    const ignore = readFileSync(rel('.vscodeignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
+    for (const keep of [
+      '!dist/extension.js',
+      '!dist/cli.js',
+      '!dist/webview.js',
+      '!dist/webview.css',
+      '!extension/language-configuration.json',
+      '!extension/syntaxes/**',
+      '!server/schema/*.json',
+    ]) {
       assert.ok(ignore.includes(keep), keep);
     }
   });

@@ -20,11 +20,13 @@ describe('replan messages', () => {
     assert.equal(infeasibleNote({ feasible: false, reasons: [] }), 'The plan does not meet every constraint: see the Problems view.');
   });
 
-  it('says when the time budget cut the plan short (the planner\'s notes), and nothing otherwise', () => {
+  it("says when the time budget cut the plan short (the planner's notes), and nothing otherwise", () => {
     assert.equal(planNotes({}), undefined);
     assert.equal(planNotes({ notes: [] }), undefined);
-    assert.equal(planNotes({ notes: ['stopped at the time budget after 9.10 s in local search (budget 10.0 s): this is the best plan found by then'] }),
-      'stopped at the time budget after 9.10 s in local search (budget 10.0 s): this is the best plan found by then.');
+    assert.equal(
+      planNotes({ notes: ['stopped at the time budget after 9.10 s in local search (budget 10.0 s): this is the best plan found by then'] }),
+      'stopped at the time budget after 9.10 s in local search (budget 10.0 s): this is the best plan found by then.',
+    );
   });
 
   it('a plan is stale when the server says so or the version moved', () => {
@@ -46,21 +48,35 @@ describe('planFailed', () => {
 
 describe('Replan (≤ N moves) messages', () => {
   const budget = (over: Partial<MoveBudgetSummary> = {}): MoveBudgetSummary => ({
-    maxMoves: 10, moves: [{ table: 'a', from: '0', to: '1', gainMs: 1.2, required: false }, { table: 'b', from: '0', to: '2', gainMs: 0.3, required: false }],
-    requiredMoves: 0, tooFewMoves: false, jointGainMs: 0, fullMaxMs: 8, fullMoves: 20, method: 'local-search', ...over,
+    maxMoves: 10,
+    moves: [
+      { table: 'a', from: '0', to: '1', gainMs: 1.2, required: false },
+      { table: 'b', from: '0', to: '2', gainMs: 0.3, required: false },
+    ],
+    requiredMoves: 0,
+    tooFewMoves: false,
+    jointGainMs: 0,
+    fullMaxMs: 8,
+    fullMoves: 20,
+    method: 'local-search',
+    ...over,
   });
 
   it('summarises the budget, the step change and the moves used', () => {
-    assert.equal(movesSummary({ strategy: 'best', beforeMaxMs: 12.3, afterMaxMs: 9.1, moveBudget: budget() }),
-      'Replan \u2264 10 moves (best): step 12.3 ms \u2192 9.10 ms (\u221226%), 2 moves');
+    assert.equal(
+      movesSummary({ strategy: 'best', beforeMaxMs: 12.3, afterMaxMs: 9.1, moveBudget: budget() }),
+      'Replan \u2264 10 moves (best): step 12.3 ms \u2192 9.10 ms (\u221226%), 2 moves',
+    );
     assert.equal(movesSummary({ strategy: 'best', beforeMaxMs: 12.3, afterMaxMs: 9.1 }), 'Replan (best): step 12.3 ms \u2192 9.10 ms (\u221226%)');
   });
 
   it('applies nothing when the budget cannot reach feasibility or buys no move, and says which', () => {
     assert.equal(movesNothingToApply({ strategy: 'best', moveBudget: budget() }), undefined);
     assert.equal(movesNothingToApply({ strategy: 'best' }), undefined);
-    assert.match(movesNothingToApply({ strategy: 'best', moveBudget: budget({ tooFewMoves: true, requiredMoves: 14, moves: [] }) })!,
-      /changed nothing: the written placement needs 14 moves just to become feasible\. Raise shardlens\.replan\.maxMoves/);
+    assert.match(
+      movesNothingToApply({ strategy: 'best', moveBudget: budget({ tooFewMoves: true, requiredMoves: 14, moves: [] }) })!,
+      /changed nothing: the written placement needs 14 moves just to become feasible\. Raise shardlens\.replan\.maxMoves/,
+    );
     assert.match(movesNothingToApply({ strategy: 'best', moveBudget: budget({ moves: [] }) })!, /no move of at most 10 tables lowers the step/);
   });
 });

@@ -18,16 +18,22 @@ describe('status bar text', () => {
     assert.match(v.tooltip, /\u26a0 no learned model for L40S-48GB/);
   });
 
-  it('lists each kernel\'s model and what was added to it in the tooltip', () => {
+  it("lists each kernel's model and what was added to it in the tooltip", () => {
     const v = statusView({
-      uri: 'file:///a', costModel: 'fbgemm-tbe analytic: H100-80GB [fbgemm_tbe] + learned: h100-cost-v2 [torch_embedding_bag]', source: 'analytic', warnings: [],
+      uri: 'file:///a',
+      costModel: 'fbgemm-tbe analytic: H100-80GB [fbgemm_tbe] + learned: h100-cost-v2 [torch_embedding_bag]',
+      source: 'analytic',
+      warnings: [],
       kernels: [
         { kernel: 'fbgemm_tbe', model: 'fbgemm-tbe analytic: H100-80GB', source: 'analytic', notes: [] },
         { kernel: 'torch_embedding_bag', model: 'learned: h100-cost-v2', source: 'learned', notes: ['optimizer term (adam) from the analytic model'] },
       ],
     });
     assert.match(v.text, /\[fbgemm_tbe\] \+ learned: h100-cost-v2 \[torch_embedding_bag\]/);
-    assert.match(v.tooltip, /\u2022 fbgemm_tbe: fbgemm-tbe analytic: H100-80GB \(analytic\)\n\u2022 torch_embedding_bag: learned: h100-cost-v2 \(learned\)\n {4}\+ optimizer term \(adam\) from the analytic model/);
+    assert.match(
+      v.tooltip,
+      /\u2022 fbgemm_tbe: fbgemm-tbe analytic: H100-80GB \(analytic\)\n\u2022 torch_embedding_bag: learned: h100-cost-v2 \(learned\)\n {4}\+ optimizer term \(adam\) from the analytic model/,
+    );
   });
 
   it('says it is starting before any status arrived, and handles a config without a model', () => {

@@ -3,16 +3,7 @@ import { describe, it } from 'node:test';
 import { findTableLine, rangesForTables, tablesOnGpu } from '../../../extension/src/tableRanges';
 import { sampleBalance } from '../webview/fixtures';
 
-const TEXT = [
-  'version: 1',
-  'tables:',
-  '  - name: user_id',
-  '    rows: 10',
-  '  -   name: "cat_2"   # quoted',
-  '  - name: cat_20',
-  '  - name: a.b',
-  '',
-].join('\n');
+const TEXT = ['version: 1', 'tables:', '  - name: user_id', '    rows: 10', '  -   name: "cat_2"   # quoted', '  - name: cat_20', '  - name: a.b', ''].join('\n');
 
 describe('table ranges for reveal', () => {
   it('lists the tables on a GPU of either placement', () => {
@@ -34,6 +25,9 @@ describe('table ranges for reveal', () => {
   it('prefers the server ranges, falls back to the text, sorts and drops duplicates', () => {
     const r = sampleBalance();
     const ranges = rangesForTables(['cat_2', 'item_id', 'user_id', 'user_id', 'missing'], r.locations, TEXT);
-    assert.deepEqual(ranges.map((x) => x.start.line), [4, 9, 14]);
+    assert.deepEqual(
+      ranges.map((x) => x.start.line),
+      [4, 9, 14],
+    );
   });
 });

@@ -18,7 +18,13 @@ function inbox() {
   const handled: FromWebview[] = [];
   const logged: string[] = [];
   const errors: unknown[] = [];
-  const receive = webviewInbox(async (m) => { handled.push(m); }, (l) => logged.push(l), (e) => errors.push(e));
+  const receive = webviewInbox(
+    async (m) => {
+      handled.push(m);
+    },
+    (l) => logged.push(l),
+    (e) => errors.push(e),
+  );
   return { receive, handled, logged, errors };
 }
 
@@ -35,9 +41,20 @@ it('near misses and junk never reach the handler; each is logged once, shortened
   const cyclic: Record<string, unknown> = { type: 'reveal' };
   cyclic.self = cyclic;
   const near = [
-    { type: 'reveal', side: 'current', gpu: -1 }, { type: 'reveal', side: 'left', gpu: 0 }, { type: 'reveal', side: 'current', gpu: 1.5 },
-    { type: 'reveal', side: 'current' }, { type: 'Ready' }, { type: 'run', command: 'rm -rf /' }, null, undefined, 'ready', 42, [],
-    { type: 'x'.repeat(10_000) }, cyclic, 10n,
+    { type: 'reveal', side: 'current', gpu: -1 },
+    { type: 'reveal', side: 'left', gpu: 0 },
+    { type: 'reveal', side: 'current', gpu: 1.5 },
+    { type: 'reveal', side: 'current' },
+    { type: 'Ready' },
+    { type: 'run', command: 'rm -rf /' },
+    null,
+    undefined,
+    'ready',
+    42,
+    [],
+    { type: 'x'.repeat(10_000) },
+    cyclic,
+    10n,
   ];
   for (const m of near) box.receive(m);
   assert.deepEqual(box.handled, []);
@@ -46,18 +63,28 @@ it('near misses and junk never reach the handler; each is logged once, shortened
     assert.match(l, /^balance panel: ignored an invalid message from the webview: /);
     assert.ok(l.length <= 'balance panel: ignored an invalid message from the webview: '.length + INVALID_EXCERPT_CHARS, l.slice(0, 80));
   }
-  await property('inbox on junk', fc.property(fc.anything({ maxDepth: 3 }), (x) => {
-    const b = inbox();
-    b.receive(x);
-    // Random junk is never a valid message with one of these types; if it were, it would have been handled, not logged.
-    assert.equal(b.handled.length + b.logged.length, 1);
-    if (b.handled.length) assert.ok(['ready', 'replan', 'reveal', 'replanMoves', 'whatIfCancel', 'whatIfRun', 'viewChanged'].includes(b.handled[0].type));
-  }), runs(500));
+  await property(
+    'inbox on junk',
+    fc.property(fc.anything({ maxDepth: 3 }), (x) => {
+      const b = inbox();
+      b.receive(x);
+      // Random junk is never a valid message with one of these types; if it were, it would have been handled, not logged.
+      assert.equal(b.handled.length + b.logged.length, 1);
+      if (b.handled.length) assert.ok(['ready', 'replan', 'reveal', 'replanMoves', 'whatIfCancel', 'whatIfRun', 'viewChanged'].includes(b.handled[0].type));
+    }),
+    runs(500),
+  );
 });
 
 it('a handler that fails is reported, not thrown', async () => {
   const errors: unknown[] = [];
-  const receive = webviewInbox(async () => { throw new Error('boom'); }, () => {}, (e) => errors.push(e));
+  const receive = webviewInbox(
+    async () => {
+      throw new Error('boom');
+    },
+    () => {},
+    (e) => errors.push(e),
+  );
   assert.doesNotThrow(() => receive({ type: 'ready' }));
   await new Promise((r) => setImmediate(r));
   assert.equal((errors[0] as Error).message, 'boom');

@@ -16,11 +16,15 @@ describe('fuzz: cost-model invariants', async () => {
   const models = await servedModels(MODELS_DIR);
   for (const m of models) {
     it(`${m.label}: finite, ≥ its costliest table, monotone in tables, near its analytic reference`, async () => {
-      await property(`cost invariants ${m.label}`, fc.asyncProperty(caseArb(m.kernel), async (c) => {
-        const r = await checkCase(m, c);
-        const broken = INVARIANTS.filter((k) => !r[k].ok).map((k) => `${k}: ${r[k].value.toPrecision(4)} (${r[k].detail})`);
-        assert.deepEqual(broken, [], `${c.set.length} tables, batch ${c.env.batchSize}, ${c.env.optimizer}`);
-      }), runs(40));
+      await property(
+        `cost invariants ${m.label}`,
+        fc.asyncProperty(caseArb(m.kernel), async (c) => {
+          const r = await checkCase(m, c);
+          const broken = INVARIANTS.filter((k) => !r[k].ok).map((k) => `${k}: ${r[k].value.toPrecision(4)} (${r[k].detail})`);
+          assert.deepEqual(broken, [], `${c.set.length} tables, batch ${c.env.batchSize}, ${c.env.optimizer}`);
+        }),
+        runs(40),
+      );
     });
   }
 });

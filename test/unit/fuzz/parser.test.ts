@@ -16,8 +16,9 @@ import { mutateAll, mutationArb } from '../../fuzz/mutate';
 import { property, runs } from '../../fuzz/runs';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const EXAMPLES = ['examples/criteo-26.shard.yaml', 'examples/mistakes.shard.yaml', 'examples/split/model.shard.yaml', 'examples/split/cluster.shard.yaml']
-  .map((f) => readFileSync(path.join(ROOT, f), 'utf8'));
+const EXAMPLES = ['examples/criteo-26.shard.yaml', 'examples/mistakes.shard.yaml', 'examples/split/model.shard.yaml', 'examples/split/cluster.shard.yaml'].map((f) =>
+  readFileSync(path.join(ROOT, f), 'utf8'),
+);
 
 const noProblems = (text: string) => {
   const { problems } = checkLoad(text);
@@ -25,58 +26,128 @@ const noProblems = (text: string) => {
 };
 
 /** Keys of the format, so random mappings sometimes hit the validator's real paths. */
-const keyArb = fc.constantFrom('version', 'batch_size', 'dtype', 'optimizer', 'devices', 'tables', 'placement', 'type', 'count',
-  'per_host', 'reserve', 'name', 'rows', 'dim', 'pooling', 'zipf', 'histogram', 'sharding', 'pin', 'column', 'row', 'x');
+const keyArb = fc.constantFrom(
+  'version',
+  'batch_size',
+  'dtype',
+  'optimizer',
+  'devices',
+  'tables',
+  'placement',
+  'type',
+  'count',
+  'per_host',
+  'reserve',
+  'name',
+  'rows',
+  'dim',
+  'pooling',
+  'zipf',
+  'histogram',
+  'sharding',
+  'pin',
+  'column',
+  'row',
+  'x',
+);
 const valueArb = fc.letrec((tie) => ({
-  v: fc.oneof({ depthSize: 'small' },
+  v: fc.oneof(
+    { depthSize: 'small' },
     fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.string({ unit: 'grapheme', maxLength: 8 }), fc.constantFrom('H100-80GB', 'fp16', 'table', 'adam')),
     fc.array(tie('v'), { maxLength: 5 }),
-    fc.dictionary(keyArb, tie('v'), { maxKeys: 6 })),
+    fc.dictionary(keyArb, tie('v'), { maxKeys: 6 }),
+  ),
 })).v;
 
 describe('fuzz: parser and validator', () => {
   it('random text never throws and stays in range', async () => {
-    await property('random text', fc.property(
-      fc.oneof(
-        fc.string({ unit: 'grapheme', maxLength: 300 }),
-        fc.string({ unit: 'binary', maxLength: 300 }),
-        fc.array(fc.constantFrom('version: 1', 'tables:', '  - name: a', '    rows: 1', '- ', ': ', '{', '}', '[', ']', '"', "'", '#', '\t', '\r', '\n', '\r\n', '&a', '*a', '!!', '---', '...', '|', '>', '?'), { maxLength: 60 }).map((a) => a.join('')),
+    await property(
+      'random text',
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'grapheme', maxLength: 300 }),
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          fc
+            .array(
+              fc.constantFrom(
+                'version: 1',
+                'tables:',
+                '  - name: a',
+                '    rows: 1',
+                '- ',
+                ': ',
+                '{',
+                '}',
+                '[',
+                ']',
+                '"',
+                "'",
+                '#',
+                '\t',
+                '\r',
+                '\n',
+                '\r\n',
+                '&a',
+                '*a',
+                '!!',
+                '---',
+                '...',
+                '|',
+                '>',
+                '?',
+              ),
+              { maxLength: 60 },
+            )
+            .map((a) => a.join('')),
+        ),
+        noProblems,
       ),
-      noProblems,
-    ), runs(400));
+      runs(400),
+    );
   });
 
-  it('random YAML mappings with the format\'s keys never throw and stay in range', async () => {
-    await property('random YAML mappings', fc.property(
-      fc.dictionary(keyArb, valueArb, { maxKeys: 8 }), fc.boolean(),
-      (doc, flow) => noProblems(flow ? JSON.stringify(doc) : stringify(doc)),
-    ), runs(200));
+  it("random YAML mappings with the format's keys never throw and stay in range", async () => {
+    await property(
+      'random YAML mappings',
+      fc.property(fc.dictionary(keyArb, valueArb, { maxKeys: 8 }), fc.boolean(), (doc, flow) => noProblems(flow ? JSON.stringify(doc) : stringify(doc))),
+      runs(200),
+    );
   });
 
   it('mutated examples never throw and stay in range', async () => {
-    await property('mutated examples', fc.property(
-      fc.nat({ max: EXAMPLES.length - 1 }), fc.array(mutationArb, { minLength: 1, maxLength: 6 }),
-      (i, ms) => noProblems(mutateAll(EXAMPLES[i], ms)),
-    ), runs(150));
+    await property(
+      'mutated examples',
+      fc.property(fc.nat({ max: EXAMPLES.length - 1 }), fc.array(mutationArb, { minLength: 1, maxLength: 6 }), (i, ms) => noProblems(mutateAll(EXAMPLES[i], ms))),
+      runs(150),
+    );
   });
 
   it('mutated generated configs never throw and stay in range', async () => {
-    await property('mutated generated configs', fc.property(
-      configTextArb, fc.array(mutationArb, { minLength: 0, maxLength: 6 }),
-      ({ text }, ms) => noProblems(mutateAll(text, ms)),
-    ), runs(300));
+    await property(
+      'mutated generated configs',
+      fc.property(configTextArb, fc.array(mutationArb, { minLength: 0, maxLength: 6 }), ({ text }, ms) => noProblems(mutateAll(text, ms))),
+      runs(300),
+    );
   });
 
   it('generated valid configs load without errors', async () => {
-    await property('valid generated configs', fc.property(configTextArb, ({ config, text }) => {
-      const { loaded, problems } = checkLoad(text);
-      assert.deepEqual(problems, []);
-      // Memory (random sizes may not fit) and the deliberately incomplete placement are legitimate; nothing else may fire.
-      const unexpected = loaded!.diagnostics.filter((d) => d.severity === 'error' && !['SL036', 'SL037', 'SL043', 'SL047', 'SL054'].includes(d.code));
-      assert.deepEqual(unexpected.map((d) => `${d.code} ${d.message}`), [], text);
-      assert.ok(loaded!.config, 'a valid file gives a usable config');
-      assert.equal(loaded!.config!.tables.length, config.tables.length);
-    }), runs(300));
+    await property(
+      'valid generated configs',
+      fc.property(configTextArb, ({ config, text }) => {
+        const { loaded, problems } = checkLoad(text);
+        assert.deepEqual(problems, []);
+        // Memory (random sizes may not fit) and the deliberately incomplete placement are legitimate; nothing else may fire.
+        const unexpected = loaded!.diagnostics.filter((d) => d.severity === 'error' && !['SL036', 'SL037', 'SL043', 'SL047', 'SL054'].includes(d.code));
+        assert.deepEqual(
+          unexpected.map((d) => `${d.code} ${d.message}`),
+          [],
+          text,
+        );
+        assert.ok(loaded!.config, 'a valid file gives a usable config');
+        assert.equal(loaded!.config!.tables.length, config.tables.length);
+      }),
+      runs(300),
+    );
   });
 
   it('deep nesting (flow and block) does not overflow the stack', () => {

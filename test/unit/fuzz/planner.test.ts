@@ -25,7 +25,8 @@ const model = new AnalyticCostModel();
 const BUDGET_MS = 200;
 
 /** Usable configs: generated valid ones, and mutants the validator still turns into a config. */
-const usableConfigArb: fc.Arbitrary<{ text: string; config: ShardConfig }> = fc.tuple(configTextArb, fc.array(mutationArb, { maxLength: 3 }))
+const usableConfigArb: fc.Arbitrary<{ text: string; config: ShardConfig }> = fc
+  .tuple(configTextArb, fc.array(mutationArb, { maxLength: 3 }))
   .map(([{ text }, ms]) => {
     const mutated = mutateAll(text, ms);
     const c = checkLoad(mutated).loaded?.config ?? checkLoad(text).loaded?.config;
@@ -52,57 +53,77 @@ async function planOk(config: ShardConfig, strategy: Strategy): Promise<void> {
 
 describe('fuzz: costs and planners', () => {
   it('costs of every usable table are finite and non-negative', async () => {
-    await property('table costs', fc.asyncProperty(usableConfigArb, async ({ config }) => {
-      const env = { batchSize: config.batchSize, optimizer: config.optimizer, device: config.devices };
-      const sets = config.tables.map((t) => [tableShard(t)]);
-      sets.push(config.tables.map(tableShard)); // all tables fused on one GPU
-      const costs = await model.predict(sets, env);
-      assert.equal(costs.length, sets.length);
-      for (const c of costs) {
-        assert.ok(Number.isFinite(c.fwdMs) && c.fwdMs >= 0 && Number.isFinite(c.bwdMs) && c.bwdMs >= 0, JSON.stringify(c));
-      }
-    }), runs(150));
+    await property(
+      'table costs',
+      fc.asyncProperty(usableConfigArb, async ({ config }) => {
+        const env = { batchSize: config.batchSize, optimizer: config.optimizer, device: config.devices };
+        const sets = config.tables.map((t) => [tableShard(t)]);
+        sets.push(config.tables.map(tableShard)); // all tables fused on one GPU
+        const costs = await model.predict(sets, env);
+        assert.equal(costs.length, sets.length);
+        for (const c of costs) {
+          assert.ok(Number.isFinite(c.fwdMs) && c.fwdMs >= 0 && Number.isFinite(c.bwdMs) && c.bwdMs >= 0, JSON.stringify(c));
+        }
+      }),
+      runs(150),
+    );
   });
 
   it('a written placement is scored with finite numbers, and feasible ones check out', async () => {
-    await property('evaluate written placement', fc.asyncProperty(usableConfigArb, async ({ config }) => {
-      if (!config.placement) return;
-      const result = await evaluatePlacement(config, config.placement, model);
-      assert.deepEqual(planProblems(config, result), []);
-    }), runs(150));
+    await property(
+      'evaluate written placement',
+      fc.asyncProperty(usableConfigArb, async ({ config }) => {
+        if (!config.placement) return;
+        const result = await evaluatePlacement(config, config.placement, model);
+        assert.deepEqual(planProblems(config, result), []);
+      }),
+      runs(150),
+    );
   });
 
   it('memoised per-GPU costs (engine/setCosts) equal a fresh evaluatePlacement, before and after an edit', async () => {
     const memoModel = new AnalyticCostModel();
-    await property('memoised set costs', fc.asyncProperty(usableConfigArb, fc.nat(), async ({ config }, k) => {
-      if (!config.placement) return;
-      const fresh = await evaluatePlacement(config, config.placement, memoModel);
-      const memo = await assessPlacement(config, config.placement, memoModel, 'best', memoizedCompute(memoModel));
-      assert.deepEqual(memo.gpus, fresh.gpus);
-      // One table changes (an edit): its GPU's numbers change, the memo must not serve the old ones.
-      const t = config.tables[k % config.tables.length];
-      const edited = { ...config, tables: config.tables.map((x) => (x === t ? { ...x, pooling: x.pooling * 2 + 1 } : x)) };
-      const fresh2 = await evaluatePlacement(edited, config.placement, memoModel);
-      const memo2 = await assessPlacement(edited, config.placement, memoModel, 'best', memoizedCompute(memoModel));
-      assert.deepEqual(memo2.gpus, fresh2.gpus);
-    }), runs(100));
+    await property(
+      'memoised set costs',
+      fc.asyncProperty(usableConfigArb, fc.nat(), async ({ config }, k) => {
+        if (!config.placement) return;
+        const fresh = await evaluatePlacement(config, config.placement, memoModel);
+        const memo = await assessPlacement(config, config.placement, memoModel, 'best', memoizedCompute(memoModel));
+        assert.deepEqual(memo.gpus, fresh.gpus);
+        // One table changes (an edit): its GPU's numbers change, the memo must not serve the old ones.
+        const t = config.tables[k % config.tables.length];
+        const edited = { ...config, tables: config.tables.map((x) => (x === t ? { ...x, pooling: x.pooling * 2 + 1 } : x)) };
+        const fresh2 = await evaluatePlacement(edited, config.placement, memoModel);
+        const memo2 = await assessPlacement(edited, config.placement, memoModel, 'best', memoizedCompute(memoModel));
+        assert.deepEqual(memo2.gpus, fresh2.gpus);
+      }),
+      runs(100),
+    );
   });
 
   for (const strategy of STRATEGIES) {
     // The search strategies cost more per case; they get fewer cases.
     const heavy = ['best', 'search', 'column', 'policy'].includes(strategy);
     it(`${strategy}: feasible (checked independently) or refused with reasons, never throws`, async () => {
-      await property(`plan ${strategy}`, fc.asyncProperty(usableConfigArb, fc.boolean(), async ({ config }, fromStart) => {
-        // With a start placement (what Replan does) and without.
-        const c = fromStart ? config : { ...config, placement: undefined };
-        await planOk(c, strategy);
-        if (fromStart && config.placement) {
-          const plan = await planConfig(config, strategy, model, { seed: 2, start: config.placement, timeBudgetMs: BUDGET_MS });
-          assert.ok(plan.feasible || plan.reasons.length > 0);
-          assert.deepEqual(planProblems(config, plan), [], `${strategy} from start`);
-          assert.deepEqual(plan.reasons.filter((r) => /planning failed/.test(r)), [], `${strategy} from start: ${plan.reasons}`);
-        }
-      }), runs(heavy ? 15 : 40, heavy ? 0.3 : 1));
+      await property(
+        `plan ${strategy}`,
+        fc.asyncProperty(usableConfigArb, fc.boolean(), async ({ config }, fromStart) => {
+          // With a start placement (what Replan does) and without.
+          const c = fromStart ? config : { ...config, placement: undefined };
+          await planOk(c, strategy);
+          if (fromStart && config.placement) {
+            const plan = await planConfig(config, strategy, model, { seed: 2, start: config.placement, timeBudgetMs: BUDGET_MS });
+            assert.ok(plan.feasible || plan.reasons.length > 0);
+            assert.deepEqual(planProblems(config, plan), [], `${strategy} from start`);
+            assert.deepEqual(
+              plan.reasons.filter((r) => /planning failed/.test(r)),
+              [],
+              `${strategy} from start: ${plan.reasons}`,
+            );
+          }
+        }),
+        runs(heavy ? 15 : 40, heavy ? 0.3 : 1),
+      );
     });
   }
 

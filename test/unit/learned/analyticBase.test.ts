@@ -24,7 +24,10 @@ test('Python and TypeScript use the same analytic constants', () => {
 test('the analytic base of every fixture set is the same in Python and TypeScript (1e-9 in ln ms)', async () => {
   const model = new AnalyticCostModel(fx.analytic.device, fx.analytic.constants);
   assert.ok(fx.analytic.sets.length >= 10);
-  assert.ok(fx.analytic.sets.some((s) => (s.record as { tables: unknown[] }).tables.length > 5), 'fixtures include fused sets');
+  assert.ok(
+    fx.analytic.sets.some((s) => (s.record as { tables: unknown[] }).tables.length > 5),
+    'fixtures include fused sets',
+  );
   for (const s of fx.analytic.sets) {
     const { sets, errors } = parseJsonlSets(JSON.stringify(s.record), { device: device(fx.analytic.device) });
     assert.deepEqual(errors, []);

@@ -6,7 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyDense, checkLinear, packLinear } from '../../../server/src/cost/denseLayers';
 
-const layer = { weight: [[1, 2], [-3, 1]], bias: [0.5, -1] };
+const layer = {
+  weight: [
+    [1, 2],
+    [-3, 1],
+  ],
+  bias: [0.5, -1],
+};
 
 test('W x + b, then ReLU', () => {
   const d = packLinear(layer);

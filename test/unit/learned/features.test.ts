@@ -5,9 +5,20 @@ import { test } from 'node:test';
 import { FEATURE_NAMES, FEATURE_VERSION, histogramStats, tableFeatures } from '../../../server/src/cost/features';
 import { MODELS_DIR, relErr } from './fixtures';
 
-interface FeatureCase { rows: number; dim: number; pooling: number; alpha: number; dtype_bytes: number; batch: number; histogram?: number[]; features: number[] }
+interface FeatureCase {
+  rows: number;
+  dim: number;
+  pooling: number;
+  alpha: number;
+  dtype_bytes: number;
+  batch: number;
+  histogram?: number[];
+  features: number[];
+}
 const fx = JSON.parse(readFileSync(path.join(MODELS_DIR, 'fixtures', 'features.json'), 'utf8')) as {
-  feature_version: number; feature_names: string[]; cases: FeatureCase[];
+  feature_version: number;
+  feature_names: string[];
+  cases: FeatureCase[];
 };
 
 test('TypeScript and Python agree on the feature list', () => {

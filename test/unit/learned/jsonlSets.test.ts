@@ -4,12 +4,19 @@ import { parseJsonlSets } from '../../../server/src/cost/jsonlSets';
 import { device } from './fixtures';
 
 const good = JSON.stringify({
-  id: 'm1', batch: 65536, dtype: 'fp16',
+  id: 'm1',
+  batch: 65536,
+  dtype: 'fp16',
   tables: [
     { name: 'a', rows: 1000, dim: 64, pooling: 2.5, alpha: 1.1, n_idx: 1, unique: 1, top1pct_share: 1 },
     { name: 'b', rows: 50, dim: 8, pooling: 1, alpha: 0 },
   ],
-  fwd_ms: 0.5, bwd_ms: 3, singles: [{ fwd_ms: 0.3, bwd_ms: 2 }, { fwd_ms: 0.2, bwd_ms: 1 }],
+  fwd_ms: 0.5,
+  bwd_ms: 3,
+  singles: [
+    { fwd_ms: 0.3, bwd_ms: 2 },
+    { fwd_ms: 0.2, bwd_ms: 1 },
+  ],
 });
 
 test('parses a measured multi-table line into shards, env, measurements and singles', () => {
@@ -23,7 +30,10 @@ test('parses a measured multi-table line into shards, env, measurements and sing
   assert.equal(s.env.optimizer, 'sgd');
   assert.deepEqual(s.shards[0], { table: 'a', rows: 1000, dim: 64, pooling: 2.5, zipf: 1.1, dtypeBytes: 2, kernel: 'torch_embedding_bag' });
   assert.deepEqual(s.measured, { fwdMs: 0.5, bwdMs: 3 });
-  assert.deepEqual(s.singles, [{ fwdMs: 0.3, bwdMs: 2 }, { fwdMs: 0.2, bwdMs: 1 }]);
+  assert.deepEqual(s.singles, [
+    { fwdMs: 0.3, bwdMs: 2 },
+    { fwdMs: 0.2, bwdMs: 1 },
+  ]);
 });
 
 test('measured fields are optional', () => {
@@ -47,8 +57,17 @@ test('bad lines are reported with their line numbers and good lines still parse'
     good.replace('"m1"', '"m2"'),
   ].join('\n');
   const r = parseJsonlSets(text, { device: device() });
-  assert.deepEqual(r.sets.map((s) => [s.id, s.line]), [['m1', 1], ['m2', 9]]);
-  assert.deepEqual(r.errors.map((e) => e.line), [3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    r.sets.map((s) => [s.id, s.line]),
+    [
+      ['m1', 1],
+      ['m2', 9],
+    ],
+  );
+  assert.deepEqual(
+    r.errors.map((e) => e.line),
+    [3, 4, 5, 6, 7, 8],
+  );
   assert.match(r.errors[0].message, /^line 3: invalid JSON/);
   assert.match(r.errors[1].message, /^line 4: "batch" must be ≥ 1 and ≤ /);
   assert.match(r.errors[2].message, /^line 5: "dtype" must be "fp32", "fp16" or "bf16"/);
@@ -59,24 +78,40 @@ test('bad lines are reported with their line numbers and good lines still parse'
 
 test('set-spec lines (shardlens measure) carry kernel, bags, row block, optimizer, device type and bf16', () => {
   const line = JSON.stringify({
-    id: 'best/gpu1', batch: 1024, dtype: 'bf16', optimizer: 'adagrad', device_type: 'A100-80GB',
+    id: 'best/gpu1',
+    batch: 1024,
+    dtype: 'bf16',
+    optimizer: 'adagrad',
+    device_type: 'A100-80GB',
     tables: [
       { name: 'a', rows: 500, dim: 16, pooling: 2, alpha: 0.5, kernel: 'fbgemm_tbe', bags: 256 },
       { name: 'b', rows: 300, dim: 8, pooling: 1, alpha: 0, dtype: 'fp32', block: { offset: 300, table_rows: 600, table_pooling: 2, ids: 'sorted' } },
       { name: 'c', rows: 100, dim: 8, pooling: 1, alpha: 0, kernel: 'fbgemm_tbe_uvm_caching', cache_load_factor: 0.25 },
     ],
-    fwd_ms: 1, bwd_ms: 2,
+    fwd_ms: 1,
+    bwd_ms: 2,
   });
   const r = parseJsonlSets(line, { device: device() });
   assert.deepEqual(r.errors, []);
   const [s] = r.sets;
   assert.equal(s.deviceType, 'A100-80GB');
   assert.equal(s.env.optimizer, 'adagrad');
-  assert.deepEqual(s.shards.map((x) => [x.kernel, x.dtypeBytes, x.bags]), [['fbgemm_tbe', 2, 256], ['torch_embedding_bag', 4, undefined], ['fbgemm_tbe_uvm_caching', 2, undefined]]);
+  assert.deepEqual(
+    s.shards.map((x) => [x.kernel, x.dtypeBytes, x.bags]),
+    [
+      ['fbgemm_tbe', 2, 256],
+      ['torch_embedding_bag', 4, undefined],
+      ['fbgemm_tbe_uvm_caching', 2, undefined],
+    ],
+  );
   assert.deepEqual(s.shards[1].block, { offset: 300, tableRows: 600, ids: 'sorted' });
   assert.equal(s.shards[2].cacheLoadFactor, 0.25);
-  const bad = parseJsonlSets(JSON.stringify({ batch: 8, optimizer: 'lamb', tables: [{ rows: 1, dim: 4, pooling: 1 }] }) + '\n' +
-    JSON.stringify({ batch: 8, tables: [{ rows: 1, dim: 4, pooling: 1, kernel: 'cuda_magic' }] }), { device: device() });
+  const bad = parseJsonlSets(
+    JSON.stringify({ batch: 8, optimizer: 'lamb', tables: [{ rows: 1, dim: 4, pooling: 1 }] }) +
+      '\n' +
+      JSON.stringify({ batch: 8, tables: [{ rows: 1, dim: 4, pooling: 1, kernel: 'cuda_magic' }] }),
+    { device: device() },
+  );
   assert.match(bad.errors[0].message, /"optimizer" must be one of sgd, adagrad, rowwise_adagrad, adam/);
   assert.match(bad.errors[1].message, /tables\[0\]\.kernel must be one of fbgemm_tbe/);
 });

@@ -34,7 +34,10 @@ test('ONNX outputs equal the PyTorch outputs on the fixtures (1e-4 relative)', a
   const fx = modelFixtures();
   const { fwd, bwd } = await onnxOutputs();
   assert.equal(fwd.length, fx.torch.fwd_ms.length);
-  assert.ok(fx.mask.some((row) => row.includes(0)), 'fixtures include padded sets');
+  assert.ok(
+    fx.mask.some((row) => row.includes(0)),
+    'fixtures include padded sets',
+  );
   fx.torch.fwd_ms.forEach((v, i) => assert.ok(relErr(fwd[i], v) <= TOL, `fwd[${i}] onnx ${fwd[i]} torch ${v}`));
   fx.torch.bwd_ms.forEach((v, i) => assert.ok(relErr(bwd[i], v) <= TOL, `bwd[${i}] onnx ${bwd[i]} torch ${v}`));
 });

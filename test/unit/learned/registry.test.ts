@@ -51,36 +51,73 @@ test('a corrupt ONNX file falls back with a warning', async () => {
 });
 
 test('an incompatible sidecar (other feature version or sidecar version) falls back with a warning', async () => {
-  const feat = copyModel('feat', { sidecar: (s) => { s.feature_version = 99; } });
+  const feat = copyModel('feat', {
+    sidecar: (s) => {
+      s.feature_version = 99;
+    },
+  });
   await expectAnalytic(loadCostModel(device(), { files: diskModelFiles, modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': feat.sidecarPath } }), /features .*do not match/);
-  const ver = copyModel('ver', { sidecar: (s) => { s.sidecar_version = 2; } });
+  const ver = copyModel('ver', {
+    sidecar: (s) => {
+      s.sidecar_version = 2;
+    },
+  });
   await expectAnalytic(loadCostModel(device(), { files: diskModelFiles, modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': ver.onnxPath } }), /sidecar version 2 is not supported/);
-  const shape = copyModel('shape', { sidecar: (s) => { (s.weights as unknown[]).pop(); } });
+  const shape = copyModel('shape', {
+    sidecar: (s) => {
+      (s.weights as unknown[]).pop();
+    },
+  });
   await expectAnalytic(loadCostModel(device(), { files: diskModelFiles, modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': shape.onnxPath } }), /weights of \d+ members/);
 });
 
 test('a user model per GPU type is used, with a note when it was measured on another GPU', async () => {
-  const files = copyModel('mine', { sidecar: (s) => { s.name = 'my-a100-v3'; } });
-  const r = await loadCostModel(device('A100-80GB'), { files: diskModelFiles, modelsDir: MODELS_DIR, modelPaths: { 'A100-80GB': files.onnxPath }, kernels: ['torch_embedding_bag'] });
+  const files = copyModel('mine', {
+    sidecar: (s) => {
+      s.name = 'my-a100-v3';
+    },
+  });
+  const r = await loadCostModel(device('A100-80GB'), {
+    files: diskModelFiles,
+    modelsDir: MODELS_DIR,
+    modelPaths: { 'A100-80GB': files.onnxPath },
+    kernels: ['torch_embedding_bag'],
+  });
   assert.equal(r.model.source, 'learned');
   assert.equal(r.model.name, 'learned: my-a100-v3 [torch_embedding_bag]');
   assert.match(r.warning ?? '', /measured on H100-80GB, not A100-80GB/);
 });
 
 test('user model paths are ignored in an untrusted workspace', async () => {
-  const files = copyModel('untrusted', { sidecar: (s) => { s.name = 'untrusted-v1'; } });
-  const r = await loadCostModel(device(), { files: diskModelFiles, modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': files.onnxPath }, trusted: false, kernels: ['torch_embedding_bag'] });
+  const files = copyModel('untrusted', {
+    sidecar: (s) => {
+      s.name = 'untrusted-v1';
+    },
+  });
+  const r = await loadCostModel(device(), {
+    files: diskModelFiles,
+    modelsDir: MODELS_DIR,
+    modelPaths: { 'H100-80GB': files.onnxPath },
+    trusted: false,
+    kernels: ['torch_embedding_bag'],
+  });
   assert.match(r.model.name, /^learned: h100-cost-v\d+ \[torch_embedding_bag\]$/);
   assert.match(r.warning ?? '', /ignored in an untrusted workspace/);
 });
 
 test('an onnxruntime that cannot load gives the analytic model, never an exception', async () => {
   const files = copyModel('noruntime');
-  await expectAnalytic(loadCostModel(device(), {
-    files: diskModelFiles,
-    modelsDir: MODELS_DIR, modelPaths: { 'H100-80GB': files.onnxPath },
-    loadRuntime: () => { throw new Error("Cannot find module 'onnxruntime-node'"); },
-  }), /onnxruntime-node could not be loaded/);
+  await expectAnalytic(
+    loadCostModel(device(), {
+      files: diskModelFiles,
+      modelsDir: MODELS_DIR,
+      modelPaths: { 'H100-80GB': files.onnxPath },
+      loadRuntime: () => {
+        throw new Error("Cannot find module 'onnxruntime-node'");
+      },
+    }),
+    /onnxruntime-node could not be loaded/,
+  );
 });
 
 test('modelFilesFor accepts the ONNX file, the sidecar or the base name', () => {

@@ -38,7 +38,7 @@ test('the shipped H100 model loads for H100-80GB and says so in its name', async
   assert.equal(model.source, 'learned');
   assert.match(model.name, /^learned: h100-cost-v\d+$/);
   assert.equal(model.sidecar.gpu_type, 'H100-80GB');
-  assert.equal(model.sidecar.kernel, 'torch_embedding_bag', 'the shipped model prices PyTorch\'s embedding bag, and says so');
+  assert.equal(model.sidecar.kernel, 'torch_embedding_bag', "the shipped model prices PyTorch's embedding bag, and says so");
   const h = model.sidecar.metrics?.heldout;
   assert.ok(h && h.fwd_bwd.n > 100 && h.fwd_bwd.mape > 0 && h.fwd_bwd.mape < 0.5, 'sidecar carries held-out metrics');
   assert.match(model.sidecar.data?.sha256 ?? '', /^[0-9a-f]{64}$/);
@@ -106,7 +106,10 @@ test('fused sets cost less than the sum of their tables alone, as measured (medi
   const ratios = [];
   for (const s of multi) {
     const [fused] = await model.predict([s.shards], s.env);
-    const alone = await model.predict(s.shards.map((sh) => [sh]), s.env);
+    const alone = await model.predict(
+      s.shards.map((sh) => [sh]),
+      s.env,
+    );
     ratios.push((fused.fwdMs + fused.bwdMs) / alone.reduce((a, c) => a + c.fwdMs + c.bwdMs, 0));
   }
   const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;

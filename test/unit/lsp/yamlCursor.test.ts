@@ -7,19 +7,19 @@ import assert from 'node:assert/strict';
 import { cursorContext, lineShape } from '../../../server/src/lsp/yamlCursor';
 
 const TEXT = [
-  'version: 1',          // 0
-  'devices:',            // 1
-  '  type: H100-80GB',   // 2
-  '  count: 8',          // 3
-  'tables:',             // 4
-  '  - name: user_id',   // 5
-  '    rows: 10',        // 6
-  '  - ',                // 7
+  'version: 1', // 0
+  'devices:', // 1
+  '  type: H100-80GB', // 2
+  '  count: 8', // 3
+  'tables:', // 4
+  '  - name: user_id', // 5
+  '    rows: 10', // 6
+  '  - ', // 7
   '    sharding: [table, row]', // 8
-  'placement:',          // 9
-  '  user_id: 3',        // 10
-  '  ',                  // 11
-  'po',                  // 12
+  'placement:', // 9
+  '  user_id: 3', // 10
+  '  ', // 11
+  'po', // 12
 ].join('\n');
 
 const at = (line: number, character: number) => cursorContext(TEXT, { line, character });
@@ -55,10 +55,7 @@ describe('cursorContext', () => {
 
 describe('lineShape', () => {
   it('reads list markers, keys, values and comments', () => {
-    assert.deepEqual(
-      { ...lineShape('  - name: a  # c') },
-      { dashCol: 2, keyCol: 4, keyStart: 4, keyEnd: 8, key: 'name', valueCol: 10, value: 'a', blank: false },
-    );
+    assert.deepEqual({ ...lineShape('  - name: a  # c') }, { dashCol: 2, keyCol: 4, keyStart: 4, keyEnd: 8, key: 'name', valueCol: 10, value: 'a', blank: false });
     assert.equal(lineShape('   # only a comment').blank, true);
     assert.equal(lineShape('"quoted key": 1').key, 'quoted key');
   });
@@ -66,12 +63,12 @@ describe('lineShape', () => {
 
 describe('cursorContext in flow mappings', () => {
   const LINES = [
-    'devices: {type: H100-80GB, count: 2}',             // 0
-    'tables:',                                          // 1
+    'devices: {type: H100-80GB, count: 2}', // 0
+    'tables:', // 1
     '  - {name: C3, rows: 10, sharding: [table, row]}', // 2
-    '  - {name: C4, ',                                  // 3
-    'placement:',                                       // 4
-    '  C3: {column: [0, 1]}',                           // 5
+    '  - {name: C4, ', // 3
+    'placement:', // 4
+    '  C3: {column: [0, 1]}', // 5
   ];
   const FLOW = LINES.join('\n');
   /** Cursor just inside `needle` (after its first character) on `line`. */

@@ -29,28 +29,47 @@ import { property, runs } from '../../fuzz/runs';
 
 const GIB = 2 ** 30;
 
-const tableArb = (i: number, big = false) => fc.record({
-  rowsExp: fc.double({ min: big ? 5 : 2, max: 8.5, noNaN: true }),
-  dim: big ? fc.constantFrom(16, 32, 64, 128, 256) : fc.constantFrom(4, 8, 16, 32, 64, 128, 256),
-  pooling: fc.double({ min: 1, max: 80, noNaN: true }),
-  zipf: fc.double({ min: 0, max: 1.2, noNaN: true }),
-  kinds: fc.option(fc.subarray([...ALL_KINDS], { minLength: 1 }), { nil: undefined, freq: 3 }),
-}).map((r): TableSpec => ({
-  name: `t${i}`, rows: Math.round(10 ** r.rowsExp), dim: r.dim, pooling: Math.round(r.pooling * 10) / 10,
-  zipf: Math.round(r.zipf * 100) / 100, dtype: 'fp16', kernel: DEFAULT_KERNEL, ids: 'hashed',
-  sharding: (r.kinds ?? [...ALL_KINDS]) as ShardingKind[],
-}));
+const tableArb = (i: number, big = false) =>
+  fc
+    .record({
+      rowsExp: fc.double({ min: big ? 5 : 2, max: 8.5, noNaN: true }),
+      dim: big ? fc.constantFrom(16, 32, 64, 128, 256) : fc.constantFrom(4, 8, 16, 32, 64, 128, 256),
+      pooling: fc.double({ min: 1, max: 80, noNaN: true }),
+      zipf: fc.double({ min: 0, max: 1.2, noNaN: true }),
+      kinds: fc.option(fc.subarray([...ALL_KINDS], { minLength: 1 }), { nil: undefined, freq: 3 }),
+    })
+    .map((r): TableSpec => ({
+      name: `t${i}`,
+      rows: Math.round(10 ** r.rowsExp),
+      dim: r.dim,
+      pooling: Math.round(r.pooling * 10) / 10,
+      zipf: Math.round(r.zipf * 100) / 100,
+      dtype: 'fp16',
+      kernel: DEFAULT_KERNEL,
+      ids: 'hashed',
+      sharding: (r.kinds ?? [...ALL_KINDS]) as ShardingKind[],
+    }));
 
-const configArbOf = (big: boolean) => fc.record({
-  shape: fc.constantFrom([2, 2], [4, 4], [8, 8], [8, 4], [16, 8], [48, 8]),
-  memGiB: fc.constantFrom(16, 80),
-  batch: fc.constantFrom(8192, 65536),
-  n: fc.integer({ min: 2, max: 24 }),
-}).chain((c) => fc.tuple(...Array.from({ length: c.n }, (_, i) => tableArb(i, big))).map((tables): ShardConfig => ({
-  version: 1, batchSize: c.batch, dtype: 'fp16', optimizer: 'rowwise_adagrad', kernel: DEFAULT_KERNEL, denseBytes: 0,
-  devices: { type: 'H100-80GB', count: c.shape[0], perHost: c.shape[1], reserve: 0.15, ...GPU_PRESETS['H100-80GB'], memoryBytes: c.memGiB * GIB },
-  tables,
-})));
+const configArbOf = (big: boolean) =>
+  fc
+    .record({
+      shape: fc.constantFrom([2, 2], [4, 4], [8, 8], [8, 4], [16, 8], [48, 8]),
+      memGiB: fc.constantFrom(16, 80),
+      batch: fc.constantFrom(8192, 65536),
+      n: fc.integer({ min: 2, max: 24 }),
+    })
+    .chain((c) =>
+      fc.tuple(...Array.from({ length: c.n }, (_, i) => tableArb(i, big))).map((tables): ShardConfig => ({
+        version: 1,
+        batchSize: c.batch,
+        dtype: 'fp16',
+        optimizer: 'rowwise_adagrad',
+        kernel: DEFAULT_KERNEL,
+        denseBytes: 0,
+        devices: { type: 'H100-80GB', count: c.shape[0], perHost: c.shape[1], reserve: 0.15, ...GPU_PRESETS['H100-80GB'], memoryBytes: c.memGiB * GIB },
+        tables,
+      })),
+    );
 const configArb = configArbOf(false);
 /** Clusters of up to LARGE_CLUSTER GPUs whose tables are all above TINY_TABLE_BYTES (≥ 10⁵ rows × 16 fp16). */
 const bigTablesArb = configArbOf(true).filter((c) => c.devices.count <= LARGE_CLUSTER);
@@ -74,15 +93,27 @@ async function check(cfg: ShardConfig, model: CostModel): Promise<void> {
 describe("'best' is the best it found", () => {
   it('best ≤ search, column and (≤ 32 GPUs) policy on random configs (FBGEMM model, same seed, no budget)', async () => {
     const model = new FbgemmCostModel('H100-80GB');
-    await property('best is the best it found: fbgemm', fc.asyncProperty(configArb, (cfg) => check(cfg, model)), runs(30));
+    await property(
+      'best is the best it found: fbgemm',
+      fc.asyncProperty(configArb, (cfg) => check(cfg, model)),
+      runs(30),
+    );
   });
   it('the same with the analytic embedding_bag model', async () => {
     const model = new AnalyticCostModel('H100-80GB');
-    await property('best is the best it found: analytic', fc.asyncProperty(configArb, (cfg) => check(cfg, model)), runs(12));
+    await property(
+      'best is the best it found: analytic',
+      fc.asyncProperty(configArb, (cfg) => check(cfg, model)),
+      runs(12),
+    );
   });
   it('best ≤ torchrec on clusters of up to 32 GPUs whose tables are not tiny (FBGEMM model)', async () => {
     const model = new FbgemmCostModel('H100-80GB');
-    await property('best is the best it found: torchrec', fc.asyncProperty(bigTablesArb, (cfg) => check(cfg, model)), runs(20));
+    await property(
+      'best is the best it found: torchrec',
+      fc.asyncProperty(bigTablesArb, (cfg) => check(cfg, model)),
+      runs(20),
+    );
   });
   it('on the bench task where column used to beat best (400 tables on 64 GPUs)', async () => {
     const cfg = makeTask({ name: 'dlrm-400/64', tables: 400, gpus: 64, seed: 0, size: 'large' });

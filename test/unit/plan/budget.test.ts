@@ -137,7 +137,11 @@ describe('memory sized by shards, not tables × GPUs', () => {
     const init = initialLayouts(cat);
     const layouts = init.layouts.slice();
     // Cut the widest tables in 4 column shards.
-    const wide = cfg.tables.map((t, i) => [t.dim, i] as const).filter(([d]) => d >= 64).slice(0, 10).map(([, i]) => i);
+    const wide = cfg.tables
+      .map((t, i) => [t.dim, i] as const)
+      .filter(([d]) => d >= 64)
+      .slice(0, 10)
+      .map(([, i]) => i);
     for (const t of wide) layouts[t] = cat.layout(t, 'column', 4);
     const state = baseState(cat, model.prepare(cat.shards, cat.env), layouts);
     await soloCosts(state);
@@ -160,7 +164,10 @@ describe('memory sized by shards, not tables × GPUs', () => {
     for (const o of uniform) {
       assert.equal(o.count, 4096);
       assert.ok(o.runs.length <= 3, `${o.type}: ${o.runs.length} runs`);
-      assert.equal(o.runs.reduce((a, r) => a + r.count, 0), 4096);
+      assert.equal(
+        o.runs.reduce((a, r) => a + r.count, 0),
+        4096,
+      );
     }
   });
 

@@ -43,7 +43,9 @@ export function assertValidPlan(cfg: ShardConfig, plan: PlanResult): void {
     const shards = placementShards(t, e, { ...cfg.devices, batchSize: cfg.batchSize });
     assert.ok(shards.length > 0, `${t.name}: its entry makes shards`);
     const kind = shards.length === 1 && e.kind !== 'data_parallel' ? 'table' : e.kind;
-    shards.forEach(({ gpu, shard: s }) => { mem[gpu] += shardStorage(s, kind, t.pooling, ctx).hbm; });
+    shards.forEach(({ gpu, shard: s }) => {
+      mem[gpu] += shardStorage(s, kind, t.pooling, ctx).hbm;
+    });
   }
   mem.forEach((m, g) => assert.ok(m <= cap, `GPU ${g}: ${m} bytes within ${cap}`));
   assert.equal(plan.placement.size, cfg.tables.length, 'no extra placement entries');
@@ -67,15 +69,28 @@ export const EXPORT_OPTIONS: TorchRecExportOptions = { format: 'python', origin:
 
 /** A 16-GPU (2 hosts × 8) config with one table per kind, placed by hand. */
 export function everyKind(): { cfg: ShardConfig; placement: Placement } {
-  const cfg = config([
-    table('small', 1000, 64), table('whole', 1_000_000, 128), table('cols', 1_000_000, 128), table('rows', 10_000_000, 128),
-    table('trow', 10_000_000, 128), table('tcol', 1_000_000, 128), table('grid', 10_000_000, 256),
-    table('uvm', 50_000_000, 128, { kernel: 'fbgemm_tbe_uvm_caching', cacheLoadFactor: 0.2 }),
-  ], 16);
+  const cfg = config(
+    [
+      table('small', 1000, 64),
+      table('whole', 1_000_000, 128),
+      table('cols', 1_000_000, 128),
+      table('rows', 10_000_000, 128),
+      table('trow', 10_000_000, 128),
+      table('tcol', 1_000_000, 128),
+      table('grid', 10_000_000, 256),
+      table('uvm', 50_000_000, 128, { kernel: 'fbgemm_tbe_uvm_caching', cacheLoadFactor: 0.2 }),
+    ],
+    16,
+  );
   const placement = new Map<string, PlacementEntry>([
-    ['small', { kind: 'data_parallel' }], ['whole', { kind: 'table', gpu: 3 }], ['cols', { kind: 'column', gpus: [0, 1] }],
-    ['rows', { kind: 'row', gpus: Array.from({ length: 16 }, (_, g) => g) }], ['trow', { kind: 'table_row', host: 1 }],
-    ['tcol', { kind: 'table_column', gpus: [8, 9] }], ['grid', { kind: 'grid', hosts: [0, 1] }], ['uvm', { kind: 'table', gpu: 5 }],
+    ['small', { kind: 'data_parallel' }],
+    ['whole', { kind: 'table', gpu: 3 }],
+    ['cols', { kind: 'column', gpus: [0, 1] }],
+    ['rows', { kind: 'row', gpus: Array.from({ length: 16 }, (_, g) => g) }],
+    ['trow', { kind: 'table_row', host: 1 }],
+    ['tcol', { kind: 'table_column', gpus: [8, 9] }],
+    ['grid', { kind: 'grid', hosts: [0, 1] }],
+    ['uvm', { kind: 'table', gpu: 5 }],
   ]);
   return { cfg, placement };
 }

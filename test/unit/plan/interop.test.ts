@@ -13,25 +13,50 @@ const noFiles = { readFile: () => undefined };
 
 describe('placement round trip', () => {
   it('a column/row plan renders as YAML, loads back unchanged and scores the same', async () => {
-    const cfg = config([
-      table('huge', 400_000_000, 128),
-      table('wide', 2_000_000, 256, { pooling: 60, zipf: 1.1, sharding: ['column'] }),
-      ...Array.from({ length: 10 }, (_, i) => table(`t${i}`, 500_000 * (i + 1), 32, { pooling: 2 + i })),
-    ], 4);
+    const cfg = config(
+      [
+        table('huge', 400_000_000, 128),
+        table('wide', 2_000_000, 256, { pooling: 60, zipf: 1.1, sharding: ['column'] }),
+        ...Array.from({ length: 10 }, (_, i) => table(`t${i}`, 500_000 * (i + 1), 32, { pooling: 2 + i })),
+      ],
+      4,
+    );
     const plan = await planConfig(cfg, 'column', model, { seed: 0 });
     assert.equal(plan.feasible, true, plan.reasons.join('; '));
     const kinds = new Set([...plan.placement.values()].map((e) => e.kind));
     assert.ok(kinds.has('row') && kinds.has('column'), `row and column entries present: ${[...kinds]}`);
 
     const tableLines = cfg.tables.flatMap((t) => [
-      `  - name: ${t.name}`, `    rows: ${t.rows}`, `    dim: ${t.dim}`, `    pooling: ${t.pooling}`, `    zipf: ${t.zipf}`,
+      `  - name: ${t.name}`,
+      `    rows: ${t.rows}`,
+      `    dim: ${t.dim}`,
+      `    pooling: ${t.pooling}`,
+      `    zipf: ${t.zipf}`,
       `    sharding: [${t.sharding.join(', ')}]`,
     ]);
-    const text = ['version: 1', 'batch_size: 65536', 'dtype: fp16', 'optimizer: rowwise_adagrad', 'devices:', '  type: H100-80GB',
-      '  count: 4', '  per_host: 4', '  reserve: 0.15', 'tables:', ...tableLines, renderPlacement(plan.placement, cfg.tables.map((t) => t.name))].join('\n');
+    const text = [
+      'version: 1',
+      'batch_size: 65536',
+      'dtype: fp16',
+      'optimizer: rowwise_adagrad',
+      'devices:',
+      '  type: H100-80GB',
+      '  count: 4',
+      '  per_host: 4',
+      '  reserve: 0.15',
+      'tables:',
+      ...tableLines,
+      renderPlacement(
+        plan.placement,
+        cfg.tables.map((t) => t.name),
+      ),
+    ].join('\n');
     const loaded = loadConfig('/x/rt.shard.yaml', text, noFiles);
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
-    assert.deepEqual(errors.map((d) => `${d.code} ${d.message}`), []);
+    assert.deepEqual(
+      errors.map((d) => `${d.code} ${d.message}`),
+      [],
+    );
     assert.deepEqual([...loaded.config!.placement!], [...plan.placement]);
     const again = await evaluatePlacement(loaded.config!, loaded.config!.placement!, model);
     assert.equal(again.feasible, true, again.reasons.join('; '));
@@ -41,10 +66,10 @@ describe('placement round trip', () => {
 
 describe('evaluatePlacement reasons', () => {
   it('names every problem of a hand-written placement', async () => {
-    const cfg = config([
-      table('a', 1000, 16, { pin: 1 }), table('b', 1000, 16, { sharding: ['table'] }), table('c', 1000, 20),
-      table('d', 300_000_000, 128), table('e', 1000, 16),
-    ], 2);
+    const cfg = config(
+      [table('a', 1000, 16, { pin: 1 }), table('b', 1000, 16, { sharding: ['table'] }), table('c', 1000, 20), table('d', 300_000_000, 128), table('e', 1000, 16)],
+      2,
+    );
     const placement = new Map([
       ['a', { kind: 'table' as const, gpu: 0 }],
       ['b', { kind: 'column' as const, gpus: [0, 1] }],
@@ -73,11 +98,19 @@ describe('importTables', () => {
     assert.deepEqual(r.errors, []);
     assert.equal(r.tables, 3);
     const loaded = loadConfig('/x/m.shard.yaml', r.yaml!, noFiles);
-    assert.deepEqual(loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+    assert.deepEqual(
+      loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+      [],
+    );
     const c = loaded.config!;
-    assert.deepEqual(c.tables.map((t) => [t.name, t.rows, t.dim, t.pooling, t.zipf]), [
-      ['user_id', 50_000_000, 128, 1, 1.05], ['item, hist', 2_000_000, 64, 35.5, 0.9], ['country', 200, 16, 1, 0],
-    ]);
+    assert.deepEqual(
+      c.tables.map((t) => [t.name, t.rows, t.dim, t.pooling, t.zipf]),
+      [
+        ['user_id', 50_000_000, 128, 1, 1.05],
+        ['item, hist', 2_000_000, 64, 35.5, 0.9],
+        ['country', 200, 16, 1, 0],
+      ],
+    );
     assert.equal(c.devices.type, 'H100-80GB');
     assert.equal(c.devices.count % 8, 0);
   });
@@ -94,7 +127,10 @@ describe('importTables', () => {
 }`;
     const r = importTables('/x/t.json', json, { device: 'A100-80GB', count: 16 });
     assert.equal(r.tables, 1);
-    assert.deepEqual(r.errors.map((e) => e.line), [4, 5, 6, 7]);
+    assert.deepEqual(
+      r.errors.map((e) => e.line),
+      [4, 5, 6, 7],
+    );
     assert.match(r.errors[0].message, /num_embeddings \(rows\) must be a whole number/);
     assert.match(r.errors[1].message, /multiple of 4.*use 32/);
     assert.match(r.errors[2].message, /pooling .* is missing/);
@@ -104,7 +140,12 @@ describe('importTables', () => {
 
   it('rejects unusable input with a located message', () => {
     assert.equal(importTables('/x/t.csv', 'name,rows\nA,10\n').yaml, undefined);
-    assert.match(importTables('/x/t.csv', 'name,rows\nA,10\n').errors.map((e) => e.message).join(';'), /missing column "embedding_dim"/);
+    assert.match(
+      importTables('/x/t.csv', 'name,rows\nA,10\n')
+        .errors.map((e) => e.message)
+        .join(';'),
+      /missing column "embedding_dim"/,
+    );
     const bad = importTables('/x/t.json', '[{"name": "a",');
     assert.equal(bad.yaml, undefined);
     assert.match(bad.errors[0].message, /invalid JSON/);

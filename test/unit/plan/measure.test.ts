@@ -15,28 +15,48 @@ import { cannotRun, placementSpecs, specLines } from '../../../server/src/plan/m
 import type { GpuReport } from '../../../server/src/plan/types';
 
 const table = (name: string, over: Partial<TableSpec> = {}): TableSpec => ({
-  name, rows: 1000, dim: 64, pooling: 4, zipf: 0.7, dtype: 'fp16', kernel: 'torch_embedding_bag', ids: 'hashed',
-  sharding: ['data_parallel', 'table', 'column', 'row', 'table_row', 'grid'], ...over,
+  name,
+  rows: 1000,
+  dim: 64,
+  pooling: 4,
+  zipf: 0.7,
+  dtype: 'fp16',
+  kernel: 'torch_embedding_bag',
+  ids: 'hashed',
+  sharding: ['data_parallel', 'table', 'column', 'row', 'table_row', 'grid'],
+  ...over,
 });
 
 function config(tables: TableSpec[], entries: [string, PlacementEntry][], count = 4, perHost = 2): ShardConfig {
   return {
-    version: 1, batchSize: 1024, dtype: 'fp32', optimizer: 'adam', kernel: 'torch_embedding_bag', denseBytes: 0,
+    version: 1,
+    batchSize: 1024,
+    dtype: 'fp32',
+    optimizer: 'adam',
+    kernel: 'torch_embedding_bag',
+    denseBytes: 0,
     devices: { type: 'A100-80GB', count, perHost, reserve: 0.1, ...GPU_PRESETS['A100-80GB'] },
-    tables, placement: new Map(entries),
+    tables,
+    placement: new Map(entries),
   };
 }
 
 describe('placementSpecs', () => {
   const tables = [table('t'), table('dp', { dim: 16 }), table('col', { dim: 32 }), table('rows', { rows: 1001, ids: 'sorted' }), table('g', { dim: 64 }), table('lost')];
   const cfg = config(tables, [
-    ['t', { kind: 'table', gpu: 3 }], ['dp', { kind: 'data_parallel' }], ['col', { kind: 'column', gpus: [0, 1] }],
-    ['rows', { kind: 'table_row', host: 1 }], ['g', { kind: 'grid', hosts: [0, 1] }],
+    ['t', { kind: 'table', gpu: 3 }],
+    ['dp', { kind: 'data_parallel' }],
+    ['col', { kind: 'column', gpus: [0, 1] }],
+    ['rows', { kind: 'table_row', host: 1 }],
+    ['g', { kind: 'grid', hosts: [0, 1] }],
   ]);
   const specs = placementSpecs(cfg, cfg.placement!, { plan: 'p' });
 
   it('one line per GPU, every shard with its geometry from placementShards', () => {
-    assert.deepEqual(specs.map((s) => s.id), ['p/gpu0', 'p/gpu1', 'p/gpu2', 'p/gpu3']);
+    assert.deepEqual(
+      specs.map((s) => s.id),
+      ['p/gpu0', 'p/gpu1', 'p/gpu2', 'p/gpu3'],
+    );
     const shape = { count: 4, perHost: 2, batchSize: 1024 };
     for (const t of tables.slice(0, 5)) {
       const expected = placementShards(t, cfg.placement!.get(t.name)!, shape);
@@ -56,7 +76,10 @@ describe('placementSpecs', () => {
   it('data-parallel replicas serve batch / N bags; row blocks carry where they sit', () => {
     for (const s of specs) assert.equal(s.tables.find((t) => t.name === 'dp')!.bags, 256);
     const blocks = specs.flatMap((s) => s.tables.filter((t) => t.name === 'rows'));
-    assert.deepEqual(blocks.map((b) => b.block!.offset), [0, 501]);
+    assert.deepEqual(
+      blocks.map((b) => b.block!.offset),
+      [0, 501],
+    );
     assert.ok(blocks.every((b) => b.block!.ids === 'sorted' && b.block!.table_rows === 1001 && b.block!.table_pooling === 4));
     assert.ok(specs.every((s) => s.optimizer === 'adam' && s.tables.every((t) => t.optimizer === 'adam' && t.dtype === 'fp16')));
   });
@@ -68,7 +91,10 @@ describe('placementSpecs', () => {
 
   it('a GPU subset, and the JSONL text', () => {
     const some = placementSpecs(cfg, cfg.placement!, { plan: 'q', gpus: [3, 1] });
-    assert.deepEqual(some.map((s) => s.rank), [1, 3]);
+    assert.deepEqual(
+      some.map((s) => s.rank),
+      [1, 3],
+    );
     const text = specLines(some);
     assert.equal(text.split('\n').length, 3);
     assert.equal(JSON.parse(text.split('\n')[1]).id, 'q/gpu3');
@@ -76,8 +102,14 @@ describe('placementSpecs', () => {
   });
 
   it('refuses by name what the machine cannot run', () => {
-    const fb = config([table('x', { kernel: 'fbgemm_tbe' }), table('y', { kernel: 'fbgemm_tbe_uvm_caching', cacheLoadFactor: 0.3 }), table('z')],
-      [['x', { kind: 'table', gpu: 0 }], ['y', { kind: 'table', gpu: 1 }], ['z', { kind: 'table', gpu: 2 }]]);
+    const fb = config(
+      [table('x', { kernel: 'fbgemm_tbe' }), table('y', { kernel: 'fbgemm_tbe_uvm_caching', cacheLoadFactor: 0.3 }), table('z')],
+      [
+        ['x', { kind: 'table', gpu: 0 }],
+        ['y', { kind: 'table', gpu: 1 }],
+        ['z', { kind: 'table', gpu: 2 }],
+      ],
+    );
     fb.optimizer = 'rowwise_adagrad';
     const s = placementSpecs(fb, fb.placement!, { plan: 'f' });
     assert.equal(s[1].tables[0].cache_load_factor, 0.3);
@@ -92,7 +124,14 @@ describe('placementSpecs', () => {
 });
 
 const gpu = (g: number, fwdMs: number, bwdMs: number, commMs: number, extra = 0): GpuReport => ({
-  gpu: g, tables: ['a', 'b'], fwdMs, bwdMs, commMs, totalMs: fwdMs + bwdMs + commMs + extra, memoryBytes: 1, capacityBytes: 2,
+  gpu: g,
+  tables: ['a', 'b'],
+  fwdMs,
+  bwdMs,
+  commMs,
+  totalMs: fwdMs + bwdMs + commMs + extra,
+  memoryBytes: 1,
+  capacityBytes: 2,
 });
 
 describe('reading collector output', () => {
@@ -109,7 +148,10 @@ describe('reading collector output', () => {
     const { sets, errors } = parseMeasuredLines(text);
     assert.deepEqual(sets.get('p/gpu0'), { id: 'p/gpu0', fwdMs: 2, bwdMs: 3, rounds: 3, spread: (7 - 3) / 5 });
     assert.deepEqual(sets.get('p/gpu2'), { id: 'p/gpu2', fwdMs: 1, bwdMs: 1, rounds: 1, commMs: 0.75 });
-    assert.deepEqual(errors.map((e) => e.line), [5, 6]);
+    assert.deepEqual(
+      errors.map((e) => e.line),
+      [5, 6],
+    );
     assert.match(errors[0].message, /p\/gpu1: out of memory/);
     assert.match(errors[1].message, /invalid JSON/);
   });
@@ -117,11 +159,13 @@ describe('reading collector output', () => {
 
 describe('joinPlan', () => {
   const plan = { gpus: [gpu(0, 1, 2, 0.5, 0.1), gpu(1, 2, 4, 0.5), gpu(2, 1, 1, 0.2), gpu(3, 0.5, 0.5, 0.1)] };
-  const measured = parseMeasuredLines([
-    JSON.stringify({ id: 'x/gpu0', fwd_ms: 1.25, bwd_ms: 2 }),
-    JSON.stringify({ id: 'x/gpu1', fwd_ms: 2, bwd_ms: 5, comm: { fwd_ms: 0.3, bwd_ms: 0.3 } }),
-    JSON.stringify({ id: 'x/gpu2', fwd_ms: 1, bwd_ms: 0.5 }),
-  ].join('\n')).sets;
+  const measured = parseMeasuredLines(
+    [
+      JSON.stringify({ id: 'x/gpu0', fwd_ms: 1.25, bwd_ms: 2 }),
+      JSON.stringify({ id: 'x/gpu1', fwd_ms: 2, bwd_ms: 5, comm: { fwd_ms: 0.3, bwd_ms: 0.3 } }),
+      JSON.stringify({ id: 'x/gpu2', fwd_ms: 1, bwd_ms: 0.5 }),
+    ].join('\n'),
+  ).sets;
   const cmp = joinPlan(plan, measured, (g) => `x/gpu${g}`);
 
   it('measured phases replace their predictions; the rest keeps its predicted value', () => {

@@ -83,7 +83,14 @@ describe('planWithMoveBudget: the budget holds', () => {
       const full = await planConfig(cfg, 'best', model, { seed: 0, start: cfg.placement });
       const r = await planWithMoveBudget(cfg, model, { maxMoves: cfg.tables.length, target: full });
       assert.ok(r.plan.maxMs <= full.maxMs * (1 + 1e-6), `${spec.name}: ${r.plan.maxMs} ≤ full ${full.maxMs}`);
-      assert.equal(r.fullMoves, entryMoves(cfg.placement!, full.placement, cfg.tables.map((t) => t.name)).length);
+      assert.equal(
+        r.fullMoves,
+        entryMoves(
+          cfg.placement!,
+          full.placement,
+          cfg.tables.map((t) => t.name),
+        ).length,
+      );
       assert.ok(r.moves.length <= cfg.tables.length);
     }
   });
@@ -125,7 +132,10 @@ describe('planWithMoveBudget: what each move bought', () => {
     const attributed = r.moves.reduce((a, m) => a + (m.gainMs ?? 0), 0) + r.jointGainMs;
     assert.ok(close(attributed, r.written!.maxMs - r.plan.maxMs, 1e-6), `gains ${attributed} = ${r.written!.maxMs} − ${r.plan.maxMs}`);
     const credited = r.moves.filter((m) => m.gainMs !== undefined).map((m) => m.gainMs!);
-    assert.ok(credited.some((g) => g > 0), 'some move lowers the step on its own');
+    assert.ok(
+      credited.some((g) => g > 0),
+      'some move lowers the step on its own',
+    );
   });
 });
 
@@ -136,7 +146,8 @@ describe('planWithMoveBudget: a written placement that cannot stand', () => {
   const rowsFor = (bytes: number) => Math.round(bytes / (128 * 2 + 4)); // fp16 × dim 128 + rowwise adagrad's 4 B/row
   function broken(): ShardConfig {
     const tables = [
-      table('big_a', rowsFor(39 * GB), 128), table('big_b', rowsFor(39 * GB), 128),
+      table('big_a', rowsFor(39 * GB), 128),
+      table('big_b', rowsFor(39 * GB), 128),
       ...Array.from({ length: 6 }, (_, i) => table(`small_${i}`, 200_000 + 50_000 * i, 64)),
     ];
     const cfg = config(tables, 4);
@@ -152,7 +163,10 @@ describe('planWithMoveBudget: a written placement that cannot stand', () => {
     const cfg = broken();
     const written = await evaluatePlacement(cfg, cfg.placement!, model);
     assert.equal(written.feasible, false);
-    assert.ok(written.reasons.some((r) => /GPU 0 needs/.test(r)), written.reasons.join('; '));
+    assert.ok(
+      written.reasons.some((r) => /GPU 0 needs/.test(r)),
+      written.reasons.join('; '),
+    );
   });
 
   it('counts the moves feasibility needs; a smaller budget changes nothing and says why', async () => {
@@ -229,14 +243,24 @@ describe('prepareRecuts: the searches start from finished solo costs', () => {
     const { probe, scorer } = await prepareRecuts(cat, model, layouts, new PlanControl());
     // The heaviest tables alone (their layout's costliest shard, priced here
     // by the scorer) are among those whose other cuts were added.
-    const alone = (s: number) => { const c = scorer.score([s]); return c.fwdMs + c.bwdMs; };
-    const cost = layouts.map((l) => l ? Math.max(...l.shards.map(alone)) : -1);
-    const heaviest = cost.map((_, t) => t).filter((t) => layouts[t]).sort((a, b) => cost[b] - cost[a] || a - b).slice(0, 5);
+    const alone = (s: number) => {
+      const c = scorer.score([s]);
+      return c.fwdMs + c.bwdMs;
+    };
+    const cost = layouts.map((l) => (l ? Math.max(...l.shards.map(alone)) : -1));
+    const heaviest = cost
+      .map((_, t) => t)
+      .filter((t) => layouts[t])
+      .sort((a, b) => cost[b] - cost[a] || a - b)
+      .slice(0, 5);
     const cuts = heaviest.flatMap((t) => actionsFrom(cat, t, layouts[t]));
     const added = cuts.filter((a) => !cat.hasLayout(a.table, a.kind, a.parts, a.rowsPer, count));
     assert.ok(added.length > 0, 'some of their other cuts were not in the catalog before');
     for (const a of cuts) {
-      assert.ok(cat.hasLayout(a.table, a.kind, a.parts, a.rowsPer), `table ${cfg.tables[a.table].name} (${cost[a.table].toFixed(3)} ms alone, index ${a.table}) cut ${a.kind} ${a.parts}×${a.rowsPer}`);
+      assert.ok(
+        cat.hasLayout(a.table, a.kind, a.parts, a.rowsPer),
+        `table ${cfg.tables[a.table].name} (${cost[a.table].toFixed(3)} ms alone, index ${a.table}) cut ${a.kind} ${a.parts}×${a.rowsPer}`,
+      );
     }
     assert.equal(probe.solo.length, cat.shards.length);
     for (let s = 0; s < cat.shards.length; s++) {

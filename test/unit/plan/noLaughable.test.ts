@@ -28,33 +28,51 @@ import { assertValidPlan } from './fixtures';
 
 const GIB = 2 ** 30;
 
-const tableArb = (i: number) => fc.record({
-  size: fc.constantFrom('tiny', 'tiny', 'mid', 'big'),
-  rowsFrac: fc.double({ min: 0, max: 1, noNaN: true }),
-  dim: fc.constantFrom(4, 8, 16, 32, 64, 128, 256),
-  pooling: fc.double({ min: 1, max: 60, noNaN: true }),
-  zipf: fc.double({ min: 0, max: 1.2, noNaN: true }),
-  fp32: fc.boolean(),
-  kinds: fc.option(fc.subarray([...ALL_KINDS], { minLength: 1 }), { nil: undefined, freq: 2 }),
-}).map((r): TableSpec => {
-  const [lo, hi] = r.size === 'tiny' ? [4, 2_000] : r.size === 'mid' ? [10_000, 2_000_000] : [20_000_000, 400_000_000];
-  return {
-    name: `t${i}`, rows: Math.round(lo + r.rowsFrac * (hi - lo)), dim: r.dim, pooling: Math.round(r.pooling * 10) / 10,
-    zipf: Math.round(r.zipf * 100) / 100, dtype: r.fp32 ? 'fp32' : 'fp16', kernel: DEFAULT_KERNEL, ids: 'hashed',
-    sharding: (r.kinds ?? [...ALL_KINDS]) as ShardingKind[],
-  };
-});
+const tableArb = (i: number) =>
+  fc
+    .record({
+      size: fc.constantFrom('tiny', 'tiny', 'mid', 'big'),
+      rowsFrac: fc.double({ min: 0, max: 1, noNaN: true }),
+      dim: fc.constantFrom(4, 8, 16, 32, 64, 128, 256),
+      pooling: fc.double({ min: 1, max: 60, noNaN: true }),
+      zipf: fc.double({ min: 0, max: 1.2, noNaN: true }),
+      fp32: fc.boolean(),
+      kinds: fc.option(fc.subarray([...ALL_KINDS], { minLength: 1 }), { nil: undefined, freq: 2 }),
+    })
+    .map((r): TableSpec => {
+      const [lo, hi] = r.size === 'tiny' ? [4, 2_000] : r.size === 'mid' ? [10_000, 2_000_000] : [20_000_000, 400_000_000];
+      return {
+        name: `t${i}`,
+        rows: Math.round(lo + r.rowsFrac * (hi - lo)),
+        dim: r.dim,
+        pooling: Math.round(r.pooling * 10) / 10,
+        zipf: Math.round(r.zipf * 100) / 100,
+        dtype: r.fp32 ? 'fp32' : 'fp16',
+        kernel: DEFAULT_KERNEL,
+        ids: 'hashed',
+        sharding: (r.kinds ?? [...ALL_KINDS]) as ShardingKind[],
+      };
+    });
 
-const configArb = fc.record({
-  shape: fc.constantFrom([2, 2], [4, 4], [4, 2], [8, 8], [8, 4], [16, 8]),
-  memGiB: fc.constantFrom(8, 24, 80),
-  batch: fc.constantFrom(4096, 16384, 65536),
-  n: fc.integer({ min: 3, max: 10 }),
-}).chain((c) => fc.tuple(...Array.from({ length: c.n }, (_, i) => tableArb(i))).map((tables): ShardConfig => ({
-  version: 1, batchSize: c.batch, dtype: 'fp16', optimizer: 'rowwise_adagrad', kernel: DEFAULT_KERNEL, denseBytes: 0,
-  devices: { type: 'H100-80GB', count: c.shape[0], perHost: c.shape[1], reserve: 0.15, ...GPU_PRESETS['H100-80GB'], memoryBytes: c.memGiB * GIB },
-  tables,
-})));
+const configArb = fc
+  .record({
+    shape: fc.constantFrom([2, 2], [4, 4], [4, 2], [8, 8], [8, 4], [16, 8]),
+    memGiB: fc.constantFrom(8, 24, 80),
+    batch: fc.constantFrom(4096, 16384, 65536),
+    n: fc.integer({ min: 3, max: 10 }),
+  })
+  .chain((c) =>
+    fc.tuple(...Array.from({ length: c.n }, (_, i) => tableArb(i))).map((tables): ShardConfig => ({
+      version: 1,
+      batchSize: c.batch,
+      dtype: 'fp16',
+      optimizer: 'rowwise_adagrad',
+      kernel: DEFAULT_KERNEL,
+      denseBytes: 0,
+      devices: { type: 'H100-80GB', count: c.shape[0], perHost: c.shape[1], reserve: 0.15, ...GPU_PRESETS['H100-80GB'], memoryBytes: c.memGiB * GIB },
+      tables,
+    })),
+  );
 
 function isSplit(e: PlacementEntry): boolean {
   return e.kind === 'row' || e.kind === 'table_row' || e.kind === 'grid' || ((e.kind === 'column' || e.kind === 'table_column') && e.gpus.length > 1);
@@ -99,19 +117,36 @@ async function checkPlan(cfg: ShardConfig, strategy: Strategy, model: CostModel,
 describe('no plan an engineer would laugh at', () => {
   it('tiny tables whole and replicated, splits that pay (best, FBGEMM model)', async () => {
     const model = new FbgemmCostModel('H100-80GB');
-    await property('no laughable plans: best/fbgemm', fc.asyncProperty(configArb, (cfg) => checkPlan(cfg, 'best', model)), runs(25));
+    await property(
+      'no laughable plans: best/fbgemm',
+      fc.asyncProperty(configArb, (cfg) => checkPlan(cfg, 'best', model)),
+      runs(25),
+    );
   });
   it('tiny tables whole, splits that pay (best, analytic embedding_bag model)', async () => {
     const model = new AnalyticCostModel('H100-80GB');
-    await property('no laughable plans: best/analytic', fc.asyncProperty(configArb, (cfg) => checkPlan(cfg, 'best', model, false)), runs(25));
+    await property(
+      'no laughable plans: best/analytic',
+      fc.asyncProperty(configArb, (cfg) => checkPlan(cfg, 'best', model, false)),
+      runs(25),
+    );
   });
   it('the other cost-driven strategies keep tiny tables whole and replicated too', async () => {
     const model = new FbgemmCostModel('H100-80GB');
-    await property('no laughable plans: column/search/greedy', fc.asyncProperty(configArb, fc.constantFrom<Strategy>('column', 'search', 'greedy'), (cfg, s) => checkPlan(cfg, s, model)), runs(20));
+    await property(
+      'no laughable plans: column/search/greedy',
+      fc.asyncProperty(configArb, fc.constantFrom<Strategy>('column', 'search', 'greedy'), (cfg, s) => checkPlan(cfg, s, model)),
+      runs(20),
+    );
   });
   it('a table that allows only row sharding is split even when tiny (forced), and reported as such', async () => {
     const cfg: ShardConfig = {
-      version: 1, batchSize: 8192, dtype: 'fp16', optimizer: 'sgd', kernel: DEFAULT_KERNEL, denseBytes: 0,
+      version: 1,
+      batchSize: 8192,
+      dtype: 'fp16',
+      optimizer: 'sgd',
+      kernel: DEFAULT_KERNEL,
+      denseBytes: 0,
       devices: { type: 'H100-80GB', count: 4, perHost: 4, reserve: 0.15, ...GPU_PRESETS['H100-80GB'] },
       tables: [
         { name: 'forced', rows: 100, dim: 16, pooling: 2, zipf: 0, dtype: 'fp16', kernel: DEFAULT_KERNEL, ids: 'hashed', sharding: ['row'] },

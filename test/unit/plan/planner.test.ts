@@ -95,7 +95,10 @@ describe('planConfig: constraints', () => {
     for (const s of PLANNING) {
       const plan = await planConfig(cfg, s, model);
       assert.equal(plan.feasible, false);
-      assert.ok(plan.reasons.some((r) => r.includes('huge') && /GiB/.test(r)), plan.reasons.join('; '));
+      assert.ok(
+        plan.reasons.some((r) => r.includes('huge') && /GiB/.test(r)),
+        plan.reasons.join('; '),
+      );
       assert.ok(plan.placement.has('small'), 'the rest is still planned');
       assert.equal(plan.placement.has('huge'), false);
     }
@@ -106,7 +109,10 @@ describe('planConfig: constraints', () => {
     const plan = await planConfig(config(tables, 2), 'best', model);
     assert.equal(plan.feasible, false);
     assert.ok(plan.reasons.length > 0);
-    assert.ok(plan.reasons.some((r) => /room|GiB/.test(r)), plan.reasons.join('; '));
+    assert.ok(
+      plan.reasons.some((r) => /room|GiB/.test(r)),
+      plan.reasons.join('; '),
+    );
   });
 });
 
@@ -149,7 +155,6 @@ describe('planConfig: behaviour', () => {
     const r4 = await planConfig(undefined as never, 'best', model);
     assert.equal(r4.feasible, false);
   });
-
 });
 
 describe('planConfig: incremental replanning from a placement', () => {

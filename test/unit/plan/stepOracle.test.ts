@@ -17,11 +17,20 @@ import { baseState } from '../../../server/src/plan/planner';
 import { config, table } from './fixtures';
 
 test('the oracle equals the step model on a state with table, column, row, table_row, grid and data-parallel tables', async () => {
-  const cfg = config([
-    table('tw0', 200_000, 64), table('tw1', 50_000, 32, { pooling: 20 }), table('tw2', 1_000_000, 128),
-    table('cw', 300_000, 128), table('rw', 5_000_000, 64), table('twrw', 2_000_000, 32), table('grid', 1_000_000, 64),
-    table('dp', 500, 16), table('tc', 100_000, 64),
-  ], 16);
+  const cfg = config(
+    [
+      table('tw0', 200_000, 64),
+      table('tw1', 50_000, 32, { pooling: 20 }),
+      table('tw2', 1_000_000, 128),
+      table('cw', 300_000, 128),
+      table('rw', 5_000_000, 64),
+      table('twrw', 2_000_000, 32),
+      table('grid', 1_000_000, 64),
+      table('dp', 500, 16),
+      table('tc', 100_000, 64),
+    ],
+    16,
+  );
   cfg.devices = { ...cfg.devices, perHost: 8 };
   const model = new FbgemmCostModel('H100-80GB');
   const cat = new Catalog(cfg);

@@ -22,22 +22,36 @@ describe('TorchRec enumerator', () => {
     assert.equal(columnBlock(512, 256), 256);
   });
 
-  it('one option per allowed type, with TorchRec\'s shard counts (grid only when named)', () => {
+  it("one option per allowed type, with TorchRec's shard counts (grid only when named)", () => {
     const cfg = config([table('a', 1000, 256, { sharding: [...ALL_KINDS] }), table('b', 1000, 64, { sharding: ['table', 'grid'] })], 16);
     cfg.devices = { ...cfg.devices, perHost: 8 };
     const [a, b] = enumerateOptions(cfg);
     const byType = Object.fromEntries(a.map((o) => [o.type, o.count]));
     assert.deepEqual(byType, { data_parallel: 16, table_wise: 1, column_wise: 2, table_column_wise: 2, row_wise: 16, table_row_wise: 8 });
     const rowWise = a.find((o) => o.type === 'row_wise')!;
-    assert.deepEqual(optionShards(rowWise).map((s) => s.shard.rows).slice(0, 3), [63, 63, 63]);
+    assert.deepEqual(
+      optionShards(rowWise)
+        .map((s) => s.shard.rows)
+        .slice(0, 3),
+      [63, 63, 63],
+    );
     assert.equal(optionShards(rowWise).length, 16);
     // A shard per rank, held as runs of one object: full blocks, the remainder (1000 − 15 × 63 = 55).
-    assert.deepEqual(rowWise.runs.map((r) => [r.shard.shard.rows, r.count]), [[63, 15], [55, 1]]);
+    assert.deepEqual(
+      rowWise.runs.map((r) => [r.shard.shard.rows, r.count]),
+      [
+        [63, 15],
+        [55, 1],
+      ],
+    );
     const dp = a.find((o) => o.type === 'data_parallel')!;
     assert.ok(optionShards(dp).every((s) => s.shard.bags === 65536 / 16));
     assert.equal(dp.runs.length, 1);
     // dim 64 cannot be cut into 128-wide blocks: no grid; table_wise stays.
-    assert.deepEqual(b.map((o) => o.type), ['table_wise']);
+    assert.deepEqual(
+      b.map((o) => o.type),
+      ['table_wise'],
+    );
   });
 });
 
@@ -75,15 +89,18 @@ describe('TorchRec proposers', () => {
   it('grid search proposes every combination', () => {
     const g = gridSearchProposer(options);
     const seen: string[] = [];
-    for (let p = g.propose(); p; p = g.propose()) { seen.push(p.join(',')); g.feedback(1); }
+    for (let p = g.propose(); p; p = g.propose()) {
+      seen.push(p.join(','));
+      g.feedback(1);
+    }
     assert.equal(seen.length, 4);
     assert.equal(new Set(seen).size, 4);
   });
-  it('greedy starts from every table\'s best option and advances the table holding the most storage', () => {
+  it("greedy starts from every table's best option and advances the table holding the most storage", () => {
     const g = greedyProposer(options, true);
     assert.deepEqual(g.propose(), [1, 1], 'row-wise has the lower max shard perf for both');
     g.feedback(1);
-    assert.deepEqual(g.propose(), [0, 1], 'table 0\'s row-wise option holds more (max 3 B per shard) than table 1\'s');
+    assert.deepEqual(g.propose(), [0, 1], "table 0's row-wise option holds more (max 3 B per shard) than table 1's");
     g.feedback(1);
     assert.deepEqual(g.propose(), [0, 0]);
     g.feedback(1);
@@ -92,17 +109,26 @@ describe('TorchRec proposers', () => {
   it('uniform proposes one plan per sharding type every table has', () => {
     const u = uniformProposer(options);
     const seen: string[] = [];
-    for (let p = u.propose(); p; p = u.propose()) { seen.push(p.join(',')); u.feedback(1); }
+    for (let p = u.propose(); p; p = u.propose()) {
+      seen.push(p.join(','));
+      u.feedback(1);
+    }
     assert.deepEqual(seen.sort(), ['0,0', '1,1']);
   });
 });
 
 describe('--strategy torchrec', () => {
   it('plans a valid placement over every kind, scored by the step model', async () => {
-    const cfg = config([
-      table('big', 300_000_000, 128), table('mid', 2_000_000, 64, { pooling: 30 }), table('small', 5000, 16), table('tiny', 100, 8),
-      ...Array.from({ length: 8 }, (_, i) => table(`t${i}`, 100_000 * (i + 1), 32)),
-    ].map((t) => ({ ...t, sharding: [...ALL_KINDS] })), 8);
+    const cfg = config(
+      [
+        table('big', 300_000_000, 128),
+        table('mid', 2_000_000, 64, { pooling: 30 }),
+        table('small', 5000, 16),
+        table('tiny', 100, 8),
+        ...Array.from({ length: 8 }, (_, i) => table(`t${i}`, 100_000 * (i + 1), 32)),
+      ].map((t) => ({ ...t, sharding: [...ALL_KINDS] })),
+      8,
+    );
     const plan = await planConfig(cfg, 'torchrec', new FbgemmCostModel('H100-80GB'));
     assert.equal(plan.strategy, 'torchrec');
     assert.equal(plan.feasible, true, plan.reasons.join('; '));

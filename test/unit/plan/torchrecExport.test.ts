@@ -55,7 +55,7 @@ describe('exportTorchRec (JSON, refusals)', () => {
     assert.equal(r.refusals.length, 7);
   });
 
-  it('data-parallel with torch_embedding_bag exports as dense: TorchRec\'s only data-parallel kernel', () => {
+  it("data-parallel with torch_embedding_bag exports as dense: TorchRec's only data-parallel kernel", () => {
     const cfg = config([table('eb', 1000, 32, { kernel: 'torch_embedding_bag' })], 4);
     const r = exportTorchRec(cfg, new Map([['eb', { kind: 'data_parallel' }]]), { ...OPTIONS, format: 'json' });
     assert.ok(r.ok);

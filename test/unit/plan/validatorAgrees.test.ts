@@ -34,8 +34,24 @@ const model = new FbgemmCostModel('H100-80GB');
 /** Cheap strategies first; the rest only when they fail (a counterexample then runs all). */
 const STRATEGY_ORDER: Strategy[] = ['greedy', 'column', 'best', 'search', 'torchrec', 'size', 'round-robin', 'policy'];
 
-interface TableCase { rowsFactor: number; dim: number; pooling: number; kinds?: ShardingKind[]; pin?: number; fp16: boolean; uvm: boolean }
-interface Case { count: number; perHost: number; memGiB: number; hostGiB: number; optimizer: string; batch: number; tables: TableCase[] }
+interface TableCase {
+  rowsFactor: number;
+  dim: number;
+  pooling: number;
+  kinds?: ShardingKind[];
+  pin?: number;
+  fp16: boolean;
+  uvm: boolean;
+}
+interface Case {
+  count: number;
+  perHost: number;
+  memGiB: number;
+  hostGiB: number;
+  optimizer: string;
+  batch: number;
+  tables: TableCase[];
+}
 
 const tableArb = fc.record({
   // Weights per table from 1/100 to 6 × one GPU's memory, log-uniform: around the boundary.
@@ -48,14 +64,16 @@ const tableArb = fc.record({
   uvm: fc.constantFrom(false, false, false, true),
 });
 
-const caseArb: fc.Arbitrary<Case> = fc.record({
-  shape: fc.constantFrom([1, 1], [2, 2], [2, 1], [4, 4], [4, 2], [8, 4], [6, 4]),
-  memGiB: fc.constantFrom(8, 24, 80),
-  hostGiB: fc.constantFrom(16, 256),
-  optimizer: fc.constantFrom('sgd', 'adagrad', 'rowwise_adagrad', 'adam'),
-  batch: fc.constantFrom(4096, 65536),
-  tables: fc.array(tableArb, { minLength: 1, maxLength: 4 }),
-}).map((c) => ({ count: c.shape[0], perHost: c.shape[1], memGiB: c.memGiB, hostGiB: c.hostGiB, optimizer: c.optimizer, batch: c.batch, tables: c.tables }));
+const caseArb: fc.Arbitrary<Case> = fc
+  .record({
+    shape: fc.constantFrom([1, 1], [2, 2], [2, 1], [4, 4], [4, 2], [8, 4], [6, 4]),
+    memGiB: fc.constantFrom(8, 24, 80),
+    hostGiB: fc.constantFrom(16, 256),
+    optimizer: fc.constantFrom('sgd', 'adagrad', 'rowwise_adagrad', 'adam'),
+    batch: fc.constantFrom(4096, 65536),
+    tables: fc.array(tableArb, { minLength: 1, maxLength: 4 }),
+  })
+  .map((c) => ({ count: c.shape[0], perHost: c.shape[1], memGiB: c.memGiB, hostGiB: c.hostGiB, optimizer: c.optimizer, batch: c.batch, tables: c.tables }));
 
 function rowsOf(t: TableCase, c: Case): number {
   const bytesPerRow = t.dim * (t.fp16 ? 2 : 4);
@@ -64,7 +82,9 @@ function rowsOf(t: TableCase, c: Case): number {
 
 function yaml(c: Case): string {
   const lines = [
-    'version: 1', `batch_size: ${c.batch}`, `optimizer: ${c.optimizer}`,
+    'version: 1',
+    `batch_size: ${c.batch}`,
+    `optimizer: ${c.optimizer}`,
     `devices: {type: H100-80GB, count: ${c.count}, per_host: ${c.perHost}, memory_bytes: ${c.memGiB * GIB}, host_memory_bytes: ${c.hostGiB * GIB}}`,
     'tables:',
   ];
@@ -115,32 +135,47 @@ function fill(loaded: ReturnType<typeof loadConfig>): number {
   const n = config.devices.count;
   let hbm = 0;
   let host = 0;
-  for (const t of config.tables) { const s = tableStorage(t, config.optimizer); hbm += s.hbm; host += s.host; }
+  for (const t of config.tables) {
+    const s = tableStorage(t, config.optimizer);
+    hbm += s.hbm;
+    host += s.host;
+  }
   return Math.max(hbm / Math.max(1, budget.shardBytes * n), budget.hostBytes > 0 ? host / (budget.hostBytes * n) : host > 0 ? Infinity : 0);
 }
 
 describe('the validator and the planners agree on what fits', () => {
   it('one table: check is clean exactly when some strategy finds a feasible plan', async () => {
-    await property('validator agrees with planners (one table)', fc.asyncProperty(caseArb.map((c) => ({ ...c, tables: c.tables.slice(0, 1) })), async (c) => {
-      if (!fullHosts(c)) return;
-      const text = yaml(c);
-      const { errors, loaded } = check(text);
-      if (errors.some((e) => !MEMORY_CODES.has(e.slice(0, 5)))) return; // not a memory verdict (none expected)
-      if (!loaded.config) return;
-      const r = await anyFeasible(text);
-      if (errors.length === 0) assert.ok(r.feasible, `check is clean but no strategy finds a feasible plan:\n${text}${r.reasons.join('\n')}`);
-      else assert.equal(r.feasible, undefined, `check says ${errors.join(' / ')}\nbut ${r.feasible} found a feasible plan:\n${text}`);
-    }), runs(40));
+    await property(
+      'validator agrees with planners (one table)',
+      fc.asyncProperty(
+        caseArb.map((c) => ({ ...c, tables: c.tables.slice(0, 1) })),
+        async (c) => {
+          if (!fullHosts(c)) return;
+          const text = yaml(c);
+          const { errors, loaded } = check(text);
+          if (errors.some((e) => !MEMORY_CODES.has(e.slice(0, 5)))) return; // not a memory verdict (none expected)
+          if (!loaded.config) return;
+          const r = await anyFeasible(text);
+          if (errors.length === 0) assert.ok(r.feasible, `check is clean but no strategy finds a feasible plan:\n${text}${r.reasons.join('\n')}`);
+          else assert.equal(r.feasible, undefined, `check says ${errors.join(' / ')}\nbut ${r.feasible} found a feasible plan:\n${text}`);
+        },
+      ),
+      runs(40),
+    );
   });
 
   it('several tables: a memory error means no strategy can fit them', async () => {
-    await property('validator agrees with planners (errors are sound)', fc.asyncProperty(caseArb, async (c) => {
-      const text = yaml(c);
-      const { errors, loaded } = check(text);
-      if (errors.length === 0 || !errors.every((e) => MEMORY_CODES.has(e.slice(0, 5))) || !loaded.config) return;
-      const r = await anyFeasible(text);
-      assert.equal(r.feasible, undefined, `check says ${errors.join(' / ')}\nbut ${r.feasible} found a feasible plan:\n${text}`);
-    }), runs(40));
+    await property(
+      'validator agrees with planners (errors are sound)',
+      fc.asyncProperty(caseArb, async (c) => {
+        const text = yaml(c);
+        const { errors, loaded } = check(text);
+        if (errors.length === 0 || !errors.every((e) => MEMORY_CODES.has(e.slice(0, 5))) || !loaded.config) return;
+        const r = await anyFeasible(text);
+        assert.equal(r.feasible, undefined, `check says ${errors.join(' / ')}\nbut ${r.feasible} found a feasible plan:\n${text}`);
+      }),
+      runs(40),
+    );
   });
 
   it('several tables, clean, filling at most half the cluster, no pins: some strategy fits them', async () => {
@@ -151,14 +186,21 @@ describe('the validator and the planners agree on what fits', () => {
     // splits over every GPU (TorchRec's row_wise), so that is infeasible for
     // them although `{row: [GPUs but the pinned one]}` would fit (a placement
     // TorchRec cannot express, SL050). Pins are left out of this property.
-    await property('validator agrees with planners (clean with room)', fc.asyncProperty(caseArb, async (c) => {
-      if (!fullHosts(c) || c.tables.some((t) => t.pin !== undefined)) return;
-      const text = yaml(c);
-      const { errors, loaded } = check(text);
-      if (errors.length > 0 || !loaded.config || fill(loaded) > 0.5) return;
-      const r = await anyFeasible(text);
-      assert.ok(r.feasible, `check is clean, the tables fill ${(fill(loaded) * 100).toFixed(0)}% of the cluster, but no strategy finds a feasible plan:\n${text}${r.reasons.join('\n')}`);
-    }), runs(40));
+    await property(
+      'validator agrees with planners (clean with room)',
+      fc.asyncProperty(caseArb, async (c) => {
+        if (!fullHosts(c) || c.tables.some((t) => t.pin !== undefined)) return;
+        const text = yaml(c);
+        const { errors, loaded } = check(text);
+        if (errors.length > 0 || !loaded.config || fill(loaded) > 0.5) return;
+        const r = await anyFeasible(text);
+        assert.ok(
+          r.feasible,
+          `check is clean, the tables fill ${(fill(loaded) * 100).toFixed(0)}% of the cluster, but no strategy finds a feasible plan:\n${text}${r.reasons.join('\n')}`,
+        );
+      }),
+      runs(40),
+    );
   });
 
   it('pinned tables go first: a group split placed before a pin no longer fills the pinned GPU', async () => {
@@ -190,7 +232,10 @@ tables:
 `;
     const p = check(pinned);
     // 400M × 32 × 4 B = 51.2e9 B = 47.68 GiB each (sgd), 95.37 GiB together > 67.30 GiB.
-    assert.deepEqual(p.errors.map((e) => e.slice(0, 5)), ['SL054', 'SL054']);
+    assert.deepEqual(
+      p.errors.map((e) => e.slice(0, 5)),
+      ['SL054', 'SL054'],
+    );
     assert.match(p.errors[0], /pinned to GPU 0 \('a', 'b'\) need 95\.37 GiB of HBM but GPU 0 has 67\.30 GiB/);
     assert.equal((await anyFeasible(pinned)).feasible, undefined);
     const crowded = `version: 1
@@ -203,12 +248,18 @@ tables:
 `;
     const q = check(crowded);
     // Each 80M × 32 × 4 B = 10.24e9 B = 9.54 GiB of host memory, over half of 16 GiB: one per GPU, 3 tables, 2 GPUs.
-    assert.deepEqual(q.errors.map((e) => e.slice(0, 5)), ['SL037']);
+    assert.deepEqual(
+      q.errors.map((e) => e.slice(0, 5)),
+      ['SL037'],
+    );
     assert.match(q.errors[0], /3 tables need more than half of a GPU's host memory \(8 GiB\)/);
     assert.equal((await anyFeasible(crowded)).feasible, undefined);
     const hostTotal = crowded.replace(/, sharding: \[table\]/g, '').replace('rows: 80_000_000, dim: 32, pooling: 1, kernel', 'rows: 160_000_000, dim: 32, pooling: 1, kernel');
     // 160M × 128 B = 19.07 GiB + 2 × 9.54 GiB = 38.15 GiB of host memory > 2 × 16 GiB.
-    assert.ok(check(hostTotal).errors.some((e) => /UVM-cached tables need 38\.15 GiB of host memory .* hold 32 GiB/.test(e)), check(hostTotal).errors.join('\n'));
+    assert.ok(
+      check(hostTotal).errors.some((e) => /UVM-cached tables need 38\.15 GiB of host memory .* hold 32 GiB/.test(e)),
+      check(hostTotal).errors.join('\n'),
+    );
   });
 
   it('the case that once disagreed: dim 12, 2e9 rows, sharding [column] on 2 × H100 is an error', () => {
@@ -219,7 +270,11 @@ tables:
   - {name: big, rows: 2_000_000_000, dim: 12, pooling: 1, zipf: 1, sharding: [column]}
 `;
     const d = loadConfig('/w/p.shard.yaml', text, { readFile: () => undefined }).diagnostics;
-    assert.deepEqual(d.map((x) => x.code), ['SL036'], JSON.stringify(d.map((x) => x.message)));
+    assert.deepEqual(
+      d.map((x) => x.code),
+      ['SL036'],
+      JSON.stringify(d.map((x) => x.message)),
+    );
     // 2e9 × 12 × 4 B = 96e9 B = 89.41 GiB whole (12 columns cannot split into two widths of 4): more than 67.30 GiB.
     assert.match(d[0].message, /needs at least 89\.\d\d GiB on one GPU/);
   });

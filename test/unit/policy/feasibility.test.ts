@@ -22,7 +22,16 @@ import { baseState } from './fixtures';
 function randomTask(seed: number, tables: number, gpus: number, fill: number): ShardConfig {
   const rng = seededRng(seed);
   const list = Array.from({ length: tables }, (_, i) => makeTable(rng, `t${i}`));
-  const config: ShardConfig = { version: 1, batchSize: 65536, dtype: 'fp16', optimizer: 'rowwise_adagrad', kernel: DEFAULT_KERNEL, denseBytes: 0, devices: h100(gpus), tables: list };
+  const config: ShardConfig = {
+    version: 1,
+    batchSize: 65536,
+    dtype: 'fp16',
+    optimizer: 'rowwise_adagrad',
+    kernel: DEFAULT_KERNEL,
+    denseBytes: 0,
+    devices: h100(gpus),
+    tables: list,
+  };
   const total = list.reduce((a, t) => a + tableMemoryBytes(t, config.optimizer), 0);
   const biggest = Math.max(...list.map((t) => tableMemoryBytes(t, config.optimizer)));
   // Usable = memory × (1 − reserve): size the GPU so the task fills `fill` of the cluster, every table fits one GPU.
@@ -33,7 +42,11 @@ function randomTask(seed: number, tables: number, gpus: number, fill: number): S
     t.pin = randInt(rng, gpus);
     t.sharding = ['table'];
   }
-  list.filter((_, i) => i % 7 === 3 && list[i].pin === undefined).forEach((t) => { t.sharding = ['table']; });
+  list
+    .filter((_, i) => i % 7 === 3 && list[i].pin === undefined)
+    .forEach((t) => {
+      t.sharding = ['table'];
+    });
   return config;
 }
 

@@ -20,15 +20,30 @@ export const POLICY_SIDECAR = path.join(MODELS_DIR, 'policy-v1.json');
 export const POLICY_FIXTURES = path.join(MODELS_DIR, 'fixtures', 'policy-fixtures.json');
 
 export interface StepFixture {
-  table_x: number[]; gpu_pooled: number[][]; gpu_scalars: number[][]; cross: number[][];
-  logits: number[]; table_enc: number[];
+  table_x: number[];
+  gpu_pooled: number[][];
+  gpu_scalars: number[][];
+  cross: number[][];
+  logits: number[];
+  table_enc: number[];
 }
 export interface RolloutFixture {
-  gpus: number; per_host: number; batch: number; optimizer: 'sgd' | 'rowwise_adagrad' | 'adam'; capacity_bytes: number;
+  gpus: number;
+  per_host: number;
+  batch: number;
+  optimizer: 'sgd' | 'rowwise_adagrad' | 'adam';
+  capacity_bytes: number;
   tables: { rows: number; dim: number; pooling: number; alpha: number; dtype_bytes: 2 | 4; pin: number | null; cost_ms: number }[];
-  features: number[][]; order: number[]; gpu_of_table: number[]; overflow: boolean;
+  features: number[][];
+  order: number[];
+  gpu_of_table: number[];
+  overflow: boolean;
 }
-export interface PolicyFixtures { policy: string; steps: StepFixture[]; rollouts: RolloutFixture[] }
+export interface PolicyFixtures {
+  policy: string;
+  steps: StepFixture[];
+  rollouts: RolloutFixture[];
+}
 
 export function policyFixtures(): PolicyFixtures {
   return JSON.parse(readFileSync(POLICY_FIXTURES, 'utf8')) as PolicyFixtures;
@@ -37,11 +52,23 @@ export function policyFixtures(): PolicyFixtures {
 /** A config for a rollout fixture: capacity exact (reserve 0), tables t0..tN-1 table-wise. */
 export function fixtureConfig(fx: RolloutFixture): ShardConfig {
   return {
-    version: 1, batchSize: fx.batch, dtype: 'fp32', optimizer: fx.optimizer, kernel: 'torch_embedding_bag', denseBytes: 0,
+    version: 1,
+    batchSize: fx.batch,
+    dtype: 'fp32',
+    optimizer: fx.optimizer,
+    kernel: 'torch_embedding_bag',
+    denseBytes: 0,
     devices: { type: 'H100-80GB', count: fx.gpus, perHost: fx.per_host, reserve: 0, ...GPU_PRESETS['H100-80GB'], memoryBytes: fx.capacity_bytes },
     tables: fx.tables.map((t, i) => ({
-      name: `t${i}`, rows: t.rows, dim: t.dim, pooling: t.pooling, zipf: t.alpha,
-      dtype: t.dtype_bytes === 2 ? 'fp16' as const : 'fp32' as const, kernel: 'torch_embedding_bag' as const, ids: 'hashed' as const, sharding: ['table' as const],
+      name: `t${i}`,
+      rows: t.rows,
+      dim: t.dim,
+      pooling: t.pooling,
+      zipf: t.alpha,
+      dtype: t.dtype_bytes === 2 ? ('fp16' as const) : ('fp32' as const),
+      kernel: 'torch_embedding_bag' as const,
+      ids: 'hashed' as const,
+      sharding: ['table' as const],
       ...(t.pin === null ? {} : { pin: t.pin }),
     })),
   };
@@ -54,13 +81,23 @@ export function fixtureConfig(fx: RolloutFixture): ShardConfig {
  */
 export function additiveModel(costOf: (table: string) => number): CostModel {
   return {
-    name: 'test: additive', source: 'analytic',
+    name: 'test: additive',
+    source: 'analytic',
     async predict(sets) {
-      return sets.map((set) => { const c = set.reduce((a, s) => a + costOf(s.table), 0); return { fwdMs: c / 2, bwdMs: c / 2 }; });
+      return sets.map((set) => {
+        const c = set.reduce((a, s) => a + costOf(s.table), 0);
+        return { fwdMs: c / 2, bwdMs: c / 2 };
+      });
     },
     prepare(shards) {
       const c = shards.map((s) => costOf(s.table));
-      return { score(members) { let t = 0; for (const m of members) t += c[m]; return { fwdMs: t / 2, bwdMs: t / 2 }; } };
+      return {
+        score(members) {
+          let t = 0;
+          for (const m of members) t += c[m];
+          return { fwdMs: t / 2, bwdMs: t / 2 };
+        },
+      };
     },
   };
 }
@@ -73,7 +110,9 @@ export function additiveModel(costOf: (table: string) => number): CostModel {
  */
 export function simulatorMemory(cat: Catalog): void {
   cat.tables.forEach((_, t) => cat.layout(t, 'table'));
-  cat.shards.forEach((s, i) => { cat.mem[i] = shardMemoryBytes(s.rows, s.dim, s.dtypeBytes, cat.config.optimizer); });
+  cat.shards.forEach((s, i) => {
+    cat.mem[i] = shardMemoryBytes(s.rows, s.dim, s.dtypeBytes, cat.config.optimizer);
+  });
   (cat as { capacity: number }).capacity = usableMemoryBytes(cat.config.devices);
 }
 

@@ -27,7 +27,10 @@ test('JS policy logits and encodings equal PyTorch on the fixtures (1e-4)', () =
   const net = network();
   const fx = policyFixtures();
   assert.ok(fx.steps.length >= 3);
-  assert.ok(fx.steps.some((s) => s.logits.length >= 64), 'a fixture has 64 GPUs');
+  assert.ok(
+    fx.steps.some((s) => s.logits.length >= 64),
+    'a fixture has 64 GPUs',
+  );
   for (const [k, s] of fx.steps.entries()) {
     const out = net.logits(s.table_x, s.gpu_pooled, s.gpu_scalars, s.cross);
     assert.equal(out.logits.length, s.logits.length);
@@ -52,7 +55,10 @@ test('ONNX policy (dynamic GPU count) equals PyTorch and JS on the fixtures (1e-
     const logits = out.logits.data as Float32Array;
     assert.equal(logits.length, d);
     const js = net.logits(s.table_x, s.gpu_pooled, s.gpu_scalars, s.cross).logits;
-    logits.forEach((v, g) => { close(v, s.logits[g], `step ${k} onnx/torch ${g}`); close(js[g], v, `step ${k} js/onnx ${g}`); });
+    logits.forEach((v, g) => {
+      close(v, s.logits[g], `step ${k} onnx/torch ${g}`);
+      close(js[g], v, `step ${k} js/onnx ${g}`);
+    });
   }
 });
 

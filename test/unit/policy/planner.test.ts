@@ -27,7 +27,9 @@ test('planConfig "policy" honours pins and allowed kinds on a small config', asy
   const config = makeTask({ name: 'dlrm-20/4', tables: 20, gpus: 4, seed: 1, size: 'small' });
   config.tables[0].pin = 2;
   config.tables[1].pin = 2;
-  config.tables.forEach((t) => { t.sharding = ['table']; });
+  config.tables.forEach((t) => {
+    t.sharding = ['table'];
+  });
   const model = new AnalyticCostModel('H100-80GB');
   const plan = await planConfig(config, 'policy', model);
   assert.ok(plan.feasible, plan.reasons.join('; '));

@@ -33,7 +33,11 @@ test('policy features and order equal the Python ones on the fixture tasks', () 
       const x = shardFeatures(shard, costs[i], mem, r.capacity_bytes, scales);
       x.forEach((v, j) => assert.ok(Math.abs(v - r.features[i][j]) <= 1e-5 * Math.max(1, Math.abs(v)), `task ${k} table ${i} feature ${j}: ${v} vs ${r.features[i][j]}`));
     });
-    const order = placementOrder(costs.map((_, i) => i), costs, (i) => r.tables[i].pin !== null);
+    const order = placementOrder(
+      costs.map((_, i) => i),
+      costs,
+      (i) => r.tables[i].pin !== null,
+    );
     assert.deepEqual(order, r.order, `task ${k} order`);
   }
 });

@@ -25,7 +25,9 @@ const H100: DeviceSpec = { type: 'H100-80GB', count: 2, perHost: 2, reserve: 0.1
 const SHIPPED = path.resolve(__dirname, '../../../models');
 
 let dir: string;
-before(() => { dir = mkdtempSync(path.join(tmpdir(), 'shardlens-faults-')); });
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'shardlens-faults-'));
+});
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('faults: cost model files (engine)', () => {
@@ -41,7 +43,11 @@ describe('faults: cost model files (engine)', () => {
     const r = await loadCostModel(H100, { files: diskModelFiles, modelsDir: empty });
     assert.equal(r.model.source, 'analytic');
     assert.match(r.warning ?? '', /missing|not used/i);
-    const [c] = await r.model.predict([[{ table: 't', rows: 1000, dim: 64, pooling: 2, zipf: 1, dtypeBytes: 2, kernel: 'torch_embedding_bag' }]], { batchSize: 1024, optimizer: 'sgd', device: H100 });
+    const [c] = await r.model.predict([[{ table: 't', rows: 1000, dim: 64, pooling: 2, zipf: 1, dtypeBytes: 2, kernel: 'torch_embedding_bag' }]], {
+      batchSize: 1024,
+      optimizer: 'sgd',
+      device: H100,
+    });
     assert.ok(Number.isFinite(c.fwdMs) && c.fwdMs > 0, 'the fallback still predicts');
   });
 
@@ -86,14 +92,23 @@ describe('faults: referenced files (engine)', () => {
     const loaded = loadConfig(main, text, diskFileReader());
     const d = loaded.diagnostics.find((x) => x.code === 'SL023');
     assert.ok(d, JSON.stringify(loaded.diagnostics));
-    assert.equal(d.range.start.line, text.split('\n').findIndex((l) => l.startsWith('devices:')));
-    assert.ok(loaded.diagnostics.some((x) => x.code === 'SL031'), 'other rules still run (dim 7)');
+    assert.equal(
+      d.range.start.line,
+      text.split('\n').findIndex((l) => l.startsWith('devices:')),
+    );
+    assert.ok(
+      loaded.diagnostics.some((x) => x.code === 'SL031'),
+      'other rules still run (dim 7)',
+    );
   });
 
   it('an unreadable devices file (a directory at that path) → SL023', () => {
     mkdirSync(path.join(dir, 'adir.shard.yaml'));
     const loaded = loadConfig(path.join(dir, 'm.shard.yaml'), configText({ devicesRef: './adir.shard.yaml' }), diskFileReader());
-    assert.ok(loaded.diagnostics.some((x) => x.code === 'SL023'), JSON.stringify(loaded.diagnostics));
+    assert.ok(
+      loaded.diagnostics.some((x) => x.code === 'SL023'),
+      JSON.stringify(loaded.diagnostics),
+    );
   });
 
   it('a config that includes itself → SL024 (cycle), not a hang or a stack overflow', () => {
@@ -101,21 +116,30 @@ describe('faults: referenced files (engine)', () => {
     const text = configText({ devicesRef: './self.shard.yaml' });
     writeFileSync(self, text);
     const loaded = loadConfig(self, text, diskFileReader());
-    assert.ok(loaded.diagnostics.some((x) => x.code === 'SL024'), JSON.stringify(loaded.diagnostics));
+    assert.ok(
+      loaded.diagnostics.some((x) => x.code === 'SL024'),
+      JSON.stringify(loaded.diagnostics),
+    );
     // And a two-file cycle.
     writeFileSync(path.join(dir, 'a.shard.yaml'), 'devices: ./b.shard.yaml\n');
     writeFileSync(path.join(dir, 'b.shard.yaml'), 'devices: ./a.shard.yaml\n');
     const two = loadConfig(path.join(dir, 'main2.shard.yaml'), configText({ devicesRef: './a.shard.yaml' }), diskFileReader());
-    assert.ok(two.diagnostics.some((x) => x.code === 'SL024' || x.code === 'SL026'), JSON.stringify(two.diagnostics));
+    assert.ok(
+      two.diagnostics.some((x) => x.code === 'SL024' || x.code === 'SL026'),
+      JSON.stringify(two.diagnostics),
+    );
   });
 
-  it('a file outside the workspace → SL025 (the language server\'s reader refuses it)', async () => {
+  it("a file outside the workspace → SL025 (the language server's reader refuses it)", async () => {
     const ws = path.join(dir, 'ws1');
     mkdirSync(ws);
     writeFileSync(path.join(dir, 'outside.shard.yaml'), devicesText(2));
     const main = path.join(ws, 'main.shard.yaml');
     const reader = workspaceReader(main, { openText: () => undefined, roots: () => [ws] });
     const loaded = await withFetchedFiles(reader, () => loadConfig(main, configText({ devicesRef: '../outside.shard.yaml' }), reader));
-    assert.ok(loaded.diagnostics.some((x) => x.code === 'SL025'), JSON.stringify(loaded.diagnostics));
+    assert.ok(
+      loaded.diagnostics.some((x) => x.code === 'SL025'),
+      JSON.stringify(loaded.diagnostics),
+    );
   });
 });

@@ -55,7 +55,7 @@ describe('ranges: predict refuses what check refuses', () => {
     });
   }
 
-  it('the JSONL fields use the key catalogue\'s ranges (one source of truth)', () => {
+  it("the JSONL fields use the key catalogue's ranges (one source of truth)", () => {
     const device: DeviceSpec = { type: 'H100-80GB', count: 1, perHost: 1, reserve: 0, ...GPU_PRESETS['H100-80GB'] };
     const edge = (field: string, info: ReturnType<typeof keyInfo>) => {
       const ok = parseJsonlSets(line(field === 'batch' ? { batch: info!.max } : {}, field === 'batch' ? {} : { [field]: info!.max }), { device });
@@ -75,7 +75,10 @@ describe('ranges: predict refuses what check refuses', () => {
     const a100: DeviceSpec = { type: 'A100-40GB', count: 1, perHost: 1, reserve: 0, ...GPU_PRESETS['A100-40GB'] };
     // The lines are PyTorch embedding_bag sets: the learned model prices them on H100, the analytic one elsewhere.
     const kernels = ['torch_embedding_bag' as const];
-    const models = [await loadCostModel(h100, { files: diskModelFiles, modelsDir: path.join(ROOT, 'models'), kernels }), await loadCostModel(a100, { files: diskModelFiles, modelsDir: path.join(ROOT, 'models'), kernels })];
+    const models = [
+      await loadCostModel(h100, { files: diskModelFiles, modelsDir: path.join(ROOT, 'models'), kernels }),
+      await loadCostModel(a100, { files: diskModelFiles, modelsDir: path.join(ROOT, 'models'), kernels }),
+    ];
     assert.equal(models[0].model.source, 'learned');
     assert.equal(models[1].model.source, 'analytic');
     const rows = keyInfo('table', 'rows')!;
@@ -86,28 +89,39 @@ describe('ranges: predict refuses what check refuses', () => {
       pooling: fc.double({ min: 1e-3, max: keyInfo('table', 'pooling')!.max!, noNaN: true }),
       alpha: fc.double({ min: 0, max: keyInfo('table', 'zipf')!.max!, noNaN: true }),
     });
-    await property('predict in range is finite', fc.asyncProperty(setArb, async (s) => {
-      const parsed = parseJsonlSets(line({ batch: s.batch }, { rows: s.rows, dim: s.dim, pooling: s.pooling, alpha: s.alpha }), { device: h100 });
-      assert.deepEqual(parsed.errors, []);
-      for (const [i, { model }] of models.entries()) {
-        const device = i === 0 ? h100 : a100;
-        const [c] = await model.predict([parsed.sets[0].shards], { ...parsed.sets[0].env, device });
-        assert.ok(Number.isFinite(c.fwdMs) && c.fwdMs >= 0 && Number.isFinite(c.bwdMs) && c.bwdMs >= 0, `${model.name}: ${JSON.stringify(s)} → ${JSON.stringify(c)}`);
-      }
-    }), runs(150));
+    await property(
+      'predict in range is finite',
+      fc.asyncProperty(setArb, async (s) => {
+        const parsed = parseJsonlSets(line({ batch: s.batch }, { rows: s.rows, dim: s.dim, pooling: s.pooling, alpha: s.alpha }), { device: h100 });
+        assert.deepEqual(parsed.errors, []);
+        for (const [i, { model }] of models.entries()) {
+          const device = i === 0 ? h100 : a100;
+          const [c] = await model.predict([parsed.sets[0].shards], { ...parsed.sets[0].env, device });
+          assert.ok(Number.isFinite(c.fwdMs) && c.fwdMs >= 0 && Number.isFinite(c.bwdMs) && c.bwdMs >= 0, `${model.name}: ${JSON.stringify(s)} → ${JSON.stringify(c)}`);
+        }
+      }),
+      runs(150),
+    );
   });
 });
 
 describe('ranges: device overrides have floors', () => {
   const load = (extra: string) => loadConfig('/ws/m.shard.yaml', configText({ tables: 3 }).replace('  reserve: 0.15', `  reserve: 0.15\n${extra}`), { readFile: () => undefined });
-  for (const [key, bad, ok] of [['nvlink_gbps', '1e-310', '1'], ['network_gbps', '0.01', '0.1'], ['hbm_gbps', '3.35', '10']] as const) {
+  for (const [key, bad, ok] of [
+    ['nvlink_gbps', '1e-310', '1'],
+    ['network_gbps', '0.01', '0.1'],
+    ['hbm_gbps', '3.35', '10'],
+  ] as const) {
     it(`${key}: ${bad} is refused (SL006), ${ok} is the floor and accepted`, () => {
       const refused = load(`  ${key}: ${bad}`);
       const d = refused.diagnostics.find((x) => x.code === 'SL006' && x.message.includes(key));
       assert.ok(d, JSON.stringify(refused.diagnostics.map((x) => x.message)));
       assert.match(d.message, new RegExp(`got ${bad.replace('.', '\\.')}`));
       const accepted = load(`  ${key}: ${ok}`);
-      assert.deepEqual(accepted.diagnostics.filter((x) => x.severity === 'error').map((x) => x.message), []);
+      assert.deepEqual(
+        accepted.diagnostics.filter((x) => x.severity === 'error').map((x) => x.message),
+        [],
+      );
     });
   }
 

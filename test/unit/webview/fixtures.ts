@@ -17,7 +17,14 @@ function phasesOf(fwdMs: number, bwdMs: number, commMs: number): PhaseTimes {
 
 function side(strategy: BalanceSide['strategy'], rows: Array<[number, string[], number, number, number, number]>): BalanceSide {
   const gpus = rows.map(([gpu, tables, fwdMs, bwdMs, commMs, memGiB]) => ({
-    gpu, tables, fwdMs, bwdMs, commMs, totalMs: fwdMs + bwdMs + commMs, memoryBytes: memGiB * GIB, capacityBytes: CAP,
+    gpu,
+    tables,
+    fwdMs,
+    bwdMs,
+    commMs,
+    totalMs: fwdMs + bwdMs + commMs,
+    memoryBytes: memGiB * GIB,
+    capacityBytes: CAP,
     phaseMs: phasesOf(fwdMs, bwdMs, commMs),
   }));
   const totals = gpus.map((g) => g.totalMs);
@@ -29,7 +36,13 @@ function side(strategy: BalanceSide['strategy'], rows: Array<[number, string[], 
   const maxGpuMs = Math.max(...totals);
   const meanMs = totals.reduce((a, b) => a + b, 0) / totals.length;
   return {
-    strategy, gpus, maxMs, meanMs, maxGpuMs, phases, imbalance: maxGpuMs / meanMs,
+    strategy,
+    gpus,
+    maxMs,
+    meanMs,
+    maxGpuMs,
+    phases,
+    imbalance: maxGpuMs / meanMs,
     feasible: gpus.every((g) => g.memoryBytes <= g.capacityBytes),
     reasons: gpus.filter((g) => g.memoryBytes > g.capacityBytes).map((g) => `GPU ${g.gpu} is over memory`),
   };
@@ -112,8 +125,11 @@ export function withMoveBudget(r: BalanceResult): BalanceResult {
 export function sampleSweep(): SweepResultPayload {
   const row = (type: string, gpus: number, maxMs: number | undefined, memoryFraction: number, costModel: string): SweepRowResult => {
     const r: SweepRowResult = { type, gpus, memoryFraction, feasible: maxMs !== undefined, strategy: 'best', costModel, elapsedMs: 100 + gpus };
-    if (maxMs !== undefined) { r.maxMs = maxMs; r.meanMs = maxMs * 0.9; r.gpuSecondsPerStep = (maxMs / 1000) * gpus; }
-    else r.reason = 'no GPU has room for table giant within memory, pins and allowed sharding';
+    if (maxMs !== undefined) {
+      r.maxMs = maxMs;
+      r.meanMs = maxMs * 0.9;
+      r.gpuSecondsPerStep = (maxMs / 1000) * gpus;
+    } else r.reason = 'no GPU has room for table giant within memory, pins and allowed sharding';
     return r;
   };
   return {

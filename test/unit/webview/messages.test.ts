@@ -12,14 +12,26 @@ describe('webview messages: isToWebview', () => {
 
   it('accepts a balance without sides (config with errors)', () => {
     const r = sampleBalance();
-    delete r.current; delete r.proposed;
+    delete r.current;
+    delete r.proposed;
     r.errors = 3;
     assert.equal(isToWebview({ type: 'balance', fileName: 'a', result: r }), true);
   });
 
   it('rejects unknown types, non-objects and missing fields', () => {
-    for (const bad of [null, undefined, 42, 'balance', [], {}, { type: 'nope' }, { type: 'loading' },
-      { type: 'problem', message: 3 }, { type: 'balance', fileName: 'a' }, { type: 'reveal', side: 'current', gpu: 0 }]) {
+    for (const bad of [
+      null,
+      undefined,
+      42,
+      'balance',
+      [],
+      {},
+      { type: 'nope' },
+      { type: 'loading' },
+      { type: 'problem', message: 3 },
+      { type: 'balance', fileName: 'a' },
+      { type: 'reveal', side: 'current', gpu: 0 },
+    ]) {
       assert.equal(isToWebview(bad), false, JSON.stringify(bad));
     }
   });
@@ -50,7 +62,7 @@ describe('webview messages: isToWebview', () => {
     }
   });
 
-  it('accepts the model\'s ± when it is a finite non-negative number, rejects it otherwise', () => {
+  it("accepts the model's ± when it is a finite non-negative number, rejects it otherwise", () => {
     assert.equal(isBalanceResult(withUncertainty(sampleBalance(), 0.1)), true);
     for (const bad of [-1, NaN, Infinity, '1']) {
       const row = withUncertainty(sampleBalance(), 0.1) as unknown as { current: { gpus: Array<Record<string, unknown>> } };
@@ -86,9 +98,15 @@ describe('webview messages: isFromWebview', () => {
 
   it('rejects reveal with a bad side or GPU, and anything unknown', () => {
     for (const bad of [
-      { type: 'reveal', side: 'other', gpu: 0 }, { type: 'reveal', side: 'current', gpu: -1 },
-      { type: 'reveal', side: 'current', gpu: 1.5 }, { type: 'reveal', side: 'current', gpu: '1' },
-      { type: 'reveal', side: 'current' }, { type: 'balance' }, { command: 'ready' }, null, 'ready',
+      { type: 'reveal', side: 'other', gpu: 0 },
+      { type: 'reveal', side: 'current', gpu: -1 },
+      { type: 'reveal', side: 'current', gpu: 1.5 },
+      { type: 'reveal', side: 'current', gpu: '1' },
+      { type: 'reveal', side: 'current' },
+      { type: 'balance' },
+      { command: 'ready' },
+      null,
+      'ready',
     ]) {
       assert.equal(isFromWebview(bad), false, JSON.stringify(bad));
     }

@@ -19,17 +19,39 @@ describe('webview messages: the move budget', () => {
 
   it('rejects malformed move budgets', () => {
     const cases: Array<(r: Record<string, unknown>) => void> = [
-      (b) => { b.maxMoves = -1; },
-      (b) => { b.maxMoves = 2.5; },
-      (b) => { b.moves = 'item_id'; },
-      (b) => { (b.moves as Array<Record<string, unknown>>)[0].gainMs = NaN; },
-      (b) => { (b.moves as Array<Record<string, unknown>>)[0].required = 'no'; },
-      (b) => { (b.moves as Array<Record<string, unknown>>)[1].to = 2; },
-      (b) => { (b.moves as Array<Record<string, unknown>>)[0].range = { start: { line: -1, character: 0 }, end: { line: 0, character: 0 } }; },
-      (b) => { b.tooFewMoves = 1; },
-      (b) => { b.fullMaxMs = Infinity; },
-      (b) => { delete b.side; },
-      (b) => { (b.side as Record<string, unknown>).maxMs = '3'; },
+      (b) => {
+        b.maxMoves = -1;
+      },
+      (b) => {
+        b.maxMoves = 2.5;
+      },
+      (b) => {
+        b.moves = 'item_id';
+      },
+      (b) => {
+        (b.moves as Array<Record<string, unknown>>)[0].gainMs = NaN;
+      },
+      (b) => {
+        (b.moves as Array<Record<string, unknown>>)[0].required = 'no';
+      },
+      (b) => {
+        (b.moves as Array<Record<string, unknown>>)[1].to = 2;
+      },
+      (b) => {
+        (b.moves as Array<Record<string, unknown>>)[0].range = { start: { line: -1, character: 0 }, end: { line: 0, character: 0 } };
+      },
+      (b) => {
+        b.tooFewMoves = 1;
+      },
+      (b) => {
+        b.fullMaxMs = Infinity;
+      },
+      (b) => {
+        delete b.side;
+      },
+      (b) => {
+        (b.side as Record<string, unknown>).maxMs = '3';
+      },
     ];
     for (const [i, spoil] of cases.entries()) {
       const r = withMoveBudget(sampleBalance()) as unknown as { moveBudget: Record<string, unknown> };
@@ -48,13 +70,23 @@ describe('movesView', () => {
     const r = withMoveBudget(sampleBalance());
     const v = movesView(r)!;
     assert.equal(v.title, 'Replan (\u2264 3 moves)');
-    assert.deepEqual(v.rows.map((x) => [x.table, x.from, x.to, x.gain]), [
-      ['item_id', '0', '1', '2.100'], ['cat_3', '3', '2', '0.400'], ['huge', '3', '{column: [3, 1]}', 'together'],
-    ]);
+    assert.deepEqual(
+      v.rows.map((x) => [x.table, x.from, x.to, x.gain]),
+      [
+        ['item_id', '0', '1', '2.100'],
+        ['cat_3', '3', '2', '0.400'],
+        ['huge', '3', '{column: [3, 1]}', 'together'],
+      ],
+    );
     assert.ok(Number.isNaN(v.rows[2].gainMs));
     assert.equal(v.canApply, true);
     const mb = r.moveBudget!;
-    assert.match(v.summary, new RegExp(`^Step ${formatMs(r.current!.maxMs)} \u2192 ${formatMs(mb.side.maxMs)} \\(\u2212\\d+%\\) with 3 moves\\. The full plan: ${formatMs(mb.fullMaxMs)} with 4 moves\\.$`));
+    assert.match(
+      v.summary,
+      new RegExp(
+        `^Step ${formatMs(r.current!.maxMs)} \u2192 ${formatMs(mb.side.maxMs)} \\(\u2212\\d+%\\) with 3 moves\\. The full plan: ${formatMs(mb.fullMaxMs)} with 4 moves\\.$`,
+      ),
+    );
   });
 
   it('puts required moves first and says when the budget is too small or buys nothing', () => {

@@ -3,27 +3,50 @@ import { describe, it } from 'node:test';
 import { restoreState } from '../../../webview/src/panelState';
 import { themeColors } from '../../../webview/src/theme';
 import {
-  emptyReason, gpuIndices, imbalanceFigures, mixColors, parseColor, subtitleOf, tableRows, toChartData, toMemoryChartData, withAlpha,
+  emptyReason,
+  gpuIndices,
+  imbalanceFigures,
+  mixColors,
+  parseColor,
+  subtitleOf,
+  tableRows,
+  toChartData,
+  toMemoryChartData,
+  withAlpha,
   type ThemeColors,
 } from '../../../webview/src/viewModel';
 import { sampleBalance, withUncertainty } from './fixtures';
 
 const GIB = 2 ** 30;
 const colors: ThemeColors = {
-  fwd: '#3794ff', bwd: '#b180d7', comm: '#d18616', input: '#cca700', grad: '#f14c4c', dp: '#89d185',
-  memory: '#89d185', free: '#808080', over: '#f14c4c', foreground: '#cccccc', grid: '#444444', background: '#ffffff',
+  fwd: '#3794ff',
+  bwd: '#b180d7',
+  comm: '#d18616',
+  input: '#cca700',
+  grad: '#f14c4c',
+  dp: '#89d185',
+  memory: '#89d185',
+  free: '#808080',
+  over: '#f14c4c',
+  foreground: '#cccccc',
+  grid: '#444444',
+  background: '#ffffff',
 };
 
 describe('toChartData (time per GPU)', () => {
-  it('has one category per GPU and a stack of the step\'s phases for each side', () => {
+  it("has one category per GPU and a stack of the step's phases for each side", () => {
     const data = toChartData(sampleBalance(), colors);
     assert.deepEqual(data.gpus, [0, 1, 2, 3]);
     assert.deepEqual(data.labels, ['GPU 0', 'GPU 1', 'GPU 2', 'GPU 3']);
     assert.equal(data.datasets.length, 12);
-    assert.deepEqual(data.datasets.map((d) => d.stack), [...new Array(6).fill('current'), ...new Array(6).fill('proposed')]);
-    assert.deepEqual(data.datasets.slice(0, 6).map((d) => d.label), [
-      'input dist (written)', 'forward (written)', 'output dist (written)', 'gradient dist (written)', 'backward (written)', 'DP all-reduce (written)',
-    ]);
+    assert.deepEqual(
+      data.datasets.map((d) => d.stack),
+      [...new Array(6).fill('current'), ...new Array(6).fill('proposed')],
+    );
+    assert.deepEqual(
+      data.datasets.slice(0, 6).map((d) => d.label),
+      ['input dist (written)', 'forward (written)', 'output dist (written)', 'gradient dist (written)', 'backward (written)', 'DP all-reduce (written)'],
+    );
     assert.deepEqual(data.datasets[1].data, [4.0, 1.0, 1.0, 1.5]);
     assert.deepEqual(data.datasets[4].data, [8.0, 2.0, 2.5, 3.0]);
     const close = (a: number[], b: number[]) => a.every((x, i) => Math.abs(x - b[i]) < 1e-12);
@@ -34,7 +57,10 @@ describe('toChartData (time per GPU)', () => {
     const r = sampleBalance();
     for (const g of r.current!.gpus) delete g.phaseMs;
     const data = toChartData(r, colors);
-    assert.deepEqual(data.datasets.filter((d) => d.side === 'current').map((d) => d.label), ['forward (written)', 'backward (written)', 'communication (written)']);
+    assert.deepEqual(
+      data.datasets.filter((d) => d.side === 'current').map((d) => d.label),
+      ['forward (written)', 'backward (written)', 'communication (written)'],
+    );
     assert.deepEqual(data.datasets[2].data, [1.0, 0.5, 0.5, 0.5]);
   });
 
@@ -98,15 +124,22 @@ describe('imbalanceFigures', () => {
     // step 8.4 though no GPU is busier than 8.3.
     assert.equal(prop.maxMs, '8.40 ms');
     assert.equal(prop.busiestMs, '8.30 ms');
-    assert.deepEqual(prop.phases.map((p) => [p.title, p.ms, p.gpu]), [
-      ['input dist', '0.18 ms', 1], ['forward', '2.50 ms', 0], ['output dist', '0.27 ms', 1],
-      ['gradient dist', '0.27 ms', 1], ['backward', '5.00 ms', 0], ['DP all-reduce', '0.18 ms', 1],
-    ]);
+    assert.deepEqual(
+      prop.phases.map((p) => [p.title, p.ms, p.gpu]),
+      [
+        ['input dist', '0.18 ms', 1],
+        ['forward', '2.50 ms', 0],
+        ['output dist', '0.27 ms', 1],
+        ['gradient dist', '0.27 ms', 1],
+        ['backward', '5.00 ms', 0],
+        ['DP all-reduce', '0.18 ms', 1],
+      ],
+    );
     assert.equal(prop.title, 'Proposed (best)');
     assert.equal(f.change, 'step 13.0 ms \u2192 8.40 ms (\u221235%)');
   });
 
-  it('passes the plan\'s notes through (the time budget cut it short), none by default', () => {
+  it("passes the plan's notes through (the time budget cut it short), none by default", () => {
     const r = sampleBalance();
     r.proposed!.notes = ['stopped at the time budget after 9.10 s in local search (budget 10.0 s): this is the best plan found by then'];
     const f = imbalanceFigures(r);
@@ -153,7 +186,10 @@ describe('model error (±)', () => {
     assert.equal(rows[0].cells.uncertainty, '\u00b11.200');
     assert.ok(Math.abs(rows[0].raw.uncertainty - 1.2) < 1e-12);
     const data = toChartData(r, colors);
-    assert.deepEqual(data.errorBars?.map((e) => e.side), ['current', 'proposed']);
+    assert.deepEqual(
+      data.errorBars?.map((e) => e.side),
+      ['current', 'proposed'],
+    );
     assert.deepEqual(data.errorBars![0].totals, [13, 3.5, 4, 5]);
     assert.ok(Math.abs(data.errorBars![0].plusMinus[0] - 1.2) < 1e-12);
     assert.equal(toChartData(sampleBalance(), colors).errorBars, undefined);
@@ -177,7 +213,7 @@ describe('small view helpers', () => {
     assert.equal(withAlpha('red', 0.5), 'red');
   });
 
-  it('mixColors blends opaque over the background, honouring the colour\'s own alpha', () => {
+  it("mixColors blends opaque over the background, honouring the colour's own alpha", () => {
     assert.equal(mixColors('#ff0000', '#000000', 0.5), 'rgb(128, 0, 0)');
     assert.equal(mixColors('rgba(255, 0, 0, 0.5)', '#000', 1), 'rgb(128, 0, 0)');
     assert.equal(mixColors('red', '#000', 0.5), undefined);
@@ -188,16 +224,21 @@ describe('small view helpers', () => {
     const r = sampleBalance();
     assert.equal(subtitleOf('a.shard.yaml', r), 'a.shard.yaml \u00b7 4 \u00d7 H100-80GB \u00b7 cost model learned: h100-cost-v1');
     const priced = {
-      ...r, costModel: 'fbgemm-tbe analytic: H100-80GB [fbgemm_tbe] + learned: h100-cost-v2 [torch_embedding_bag]',
+      ...r,
+      costModel: 'fbgemm-tbe analytic: H100-80GB [fbgemm_tbe] + learned: h100-cost-v2 [torch_embedding_bag]',
       costModels: [
         { kernel: 'fbgemm_tbe', model: 'fbgemm-tbe analytic: H100-80GB', source: 'analytic' as const, notes: [] },
         { kernel: 'torch_embedding_bag', model: 'learned: h100-cost-v2', source: 'learned' as const, notes: ['optimizer term (adam) from the analytic model'] },
       ],
     };
-    assert.equal(subtitleOf('a.shard.yaml', priced),
-      'a.shard.yaml \u00b7 4 \u00d7 H100-80GB \u00b7 cost model fbgemm-tbe analytic: H100-80GB [fbgemm_tbe] + learned: h100-cost-v2 [torch_embedding_bag] \u00b7 + torch_embedding_bag: optimizer term (adam) from the analytic model');
+    assert.equal(
+      subtitleOf('a.shard.yaml', priced),
+      'a.shard.yaml \u00b7 4 \u00d7 H100-80GB \u00b7 cost model fbgemm-tbe analytic: H100-80GB [fbgemm_tbe] + learned: h100-cost-v2 [torch_embedding_bag] \u00b7 + torch_embedding_bag: optimizer term (adam) from the analytic model',
+    );
     assert.equal(emptyReason(r), undefined);
-    delete r.current; delete r.proposed; r.errors = 2;
+    delete r.current;
+    delete r.proposed;
+    r.errors = 2;
     assert.equal(emptyReason(r), 'Fix the 2 errors in the file to see the balance.');
   });
 

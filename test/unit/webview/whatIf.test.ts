@@ -12,13 +12,30 @@ const colors = themeColors(() => '');
 describe('what-if view model', () => {
   it('one series per GPU type, feasible clusters only, GPU count ascending', () => {
     const step = whatIfChartData(sampleSweep(), 'step', colors);
-    assert.deepEqual(step.series.map((s) => s.type), ['H100-80GB', 'A100-80GB']);
-    assert.deepEqual(step.series[0].points, [{ x: 1, y: 40 }, { x: 2, y: 22 }, { x: 4, y: 13 }]);
-    assert.deepEqual(step.series[1].points, [{ x: 2, y: 35 }, { x: 4, y: 20 }], 'the infeasible 1 × A100 has no point');
+    assert.deepEqual(
+      step.series.map((s) => s.type),
+      ['H100-80GB', 'A100-80GB'],
+    );
+    assert.deepEqual(step.series[0].points, [
+      { x: 1, y: 40 },
+      { x: 2, y: 22 },
+      { x: 4, y: 13 },
+    ]);
+    assert.deepEqual(
+      step.series[1].points,
+      [
+        { x: 2, y: 35 },
+        { x: 4, y: 20 },
+      ],
+      'the infeasible 1 × A100 has no point',
+    );
     assert.notEqual(step.series[0].color, step.series[1].color);
     assert.equal(step.logX, true, '1 to 4 GPUs: a log axis');
     const cost = whatIfChartData(sampleSweep(), 'cost', colors);
-    assert.deepEqual(cost.series[0].points.map((p) => p.y), [0.04, 0.044, 0.052]);
+    assert.deepEqual(
+      cost.series[0].points.map((p) => p.y),
+      [0.04, 0.044, 0.052],
+    );
     assert.equal(cost.unit, 'GPU·s per step');
   });
 

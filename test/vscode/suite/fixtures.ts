@@ -31,7 +31,9 @@ export function cliJson<T>(args: string[]): T {
   let out: string;
   try {
     out = execFileSync(process.execPath, [cli, ...args, '--format', 'json'], {
-      encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 120_000,
+      encoding: 'utf8',
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      timeout: 120_000,
     });
   } catch (err) {
     const e = err as { stdout?: string; message: string };

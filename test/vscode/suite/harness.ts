@@ -24,7 +24,7 @@ export async function runRegistered(log: (line: string) => void = console.log): 
       log(`ok - ${t.name} (${Date.now() - start} ms)`);
     } catch (err) {
       failed.push(t.name);
-      log(`not ok - ${t.name}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      log(`not ok - ${t.name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
   }
   log(`vscode suite: ${passed} passed, ${failed.length} failed`);
@@ -35,8 +35,7 @@ export async function runRegistered(log: (line: string) => void = console.log): 
  * Polls `probe` until it returns a truthy value; throws after `timeoutMs` naming `what`, or at
  * once when the probe throws an error marked `fatal` (the awaited thing can no longer happen).
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -16,10 +16,14 @@ test('shardlens.replanMoves changes at most N placement entries: the tables `sha
   const expected = oracle.move_budget.moves.map((m) => m.table).sort();
   assert.ok(expected.length >= 1 && expected.length <= MAX_MOVES, JSON.stringify(oracle.move_budget));
   await vscode.commands.executeCommand('shardlens.replanMoves', { uri: uri.toString(), maxMoves: MAX_MOVES });
-  const text = await waitFor('the placement to change', () => {
-    const now = editor.document.getText();
-    return splitPlacement(now).placement !== splitPlacement(original).placement ? now : undefined;
-  }, 90_000);
+  const text = await waitFor(
+    'the placement to change',
+    () => {
+      const now = editor.document.getText();
+      return splitPlacement(now).placement !== splitPlacement(original).placement ? now : undefined;
+    },
+    90_000,
+  );
   const changed = changedEntries(placementEntries(original), placementEntries(text));
   assert.deepEqual(changed, expected, 'the entries changed are the moves the CLI plans');
   assert.equal(splitPlacement(text).rest, splitPlacement(original).rest, 'everything outside placement: is unchanged');

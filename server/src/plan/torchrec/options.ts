@@ -31,13 +31,23 @@ export type TorchRecType = 'data_parallel' | 'table_wise' | 'column_wise' | 'tab
 export type PartitionBy = 'uniform' | 'device' | 'host' | 'multi_host';
 
 export const TYPE_OF_KIND: Readonly<Record<ShardingKind, TorchRecType>> = {
-  data_parallel: 'data_parallel', table: 'table_wise', column: 'column_wise', table_column: 'table_column_wise',
-  row: 'row_wise', table_row: 'table_row_wise', grid: 'grid_shard',
+  data_parallel: 'data_parallel',
+  table: 'table_wise',
+  column: 'column_wise',
+  table_column: 'table_column_wise',
+  row: 'row_wise',
+  table_row: 'table_row_wise',
+  grid: 'grid_shard',
 };
 
 const PARTITION_BY: Readonly<Record<TorchRecType, PartitionBy>> = {
-  data_parallel: 'uniform', row_wise: 'uniform', table_wise: 'device', column_wise: 'device',
-  table_column_wise: 'host', table_row_wise: 'host', grid_shard: 'multi_host',
+  data_parallel: 'uniform',
+  row_wise: 'uniform',
+  table_wise: 'device',
+  column_wise: 'device',
+  table_column_wise: 'host',
+  table_row_wise: 'host',
+  grid_shard: 'multi_host',
 };
 
 /** TorchRec's default smallest column-wise shard width (planner constants.py MIN_CW_DIM). */
@@ -86,15 +96,23 @@ export interface ShardingOption {
 }
 
 export function totalStorage(o: ShardingOption): { hbm: number; ddr: number } {
-  let hbm = 0; let ddr = 0;
-  for (const r of o.runs) { hbm += r.count * r.shard.hbm; ddr += r.count * r.shard.ddr; }
+  let hbm = 0;
+  let ddr = 0;
+  for (const r of o.runs) {
+    hbm += r.count * r.shard.hbm;
+    ddr += r.count * r.shard.ddr;
+  }
   return { hbm, ddr };
 }
 
 /** TorchRec's option score: max shard perf (use_depth) or their sum. */
 export function optionScore(o: ShardingOption, useDepth = true): number {
-  let m = 0; let sum = 0;
-  for (const r of o.runs) { m = Math.max(m, r.shard.perf); sum += r.count * r.shard.perf; }
+  let m = 0;
+  let sum = 0;
+  for (const r of o.runs) {
+    m = Math.max(m, r.shard.perf);
+    sum += r.count * r.shard.perf;
+  }
   return useDepth ? m : sum;
 }
 
@@ -104,7 +122,6 @@ export function optionShards(o: ShardingOption): OptionShard[] {
   for (const r of o.runs) for (let i = 0; i < r.count; i++) out.push(r.shard);
   return out;
 }
-
 
 /**
  * The sharding types TorchRec would enumerate for a table: its allowed kinds
@@ -118,16 +135,25 @@ export function enumeratedTypes(table: TableSpec): TorchRecType[] {
 }
 
 /** An option's shards as runs of one Shard object repeated (`count` times each). */
-interface MadeRun { shard: Shard; count: number }
+interface MadeRun {
+  shard: Shard;
+  count: number;
+}
 
 function shardsOf(table: TableSpec, type: TorchRecType, world: number, local: number): MadeRun[] {
   const one = (shards: Shard[]) => shards.map((shard) => ({ shard, count: 1 }));
   switch (type) {
-    case 'data_parallel': return world >= 1 ? [{ shard: replicaShard(table, 0), count: world }] : [];
-    case 'table_wise': return one([tableShard(table)]);
-    case 'column_wise': case 'table_column_wise': return one(columnShards(table, table.dim / columnBlock(table.dim)));
-    case 'row_wise': return world >= 2 ? blockRuns(table, world) : [];
-    case 'table_row_wise': return local >= 2 ? blockRuns(table, local) : [];
+    case 'data_parallel':
+      return world >= 1 ? [{ shard: replicaShard(table, 0), count: world }] : [];
+    case 'table_wise':
+      return one([tableShard(table)]);
+    case 'column_wise':
+    case 'table_column_wise':
+      return one(columnShards(table, table.dim / columnBlock(table.dim)));
+    case 'row_wise':
+      return world >= 2 ? blockRuns(table, world) : [];
+    case 'table_row_wise':
+      return local >= 2 ? blockRuns(table, local) : [];
     case 'grid_shard': {
       const block = columnBlock(table.dim);
       const cols = table.dim / block;
@@ -148,7 +174,10 @@ function blockRuns(table: TableSpec, parts: number): MadeRun[] {
   const add = (rows: number, count: number) => {
     if (count <= 0) return;
     const last = runs[runs.length - 1];
-    if (last && last.shard.rows === rows) { last.count += count; return; }
+    if (last && last.shard.rows === rows) {
+      last.count += count;
+      return;
+    }
     runs.push({ shard: { ...tableShard(table), rows, pooling: table.rows > 0 ? table.pooling * (rows / table.rows) : 0 }, count });
   };
   for (const [rows, count] of rowBlockRuns(table.rows, parts)) add(rows, count);
@@ -225,7 +254,8 @@ function enumerator(config: ShardConfig): (table: TableSpec, t: number) => Shard
       const runs: ShardRun[] = [];
       for (const it of items) {
         const last = runs[runs.length - 1];
-        if (last && last.shard === it.shard) last.count += it.count; else runs.push({ ...it });
+        if (last && last.shard === it.shard) last.count += it.count;
+        else runs.push({ ...it });
       }
       const option: ShardingOption = { table: t, type, kind, partitionBy: PARTITION_BY[type], runs, count, rowsPer: local };
       if (table.pin !== undefined) option.pin = table.pin;

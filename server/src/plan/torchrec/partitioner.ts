@@ -39,7 +39,10 @@ class Devices {
   readonly hbm: Float64Array;
   readonly ddr: Float64Array;
   readonly perf: Float64Array;
-  constructor(readonly topo: Topology, from?: Devices) {
+  constructor(
+    readonly topo: Topology,
+    from?: Devices,
+  ) {
     this.hbm = from ? from.hbm.slice() : new Float64Array(topo.n).fill(topo.hbm);
     this.ddr = from ? from.ddr.slice() : new Float64Array(topo.n).fill(topo.ddr);
     this.perf = from ? from.perf.slice() : new Float64Array(topo.n);
@@ -48,30 +51,42 @@ class Devices {
     return this.hbm[g] >= hbm && this.ddr[g] >= ddr;
   }
   take(g: number, hbm: number, ddr: number, perf: number): void {
-    this.hbm[g] -= hbm; this.ddr[g] -= ddr; this.perf[g] += perf;
+    this.hbm[g] -= hbm;
+    this.ddr[g] -= ddr;
+    this.perf[g] += perf;
   }
   copyFrom(o: Devices, ranks: readonly number[]): void {
-    for (const g of ranks) { this.hbm[g] = o.hbm[g]; this.ddr[g] = o.ddr[g]; this.perf[g] = o.perf[g]; }
+    for (const g of ranks) {
+      this.hbm[g] = o.hbm[g];
+      this.ddr[g] = o.ddr[g];
+      this.perf[g] = o.perf[g];
+    }
   }
 }
 
 /** A min-heap of ranks keyed by (perf, rank mod width, rank). */
 class RankHeap {
   private readonly a: number[];
-  constructor(private readonly d: Devices, ranks: readonly number[], private readonly width: number) {
+  constructor(
+    private readonly d: Devices,
+    ranks: readonly number[],
+    private readonly width: number,
+  ) {
     this.a = ranks.slice();
     for (let i = (this.a.length >> 1) - 1; i >= 0; i--) this.down(i);
   }
   private less(x: number, y: number): boolean {
     const p = this.d.perf;
     if (p[x] !== p[y]) return p[x] < p[y];
-    const mx = x % this.width; const my = y % this.width;
+    const mx = x % this.width;
+    const my = y % this.width;
     return mx !== my ? mx < my : x < y;
   }
   private down(i: number): void {
     const a = this.a;
     for (;;) {
-      const l = 2 * i + 1; const r = l + 1;
+      const l = 2 * i + 1;
+      const r = l + 1;
       let m = i;
       if (l < a.length && this.less(a[l], a[m])) m = l;
       if (r < a.length && this.less(a[r], a[m])) m = r;
@@ -89,7 +104,9 @@ class RankHeap {
       i = p;
     }
   }
-  get size(): number { return this.a.length; }
+  get size(): number {
+    return this.a.length;
+  }
   /** After a rank's perf changed outside pop/push. */
   rebuild(): void {
     for (let i = (this.a.length >> 1) - 1; i >= 0; i--) this.down(i);
@@ -98,7 +115,10 @@ class RankHeap {
     const a = this.a;
     const top = a[0];
     const last = a.pop()!;
-    if (a.length > 0) { a[0] = last; this.down(0); }
+    if (a.length > 0) {
+      a[0] = last;
+      this.down(0);
+    }
     return top;
   }
   push(x: number): void {
@@ -127,7 +147,10 @@ function devicePartition(o: ShardingOption, d: Devices, heap: RankHeap): readonl
     let got = -1;
     while (heap.size > 0) {
       const g = heap.pop();
-      if (d.fits(g, s.hbm, s.ddr) && !ranks.includes(g)) { got = g; break; }
+      if (d.fits(g, s.hbm, s.ddr) && !ranks.includes(g)) {
+        got = g;
+        break;
+      }
       popped.push(g);
     }
     for (const g of popped) heap.push(g);
@@ -164,7 +187,10 @@ function hostsByPerf(topo: Topology, d: Devices): number[] {
 const storageCache = new WeakMap<ShardingOption, { hbm: number; ddr: number }>();
 function storageOf(o: ShardingOption): { hbm: number; ddr: number } {
   let s = storageCache.get(o);
-  if (!s) { s = totalStorage(o); storageCache.set(o, s); }
+  if (!s) {
+    s = totalStorage(o);
+    storageCache.set(o, s);
+  }
   return s;
 }
 
@@ -172,12 +198,19 @@ function hostPartition(o: ShardingOption, d: Devices, topo: Topology): readonly 
   const need = storageOf(o);
   for (const h of hostsByPerf(topo, d)) {
     const ranks = hostRanks(topo, h);
-    let hbm = 0; let ddr = 0;
-    for (const g of ranks) { hbm += d.hbm[g]; ddr += d.ddr[g]; }
+    let hbm = 0;
+    let ddr = 0;
+    for (const g of ranks) {
+      hbm += d.hbm[g];
+      ddr += d.ddr[g];
+    }
     if (need.hbm > hbm || need.ddr > ddr) continue;
     const trial = new Devices(topo, d);
     const got = o.type === 'table_row_wise' ? uniformPartition(o, trial, ranks) : devicePartition(o, trial, new RankHeap(trial, ranks, ranks.length));
-    if (got) { d.copyFrom(trial, ranks); return got; }
+    if (got) {
+      d.copyFrom(trial, ranks);
+      return got;
+    }
   }
   return undefined;
 }
@@ -192,7 +225,10 @@ function multiHostPartition(o: ShardingOption, d: Devices, topo: Topology): read
     const ranks = order.slice(i, i + k).flatMap((h) => hostRanks(topo, h));
     const trial = new Devices(topo, d);
     const got = uniformPartition(o, trial, ranks);
-    if (got) { d.copyFrom(trial, ranks); return got; }
+    if (got) {
+      d.copyFrom(trial, ranks);
+      return got;
+    }
   }
   return undefined;
 }

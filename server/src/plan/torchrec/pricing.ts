@@ -31,7 +31,10 @@ import { envOf } from '../catalog';
 import type { OptionShard, ShardingOption } from './options';
 
 /** Distinct shards priced, of how many: fewer when the time budget ran out first (the rest keep perf 0). */
-export interface PricingDone { priced: number; of: number }
+export interface PricingDone {
+  priced: number;
+  of: number;
+}
 
 export interface TorchRecPricing {
   /** Shown with the plan, e.g. "cost model learned: h100-cost-v2". */
@@ -65,16 +68,21 @@ export function modelPricing(model: CostModel): TorchRecPricing {
       // Distinct shards, prepared once.
       const index = new Map<string, number>();
       const distinct: Shard[] = [];
-      for (const opts of options) for (const o of opts) for (const s of distinctShards(o)) {
-        const key = shardKey(s.shard);
-        if (!index.has(key)) { index.set(key, distinct.length); distinct.push(s.shard); }
-      }
+      for (const opts of options)
+        for (const o of opts)
+          for (const s of distinctShards(o)) {
+            const key = shardKey(s.shard);
+            if (!index.has(key)) {
+              index.set(key, distinct.length);
+              distinct.push(s.shard);
+            }
+          }
       const scorer = model.prepare(distinct, env);
       const compute = new Float64Array(distinct.length);
       for (let i = 0; i < distinct.length; i++) {
         if ((i & 511) === 511) {
           await ctl?.tick();
-          if (ctl?.outOfTime('pricing TorchRec\'s options')) return { priced: i, of: distinct.length };
+          if (ctl?.outOfTime("pricing TorchRec's options")) return { priced: i, of: distinct.length };
         }
         const one = scorer.score([i]);
         const two = scorer.score([i, i]);
@@ -89,37 +97,41 @@ export function modelPricing(model: CostModel): TorchRecPricing {
         return bus > 0 ? (((group - 1) / group) * bytes) / bus : 0;
       };
       const hbm = (env.device.hbmGBps ?? 0) * 1e6;
-      for (const opts of options) for (const o of opts) {
-        const table = config.tables[o.table];
-        for (const s of distinctShards(o)) {
-          const c = compute[index.get(shardKey(s.shard))!];
-          const ids = alone(idsBytesPerBag(s.shard, k));
-          const pooled = pooledBytesPerBag(s.shard);
-          let comms = 0;
-          switch (o.type) {
-            case 'table_wise': case 'column_wise': case 'table_column_wise':
-              comms = ids + 2 * alone(pooled);
-              break;
-            case 'row_wise':
-              comms = ids + 2 * ring(l.batch * pooled, n, l.hosts, l.perHost);
-              break;
-            case 'table_row_wise': case 'grid_shard': {
-              const p = o.rowsPer;
-              const send = p > 0 && l.net > 0 ? ((l.batch / p) * pooled * ((n - p) / n)) / l.net : 0;
-              comms = ids + 2 * (ring(l.batch * pooled, p, 1, p) + send);
-              break;
+      for (const opts of options)
+        for (const o of opts) {
+          const table = config.tables[o.table];
+          for (const s of distinctShards(o)) {
+            const c = compute[index.get(shardKey(s.shard))!];
+            const ids = alone(idsBytesPerBag(s.shard, k));
+            const pooled = pooledBytesPerBag(s.shard);
+            let comms = 0;
+            switch (o.type) {
+              case 'table_wise':
+              case 'column_wise':
+              case 'table_column_wise':
+                comms = ids + 2 * alone(pooled);
+                break;
+              case 'row_wise':
+                comms = ids + 2 * ring(l.batch * pooled, n, l.hosts, l.perHost);
+                break;
+              case 'table_row_wise':
+              case 'grid_shard': {
+                const p = o.rowsPer;
+                const send = p > 0 && l.net > 0 ? ((l.batch / p) * pooled * ((n - p) / n)) / l.net : 0;
+                comms = ids + 2 * (ring(l.batch * pooled, p, 1, p) + send);
+                break;
+              }
+              case 'data_parallel': {
+                const bytes = dpGradientBytes(table);
+                const buckets = Math.max(1, Math.ceil(bytes / k.ddpBucketBytes));
+                comms =
+                  Math.max(0, allReduceMs(l, bytes) - buckets * (l.hosts > 1 ? k.interLatencyMs : k.intraLatencyMs)) + (hbm > 0 ? (DP_OPTIMIZER_BYTE_PASSES * bytes) / hbm : 0);
+                break;
+              }
             }
-            case 'data_parallel': {
-              const bytes = dpGradientBytes(table);
-              const buckets = Math.max(1, Math.ceil(bytes / k.ddpBucketBytes));
-              comms = Math.max(0, allReduceMs(l, bytes) - buckets * (l.hosts > 1 ? k.interLatencyMs : k.intraLatencyMs))
-                + (hbm > 0 ? (DP_OPTIMIZER_BYTE_PASSES * bytes) / hbm : 0);
-              break;
-            }
+            s.perf = c + comms;
           }
-          s.perf = c + comms;
         }
-      }
       return { priced: distinct.length, of: distinct.length };
     },
   };

@@ -33,7 +33,10 @@ export function gridSearchProposer(options: readonly (readonly ShardingOption[])
   const sorted = sortedIndices(options, true);
   const live = sorted.map((s, t) => (s.length > 0 ? t : -1)).filter((t) => t >= 0);
   let total = 1;
-  for (const t of live) { total *= sorted[t].length; if (total > MAX_PROPOSALS) break; }
+  for (const t of live) {
+    total *= sorted[t].length;
+    if (total > MAX_PROPOSALS) break;
+  }
   const digits = new Array<number>(live.length).fill(0);
   let done = total > MAX_PROPOSALS || live.length === 0;
   return {
@@ -41,7 +44,9 @@ export function gridSearchProposer(options: readonly (readonly ShardingOption[])
     propose() {
       if (done) return undefined;
       const p = sorted.map((s) => (s.length > 0 ? s[0] : -1));
-      live.forEach((t, j) => { p[t] = sorted[t][digits[j]]; });
+      live.forEach((t, j) => {
+        p[t] = sorted[t][digits[j]];
+      });
       return p;
     },
     feedback() {
@@ -65,12 +70,18 @@ export function greedyProposer(options: readonly (readonly ShardingOption[])[], 
   let done = sorted.every((s) => s.length === 0);
   let best = Infinity;
   let worse = 0;
-  const keys = options.map((opts) => opts.map((o) => {
-    let maxH = 0; let maxD = 0;
-    for (const r of o.runs) { maxH = Math.max(maxH, r.shard.hbm); maxD = Math.max(maxD, r.shard.ddr); }
-    const tot = totalStorage(o);
-    return [maxH, tot.hbm, maxD, tot.ddr];
-  }));
+  const keys = options.map((opts) =>
+    opts.map((o) => {
+      let maxH = 0;
+      let maxD = 0;
+      for (const r of o.runs) {
+        maxH = Math.max(maxH, r.shard.hbm);
+        maxD = Math.max(maxD, r.shard.ddr);
+      }
+      const tot = totalStorage(o);
+      return [maxH, tot.hbm, maxD, tot.ddr];
+    }),
+  );
   const storageKey = (t: number): number[] => keys[t][sorted[t][cur[t]]];
   return {
     name: `greedy (${useDepth ? 'max' : 'sum'} perf)`,
@@ -79,14 +90,23 @@ export function greedyProposer(options: readonly (readonly ShardingOption[])[], 
     },
     feedback(rating) {
       if (rating !== undefined) {
-        if (rating < best) { best = rating; worse = 0; } else if (++worse > patience) { done = true; return; }
+        if (rating < best) {
+          best = rating;
+          worse = 0;
+        } else if (++worse > patience) {
+          done = true;
+          return;
+        }
       }
       let largest = -1;
       let key: number[] = [];
       for (let t = 0; t < sorted.length; t++) {
         if (cur[t] + 1 >= sorted[t].length) continue;
         const k = storageKey(t);
-        if (largest < 0 || lexGreater(k, key)) { largest = t; key = k; }
+        if (largest < 0 || lexGreater(k, key)) {
+          largest = t;
+          key = k;
+        }
       }
       if (largest < 0) done = true;
       else cur[largest]++;
@@ -110,7 +130,10 @@ export function uniformProposer(options: readonly (readonly ShardingOption[])[])
     let ok = true;
     for (const t of live) {
       const i = sorted[t].find((j) => options[t][j].type === type);
-      if (i === undefined) { ok = false; break; }
+      if (i === undefined) {
+        ok = false;
+        break;
+      }
       p[t] = i;
     }
     if (ok) proposals.push(p);
@@ -118,7 +141,11 @@ export function uniformProposer(options: readonly (readonly ShardingOption[])[])
   let next = 0;
   return {
     name: 'uniform',
-    propose() { return proposals[next]; },
-    feedback() { next++; },
+    propose() {
+      return proposals[next];
+    },
+    feedback() {
+      next++;
+    },
   };
 }
