@@ -27,8 +27,8 @@ function marginal(scorer: SetScorer, s: number): number {
   return Math.max(0, two.fwdMs + two.bwdMs - one.fwdMs - one.bwdMs);
 }
 
-/** Estimated step ms a table adds as a replica (dp) and as a table-wise shard (tw), and their communication parts; undefined when replication clearly loses. */
-export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw: Layout, bound = true): { dp: number; tw: number; dpComm: number; twComm: number } | undefined {
+/** Estimated step ms a table adds as a replica (dp) and as a table-wise shard (tw); undefined when replication clearly loses. */
+export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw: Layout, bound = true): { dp: number; tw: number; dpComm: number } | undefined {
   const l = linksOf(cat.env, cat.gpus);
   const n = Math.max(1, cat.gpus);
   const size = Math.min(l.perHost, n);
@@ -47,7 +47,7 @@ export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw:
   // replica's communication alone exceeds that bound, skip the model calls.
   const solo = scorer.score([s]);
   if (bound && dpComm > twComm + (solo.fwdMs + solo.bwdMs) / n) return undefined;
-  return { dp: marginal(scorer, dp.shards[0]) + dpComm, tw: marginal(scorer, s) / n + twComm, dpComm, twComm };
+  return { dp: marginal(scorer, dp.shards[0]) + dpComm, tw: marginal(scorer, s) / n + twComm, dpComm };
 }
 /**
  * For each table whose current layout is whole on one GPU and that has a
@@ -67,8 +67,8 @@ export function replicationCost(cat: Catalog, scorer: SetScorer, dp: Layout, tw:
  * all-to-alls' latency (both below).
  */
 export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts: readonly (Layout | undefined)[], ctl?: PlanControl): Promise<Set<number>> {
-  const always: { t: number; dp: number; tw: number; comm: number; twComm: number }[] = [];
-  const paying: { t: number; dp: number; tw: number; comm: number; twComm: number }[] = [];
+  const always: { t: number; dp: number; tw: number; comm: number }[] = [];
+  const paying: { t: number; dp: number; tw: number; comm: number }[] = [];
   const tw: number[] = [];
   for (let t = 0; t < layouts.length; t++) {
     // A few model calls per table (their first scores): poll every 512 tables.
@@ -82,9 +82,8 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
     const small = tableBytes(cat, t) <= DP_ALWAYS_BYTES;
     const c = replicationCost(cat, scorer, dp, l, !small);
     if (!c) continue;
-    const entry = { t, dp: c.dp, tw: c.tw, comm: c.dpComm, twComm: c.twComm };
-    if (small) always.push(entry);
-    else if (c.dp <= c.tw) paying.push(entry);
+    if (small) always.push({ t, dp: c.dp, tw: c.tw, comm: c.dpComm });
+    else if (c.dp <= c.tw) paying.push({ t, dp: c.dp, tw: c.tw, comm: c.dpComm });
   }
   if (always.length + paying.length === 0 || tw.length === 0) return new Set([...always, ...paying].map((p) => p.t));
   // A typical table-wise shard under the replicas: the median by index.
@@ -101,32 +100,13 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
   const twMarginal = new Map(tw.map((x) => [x, marginal(scorer, x)]));
   let meanLoad = 0;
   for (const m of twMarginal.values()) meanLoad += m / n;
-  // (3) The floor: a table that is no candidate and stays whole costs its
-  // rank at least its own cost (beyond the launch costs every rank pays).
-  // While the table-wise load stays below that, the other ranks have slack
-  // that table-wise shards fill for free, but a replica adds its cost to
-  // that rank too (a table too hot to split: the step is that rank).
-  const candidates = new Set([...always, ...paying].map((p) => p.t));
-  let wholeFloor = 0;
-  let fixedLoad = 0;
-  layouts.forEach((l, t) => {
-    if (!l || candidates.has(t) || l.kind !== 'table') return;
-    const m = marginal(scorer, l.shards[0]);
-    fixedLoad += m / n;
-    const one = scorer.score([l.shards[0]]);
-    wholeFloor = Math.max(wholeFloor, one.fwdMs + one.bwdMs - Math.max(0, base.fwdMs + base.bwdMs - (twMarginal.get(ref) ?? 0)));
-  });
-  const level = Math.max(meanLoad + fixedLoad, wholeFloor);
-  // The mean load of everything but the candidates (what the prefixes compare against).
-  let restLoad = meanLoad + fixedLoad;
-  for (const p of [...always, ...paying]) restLoad -= (twMarginal.get(layouts[p.t]!.shards[0]) ?? 0) / n;
   const twShare = new Map(
     [...always, ...paying].map((p) => {
       const x = layouts[p.t]!.shards[0];
       const m = twMarginal.get(x) ?? 0;
       const c = scorer.score([ref, x]);
       const spill = Math.max(0, c.fwdMs + c.bwdMs - base.fwdMs - base.bwdMs - m);
-      return [p.t, p.tw + spill + Math.max(0, m - level - m / n)];
+      return [p.t, p.tw + spill + Math.max(0, m - meanLoad - m / n)];
     }),
   );
   // Tiny tables first, those replication saves most on first; then the paying ones.
@@ -137,7 +117,6 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
   const order = ranked.map((p) => p.t);
   const replicas = order.map((t) => cat.layout(t, 'data_parallel')!.shards[0]);
   const comm = new Map(ranked.map((p) => [p.t, p.comm]));
-  const twComm = new Map(ranked.map((p) => [p.t, p.twComm]));
   // The shares above leave out the all-to-alls' latency (other tables pay it
   // anyway). When every table could be replicated, keeping any table-wise
   // brings back the ids all-to-all, the pooled all-to-all and its gradient
@@ -146,43 +125,20 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
   const everyTable = layouts.every((l, t) => !l || candidate.has(t));
   const l = linksOf(cat.env, cat.gpus);
   const a2aLatency = cat.gpus > 1 ? 3 * (cat.gpus > Math.min(l.perHost, cat.gpus) ? l.k.interLatencyMs : l.k.intraLatencyMs) : 0;
-  // The step ms the first k replicated add: the replicas on a rank, the
-  // table-wise load above the floor, and every table's communication.
-  // `floored` false: every rank's compute counts (no slack below the floor),
-  // as the tiny tables' test below prices them.
-  const cost = (k: number, floored = true): number => {
+  const cost = (k: number) => {
     const c = scorer.score([ref, ...replicas.slice(0, k)]);
-    const replicasMs = c.fwdMs + c.bwdMs - base.fwdMs - base.bwdMs;
-    // The table-wise load: the mean rank's, plus the kept tables' spill and
-    // excess; it reaches the step only above the floor.
-    let twLoad = meanLoad + fixedLoad;
-    let comms = 0;
+    let total = c.fwdMs + c.bwdMs - base.fwdMs - base.bwdMs;
     order.forEach((t, i) => {
-      if (i < k) {
-        twLoad -= (twMarginal.get(layouts[t]!.shards[0]) ?? 0) / n;
-        comms += comm.get(t) ?? 0;
-        return;
-      }
-      const share = twShare.get(t) ?? 0;
-      const own = (twMarginal.get(layouts[t]!.shards[0]) ?? 0) / n;
-      const tc = twComm.get(t) ?? 0;
-      twLoad += share - own - tc;
-      comms += tc;
+      total += i < k ? (comm.get(t) ?? 0) : (twShare.get(t) ?? 0);
     });
-    const compute = floored ? replicasMs + Math.max(0, twLoad - wholeFloor) - Math.max(0, restLoad - wholeFloor) : replicasMs + twLoad - restLoad;
-    let total = compute + comms;
     if (everyTable && k < order.length) total += a2aLatency;
     return total;
   };
   // The tiny tables are in unless the model says their replicas together
-  // cost clearly (TINY_OUT_MARGIN) more than keeping some table-wise, with
-  // every rank's compute counted: the floor's slack (3) is where a hot rank
-  // leaves room that tiny table-wise shards fill for free, but a tiny table
-  // is replicated for the engineer reading the plan as much as for the step
-  // (no rank should hold a 4-row table of its own).
+  // cost clearly (TINY_OUT_MARGIN) more than keeping some table-wise.
   let bestK = always.length;
   let bestCost = cost(bestK);
-  const floor = cost(bestK, false);
+  const floor = bestCost;
   // Prefix sizes: powers of two, all, and the tiny tables less the last 1, 2, 4, … (their costliest replicas).
   const sizes = new Set<number>([order.length]);
   for (let k = 1; k < order.length; k *= 2) sizes.add(k);
@@ -191,7 +147,7 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
   for (const k of [...sizes].sort((a, b) => a - b)) {
     if (k === always.length) continue;
     const c = cost(k);
-    if (k < always.length && cost(k, false) >= floor - Math.max(TINY_OUT_MARGIN * floor, TINY_OUT_MIN_MS)) continue;
+    if (k < always.length && c >= floor - Math.max(TINY_OUT_MARGIN * floor, TINY_OUT_MIN_MS)) continue;
     if (c < bestCost) {
       bestCost = c;
       bestK = k;

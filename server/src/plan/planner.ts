@@ -162,7 +162,10 @@ export async function planConfig(config: ShardConfig, strategy: Strategy, model:
     // on hedged set costs (hedge.ts), so its result can score above its start
     // by the model's own numbers; with TorchRec's plan among the candidates
     // best is never worse than it on these clusters.
-    const trPlan = tr.placement.size > 0 && tr.reasons.length === 0 ? await evaluatePlacement(config, tr.placement, model, strategy) : undefined;
+    // Only without tiny tables: TorchRec's planner may split them or leave them
+    // unreplicated, which best never does (layouts.ts TINY_TABLE_BYTES).
+    const trPlan =
+      tr.placement.size > 0 && tr.reasons.length === 0 && start.size === config.tables.length ? await evaluatePlacement(config, tr.placement, model, strategy) : undefined;
     let result = own;
     for (const c of [fromTr, trPlan]) {
       if (!c || !c.feasible || c.reasons.length > 0 || c.notes?.length) continue;
