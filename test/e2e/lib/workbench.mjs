@@ -29,7 +29,8 @@ export function explorerRow(page, name) {
 /** Opens a top-level workspace file by clicking it in the explorer; waits for its editor tab and text. */
 export async function openFile(page, name, { timeoutMs = 30_000 } = {}) {
   await explorerRow(page, name).click();
-  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: timeoutMs });
+  // By its resource name: a panel's tab ("GPU Balance: <file>") in another group is active too and holds the name.
+  await page.locator(`.tabs-container .tab.active[data-resource-name=${JSON.stringify(name)}]`).waitFor({ timeout: timeoutMs });
   await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: timeoutMs });
 }
 

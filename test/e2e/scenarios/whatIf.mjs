@@ -31,14 +31,23 @@ export async function whatIf({ page, ws, report, cli }, file) {
     // The palette lists document commands only while a config's editor is active.
     // (Its tab, not the panel's "What If: <file>" or "GPU Balance: <file>" tab.)
     const exact = new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-    await page
-      .locator('.tabs-container .tab')
-      .filter({ has: page.locator('.label-name', { hasText: exact }) })
-      .first()
-      .click({ timeout: 10_000 });
-    await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ timeout: 15_000 });
+    // A webview that still holds the keyboard focus (the panel of the scenario
+    // before) can swallow F1: focus the editor's tab again and retry.
+    for (let attempt = 1; ; attempt++) {
+      await page
+        .locator('.tabs-container .tab')
+        .filter({ has: page.locator('.label-name', { hasText: exact }) })
+        .first()
+        .click({ timeout: 10_000 });
+      await page.keyboard.press('F1');
+      try {
+        await input.waitFor({ timeout: 5_000 });
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
     await input.fill('>ShardLens: What If');
     await page
       .locator('.quick-input-list .monaco-list-row')
