@@ -13,67 +13,14 @@
  */
 import type { PlanControl } from './control';
 import type { PlanState } from './state';
+import { IndexHeap } from './indexHeap';
 
-class GpuHeap {
-  private readonly a: number[] = [];
-  constructor(
-    private readonly load: Float64Array,
-    private readonly mem: Float64Array,
-    n: number,
-  ) {
-    for (let g = 0; g < n; g++) this.a.push(g);
-    for (let i = (this.a.length >> 1) - 1; i >= 0; i--) this.down(i);
-  }
-  private less(x: number, y: number): boolean {
-    const l = this.load;
-    const m = this.mem;
-    if (l[x] !== l[y]) return l[x] < l[y];
-    if (m[x] !== m[y]) return m[x] < m[y];
-    return x < y;
-  }
-  private down(i: number): void {
-    const a = this.a;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < a.length && this.less(a[l], a[m])) m = l;
-      if (r < a.length && this.less(a[r], a[m])) m = r;
-      if (m === i) return;
-      const x = a[i];
-      a[i] = a[m];
-      a[m] = x;
-      i = m;
-    }
-  }
-  private up(i: number): void {
-    const a = this.a;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(a[i], a[p])) return;
-      const x = a[i];
-      a[i] = a[p];
-      a[p] = x;
-      i = p;
-    }
-  }
-  get size(): number {
-    return this.a.length;
-  }
-  pop(): number {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      this.down(0);
-    }
-    return top;
-  }
-  push(g: number): void {
-    this.a.push(g);
-    this.up(this.a.length - 1);
-  }
+/** GPUs by (load, memory, index): the least-loaded first. */
+function gpuHeap(load: Float64Array, mem: Float64Array, n: number): IndexHeap {
+  return new IndexHeap(
+    Array.from({ length: n }, (_, g) => g),
+    (x, y) => (load[x] !== load[y] ? load[x] < load[y] : mem[x] !== mem[y] ? mem[x] < mem[y] : x < y),
+  );
 }
 
 /**
@@ -83,7 +30,7 @@ class GpuHeap {
  * Returns the shards no GPU could host, and the GPUs that got shards.
  */
 export function leastLoadedPlace(state: PlanState, order: readonly number[], load: Float64Array, weight: (s: number) => number): { unplaced: number[]; touched: Set<number> } {
-  const heap = new GpuHeap(load, state.mem, state.n);
+  const heap = gpuHeap(load, state.mem, state.n);
   const unplaced: number[] = [];
   const touched = new Set<number>();
   const popped: number[] = [];
@@ -151,7 +98,7 @@ export function quickFill(state: PlanState, rest: readonly number[]): number[] {
     mO = Math.max(mO, outMs[g]);
     mB = Math.max(mB, bwd[g]);
   }
-  const heap = new GpuHeap(load, state.mem, n);
+  const heap = gpuHeap(load, state.mem, n);
   const unplaced: number[] = [];
   const touched = new Set<number>();
   const popped: number[] = [];

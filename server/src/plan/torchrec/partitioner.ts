@@ -17,6 +17,7 @@
  * allows it; a ShardLens placement lists one GPU per shard); a pinned table
  * goes to its GPU (TorchRec has no pins).
  */
+import { IndexHeap } from '../indexHeap';
 import type { ShardingOption } from './options';
 import { optionShards, totalStorage } from './options';
 
@@ -64,67 +65,10 @@ class Devices {
   }
 }
 
-/** A min-heap of ranks keyed by (perf, rank mod width, rank). */
-class RankHeap {
-  private readonly a: number[];
-  constructor(
-    private readonly d: Devices,
-    ranks: readonly number[],
-    private readonly width: number,
-  ) {
-    this.a = ranks.slice();
-    for (let i = (this.a.length >> 1) - 1; i >= 0; i--) this.down(i);
-  }
-  private less(x: number, y: number): boolean {
-    const p = this.d.perf;
-    if (p[x] !== p[y]) return p[x] < p[y];
-    const mx = x % this.width;
-    const my = y % this.width;
-    return mx !== my ? mx < my : x < y;
-  }
-  private down(i: number): void {
-    const a = this.a;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < a.length && this.less(a[l], a[m])) m = l;
-      if (r < a.length && this.less(a[r], a[m])) m = r;
-      if (m === i) return;
-      [a[i], a[m]] = [a[m], a[i]];
-      i = m;
-    }
-  }
-  private up(i: number): void {
-    const a = this.a;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(a[i], a[p])) return;
-      [a[i], a[p]] = [a[p], a[i]];
-      i = p;
-    }
-  }
-  get size(): number {
-    return this.a.length;
-  }
-  /** After a rank's perf changed outside pop/push. */
-  rebuild(): void {
-    for (let i = (this.a.length >> 1) - 1; i >= 0; i--) this.down(i);
-  }
-  pop(): number {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      this.down(0);
-    }
-    return top;
-  }
-  push(x: number): void {
-    this.a.push(x);
-    this.up(this.a.length - 1);
-  }
+/** Ranks by (perf, rank mod width, rank): a min-heap that reads `d.perf` as it changes. */
+function rankHeap(d: Devices, ranks: readonly number[], width: number): IndexHeap {
+  const p = d.perf;
+  return new IndexHeap(ranks, (x, y) => (p[x] !== p[y] ? p[x] < p[y] : x % width !== y % width ? x % width < y % width : x < y));
 }
 
 function hostRanks(topo: Topology, h: number): number[] {
@@ -133,7 +77,7 @@ function hostRanks(topo: Topology, h: number): number[] {
 }
 
 /** Shards of `o` to the heap's least-loaded ranks; undefined when one does not fit. */
-function devicePartition(o: ShardingOption, d: Devices, heap: RankHeap): readonly number[] | undefined {
+function devicePartition(o: ShardingOption, d: Devices, heap: IndexHeap): readonly number[] | undefined {
   if (o.pin !== undefined) {
     const s = o.runs[0]?.shard;
     if (!s || o.count !== 1 || !(o.pin >= 0 && o.pin < d.topo.n) || !d.fits(o.pin, s.hbm, s.ddr)) return undefined;
@@ -206,7 +150,7 @@ function hostPartition(o: ShardingOption, d: Devices, topo: Topology): readonly 
     }
     if (need.hbm > hbm || need.ddr > ddr) continue;
     const trial = new Devices(topo, d);
-    const got = o.type === 'table_row_wise' ? uniformPartition(o, trial, ranks) : devicePartition(o, trial, new RankHeap(trial, ranks, ranks.length));
+    const got = o.type === 'table_row_wise' ? uniformPartition(o, trial, ranks) : devicePartition(o, trial, rankHeap(trial, ranks, ranks.length));
     if (got) {
       d.copyFrom(trial, ranks);
       return got;
@@ -248,12 +192,12 @@ export function partition(proposal: readonly ShardingOption[], topo: Topology): 
   const rest = proposal.map((o, i) => [o, i] as const).filter(([o]) => o.partitionBy !== 'uniform');
   const storage = rest.map(([o]) => storageOf(o));
   const order = rest.map((_, j) => j).sort((a, b) => storage[b].hbm - storage[a].hbm || storage[b].ddr - storage[a].ddr || rest[a][1] - rest[b][1]);
-  let heap: RankHeap | undefined;
+  let heap: IndexHeap | undefined;
   for (const j of order) {
     const [o, i] = rest[j];
     let got: readonly number[] | undefined;
     if (o.partitionBy === 'device') {
-      heap ??= new RankHeap(d, all, topo.perHost);
+      heap ??= rankHeap(d, all, topo.perHost);
       got = devicePartition(o, d, heap);
     } else {
       got = o.partitionBy === 'host' ? hostPartition(o, d, topo) : multiHostPartition(o, d, topo);
