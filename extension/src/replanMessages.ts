@@ -3,15 +3,23 @@
  * answer (tested in test/unit/extension). Numbers use the same formatting as
  * the code lenses and the CLI (server/src/engine/format.ts).
  */
-import { formatChange, formatMs, type ReplanApplied } from '../../server/src/lsp/protocol';
+import { combinedUncertainty, formatGain, formatMs, formatPlusMinus, type ReplanApplied } from '../../server/src/lsp/protocol';
 
 export const STALE_MESSAGE = 'The file changed while planning; run Replan again.';
 
-/** "Replan (best): step 12.3 ms → 9.10 ms (−26%)" or, without a written placement, "… step 9.10 ms". */
-export function replanSummary(r: Pick<ReplanApplied, 'strategy' | 'beforeMaxMs' | 'afterMaxMs'>): string {
+/**
+ * "Replan (best): step 12.3 ms → 9.10 ms (−26%, ±1.20 ms)", "(within model
+ * error ±1.20 ms)" when the change is no larger than both steps' errors
+ * combined (as the top lens says it), or, without a written placement,
+ * "… step 9.10 ms ±0.80 ms".
+ */
+export function replanSummary(r: Pick<ReplanApplied, 'strategy' | 'beforeMaxMs' | 'afterMaxMs' | 'beforeUncertaintyMs' | 'afterUncertaintyMs'>): string {
   const head = `Replan (${r.strategy}): step`;
-  if (r.beforeMaxMs === undefined || !(r.beforeMaxMs > 0)) return `${head} ${formatMs(r.afterMaxMs)}`;
-  return `${head} ${formatMs(r.beforeMaxMs)} \u2192 ${formatMs(r.afterMaxMs)} (${formatChange(r.beforeMaxMs, r.afterMaxMs)})`;
+  if (r.beforeMaxMs === undefined || !(r.beforeMaxMs > 0)) {
+    return `${head} ${formatMs(r.afterMaxMs)}${r.afterUncertaintyMs !== undefined ? ` ${formatPlusMinus(r.afterUncertaintyMs)}` : ''}`;
+  }
+  const error = combinedUncertainty(r.beforeUncertaintyMs, r.afterUncertaintyMs);
+  return `${head} ${formatMs(r.beforeMaxMs)} \u2192 ${formatMs(r.afterMaxMs)} (${formatGain(r.beforeMaxMs, r.afterMaxMs, error)})`;
 }
 
 /** Appended when the plan breaks a constraint; the edit is still offered (the user may relax it). */
@@ -61,7 +69,7 @@ export function movesNothingToApply(r: Pick<ReplanApplied, 'moveBudget' | 'strat
 }
 
 /** "Replan ≤ 10 moves (best): step 42.2 ms → 28.8 ms (−32%), 10 moves". */
-export function movesSummary(r: Pick<ReplanApplied, 'strategy' | 'beforeMaxMs' | 'afterMaxMs' | 'moveBudget'>): string {
+export function movesSummary(r: Pick<ReplanApplied, 'strategy' | 'beforeMaxMs' | 'afterMaxMs' | 'beforeUncertaintyMs' | 'afterUncertaintyMs' | 'moveBudget'>): string {
   const b = r.moveBudget;
   if (!b) return replanSummary(r);
   const base = replanSummary(r).replace(/^Replan \(/, `Replan \u2264 ${movesWord(b.maxMoves)} (`);

@@ -180,10 +180,14 @@ export interface ReplanApplied {
   edit: WorkspaceEdit;
   /** Document version the edit was computed for. */
   version: number;
-  /** Predicted max per-GPU ms of the written placement; absent when there is none or it is incomplete. */
+  /** Predicted step ms (critical path) of the written placement; absent when there is none or it is incomplete. */
   beforeMaxMs?: number;
-  /** Predicted max per-GPU ms of the new plan. */
+  /** The model error (±) of beforeMaxMs, ms; absent when the model gives none. */
+  beforeUncertaintyMs?: number;
+  /** Predicted step ms (critical path) of the new plan. */
   afterMaxMs: number;
+  /** The model error (±) of afterMaxMs, ms; absent when the model gives none. */
+  afterUncertaintyMs?: number;
   afterMeanMs: number;
   feasible: boolean;
   /** Why the plan is infeasible, if it is. */
@@ -465,7 +469,7 @@ export const PlacementDiffRequest = new RequestType<PlacementDiffParams, Placeme
 // and the "vs HEAD" lens runs the same `git show` as `shardlens diff --against`.
 // Each is pure (no server state, no LSP library); gitShow's command builder and
 // error wording are used by the client, which runs git itself (the server never does).
-export { formatChange, formatMs, formatRatio, formatSignedMs } from '../engine/format';
+export { combinedUncertainty, formatChange, formatGain, formatMs, formatPlusMinus, formatRatio, formatSignedMs } from '../engine/format';
 export { GPU_PRESETS } from '../config/presets';
 export { parseGpuCounts } from '../engine/sweepInput';
 export { GIT_SHOW_MAX_BYTES, gitShowCommand, gitShowFailure, isSafeRef } from '../io/gitShow';

@@ -95,6 +95,8 @@ export async function handleReplan(params: ReplanParams, token: CancellationToke
       beforeMaxMs: proposal.beforeMaxMs,
       afterMaxMs: plan.maxMs,
       afterMeanMs: plan.meanMs,
+      ...(proposal.beforeMaxUncertaintyMs !== undefined ? { beforeUncertaintyMs: proposal.beforeMaxUncertaintyMs } : {}),
+      ...(plan.maxUncertaintyMs !== undefined ? { afterUncertaintyMs: plan.maxUncertaintyMs } : {}),
       feasible: plan.feasible,
       reasons: plan.reasons,
       ...(plan.notes && plan.notes.length > 0 ? { notes: plan.notes } : {}),

@@ -302,6 +302,8 @@ describe('replan and balance', () => {
     assert.equal(applied.strategy, 'greedy');
     assert.equal(applied.version, 3);
     assert.ok(applied.beforeMaxMs! > applied.afterMaxMs, `${applied.beforeMaxMs} > ${applied.afterMaxMs}`);
+    // Both steps carry the model's ± (the notification shows it as the lens does).
+    assert.ok(applied.beforeUncertaintyMs! > 0 && applied.afterUncertaintyMs! > 0, JSON.stringify([applied.beforeUncertaintyMs, applied.afterUncertaintyMs]));
     const change = applied.edit.documentChanges![0] as { textDocument: { uri: string; version: number }; edits: TextEdit[] };
     assert.deepEqual(change.textDocument, { uri, version: 3 });
     const next = applyEdits(text, change.edits);

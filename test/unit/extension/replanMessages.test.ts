@@ -9,6 +9,19 @@ describe('replan messages', () => {
     assert.equal(replanSummary({ strategy: 'greedy', beforeMaxMs: 5, afterMaxMs: 5.2 }), 'Replan (greedy): step 5.00 ms \u2192 5.20 ms (+4%)');
   });
 
+  it('gives the model error as the top lens does: the change with its ±, or "within model error"', () => {
+    // ± of the change = hypot(0.9, 1.2) = 1.50 ms.
+    assert.equal(
+      replanSummary({ strategy: 'best', beforeMaxMs: 12.3, afterMaxMs: 9.1, beforeUncertaintyMs: 0.9, afterUncertaintyMs: 1.2 }),
+      'Replan (best): step 12.3 ms \u2192 9.10 ms (\u221226%, \u00b11.50 ms)',
+    );
+    assert.equal(
+      replanSummary({ strategy: 'best', beforeMaxMs: 10, afterMaxMs: 9, beforeUncertaintyMs: 0.9, afterUncertaintyMs: 1.2 }),
+      'Replan (best): step 10.0 ms \u2192 9.00 ms (within model error \u00b11.50 ms)',
+    );
+    assert.equal(replanSummary({ strategy: 'search', afterMaxMs: 9.1, afterUncertaintyMs: 0.8 }), 'Replan (search): step 9.10 ms \u00b10.80 ms');
+  });
+
   it('gives only the new max when there was no written placement', () => {
     assert.equal(replanSummary({ strategy: 'search', afterMaxMs: 140.4 }), 'Replan (search): step 140 ms');
     assert.equal(replanSummary({ strategy: 'search', beforeMaxMs: 0, afterMaxMs: 1 }), 'Replan (search): step 1.00 ms');
