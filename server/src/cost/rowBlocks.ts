@@ -264,8 +264,9 @@ export function blockLookupShare(tableRows: number, alpha: number, block: RowBlo
   const [start, end] = span(block, rows, nRows);
   if (histogram && histogram.length > 0) return (end - start) / nRows;
   const a = Number.isFinite(alpha) && alpha > 0 ? alpha : 0;
-  const memo = groupsMemo.get(groupsKey(nRows, a, block.ids, start, end));
-  if (memo) return memo.share;
+  // Always this formula, never the row groups' memoised sum of the same mass:
+  // the two differ in the last bits, and taking whichever happens to be
+  // memoised made a plan depend on what the process had priced before.
   if (block.ids === 'sorted') return Math.min(1, powerCdf(end + 1, nRows, a) - powerCdf(start + 1, nRows, a));
   const { k, ranks } = exactRanksIn(nRows, start, end);
   let share = 0;

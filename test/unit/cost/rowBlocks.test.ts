@@ -216,3 +216,16 @@ test('a block cache profile: hits only on repeats, more hits for the hot block',
     assert.equal(blockCacheProfile(s, 0).hitRate, 0);
   }
 });
+
+test('a block lookup share does not depend on what was priced before (memoised row groups)', () => {
+  // A table size no other test uses, so its row groups are not memoised yet.
+  const rows = 316_227_767;
+  const alpha = 0.9;
+  const blocks = torchrecBlocks(rows, 8);
+  const first = blocks.map((b) => blockLookupShare(rows, alpha, { offset: b.offset, tableRows: rows, ids: 'hashed' }, b.rows));
+  // Pricing the blocks memoises their row groups, whose summed mass differs from
+  // the telescoped share in the last bits; the share must not switch to it.
+  for (const b of blocks) rowBlockStats(blockShard(rows, alpha, 4, 'hashed', b), 16_384);
+  const again = blocks.map((b) => blockLookupShare(rows, alpha, { offset: b.offset, tableRows: rows, ids: 'hashed' }, b.rows));
+  assert.deepEqual(again, first);
+});
