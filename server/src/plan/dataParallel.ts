@@ -153,7 +153,15 @@ export async function replicatedTables(cat: Catalog, scorer: SetScorer, layouts:
       bestK = k;
     }
   }
-  return new Set(order.slice(0, bestK));
+  // With FBGEMM's TBE every table of a GPU runs in one launch, so a tiny
+  // replica costs next to nothing on any rank: tiny fbgemm_tbe tables are
+  // replicated whatever the estimate above says (a step a few µs lower with
+  // 4-row tables spread one per GPU is within any model's error, and no
+  // engineer would keep them so). The escape above stays for PyTorch's
+  // kernel, where a replica of a new dim costs every GPU its own launches.
+  const chosen = new Set(order.slice(0, bestK));
+  for (const p of always) if (cat.tables[p.t].kernel === 'fbgemm_tbe') chosen.add(p.t);
+  return chosen;
 }
 
 /**
