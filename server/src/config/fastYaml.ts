@@ -87,7 +87,8 @@ export interface FastParse {
 
 /** Parse `text`, or undefined when it uses anything outside the fast subset (or is invalid). */
 export function parseFast(text: string): FastParse | undefined {
-  if (text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
+  // A byte order mark anywhere (yaml reads one at a line start before a tag or key its own way).
+  if (text.includes('\t') || text.includes('\ufeff')) return undefined;
   let t = text;
   if (text.includes('\r')) {
     // A lone CR: the caller (parseSource) reads it as the line break it is in YAML 1.2.

@@ -98,6 +98,9 @@ test('edge cases agree or fall back', () => {
   ];
   for (const c of cases) same(c);
   assert.equal(parseFast('a: &x 1\n'), undefined, 'anchors go to yaml');
+  // Found by the fuzz campaign: a BOM at a line start before a tag parsed differently from yaml.
+  assert.equal(parseFast('# c\n\ufeff!foo version: 1\nb: 2\n'), undefined, 'a BOM inside the text goes to yaml');
+  assert.equal(parseFast('a: 1\n\ufeffb: 2\n'), undefined, 'a BOM at a line start goes to yaml');
   for (const f of files) {
     const crlf = readFileSync(f, 'utf8').replace(/\n/g, '\r\n');
     assert.ok(parseFast(crlf), 'CRLF files stay on the fast path');
