@@ -21,6 +21,8 @@
  * learned model's features): change both together.
  */
 
+import { characteristicTime, occupancy } from './cheApproximation';
+
 /** Ranks summed exactly before geometric bucketing starts. */
 export const EXACT_RANKS = 64;
 /** Ratio between consecutive bucket edges above EXACT_RANKS. */
@@ -253,29 +255,10 @@ export function cacheProfile(rows: number, lookups: number, alpha: number, cache
   const nRows = rowCount(rows);
   if (!(lookups > 0)) return { unique: 0, hitRate: 0 };
   const { count, p } = rankBuckets(nRows, alpha, CHE_BUCKET_RATIO);
-  const uAt = (tau: number): { u: number; du: number } => {
-    let u = 0;
-    let du = 0;
-    for (let i = 0; i < p.length; i++) {
-      const e = Math.exp(-p[i] * tau);
-      u += count[i] * (1 - e);
-      du += count[i] * p[i] * e;
-    }
-    return { u, du };
-  };
-  const unique = Math.min(uAt(lookups).u, lookups, nRows);
+  const unique = Math.min(occupancy(count, p, lookups).u, lookups, nRows);
   const coldBound = Math.max(0, 1 - unique / lookups);
   if (!(cacheRows > 0)) return { unique, hitRate: 0 };
   if (cacheRows >= unique) return { unique, hitRate: coldBound };
-  // U(τ) is concave and increasing with U(τ) ≤ τ, so Newton from τ = C stays
-  // below the root and converges monotonically (2–7 steps in practice).
-  let tau = cacheRows;
-  let cur = uAt(tau);
-  for (let it = 0; it < 100 && cur.u < cacheRows * (1 - 1e-9); it++) {
-    if (!(cur.du > 0)) break;
-    tau += (cacheRows - cur.u) / cur.du;
-    cur = uAt(tau);
-  }
-  const che = Math.min(1, Math.max(0, 1 - cur.du));
+  const che = Math.min(1, Math.max(0, 1 - characteristicTime(count, p, cacheRows).du));
   return { unique, hitRate: Math.min(che, coldBound) };
 }

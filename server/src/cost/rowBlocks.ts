@@ -25,6 +25,7 @@
  * A table given by a reuse `histogram:` has no rank order: its blocks keep the
  * proportional rows/tableRows share (`blockLookupShare`) and no block statistics.
  */
+import { characteristicTime } from './cheApproximation';
 import { HOT_ROW_FRACTION, powerCdf } from './indexStats';
 import type { RowBlock, Shard } from './types';
 
@@ -339,27 +340,10 @@ export function blockCacheProfile(stats: BlockStats, cacheRows: number): { uniqu
   // Per-draw probabilities within the block (they sum to 1).
   const p = groups.p.map((x) => x / share);
   const count = groups.count;
-  const uAt = (tau: number): { u: number; du: number } => {
-    let u = 0;
-    let du = 0;
-    for (let i = 0; i < p.length; i++) {
-      const e = Math.exp(-p[i] * tau);
-      u += count[i] * (1 - e);
-      du += count[i] * p[i] * e;
-    }
-    return { u, du };
-  };
   const unique = stats.unique;
   const coldBound = Math.max(0, 1 - unique / lookups);
   if (!(cacheRows > 0)) return { unique, hitRate: 0 };
   if (cacheRows >= unique) return { unique, hitRate: coldBound };
-  let tau = cacheRows;
-  let cur = uAt(tau);
-  for (let it = 0; it < 100 && cur.u < cacheRows * (1 - 1e-9); it++) {
-    if (!(cur.du > 0)) break;
-    tau += (cacheRows - cur.u) / cur.du;
-    cur = uAt(tau);
-  }
-  const che = Math.min(1, Math.max(0, 1 - cur.du));
+  const che = Math.min(1, Math.max(0, 1 - characteristicTime(count, p, cacheRows).du));
   return { unique, hitRate: Math.min(che, coldBound) };
 }

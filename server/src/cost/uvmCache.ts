@@ -17,6 +17,7 @@
  * fbgemm_gpu/split_table_batched_embeddings_ops_training.py); LRU over the
  * whole cache is the usual approximation of that.
  */
+import { characteristicTime } from './cheApproximation';
 import { powerCdf } from './indexStats';
 import type { BlockStats } from './rowBlocks';
 
@@ -87,29 +88,9 @@ export function blockUvmCacheMisses(stats: BlockStats, cacheRows: number): numbe
 
 /** Expected misses per step of `lookups` draws over rows grouped as (count, per-draw p), in a persistent LRU of `cacheRows`. */
 function groupMisses(count: readonly number[], p: readonly number[], lookups: number, cacheRows: number): number {
-  const occupied = (tau: number): { u: number; du: number } => {
-    let u = 0;
-    let du = 0;
-    for (let i = 0; i < p.length; i++) {
-      const e = Math.exp(-p[i] * tau);
-      u += count[i] * (1 - e);
-      du += count[i] * p[i] * e;
-    }
-    return { u, du };
-  };
-  let tau = 0;
+  // Occupancy is concave increasing with U(τ) ≤ τ: Newton converges (cheApproximation.ts).
   const c = Math.max(0, cacheRows);
-  if (c > 0) {
-    // Occupancy U(τ) is concave increasing with U(τ) ≤ τ: Newton from τ = C
-    // stays below the root and converges monotonically.
-    tau = c;
-    let cur = occupied(tau);
-    for (let it = 0; it < 100 && cur.u < c * (1 - 1e-9); it++) {
-      if (!(cur.du > 0)) break;
-      tau += (c - cur.u) / cur.du;
-      cur = occupied(tau);
-    }
-  }
+  const tau = c > 0 ? characteristicTime(count, p, c).tau : 0;
   let misses = 0;
   let unique = 0;
   for (let i = 0; i < p.length; i++) {
