@@ -27,10 +27,10 @@ import { GPU_PRESETS } from '../../server/src/config/presets';
 import type { DeviceSpec } from '../../server/src/config/types';
 import { AnalyticCostModel } from '../../server/src/cost/analytic';
 import { shardFeatures, NUM_FEATURES } from '../../server/src/cost/features';
-import { parseJsonlSets, type JsonlSet } from '../../server/src/cost/jsonlSets';
+import { parseJsonlSets, predictJsonlSets, type JsonlSet } from '../../server/src/cost/jsonlSets';
 import { loadCostModel } from '../../server/src/cost/registry';
 import { diskModelFiles } from '../../server/src/io/modelFiles';
-import type { ComputeCost, CostEnv, CostModel, Shard } from '../../server/src/cost/types';
+import type { ComputeCost, CostEnv, Shard } from '../../server/src/cost/types';
 import { columnsOf, renderMarkdownTable } from '../../server/src/cli/textTable';
 import { printPublishedTable } from './fbgemmPublished';
 import { noiseFloor } from './noiseFloor';
@@ -116,23 +116,6 @@ class LogLinearBaseline {
     }
     return { fwdMs, bwdMs };
   }
-}
-
-/** Score sets with a CostModel: one predict() call per distinct env (batch size). */
-async function predictAll(model: CostModel, sets: JsonlSet[]): Promise<ComputeCost[]> {
-  const out = new Array<ComputeCost>(sets.length);
-  const byBatch = new Map<number, number[]>();
-  sets.forEach((s, i) => byBatch.set(s.env.batchSize, [...(byBatch.get(s.env.batchSize) ?? []), i]));
-  for (const idx of byBatch.values()) {
-    const res = await model.predict(
-      idx.map((i) => sets[i].shards),
-      sets[idx[0]].env,
-    );
-    idx.forEach((i, k) => {
-      out[i] = res[k];
-    });
-  }
-  return out;
 }
 
 function pct(x: number): string {
@@ -228,8 +211,8 @@ async function main(): Promise<void> {
       `${train.length} training sets. APE = |predicted − measured| / measured.\n`,
   );
   const rows = [
-    ...accuracyRows(learned.name, await predictAll(learned, held), held),
-    ...accuracyRows(analytic.name, await predictAll(analytic, held), held),
+    ...accuracyRows(learned.name, await predictJsonlSets(learned, held), held),
+    ...accuracyRows(analytic.name, await predictJsonlSets(analytic, held), held),
     ...accuracyRows(
       baseline.name,
       held.map((s) => baseline.predict(s.shards, s.env)),
@@ -246,8 +229,8 @@ async function main(): Promise<void> {
   console.log(`\nfwd+bwd by measured size: ${small.length} held-out sets under 1 ms, ${large.length} at or above.\n`);
   const bySize: string[][] = [];
   for (const [name, predict] of [
-    [learned.name, (xs: JsonlSet[]) => predictAll(learned, xs)],
-    [analytic.name, (xs: JsonlSet[]) => predictAll(analytic, xs)],
+    [learned.name, (xs: JsonlSet[]) => predictJsonlSets(learned, xs)],
+    [analytic.name, (xs: JsonlSet[]) => predictJsonlSets(analytic, xs)],
     [baseline.name, async (xs: JsonlSet[]) => xs.map((s) => baseline.predict(s.shards, s.env))],
   ] as [string, (xs: JsonlSet[]) => Promise<ComputeCost[]>][]) {
     for (const [label, xs] of [
@@ -262,14 +245,14 @@ async function main(): Promise<void> {
   printTable(['model', 'kernel', 'sets', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], bySize);
 
   // ---- trust: the ± against held-out measurements, invariant counts (test/bench/costTrust.ts) ----
-  await printUncertainty([learned, analytic], held, predictAll, printTable);
+  await printUncertainty([learned, analytic], held, predictJsonlSets, printTable);
   await printInvariants(MODELS, printTable);
 
   const sample = path.join(MODELS, 'data', 'h200-sample.jsonl');
   if (existsSync(sample)) {
     const h200 = parseJsonlSets(readFileSync(sample, 'utf8'), { device: H100 }).sets.filter((s) => s.measured);
     console.log(`\nTransfer check: the H100 model on ${h200.length} sets measured on an H200 (models/data/h200-sample.jsonl; not a target, other GPU).\n`);
-    printTable(['model', 'kernel', 'cost', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], accuracyRows(learned.name, await predictAll(learned, h200), h200));
+    printTable(['model', 'kernel', 'cost', 'MAPE', 'median APE', 'p90 APE', 'Spearman'], accuracyRows(learned.name, await predictJsonlSets(learned, h200), h200));
   }
 
   printPublishedTable();

@@ -15,10 +15,10 @@ import type { Kernel } from '../config/types';
 import { median } from '../cost/accuracy';
 import { CALIBRATION_FORMAT, CALIBRATION_VERSION, type CalibrationFile } from '../cost/calibration';
 import { fitCalibration, type CalibrationSample } from '../cost/calibrationFit';
-import { parseJsonlSets, type JsonlSet } from '../cost/jsonlSets';
+import { parseJsonlSets, predictJsonlSets, type JsonlSet } from '../cost/jsonlSets';
 import { pricedBy } from '../cost/kernelDispatch';
 import { BUILTIN_MODELS, modelFilesFor } from '../cost/registry';
-import type { ComputeCost, CostModel } from '../cost/types';
+import type { CostModel } from '../cost/types';
 import { UsageError } from './args';
 import { writeFileAtomic } from './atomicWrite';
 import { defaultModelsDir, type CliContext } from './context';
@@ -53,27 +53,6 @@ function defaultOut(ctx: CliContext, gpuType: string, kernel: Kernel): string {
 
 function pct(x: number | undefined): string {
   return typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '–';
-}
-
-async function predictAll(model: CostModel, sets: readonly JsonlSet[]): Promise<ComputeCost[]> {
-  const out = new Array<ComputeCost>(sets.length);
-  const groups = new Map<string, number[]>();
-  sets.forEach((s, i) => {
-    const key = `${s.env.batchSize}|${s.env.optimizer}`;
-    const g = groups.get(key);
-    if (g) g.push(i);
-    else groups.set(key, [i]);
-  });
-  for (const idx of groups.values()) {
-    const res = await model.predict(
-      idx.map((i) => sets[i].shards),
-      sets[idx[0]].env,
-    );
-    idx.forEach((i, k) => {
-      out[i] = res[k];
-    });
-  }
-  return out;
 }
 
 export async function runCalibrate(ctx: CliContext): Promise<number> {
@@ -126,7 +105,7 @@ export async function runCalibrate(ctx: CliContext): Promise<number> {
     const { model, warning } = await ctx.costModels.get(presetDevice(type));
     if (warning && ctx.args.format === 'text') ctx.io.err(`note: ${warning}`);
     baseModels.set(type, model);
-    const preds = await predictAll(
+    const preds = await predictJsonlSets(
       model,
       list.map((x) => x.set),
     );

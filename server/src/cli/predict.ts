@@ -11,7 +11,7 @@ import { GPU_PRESETS } from '../config/presets';
 import { orList, suggestPresets } from '../config/presetSuggestions';
 import { KERNELS, type DeviceSpec, type Kernel } from '../config/types';
 import { kernelSet } from '../cost/kernelDispatch';
-import { parseJsonlSets } from '../cost/jsonlSets';
+import { parseJsonlSets, predictJsonlSets } from '../cost/jsonlSets';
 import type { ComputeCost } from '../cost/types';
 import { UsageError } from './args';
 import type { CliContext } from './context';
@@ -56,24 +56,7 @@ export async function runPredict(ctx: CliContext): Promise<number> {
   const { model, warning } = await ctx.costModels.get(device, kernels.length ? kernels : [kernel ?? 'torch_embedding_bag']);
   if (warning && ctx.args.format === 'text') ctx.io.err(`note: ${warning}`);
 
-  // predict() takes one environment per call: group sets by batch size (and optimizer).
-  const groups = new Map<string, number[]>();
-  sets.forEach((s, i) => {
-    const key = `${s.env.batchSize}|${s.env.optimizer}`;
-    const g = groups.get(key);
-    if (g) g.push(i);
-    else groups.set(key, [i]);
-  });
-  const results: ComputeCost[] = new Array(sets.length);
-  for (const idx of groups.values()) {
-    const out = await model.predict(
-      idx.map((i) => sets[i].shards),
-      sets[idx[0]].env,
-    );
-    idx.forEach((i, j) => {
-      results[i] = out[j];
-    });
-  }
+  const results = await predictJsonlSets(model, sets);
   ctx.io.out(sets.map((s, i) => JSON.stringify({ id: s.id, fwd_ms: results[i].fwdMs, bwd_ms: results[i].bwdMs })).join('\n'));
 
   if (ctx.args.format === 'text') {

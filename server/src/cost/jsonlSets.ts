@@ -10,7 +10,7 @@
 import { excerpt } from '../config/excerpt';
 import { describeRange, inRange, keyInfo, type KeyInfo } from '../config/keys';
 import { DTYPE_BYTES, KERNELS, type DeviceSpec, type Dtype, type Kernel, type Optimizer } from '../config/types';
-import type { ComputeCost, CostEnv, Shard } from './types';
+import type { ComputeCost, CostEnv, CostModel, Shard } from './types';
 
 export interface JsonlSet {
   id: string;
@@ -192,4 +192,30 @@ export function parseJsonlSets(text: string, opts: JsonlOptions): JsonlSetsResul
     else sets.push(r);
   }
   return { sets, errors };
+}
+
+/**
+ * Prices every set with `model`, in input order: predict() takes one
+ * environment per call, so the sets go in one call per distinct batch size
+ * and optimizer (`predict`, `calibrate` and `bench:cost` all price files so).
+ */
+export async function predictJsonlSets(model: CostModel, sets: readonly JsonlSet[]): Promise<ComputeCost[]> {
+  const groups = new Map<string, number[]>();
+  sets.forEach((s, i) => {
+    const key = `${s.env.batchSize}|${s.env.optimizer}`;
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  });
+  const out = new Array<ComputeCost>(sets.length);
+  for (const idx of groups.values()) {
+    const res = await model.predict(
+      idx.map((i) => sets[i].shards),
+      sets[idx[0]].env,
+    );
+    idx.forEach((i, k) => {
+      out[i] = res[k];
+    });
+  }
+  return out;
 }
