@@ -5,6 +5,8 @@
  */
 import type { Diagnostic, TextEdit } from '../config/diagnostics';
 import { placementEdit } from '../config/placementText';
+import type { ShardConfig } from '../config/types';
+import type { CostModel } from '../cost/types';
 import { planConfig } from '../plan/planner';
 import type { PlanResult, Strategy } from '../plan/types';
 import type { Analysis } from './analyze';
@@ -45,7 +47,16 @@ export function blockingErrors(analysis: Analysis): Diagnostic[] {
   return analysis.diagnostics.filter((d) => d.severity === 'error' && !PLACEMENT_CODES.test(d.code));
 }
 
-export async function proposePlan(analysis: Analysis, options: ProposeOptions = {}): Promise<Proposal> {
+/** Whether the analysis can be planned: a config, a cost model, and no errors but the written placement's. */
+export function canPlan(analysis: Analysis): boolean {
+  return !!analysis.loaded.config && !!analysis.model && blockingErrors(analysis).length === 0;
+}
+
+/**
+ * The config and model to plan with, or NotPlannableError saying what to fix
+ * first: errors other than the written placement's, or no cost model.
+ */
+export function plannable(analysis: Analysis): { config: ShardConfig; model: CostModel } {
   const config = analysis.loaded.config;
   const blocking = blockingErrors(analysis);
   if (!config || blocking.length > 0) {
@@ -53,17 +64,26 @@ export async function proposePlan(analysis: Analysis, options: ProposeOptions = 
     throw new NotPlannableError(`Fix the ${errors} error${errors === 1 ? '' : 's'} in ${analysis.file} before planning.`);
   }
   if (!analysis.model) throw new NotPlannableError('No cost model is available for this device, so no plan can be scored.');
+  return { config, model: analysis.model };
+}
+
+/** A plan as a proposal: the written placement's step (and its ±) beside it, and the edit that writes it. */
+export function proposalOf(analysis: Analysis, strategy: Strategy, plan: PlanResult): Proposal {
+  const proposal: Proposal = { strategy, plan, beforeMaxMs: analysis.current?.maxMs, edit: placementEdit(analysis.loaded, plan.placement) };
+  if (analysis.current?.maxUncertaintyMs !== undefined) proposal.beforeMaxUncertaintyMs = analysis.current.maxUncertaintyMs;
+  return proposal;
+}
+
+export async function proposePlan(analysis: Analysis, options: ProposeOptions = {}): Promise<Proposal> {
+  const { config, model } = plannable(analysis);
   const strategy = options.strategy ?? DEFAULT_STRATEGY;
-  const plan = await planConfig(config, strategy, analysis.model, {
+  const plan = await planConfig(config, strategy, model, {
     seed: options.seed,
     signal: options.signal,
     start: config.placement && config.placement.size > 0 ? config.placement : undefined,
     timeBudgetMs: options.timeBudgetMs,
   });
-  const edit = placementEdit(analysis.loaded, plan.placement);
-  const proposal: Proposal = { strategy, plan, beforeMaxMs: analysis.current?.maxMs, edit };
-  if (analysis.current?.maxUncertaintyMs !== undefined) proposal.beforeMaxUncertaintyMs = analysis.current.maxUncertaintyMs;
-  return proposal;
+  return proposalOf(analysis, strategy, plan);
 }
 
 /**

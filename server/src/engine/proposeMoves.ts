@@ -4,12 +4,11 @@
  * toward the full plan Replan proposes (passed in when the caller has it, so
  * the editor plans once), and the edit that replaces only `placement:`.
  */
-import { placementEdit } from '../config/placementText';
 import { planWithMoveBudget, type MoveBudgetResult } from '../plan/moveBudget';
 import type { PlanResult } from '../plan/types';
 import type { Analysis } from './analyze';
 import { combinedUncertainty, formatGain, formatMs } from './format';
-import { DEFAULT_STRATEGY, NotPlannableError, blockingErrors, type Proposal, type ProposeOptions } from './propose';
+import { DEFAULT_STRATEGY, NotPlannableError, plannable, proposalOf, type Proposal, type ProposeOptions } from './propose';
 
 export interface ProposeMovesOptions extends ProposeOptions {
   maxMoves: number;
@@ -28,18 +27,12 @@ export function hasWrittenPlacement(analysis: Analysis): boolean {
 }
 
 export async function proposeMoves(analysis: Analysis, options: ProposeMovesOptions): Promise<MovesProposal> {
-  const config = analysis.loaded.config;
-  const blocking = blockingErrors(analysis);
-  if (!config || blocking.length > 0) {
-    const errors = Math.max(1, blocking.length);
-    throw new NotPlannableError(`Fix the ${errors} error${errors === 1 ? '' : 's'} in ${analysis.file} before planning.`);
-  }
-  if (!analysis.model) throw new NotPlannableError('No cost model is available for this device, so no plan can be scored.');
+  const { config, model } = plannable(analysis);
   if (!hasWrittenPlacement(analysis)) {
     throw new NotPlannableError('There is no written placement to move tables from: write one first (Replan, or `shardlens plan FILE --write`).');
   }
   const strategy = options.strategy ?? DEFAULT_STRATEGY;
-  const budget = await planWithMoveBudget(config, analysis.model, {
+  const budget = await planWithMoveBudget(config, model, {
     maxMoves: options.maxMoves,
     target: options.target,
     strategy,
@@ -47,15 +40,7 @@ export async function proposeMoves(analysis: Analysis, options: ProposeMovesOpti
     signal: options.signal,
     timeBudgetMs: options.timeBudgetMs,
   });
-  const proposal: MovesProposal = {
-    strategy,
-    plan: budget.plan,
-    beforeMaxMs: analysis.current?.maxMs,
-    edit: placementEdit(analysis.loaded, budget.plan.placement),
-    budget,
-  };
-  if (analysis.current?.maxUncertaintyMs !== undefined) proposal.beforeMaxUncertaintyMs = analysis.current.maxUncertaintyMs;
-  return proposal;
+  return { ...proposalOf(analysis, strategy, budget.plan), budget };
 }
 
 function movesWord(n: number): string {

@@ -3,7 +3,7 @@
  * proposed plan, for the balance panel. Answers for the current version.
  */
 import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver/node';
-import { blockingErrors } from '../engine';
+import { canPlan } from '../engine';
 import type { PlanResult } from '../plan/types';
 import type { DocumentAnalyses } from './documents';
 import { moveBudgetSummary, type MoveBudgets } from './moveBudgets';
@@ -75,7 +75,7 @@ export async function handleBalance(
     locations,
     errors: a.diagnostics.filter((d) => d.severity === 'error').length,
   };
-  if (params.includeProposed !== false && config && a.model && blockingErrors(a).length === 0) {
+  if (params.includeProposed !== false && canPlan(a)) {
     try {
       const proposal = await analyses.proposal(record, record.settings.replanStrategy, abort.signal);
       result.proposed = balanceSide(proposal.plan);

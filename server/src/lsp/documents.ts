@@ -15,7 +15,7 @@
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocuments } from 'vscode-languageserver/node';
-import { blockingErrors, type Analysis, type Proposal } from '../engine';
+import { canPlan, type Analysis, type Proposal } from '../engine';
 import type { Strategy } from '../plan/types';
 import type { ServerSettings } from './settings';
 
@@ -292,7 +292,7 @@ export class DocumentAnalyses {
   }
 
   private scheduleProposal(st: DocState, record: AnalysisRecord): void {
-    if (!record.analysis.loaded.config || !record.analysis.model || blockingErrors(record.analysis).length > 0) return;
+    if (!canPlan(record.analysis)) return;
     if (st.proposalTimer) clearTimeout(st.proposalTimer);
     st.proposalTimer = setTimeout(() => {
       st.proposalTimer = undefined;

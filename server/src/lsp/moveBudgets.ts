@@ -12,7 +12,7 @@ import type { Analysis, Proposal } from '../engine';
 import { renderEntry } from '../config/placementText';
 import { hasWrittenPlacement, type MovesProposal } from '../engine/proposeMoves';
 import type { Strategy } from '../plan/types';
-import { blockingErrors } from '../engine';
+import { canPlan } from '../engine';
 import { raceAbort, type AnalysisRecord } from './documents';
 import type { MoveBudgetSummary } from './protocol';
 
@@ -41,7 +41,7 @@ interface Job {
 /** Whether the lens (and the background proposal) applies to an analysis. */
 export function wantsMoveBudget(record: AnalysisRecord): boolean {
   const a: Analysis = record.analysis;
-  return record.settings.replanMaxMoves > 0 && !!a.loaded.config && !!a.model && blockingErrors(a).length === 0 && hasWrittenPlacement(a);
+  return record.settings.replanMaxMoves > 0 && canPlan(a) && hasWrittenPlacement(a);
 }
 
 export class MoveBudgets {

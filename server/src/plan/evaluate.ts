@@ -58,7 +58,8 @@ export function entryProblems(table: TableSpec, entry: PlacementEntry, shape: Ra
   return problems;
 }
 
-function emptyResult(strategy: Strategy, model: CostModel, reasons: string[], placement: Placement): PlanResult {
+/** A plan with no GPU costs: what every planner returns when it cannot plan (`reasons` say why). */
+export function emptyResult(strategy: Strategy, model: CostModel | undefined, reasons: string[], placement: Placement = new Map()): PlanResult {
   return {
     strategy,
     elapsedMs: 0,

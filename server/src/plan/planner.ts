@@ -17,7 +17,7 @@ import { Catalog, isFree, type Layout } from './catalog';
 import { chooseHosts, columnSearch, LARGE_CLUSTER, unsplitPass } from './columnSearch';
 import { isAbortError, PlanControl } from './control';
 import { replicatedTables } from './dataParallel';
-import { assessPlacement, evaluatePlacement } from './evaluate';
+import { assessPlacement, emptyResult, evaluatePlacement } from './evaluate';
 import { greedyOrder, greedyPlace, soloCosts } from './greedy';
 import { hedgedModel } from './hedge';
 import { initialLayoutsPolled, TINY_TABLE_BYTES } from './layouts';
@@ -72,19 +72,7 @@ const HEURISTICS: Readonly<Partial<Record<Strategy, HeuristicKey>>> = {
 const SIMPLE: ReadonlySet<Strategy> = new Set(['random', 'round-robin', 'size', 'dim', 'lookup', 'size-lookup']);
 
 function infeasible(strategy: Strategy, model: CostModel | undefined, reasons: string[], t0: number): PlanResult {
-  return {
-    strategy,
-    elapsedMs: performance.now() - t0,
-    maxMs: 0,
-    meanMs: 0,
-    maxGpuMs: 0,
-    phases: [],
-    feasible: false,
-    reasons,
-    gpus: [],
-    placement: new Map(),
-    costModel: model?.name ?? 'none',
-  };
+  return { ...emptyResult(strategy, model, reasons), elapsedMs: performance.now() - t0 };
 }
 
 function configProblem(config: ShardConfig | undefined): string | undefined {
