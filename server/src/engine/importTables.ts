@@ -21,6 +21,7 @@ import { keyInfo } from '../config/keys';
 import { renderName } from '../config/placementText';
 import { GPU_PRESETS } from '../config/presets';
 import { DTYPE_BYTES, type Dtype } from '../config/types';
+import { TORCHREC_API } from '../plan/torchrecApi';
 
 export interface ImportError {
   /** 1-based line in the input (0: not tied to a line). */
@@ -64,19 +65,16 @@ const ALIASES: Readonly<Record<Field, readonly string[]>> = {
   features: ['feature_names', 'features'],
 };
 
-/** EmbeddingBagConfig fields ShardLens does not use: ignored with one warning, not reported as unknown. */
-const TORCHREC_UNUSED = new Set([
-  'weight_init_max',
-  'weight_init_min',
-  'num_embeddings_post_pruning',
-  'init_fn',
-  'need_pos',
-  'input_dim',
-  'total_num_buckets',
-  'use_virtual_table',
-  'virtual_table_eviction_policy',
-  'enable_embedding_update',
-]);
+/**
+ * EmbeddingBagConfig fields ShardLens does not use (ignored with one warning,
+ * not reported as unknown): its keyword parameters as the TorchRec API table
+ * lists them (plan/torchrecApi.ts), less those read above.
+ */
+const TORCHREC_UNUSED: ReadonlySet<string> = (() => {
+  const config = TORCHREC_API['torchrec.modules.embedding_configs'].EmbeddingBagConfig;
+  const read = new Set(Object.values(ALIASES).flat());
+  return new Set(config.kind === 'callable' ? config.params.filter((p) => !read.has(p)) : []);
+})();
 
 /** TorchRec DataType names (and common spellings) → ShardLens dtype; quantized types are inference-only. */
 const DTYPE_WORDS: Readonly<Record<string, Dtype>> = {
