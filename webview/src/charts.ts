@@ -16,6 +16,7 @@
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type ChartDataset, type Plugin } from 'chart.js';
 import type { SideName } from './messages';
 import type { ChartData, ThemeColors } from './viewModel';
+import { applyChartTheme } from './chartTheme';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
@@ -218,20 +219,8 @@ export class BarChart {
   private applyColors(colors: ThemeColors): void {
     const chart = this.chart;
     if (!chart) return;
-    const font = { family: this.fontFamily() || undefined };
-    const opts = chart.options;
     (chart as unknown as { $shardlensInk?: string }).$shardlensInk = colors.foreground;
-    opts.color = colors.foreground;
-    opts.font = font;
-    for (const axis of ['x', 'y'] as const) {
-      const scale = opts.scales?.[axis];
-      if (!scale) continue;
-      scale.ticks = { ...scale.ticks, color: colors.foreground };
-      scale.grid = { ...scale.grid, color: colors.grid };
-      scale.border = { ...scale.border, color: colors.grid };
-      if ('title' in scale && scale.title) scale.title.color = colors.foreground;
-    }
-    if (opts.plugins?.legend) opts.plugins.legend.labels = { ...opts.plugins.legend.labels, color: colors.foreground };
+    applyChartTheme(chart, colors, this.fontFamily());
   }
 
   destroy(): void {

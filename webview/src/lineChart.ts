@@ -11,6 +11,7 @@
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type ChartDataset, type Plugin } from 'chart.js';
 import type { LineChartData } from './whatIfModel';
 import type { ThemeColors } from './viewModel';
+import { applyChartTheme } from './chartTheme';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Legend, Tooltip);
 
@@ -109,20 +110,7 @@ export class LineChart {
   }
 
   private applyColors(colors: ThemeColors): void {
-    const chart = this.chart;
-    if (!chart) return;
-    const opts = chart.options;
-    opts.color = colors.foreground;
-    opts.font = { family: this.fontFamily() || undefined };
-    for (const axis of ['x', 'y'] as const) {
-      const scale = opts.scales?.[axis];
-      if (!scale) continue;
-      scale.ticks = { ...scale.ticks, color: colors.foreground };
-      scale.grid = { ...scale.grid, color: colors.grid };
-      scale.border = { ...scale.border, color: colors.grid };
-      if ('title' in scale && scale.title) scale.title.color = colors.foreground;
-    }
-    if (opts.plugins?.legend) opts.plugins.legend.labels = { ...opts.plugins.legend.labels, color: colors.foreground };
+    if (this.chart) applyChartTheme(this.chart, colors, this.fontFamily());
   }
 
   destroy(): void {
