@@ -21,6 +21,7 @@ import { FBGEMM_CONSTANTS, fbgemmSetMs, type FbgemmConstants } from '../../serve
 import { parsePublishedRecords, publishedInputs, publishedTargets, type PublishedError, type PublishedRecord } from '../../server/src/cost/publishedRecords';
 import { torchRecPublishedMs } from '../../server/src/cost/torchrecEstimator';
 import type { ComputeCost } from '../../server/src/cost/types';
+import { median } from './stats';
 
 export const PUBLISHED_FILE = path.resolve(__dirname, '../../models/data/fbgemm-published.jsonl');
 
@@ -78,13 +79,6 @@ export interface ErrorSummary {
   gpus: string[];
   fbgemm: { median: number; mean: number };
   torchrec: { median: number; mean: number };
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function mean(xs: number[]): number {

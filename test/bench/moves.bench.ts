@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { CLI, ROOT, ensureBuilt } from '../integration/lsp/lspClient';
+import { median } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const FILE = path.join('examples', 'dlrm-856.shard.yaml');
@@ -23,12 +24,6 @@ interface Out {
   max_ms: number;
   cost_model: string;
   move_budget: { moves_used: number; written_max_ms: number | null; method: string; full_plan: { max_ms: number; moves: number } };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function load(): string {

@@ -41,3 +41,11 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   }
   return cov / Math.sqrt(va * vb);
 }
+
+/** Median of xs (the mean of the middle two for an even count; NaN when empty). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

@@ -13,6 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { CLI, ROOT, ensureBuilt } from '../integration/lsp/lspClient';
 import { columnsOf, renderTable } from '../../server/src/cli/textTable';
+import { median } from './stats';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const FILE = path.join('examples', 'dlrm-856.shard.yaml');
@@ -26,12 +27,6 @@ interface Row {
   gpu_seconds_per_step: number | null;
   elapsed_ms: number;
   memory_fraction: number | null;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function load(): string {
