@@ -12,13 +12,12 @@
 import * as path from 'node:path';
 import { closest } from '../config/didYouMean';
 import { excerpt } from '../config/excerpt';
-import { placementEdit } from '../config/placementText';
 import type { ShardConfig } from '../config/types';
 import { planBudgetMs } from '../plan/budget';
 import { planConfig } from '../plan/planner';
 import { DEFAULT_MODULE_PATH, exportTorchRec, type ExportRefusal } from '../plan/torchrecExport';
 import { STRATEGIES, type PlanResult, type Strategy } from '../plan/types';
-import { DEFAULT_STRATEGY, NotPlannableError, blockingErrors, proposePlan, type Analysis } from '../engine';
+import { DEFAULT_STRATEGY, NotPlannableError, blockingErrors, proposePlan, type Analysis, type Proposal } from '../engine';
 import { ENGINE_CODES, errorText } from '../engine/engineDiagnostics';
 import { parsePercent, worseGate } from '../engine/worseGate';
 import { gibCell } from '../config/byteUnits';
@@ -379,7 +378,7 @@ export async function runPlan(ctx: CliContext): Promise<number> {
     return gate.passed ? 0 : 1;
   }
 
-  if (ctx.args.write) return writePlan(ctx, a, analysed, plan, `the ${plan.strategy} placement`);
+  if (ctx.args.write) return writePlan(ctx, a, analysed, proposal, `the ${plan.strategy} placement`);
   return plan.feasible ? 0 : 1;
 }
 
@@ -412,7 +411,7 @@ async function runMaxMoves(ctx: CliContext, a: Analysis, analysed: Buffer | unde
       ctx.io.err(`${ctx.display(a.file)}: not written: ${budget.tooFewMoves ? 'the move budget is too small to make it feasible' : 'no move lowers the step'}.`);
       return plan.feasible ? 0 : 1;
     }
-    return writePlan(ctx, a, analysed, plan, `the placement with ${budget.moves.length} move${budget.moves.length === 1 ? '' : 's'}`);
+    return writePlan(ctx, a, analysed, proposal, `the placement with ${budget.moves.length} move${budget.moves.length === 1 ? '' : 's'}`);
   }
   return plan.feasible ? 0 : 1;
 }
@@ -422,7 +421,8 @@ async function runMaxMoves(ctx: CliContext, a: Analysis, analysed: Buffer | unde
  * when the plan is feasible and the file still holds the bytes analysed.
  * `what` names it in the confirmation ("the best placement").
  */
-export function writePlan(ctx: CliContext, a: Analysis, analysed: Buffer | undefined, plan: PlanResult, what: string): number {
+/** Writes a proposal's placement edit (computed once, with the proposal) into the file it was analysed from. */
+export function writePlan(ctx: CliContext, a: Analysis, analysed: Buffer | undefined, { plan, edit: placement }: Proposal, what: string): number {
   if (!plan.feasible) {
     ctx.io.err(`${ctx.display(a.file)}: not written: the plan is infeasible.`);
     return 1;
@@ -437,7 +437,7 @@ export function writePlan(ctx: CliContext, a: Analysis, analysed: Buffer | undef
     ctx.io.err(`${ctx.display(a.file)}: not written: it changed while planning. Run the command again.`);
     return 1;
   }
-  const { file: target, edit } = placementEdit(a.loaded, plan.placement);
+  const { file: target, edit } = placement;
   if (path.resolve(target) !== path.resolve(a.file)) {
     ctx.io.err(`cannot write: the placement belongs in ${ctx.display(target)}, not ${ctx.display(a.file)}`);
     return 1;

@@ -9,7 +9,7 @@
  * reasons); rejects only with an AbortError when `signal` fires.
  * Deterministic for a seed unless `timeBudgetMs` cuts a phase short.
  */
-import type { Placement, ShardConfig } from '../config/types';
+import type { Placement, ShardConfig, TableSpec } from '../config/types';
 import { tableMemoryBytes } from '../cost/memory';
 import type { CostModel, SetScorer } from '../cost/types';
 import { heuristicGreedy, randomPlace, roundRobinPlace, type HeuristicKey } from './baselines';
@@ -138,9 +138,12 @@ export async function planConfig(config: ShardConfig, strategy: Strategy, model:
   if (left !== undefined && left <= 0) return own;
   try {
     const tr = await torchrecPlacement(config, model, new PlanControl(opts.signal, left));
+    // First definition wins, as the catalog's table index (a duplicate name is not planned).
+    const byName = new Map<string, TableSpec>();
+    for (const t of config.tables) if (!byName.has(t.name)) byName.set(t.name, t);
     const start = new Map(
       [...tr.placement].filter(([name]) => {
-        const t = config.tables.find((x) => x.name === name);
+        const t = byName.get(name);
         return t !== undefined && tableMemoryBytes(t, config.optimizer) >= TINY_TABLE_BYTES;
       }),
     );
