@@ -2,9 +2,10 @@
 // changes, nothing else does, and the top lens now starts from the new max.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { codeLensTexts, errorToasts, runCommand } from '../lib/workbench.mjs';
+import { codeLensTexts, runCommand } from '../lib/workbench.mjs';
+import { savedPlacementChange } from '../lib/savedPlacement.mjs';
 import { replanLens, splitPlacement } from '../lib/placement.mjs';
-import { fatal, waitFor } from '../lib/poll.mjs';
+import { waitFor } from '../lib/poll.mjs';
 
 /** Displayed lens numbers are rounded: equal within 1% or one unit of the last shown digit. */
 function sameShown(a, b) {
@@ -14,24 +15,13 @@ function sameShown(a, b) {
 /** @param {import('../run.mjs').ScenarioContext} ctx @param {string} file */
 export async function replan({ page, ws, report }, file) {
   const disk = () => readFileSync(path.join(ws, file), 'utf8');
-  const before = splitPlacement(disk());
+  const text = disk();
+  const before = splitPlacement(text);
   const lensBefore = replanLens(await codeLensTexts(page));
   const ran = await report.check('run "ShardLens: Replan" from the command palette', () => runCommand(page, 'ShardLens: Replan'));
   if (!ran) return;
-  const after = await report.check('the placement: section on disk changes (after saving)', () =>
-    waitFor(
-      'a new placement on disk',
-      async () => {
-        // The edit lands in the editor; the user saves it (a no-op when the extension already did).
-        if (await page.locator('.tabs-container .tab.active.dirty').count()) await page.keyboard.press('Control+S');
-        const errors = await errorToasts(page);
-        if (errors.length) throw fatal(`error notification: ${errors.join(' | ')}`);
-        const now = splitPlacement(disk());
-        return now.placement !== before.placement ? now : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 250 },
-    ),
-  );
+  const saved = await report.check('the placement: section on disk changes (after saving)', () => savedPlacementChange(page, path.join(ws, file), text));
+  const after = saved && splitPlacement(saved);
   if (after) {
     await report.check('everything outside placement: is unchanged', async () => {
       if (after.rest !== before.rest) throw new Error(`outside placement changed:\n--- before\n${before.rest}\n--- after\n${after.rest}`);

@@ -5,7 +5,8 @@
 // moves; nothing outside placement: changes, and the lens then starts from the new step.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { codeLensTexts, errorToasts, openFile, runCommand } from '../lib/workbench.mjs';
+import { codeLensTexts, openFile, runCommand } from '../lib/workbench.mjs';
+import { savedPlacementChange } from '../lib/savedPlacement.mjs';
 import { changedEntries, movesLens, placementEntries, splitPlacement } from '../lib/placement.mjs';
 import { fatal, waitFor } from '../lib/poll.mjs';
 
@@ -62,19 +63,7 @@ export async function replanMoves({ page, ws, report, cli }) {
   await report.shot(page, '6-moves-lens');
   const ran = await report.check(`run "ShardLens: Replan (≤ N Moves)" from the command palette`, () => runCommand(page, 'ShardLens: Replan (≤ N Moves)'));
   if (!ran) return;
-  const after = await report.check('the placement: section on disk changes (after saving)', () =>
-    waitFor(
-      'a new placement on disk',
-      async () => {
-        if (await page.locator('.tabs-container .tab.active.dirty').count()) await page.keyboard.press('Control+S');
-        const errors = await errorToasts(page);
-        if (errors.length) throw fatal(`error notification: ${errors.join(' | ')}`);
-        const now = disk();
-        return splitPlacement(now).placement !== splitPlacement(original).placement ? now : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 250 },
-    ),
-  );
+  const after = await report.check('the placement: section on disk changes (after saving)', () => savedPlacementChange(page, path.join(ws, file), original));
   if (!after) return;
   const changed = changedEntries(placementEntries(original), placementEntries(after));
   await report.check(`at most ${MAX_MOVES} placement entries changed on disk`, async () => {
